@@ -1,0 +1,22 @@
+"""Who is asking: the principal a verified access token stands for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xietong.departments import Department
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """A department client (system or officer) as its token's claims describe it.
+
+    ``region`` scopes every record it may see (DESIGN §7): ``410200`` sees Kaifeng
+    city, ``410000`` the province, ``000000`` the nation.
+    """
+
+    client_id: str
+    subject: str
+    department: Department
+    roles: tuple[str, ...]
+    region: str

@@ -1,0 +1,1 @@
+"""The hub database's one Alembic history (runs on SQLite and PostgreSQL)."""

@@ -1,0 +1,65 @@
+"""Fixtures shared by every test package.
+
+``hub_database_url`` runs a test once on SQLite and once on PostgreSQL, each on a
+fresh, migrated database (a schema of its own on PostgreSQL, dropped afterwards).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from xietong.migrate import upgrade
+
+POSTGRES_URL = os.environ.get(
+    "XIETONG_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+
+
+def _postgres_or_skip() -> None:
+    try:
+        with psycopg.connect(POSTGRES_URL, connect_timeout=3):
+            return
+    except psycopg.OperationalError as error:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL at {POSTGRES_URL} is unreachable in CI: {error}")
+        pytest.skip(f"PostgreSQL at {POSTGRES_URL} is unreachable: {error}")
+
+
+@pytest.fixture
+def postgres_schema_url() -> Iterator[str]:
+    """A URL whose connections see only a fresh, empty schema of their own."""
+    _postgres_or_skip()
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+        connection.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+            connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'hub.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request: pytest.FixtureRequest) -> str:
+    """A fresh, empty hub database: SQLite and PostgreSQL."""
+    fixture = "sqlite_url" if request.param == "sqlite" else "postgres_schema_url"
+    url: str = request.getfixturevalue(fixture)
+    return url
+
+
+@pytest.fixture
+def hub_database_url(empty_database_url: str) -> str:
+    """A fresh hub database migrated to head: SQLite and PostgreSQL."""
+    upgrade(empty_database_url)
+    return empty_database_url

@@ -1,0 +1,78 @@
+"""Check characters of the keys that join department records (DESIGN §5).
+
+Institutions are keyed by the Unified Social Credit Code (统一社会信用代码,
+GB 32100-2015), people by the resident ID number (公民身份号码, GB 11643-1999).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_CREDIT_CODE_VALUES = {char: index for index, char in enumerate(CREDIT_CODE_ALPHABET)}
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECKS = "10X98765432"
+_ID_PATTERN = re.compile(r"\d{17}[\dX]")
+_REGION_PATTERN = re.compile(r"\d{6}")
+
+
+def credit_code_check(body: str) -> str:
+    """The 18th character for the first 17 of a credit code."""
+    total = sum(_CREDIT_CODE_VALUES[c] * w for c, w in zip(body, _CREDIT_CODE_WEIGHTS, strict=True))
+    return CREDIT_CODE_ALPHABET[(31 - total % 31) % 31]
+
+
+def credit_code_error(value: str) -> str | None:
+    """Why ``value`` is not a valid credit code, or None if it is one."""
+    if len(value) != 18:
+        return "a credit code has 18 characters"
+    if any(c not in _CREDIT_CODE_VALUES for c in value):
+        return f"a credit code uses only {CREDIT_CODE_ALPHABET}"
+    if credit_code_check(value[:17]) != value[17]:
+        return "the check character does not match"
+    return None
+
+
+def id_number_check(body: str) -> str:
+    """The 18th character for the first 17 digits of a resident ID number."""
+    return _ID_CHECKS[sum(int(d) * w for d, w in zip(body, _ID_WEIGHTS, strict=True)) % 11]
+
+
+def id_number_error(value: str) -> str | None:
+    """Why ``value`` is not a valid resident ID number, or None if it is one."""
+    if not _ID_PATTERN.fullmatch(value):
+        return "an ID number has 17 digits and a check digit or X"
+    try:
+        date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        return "digits 7-14 are not a real date of birth"
+    if id_number_check(value[:17]) != value[17]:
+        return "the check digit does not match"
+    return None
+
+
+def region_code_error(value: str) -> str | None:
+    """Why ``value`` is not a region code (6 digits: province, city, county)."""
+    if not _REGION_PATTERN.fullmatch(value):
+        return "a region code has 6 digits"
+    return None
+
+
+def region_prefix(region: str) -> str:
+    """The prefix shared by every code inside ``region``: ``410200`` → ``4102``,
+    ``410000`` → ``41``, ``000000`` → ``""`` (the nation)."""
+    if region == "000000":
+        return ""
+    if region.endswith("0000"):
+        return region[:2]
+    if region.endswith("00"):
+        return region[:4]
+    return region
+
+
+def region_contains(scope: str, region: str) -> bool:
+    """``000000`` holds the nation, ``410000`` a province, ``410200`` a city."""
+    return region.startswith(region_prefix(scope))

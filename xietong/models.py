@@ -1,0 +1,166 @@
+"""Hub-owned tables: clients and signing keys, annual reviews and signatures, the
+audit log. Department data never lands here (DESIGN §2.1)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {  # noqa: RUF012 - SQLAlchemy reads this class attribute
+        datetime: DateTime(timezone=True),
+        list[str]: JSON,
+        dict[str, Any]: JSON,
+    }
+
+
+class Client(Base):
+    """A department system or officer allowed to ask the hub for tokens."""
+
+    __tablename__ = "clients"
+
+    client_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    department: Mapped[str] = mapped_column(String(40))
+    roles: Mapped[list[str]]
+    region: Mapped[str] = mapped_column(String(6))
+    secret_hash: Mapped[str | None] = mapped_column(String(200))
+    """scrypt hash of the client secret (client_secret_basic); null for key-only clients."""
+    jwks: Mapped[dict[str, Any] | None]
+    """Public keys for private_key_jwt (RFC 7523)."""
+    created_at: Mapped[datetime]
+    disabled_at: Mapped[datetime | None]
+
+
+class SigningKey(Base):
+    """A hub key that signs access tokens and review signatures."""
+
+    __tablename__ = "signing_keys"
+
+    kid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    algorithm: Mapped[str] = mapped_column(String(16))
+    private_jwk: Mapped[dict[str, Any]]
+    public_jwk: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    retired_at: Mapped[datetime | None]
+    """When a newer key took over signing. Its public key stays in the JWKS so that
+    review signatures made with it verify offline; tokens it signed are refused once
+    they would have expired anyway."""
+
+
+class AnnualReview(Base):
+    """An institution's annual review (年度检查), co-signed by its supervisors."""
+
+    __tablename__ = "annual_reviews"
+    __table_args__ = (UniqueConstraint("credit_code", "year"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    credit_code: Mapped[str] = mapped_column(String(18), index=True)
+    region: Mapped[str] = mapped_column(String(6))
+    year: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    required_signers: Mapped[list[str]]
+    conclusion: Mapped[str | None] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer)
+    digest: Mapped[str] = mapped_column(String(64))
+    opened_by: Mapped[str] = mapped_column(String(200))
+    opened_at: Mapped[datetime]
+    published_at: Mapped[datetime | None]
+
+    signatures: Mapped[list[ReviewSignature]] = relationship(
+        back_populates="review", order_by="ReviewSignature.id"
+    )
+
+
+class ReviewSignature(Base):
+    """One department's signature on a review; a revoked one stays, marked."""
+
+    __tablename__ = "review_signatures"
+    __table_args__ = (
+        # One live signature per department, enforced by the database so that
+        # concurrent signers on several workers can never double a signature.
+        Index(
+            "uq_review_signatures_live",
+            "review_id",
+            "department",
+            unique=True,
+            sqlite_where=text("revoked_at IS NULL"),
+            postgresql_where=text("revoked_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    review_id: Mapped[str] = mapped_column(ForeignKey("annual_reviews.id"), index=True)
+    department: Mapped[str] = mapped_column(String(40))
+    signer: Mapped[str] = mapped_column(String(200))
+    conclusion: Mapped[str] = mapped_column(String(16))
+    findings: Mapped[str] = mapped_column(Text)
+    signed_at: Mapped[datetime]
+    jws: Mapped[str] = mapped_column(Text)
+    revoked_at: Mapped[datetime | None]
+
+    review: Mapped[AnnualReview] = relationship(back_populates="signatures")
+
+
+class AuditEvent(Base):
+    """One request, whatever its outcome, linked into a SHA-256 hash chain."""
+
+    __tablename__ = "audit_events"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(index=True)
+    client_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    subject: Mapped[str | None] = mapped_column(String(200))
+    department: Mapped[str | None] = mapped_column(String(40))
+    roles: Mapped[list[str]]
+    region: Mapped[str | None] = mapped_column(String(6))
+    purpose: Mapped[str | None] = mapped_column(Text)
+    case_id: Mapped[str | None] = mapped_column(String(200))
+    operation_type: Mapped[str | None] = mapped_column(String(16))
+    operation_name: Mapped[str | None] = mapped_column(String(200))
+    document_hash: Mapped[str | None] = mapped_column(String(64))
+    variables: Mapped[dict[str, Any]]
+    fields_read: Mapped[list[str]]
+    fields_masked: Mapped[list[str]]
+    fields_denied: Mapped[list[str]]
+    record_keys: Mapped[list[str]]
+    error_codes: Mapped[list[str]]
+    outcome: Mapped[str] = mapped_column(String(20))
+    duration_ms: Mapped[float] = mapped_column(Float)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditChainHead(Base):
+    """The single row that serializes appends to the chain (row lock on PostgreSQL)."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
