@@ -80,8 +80,7 @@ def _parse_entry(path: Path, index: int, entry: Any) -> SourceConfig:
         department = Department(entry["department"])
     except ValueError:
         raise ConfigError(
-            f"{where}: unknown department {entry['department']!r} "
-            f"(one of {', '.join(Department)})"
+            f"{where}: unknown department {entry['department']!r} (one of {', '.join(Department)})"
         ) from None
     try:
         kind = SourceKind(entry["kind"])

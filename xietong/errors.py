@@ -1,4 +1,6 @@
-"""Errors that stop the hub before it serves."""
+"""Errors: the ones that stop the hub before it serves, and the coded ones clients see."""
+
+from enum import StrEnum
 
 
 class ConfigError(Exception):
@@ -7,3 +9,33 @@ class ConfigError(Exception):
     The message is one line that says what is wrong and where, so an operator can
     fix it without reading a traceback.
     """
+
+
+class ErrorCode(StrEnum):
+    """``errors[].extensions.code`` values (DESIGN §10; names are fixed)."""
+
+    GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+    GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
+    PURPOSE_REQUIRED = "PURPOSE_REQUIRED"
+    OUT_OF_SCOPE = "OUT_OF_SCOPE"
+    NOT_FOUND = "NOT_FOUND"
+    BAD_USER_INPUT = "BAD_USER_INPUT"
+    QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+    RATE_LIMITED = "RATE_LIMITED"
+    SOURCE_UNAVAILABLE = "SOURCE_UNAVAILABLE"
+    INTERNAL = "INTERNAL"
+
+
+class CodedError(Exception):
+    """An expected failure that reaches the client as a GraphQL error with a code.
+
+    graphql-core copies ``extensions`` from the original exception onto the error
+    it reports, so raising one from a resolver is enough.
+    """
+
+    def __init__(self, code: ErrorCode, message: str, **extensions: object) -> None:
+        super().__init__(message)
+        self.code = code
+        self.extensions: dict[str, object] = {"code": code.value, **extensions}

@@ -28,8 +28,12 @@ def test_upgrade_twice_is_harmless(empty_database_url: str) -> None:
     assert current_revision(empty_database_url) == head_revision()
 
 
-@pytest.mark.parametrize("statement", ["UPDATE audit_events SET outcome = 'OK'", "DELETE FROM audit_events"])
-def test_the_database_refuses_to_change_the_audit_log(hub_database_url: str, statement: str) -> None:
+@pytest.mark.parametrize(
+    "statement", ["UPDATE audit_events SET outcome = 'OK'", "DELETE FROM audit_events"]
+)
+def test_the_database_refuses_to_change_the_audit_log(
+    hub_database_url: str, statement: str
+) -> None:
     engine = create_sync_engine(hub_database_url)
     try:
         with engine.begin() as connection:

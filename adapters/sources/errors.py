@@ -1,0 +1,19 @@
+"""The one error a source raises, naming the department and the source."""
+
+from __future__ import annotations
+
+from xietong.departments import Department
+
+
+class SourceUnavailableError(Exception):
+    """A department's source did not answer in time, or answered with an error.
+
+    Costs only that department's fields: the GraphQL layer reports it as
+    ``SOURCE_UNAVAILABLE`` with ``extensions.department`` and ``extensions.source``.
+    """
+
+    def __init__(self, department: Department, source: str, reason: str) -> None:
+        super().__init__(f"{department} source {source!r} is unavailable: {reason}")
+        self.department = department
+        self.source = source
+        self.reason = reason

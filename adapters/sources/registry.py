@@ -1,0 +1,62 @@
+"""Every configured source, opened once per hub process."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from adapters.config import SourceConfig, SourceKind
+from adapters.sources.errors import SourceUnavailableError
+from adapters.sources.http import HttpSource
+from adapters.sources.sql import SqlSource
+from xietong.departments import Department
+
+Source = SqlSource | HttpSource
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeResult:
+    source: str
+    department: Department
+    ok: bool
+    error: str | None
+
+
+class SourceRegistry:
+    def __init__(self, sources: Sequence[Source]) -> None:
+        self._sources = {source.config.name: source for source in sources}
+
+    @classmethod
+    def open(cls, configs: Sequence[SourceConfig]) -> SourceRegistry:
+        return cls([_open(config) for config in configs])
+
+    def __iter__(self) -> Iterator[Source]:
+        return iter(self._sources.values())
+
+    def __len__(self) -> int:
+        return len(self._sources)
+
+    def for_department(self, department: Department) -> list[Source]:
+        return [source for source in self if source.config.department == department]
+
+    async def probe(self) -> list[ProbeResult]:
+        """Ping every source at once; each answer or failure updates its health."""
+        return list(await asyncio.gather(*(_probe(source) for source in self)))
+
+    async def close(self) -> None:
+        await asyncio.gather(*(source.close() for source in self))
+
+
+def _open(config: SourceConfig) -> Source:
+    if config.kind is SourceKind.SQL:
+        return SqlSource(config)
+    return HttpSource(config)
+
+
+async def _probe(source: Source) -> ProbeResult:
+    try:
+        await source.ping()
+    except SourceUnavailableError as error:
+        return ProbeResult(source.config.name, source.config.department, False, error.reason)
+    return ProbeResult(source.config.name, source.config.department, True, None)

@@ -1,0 +1,64 @@
+"""Types about the hub itself: the principal asking, and the health of each source."""
+
+from __future__ import annotations
+
+import strawberry
+
+from adapters.sources.registry import Source
+from auth.principal import Principal as PrincipalRecord
+from resolvers.hub import current_principal, source_statuses
+from schema.enums import Department
+from schema.scalars import RegionCode
+
+
+@strawberry.type(description="The client a request's access token stands for.")
+class Principal:
+    client_id: str
+    subject: str
+    department: Department
+    roles: list[str]
+    region: RegionCode
+
+    @classmethod
+    def from_record(cls, record: PrincipalRecord) -> Principal:
+        return cls(
+            client_id=record.client_id,
+            subject=record.subject,
+            department=record.department,
+            roles=list(record.roles),
+            region=RegionCode(record.region),
+        )
+
+
+@strawberry.type(description="A department system the hub reads from, as last seen.")
+class SourceStatus:
+    name: str
+    department: Department
+    kind: str
+    healthy: bool | None = strawberry.field(
+        description="Whether the last call succeeded; null before the first call."
+    )
+    latency_ms: float | None = strawberry.field(description="Median of the recent calls.")
+    last_error: str | None
+
+    @classmethod
+    def from_source(cls, source: Source) -> SourceStatus:
+        return cls(
+            name=source.config.name,
+            department=source.config.department,
+            kind=source.config.kind.value,
+            healthy=source.health.healthy,
+            latency_ms=source.health.latency_ms,
+            last_error=source.health.last_error,
+        )
+
+
+@strawberry.type
+class HubQuery:
+    @strawberry.field(description="The principal of this request's access token.")
+    def me(self, info: strawberry.Info) -> Principal:
+        return Principal.from_record(current_principal(info.context))
+
+    @strawberry.field(description="Every configured department source and its health.")
+    def sources(self, info: strawberry.Info) -> list[SourceStatus]:
+        return [SourceStatus.from_source(source) for source in source_statuses(info.context)]

@@ -1,0 +1,97 @@
+"""The hub's HTTP surface that needs no token: health, readiness, metrics."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from xietong.app import create_app
+from xietong.hub import Hub
+from xietong.settings import Settings
+
+
+def write_sources(path: Path, education_db: Path, market_url: str) -> None:
+    path.write_text(
+        f"""
+[[sources]]
+name = "education-platform"
+department = "EDUCATION"
+kind = "sql"
+url = "sqlite:///{education_db}"
+format = "education"
+
+[[sources]]
+name = "market-registry"
+department = "MARKET_SUPERVISION"
+kind = "http"
+url = "{market_url}"
+format = "market"
+timeout = 0.5
+""",
+        encoding="utf-8",
+    )
+
+
+@pytest.fixture
+async def client(tmp_path: Path, hub_database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    education_db = tmp_path / "education.db"
+    sqlite3.connect(education_db).close()
+    # Nothing listens on port 9 (discard) here: the market source is down.
+    write_sources(tmp_path / "sources.toml", education_db, "http://127.0.0.1:9")
+    settings = Settings.from_env({"XIETONG_DATABASE_URL": hub_database_url}, data_dir=tmp_path)
+    hub = await Hub.open(settings)
+    app = create_app(settings, hub=hub)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://hub"
+    ) as client:
+        yield client
+    await hub.close()
+
+
+async def test_healthz_says_the_process_is_up(client: httpx.AsyncClient) -> None:
+    response = await client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+async def test_readyz_names_the_source_that_is_down(client: httpx.AsyncClient) -> None:
+    response = await client.get("/readyz")
+
+    assert response.status_code == 503
+    body = response.json()
+    assert body["database"] == "ok"
+    assert body["sources"]["education-platform"]["status"] == "ok"
+    assert body["sources"]["market-registry"]["status"] == "unavailable"
+    assert [failure["name"] for failure in body["failing"]] == ["market-registry"]
+
+
+async def test_metrics_count_requests_by_route(client: httpx.AsyncClient) -> None:
+    await client.get("/healthz")
+
+    response = await client.get("/metrics")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    assert 'xietong_http_requests_total{method="GET",route="/healthz",status="200"}' in (
+        response.text
+    )
+
+
+async def test_graphql_without_a_token_is_401_unauthenticated(client: httpx.AsyncClient) -> None:
+    response = await client.post("/graphql", json={"query": "{ me { clientId } }"})
+
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"].startswith("Bearer")
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_graphiql_is_served_to_a_browser(client: httpx.AsyncClient) -> None:
+    response = await client.get("/graphql", headers={"accept": "text/html"})
+
+    assert response.status_code == 200
+    assert "graphiql" in response.text.lower()

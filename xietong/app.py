@@ -1,0 +1,56 @@
+"""The app factory: Starlette wired by constructor arguments, strawberry at /graphql."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Route
+
+from schema.root import build_schema
+from xietong.graphql_app import HubGraphQL
+from xietong.health import healthz, readyz
+from xietong.hub import Hub
+from xietong.metrics import MetricsMiddleware, metrics_endpoint
+from xietong.settings import Settings
+
+
+def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
+    """Build the hub's ASGI app.
+
+    With ``hub`` given (already opened by the caller, as ``xietong serve`` does to
+    report configuration errors before serving) the app uses it and leaves closing
+    it to the caller; otherwise the lifespan opens and closes its own.
+
+    >>> app = create_app(Settings.from_env())  # doctest: +SKIP
+    """
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if hub is not None:
+            app.state.hub = hub
+            yield
+            return
+        opened = await Hub.open(settings)
+        app.state.hub = opened
+        try:
+            yield
+        finally:
+            await opened.close()
+
+    graphql = HubGraphQL(build_schema(), graphql_ide="graphiql")
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
+        ],
+        middleware=[Middleware(MetricsMiddleware)],
+        lifespan=lifespan,
+    )
+    if hub is not None:
+        app.state.hub = hub
+    return app

@@ -1,0 +1,39 @@
+"""Running the hub under uvicorn: start-up checks, one or several worker processes."""
+
+from __future__ import annotations
+
+import uvicorn
+from starlette.applications import Starlette
+
+from xietong.app import create_app
+from xietong.errors import ConfigError
+from xietong.hub import Hub
+from xietong.migrate import current_revision, head_revision
+from xietong.settings import Settings
+
+
+async def check_startup(settings: Settings) -> None:
+    """Everything that would stop a worker, checked once before serving."""
+    hub = await Hub.open(settings)
+    await hub.close()
+    if current_revision(settings.database_url) != head_revision():
+        raise ConfigError(
+            f"hub database {settings.database_url} is not migrated (run `xietong migrate`)"
+        )
+
+
+def app_from_env() -> Starlette:
+    """The uvicorn factory each worker process calls."""
+    return create_app(Settings.from_env())
+
+
+def serve_workers(*, host: str, port: int, workers: int) -> None:
+    uvicorn.run(
+        "xietong.serve:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        proxy_headers=True,
+    )
