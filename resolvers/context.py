@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from starlette.requests import Request
 
+from auth.policy import Policy
 from auth.principal import Principal
+from auth.schema_policy import Decisions
 from xietong.errors import CodedError, ErrorCode
 from xietong.hub import Hub
 
@@ -15,7 +17,14 @@ from xietong.hub import Hub
 class HubContext:
     request: Request
     hub: Hub
+    policy: Policy
     principal: Principal | None
+    purpose: str | None = None
+    """Why the data is read (header ``X-Purpose``), logged with the request."""
+    case_id: str | None = None
+    """The case the reading serves (header ``X-Case-Id``), logged with the request."""
+    decisions: Decisions = field(default_factory=Decisions)
+    """The policy's answer for this operation, filled before execution."""
 
     def require_principal(self) -> Principal:
         if self.principal is None:

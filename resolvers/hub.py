@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from adapters.sources.registry import Source
+from auth.policy import Effect, Grant
 from auth.principal import Principal
 from resolvers.context import HubContext
 
 
 def current_principal(context: HubContext) -> Principal:
     return context.require_principal()
+
+
+def granted_fields(context: HubContext) -> list[tuple[str, Grant]]:
+    """Every field the principal's roles may read, with how, in schema order."""
+    roles = context.require_principal().roles
+    grants = (
+        (coordinate, context.policy.grant(roles, coordinate))
+        for coordinate in context.policy.coordinates
+    )
+    return [(coordinate, grant) for coordinate, grant in grants if grant.effect is not Effect.DENY]
 
 
 def source_statuses(context: HubContext) -> list[Source]:

@@ -5,10 +5,24 @@ from __future__ import annotations
 import strawberry
 
 from adapters.sources.registry import Source
+from auth.policy import Grant
 from auth.principal import Principal as PrincipalRecord
-from resolvers.hub import current_principal, source_statuses
+from resolvers.hub import current_principal, granted_fields, source_statuses
 from schema.enums import Department
 from schema.scalars import RegionCode
+
+
+@strawberry.type(description="One field a principal may read, and on what terms.")
+class FieldPermission:
+    field: str = strawberry.field(description='The field, as "Type.field".')
+    effect: str = strawberry.field(description="allow, or mask (a masked value).")
+    purpose_required: bool = strawberry.field(description="Whether X-Purpose must be sent.")
+
+    @classmethod
+    def from_grant(cls, coordinate: str, grant: Grant) -> FieldPermission:
+        return cls(
+            field=coordinate, effect=grant.effect.label, purpose_required=grant.purpose_required
+        )
 
 
 @strawberry.type(description="The client a request's access token stands for.")
@@ -18,6 +32,10 @@ class Principal:
     department: Department
     roles: list[str]
     region: RegionCode
+
+    @strawberry.field(description="Every field this principal's roles may read.")
+    def permissions(self, info: strawberry.Info) -> list[FieldPermission]:
+        return [FieldPermission.from_grant(*granted) for granted in granted_fields(info.context)]
 
     @classmethod
     def from_record(cls, record: PrincipalRecord) -> Principal:

@@ -1,12 +1,22 @@
-"""The root schema, composed from each domain's query class."""
+"""The root schema, composed from each domain's query class, bound to the policy."""
 
 from __future__ import annotations
 
-import strawberry
-from strawberry.schema.config import StrawberryConfig
+from collections.abc import Iterator
+from typing import Any
 
+import strawberry
+from graphql import GraphQLError, GraphQLResolveInfo
+from strawberry.extensions import SchemaExtension
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
+
+from auth.decisions import decide, selected_coordinates
+from auth.policy import Policy
+from auth.schema_policy import Decisions, bind_policy, install_guards
 from schema.hub import HubQuery
-from schema.scalars import SCALAR_MAP
+from schema.scalars import SCALAR_MAP, InvalidScalarError
+from xietong.errors import CodedError
 
 
 @strawberry.type
@@ -14,5 +24,59 @@ class Query(HubQuery):
     pass
 
 
+class PolicyExtension(SchemaExtension):
+    """Decides the policy once per operation, from the document, before execution."""
+
+    def on_execute(self) -> Iterator[None]:
+        execution = self.execution_context
+        context = execution.context
+        principal = getattr(context, "principal", None)
+        document = execution.graphql_document
+        if principal is not None and document is not None:
+            coordinates = selected_coordinates(
+                execution.schema._schema, document, execution.operation_name
+            )
+            context.decisions = decide(
+                context.policy, coordinates, principal, purpose=context.purpose
+            )
+        yield
+
+
+class HubSchema(strawberry.Schema):
+    """Logs only the unexpected errors: a refused field or a bad argument is an
+    answer, not an incident (and the access log records it)."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        unexpected = [
+            error
+            for error in errors
+            if error.original_error is not None
+            and not isinstance(error.original_error, CodedError | InvalidScalarError)
+        ]
+        super().process_errors(unexpected, execution_context)
+
+
+def _decisions_of(info: GraphQLResolveInfo[Any]) -> Decisions:
+    decisions: Decisions = info.context.decisions
+    return decisions
+
+
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(query=Query, config=StrawberryConfig(scalar_map=SCALAR_MAP))
+    """The schema as clients see it (``xietong schema`` prints it)."""
+    return HubSchema(
+        query=Query,
+        config=StrawberryConfig(scalar_map=SCALAR_MAP),
+        extensions=[PolicyExtension],
+    )
+
+
+def apply_policy(schema: strawberry.Schema, policy: Policy) -> Policy:
+    """Check ``policy`` against ``schema`` and guard the fields it restricts.
+
+    Returns the policy bound to the schema's fields; a ConfigError says what is wrong.
+    """
+    bound = bind_policy(policy, schema._schema)
+    install_guards(bound, schema._schema, _decisions_of)
+    return bound

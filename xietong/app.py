@@ -9,7 +9,8 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
 
-from schema.root import build_schema
+from auth.policy import load_policy
+from schema.root import apply_policy, build_schema
 from xietong.graphql_app import HubGraphQL
 from xietong.health import healthz, readyz
 from xietong.hub import Hub
@@ -40,7 +41,9 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
         finally:
             await opened.close()
 
-    graphql = HubGraphQL(build_schema(), graphql_ide="graphiql")
+    schema = build_schema()
+    policy = apply_policy(schema, load_policy(settings.policy_file))
+    graphql = HubGraphQL(schema, policy=policy)
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),

@@ -11,9 +11,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.schema import BaseSchema
 from strawberry.http import GraphQLHTTPResponse, process_result
 from strawberry.types import ExecutionResult
 
+from auth.policy import Policy
 from auth.principal import Principal
 from resolvers.context import HubContext
 from schema.scalars import InvalidScalarError
@@ -39,6 +41,10 @@ def unauthenticated_response(description: str) -> JSONResponse:
 class HubGraphQL(GraphQL[HubContext, None]):
     """The GraphQL endpoint: GraphiQL for browsers, a bearer token for everything else."""
 
+    def __init__(self, schema: BaseSchema, *, policy: Policy) -> None:
+        super().__init__(schema, graphql_ide="graphiql")
+        self.policy = policy
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and principal_of(scope) is None:
             request = Request(scope, receive)
@@ -54,13 +60,23 @@ class HubGraphQL(GraphQL[HubContext, None]):
 
     async def get_context(self, request: Any, response: Any) -> HubContext:
         return HubContext(
-            request=request, hub=request.app.state.hub, principal=principal_of(request.scope)
+            request=request,
+            hub=request.app.state.hub,
+            policy=self.policy,
+            principal=principal_of(request.scope),
+            purpose=_header(request, "x-purpose"),
+            case_id=_header(request, "x-case-id"),
         )
 
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
         if result.errors:
             result.errors = [_with_code(error) for error in result.errors]
         return process_result(result)
+
+
+def _header(request: Request, name: str) -> str | None:
+    value = request.headers.get(name, "").strip()
+    return value or None
 
 
 def _with_code(error: GraphQLError) -> GraphQLError:
