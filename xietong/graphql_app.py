@@ -11,8 +11,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
-from strawberry.schema import BaseSchema
 from strawberry.http import GraphQLHTTPResponse, process_result
+from strawberry.schema import BaseSchema
 from strawberry.types import ExecutionResult
 
 from auth.policy import Policy

@@ -14,6 +14,7 @@ from xietong.settings import Settings
 
 async def check_startup(settings: Settings) -> None:
     """Everything that would stop a worker, checked once before serving."""
+    create_app(settings)  # loads the policy and checks it against the schema
     hub = await Hub.open(settings)
     await hub.close()
     if current_revision(settings.database_url) != head_revision():
