@@ -108,11 +108,13 @@ def _grant(policy: Policy, rule: Any, role: str, coordinate: str) -> Grant:
     )
 
 
-def reaching_roles(policy: Policy, schema: GraphQLSchema) -> dict[str, set[str]]:
-    """Type name → the roles that can get to it through fields they are granted."""
+def _reach(
+    policy: Policy, schema: GraphQLSchema, *, through_purpose: bool
+) -> dict[str, set[str]]:
+    """Type name → roles that can get to it through fields granted to them (and,
+    unless ``through_purpose``, needing no purpose on the way)."""
     reach: dict[str, set[str]] = {}
-    query = schema.query_type
-    roots = [t for t in (query, schema.mutation_type) if t is not None]
+    roots = [t for t in (schema.query_type, schema.mutation_type) if t is not None]
     for role in policy.roles:
         pending = [root.name for root in roots]
         while pending:
@@ -124,42 +126,61 @@ def reaching_roles(policy: Policy, schema: GraphQLSchema) -> dict[str, set[str]]
             assert isinstance(type_, GraphQLObjectType)
             for field_name, field in type_.fields.items():
                 target = get_named_type(field.type)
-                granted = policy.grant_for_role(role, f"{name}.{field_name}") is not DENIED
-                if granted and isinstance(target, GraphQLObjectType):
+                grant = policy.grant_for_role(role, f"{name}.{field_name}")
+                passable = grant is not DENIED and (through_purpose or not grant.purpose_required)
+                if passable and isinstance(target, GraphQLObjectType):
                     pending.append(target.name)
     return reach
 
 
-def guarded_coordinates(policy: Policy, schema: GraphQLSchema) -> set[str]:
-    """Fields whose answer differs among the roles that can reach them."""
-    guarded = set()
-    for type_name, roles in reaching_roles(policy, schema).items():
+def effective_grants(policy: Policy, schema: GraphQLSchema) -> dict[str, dict[str, Grant]]:
+    """Coordinate → role → the grant as it can actually play out.
+
+    Only roles that can reach the field's type count. A purpose requirement is
+    moot for a role whose every way to the type already needed a purpose: the
+    request that got there has one.
+    """
+    reach_any = _reach(policy, schema, through_purpose=True)
+    reach_free = _reach(policy, schema, through_purpose=False)
+    effective: dict[str, dict[str, Grant]] = {}
+    for type_name, roles in reach_any.items():
         type_ = schema.type_map[type_name]
         assert isinstance(type_, GraphQLObjectType)
         for field_name in type_.fields:
             coordinate = f"{type_name}.{field_name}"
-            grants = {policy.grant_for_role(role, coordinate) for role in roles}
-            if grants != {Grant(Effect.ALLOW)}:
-                guarded.add(coordinate)
-    return guarded
+            by_role = effective.setdefault(coordinate, {})
+            for role in roles:
+                grant = policy.grant_for_role(role, coordinate)
+                if grant.purpose_required and role not in reach_free.get(type_name, set()):
+                    grant = dataclasses.replace(grant, purpose_required=False)
+                by_role[role] = grant
+    return effective
+
+
+def guarded_coordinates(policy: Policy, schema: GraphQLSchema) -> set[str]:
+    """Fields whose answer differs among the roles that can reach them."""
+    plain = {Grant(Effect.ALLOW)}
+    return {
+        coordinate
+        for coordinate, by_role in effective_grants(policy, schema).items()
+        if set(by_role.values()) != plain
+    }
 
 
 def _check_nullability(where: str, policy: Policy, schema: GraphQLSchema) -> None:
-    for coordinate in sorted(guarded_coordinates(policy, schema)):
+    for coordinate, by_role in sorted(effective_grants(policy, schema).items()):
+        refused_to = sorted(
+            role
+            for role, grant in by_role.items()
+            if grant.effect is Effect.DENY or grant.purpose_required
+        )
         type_name, field_name = coordinate.split(".")
         type_ = schema.type_map[type_name]
         assert isinstance(type_, GraphQLObjectType)
-        refusable = any(
-            grant.effect is Effect.DENY or grant.purpose_required
-            for grant in (
-                policy.grant_for_role(role, coordinate)
-                for role in reaching_roles(policy, schema)[type_name]
-            )
-        )
-        if refusable and isinstance(type_.fields[field_name].type, GraphQLNonNull):
+        if refused_to and isinstance(type_.fields[field_name].type, GraphQLNonNull):
             raise ConfigError(
-                f"{where}: {coordinate} may be refused to some roles, so the schema must "
-                "declare it nullable (a refused field is null with an error at its path)"
+                f"{where}: {coordinate} may be refused to {', '.join(refused_to)}, so the "
+                "schema must declare it nullable (a refused field is null with an error)"
             )
 
 

@@ -195,3 +195,17 @@ def test_the_shipped_policy_covers_every_field_of_the_hub_schema() -> None:
     policy = apply_policy(build_schema(), load_policy(SHIPPED_POLICY))
 
     assert "Query.me" in policy.coordinates
+
+
+def test_a_purpose_already_required_on_the_way_is_not_asked_again() -> None:
+    from auth.policy import Grant
+    from auth.schema_policy import effective_grants
+
+    schema, policy = make_schema()
+
+    effective = effective_grants(policy, schema._schema)
+
+    # auditors need a purpose for everything, so reaching Worker at all took one.
+    assert policy.grant(["auditor"], "Worker.post").purpose_required
+    assert effective["Worker.post"]["auditor"] == Grant(Effect.ALLOW)
+    assert effective["SampleQuery.workers"]["auditor"].purpose_required
