@@ -1,10 +1,43 @@
-"""Enums shared across the schema."""
+"""Enums shared across the schema: the hub's own enums, registered with strawberry
+so that resolvers and schema share one type (names are fixed, DESIGN §6)."""
 
 import strawberry
 
+from adapters.records import (
+    BackgroundCheckStatus,
+    FireAcceptanceStatus,
+    InstitutionCategory,
+    LicenseStatus,
+    RectificationStatus,
+    RegistrationStatus,
+    TrainingDomain,
+)
+from resolvers.risk import RiskCode, RiskLevel
 from xietong.departments import Department
 
-# Registers the hub's own enum with strawberry, so resolvers and schema share one type.
-strawberry.enum(Department, name="Department")
+for enum in (
+    Department,
+    InstitutionCategory,
+    TrainingDomain,
+    LicenseStatus,
+    RegistrationStatus,
+    FireAcceptanceStatus,
+    BackgroundCheckStatus,
+    RectificationStatus,
+    RiskLevel,
+    RiskCode,
+):
+    strawberry.enum(enum)
 
-__all__ = ["Department"]
+__all__ = [
+    "BackgroundCheckStatus",
+    "Department",
+    "FireAcceptanceStatus",
+    "InstitutionCategory",
+    "LicenseStatus",
+    "RectificationStatus",
+    "RegistrationStatus",
+    "RiskCode",
+    "RiskLevel",
+    "TrainingDomain",
+]

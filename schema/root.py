@@ -14,13 +14,15 @@ from strawberry.types import ExecutionContext
 from auth.decisions import decide, selected_coordinates
 from auth.policy import Policy
 from auth.schema_policy import Decisions, bind_policy, install_guards
+from schema.education import EducationQuery
 from schema.hub import HubQuery
+from schema.market import MarketQuery
 from schema.scalars import SCALAR_MAP, InvalidScalarError
 from xietong.errors import CodedError
 
 
 @strawberry.type
-class Query(HubQuery):
+class Query(HubQuery, EducationQuery, MarketQuery):
     pass
 
 

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from adapters.catalog import AdapterCatalog
 from adapters.config import load_sources
+from adapters.departments import build_adapters
 from adapters.sources.registry import SourceRegistry
 from xietong.db import check_reachable, create_hub_engine
 from xietong.settings import Settings
+
+CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
 @dataclass(slots=True)
@@ -18,6 +23,15 @@ class Hub:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     sources: SourceRegistry
+    adapters: AdapterCatalog
+    reference_date: date | None = None
+
+    def today(self) -> date:
+        """The date rules such as "overdue" and "expired" are judged on.
+
+        The demo pins it to the sandbox's reference date so its anomalies stay put.
+        """
+        return self.reference_date or datetime.now(UTC).astimezone(CHINA).date()
 
     @classmethod
     async def open(cls, settings: Settings) -> Hub:
@@ -29,11 +43,14 @@ class Hub:
         except BaseException:
             await engine.dispose()
             raise
+        sources = SourceRegistry.open(configs)
         return cls(
             settings=settings,
             engine=engine,
             sessions=async_sessionmaker(engine, expire_on_commit=False),
-            sources=SourceRegistry.open(configs),
+            sources=sources,
+            adapters=build_adapters(sources),
+            reference_date=settings.reference_date,
         )
 
     async def close(self) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 
 from xietong.errors import ConfigError
@@ -29,6 +30,9 @@ class Settings:
     audience: str
     token_ttl_seconds: int
     demo: bool
+    reference_date: date | None = None
+    """``XIETONG_REFERENCE_DATE`` (YYYY-MM-DD): judge "overdue"/"expired" as of this
+    day instead of today; the demo sets it to the sandbox's reference date."""
 
     @classmethod
     def from_env(
@@ -47,10 +51,21 @@ class Settings:
             audience=env.get("XIETONG_AUDIENCE", "xietong"),
             token_ttl_seconds=_positive_int(env, "XIETONG_TOKEN_TTL", 900),
             demo=env.get("XIETONG_DEMO", "").lower() in {"1", "true", "yes"},
+            reference_date=_date(env, "XIETONG_REFERENCE_DATE"),
         )
 
     def with_changes(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _date(env: Mapping[str, str], name: str) -> date | None:
+    raw = env.get(name)
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:

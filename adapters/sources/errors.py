@@ -17,3 +17,9 @@ class SourceUnavailableError(Exception):
         self.department = department
         self.source = source
         self.reason = reason
+        # graphql-core copies these onto the error it reports at the field's path.
+        self.extensions = {
+            "code": "SOURCE_UNAVAILABLE",
+            "department": department.value,
+            "source": source,
+        }

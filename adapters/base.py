@@ -1,0 +1,83 @@
+"""The protocol every department adapter speaks.
+
+An adapter owns one department's sources and the mapping from their native
+shape to the canonical records of ``adapters.records``. It takes keys in
+batches (credit codes; ID numbers for public security), so a page of N
+institutions costs one call per source whatever N is, and it raises only
+``SourceUnavailableError`` (naming department and source) when a source fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Protocol, TypeVar
+
+from adapters.records import (
+    BackgroundCheck,
+    BusinessRegistration,
+    FireSafetyRecord,
+    FundSupervision,
+    Institution,
+    StaffMember,
+)
+from adapters.sources.registry import ProbeResult
+from xietong.departments import Department
+
+RecordT_co = TypeVar("RecordT_co", covariant=True)
+
+
+class DepartmentAdapter(Protocol[RecordT_co]):
+    department: Department
+
+    @property
+    def source_names(self) -> Sequence[str]:
+        """The sources this adapter reads, as named in the sources file."""
+        ...
+
+    async def load(self, keys: Sequence[str]) -> Mapping[str, RecordT_co]:
+        """Canonical records for ``keys``; a key the department does not know is absent."""
+        ...
+
+    async def health(self) -> list[ProbeResult]:
+        """Ping each source."""
+        ...
+
+
+class NotScannableError(Exception):
+    """The department answers lookups by key only (public security): it cannot be
+    scanned for a cross-department condition."""
+
+
+class EducationAdapter(DepartmentAdapter[Institution], Protocol):
+    """The education bureau: institutions and everything it records of them."""
+
+    async def page(
+        self, region_prefix: str, after: str | None, first: int
+    ) -> tuple[list[Institution], int]:
+        """Institutions whose region starts with ``region_prefix``, ordered by credit
+        code, after the code ``after``; and how many there are in all."""
+        ...
+
+    async def employments(self, id_numbers: Sequence[str]) -> Mapping[str, list[StaffMember]]:
+        """Roster lines of each person, across institutions."""
+        ...
+
+
+class MarketAdapter(DepartmentAdapter[BusinessRegistration], Protocol):
+    """Market supervision: business registrations, complaints, penalties."""
+
+    async def training_registrations(self, region_prefix: str) -> list[BusinessRegistration]:
+        """Registrations in the region whose business scope covers training."""
+        ...
+
+
+class FireSafetyAdapter(DepartmentAdapter[FireSafetyRecord], Protocol):
+    """Fire safety: acceptance, inspections, hazards, seal-ups."""
+
+
+class FinanceAdapter(DepartmentAdapter[FundSupervision], Protocol):
+    """The supervising banks' custody accounts, merged across banks."""
+
+
+class PublicSecurityAdapter(DepartmentAdapter[BackgroundCheck], Protocol):
+    """Background checks, by ID number only: never listed, never scanned."""

@@ -1,0 +1,146 @@
+"""Resolvers of the joint record: an institution as every department sees it.
+
+Row scope is applied here, where records are loaded, and nowhere else: a record
+outside the principal's region is not found in lists, and OUT_OF_SCOPE when asked
+for directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from adapters.records import (
+    BackgroundCheck,
+    BusinessRegistration,
+    Complaint,
+    FireSafetyRecord,
+    FundSupervision,
+    Institution,
+    StaffMember,
+)
+from adapters.sources.errors import SourceUnavailableError
+from resolvers.context import HubContext
+from resolvers.risk import JointRecord, RiskLevel, RiskSignal, assess
+from xietong.departments import Department
+from xietong.errors import CodedError, ErrorCode
+from xietong.identifiers import region_contains, region_prefix
+
+T = TypeVar("T")
+
+
+async def institution(context: HubContext, credit_code: str) -> Institution | None:
+    principal = context.require_principal()
+    record = await context.loaders.institutions.load(credit_code)
+    if record is None:
+        return None
+    if not region_contains(principal.region, record.region):
+        raise CodedError(
+            ErrorCode.OUT_OF_SCOPE,
+            f"institution {credit_code} is outside region {principal.region}",
+            argument="creditCode",
+        )
+    return record
+
+
+async def institutions_page(
+    context: HubContext, after: str | None, first: int
+) -> tuple[list[Institution], int]:
+    principal = context.require_principal()
+    return await context.hub.adapters.education.page(region_prefix(principal.region), after, first)
+
+
+@dataclass(frozen=True, slots=True)
+class Employment:
+    institution: Institution
+    staff: StaffMember
+
+
+async def employments(context: HubContext, id_number: str) -> list[Employment] | None:
+    """Where a person works, within the principal's region; None if nowhere known."""
+    principal = context.require_principal()
+    lines = await context.loaders.employments.load(id_number)
+    if not lines:
+        return None
+    records = await context.loaders.institutions.load_many([line.credit_code for line in lines])
+    found = [
+        Employment(record, line)
+        for line, record in zip(lines, records, strict=True)
+        if record is not None and region_contains(principal.region, record.region)
+    ]
+    if not found:
+        raise CodedError(
+            ErrorCode.OUT_OF_SCOPE,
+            f"this person works only outside region {principal.region}",
+            argument="idNumber",
+        )
+    return found
+
+
+async def registration(context: HubContext, credit_code: str) -> BusinessRegistration | None:
+    return await context.loaders.registrations.load(credit_code)
+
+
+async def complaints(context: HubContext, credit_code: str) -> list[Complaint]:
+    found = await context.loaders.registrations.load(credit_code)
+    return list(found.complaints) if found else []
+
+
+async def fire_safety(context: HubContext, credit_code: str) -> FireSafetyRecord | None:
+    return await context.loaders.fire_safety.load(credit_code)
+
+
+async def funds(context: HubContext, credit_code: str) -> FundSupervision | None:
+    return await context.loaders.funds.load(credit_code)
+
+
+async def background_check(context: HubContext, id_number: str) -> BackgroundCheck | None:
+    return await context.loaders.background_checks.load(id_number)
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    level: RiskLevel
+    signals: list[RiskSignal]
+    unavailable: list[Department]
+    """Departments whose sources did not answer: their rules were not evaluated."""
+
+
+async def _or_unavailable(awaitable: Awaitable[T]) -> T | SourceUnavailableError:
+    try:
+        return await awaitable
+    except SourceUnavailableError as error:
+        return error
+
+
+async def risk(context: HubContext, record: Institution) -> Assessment:
+    """Evaluate the rules on what the departments answer; one that is down costs only
+    its own rules, and the assessment names it."""
+    loaders = context.loaders
+    code = record.credit_code
+    registration_, fire_, funds_, checks = await asyncio.gather(
+        _or_unavailable(loaders.registrations.load(code)),
+        _or_unavailable(loaders.fire_safety.load(code)),
+        _or_unavailable(loaders.funds.load(code)),
+        _or_unavailable(loaders.background_checks.load_many([m.id_number for m in record.staff])),
+    )
+    answers = (registration_, fire_, funds_, checks)
+    unavailable = [a.department for a in answers if isinstance(a, SourceUnavailableError)]
+    joint = JointRecord(
+        institution=record,
+        registration=None if isinstance(registration_, SourceUnavailableError) else registration_,
+        fire_safety=None if isinstance(fire_, SourceUnavailableError) else fire_,
+        funds=None if isinstance(funds_, SourceUnavailableError) else funds_,
+        background_checks=None
+        if isinstance(checks, SourceUnavailableError)
+        else {
+            member.id_number: check
+            for member, check in zip(record.staff, checks, strict=True)
+            if check is not None
+        },
+        today=context.hub.today(),
+    )
+    level, signals = assess(joint)
+    return Assessment(level, signals, unavailable)

@@ -1,0 +1,30 @@
+"""Unlicensed operators: registered to train, unknown to the education bureau."""
+
+from __future__ import annotations
+
+from adapters.records import BusinessRegistration
+from resolvers.context import HubContext
+from xietong.errors import CodedError, ErrorCode
+from xietong.identifiers import region_contains, region_prefix
+
+
+async def unlicensed_operators(
+    context: HubContext, region: str | None, after: str | None, first: int
+) -> tuple[list[BusinessRegistration], int]:
+    """Up to ``first + 1`` registrations after ``after`` (by credit code), and the total."""
+    principal = context.require_principal()
+    scope = region or principal.region
+    if not region_contains(principal.region, scope):
+        raise CodedError(
+            ErrorCode.OUT_OF_SCOPE,
+            f"region {scope} is outside {principal.region}",
+            argument="region",
+        )
+    adapters = context.hub.adapters
+    candidates = await adapters.market.training_registrations(region_prefix(scope))
+    licensed = await adapters.education.load([r.credit_code for r in candidates])
+    hidden = sorted(
+        (r for r in candidates if r.credit_code not in licensed), key=lambda r: r.credit_code
+    )
+    later = [r for r in hidden if after is None or r.credit_code > after]
+    return later[: first + 1], len(hidden)

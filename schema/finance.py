@@ -1,0 +1,35 @@
+"""Finance's part of the joint record: custody of prepaid fees at a supervising bank."""
+
+from __future__ import annotations
+
+import strawberry
+
+from adapters.records import FundSupervision as FundSupervisionRecord
+from schema.scalars import Decimal
+
+
+@strawberry.type(
+    description="The institution's custody account (资金监管账户) at its supervising bank."
+)
+class FundSupervision:
+    bank: str | None
+    account_number: str | None
+    balance: Decimal | None
+    risk_deposit: Decimal | None
+    outstanding_prepaid: Decimal | None
+    released_total: Decimal | None
+    coverage_ratio: float | None = strawberry.field(
+        description="Custody balance ÷ outstanding prepaid; null when nothing is outstanding."
+    )
+
+    @classmethod
+    def from_record(cls, record: FundSupervisionRecord) -> FundSupervision:
+        return cls(
+            bank=record.bank,
+            account_number=record.account_number,
+            balance=Decimal(record.balance),
+            risk_deposit=Decimal(record.risk_deposit),
+            outstanding_prepaid=Decimal(record.outstanding_prepaid),
+            released_total=Decimal(record.released_total),
+            coverage_ratio=record.coverage_ratio,
+        )

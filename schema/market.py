@@ -1,0 +1,88 @@
+"""Market supervision's part of the joint record, and the hunt for unlicensed operators."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import strawberry
+
+from adapters.records import BusinessRegistration as RegistrationRecord
+from adapters.records import Complaint as ComplaintRecord
+from resolvers.unlicensed import unlicensed_operators
+from schema.enums import RegistrationStatus
+from schema.pagination import Connection, connection, decode_cursor, page_size
+from schema.scalars import CreditCode, Decimal, RegionCode
+
+
+@strawberry.type(description="A complaint received by market supervision (e.g. 12315 退费投诉).")
+class Complaint:
+    filed_on: date
+    kind: str
+    amount: Decimal | None
+    status: str
+    summary: str
+
+    @classmethod
+    def from_record(cls, record: ComplaintRecord) -> Complaint:
+        return cls(
+            filed_on=record.filed_on,
+            kind=record.kind,
+            amount=Decimal(record.amount) if record.amount is not None else None,
+            status=record.status,
+            summary=record.summary,
+        )
+
+
+@strawberry.type(
+    description="Business registration (营业执照 / 民非登记) held by market supervision."
+)
+class BusinessRegistration:
+    credit_code: CreditCode
+    name: str
+    region: RegionCode
+    status: RegistrationStatus
+    business_scope: str
+    legal_representative: str
+    registered_on: date | None
+    non_profit: bool
+    penalties: list[str]
+
+    @classmethod
+    def from_record(cls, record: RegistrationRecord) -> BusinessRegistration:
+        return cls(
+            credit_code=CreditCode(record.credit_code),
+            name=record.name,
+            region=RegionCode(record.region),
+            status=record.status,
+            business_scope=record.business_scope,
+            legal_representative=record.legal_representative,
+            registered_on=record.registered_on,
+            non_profit=record.non_profit,
+            penalties=list(record.penalties),
+        )
+
+
+@strawberry.type
+class MarketQuery:
+    @strawberry.field(
+        description="Registrations whose business scope covers training but that hold no "
+        "education licence: the hidden operators inspectors hunt for."
+    )
+    async def unlicensed_operators(
+        self,
+        info: strawberry.Info,
+        region: RegionCode | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> Connection[BusinessRegistration] | None:
+        size = page_size(first)
+        records, total = await unlicensed_operators(
+            info.context, region, decode_cursor(after), size
+        )
+        return connection(
+            records,
+            first=size,
+            total=total,
+            key=lambda record: record.credit_code,
+            node=BusinessRegistration.from_record,
+        )
