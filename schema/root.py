@@ -19,6 +19,7 @@ from schema.hub import HubQuery
 from schema.market import MarketQuery
 from schema.scalars import SCALAR_MAP, InvalidScalarError
 from xietong.errors import CodedError
+from xietong.operation import OperationRecorder
 
 
 @strawberry.type
@@ -70,7 +71,7 @@ def build_schema() -> strawberry.Schema:
     return HubSchema(
         query=Query,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
-        extensions=[PolicyExtension],
+        extensions=[OperationRecorder, PolicyExtension],
     )
 
 

@@ -8,7 +8,10 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
+from starlette.types import Scope
 
+from auth.audit.log import AuditLog
+from auth.audit.middleware import AuditMiddleware
 from auth.policy import load_policy
 from schema.root import apply_policy, build_schema
 from xietong.graphql_app import HubGraphQL
@@ -16,6 +19,11 @@ from xietong.health import healthz, readyz
 from xietong.hub import Hub
 from xietong.metrics import MetricsMiddleware, metrics_endpoint
 from xietong.settings import Settings
+
+
+def _audit_log_of(scope: Scope) -> AuditLog:
+    log: AuditLog = scope["app"].state.hub.audit_log
+    return log
 
 
 def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
@@ -51,7 +59,10 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
         ],
-        middleware=[Middleware(MetricsMiddleware)],
+        middleware=[
+            Middleware(MetricsMiddleware),
+            Middleware(AuditMiddleware, audit_log_of=_audit_log_of, paths=["/graphql"]),
+        ],
         lifespan=lifespan,
     )
     if hub is not None:

@@ -11,6 +11,7 @@ from adapters.catalog import AdapterCatalog
 from adapters.config import load_sources
 from adapters.departments import build_adapters
 from adapters.sources.registry import SourceRegistry
+from auth.audit.log import AuditLog
 from xietong.db import check_reachable, create_hub_engine
 from xietong.settings import Settings
 
@@ -24,6 +25,7 @@ class Hub:
     sessions: async_sessionmaker[AsyncSession]
     sources: SourceRegistry
     adapters: AdapterCatalog
+    audit_log: AuditLog
     reference_date: date | None = None
 
     def today(self) -> date:
@@ -50,6 +52,7 @@ class Hub:
             sessions=async_sessionmaker(engine, expire_on_commit=False),
             sources=sources,
             adapters=build_adapters(sources),
+            audit_log=AuditLog(engine),
             reference_date=settings.reference_date,
         )
 

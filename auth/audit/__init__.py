@@ -1,0 +1,1 @@
+"""The access log: one tamper-evident event per request (DESIGN §8)."""

@@ -1,0 +1,78 @@
+"""Checking the access log: every event links to the one before and hashes right."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from auth.audit.events import GENESIS_HASH, chain_hash, format_time
+from xietong.models import AuditChainHead, AuditEvent
+
+_COLUMNS = list(AuditEvent.__table__.columns)
+_BODY_KEYS = [c.name for c in _COLUMNS if c.name not in ("prev_hash", "hash")]
+
+
+@dataclass(frozen=True, slots=True)
+class ChainReport:
+    intact: bool
+    events: int
+    first_broken_seq: int | None
+    reason: str | None
+    head_hash: str
+
+
+def body_of(row: Any) -> dict[str, Any]:
+    """The hashed body of a stored event, as it was when it was written."""
+    body = {key: getattr(row, key) for key in _BODY_KEYS}
+    at: datetime = body["at"]
+    body["at"] = format_time(at if at.tzinfo else at.replace(tzinfo=UTC))
+    return body
+
+
+@contextlib.contextmanager
+def stored_events(engine: Engine, *, chunk: int = 5000) -> Iterator[Iterator[Any]]:
+    """Every stored event in sequence order, streamed (a server-side cursor on
+    PostgreSQL), closed when the caller is done even if it stops early."""
+    with engine.connect() as connection:
+        result = connection.execution_options(yield_per=chunk).execute(
+            select(*_COLUMNS).order_by(AuditEvent.seq)
+        )
+        try:
+            yield iter(result)
+        finally:
+            result.close()
+
+
+def verify_chain(engine: Engine, *, progress: Callable[[int], None] | None = None) -> ChainReport:
+    """Walk the chain from the first event; stop at the first one that does not fit."""
+    expected_seq, prev_hash, count = 1, GENESIS_HASH, 0
+    with stored_events(engine) as rows:
+        for row in rows:
+            problem = None
+            if row.seq != expected_seq:
+                problem = f"sequence jumps from {expected_seq - 1} to {row.seq}"
+            elif row.prev_hash != prev_hash:
+                problem = "its prev_hash is not the hash of the event before it"
+            elif chain_hash(prev_hash, body_of(row)) != row.hash:
+                problem = "its content does not match its hash (changed after it was written)"
+            if problem:
+                return ChainReport(False, count, expected_seq, problem, prev_hash)
+            prev_hash, expected_seq, count = row.hash, expected_seq + 1, count + 1
+            if progress and count % 10000 == 0:
+                progress(10000)
+    with engine.connect() as connection:
+        head = connection.execute(select(AuditChainHead.seq, AuditChainHead.hash)).one()
+    if head.seq != count or head.hash != prev_hash:
+        return ChainReport(
+            False,
+            count,
+            count + 1,
+            f"the chain head says {head.seq} events, but {count} are stored (events removed)",
+            prev_hash,
+        )
+    return ChainReport(True, count, None, None, prev_hash)

@@ -1,0 +1,167 @@
+"""What happens around every GraphQL operation: every error gets a code, and the
+access-log event learns what was asked and what was answered."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    GraphQLSyntaxError,
+    ListTypeNode,
+    NamedTypeNode,
+    NonNullTypeNode,
+    OperationDefinitionNode,
+    TypeNode,
+)
+from strawberry.extensions import SchemaExtension
+
+from auth.audit.events import AuditOutcome, sha256_hex
+from auth.audit.middleware import draft_of
+from schema.scalars import InvalidScalarError
+from xietong.errors import ErrorCode
+from xietong.identifiers import id_number_error
+
+log = logging.getLogger("xietong.graphql")
+
+# Personal values never reach the log in clear: variables of these types are hashed.
+PERSONAL_SCALARS = frozenset({"IdNumber"})
+_REFUSALS = frozenset({ErrorCode.FORBIDDEN, ErrorCode.PURPOSE_REQUIRED, ErrorCode.OUT_OF_SCOPE})
+_PARTIAL = _REFUSALS | {ErrorCode.SOURCE_UNAVAILABLE, ErrorCode.NOT_FOUND}
+
+
+class OperationRecorder(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        yield
+        execution = self.execution_context
+        result = execution.result
+        errors = [with_code(error) for error in (getattr(result, "errors", None) or [])]
+        if result is not None and errors:
+            result.errors = errors
+        request = getattr(execution.context, "request", None)
+        draft = draft_of(request.scope) if request is not None else None
+        if draft is None:
+            return
+        document = execution.graphql_document
+        draft.document_hash = sha256_hex(execution.query) if execution.query else None
+        draft.operation_name = execution.operation_name
+        draft.variables = hashed_variables(document, execution.variables or {})
+        operation = _operation(document, execution.operation_name)
+        draft.operation_type = operation.operation.value if operation else None
+        decisions = getattr(execution.context, "decisions", None)
+        if decisions is not None:
+            draft.fields_read = sorted(decisions.read)
+            draft.fields_masked = sorted(decisions.masked)
+            draft.fields_denied = sorted(decisions.refused)
+        data = getattr(result, "data", None)
+        draft.record_keys = sorted(record_keys(data))
+        draft.error_codes = sorted({str(e.extensions.get("code")) for e in errors if e.extensions})
+        draft.outcome = outcome(data, errors)
+
+
+def with_code(error: GraphQLError) -> GraphQLError:
+    """Give every error a code (DESIGN §10); unexpected ones are masked as INTERNAL."""
+    if "code" in (error.extensions or {}):
+        return error
+    original = error.original_error
+    if isinstance(error, GraphQLSyntaxError) or isinstance(original, GraphQLSyntaxError):
+        return _recoded(error, ErrorCode.GRAPHQL_PARSE_FAILED)
+    if isinstance(original, InvalidScalarError):
+        return _recoded(error, ErrorCode.BAD_USER_INPUT)
+    if original is None:
+        return _recoded(error, ErrorCode.GRAPHQL_VALIDATION_FAILED)
+    correlation_id = uuid.uuid4().hex
+    log.error("unexpected error %s at %s", correlation_id, error.path, exc_info=original)
+    return GraphQLError(
+        f"internal error (correlation id {correlation_id})",
+        nodes=error.nodes,
+        path=error.path,
+        extensions={"code": ErrorCode.INTERNAL.value, "correlationId": correlation_id},
+    )
+
+
+def _recoded(error: GraphQLError, code: ErrorCode) -> GraphQLError:
+    error.extensions = {**(error.extensions or {}), "code": code.value}
+    return error
+
+
+def outcome(data: Any, errors: list[GraphQLError]) -> AuditOutcome:
+    if not errors:
+        return AuditOutcome.OK
+    codes = {ErrorCode(e.extensions["code"]) for e in errors if e.extensions}
+    answered = isinstance(data, dict) and any(value is not None for value in data.values())
+    if codes <= _REFUSALS and not answered:
+        return AuditOutcome.DENIED
+    if answered and codes <= _PARTIAL:
+        return AuditOutcome.PARTIAL
+    return AuditOutcome.ERROR
+
+
+def _operation(document: DocumentNode | None, name: str | None) -> OperationDefinitionNode | None:
+    if document is None:
+        return None
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode) and (
+            name is None or (definition.name is not None and definition.name.value == name)
+        ):
+            return definition
+    return None
+
+
+def _named(type_node: TypeNode) -> str:
+    while isinstance(type_node, ListTypeNode | NonNullTypeNode):
+        type_node = type_node.type
+    assert isinstance(type_node, NamedTypeNode)
+    return type_node.name.value
+
+
+def hashed_variables(document: DocumentNode | None, variables: dict[str, Any]) -> dict[str, Any]:
+    """Variables as logged: personal values replaced by their SHA-256.
+
+    Without a parsed document the types are unknown, so every string is hashed.
+    """
+    operation = _operation(document, None) if document else None
+    if operation is None:
+        return {name: _hash_strings(value) for name, value in variables.items()}
+    personal = {
+        definition.variable.name.value
+        for definition in operation.variable_definitions or ()
+        if _named(definition.type) in PERSONAL_SCALARS
+    }
+    return {
+        name: _hash_strings(value) if name in personal else value
+        for name, value in variables.items()
+    }
+
+
+def _hash_strings(value: Any) -> Any:
+    if isinstance(value, str):
+        return "sha256:" + sha256_hex(value)
+    if isinstance(value, list):
+        return [_hash_strings(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _hash_strings(item) for key, item in value.items()}
+    return value
+
+
+def record_keys(data: Any) -> set[str]:
+    """Credit codes returned, and ID numbers returned in full (hashed)."""
+    keys: set[str] = set()
+    pending = [data]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key == "creditCode" and isinstance(item, str):
+                    keys.add(item)
+                elif key == "idNumber" and isinstance(item, str) and not id_number_error(item):
+                    keys.add("sha256:" + sha256_hex(item))
+                else:
+                    pending.append(item)
+        elif isinstance(value, list):
+            pending.extend(value)
+    return keys
