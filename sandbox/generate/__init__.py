@@ -1,0 +1,42 @@
+"""Deterministic generation of the demo departments' native rows.
+
+``generate_chunk(seed, start, stop, institutions)`` renders institutions
+``start..stop-1`` into rows for every native table. Each institution draws from
+its own ``Random`` (see ``identity.institution_rng``), so chunks are independent
+and can be generated in any process, in any order, with identical results.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sandbox.generate.education import emit_education
+from sandbox.generate.finance import emit_finance
+from sandbox.generate.fire import emit_fire
+from sandbox.generate.market import emit_market, emit_unlicensed_operator
+from sandbox.generate.plan import plan_institution
+from sandbox.generate.police import emit_police
+from sandbox.generate.rows import Rows, new_rows
+
+__all__ = ["Chunk", "generate_chunk"]
+
+Chunk = tuple[Rows, Counter[str]]
+"""Rows of a range of institutions, and how many of them got each anomaly."""
+
+
+def generate_chunk(seed: int, start: int, stop: int, institutions: int) -> Chunk:
+    """Institutions ``start..stop-1`` of ``institutions``; indexes at or beyond
+    ``institutions`` are unlicensed operators (market registrations only)."""
+    rows = new_rows()
+    anomalies: Counter[str] = Counter()
+    for index in range(start, min(stop, institutions)):
+        plan = plan_institution(seed, index, institutions)
+        emit_education(plan, rows)
+        emit_market(plan, rows)
+        emit_fire(plan, rows)
+        emit_finance(plan, rows)
+        emit_police(plan, rows)
+        anomalies.update(plan.anomalies)
+    for index in range(max(start, institutions), stop):
+        emit_unlicensed_operator(seed, index, rows)
+    return rows, anomalies

@@ -1,0 +1,192 @@
+"""宋都银行 (Songdu Bank) custody open API (资金监管开放接口).
+
+Served over ``bank_songdu.db`` (core tables: ``sandbox.schemas.bank_http``). Its
+vocabulary differs from Jinming Bank's SQL on purpose: camelCase English names,
+amounts as yuan strings with two decimals (``"1234.50"``), dates ``YYYY-MM-DD``
+and times ISO 8601 with the ``+08:00`` offset. Every answer is
+``{"retCode": "000000", "retMsg": "SUCCESS", "body": ...}``; an error is
+``{"retCode": "<code>", "retMsg": "<why>", "body": null}`` with a 4xx status
+(``400001`` malformed request, ``400002`` bad credit code, ``400003`` bad scan
+parameter, ``404``/``405`` unknown path or method).
+
+``GET /openapi/health``
+    ``body``: ``{"status": "UP"}``
+``POST /openapi/v2/custody/accounts/query`` — ``{"orgCodes": [...], "withOrders": true}``
+    at most 200 credit codes. ``body.accounts``: one account per known code, in
+    request order; ``body.notFound``: the codes without an account here.
+    An account: ``acctNo``, ``acctName``, ``orgCode`` (credit code), ``openDate``,
+    ``acctStatus`` (``A`` active, ``F`` frozen, ``C`` closed), ``balance``,
+    ``riskDeposit`` (风险保证金), ``collected`` (prepaid fees received),
+    ``released`` (paid out lesson by lesson, 一课一消), ``refunded``,
+    ``outstandingPrepay`` (received, not yet released or refunded), and with
+    ``withOrders`` (default true) ``orders`` — ``orderNo``, ``studentName``,
+    ``courseName``, ``amount``, ``lessons``, ``releasedLessons``,
+    ``releasedAmount``, ``orderTime``, ``status`` (``O`` open, ``D`` done,
+    ``R`` refunded) — and ``refunds`` — ``refundNo``, ``orderNo``, ``amount``,
+    ``refundTime``.
+``POST /openapi/v2/custody/accounts/scan``
+    — ``{"coverageBelow": "0.90", "cursor": "", "limit": 200}``:
+    accounts whose balance is below ``coverageBelow`` times the outstanding
+    prepaid amount (accounts with nothing outstanding are never below), ordered
+    by ``orgCode``, without orders. ``body``: ``{"accounts", "nextCursor"}``;
+    pass ``nextCursor`` back as ``cursor`` until it is null. ``limit`` ≤ 1000.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from sandbox.services.common import (
+    InputError,
+    SqliteReader,
+    json_object,
+    native_app,
+    string_list,
+    whole_number,
+    yuan,
+)
+from xietong.identifiers import credit_code_error
+
+MAX_BATCH = 200
+MAX_SCAN = 1000
+_ACCOUNT_COLUMNS = (
+    "ACCT_NO, ACCT_NM, ORG_USCC, OPEN_DT, ACCT_STAT, AVAIL_BAL, RISK_DEP_BAL,"
+    " TOT_COLL_AMT, TOT_RLS_AMT, TOT_RFD_AMT, UNRLS_AMT"
+)
+
+
+def bank_app(db_path: Path, *, delay_ms: float | None = None) -> Starlette:
+    """The custody API over ``db_path`` (``bank_songdu.db``)."""
+    reader = SqliteReader(db_path)
+
+    async def health(request: Request) -> JSONResponse:
+        await reader.fetch("SELECT 1")
+        return _ok({"status": "UP"})
+
+    async def query(request: Request) -> JSONResponse:
+        body = await json_object(request, {"orgCodes", "withOrders"}, "400001")
+        codes = string_list(
+            body.get("orgCodes"), "orgCodes", "400002", limit=MAX_BATCH, check=credit_code_error
+        )
+        with_orders = body.get("withOrders", True)
+        if not isinstance(with_orders, bool):
+            raise InputError("400001", "withOrders must be true or false")
+        marks = ", ".join("?" * len(codes))
+        rows = await reader.fetch(
+            f"SELECT {_ACCOUNT_COLUMNS} FROM CUST_ACCT WHERE ORG_USCC IN ({marks})", codes
+        )
+        accounts = {row["ORG_USCC"]: _account(row) for row in rows}
+        if with_orders and accounts:
+            by_number = {account["acctNo"]: account for account in accounts.values()}
+            for account in by_number.values():
+                account["orders"], account["refunds"] = [], []
+            numbers = list(by_number)
+            marks = ", ".join("?" * len(numbers))
+            for row in await reader.fetch(
+                f"SELECT * FROM PREPAY_ORD WHERE ACCT_NO IN ({marks}) ORDER BY ORD_ID", numbers
+            ):
+                by_number[row["ACCT_NO"]]["orders"].append(_order(row))
+            for row in await reader.fetch(
+                f"SELECT * FROM RFD_TXN WHERE ACCT_NO IN ({marks}) ORDER BY RFD_ID", numbers
+            ):
+                by_number[row["ACCT_NO"]]["refunds"].append(
+                    {
+                        "refundNo": row["RFD_NO"],
+                        "orderNo": row["ORD_NO"],
+                        "amount": yuan(row["RFD_AMT"]),
+                        "refundTime": _iso_time(row["RFD_TM"]),
+                    }
+                )
+        return _ok(
+            {
+                "accounts": [accounts[code] for code in codes if code in accounts],
+                "notFound": [code for code in codes if code not in accounts],
+            }
+        )
+
+    async def scan(request: Request) -> JSONResponse:
+        body = await json_object(request, {"coverageBelow", "cursor", "limit"}, "400001")
+        basis_points = _ratio_basis_points(body.get("coverageBelow"))
+        cursor = body.get("cursor") or ""
+        if not isinstance(cursor, str):
+            raise InputError("400003", "cursor must be the nextCursor of the previous page")
+        limit = whole_number(body.get("limit", 200), "limit", "400003", low=1, high=MAX_SCAN)
+        # Integer arithmetic in cents: 10000 * balance < ratio (in basis points) * outstanding.
+        rows = await reader.fetch(
+            f"SELECT {_ACCOUNT_COLUMNS} FROM CUST_ACCT WHERE ORG_USCC > ? AND UNRLS_AMT > 0"
+            " AND AVAIL_BAL * 10000 < UNRLS_AMT * ? ORDER BY ORG_USCC LIMIT ?",
+            [cursor, basis_points, limit + 1],
+        )
+        page = [_account(row) for row in rows[:limit]]
+        next_cursor = page[-1]["orgCode"] if len(rows) > limit else None
+        return _ok({"accounts": page, "nextCursor": next_cursor})
+
+    routes = [
+        Route("/openapi/health", health, methods=["GET"]),
+        Route("/openapi/v2/custody/accounts/query", query, methods=["POST"]),
+        Route("/openapi/v2/custody/accounts/scan", scan, methods=["POST"]),
+    ]
+    return native_app(routes, reader, _error, delay_ms=delay_ms)
+
+
+def _ratio_basis_points(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise InputError("400003", 'coverageBelow must be a ratio such as "0.90"')
+    try:
+        ratio = Decimal(str(value))
+    except InvalidOperation:
+        raise InputError("400003", 'coverageBelow must be a ratio such as "0.90"') from None
+    if not ratio.is_finite() or not 0 < ratio <= 100:
+        raise InputError("400003", "coverageBelow must be above 0 and at most 100")
+    return int(ratio * 10_000)
+
+
+def _account(row: sqlite3.Row) -> dict[str, Any]:
+    return {
+        "acctNo": row["ACCT_NO"],
+        "acctName": row["ACCT_NM"],
+        "orgCode": row["ORG_USCC"],
+        "openDate": row["OPEN_DT"],
+        "acctStatus": row["ACCT_STAT"],
+        "balance": yuan(row["AVAIL_BAL"]),
+        "riskDeposit": yuan(row["RISK_DEP_BAL"]),
+        "collected": yuan(row["TOT_COLL_AMT"]),
+        "released": yuan(row["TOT_RLS_AMT"]),
+        "refunded": yuan(row["TOT_RFD_AMT"]),
+        "outstandingPrepay": yuan(row["UNRLS_AMT"]),
+    }
+
+
+def _order(row: sqlite3.Row) -> dict[str, Any]:
+    return {
+        "orderNo": row["ORD_NO"],
+        "studentName": row["STU_NM"],
+        "courseName": row["CRS_NM"],
+        "amount": yuan(row["ORD_AMT"]),
+        "lessons": row["LSN_CNT"],
+        "releasedLessons": row["RLS_LSN_CNT"],
+        "releasedAmount": yuan(row["RLS_AMT"]),
+        "orderTime": _iso_time(row["ORD_TM"]),
+        "status": row["ORD_STAT"],
+    }
+
+
+def _iso_time(local: str) -> str:
+    """``2026-09-01 10:20:00`` (Beijing time in the core) → ISO 8601 with offset."""
+    return f"{local.replace(' ', 'T')}+08:00"
+
+
+def _ok(body: object) -> JSONResponse:
+    return JSONResponse({"retCode": "000000", "retMsg": "SUCCESS", "body": body})
+
+
+def _error(code: str, message: str) -> dict[str, Any]:
+    return {"retCode": code, "retMsg": message, "body": None}

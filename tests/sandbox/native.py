@@ -1,0 +1,75 @@
+"""Questions the tests ask the native databases directly."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from datetime import timedelta
+from pathlib import Path
+
+from sandbox.anomalies import Anomaly
+from sandbox.layout import sandbox_files
+from sandbox.reference import COMPLAINT_SURGE_DAYS, COMPLAINT_SURGE_MIN, REFERENCE_DATE
+
+REF = REFERENCE_DATE.strftime("%Y%m%d")
+SURGE_AFTER = (REFERENCE_DATE - timedelta(days=COMPLAINT_SURGE_DAYS)).strftime("%Y%m%d")
+
+ANOMALY_QUERIES: dict[Anomaly, str] = {
+    Anomaly.FUND_SHORTFALL: """
+        SELECT tyshxydm FROM jm.jgzh WHERE ye < dxje
+        UNION SELECT ORG_USCC FROM sd.CUST_ACCT WHERE AVAIL_BAL < UNRLS_AMT""",
+    Anomaly.FIRE_NON_COMPLIANT: f"""
+        SELECT tyshxydm FROM fire.xf_cs
+         WHERE ysbazt IN ('3', '4') OR (ysbazt IN ('1', '2') AND yxqz < '{REF}')
+        UNION SELECT c.tyshxydm FROM fire.xf_cs c JOIN fire.xf_yh y USING (csid)
+         WHERE y.zgzt = '0'
+        UNION SELECT c.tyshxydm FROM fire.xf_cs c JOIN fire.xf_cf f USING (csid)
+         WHERE f.jfrq = ''""",
+    Anomaly.UNCHECKED_OR_FLAGGED_STAFF: """
+        SELECT j.tyshxydm FROM edu.jzg j LEFT JOIN pol.rybjhc r ON r.sfzh = j.sfzh
+         WHERE r.sfzh IS NULL OR r.hczt <> '1'
+            OR EXISTS (SELECT 1 FROM pol.wfjl w WHERE w.sfzh = j.sfzh)""",
+    Anomaly.REGISTRATION_INACTIVE: """
+        SELECT b.tyshxydm FROM edu.bxxkz b JOIN mkt.qydj q USING (tyshxydm)
+         WHERE q.djzt IN ('2', '3')""",
+    Anomaly.LICENSE_INACTIVE: "SELECT tyshxydm FROM edu.bxxkz WHERE xkzzt IN ('2', '3', '4')",
+    Anomaly.SCOPE_MISMATCH: """
+        SELECT q.tyshxydm FROM mkt.qydj q JOIN edu.jg_jbxx j USING (tyshxydm)
+         WHERE q.pxbz = '0' OR (j.jglb = '1' AND q.yllx = '1')""",
+    Anomaly.COMPLAINT_SURGE: f"""
+        SELECT t.tyshxydm FROM mkt.tfts t JOIN edu.jg_jbxx USING (tyshxydm)
+         WHERE t.tsrq > '{SURGE_AFTER}' AND t.tsrq <= '{REF}'
+         GROUP BY t.tyshxydm HAVING COUNT(*) >= {COMPLAINT_SURGE_MIN}""",
+    Anomaly.UNQUALIFIED_TEACHER: """
+        SELECT k.tyshxydm FROM edu.kc k
+          JOIN edu.jzg j ON j.sfzh = k.jssfzh AND j.tyshxydm = k.tyshxydm
+         WHERE k.sfxk = '1' AND j.jszgzh = ''""",
+    Anomaly.OPEN_RECTIFICATION: f"""
+        SELECT tyshxydm FROM edu.zgtzs WHERE zgzt = '0' AND zgqx < '{REF}'""",
+}
+"""For each anomaly, the credit codes that show it in the native data."""
+
+
+def codes(
+    connection: sqlite3.Connection, sql: str, parameters: tuple[object, ...] = ()
+) -> set[str]:
+    return {row[0] for row in connection.execute(sql, parameters)}
+
+
+def content_digest(data_dir: Path) -> str:
+    """SHA-256 over every row of every native table, in table and rowid order."""
+    digest = hashlib.sha256()
+    for key, path in sorted(sandbox_files(data_dir).databases().items()):
+        connection = sqlite3.connect(path)
+        try:
+            tables = connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'"
+                " AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            ).fetchall()
+            for (table,) in tables:
+                digest.update(f"{key}.{table}".encode())
+                for row in connection.execute(f"SELECT * FROM {table} ORDER BY rowid"):
+                    digest.update(repr(row).encode())
+        finally:
+            connection.close()
+    return digest.hexdigest()
