@@ -13,6 +13,7 @@ from starlette.types import Scope
 from auth.audit.log import AuditLog
 from auth.audit.middleware import AuditMiddleware
 from auth.policy import load_policy
+from auth.routes import authentication_middleware, oauth_routes
 from schema.root import apply_policy, build_schema
 from xietong.graphql_app import HubGraphQL
 from xietong.health import healthz, readyz
@@ -29,25 +30,27 @@ def _audit_log_of(scope: Scope) -> AuditLog:
 def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
     """Build the hub's ASGI app.
 
-    With ``hub`` given (already opened by the caller, as ``xietong serve`` does to
-    report configuration errors before serving) the app uses it and leaves closing
-    it to the caller; otherwise the lifespan opens and closes its own.
+    With ``hub`` given (already opened by the caller, as tests and ``xietong demo``
+    do) the app uses it and leaves closing it to the caller; otherwise it builds
+    its own, which the lifespan checks on start-up and closes on shutdown.
 
     >>> app = create_app(Settings.from_env())  # doctest: +SKIP
     """
 
+    owned = hub is None
+    the_hub = Hub.build(settings) if hub is None else hub
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        if hub is not None:
-            app.state.hub = hub
+        if not owned:
             yield
             return
-        opened = await Hub.open(settings)
-        app.state.hub = opened
         try:
+            await the_hub.check()
+            await the_hub.tokens.keys.ensure_signing_key()
             yield
         finally:
-            await opened.close()
+            await the_hub.close()
 
     schema = build_schema()
     policy = apply_policy(schema, load_policy(settings.policy_file))
@@ -58,13 +61,14 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
+            *oauth_routes(the_hub.tokens),
         ],
         middleware=[
             Middleware(MetricsMiddleware),
             Middleware(AuditMiddleware, audit_log_of=_audit_log_of, paths=["/graphql"]),
+            authentication_middleware(the_hub.tokens.verifier),
         ],
         lifespan=lifespan,
     )
-    if hub is not None:
-        app.state.hub = hub
+    app.state.hub = the_hub
     return app

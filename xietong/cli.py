@@ -11,7 +11,16 @@ from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
+from auth.cli import add_auth_commands
+from sandbox.reference import DEFAULT_SEED
 from xietong.errors import ConfigError
 from xietong.settings import DEFAULT_DATA_DIR, Settings
 
@@ -86,6 +95,64 @@ def serve(
     run_or_exit(lambda: asyncio.run(check_startup(settings)))
     os.environ["XIETONG_DATA_DIR"] = str(data_dir)
     serve_workers(host=host, port=port, workers=workers)
+
+
+Institutions = Annotated[
+    int, typer.Option("--institutions", min=0, help="How many institutions to seed.")
+]
+
+
+@app.command()
+def seed(
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+    institutions: Institutions = 300,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed, the same data.")] = (
+        DEFAULT_SEED
+    ),
+) -> None:
+    """(Re)create the sandbox department systems with generated institutions."""
+    run_seed(data_dir, institutions, seed)
+
+
+def run_seed(data_dir: Path, institutions: int, seed: int) -> None:
+    from sandbox.seed import seed_sandbox
+
+    with Progress(
+        TextColumn("seeding the sandbox departments"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
+        task = progress.add_task("seed", total=institutions)
+        summary = seed_sandbox(
+            data_dir, institutions, seed=seed, progress=lambda done: progress.advance(task, done)
+        )
+    console.print(
+        f"seeded {summary.institutions} institutions and {summary.unlicensed_operators} "
+        f"unlicensed operators ({summary.rows:,} rows) in {summary.seconds:.1f} s"
+    )
+
+
+@app.command()
+def demo(
+    host: Host = "127.0.0.1",
+    port: Port = 8000,
+    institutions: Institutions = 300,
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """Migrate, seed the sandbox departments if needed, register the demo clients, serve."""
+    from sandbox.seed import is_seeded
+    from xietong.demo import demo_settings, prepare, serve_demo
+
+    plan = run_or_exit(lambda: demo_settings(data_dir, host, port))
+    if not is_seeded(plan.settings.data_dir, institutions=institutions, seed=DEFAULT_SEED):
+        run_seed(plan.settings.data_dir, institutions, DEFAULT_SEED)
+    run_or_exit(lambda: prepare(plan))
+    run_or_exit(lambda: asyncio.run(serve_demo(plan, console)))
+
+
+add_auth_commands(app, settings_for)
 
 
 def main() -> None:

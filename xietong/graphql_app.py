@@ -5,29 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.schema import BaseSchema
 
+from auth.backend import unauthenticated_response
 from auth.policy import Policy
 from auth.principal import Principal
 from resolvers.context import HubContext
-from xietong.errors import ErrorCode
 
 
 def principal_of(scope: Scope) -> Principal | None:
     """The principal the authentication middleware put on the request, if any."""
     principal = getattr(scope.get("user"), "principal", None)
     return principal if isinstance(principal, Principal) else None
-
-
-def unauthenticated_response(description: str) -> JSONResponse:
-    return JSONResponse(
-        {"errors": [{"message": description, "extensions": {"code": ErrorCode.UNAUTHENTICATED}}]},
-        status_code=401,
-        headers={"WWW-Authenticate": 'Bearer realm="xietong"'},
-    )
 
 
 class HubGraphQL(GraphQL[HubContext, None]):
@@ -41,7 +32,9 @@ class HubGraphQL(GraphQL[HubContext, None]):
         if scope["type"] == "http" and principal_of(scope) is None:
             request = Request(scope, receive)
             if not (request.method == "GET" and self._wants_ide(request)):
-                response = unauthenticated_response("a bearer access token is required")
+                response = unauthenticated_response(
+                    "a bearer access token is required", invalid_token=False
+                )
                 await response(scope, receive, send)
                 return
         await super().__call__(scope, receive, send)

@@ -12,6 +12,7 @@ from adapters.config import load_sources
 from adapters.departments import build_adapters
 from adapters.sources.registry import SourceRegistry
 from auth.audit.log import AuditLog
+from auth.token_service import TokenService
 from xietong.db import check_reachable, create_hub_engine
 from xietong.settings import Settings
 
@@ -26,6 +27,7 @@ class Hub:
     sources: SourceRegistry
     adapters: AdapterCatalog
     audit_log: AuditLog
+    tokens: TokenService
     reference_date: date | None = None
 
     def today(self) -> date:
@@ -36,15 +38,13 @@ class Hub:
         return self.reference_date or datetime.now(UTC).astimezone(CHINA).date()
 
     @classmethod
-    async def open(cls, settings: Settings) -> Hub:
-        """Open the database and the sources; a ConfigError says what is wrong."""
+    def build(cls, settings: Settings) -> Hub:
+        """Read the configuration and make the engines and clients, without I/O yet.
+
+        A ConfigError says what is wrong with the sources file or database URL.
+        """
         configs = load_sources(settings.sources_file)
         engine = create_hub_engine(settings.database_url)
-        try:
-            await check_reachable(engine)
-        except BaseException:
-            await engine.dispose()
-            raise
         sources = SourceRegistry.open(configs)
         return cls(
             settings=settings,
@@ -53,8 +53,23 @@ class Hub:
             sources=sources,
             adapters=build_adapters(sources),
             audit_log=AuditLog(engine),
+            tokens=TokenService(engine, settings),
             reference_date=settings.reference_date,
         )
+
+    @classmethod
+    async def open(cls, settings: Settings) -> Hub:
+        """Build the hub and check that its database answers."""
+        hub = cls.build(settings)
+        try:
+            await hub.check()
+        except BaseException:
+            await hub.close()
+            raise
+        return hub
+
+    async def check(self) -> None:
+        await check_reachable(self.engine)
 
     async def close(self) -> None:
         await self.sources.close()

@@ -73,6 +73,17 @@ class SigningKey(Base):
     they would have expired anyway."""
 
 
+class UsedClientAssertion(Base):
+    """A private_key_jwt client assertion already spent (RFC 7523 §3 replay
+    protection); kept until it would have expired anyway."""
+
+    __tablename__ = "used_client_assertions"
+
+    client_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    jti: Mapped[str] = mapped_column(String(200), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class AnnualReview(Base):
     """An institution's annual review (年度检查), co-signed by its supervisors."""
 

@@ -14,9 +14,11 @@ from xietong.settings import Settings
 
 async def check_startup(settings: Settings) -> None:
     """Everything that would stop a worker, checked once before serving."""
-    create_app(settings)  # loads the policy and checks it against the schema
     hub = await Hub.open(settings)
-    await hub.close()
+    try:
+        create_app(settings, hub=hub)  # loads the policy and checks it against the schema
+    finally:
+        await hub.close()
     if current_revision(settings.database_url) != head_revision():
         raise ConfigError(
             f"hub database {settings.database_url} is not migrated (run `xietong migrate`)"

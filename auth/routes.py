@@ -1,0 +1,42 @@
+"""The wiring the app factory needs: OAuth routes and the authentication middleware.
+
+Example::
+
+    service = TokenService(engine, settings)
+    app = Starlette(
+        routes=[*oauth_routes(service), Route("/graphql", graphql_app)],
+        middleware=[authentication_middleware(service.verifier)],
+    )
+"""
+
+from __future__ import annotations
+
+from starlette.middleware import Middleware
+from starlette.middleware.authentication import AuthenticationMiddleware
+from starlette.routing import Route
+
+from auth.backend import BearerTokenBackend, on_authentication_error
+from auth.discovery import Discovery
+from auth.token_endpoint import TokenEndpoint
+from auth.token_service import TokenService
+from auth.verifier import AccessTokenVerifier
+
+
+def oauth_routes(service: TokenService) -> list[Route]:
+    """``POST /oauth/token``, ``GET /.well-known/jwks.json`` and
+    ``GET /.well-known/oauth-authorization-server``."""
+    discovery = Discovery(service)
+    return [
+        Route("/oauth/token", TokenEndpoint(service).handle, methods=["POST"]),
+        Route("/.well-known/jwks.json", discovery.jwks, methods=["GET"]),
+        Route("/.well-known/oauth-authorization-server", discovery.metadata, methods=["GET"]),
+    ]
+
+
+def authentication_middleware(verifier: AccessTokenVerifier) -> Middleware:
+    """Sets ``request.user`` (a ``PrincipalUser`` or anonymous); a bad token is a 401."""
+    return Middleware(
+        AuthenticationMiddleware,
+        backend=BearerTokenBackend(verifier),
+        on_error=on_authentication_error,
+    )

@@ -1,0 +1,181 @@
+"""Turning a bearer token into a ``Principal``, or refusing it with a reason.
+
+``AccessTokenVerifier`` is the seam: the hub's own tokens are checked by
+``HubTokenVerifier``; a trusted external identity provider (issuer + JWKS URL +
+audience) would be another implementation, chosen by the token's ``iss`` before
+any signature check: a router holding one verifier per trusted issuer would peek
+at the unverified ``iss`` only to pick the verifier, which then checks it again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any, Protocol
+
+from joserfc import jws, jwt
+from joserfc.errors import (
+    BadSignatureError,
+    ClaimError,
+    ExpiredTokenError,
+    JoseError,
+    MissingClaimError,
+)
+
+from auth.access_tokens import ACCESS_TOKEN_TYPE
+from auth.clients import ClientRegistry
+from auth.clock import Clock, epoch_seconds, utc_now
+from auth.identity_errors import DisabledClientError, InvalidTokenError, UnknownClientError
+from auth.keys import ACCEPTED_ALGORITHMS, SigningKeyStore
+from auth.principal import Principal
+from xietong.departments import Department
+from xietong.identifiers import region_code_error
+
+MAX_TOKEN_LENGTH = 8192
+CLOCK_SKEW_LEEWAY = timedelta(seconds=30)
+_ALLOWED_HEADER = frozenset({"typ", "alg", "kid"})
+
+
+class AccessTokenVerifier(Protocol):
+    async def verify(self, token: str) -> Principal:
+        """The principal the token stands for; raises ``InvalidTokenError`` if refused."""
+        ...
+
+
+class HubTokenVerifier:
+    """Verifies the access tokens this hub issued.
+
+    Every check refuses rather than guesses: the header must be exactly
+    ``typ at+jwt``, an accepted ``alg`` that is also the named key's algorithm, and a
+    ``kid`` the hub published; a retired key's tokens die ``token_ttl`` after its
+    retirement; and the client must still exist and be enabled, asked of the
+    database on every request.
+    """
+
+    def __init__(
+        self,
+        *,
+        keys: SigningKeyStore,
+        clients: ClientRegistry,
+        issuer: str,
+        audience: str,
+        token_ttl: timedelta,
+        clock: Clock = utc_now,
+        leeway: timedelta = CLOCK_SKEW_LEEWAY,
+    ) -> None:
+        self._keys = keys
+        self._clients = clients
+        self._issuer = issuer
+        self._audience = audience
+        self._token_ttl = token_ttl
+        self._clock = clock
+        self._leeway = leeway
+
+    async def verify(self, token: str) -> Principal:
+        header = _header_of(token)
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise InvalidTokenError("the token names no signing key (kid)")
+        key = await self._keys.verification_key(kid)
+        if key is None:
+            raise InvalidTokenError(f"the token is signed with an unknown key '{kid[:64]}'")
+        if header["alg"] != key.algorithm:
+            raise InvalidTokenError(f"key '{kid}' signs with {key.algorithm}, not {header['alg']}")
+        try:
+            claims = jwt.decode(token, key.public_key(), algorithms=[key.algorithm]).claims
+        except BadSignatureError:
+            raise InvalidTokenError("the token signature does not verify") from None
+        except JoseError as error:
+            raise InvalidTokenError(f"the token cannot be read: {error.description}") from None
+
+        now = self._clock()
+        self._check_claims(claims, epoch_seconds(now))
+        if not key.accepts_tokens_at(now - self._leeway, self._token_ttl):
+            raise InvalidTokenError(f"signing key '{kid}' was retired and its tokens have expired")
+        if key.retired_at is not None and claims["iat"] > epoch_seconds(
+            key.retired_at + self._leeway
+        ):
+            raise InvalidTokenError(f"signing key '{kid}' was retired before this token was issued")
+        principal = _principal(claims)
+        try:
+            await self._clients.active(principal.client_id)
+        except (UnknownClientError, DisabledClientError) as error:
+            raise InvalidTokenError(str(error)) from None
+        return principal
+
+    def _check_claims(self, claims: Mapping[str, Any], now: int) -> None:
+        registry = jwt.JWTClaimsRegistry(
+            now=now,
+            leeway=int(self._leeway.total_seconds()),
+            iss={"essential": True, "value": self._issuer},
+            aud={"essential": True, "value": self._audience},
+            exp={"essential": True},
+            iat={"essential": True},
+            jti={"essential": True},
+            sub={"essential": True},
+            client_id={"essential": True},
+        )
+        try:
+            registry.validate(dict(claims))
+        except ExpiredTokenError:
+            raise InvalidTokenError("the token has expired") from None
+        except MissingClaimError as error:
+            raise InvalidTokenError(f"the token lacks claim(s) {error.claim}") from None
+        except ClaimError as error:
+            raise InvalidTokenError(_claim_problem(error.claim)) from None
+        if claims["sub"] != claims["client_id"]:
+            raise InvalidTokenError("the token's sub and client_id differ")
+
+
+def _header_of(token: str) -> dict[str, Any]:
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise InvalidTokenError("the token is too long")
+    try:
+        header = dict(jws.extract_compact(token.encode()).headers())
+    except (JoseError, ValueError):
+        raise InvalidTokenError("the token is not a signed JWT") from None
+    unexpected = sorted(set(header) - _ALLOWED_HEADER)
+    if unexpected:
+        raise InvalidTokenError(f"the token header has unexpected field(s) {', '.join(unexpected)}")
+    alg = header.get("alg")
+    if not isinstance(alg, str) or alg not in ACCEPTED_ALGORITHMS:
+        raise InvalidTokenError(
+            f"algorithm {str(alg)[:20]!r} is not accepted; "
+            f"use {', '.join(sorted(ACCEPTED_ALGORITHMS))}"
+        )
+    typ = header.get("typ")
+    if not isinstance(typ, str) or typ.lower().removeprefix("application/") != ACCESS_TOKEN_TYPE:
+        raise InvalidTokenError(f"the token type is {str(typ)[:20]!r}, not {ACCESS_TOKEN_TYPE}")
+    return header
+
+
+def _claim_problem(claim: str) -> str:
+    return {
+        "iss": "the token was issued by another issuer",
+        "aud": "the token is meant for another audience",
+        "nbf": "the token is not valid yet",
+        "iat": "the token was issued in the future",
+    }.get(claim, f"the token's claim {claim!r} is not valid")
+
+
+def _principal(claims: Mapping[str, Any]) -> Principal:
+    client_id = claims["client_id"]
+    if not isinstance(client_id, str):
+        raise InvalidTokenError("the token's client_id claim is not a string")
+    try:
+        department = Department(str(claims.get("dept")))
+    except ValueError:
+        raise InvalidTokenError("the token's dept claim is not a department") from None
+    roles = claims.get("roles")
+    if not isinstance(roles, list) or not roles or not all(isinstance(r, str) for r in roles):
+        raise InvalidTokenError("the token's roles claim is not a list of role names")
+    region = claims.get("region")
+    if not isinstance(region, str) or region_code_error(region) is not None:
+        raise InvalidTokenError("the token's region claim is not a region code")
+    return Principal(
+        client_id=client_id,
+        subject=claims["sub"],
+        department=department,
+        roles=tuple(roles),
+        region=region,
+    )
