@@ -7,13 +7,15 @@ fresh, migrated database (a schema of its own on PostgreSQL, dropped afterwards)
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 
+from tests.harness import HubHarness, SandboxWorld, hub_harness, sandbox_world
 from xietong.migrate import upgrade
 
 POSTGRES_URL = os.environ.get(
@@ -50,6 +52,14 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'hub.db'}"
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite file migrated to head, copied for each test that needs one."""
+    path = tmp_path_factory.mktemp("template") / "hub.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def empty_database_url(request: pytest.FixtureRequest) -> str:
     """A fresh, empty hub database: SQLite and PostgreSQL."""
@@ -59,7 +69,24 @@ def empty_database_url(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def hub_database_url(empty_database_url: str) -> str:
+def hub_database_url(empty_database_url: str, migrated_sqlite_template: Path) -> str:
     """A fresh hub database migrated to head: SQLite and PostgreSQL."""
-    upgrade(empty_database_url)
+    if empty_database_url.startswith("sqlite:///"):
+        shutil.copyfile(migrated_sqlite_template, empty_database_url.removeprefix("sqlite:///"))
+    else:
+        upgrade(empty_database_url)
     return empty_database_url
+
+
+@pytest.fixture(scope="session")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxWorld]:
+    """The sandbox departments, seeded with 120 institutions and serving over HTTP."""
+    with sandbox_world(tmp_path_factory.mktemp("world"), institutions=120) as seeded:
+        yield seeded
+
+
+@pytest.fixture
+async def harness(hub_database_url: str, world: SandboxWorld) -> AsyncIterator[HubHarness]:
+    """The hub over ``world``, on SQLite and on PostgreSQL."""
+    async with hub_harness(hub_database_url, world) as opened:
+        yield opened

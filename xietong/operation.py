@@ -9,14 +9,20 @@ from collections.abc import Iterator
 from typing import Any
 
 from graphql import (
+    ArgumentNode,
     DocumentNode,
     GraphQLError,
     GraphQLSyntaxError,
     ListTypeNode,
     NamedTypeNode,
+    Node,
     NonNullTypeNode,
     OperationDefinitionNode,
     TypeNode,
+    VariableDefinitionNode,
+    VariableNode,
+    Visitor,
+    visit,
 )
 from strawberry.extensions import SchemaExtension
 
@@ -39,14 +45,14 @@ class OperationRecorder(SchemaExtension):
         yield
         execution = self.execution_context
         result = execution.result
-        errors = [with_code(error) for error in (getattr(result, "errors", None) or [])]
+        document = execution.graphql_document
+        errors = [with_code(error, document) for error in (getattr(result, "errors", None) or [])]
         if result is not None and errors:
             result.errors = errors
         request = getattr(execution.context, "request", None)
         draft = draft_of(request.scope) if request is not None else None
         if draft is None:
             return
-        document = execution.graphql_document
         draft.document_hash = sha256_hex(execution.query) if execution.query else None
         draft.operation_name = execution.operation_name
         draft.variables = hashed_variables(document, execution.variables or {})
@@ -63,16 +69,17 @@ class OperationRecorder(SchemaExtension):
         draft.outcome = outcome(data, errors)
 
 
-def with_code(error: GraphQLError) -> GraphQLError:
+def with_code(error: GraphQLError, document: DocumentNode | None = None) -> GraphQLError:
     """Give every error a code (DESIGN §10); unexpected ones are masked as INTERNAL."""
     if "code" in (error.extensions or {}):
         return error
-    original = error.original_error
+    original = _root_cause(error)
     if isinstance(error, GraphQLSyntaxError) or isinstance(original, GraphQLSyntaxError):
         return _recoded(error, ErrorCode.GRAPHQL_PARSE_FAILED)
-    if isinstance(original, InvalidScalarError):
-        return _recoded(error, ErrorCode.BAD_USER_INPUT)
-    if original is None:
+    node = error.nodes[0] if error.nodes else None
+    if isinstance(original, InvalidScalarError) or isinstance(node, VariableDefinitionNode):
+        return _bad_input(error, document, original)
+    if original is None or isinstance(original, GraphQLError):
         return _recoded(error, ErrorCode.GRAPHQL_VALIDATION_FAILED)
     correlation_id = uuid.uuid4().hex
     log.error("unexpected error %s at %s", correlation_id, error.path, exc_info=original)
@@ -82,6 +89,52 @@ def with_code(error: GraphQLError) -> GraphQLError:
         path=error.path,
         extensions={"code": ErrorCode.INTERNAL.value, "correlationId": correlation_id},
     )
+
+
+def _root_cause(error: GraphQLError) -> Exception | None:
+    cause = error.original_error
+    while isinstance(cause, GraphQLError) and cause.original_error is not None:
+        cause = cause.original_error
+    return cause
+
+
+def _bad_input(
+    error: GraphQLError, document: DocumentNode | None, cause: Exception | None
+) -> GraphQLError:
+    """BAD_USER_INPUT naming the argument the bad value was given for."""
+    names = _arguments_given(document, error.nodes[0]) if document and error.nodes else []
+    reason = str(cause) if isinstance(cause, InvalidScalarError) else error.message
+    if names:
+        reason = f"argument {', '.join(names)}: {reason}"
+    return GraphQLError(
+        reason,
+        nodes=error.nodes,
+        path=error.path,
+        original_error=cause if isinstance(cause, InvalidScalarError) else None,
+        extensions={
+            "code": ErrorCode.BAD_USER_INPUT.value,
+            **({"argument": names[0]} if names else {}),
+        },
+    )
+
+
+def _arguments_given(document: DocumentNode, node: Node) -> list[str]:
+    """Arguments whose value is ``node``, or is the variable ``node`` defines."""
+    variable = node.variable.name.value if isinstance(node, VariableDefinitionNode) else None
+    found: list[str] = []
+
+    class Finder(Visitor):
+        def enter_argument(self, argument: ArgumentNode, *_args: object) -> None:
+            value = argument.value
+            if value is node or (
+                variable is not None
+                and isinstance(value, VariableNode)
+                and value.name.value == variable
+            ):
+                found.append(argument.name.value)
+
+    visit(document, Finder())
+    return sorted(set(found))
 
 
 def _recoded(error: GraphQLError, code: ErrorCode) -> GraphQLError:
