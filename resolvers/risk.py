@@ -85,11 +85,12 @@ def fund_shortfall(record: JointRecord) -> RiskSignal | None:
     funds = record.funds
     if funds is None or funds.balance >= funds.outstanding_prepaid:
         return None
+    # No amounts or bank here: every data role sees risk, but not every role may
+    # see balances (DESIGN §7); the detail must not leak what the policy refuses.
     return RiskSignal(
         RiskCode.FUND_SHORTFALL,
         Department.FINANCE,
-        f"custody balance {funds.balance:.2f} below outstanding prepaid "
-        f"{funds.outstanding_prepaid:.2f} at {funds.bank}",
+        "custody balance is below the prepaid fees not yet taught",
     )
 
 

@@ -14,6 +14,7 @@ from strawberry.types import ExecutionContext
 from auth.decisions import decide, selected_coordinates
 from auth.policy import Policy
 from auth.schema_policy import Decisions, bind_policy, install_guards
+from schema.audit import AuditQuery
 from schema.education import EducationQuery
 from schema.hub import HubQuery
 from schema.market import MarketQuery
@@ -23,7 +24,7 @@ from xietong.operation import OperationRecorder
 
 
 @strawberry.type
-class Query(HubQuery, EducationQuery, MarketQuery):
+class Query(HubQuery, EducationQuery, MarketQuery, AuditQuery):
     pass
 
 

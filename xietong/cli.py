@@ -19,6 +19,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from auth.audit.cli import add_audit_commands
 from auth.cli import add_auth_commands
 from sandbox.reference import DEFAULT_SEED
 from xietong.errors import ConfigError
@@ -153,6 +154,7 @@ def demo(
 
 
 add_auth_commands(app, settings_for)
+add_audit_commands(app, settings_for)
 
 
 def main() -> None:

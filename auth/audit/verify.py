@@ -35,13 +35,16 @@ def body_of(row: Any) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def stored_events(engine: Engine, *, chunk: int = 5000) -> Iterator[Iterator[Any]]:
-    """Every stored event in sequence order, streamed (a server-side cursor on
-    PostgreSQL), closed when the caller is done even if it stops early."""
+def stored_events(
+    engine: Engine, *, since: datetime | None = None, chunk: int = 5000
+) -> Iterator[Iterator[Any]]:
+    """Stored events (at or after ``since``) in sequence order, streamed (a server-side
+    cursor on PostgreSQL), closed when the caller is done even if it stops early."""
+    query = select(*_COLUMNS).order_by(AuditEvent.seq)
+    if since is not None:
+        query = query.where(AuditEvent.at >= since)
     with engine.connect() as connection:
-        result = connection.execution_options(yield_per=chunk).execute(
-            select(*_COLUMNS).order_by(AuditEvent.seq)
-        )
+        result = connection.execution_options(yield_per=chunk).execute(query)
         try:
             yield iter(result)
         finally:
@@ -65,6 +68,8 @@ def verify_chain(engine: Engine, *, progress: Callable[[int], None] | None = Non
             prev_hash, expected_seq, count = row.hash, expected_seq + 1, count + 1
             if progress and count % 10000 == 0:
                 progress(10000)
+    if progress:
+        progress(count % 10000)
     with engine.connect() as connection:
         head = connection.execute(select(AuditChainHead.seq, AuditChainHead.hash)).one()
     if head.seq != count or head.hash != prev_hash:

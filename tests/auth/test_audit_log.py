@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import itertools
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import text
+from typer.testing import CliRunner
 
 from auth.audit.verify import verify_chain
 from xietong.app import create_app
+from xietong.cli import app
 from xietong.db import create_sync_engine
 from xietong.hub import Hub
 from xietong.settings import Settings
@@ -134,3 +139,45 @@ async def test_when_the_log_cannot_be_written_the_request_fails_closed(
     body = response.json()
     assert body["data"] is None
     assert body["errors"][0]["extensions"]["code"] == "INTERNAL"
+
+
+def run_cli(hub: Hub, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(
+        app, ["audit", *args], env={"XIETONG_DATABASE_URL": hub.settings.database_url}
+    )
+    return result.exit_code, result.output
+
+
+async def test_audit_verify_exits_non_zero_naming_the_first_broken_event(
+    client: httpx.AsyncClient, hub: Hub
+) -> None:
+    for _ in range(4):
+        await client.post("/graphql", json={"query": "{ me { clientId } }"})
+    assert run_cli(hub, "verify")[0] == 0
+    tamper(hub, "UPDATE audit_events SET client_id = 'someone-else' WHERE seq = 3")
+
+    code, output = run_cli(hub, "verify")
+
+    assert code == 1
+    assert "BROKEN at event 3" in output
+
+
+@pytest.mark.parametrize("export_format", ["jsonl", "csv"])
+async def test_audit_export_streams_every_event_with_its_hashes(
+    client: httpx.AsyncClient, hub: Hub, tmp_path: Path, export_format: str
+) -> None:
+    for _ in range(3):
+        await client.post("/graphql", json={"query": "{ me { clientId } }"})
+    target = tmp_path / f"log.{export_format}"
+
+    code, _ = run_cli(hub, "export", "--format", export_format, "--output", str(target))
+
+    assert code == 0
+    text_ = target.read_text(encoding="utf-8")
+    if export_format == "jsonl":
+        rows = [json.loads(line) for line in text_.splitlines()]
+    else:
+        rows = list(csv.DictReader(io.StringIO(text_)))
+    assert [int(row["seq"]) for row in rows] == [1, 2, 3]
+    assert [row["hash"] for row in rows] == [event["hash"] for event in stored(hub)]
+    assert {row["outcome"] for row in rows} == {"UNAUTHENTICATED"}

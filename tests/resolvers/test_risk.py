@@ -288,3 +288,16 @@ def test_levels_one_mild_signal_is_medium_a_severe_one_is_high() -> None:
     assert codes(mild) == {RiskCode.SCOPE_MISMATCH}
     assert assess(mild)[0] is RiskLevel.MEDIUM
     assert assess(severe)[0] is RiskLevel.HIGH
+
+
+def test_a_fund_shortfall_names_no_amount_or_bank() -> None:
+    """Roles denied the funds section still see risk: the detail must not leak it."""
+    record = clean_record()
+    assert record.funds is not None
+    short = dataclasses.replace(record.funds, balance=Decimal("12.34"))
+
+    signal = risk.fund_shortfall(dataclasses.replace(record, funds=short))
+
+    assert signal is not None
+    assert "12.34" not in signal.detail
+    assert record.funds.bank not in signal.detail

@@ -1,0 +1,138 @@
+"""The access log, for auditors: who read what, and whether the chain is intact."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from auth.audit.events import AuditOutcome
+from auth.audit.verify import ChainReport
+from resolvers.audit import AuditCriteria, audit_chain, audit_events
+from schema.enums import Department
+from schema.pagination import Connection, connection, decode_cursor, page_size
+from schema.scalars import RegionCode
+from xietong.models import AuditEvent as AuditEventRow
+
+strawberry.enum(AuditOutcome)
+
+
+@strawberry.type(description="One request as the access log recorded it.")
+class AuditEvent:
+    seq: int
+    at: datetime
+    client_id: str | None
+    subject: str | None
+    department: Department | None
+    roles: list[str]
+    region: RegionCode | None
+    purpose: str | None
+    case_id: str | None
+    operation_type: str | None
+    operation_name: str | None
+    document_hash: str | None
+    fields_read: list[str]
+    fields_masked: list[str]
+    fields_denied: list[str]
+    record_keys: list[str] = strawberry.field(
+        description="Credit codes returned; ID numbers as their SHA-256."
+    )
+    error_codes: list[str]
+    outcome: AuditOutcome
+    duration_ms: float
+    prev_hash: str
+    hash: str
+
+    @classmethod
+    def from_row(cls, row: AuditEventRow) -> AuditEvent:
+        return cls(
+            seq=row.seq,
+            at=row.at,
+            client_id=row.client_id,
+            subject=row.subject,
+            department=Department(row.department) if row.department else None,
+            roles=row.roles,
+            region=RegionCode(row.region) if row.region else None,
+            purpose=row.purpose,
+            case_id=row.case_id,
+            operation_type=row.operation_type,
+            operation_name=row.operation_name,
+            document_hash=row.document_hash,
+            fields_read=row.fields_read,
+            fields_masked=row.fields_masked,
+            fields_denied=row.fields_denied,
+            record_keys=row.record_keys,
+            error_codes=row.error_codes,
+            outcome=AuditOutcome(row.outcome),
+            duration_ms=row.duration_ms,
+            prev_hash=row.prev_hash,
+            hash=row.hash,
+        )
+
+
+@strawberry.input
+class AuditEventFilter:
+    client_id: str | None = None
+    department: Department | None = None
+    outcome: AuditOutcome | None = None
+    record_key: str | None = strawberry.field(
+        default=None, description="A credit code or an ID number the answer contained."
+    )
+    field: str | None = strawberry.field(
+        default=None, description='A field read, masked or refused, as "Type.field".'
+    )
+    from_: datetime | None = strawberry.field(default=None, name="from")
+    to: datetime | None = None
+
+
+@strawberry.type(description="The result of walking the whole hash chain.")
+class AuditChainReport:
+    intact: bool
+    events: int
+    first_broken_seq: int | None
+    reason: str | None
+    head_hash: str
+
+    @classmethod
+    def from_report(cls, report: ChainReport) -> AuditChainReport:
+        return cls(
+            intact=report.intact,
+            events=report.events,
+            first_broken_seq=report.first_broken_seq,
+            reason=report.reason,
+            head_hash=report.head_hash,
+        )
+
+
+@strawberry.type
+class AuditQuery:
+    @strawberry.field(description="Access-log events, newest first.")
+    async def audit_events(
+        self,
+        info: strawberry.Info,
+        filter: AuditEventFilter | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> Connection[AuditEvent] | None:
+        given = filter or AuditEventFilter()
+        criteria = AuditCriteria(
+            client_id=given.client_id,
+            department=given.department.value if given.department else None,
+            outcome=given.outcome.value if given.outcome else None,
+            record_key=given.record_key,
+            field=given.field,
+            since=given.from_,
+            until=given.to,
+        )
+        cursor = decode_cursor(after)
+        size = page_size(first)
+        rows, total = await audit_events(
+            info.context, criteria, int(cursor) if cursor else None, size
+        )
+        return connection(
+            rows, first=size, total=total, key=lambda row: str(row.seq), node=AuditEvent.from_row
+        )
+
+    @strawberry.field(description="Walk the whole chain: is every event as it was written?")
+    async def audit_chain(self, info: strawberry.Info) -> AuditChainReport | None:
+        return AuditChainReport.from_report(await audit_chain(info.context))
