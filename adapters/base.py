@@ -2,8 +2,10 @@
 
 An adapter owns one department's sources and the mapping from their native
 shape to the canonical records of ``adapters.records``. It takes keys in
-batches (credit codes; ID numbers for public security), so a page of N
-institutions costs one call per source whatever N is, and it raises only
+batches (credit codes; ID numbers for public security), so a page of
+institutions costs one call per source (a batch larger than a source's native
+limit, such as the check service's 100 ID numbers, costs one call per limit),
+serves repeats from a short per-source cache (``adapters.cache``), and raises only
 ``SourceUnavailableError`` (naming department and source) when a source fails.
 """
 

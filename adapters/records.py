@@ -84,6 +84,8 @@ class Course:
     price: Decimal
     prepaid_limit_months: int | None
     teacher_id_number: str | None
+    prepaid_limit_lessons: int | None = None
+    """Prepaid terms, besides the months: at most this many lessons paid in advance."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +169,8 @@ class BusinessRegistration:
     non_profit: bool
     complaints: tuple[Complaint, ...]
     penalties: tuple[str, ...]
+    advertising_violations: tuple[str, ...] = ()
+    """广告违法: advertising cases, such as promising score gains or inventing teachers."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import httpx
 from joserfc.jwk import ECKey
+from starlette.applications import Starlette
 
 from auth.demo import DEMO_CLIENTS
 from sandbox.config import write_sources_file
@@ -63,6 +64,7 @@ def sandbox_world(data_dir: Path, institutions: int) -> Iterator[SandboxWorld]:
 class HubHarness:
     hub: Hub
     http: httpx.AsyncClient
+    app: Starlette
     _tokens: dict[str, str] = field(default_factory=dict)
 
     async def token(self, client_id: str) -> str:
@@ -78,10 +80,13 @@ class HubHarness:
         variables: dict[str, Any] | None = None,
         *,
         purpose: str | None = "test",
+        case_id: str | None = None,
     ) -> httpx.Response:
         headers = {"Authorization": f"Bearer {await self.token(client_id)}"}
         if purpose:
             headers["X-Purpose"] = purpose
+        if case_id:
+            headers["X-Case-Id"] = case_id
         return await self.http.post(
             "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
         )
@@ -115,6 +120,6 @@ async def hub_harness(database_url: str, world: SandboxWorld) -> AsyncIterator[H
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://hub"
         ) as http:
-            yield HubHarness(hub, http)
+            yield HubHarness(hub, http, app)
     finally:
         await hub.close()

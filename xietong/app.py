@@ -71,4 +71,6 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
         lifespan=lifespan,
     )
     app.state.hub = the_hub
+    app.state.schema = schema
+    app.state.policy = policy
     return app

@@ -54,10 +54,12 @@ class OperationRecorder(SchemaExtension):
         if draft is None:
             return
         draft.document_hash = sha256_hex(execution.query) if execution.query else None
-        draft.operation_name = execution.operation_name
         draft.variables = hashed_variables(document, execution.variables or {})
         operation = _operation(document, execution.operation_name)
         draft.operation_type = operation.operation.value if operation else None
+        draft.operation_name = execution.operation_name or (
+            operation.name.value if operation and operation.name else None
+        )
         decisions = getattr(execution.context, "decisions", None)
         if decisions is not None:
             draft.fields_read = sorted(decisions.read)

@@ -28,6 +28,12 @@ class SourceHealth:
         self.last_error = error
         self._remember(latency_ms)
 
+    def record_refused(self, error: str) -> None:
+        """A call the hub did not make (the circuit is open): unhealthy, no latency."""
+        self.healthy = False
+        self.last_error = error
+        self.last_checked = time.time()
+
     @property
     def latency_ms(self) -> float | None:
         """Median latency of the recent calls, or None before the first one."""

@@ -1,24 +1,46 @@
-"""A department service reached over HTTP with JSON, through a pooled keep-alive client."""
+"""A department service reached over HTTP with JSON, through a pooled keep-alive client.
+
+Each call is bounded by the source's ``timeout`` as a whole (retries included),
+retried with jitter when it is a read that failed for a reason another try may
+cure, and refused at once while the circuit breaker is open.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
 import httpx
 
 from adapters.config import SourceConfig
+from adapters.sources.breaker import CircuitBreaker
 from adapters.sources.errors import SourceUnavailableError
 from adapters.sources.health import SourceHealth
+from adapters.sources.retry import NO_RETRY, CallFailed, RetryPolicy, with_retries
+
+_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
+"""Overloaded or restarting: worth another try. Other 5xx are the source's own bug."""
 
 
 class HttpSource:
     """Calls one department service; any failure is a SourceUnavailableError."""
 
-    def __init__(self, config: SourceConfig, *, transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(
+        self,
+        config: SourceConfig,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        retry: RetryPolicy | None = None,
+        breaker: CircuitBreaker | None = None,
+    ) -> None:
         self.config = config
         self.health = SourceHealth()
+        self.retry = retry or RetryPolicy()
+        self.breaker = breaker or CircuitBreaker()
         self.calls = 0
+        """Calls that reached for the network (a retried call counts once)."""
         self.client = httpx.AsyncClient(
             base_url=config.url,
             timeout=config.timeout,
@@ -27,20 +49,47 @@ class HttpSource:
         )
 
     async def request_json(
-        self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        idempotent: bool | None = None,
     ) -> Any:
+        """The decoded JSON answer. ``idempotent`` (default: by method) allows retries:
+        pass True for a POST that only reads, such as a batch lookup."""
+        if not self.breaker.allow():
+            reason = self.breaker.refusal()
+            self.health.record_refused(reason)
+            raise SourceUnavailableError(self.config.department, self.config.name, reason)
+        trial = self.breaker.half_open
+        if idempotent is None:
+            idempotent = method.upper() in _IDEMPOTENT_METHODS
+        policy = self.retry if idempotent else NO_RETRY
+
+        async def attempt() -> Any:
+            return await self._attempt(method, path, json, params)
+
         self.calls += 1
         started = time.perf_counter()
         try:
-            response = await self.client.request(method, path, json=json, params=params)
-            response.raise_for_status()
-            payload = response.json()
-        except (httpx.HTTPError, ValueError) as error:
-            reason = _describe(error)
-            self.health.record_failure(reason, _elapsed_ms(started))
+            async with asyncio.timeout(self.config.timeout):
+                payload = await with_retries(policy, attempt)
+        except (CallFailed, TimeoutError) as error:
+            failure = error if isinstance(error, CallFailed) else _timed_out()
+            self.health.record_failure(failure.reason, _elapsed_ms(started))
+            if failure.source_fault:
+                self.breaker.record_failure()
+            else:
+                self.breaker.record_success()
             raise SourceUnavailableError(
-                self.config.department, self.config.name, reason
+                self.config.department, self.config.name, failure.reason
             ) from error
+        finally:
+            if trial:
+                self.breaker.release()  # a cancelled trial must not keep the circuit shut
+        self.breaker.record_success()
         self.health.record_success(_elapsed_ms(started))
         return payload
 
@@ -50,16 +99,32 @@ class HttpSource:
     async def close(self) -> None:
         await self.client.aclose()
 
+    async def _attempt(
+        self, method: str, path: str, json: Any, params: dict[str, Any] | None
+    ) -> Any:
+        try:
+            response = await self.client.request(method, path, json=json, params=params)
+        except httpx.TimeoutException as error:
+            raise CallFailed("timed out", transient=True) from error
+        except httpx.TransportError as error:
+            # Includes a keep-alive connection the service closed meanwhile.
+            raise CallFailed(f"cannot connect ({type(error).__name__})", transient=True) from error
+        status = response.status_code
+        if status >= 400:
+            raise CallFailed(
+                f"HTTP {status} from {path}",
+                transient=status in _TRANSIENT_STATUSES,
+                source_fault=status >= 500 or status == 429,
+            )
+        try:
+            return response.json()
+        except ValueError as error:
+            raise CallFailed(f"answered with invalid JSON ({error})", transient=False) from error
+
+
+def _timed_out() -> CallFailed:
+    return CallFailed("timed out", transient=True)
+
 
 def _elapsed_ms(started: float) -> float:
     return (time.perf_counter() - started) * 1000
-
-
-def _describe(error: Exception) -> str:
-    if isinstance(error, httpx.TimeoutException):
-        return "timed out"
-    if isinstance(error, httpx.HTTPStatusError):
-        return f"HTTP {error.response.status_code} from {error.request.url.path}"
-    if isinstance(error, httpx.TransportError):
-        return f"cannot connect ({type(error).__name__})"
-    return f"answered with invalid JSON ({error})"

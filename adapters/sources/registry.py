@@ -42,7 +42,7 @@ class SourceRegistry:
 
     async def probe(self) -> list[ProbeResult]:
         """Ping every source at once; each answer or failure updates its health."""
-        return list(await asyncio.gather(*(_probe(source) for source in self)))
+        return list(await asyncio.gather(*(probe_source(source) for source in self)))
 
     async def close(self) -> None:
         await asyncio.gather(*(source.close() for source in self))
@@ -54,7 +54,8 @@ def _open(config: SourceConfig) -> Source:
     return HttpSource(config)
 
 
-async def _probe(source: Source) -> ProbeResult:
+async def probe_source(source: Source) -> ProbeResult:
+    """Ping ``source``; its answer or failure also updates its health."""
     try:
         await source.ping()
     except SourceUnavailableError as error:

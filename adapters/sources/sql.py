@@ -1,21 +1,59 @@
-"""A department database reached with SQLAlchemy Core, read-only and pooled."""
+"""A department database reached with SQLAlchemy Core, read-only and pooled.
+
+``fetch_many`` runs several statements on one pooled connection as one call, so
+an adapter can read every section of a batch of records in one round; the whole
+call is bounded by the source's ``timeout`` and refused while its circuit
+breaker is open.
+
+>>> institutions, courses = await source.fetch_many([
+...     query("SELECT * FROM jg_jbxx WHERE tyshxydm IN :codes", codes=codes),
+...     query("SELECT * FROM kc WHERE tyshxydm IN :codes", codes=codes),
+... ])
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import BindParameter, TextClause, bindparam, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from adapters.config import SourceConfig
+from adapters.sources.breaker import CircuitBreaker
 from adapters.sources.errors import SourceUnavailableError
 from adapters.sources.health import SourceHealth
 from xietong.errors import ConfigError
+
+Rows = list[dict[str, Any]]
+Query = tuple[TextClause, Mapping[str, Any]]
+"""A statement and its parameters, as ``query`` builds them."""
+
+_READ_ONLY = "-c default_transaction_read_only=on"
+
+
+def query(sql: str, **parameters: Any) -> Query:
+    """``sql`` with named ``:parameters``; a list or tuple value binds as an expanding
+    ``IN :name`` list (one bound variable per item)."""
+    clause = text(sql)
+    lists: list[BindParameter[Any]] = [
+        bindparam(name, expanding=True)
+        for name, value in parameters.items()
+        if isinstance(value, list | tuple)
+    ]
+    return (clause.bindparams(*lists) if lists else clause), parameters
+
+
+def _sqlite_file(config: SourceConfig) -> Path | None:
+    url = make_url(config.url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database)
 
 
 def _read_only_engine(config: SourceConfig) -> AsyncEngine:
@@ -34,10 +72,13 @@ def _read_only_engine(config: SourceConfig) -> AsyncEngine:
         return create_async_engine(url)
     if backend == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
+        # connect_args replaces the URL's own `options` (a search_path, say): keep both.
+        given = url.query.get("options")
+        options = " ".join((*([given] if isinstance(given, str) else given or ()), _READ_ONLY))
         return create_async_engine(
-            url,
+            url.difference_update_query(["options"]),
             pool_pre_ping=True,
-            connect_args={"options": "-c default_transaction_read_only=on"},
+            connect_args={"options": options},
         )
     raise ConfigError(f"source {config.name!r}: unsupported database {backend!r}")
 
@@ -45,40 +86,64 @@ def _read_only_engine(config: SourceConfig) -> AsyncEngine:
 class SqlSource:
     """Runs read-only statements against one department database."""
 
-    def __init__(self, config: SourceConfig) -> None:
+    def __init__(self, config: SourceConfig, *, breaker: CircuitBreaker | None = None) -> None:
         self.config = config
         self.health = SourceHealth()
+        self.breaker = breaker or CircuitBreaker()
         self.engine = _read_only_engine(config)
+        self._file = _sqlite_file(config)
         self.calls = 0
+        """Rounds that reached for the database (one per ``fetch`` or ``fetch_many``)."""
 
     async def fetch(
-        self, statement: str, parameters: Mapping[str, Any] | Sequence[Any] | None = None
-    ) -> list[dict[str, Any]]:
+        self,
+        statement: str | TextClause,
+        parameters: Mapping[str, Any] | None = None,
+    ) -> Rows:
         """Rows of ``statement`` as dicts keyed by the source's own column names."""
+        clause = text(statement) if isinstance(statement, str) else statement
+        (rows,) = await self.fetch_many([(clause, parameters or {})])
+        return rows
+
+    async def fetch_many(self, statements: Sequence[Query]) -> list[Rows]:
+        """The rows of each statement, run in order on one connection: one call."""
+        if not self.breaker.allow():
+            reason = self.breaker.refusal()
+            self.health.record_refused(reason)
+            raise SourceUnavailableError(self.config.department, self.config.name, reason)
+        trial = self.breaker.half_open
         self.calls += 1
         started = time.perf_counter()
         try:
+            if self._file is not None and not self._file.is_file():
+                # Said before connecting: a failed aiosqlite connect leaves its worker
+                # thread racing the event loop's shutdown.
+                raise FileNotFoundError(f"database file {self._file} does not exist")
             async with asyncio.timeout(self.config.timeout):
                 async with self.engine.connect() as connection:
-                    result = await connection.execute(text(statement), parameters or {})
-                    rows = [dict(row) for row in result.mappings()]
+                    results = []
+                    for clause, parameters in statements:
+                        result = await connection.execute(clause, parameters)
+                        results.append([dict(row) for row in result.mappings()])
         except (DBAPIError, OSError, TimeoutError) as error:
-            self._failed(error, started)
-            raise self._unavailable(error) from error
+            reason = _describe(error)
+            self.health.record_failure(reason, _elapsed_ms(started))
+            self.breaker.record_failure()
+            raise SourceUnavailableError(
+                self.config.department, self.config.name, reason
+            ) from error
+        finally:
+            if trial:
+                self.breaker.release()  # a cancelled trial must not keep the circuit shut
+        self.breaker.record_success()
         self.health.record_success(_elapsed_ms(started))
-        return rows
+        return results
 
     async def ping(self) -> None:
         await self.fetch("SELECT 1")
 
     async def close(self) -> None:
         await self.engine.dispose()
-
-    def _failed(self, error: BaseException, started: float) -> None:
-        self.health.record_failure(_describe(error), _elapsed_ms(started))
-
-    def _unavailable(self, error: BaseException) -> SourceUnavailableError:
-        return SourceUnavailableError(self.config.department, self.config.name, _describe(error))
 
 
 def _elapsed_ms(started: float) -> float:

@@ -8,7 +8,7 @@ request without ID numbers is refused.
 ``GET /health``
     ``{"resultCode": "0", "resultMsg": "UP"}``
 ``POST /api/check/batch`` — ``{"sfzh": ["<resident ID number>", ...]}``, at most
-    ``max_batch`` (100 by default) valid ID numbers
+    ``max_batch`` (1000 by default) valid ID numbers
     ``{"resultCode": "0", "resultMsg": "成功", "results": [...]}``, one result per
     distinct ID number in request order:
     ``sfzh``; ``hczt`` 核查状态 ``1`` 已核查 checked, ``2`` 核查中 pending,
@@ -41,7 +41,7 @@ from sandbox.services.common import (
 )
 from xietong.identifiers import id_number_error
 
-DEFAULT_MAX_BATCH = 100
+DEFAULT_MAX_BATCH = 1000
 
 
 def police_app(

@@ -1,6 +1,6 @@
 """Fixtures of the sandbox tests: one seeded data directory per session, its HTTP
 services running on free local ports, and a connection that sees every native
-database at once (attached under the names of ``NATIVE_ALIASES``)."""
+database at once (``tests.sandbox.native.open_native``)."""
 
 from __future__ import annotations
 
@@ -15,16 +15,9 @@ from sandbox.layout import sandbox_files
 from sandbox.seed import seed_sandbox
 from sandbox.serve import serve_in_thread
 from sandbox.services import bank_app, market_app, police_app
+from tests.sandbox.native import open_native
 
 SEEDED_INSTITUTIONS = 300
-NATIVE_ALIASES = {
-    "education": "edu",
-    "market": "mkt",
-    "police": "pol",
-    "fire": "fire",
-    "bank_sql": "jm",
-    "bank_http": "sd",
-}
 
 
 @pytest.fixture(scope="session")
@@ -37,9 +30,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def native(seeded: Path) -> Iterator[sqlite3.Connection]:
-    connection = sqlite3.connect(":memory:")
-    for key, path in sandbox_files(seeded).databases().items():
-        connection.execute(f"ATTACH DATABASE ? AS {NATIVE_ALIASES[key]}", (str(path),))
+    connection = open_native(seeded)
     yield connection
     connection.close()
 

@@ -11,6 +11,16 @@ from sandbox.anomalies import Anomaly
 from sandbox.layout import sandbox_files
 from sandbox.reference import COMPLAINT_SURGE_DAYS, COMPLAINT_SURGE_MIN, REFERENCE_DATE
 
+NATIVE_ALIASES = {
+    "education": "edu",
+    "market": "mkt",
+    "police": "pol",
+    "fire": "fire",
+    "bank_sql": "jm",
+    "bank_http": "sd",
+}
+"""Schema name each native database is attached under by ``open_native``."""
+
 REF = REFERENCE_DATE.strftime("%Y%m%d")
 SURGE_AFTER = (REFERENCE_DATE - timedelta(days=COMPLAINT_SURGE_DAYS)).strftime("%Y%m%d")
 
@@ -48,6 +58,15 @@ ANOMALY_QUERIES: dict[Anomaly, str] = {
         SELECT tyshxydm FROM edu.zgtzs WHERE zgzt = '0' AND zgqx < '{REF}'""",
 }
 """For each anomaly, the credit codes that show it in the native data."""
+
+
+def open_native(data_dir: Path) -> sqlite3.Connection:
+    """One connection that sees every native database of ``data_dir`` at once,
+    each attached under its name in ``NATIVE_ALIASES`` (``edu.jg_jbxx``, ...)."""
+    connection = sqlite3.connect(":memory:")
+    for key, path in sandbox_files(data_dir).databases().items():
+        connection.execute(f"ATTACH DATABASE ? AS {NATIVE_ALIASES[key]}", (str(path),))
+    return connection
 
 
 def codes(

@@ -1,0 +1,28 @@
+"""The supervising banks' custody systems, one module per bank's native shape.
+
+Each maps its own accounts to ``FundSupervision``; ``adapters.finance`` asks
+every configured bank and merges the answers.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from adapters.records import FundSupervision
+from adapters.sources.registry import Source
+
+
+class CustodyBank(Protocol):
+    """One bank's custody accounts (资金监管账户), by the institution's credit code."""
+
+    @property
+    def display_name(self) -> str:
+        """The bank's name as FundSupervision.bank shows it."""
+        ...
+
+    @property
+    def source(self) -> Source: ...
+
+    async def accounts(self, codes: list[str]) -> dict[str, FundSupervision]:
+        """Accounts of the distinct, valid ``codes``; a code banking elsewhere is absent."""
+        ...

@@ -1,0 +1,68 @@
+"""Custody of prepaid fees across the supervising banks (FINANCE).
+
+An institution keeps its custody account at exactly one of several banks, and
+the hub cannot tell which without asking: every load asks every bank at once
+(each through its own cache) and merges the answers. A bank that is down costs
+nothing when the other banks already answered for every key asked; otherwise its
+error is raised, since "no account" could not be told from "at the bank that is
+down".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping, Sequence
+
+from adapters.banks import CustodyBank
+from adapters.cache import RecordCache
+from adapters.native import valid_keys
+from adapters.records import FundSupervision
+from adapters.sources.errors import SourceUnavailableError
+from adapters.sources.registry import ProbeResult, probe_source
+from xietong.departments import Department
+from xietong.identifiers import credit_code_error
+
+
+class BankFinanceAdapter:
+    def __init__(
+        self, banks: Sequence[CustodyBank], *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.department = Department.FINANCE
+        self.banks = list(banks)
+        self._caches = [
+            RecordCache[FundSupervision](bank.source.config.cache_ttl, clock=clock)
+            for bank in self.banks
+        ]
+
+    @property
+    def source_names(self) -> Sequence[str]:
+        return [bank.source.config.name for bank in self.banks]
+
+    async def load(self, keys: Sequence[str]) -> Mapping[str, FundSupervision]:
+        wanted = valid_keys(keys, credit_code_error)
+        if not wanted:
+            return {}
+        answers = await asyncio.gather(
+            *(
+                cache.load(wanted, bank.accounts)
+                for bank, cache in zip(self.banks, self._caches, strict=True)
+            ),
+            return_exceptions=True,
+        )
+        merged: dict[str, FundSupervision] = {}
+        failures: list[SourceUnavailableError] = []
+        for answer in answers:
+            if isinstance(answer, SourceUnavailableError):
+                failures.append(answer)
+            elif isinstance(answer, BaseException):
+                raise answer
+            else:
+                for code, account in answer.items():
+                    merged.setdefault(code, account)  # one bank per institution
+        if failures and any(code not in merged for code in wanted):
+            raise failures[0]
+        return merged
+
+    async def health(self) -> list[ProbeResult]:
+        return list(await asyncio.gather(*(probe_source(bank.source) for bank in self.banks)))

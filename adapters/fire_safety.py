@@ -1,0 +1,131 @@
+"""Fire inspections and housing & construction's acceptance records, over SQL
+(source format ``fire``).
+
+Glossary (native → canonical; the database's own is ``sandbox.schemas.fire``).
+Records hang off premises (``xf_cs`` 场所, ``csid``); an institution's record
+sums up all of its premises, since it is only as safe as its least safe one:
+
+- acceptance: ``xf_cs.ysbazt`` 验收备案状态 (``1`` PASSED 验收合格, ``2`` FILED 已备案,
+  ``3`` NOT_FILED 未备案, ``4`` FAILED 验收不合格) of the worst premises — failed, then
+  not filed, then the accepted or filed one whose validity ends first;
+  acceptance_valid_until its ``yxqz`` (empty: none). EXPIRED is not decided here:
+  the acceptance system never rewrites ``ysbazt`` when ``yxqz`` passes, and the
+  GraphQL layer judges it against the hub's date.
+- last_inspection_on: the latest ``xf_jc.jcrq`` 检查日期 of any premises
+- open_hazards: ``xf_yh`` 火灾隐患 rows with ``zgzt`` ``0`` 未整改
+- sealed: a ``xf_cf`` 查封 seal-up with no ``jfrq`` 解封日期 yet
+
+Not carried: premises names, addresses, floor areas, document numbers, inspection
+results and inspectors, hazard descriptions, seal-up reasons.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+
+from adapters.cache import RecordCache
+from adapters.native import chunked, decode, gather_batches, native_shape, valid_keys, ymd
+from adapters.records import FireAcceptanceStatus, FireSafetyRecord
+from adapters.sources.registry import ProbeResult, probe_source
+from adapters.sources.sql import Query, Rows, SqlSource, query
+from xietong.departments import Department
+from xietong.identifiers import credit_code_error
+
+SQL_BATCH = 500
+"""Codes per ``IN`` list, far below SQLite's bound-variable limit."""
+
+ACCEPTANCE = {
+    "1": FireAcceptanceStatus.PASSED,
+    "2": FireAcceptanceStatus.FILED,
+    "3": FireAcceptanceStatus.NOT_FILED,
+    "4": FireAcceptanceStatus.FAILED,
+}
+_WORST_FIRST = {FireAcceptanceStatus.FAILED: 0, FireAcceptanceStatus.NOT_FILED: 1}
+
+
+def _queries(codes: list[str]) -> list[Query]:
+    premises = "SELECT csid FROM xf_cs WHERE tyshxydm IN :codes"
+    return [
+        query(
+            "SELECT tyshxydm, ysbazt, yxqz FROM xf_cs WHERE tyshxydm IN :codes ORDER BY csid",
+            codes=codes,
+        ),
+        query(
+            "SELECT c.tyshxydm, j.jcrq FROM xf_jc j JOIN xf_cs c ON c.csid = j.csid"
+            f" WHERE j.csid IN ({premises})",
+            codes=codes,
+        ),
+        query(
+            "SELECT c.tyshxydm, COUNT(*) AS n FROM xf_yh y JOIN xf_cs c ON c.csid = y.csid"
+            f" WHERE y.zgzt = '0' AND y.csid IN ({premises}) GROUP BY c.tyshxydm",
+            codes=codes,
+        ),
+        query(
+            "SELECT DISTINCT c.tyshxydm FROM xf_cf f JOIN xf_cs c ON c.csid = f.csid"
+            f" WHERE f.jfrq = '' AND f.csid IN ({premises})",
+            codes=codes,
+        ),
+    ]
+
+
+class SqlFireSafetyAdapter:
+    def __init__(self, source: SqlSource, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.department = Department.FIRE_SAFETY
+        self.source = source
+        self.cache = RecordCache[FireSafetyRecord](source.config.cache_ttl, clock=clock)
+
+    @property
+    def source_names(self) -> Sequence[str]:
+        return [self.source.config.name]
+
+    async def load(self, keys: Sequence[str]) -> Mapping[str, FireSafetyRecord]:
+        return await self.cache.load(valid_keys(keys, credit_code_error), self._fetch)
+
+    async def health(self) -> list[ProbeResult]:
+        return [await probe_source(self.source)]
+
+    async def _fetch(self, codes: list[str]) -> dict[str, FireSafetyRecord]:
+        found: dict[str, FireSafetyRecord] = {}
+        for sections in await gather_batches(
+            [self.source.fetch_many(_queries(batch)) for batch in chunked(codes, SQL_BATCH)]
+        ):
+            with native_shape(self.department, self.source.config.name):
+                found.update(_records(*sections))
+        return found
+
+
+def _records(
+    premises: Rows, inspections: Rows, hazards: Rows, seal_ups: Rows
+) -> dict[str, FireSafetyRecord]:
+    acceptances: dict[str, list[tuple[FireAcceptanceStatus, date | None]]] = {}
+    for row in premises:
+        acceptances.setdefault(row["tyshxydm"], []).append(
+            (decode(ACCEPTANCE, row["ysbazt"], "xf_cs.ysbazt"), ymd(row["yxqz"], "xf_cs.yxqz"))
+        )
+    last_inspection: dict[str, date] = {}
+    for row in inspections:
+        inspected, code = ymd(row["jcrq"], "xf_jc.jcrq"), row["tyshxydm"]
+        if inspected is not None and inspected > last_inspection.get(code, date.min):
+            last_inspection[code] = inspected
+    open_hazards = {row["tyshxydm"]: int(row["n"]) for row in hazards}
+    sealed = {row["tyshxydm"] for row in seal_ups}
+    records = {}
+    for code, candidates in acceptances.items():
+        acceptance, valid_until = min(candidates, key=_severity)
+        records[code] = FireSafetyRecord(
+            credit_code=code,
+            acceptance=acceptance,
+            acceptance_valid_until=valid_until,
+            last_inspection_on=last_inspection.get(code),
+            open_hazards=open_hazards.get(code, 0),
+            sealed=code in sealed,
+        )
+    return records
+
+
+def _severity(acceptance: tuple[FireAcceptanceStatus, date | None]) -> tuple[int, date]:
+    """Sort key: the worst premises first (failed, not filed, then earliest expiry)."""
+    status, valid_until = acceptance
+    return (_WORST_FIRST.get(status, 2), valid_until or date.max)

@@ -1,0 +1,165 @@
+"""Market supervision's enterprise credit registry, over HTTP (source format ``market``).
+
+Glossary (native → canonical; the registry's own is ``sandbox.schemas.market``):
+
+- envelope ``{"code": "0", "msg", "data"}``; any other ``code`` is a refusal
+- ``qydj`` 企业登记: ``tyshxydm`` credit_code, ``qymc`` name, ``xzqh`` region,
+  ``djzt`` status (``1`` ACTIVE 存续, ``2`` REVOKED 吊销, ``3`` CANCELLED 注销),
+  ``jyfw`` business_scope, ``fddbr`` legal_representative, ``clrq`` registered_on,
+  ``yllx`` non_profit (``1`` 营利性 for-profit, ``2`` 非营利性 non-profit)
+- ``tfts`` 退费投诉 (12315) → complaints of kind ``REFUND``: ``tsrq`` filed_on,
+  ``sqje`` amount (fen → yuan), ``clzt`` status (``1`` RECEIVED, ``2`` IN_MEDIATION,
+  ``3`` CLOSED), ``tsnr`` summary
+- ``xzcf`` 行政处罚 → penalties, one line each: decision number, date, reason, and
+  ``cfzl`` (``1`` warning, ``2`` fine of ``fkje`` fen, ``3`` business licence revoked)
+- ``ggwf`` 广告违法 → advertising_violations: date, ``wfss`` finding, ``cljg`` outcome
+- ``pxbz`` 培训标志 ``1``: the scope covers training (what ``training_registrations`` scans)
+
+Not carried: ``qylx`` legal form, the legal representative's ID number, ``dxrq``,
+``djjg``, ``zs``, 12315 ticket numbers.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from adapters.cache import RecordCache
+from adapters.native import (
+    NativeShapeError,
+    chunked,
+    decode,
+    fen,
+    gather_batches,
+    json_list,
+    json_object,
+    native_shape,
+    required_ymd,
+    valid_keys,
+    ymd,
+)
+from adapters.records import BusinessRegistration, Complaint, RegistrationStatus
+from adapters.sources.http import HttpSource
+from adapters.sources.registry import ProbeResult, probe_source
+from xietong.departments import Department
+from xietong.identifiers import credit_code_error
+
+BATCH_LIMIT = 500
+"""Codes per ``/qyxx/batch`` request, the registry's cap."""
+SCAN_PAGE = 1000
+"""Rows per page of the training scan, the registry's cap."""
+
+STATUSES = {
+    "1": RegistrationStatus.ACTIVE,
+    "2": RegistrationStatus.REVOKED,
+    "3": RegistrationStatus.CANCELLED,
+}
+PROFIT_TYPES = {"1": False, "2": True}
+"""``yllx`` → non_profit."""
+COMPLAINT_STATUSES = {"1": "RECEIVED", "2": "IN_MEDIATION", "3": "CLOSED"}
+REFUND_COMPLAINT = "REFUND"
+
+
+class HttpMarketAdapter:
+    def __init__(self, source: HttpSource, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.department = Department.MARKET_SUPERVISION
+        self.source = source
+        self.cache = RecordCache[BusinessRegistration](source.config.cache_ttl, clock=clock)
+
+    @property
+    def source_names(self) -> Sequence[str]:
+        return [self.source.config.name]
+
+    async def load(self, keys: Sequence[str]) -> Mapping[str, BusinessRegistration]:
+        return await self.cache.load(valid_keys(keys, credit_code_error), self._fetch)
+
+    async def training_registrations(self, region_prefix: str) -> list[BusinessRegistration]:
+        """The scan lists registrations without their complaints and penalties, so
+        the codes it finds are then loaded in full, in batches."""
+        codes: list[str] = []
+        page = 1
+        while True:
+            params: dict[str, Any] = {"page": page, "size": SCAN_PAGE}
+            if region_prefix:
+                params["xzqh"] = region_prefix
+            data = await self._data("GET", "/api/v1/qyxx/pxjy", params=params)
+            with native_shape(self.department, self.source.config.name):
+                records = json_list(data["records"], "data.records")
+                codes += [json_object(record, "record")["tyshxydm"] for record in records]
+                total = data["total"]
+            if not records or page * SCAN_PAGE >= total:
+                break
+            page += 1
+        found = await self.load(codes)
+        return [found[code] for code in codes if code in found]
+
+    async def health(self) -> list[ProbeResult]:
+        return [await probe_source(self.source)]
+
+    async def _fetch(self, codes: list[str]) -> dict[str, BusinessRegistration]:
+        answers = await gather_batches(
+            [
+                self._data("POST", "/api/v1/qyxx/batch", json={"tyshxydm": batch})
+                for batch in chunked(codes, BATCH_LIMIT)
+            ]
+        )
+        found = {}
+        with native_shape(self.department, self.source.config.name):
+            for data in answers:
+                for entry in json_list(data["qyxx"], "data.qyxx"):
+                    registration = _registration(json_object(entry, "data.qyxx[]"))
+                    found[registration.credit_code] = registration
+        return found
+
+    async def _data(self, method: str, path: str, **request: Any) -> dict[str, Any]:
+        """The ``data`` of the registry's envelope."""
+        payload = await self.source.request_json(method, path, idempotent=True, **request)
+        with native_shape(self.department, self.source.config.name):
+            envelope = json_object(payload, "answer")
+            if envelope.get("code") != "0":
+                code, message = envelope.get("code"), envelope.get("msg")
+                raise NativeShapeError(f"envelope code {code!r}: {message!r}")
+            return json_object(envelope["data"], "data")
+
+
+def _registration(row: dict[str, Any]) -> BusinessRegistration:
+    return BusinessRegistration(
+        credit_code=row["tyshxydm"],
+        name=row["qymc"],
+        region=row["xzqh"],
+        status=decode(STATUSES, row["djzt"], "qydj.djzt"),
+        business_scope=row["jyfw"],
+        legal_representative=row["fddbr"],
+        registered_on=ymd(row["clrq"], "qydj.clrq"),
+        non_profit=decode(PROFIT_TYPES, row["yllx"], "qydj.yllx"),
+        complaints=tuple(_complaint(c) for c in json_list(row["tfts"], "tfts")),
+        penalties=tuple(_penalty(p) for p in json_list(row["xzcf"], "xzcf")),
+        advertising_violations=tuple(
+            f"{_day(v['larq'], 'ggwf.larq')}: {v['wfss']} — {v['cljg']}"
+            for v in json_list(row["ggwf"], "ggwf")
+        ),
+    )
+
+
+def _complaint(row: dict[str, Any]) -> Complaint:
+    return Complaint(
+        filed_on=required_ymd(row["tsrq"], "tfts.tsrq"),
+        kind=REFUND_COMPLAINT,
+        amount=fen(row["sqje"], "tfts.sqje"),
+        status=decode(COMPLAINT_STATUSES, row["clzt"], "tfts.clzt"),
+        summary=row["tsnr"],
+    )
+
+
+def _penalty(row: dict[str, Any]) -> str:
+    kind = row["cfzl"]
+    if kind == "2":
+        sanction = f"fine of {fen(row['fkje'], 'xzcf.fkje')} yuan"
+    else:
+        sanction = decode({"1": "warning", "3": "business licence revoked"}, kind, "xzcf.cfzl")
+    return f"{row['cfjdsh']} {_day(row['cfrq'], 'xzcf.cfrq')}: {row['cfsy']} — {sanction}"
+
+
+def _day(value: Any, field: str) -> str:
+    return required_ymd(value, field).isoformat()

@@ -1,0 +1,131 @@
+"""Reading what department systems say: code tables, fen, ``YYYYMMDD``, JSON shapes.
+
+Every adapter decodes native values through these helpers, so a value outside a
+source's glossary (a new status code, a malformed date) is one clear
+SourceUnavailableError naming the source and the field, never a half-mapped record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar
+
+from adapters.sources.errors import SourceUnavailableError
+from xietong.departments import Department
+
+T = TypeVar("T")
+
+
+class NativeShapeError(ValueError):
+    """A source answered with a value or shape its glossary does not describe."""
+
+
+@contextmanager
+def native_shape(department: Department, source: str) -> Iterator[None]:
+    """Report any surprise in a source's answer as that source being unavailable:
+    the hub cannot vouch for a record it could not read."""
+    try:
+        yield
+    except NativeShapeError as error:
+        raise SourceUnavailableError(department, source, f"unexpected answer: {error}") from error
+    except KeyError as error:
+        reason = f"answered without the field {error}"
+        raise SourceUnavailableError(department, source, reason) from error
+    except TypeError as error:
+        reason = f"answered in an unexpected shape ({error})"
+        raise SourceUnavailableError(department, source, reason) from error
+
+
+def decode(table: Mapping[str, T], value: Any, field: str) -> T:
+    """A code of a native code table (``'1'`` = active, ...) → its canonical value."""
+    try:
+        return table[value]
+    except (KeyError, TypeError):
+        raise NativeShapeError(f"{field} has no code {value!r}") from None
+
+
+def ymd(value: Any, field: str) -> date | None:
+    """``YYYYMMDD`` → date; the empty string means none."""
+    if value == "":
+        return None
+    if not (isinstance(value, str) and len(value) == 8 and value.isdigit()):
+        raise NativeShapeError(f"{field} is not a YYYYMMDD date: {value!r}")
+    try:
+        return date(int(value[:4]), int(value[4:6]), int(value[6:]))
+    except ValueError:
+        raise NativeShapeError(f"{field} is not a real date: {value!r}") from None
+
+
+def required_ymd(value: Any, field: str) -> date:
+    found = ymd(value, field)
+    if found is None:
+        raise NativeShapeError(f"{field} is empty")
+    return found
+
+
+def iso_date(value: Any, field: str) -> date | None:
+    """``YYYY-MM-DD`` → date; empty or null means none."""
+    if value in ("", None):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise NativeShapeError(f"{field} is not a YYYY-MM-DD date: {value!r}") from None
+
+
+def fen(value: Any, field: str) -> Decimal:
+    """Integer fen (分) → Decimal yuan with two places: 123450 → 1234.50."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise NativeShapeError(f"{field} is not an amount in fen: {value!r}")
+    return Decimal(value).scaleb(-2)
+
+
+def yuan(value: Any, field: str) -> Decimal:
+    """A yuan string with two decimals (``"1234.50"``) → Decimal yuan."""
+    try:
+        amount = Decimal(value) if isinstance(value, str) else None
+    except InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite() or amount.as_tuple().exponent != -2:
+        raise NativeShapeError(f'{field} is not a yuan amount like "1234.50": {value!r}')
+    return amount
+
+
+def json_object(value: Any, field: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise NativeShapeError(f"{field} is not a JSON object")
+    return value
+
+
+def json_list(value: Any, field: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise NativeShapeError(f"{field} is not a JSON array")
+    return value
+
+
+def valid_keys(keys: Sequence[str], problem: Callable[[str], str | None]) -> list[str]:
+    """Distinct keys, in order, without those ``problem`` finds invalid: a source would
+    refuse the whole batch for one bad key, and an invalid key is unknown anyway."""
+    return [key for key in dict.fromkeys(keys) if problem(key) is None]
+
+
+def chunked(keys: Sequence[str], size: int) -> list[list[str]]:
+    """``keys`` in batches of at most ``size`` (a source's batch limit)."""
+    return [list(keys[start : start + size]) for start in range(0, len(keys), size)]
+
+
+async def gather_batches(calls: Sequence[Awaitable[T]]) -> list[T]:
+    """Run the batches of one load at once; if any fails, the first failure is raised
+    after all have finished (none is left running unobserved)."""
+    if len(calls) == 1:
+        return [await calls[0]]
+    values: list[T] = []
+    for result in await asyncio.gather(*calls, return_exceptions=True):
+        if isinstance(result, BaseException):
+            raise result
+        values.append(result)
+    return values

@@ -1,0 +1,216 @@
+"""The education platform's rows as the hub sees them, checked against the native tables."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import replace
+
+import pytest
+
+from adapters.config import SourceConfig
+from adapters.education import SqlEducationAdapter
+from adapters.records import (
+    InstitutionCategory,
+    LicenseStatus,
+    RectificationStatus,
+    TrainingDomain,
+)
+from adapters.sources.sql import SqlSource
+from tests.adapters.support import day, opened_sql, yuan
+from tests.harness import SandboxWorld
+from xietong.departments import Department
+
+CATEGORIES = {"1": InstitutionCategory.SUBJECT, "2": InstitutionCategory.NON_SUBJECT}
+LICENSE_STATUSES = {
+    "1": LicenseStatus.VALID,
+    "2": LicenseStatus.SUSPENDED,
+    "3": LicenseStatus.REVOKED,
+    "4": LicenseStatus.EXPIRED,
+}
+
+
+@pytest.fixture
+async def source(sandbox_sources: dict[str, SourceConfig]) -> AsyncIterator[SqlSource]:
+    async with opened_sql(replace(sandbox_sources["education"], cache_ttl=0)) as opened:
+        yield opened
+
+
+@pytest.fixture
+def education(source: SqlSource) -> SqlEducationAdapter:
+    return SqlEducationAdapter(source)
+
+
+def all_codes(native: sqlite3.Connection) -> list[str]:
+    return [code for (code,) in native.execute("SELECT tyshxydm FROM edu.jg_jbxx ORDER BY 1")]
+
+
+async def test_one_institution_field_by_field(
+    education: SqlEducationAdapter, native: sqlite3.Connection
+) -> None:
+    # An institution with an inspection that led to a rectification notice.
+    (code, jcid) = native.execute(
+        "SELECT tyshxydm, jcid FROM edu.zgtzs ORDER BY tzsid LIMIT 1"
+    ).fetchone()
+    record = (await education.load([code]))[code]
+    name, region, category = native.execute(
+        "SELECT jgmc, xzqh, jglb FROM edu.jg_jbxx WHERE tyshxydm = ?", (code,)
+    ).fetchone()
+    assert (record.name, record.region) == (name, region)
+    assert record.category is CATEGORIES[category]
+    number, status, issued, valid_until = native.execute(
+        "SELECT xkzh, xkzzt, fzrq, yxqz FROM edu.bxxkz WHERE tyshxydm = ?", (code,)
+    ).fetchone()
+    assert record.license is not None
+    assert record.license.number == number
+    assert record.license.status is LICENSE_STATUSES[status]
+    assert (record.license.issued_on, record.license.valid_until) == (day(issued), day(valid_until))
+    courses = native.execute(
+        "SELECT kcmc, sfxk, zks, sfbz, yszdys, yszdks, jssfzh FROM edu.kc"
+        " WHERE tyshxydm = ? ORDER BY kcid",
+        (code,),
+    ).fetchall()
+    assert [
+        (c.name, c.subject, c.hours, c.price, c.prepaid_limit_months, c.prepaid_limit_lessons,
+         c.teacher_id_number)
+        for c in record.courses
+    ] == [
+        (name, subject == "1", hours, yuan(price), months, lessons, teacher)
+        for name, subject, hours, price, months, lessons, teacher in courses
+    ]  # fmt: skip
+    inspected_on, inspectors, result = native.execute(
+        "SELECT jcrq, jcry, jcjg FROM edu.jcjl WHERE jcid = ?", (jcid,)
+    ).fetchone()
+    (inspection,) = [i for i in record.inspections if i.inspected_on == day(inspected_on)]
+    assert inspection.inspector == inspectors
+    assert inspection.result == {"2": "RECTIFICATION_ORDERED", "3": "FAILED"}[result]
+    issued_on, deadline, state, content = native.execute(
+        "SELECT xdrq, zgqx, zgzt, zgnr FROM edu.zgtzs WHERE jcid = ?", (jcid,)
+    ).fetchone()
+    (notice,) = inspection.notices
+    assert (notice.issued_on, notice.deadline, notice.content) == (
+        day(issued_on),
+        day(deadline),
+        content,
+    )
+    assert notice.status is (
+        RectificationStatus.OPEN if state == "0" else RectificationStatus.CLOSED
+    )
+
+
+async def test_every_section_matches_the_native_tables(
+    education: SqlEducationAdapter, native: sqlite3.Connection
+) -> None:
+    found = await education.load(all_codes(native))
+    assert len(found) == len(all_codes(native))
+    domains = {
+        "01": TrainingDomain.ACADEMIC,
+        "02": TrainingDomain.SPORTS,
+        "03": TrainingDomain.CULTURE_ART,
+        "04": TrainingDomain.SCIENCE_TECHNOLOGY,
+    }
+    for code, domain in native.execute("SELECT tyshxydm, pxly FROM edu.jg_pxly"):
+        assert domains[domain] in found[code].domains
+    bureaus = {
+        "1": Department.EDUCATION,
+        "2": Department.CULTURE_TOURISM,
+        "3": Department.SCIENCE_TECHNOLOGY,
+        "4": Department.SPORTS,
+    }
+    for code, bureau in native.execute("SELECT tyshxydm, zgbm FROM edu.jg_zgbm"):
+        assert bureaus[bureau] in found[code].supervisors
+    staff = {
+        (member.credit_code, member.id_number, member.position, member.teacher_certificate)
+        for record in found.values()
+        for member in record.staff
+    }
+    positions = {"1": "head", "2": "teacher", "3": "teaching assistant",
+                 "4": "administration", "5": "finance"}  # fmt: skip
+    assert staff == {
+        (code, id_number, positions[post], certificate or None)
+        for code, id_number, post, certificate in native.execute(
+            "SELECT tyshxydm, sfzh, gwlb, jszgzh FROM edu.jzg"
+        )
+    }
+    open_notices = Counter(
+        code
+        for code, record in found.items()
+        for inspection in record.inspections
+        for notice in inspection.notices
+        if notice.status is RectificationStatus.OPEN
+    )
+    assert open_notices == Counter(
+        code for (code,) in native.execute("SELECT tyshxydm FROM edu.zgtzs WHERE zgzt = '0'")
+    )
+    tip_offs = {
+        (code, t.received_on, t.reporter, t.status)
+        for code, record in found.items()
+        for t in record.tip_offs
+    }
+    statuses = {"0": "NEW", "1": "IN_PROGRESS", "2": "CLOSED"}
+    assert tip_offs == {
+        (code, day(received), reporter, statuses[state])
+        for code, received, reporter, state in native.execute(
+            "SELECT tyshxydm, jbrq, jbrxm, blzt FROM edu.jb"
+        )
+    }
+    assert {code for code, record in found.items() if record.blacklisted} == {
+        code for (code,) in native.execute("SELECT tyshxydm FROM edu.hmd WHERE ycrq = ''")
+    }
+
+
+async def test_a_page_is_ordered_by_credit_code_and_costs_one_call(
+    education: SqlEducationAdapter, source: SqlSource, native: sqlite3.Connection
+) -> None:
+    in_kaifeng = [code for (code,) in native.execute(
+        "SELECT tyshxydm FROM edu.jg_jbxx WHERE xzqh LIKE '4102%' ORDER BY tyshxydm"
+    )]  # fmt: skip
+    page, total = await education.page("4102", None, 50)
+    assert total == len(in_kaifeng)
+    assert [record.credit_code for record in page] == in_kaifeng[:50]
+    assert source.calls == 1
+    rest, _ = await education.page("4102", page[-1].credit_code, 500)
+    assert [record.credit_code for record in rest] == in_kaifeng[50:]
+    full = await education.load([page[0].credit_code])
+    assert full[page[0].credit_code] == page[0], "a page holds the whole record"
+
+
+async def test_pages_of_the_nation_a_district_and_nothing(
+    education: SqlEducationAdapter, world: SandboxWorld, native: sqlite3.Connection
+) -> None:
+    _, nation = await education.page("", None, 1)
+    assert nation == world.institutions
+    (district,) = native.execute("SELECT xzqh FROM edu.jg_jbxx ORDER BY xzqh LIMIT 1").fetchone()
+    records, total = await education.page(district, None, 500)
+    assert {record.region for record in records} == {district}
+    assert total == len(records)
+    assert await education.page("4102", None, 0) == ([], total_in(native, "4102"))
+    assert await education.page("9999", None, 10) == ([], 0)
+
+
+def total_in(native: sqlite3.Connection, prefix: str) -> int:
+    (count,) = native.execute(
+        "SELECT COUNT(*) FROM edu.jg_jbxx WHERE xzqh LIKE ?", (prefix + "%",)
+    ).fetchone()
+    return int(count)
+
+
+async def test_employments_list_every_roster_line_of_a_person(
+    education: SqlEducationAdapter, source: SqlSource, native: sqlite3.Connection
+) -> None:
+    # Teachers lent to another institution appear on both rosters.
+    (id_number,) = native.execute(
+        "SELECT sfzh FROM edu.jzg GROUP BY sfzh HAVING COUNT(*) > 1 LIMIT 1"
+    ).fetchone()
+    others = [code for (code,) in native.execute(
+        "SELECT DISTINCT sfzh FROM edu.jzg WHERE sfzh <> ? LIMIT 9", (id_number,)
+    )]  # fmt: skip
+    lines = await education.employments([id_number, *others, "not-an-id"])
+    assert sorted(lines) == sorted([id_number, *others])
+    assert source.calls == 1
+    assert sorted(line.credit_code for line in lines[id_number]) == sorted(
+        code for (code,) in native.execute(
+            "SELECT tyshxydm FROM edu.jzg WHERE sfzh = ?", (id_number,)
+        )
+    )  # fmt: skip

@@ -1,0 +1,104 @@
+"""The enterprise credit registry's answers as the hub sees them, checked against
+the registry's own tables."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator
+from dataclasses import replace
+
+import pytest
+
+from adapters.config import SourceConfig
+from adapters.market import HttpMarketAdapter
+from adapters.records import RegistrationStatus
+from adapters.sources.http import HttpSource
+from tests.adapters.support import day, opened_http, yuan
+
+STATUSES = {
+    "1": RegistrationStatus.ACTIVE,
+    "2": RegistrationStatus.REVOKED,
+    "3": RegistrationStatus.CANCELLED,
+}
+
+
+@pytest.fixture
+async def source(sandbox_sources: dict[str, SourceConfig]) -> AsyncIterator[HttpSource]:
+    async with opened_http(replace(sandbox_sources["market"], cache_ttl=0)) as opened:
+        yield opened
+
+
+@pytest.fixture
+def market(source: HttpSource) -> HttpMarketAdapter:
+    return HttpMarketAdapter(source)
+
+
+async def test_a_registration_with_complaints_penalties_and_advertising_cases(
+    market: HttpMarketAdapter, native: sqlite3.Connection
+) -> None:
+    (code,) = native.execute(
+        "SELECT tyshxydm FROM mkt.xzcf WHERE cfzl = '2'"
+        " AND tyshxydm IN (SELECT tyshxydm FROM mkt.tfts)"
+        " AND tyshxydm IN (SELECT tyshxydm FROM mkt.ggwf) LIMIT 1"
+    ).fetchone()
+    record = (await market.load([code]))[code]
+    name, region, status, scope, representative, registered, profit = native.execute(
+        "SELECT qymc, xzqh, djzt, jyfw, fddbr, clrq, yllx FROM mkt.qydj WHERE tyshxydm = ?",
+        (code,),
+    ).fetchone()
+    assert (record.name, record.region, record.business_scope) == (name, region, scope)
+    assert record.legal_representative == representative
+    assert record.registered_on == day(registered)
+    assert record.status is STATUSES[status]
+    assert record.non_profit is (profit == "2")
+    complaints = native.execute(
+        "SELECT tsrq, sqje, tsnr, clzt FROM mkt.tfts WHERE tyshxydm = ? ORDER BY tsrq", (code,)
+    ).fetchall()
+    statuses = {"1": "RECEIVED", "2": "IN_MEDIATION", "3": "CLOSED"}
+    assert [(c.filed_on, c.amount, c.summary, c.status, c.kind) for c in record.complaints] == [
+        (day(filed), yuan(amount), summary, statuses[state], "REFUND")
+        for filed, amount, summary, state in complaints
+    ]
+    for number, decided, reason, kind, fine in native.execute(
+        "SELECT cfjdsh, cfrq, cfsy, cfzl, fkje FROM mkt.xzcf WHERE tyshxydm = ?", (code,)
+    ):
+        (penalty,) = [p for p in record.penalties if p.startswith(number + " ")]
+        assert str(day(decided)) in penalty
+        assert reason in penalty
+        if kind == "2":
+            assert f"fine of {yuan(fine):.2f} yuan" in penalty
+    cases = native.execute("SELECT wfss FROM mkt.ggwf WHERE tyshxydm = ?", (code,)).fetchall()
+    assert len(record.advertising_violations) == len(cases)
+    for (finding,) in cases:
+        assert any(finding in line for line in record.advertising_violations)
+
+
+async def test_statuses_and_profit_types_match_the_registry(
+    market: HttpMarketAdapter, native: sqlite3.Connection
+) -> None:
+    rows = native.execute("SELECT tyshxydm, djzt, yllx FROM mkt.qydj").fetchall()
+    found = await market.load([code for code, _, _ in rows])
+    assert {code: (r.status, r.non_profit) for code, r in found.items()} == {
+        code: (STATUSES[status], profit == "2") for code, status, profit in rows
+    }
+
+
+async def test_training_registrations_are_every_one_whose_scope_covers_training(
+    market: HttpMarketAdapter, source: HttpSource, native: sqlite3.Connection
+) -> None:
+    found = await market.training_registrations("4102")
+    expected = sorted(code for (code,) in native.execute(
+        "SELECT tyshxydm FROM mkt.qydj WHERE pxbz = '1' AND xzqh LIKE '4102%'"
+    ))  # fmt: skip
+    assert [record.credit_code for record in found] == expected
+    assert source.calls == 2, "one page of the scan, one batch for the full records"
+    complaints = native.execute(
+        "SELECT COUNT(*) FROM mkt.tfts t JOIN mkt.qydj q USING (tyshxydm)"
+        " WHERE q.pxbz = '1' AND q.xzqh LIKE '4102%'"
+    ).fetchone()[0]
+    assert sum(len(record.complaints) for record in found) == complaints
+    nation = await market.training_registrations("")
+    assert (
+        len(nation)
+        == native.execute("SELECT COUNT(*) FROM mkt.qydj WHERE pxbz = '1'").fetchone()[0]
+    )

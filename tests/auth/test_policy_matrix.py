@@ -1,0 +1,244 @@
+"""The policy matrix over the real schema: every field, every role, the effect the
+policy file says — returned, masked, or null with FORBIDDEN / PURPOSE_REQUIRED.
+
+Generic: it walks the schema, so a field added without a policy line makes the hub
+refuse to start (and this test with it), and a line that does not hold fails here.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from graphql import GraphQLObjectType, GraphQLSchema, get_named_type
+
+from auth.masking import MASKS
+from auth.policy import DENIED, Effect, Grant, Policy
+from auth.schema_policy import effective_grants, object_types
+from tests.harness import HubHarness, SandboxWorld, hub_harness
+
+HEALTHY_EMPTY = {
+    "SourceStatus.lastError",
+    "AuditChainReport.firstBrokenSeq",
+    "AuditChainReport.reason",
+    "RiskAssessment.unavailable",
+}
+"""Fields that are empty in a healthy world with nothing broken or down."""
+
+ROLES = {
+    "education.supervisor": "demo-education",
+    "market.officer": "demo-market",
+    "police.officer": "demo-police",
+    "fire.officer": "demo-fire",
+    "finance.officer": "demo-finance",
+    "culture.supervisor": "demo-culture",
+    "tech.supervisor": "demo-tech",
+    "sports.supervisor": "demo-sports",
+    "auditor": "demo-auditor",
+    "admin": "demo-admin",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    field: str
+    arguments: str = ""
+
+
+def root_steps(samples: dict[str, str]) -> dict[str, Step]:
+    """How the walk enters the schema: each root field with arguments that find data."""
+    return {
+        "me": Step("me"),
+        "sources": Step("sources"),
+        "institutions": Step("institutions", "(first: 200)"),
+        "institution": Step("institution", f'(creditCode: "{samples["creditCode"]}")'),
+        "person": Step("person", f'(idNumber: "{samples["idNumber"]}")'),
+        "unlicensedOperators": Step("unlicensedOperators", "(first: 2)"),
+        "auditEvents": Step("auditEvents", "(first: 500)"),
+        "auditChain": Step("auditChain"),
+    }
+
+
+def type_paths(
+    schema: GraphQLSchema, roots: dict[str, Step], passable: Callable[[str], bool]
+) -> dict[str, list[Step]]:
+    """Type name → a short way to reach it from Query through ``passable`` fields.
+
+    Each root is explored in turn (breadth first), so a type is reached through the
+    first root that leads to it: ``institutions`` before ``unlicensedOperators``
+    means a registration is looked at where it has the most data. ``Query`` itself
+    maps to the empty path.
+    """
+    query = schema.query_type
+    assert query is not None
+    found: dict[str, list[Step]] = {query.name: []}
+    for root, step in roots.items():
+        field = query.fields[root]
+        target = get_named_type(field.type)
+        if root == "institution" or not passable(f"Query.{root}"):
+            continue  # Institution is reached through every institution, not one
+        if not isinstance(target, GraphQLObjectType) or target.name in found:
+            continue
+        found[target.name] = [step]
+        queue: list[tuple[GraphQLObjectType, list[Step]]] = [(target, [step])]
+        while queue:
+            type_, prefix = queue.pop(0)
+            for name, child in type_.fields.items():
+                inner = get_named_type(child.type)
+                if not passable(f"{type_.name}.{name}") or not isinstance(inner, GraphQLObjectType):
+                    continue
+                if inner.name not in found:
+                    found[inner.name] = [*prefix, Step(name)]
+                    queue.append((inner, [*prefix, Step(name)]))
+    return found
+
+
+def selection(type_: GraphQLObjectType, roots: dict[str, Step], at_root: bool) -> str:
+    """Every field of ``type_``: scalars as they are, objects by ``__typename``."""
+    parts = []
+    for name, field in type_.fields.items():
+        if at_root and name not in roots:
+            continue
+        step = roots[name] if at_root else Step(name)
+        leaf = isinstance(get_named_type(field.type), GraphQLObjectType)
+        parts.append(f"{step.field}{step.arguments}{' { __typename }' if leaf else ''}")
+    return " ".join(parts)
+
+
+def document(path: list[Step], inner: str) -> str:
+    for step in reversed(path):
+        inner = f"{step.field}{step.arguments} {{ {inner} }}"
+    return f"{{ {inner} }}"
+
+
+def values_at(data: Any, fields: list[str]) -> Iterator[Any]:
+    """Every value found along ``fields``, lists flattened."""
+    if isinstance(data, list):
+        for item in data:
+            yield from values_at(item, fields)
+        return
+    if not fields:
+        yield data
+        return
+    if isinstance(data, dict) and fields[0] in data:
+        yield from values_at(data[fields[0]], fields[1:])
+
+
+def error_codes_at(body: dict[str, Any], fields: list[str]) -> set[str]:
+    return {
+        error["extensions"]["code"]
+        for error in body.get("errors", [])
+        if [part for part in error.get("path", []) if isinstance(part, str)] == fields
+    }
+
+
+@pytest.fixture
+async def sqlite_harness(
+    migrated_sqlite_template: Path, tmp_path: Path, world: SandboxWorld
+) -> AsyncIterator[HubHarness]:
+    """The policy does not depend on the database: one run, on SQLite, is enough."""
+    database = tmp_path / "hub.db"
+    shutil.copyfile(migrated_sqlite_template, database)
+    async with hub_harness(f"sqlite:///{database}", world) as opened:
+        yield opened
+
+
+async def test_every_field_has_the_policys_effect_for_every_role(
+    sqlite_harness: HubHarness,
+) -> None:
+    harness = sqlite_harness
+    schema = harness.app.state.schema._schema
+    policy: Policy = harness.app.state.policy
+    roots = root_steps(await rich_samples(harness))
+    effective = effective_grants(policy, schema)
+    checked: set[str] = set()
+    mismatches: list[str] = []
+    empty: set[str] = set()
+
+    for role, client_id in ROLES.items():
+
+        def passable(coordinate: str, role: str = role) -> bool:
+            return effective.get(coordinate, {}).get(role, DENIED).effect is not Effect.DENY
+
+        for type_name, path in type_paths(schema, roots, passable).items():
+            type_ = object_types(schema)[type_name]
+            query = document(path, selection(type_, roots, at_root=not path))
+            grants = {f: effective[f"{type_name}.{f}"].get(role, DENIED) for f in type_.fields}
+            needs_purpose = any(grant.purpose_required for grant in grants.values())
+            for purpose in ("matrix test", None) if needs_purpose else ("matrix test",):
+                body = (await harness.graphql(client_id, query, purpose=purpose)).json()
+                for name, grant in grants.items():
+                    if path == [] and name not in roots:
+                        continue
+                    coordinate = f"{type_name}.{name}"
+                    fields = [*(step.field for step in path), name]
+                    found = list(values_at(body.get("data"), fields))
+                    problem = effect_problem(grant, purpose, found, error_codes_at(body, fields))
+                    if problem:
+                        mismatches.append(f"{role} {coordinate} (purpose={purpose!r}): {problem}")
+                    elif grant.effect is Effect.MASK and purpose:
+                        reference = await allowed_values(harness, effective[coordinate], path, name)
+                        masked = [MASKS[grant.mask](v) if v else v for v in reference]  # type: ignore[index]
+                        if found != masked or found == reference:
+                            mismatches.append(f"{role} {coordinate}: {found} is not {masked}")
+                    if grant.effect is not Effect.DENY and purpose and not present(found):
+                        empty.add(coordinate)
+                    checked.add(coordinate)
+
+    every_field = {
+        f"{name}.{field}" for name, type_ in object_types(schema).items() for field in type_.fields
+    }
+    assert not mismatches, "\n".join(mismatches)
+    assert checked == every_field, f"never reached: {sorted(every_field - checked)}"
+    assert empty <= HEALTHY_EMPTY, f"no data to check: {sorted(empty - HEALTHY_EMPTY)}"
+
+
+def present(found: list[Any]) -> bool:
+    return any(value not in (None, []) for value in found)
+
+
+def effect_problem(grant: Grant, purpose: str | None, found: list[Any], codes: set[str]) -> str:
+    """What is wrong with one field's answer, given the grant; empty if nothing."""
+    if grant.effect is Effect.DENY:
+        expected = "FORBIDDEN"
+    elif grant.purpose_required and purpose is None:
+        expected = "PURPOSE_REQUIRED"
+    else:
+        return f"wanted data, got errors {sorted(codes)}" if codes else ""
+    if codes != {expected} or present(found):
+        return f"wanted null + {expected}, got {sorted(codes)} and {found[:3]}"
+    return ""
+
+
+async def allowed_values(
+    harness: HubHarness, grants: dict[str, Grant], path: list[Step], name: str
+) -> list[Any]:
+    """The field's values as a role allowed to read them plainly sees them."""
+    role = next(role for role, grant in grants.items() if grant.effect is Effect.ALLOW)
+    query = document(path, name)
+    body = (await harness.graphql(ROLES[role], query, purpose="matrix test")).json()
+    return list(values_at(body.get("data"), [*(step.field for step in path), name]))
+
+
+async def rich_samples(harness: HubHarness) -> dict[str, str]:
+    """An institution, and a person whose background check found a record (so that
+    every field of the check has a value to look at)."""
+    response = await harness.graphql(
+        "demo-police",
+        """query Samples { institutions(first: 200) { edges { node {
+            creditCode staff { idNumber backgroundCheck { status } } } } } }""",
+        case_id="MATRIX-1",
+    )
+    nodes = [edge["node"] for edge in response.json()["data"]["institutions"]["edges"]]
+    flagged = [
+        member["idNumber"]
+        for node in nodes
+        for member in node["staff"]
+        if member["backgroundCheck"]["status"] == "RECORD_FOUND"
+    ]
+    assert flagged, "the seeded world has no staff member with a record found"
+    return {"creditCode": nodes[0]["creditCode"], "idNumber": flagged[0]}
