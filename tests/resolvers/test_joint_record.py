@@ -1,0 +1,205 @@
+"""The joint record through GraphQL: batched, scoped, and partial when a department fails."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sandbox.layout import sandbox_files
+from tests.harness import HubHarness, SandboxWorld, hub_harness
+
+EVERY_SECTION = """
+query Page($first: Int!, $after: String) {
+  institutions(first: $first, after: $after) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { cursor node {
+      creditCode name region
+      license { status } courses { name } inspections { result }
+      staff { idNumber backgroundCheck { status } }
+      registration { status } complaints { filedOn }
+      fireSafety { acceptance } funds { coverageRatio }
+      risk { level signals { code } unavailable }
+    } }
+  }
+}
+"""
+
+
+def native_regions(world: SandboxWorld) -> dict[str, str]:
+    """Credit code → region, straight from the education bureau's own database."""
+    with sqlite3.connect(sandbox_files(world.data_dir).education) as connection:
+        return dict(connection.execute("SELECT tyshxydm, xzqh FROM jg_jbxx"))
+
+
+async def test_a_page_with_every_section_costs_one_call_per_source(harness: HubHarness) -> None:
+    before = {source.config.name: source.calls for source in harness.hub.sources}
+
+    response = await harness.graphql("demo-education", EVERY_SECTION, {"first": 100})
+
+    body = response.json()
+    assert "errors" not in body
+    assert len(body["data"]["institutions"]["edges"]) == 100
+    calls = {s.config.name: s.calls - before[s.config.name] for s in harness.hub.sources}
+    assert calls == dict.fromkeys(calls, 1)
+    assert len(calls) == 6
+
+
+async def test_paging_walks_every_institution_in_scope_once(
+    harness: HubHarness, world: SandboxWorld
+) -> None:
+    seen: list[str] = []
+    after = None
+    while True:
+        body = (
+            await harness.graphql("demo-education", EVERY_SECTION, {"first": 25, "after": after})
+        ).json()
+        connection = body["data"]["institutions"]
+        seen += [edge["node"]["creditCode"] for edge in connection["edges"]]
+        if not connection["pageInfo"]["hasNextPage"]:
+            break
+        after = connection["pageInfo"]["endCursor"]
+
+    in_city = sorted(code for code, region in native_regions(world).items() if region[:4] == "4102")
+    assert seen == in_city
+    assert connection["totalCount"] == len(in_city)
+
+
+async def test_a_district_sees_only_its_district_in_lists_counts_and_lookups(
+    harness: HubHarness, world: SandboxWorld
+) -> None:
+    regions = native_regions(world)
+    district = sorted(code for code, region in regions.items() if region == "410202")
+    elsewhere = next(code for code, region in sorted(regions.items()) if region == "410203")
+
+    page = await harness.graphql("demo-education-district", EVERY_SECTION, {"first": 500})
+    lookup = await harness.graphql(
+        "demo-education-district",
+        "query ($c: CreditCode!) { institution(creditCode: $c) { name } }",
+        {"c": elsewhere},
+    )
+
+    connection = page.json()["data"]["institutions"]
+    assert [edge["node"]["creditCode"] for edge in connection["edges"]] == district
+    assert connection["totalCount"] == len(district)
+    assert lookup.json()["data"] == {"institution": None}
+    [error] = lookup.json()["errors"]
+    assert error["extensions"]["code"] == "OUT_OF_SCOPE"
+    assert error["path"] == ["institution"]
+
+
+async def test_zhengzhou_is_outside_kaifeng_scope(harness: HubHarness, world: SandboxWorld) -> None:
+    outside = next(
+        code for code, region in sorted(native_regions(world).items()) if region[:4] == "4101"
+    )
+
+    lookup = await harness.graphql(
+        "demo-education",
+        "query ($c: CreditCode!) { institution(creditCode: $c) { name } }",
+        {"c": outside},
+    )
+    operators = await harness.graphql(
+        "demo-education", '{ unlicensedOperators(region: "410100") { totalCount } }'
+    )
+
+    assert lookup.json()["errors"][0]["extensions"]["code"] == "OUT_OF_SCOPE"
+    assert operators.json()["errors"][0]["extensions"]["code"] == "OUT_OF_SCOPE"
+
+
+async def test_an_unknown_institution_is_null_without_error(harness: HubHarness) -> None:
+    response = await harness.graphql(
+        "demo-education", '{ institution(creditCode: "91310110666007217T") { name } }'
+    )
+
+    assert response.json() == {"data": {"institution": None}}
+
+
+async def test_unlicensed_operators_hold_no_education_licence(
+    harness: HubHarness, world: SandboxWorld
+) -> None:
+    response = await harness.graphql(
+        "demo-market",
+        """{ unlicensedOperators(first: 500) {
+            totalCount edges { node { creditCode businessScope } } } }""",
+    )
+
+    connection = response.json()["data"]["unlicensedOperators"]
+    codes = [edge["node"]["creditCode"] for edge in connection["edges"]]
+    licensed = native_regions(world)
+    assert codes
+    assert connection["totalCount"] == len(codes)
+    assert not set(codes) & set(licensed)
+    assert all(re.search("培训|教育咨询", e["node"]["businessScope"]) for e in connection["edges"])
+
+
+@pytest.fixture
+def broken_world(tmp_path: Path, world: SandboxWorld) -> SandboxWorld:
+    """``world`` with the market registry down and the fire database gone."""
+    text = world.sources_file.read_text(encoding="utf-8")
+    text = re.sub(
+        r'(name = "market-registry"(?:.|\n)*?url = )"[^"]+"', r'\1"http://127.0.0.1:9"', text
+    )
+    text = text.replace(str(sandbox_files(world.data_dir).fire), str(tmp_path / "gone.db"))
+    sources = tmp_path / "sources.toml"
+    sources.write_text(text, encoding="utf-8")
+    return replace(world, sources_file=sources)
+
+
+@pytest.fixture
+async def broken_harness(
+    hub_database_url: str, broken_world: SandboxWorld
+) -> AsyncIterator[HubHarness]:
+    async with hub_harness(hub_database_url, broken_world) as opened:
+        yield opened
+
+
+async def test_a_department_that_is_down_costs_only_its_own_fields(
+    broken_harness: HubHarness,
+) -> None:
+    response = await broken_harness.graphql("demo-education", EVERY_SECTION, {"first": 3})
+
+    body = response.json()
+    nodes = [edge["node"] for edge in body["data"]["institutions"]["edges"]]
+    assert len(nodes) == 3
+    for node in nodes:
+        assert node["registration"] is None
+        assert node["complaints"] is None
+        assert node["fireSafety"] is None
+        assert node["license"] is not None
+        assert node["funds"] is not None
+        assert sorted(node["risk"]["unavailable"]) == ["FIRE_SAFETY", "MARKET_SUPERVISION"]
+    failures: dict[str, Any] = {error["path"][-1]: error["extensions"] for error in body["errors"]}
+    assert failures["registration"] == {
+        "code": "SOURCE_UNAVAILABLE",
+        "department": "MARKET_SUPERVISION",
+        "source": "market-registry",
+    }
+    assert failures["fireSafety"]["department"] == "FIRE_SAFETY"
+    assert failures["fireSafety"]["source"] == "fire-records"
+    assert {error["extensions"]["code"] for error in body["errors"]} == {"SOURCE_UNAVAILABLE"}
+
+
+async def test_sources_and_readiness_name_the_department_that_is_down(
+    broken_harness: HubHarness,
+) -> None:
+    await broken_harness.graphql("demo-education", EVERY_SECTION, {"first": 1})
+
+    sources = await broken_harness.graphql(
+        "demo-fire", "{ sources { name department healthy latencyMs lastError } }"
+    )
+    ready = await broken_harness.http.get("/readyz")
+
+    by_name = {s["name"]: s for s in sources.json()["data"]["sources"]}
+    assert by_name["market-registry"]["healthy"] is False
+    assert by_name["market-registry"]["lastError"]
+    assert by_name["fire-records"]["healthy"] is False
+    assert by_name["education-platform"]["healthy"] is True
+    assert by_name["education-platform"]["latencyMs"] > 0
+    assert ready.status_code == 503
+    assert {f["name"] for f in ready.json()["failing"]} == {"market-registry", "fire-records"}
