@@ -7,6 +7,8 @@ access log which fields were read, masked and refused.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from graphql import (
     DocumentNode,
     FieldNode,
@@ -20,7 +22,6 @@ from graphql import (
 )
 
 from auth.policy import Effect, Policy
-from auth.principal import Principal
 from auth.schema_policy import Decisions, Refusal
 from xietong.errors import ErrorCode
 
@@ -37,9 +38,10 @@ class _FieldCollector(Visitor):
             self.coordinates.add(f"{parent.name}.{node.name.value}")
 
 
+@lru_cache(maxsize=512)
 def selected_coordinates(
     schema: GraphQLSchema, document: DocumentNode, operation_name: str | None
-) -> set[str]:
+) -> frozenset[str]:
     """``Type.field`` of every field the chosen operation can select."""
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     chosen = [
@@ -53,22 +55,26 @@ def selected_coordinates(
     others = [d for d in document.definitions if not isinstance(d, OperationDefinitionNode)]
     for definition in [*chosen[:1], *others]:
         visit(definition, TypeInfoVisitor(type_info, collector))
-    return collector.coordinates
+    return frozenset(collector.coordinates)
 
 
 def decide(
-    policy: Policy,
-    coordinates: set[str],
-    principal: Principal,
-    *,
-    purpose: str | None,
+    policy: Policy, coordinates: frozenset[str], roles: tuple[str, ...], *, purpose: bool
+) -> Decisions:
+    """The decisions for one operation; the same question gets the same (shared,
+    never modified) answer from the policy's cache."""
+    return policy.decisions(coordinates, roles, purpose, _decide)
+
+
+def _decide(
+    policy: Policy, coordinates: frozenset[str], roles: tuple[str, ...], purpose: bool
 ) -> Decisions:
     decisions = Decisions()
     for coordinate in coordinates:
-        grant = policy.grant(principal.roles, coordinate)
+        grant = policy.grant(roles, coordinate)
         if grant.effect is Effect.DENY:
             decisions.refused[coordinate] = Refusal(
-                ErrorCode.FORBIDDEN, f"{coordinate} is not granted to {', '.join(principal.roles)}"
+                ErrorCode.FORBIDDEN, f"{coordinate} is not granted to {', '.join(roles)}"
             )
         elif grant.purpose_required and not purpose:
             decisions.refused[coordinate] = Refusal(

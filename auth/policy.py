@@ -26,14 +26,17 @@ purpose = true                             # X-Purpose header required
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from auth.masking import MaskKind
 from xietong.errors import ConfigError
+
+D = TypeVar("D")
+MAX_CACHED_DECISIONS = 4096
 
 
 class Effect(IntEnum):
@@ -85,6 +88,7 @@ class Policy:
     rules: tuple[Rule, ...]
     grants: Mapping[str, Mapping[str, Grant]] = field(default_factory=dict)
     _combined: dict[tuple[tuple[str, ...], str], Grant] = field(default_factory=dict, repr=False)
+    _decisions: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     def grant_for_role(self, role: str, coordinate: str) -> Grant:
         return self.grants.get(coordinate, {}).get(role, DENIED)
@@ -95,6 +99,22 @@ class Policy:
         cached = self._combined.get(key)
         if cached is None:
             cached = self._combined[key] = self._combine(*key)
+        return cached
+
+    def decisions(
+        self,
+        coordinates: frozenset[str],
+        roles: tuple[str, ...],
+        purpose: bool,
+        decide: Callable[[Policy, frozenset[str], tuple[str, ...], bool], D],
+    ) -> D:
+        """``decide(...)`` once per distinct question, then from memory (bounded)."""
+        key = (coordinates, roles, purpose)
+        cached: D | None = self._decisions.get(key)
+        if cached is None:
+            if len(self._decisions) >= MAX_CACHED_DECISIONS:
+                self._decisions.clear()
+            cached = self._decisions[key] = decide(self, coordinates, roles, purpose)
         return cached
 
     @property

@@ -20,6 +20,7 @@ from graphql import (
     GraphQLObjectType,
     GraphQLResolveInfo,
     GraphQLSchema,
+    GraphQLUnionType,
     default_field_resolver,
     get_named_type,
 )
@@ -108,9 +109,7 @@ def _grant(policy: Policy, rule: Any, role: str, coordinate: str) -> Grant:
     )
 
 
-def _reach(
-    policy: Policy, schema: GraphQLSchema, *, through_purpose: bool
-) -> dict[str, set[str]]:
+def _reach(policy: Policy, schema: GraphQLSchema, *, through_purpose: bool) -> dict[str, set[str]]:
     """Type name → roles that can get to it through fields granted to them (and,
     unless ``through_purpose``, needing no purpose on the way)."""
     reach: dict[str, set[str]] = {}
@@ -128,9 +127,18 @@ def _reach(
                 target = get_named_type(field.type)
                 grant = policy.grant_for_role(role, f"{name}.{field_name}")
                 passable = grant is not DENIED and (through_purpose or not grant.purpose_required)
-                if passable and isinstance(target, GraphQLObjectType):
-                    pending.append(target.name)
+                if passable:
+                    pending.extend(_object_names(target))
     return reach
+
+
+def _object_names(type_: Any) -> list[str]:
+    """The object types a field's named type stands for (a union's members)."""
+    if isinstance(type_, GraphQLObjectType):
+        return [type_.name]
+    if isinstance(type_, GraphQLUnionType):
+        return [member.name for member in type_.types]
+    return []
 
 
 def effective_grants(policy: Policy, schema: GraphQLSchema) -> dict[str, dict[str, Grant]]:

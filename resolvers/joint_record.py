@@ -31,8 +31,42 @@ from xietong.identifiers import region_contains, region_prefix
 T = TypeVar("T")
 
 
+# Sections keyed by the credit code alone, and the fields that need each: a direct
+# lookup asks their departments at the same time as the education bureau.
+_PREFETCHED = {
+    "registrations": {"Institution.registration", "Institution.complaints", "Institution.risk"},
+    "fire_safety": {"Institution.fireSafety", "Institution.risk"},
+    "funds": {"Institution.funds", "Institution.risk"},
+}
+
+
+def _prefetch_sections(context: HubContext, credit_code: str) -> None:
+    """Start loading the selected sections before the education record arrives.
+
+    Only when the code's own region (characters 3-8 of a credit code name the
+    registering authority's region) is in scope: a hint to save a round trip, not a
+    permission; the scope check on the education record still decides.
+    """
+    principal = context.require_principal()
+    if not region_contains(principal.region, credit_code[2:8]):
+        return
+    selected = context.decisions.read | set(context.decisions.masked)
+    for loader_name, fields in _PREFETCHED.items():
+        if selected & fields:
+            future = getattr(context.loaders, loader_name).load(credit_code)
+            # Awaited later by the field's resolver; if the query ends first (out of
+            # scope), the outcome is still retrieved, so nothing is left unhandled.
+            future.add_done_callback(_retrieve)
+
+
+def _retrieve(future: asyncio.Future[object]) -> None:
+    if not future.cancelled():
+        future.exception()
+
+
 async def institution(context: HubContext, credit_code: str) -> Institution | None:
     principal = context.require_principal()
+    _prefetch_sections(context, credit_code)
     record = await context.loaders.institutions.load(credit_code)
     if record is None:
         return None

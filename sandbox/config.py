@@ -17,7 +17,13 @@ _HTTP_TIMEOUT = 2.0
 _CACHE_TTL = 5.0
 
 
-def sources_toml(data_dir: Path, host: str = "127.0.0.1", ports: SandboxPorts | None = None) -> str:
+def sources_toml(
+    data_dir: Path,
+    host: str = "127.0.0.1",
+    ports: SandboxPorts | None = None,
+    *,
+    cache_ttl: float = _CACHE_TTL,
+) -> str:
     """The TOML text: two SQL sources and three HTTP services, plus the second bank."""
     ports = ports or SandboxPorts()
     files = sandbox_files(data_dir)
@@ -31,6 +37,8 @@ def sources_toml(data_dir: Path, host: str = "127.0.0.1", ports: SandboxPorts | 
         _http(f"bank-{BANK_HTTP}", "FINANCE", host, ports.bank, f"bank-{BANK_HTTP}",
               "/openapi/health"),
     ]  # fmt: skip
+    for entry in entries:
+        entry["cache_ttl"] = cache_ttl
     header = (
         "# Sources of the Xietong demo: the sandbox department systems.\n"
         "# Written by `xietong demo`; see adapters/config.py for the format.\n"
@@ -39,12 +47,16 @@ def sources_toml(data_dir: Path, host: str = "127.0.0.1", ports: SandboxPorts | 
 
 
 def write_sources_file(
-    data_dir: Path, host: str = "127.0.0.1", ports: SandboxPorts | None = None
+    data_dir: Path,
+    host: str = "127.0.0.1",
+    ports: SandboxPorts | None = None,
+    *,
+    cache_ttl: float = _CACHE_TTL,
 ) -> Path:
     """Write ``<data_dir>/sources.toml`` and return its path."""
     path = Path(data_dir) / "sources.toml"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(sources_toml(data_dir, host, ports), encoding="utf-8")
+    path.write_text(sources_toml(data_dir, host, ports, cache_ttl=cache_ttl), encoding="utf-8")
     return path
 
 
@@ -57,7 +69,6 @@ def _sql(name: str, department: str, path: Path, shape: str) -> dict[str, str | 
         "url": f"sqlite:///{Path(path).resolve()}",
         "format": shape,
         "timeout": _SQL_TIMEOUT,
-        "cache_ttl": _CACHE_TTL,
     }
 
 
@@ -71,7 +82,6 @@ def _http(
         "url": f"http://{host}:{port}",
         "format": shape,
         "timeout": _HTTP_TIMEOUT,
-        "cache_ttl": _CACHE_TTL,
         "health_path": health,
     }
 

@@ -13,6 +13,7 @@ from adapters.records import SchoolLicense as SchoolLicenseRecord
 from adapters.records import StaffMember as StaffRecord
 from adapters.records import TipOff as TipOffRecord
 from resolvers import joint_record
+from resolvers.reviews import queries as reviews
 from schema.enums import (
     Department,
     InstitutionCategory,
@@ -25,6 +26,7 @@ from schema.fire import FireSafetyRecord
 from schema.market import BusinessRegistration, Complaint
 from schema.pagination import Connection, connection, decode_cursor, page_size
 from schema.police import BackgroundCheck
+from schema.reviews import AnnualReview
 from schema.risk import RiskAssessment
 from schema.scalars import CreditCode, Decimal, IdNumber, RegionCode
 
@@ -204,6 +206,11 @@ class Institution:
     async def funds(self, info: strawberry.Info) -> FundSupervision | None:
         found = await joint_record.funds(info.context, self.record.credit_code)
         return FundSupervision.from_record(found) if found else None
+
+    @strawberry.field(description="Its annual reviews, newest year first.")
+    async def annual_reviews(self, info: strawberry.Info) -> list[AnnualReview]:
+        found = await reviews.institution_reviews(info.context, self.record.credit_code)
+        return [AnnualReview.from_record(review) for review in found]
 
     @strawberry.field
     async def risk(self, info: strawberry.Info) -> RiskAssessment:

@@ -7,7 +7,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError, GraphQLResolveInfo
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -18,13 +18,22 @@ from schema.audit import AuditQuery
 from schema.education import EducationQuery
 from schema.hub import HubQuery
 from schema.market import MarketQuery
+from schema.reviews import ReviewMutation, ReviewQuery
 from schema.scalars import SCALAR_MAP, InvalidScalarError
 from xietong.errors import CodedError
 from xietong.operation import OperationRecorder
 
+DOCUMENT_CACHE_SIZE = 512
+"""Distinct documents whose parse and validation are kept (clients reuse a few)."""
+
 
 @strawberry.type
-class Query(HubQuery, EducationQuery, MarketQuery, AuditQuery):
+class Query(HubQuery, EducationQuery, MarketQuery, AuditQuery, ReviewQuery):
+    pass
+
+
+@strawberry.type
+class Mutation(ReviewMutation):
     pass
 
 
@@ -41,7 +50,7 @@ class PolicyExtension(SchemaExtension):
                 execution.schema._schema, document, execution.operation_name
             )
             context.decisions = decide(
-                context.policy, coordinates, principal, purpose=context.purpose
+                context.policy, coordinates, principal.roles, purpose=context.purpose is not None
             )
         yield
 
@@ -71,8 +80,15 @@ def build_schema() -> strawberry.Schema:
     """The schema as clients see it (``xietong schema`` prints it)."""
     return HubSchema(
         query=Query,
+        mutation=Mutation,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
-        extensions=[OperationRecorder, PolicyExtension],
+        extensions=[
+            OperationRecorder,
+            # One parse and one validation per distinct document, not per request.
+            lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
+            lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
+            PolicyExtension,
+        ],
     )
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.harness import HubHarness, SandboxWorld, hub_harness, sandbox_world
+from sandbox.harness import HubHarness, SandboxWorld, hub_harness, sandbox_world
 from xietong.migrate import upgrade
 
 POSTGRES_URL = os.environ.get(

@@ -21,6 +21,7 @@ from rich.progress import (
 
 from auth.audit.cli import add_audit_commands
 from auth.cli import add_auth_commands
+from resolvers.reviews.cli import add_review_commands
 from sandbox.reference import DEFAULT_SEED
 from xietong.errors import ConfigError
 from xietong.settings import DEFAULT_DATA_DIR, Settings
@@ -155,6 +156,7 @@ def demo(
 
 add_auth_commands(app, settings_for)
 add_audit_commands(app, settings_for)
+add_review_commands(app, settings_for)
 
 
 def main() -> None:

@@ -12,10 +12,10 @@ import psycopg
 import pytest
 
 from adapters.config import SourceConfig, load_sources
+from sandbox.harness import SandboxWorld
 from sandbox.layout import sandbox_files
 from sandbox.schemas import SCHEMAS
 from tests.conftest import POSTGRES_URL, _postgres_or_skip
-from tests.harness import SandboxWorld
 from tests.sandbox.native import open_native
 
 POSTGRES_COPIES = ("education", "fire", "bank_sql")

@@ -20,7 +20,7 @@ from adapters.market import HttpMarketAdapter
 from adapters.public_security import HttpPublicSecurityAdapter
 from adapters.sources.errors import SourceUnavailableError
 from adapters.sources.registry import SourceRegistry
-from tests.harness import SandboxWorld
+from sandbox.harness import SandboxWorld
 from xietong.departments import Department
 from xietong.errors import ConfigError
 

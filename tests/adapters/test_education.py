@@ -18,8 +18,8 @@ from adapters.records import (
     TrainingDomain,
 )
 from adapters.sources.sql import SqlSource
+from sandbox.harness import SandboxWorld
 from tests.adapters.support import day, opened_sql, yuan
-from tests.harness import SandboxWorld
 from xietong.departments import Department
 
 CATEGORIES = {"1": InstitutionCategory.SUBJECT, "2": InstitutionCategory.NON_SUBJECT}

@@ -15,11 +15,11 @@ from adapters.config import SourceConfig
 from adapters.fire_safety import SqlFireSafetyAdapter
 from adapters.market import HttpMarketAdapter
 from adapters.sources.errors import SourceUnavailableError
+from sandbox.harness import SandboxWorld
 from sandbox.layout import sandbox_files
 from sandbox.serve import serve_in_thread
 from sandbox.services import market_app
 from tests.adapters.support import opened_http, opened_sql
-from tests.harness import SandboxWorld
 from xietong.departments import Department
 
 

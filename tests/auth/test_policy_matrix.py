@@ -19,13 +19,14 @@ from graphql import GraphQLObjectType, GraphQLSchema, get_named_type
 from auth.masking import MASKS
 from auth.policy import DENIED, Effect, Grant, Policy
 from auth.schema_policy import effective_grants, object_types
-from tests.harness import HubHarness, SandboxWorld, hub_harness
+from sandbox.harness import HubHarness, SandboxWorld, hub_harness
 
 HEALTHY_EMPTY = {
     "SourceStatus.lastError",
     "AuditChainReport.firstBrokenSeq",
     "AuditChainReport.reason",
     "RiskAssessment.unavailable",
+    "AnnualReview.awaitingSignatureFrom",
 }
 """Fields that are empty in a healthy world with nothing broken or down."""
 
@@ -54,11 +55,13 @@ def root_steps(samples: dict[str, str]) -> dict[str, Step]:
     return {
         "me": Step("me"),
         "sources": Step("sources"),
-        "institutions": Step("institutions", "(first: 200)"),
+        "institutions": Step("institutions", "(first: 40)"),
         "institution": Step("institution", f'(creditCode: "{samples["creditCode"]}")'),
         "person": Step("person", f'(idNumber: "{samples["idNumber"]}")'),
         "unlicensedOperators": Step("unlicensedOperators", "(first: 2)"),
         "auditEvents": Step("auditEvents", "(first: 500)"),
+        "annualReviews": Step("annualReviews", "(first: 5)"),
+        "annualReview": Step("annualReview", f'(id: "{samples["reviewId"]}")'),
         "auditChain": Step("auditChain"),
     }
 
@@ -153,11 +156,14 @@ async def test_every_field_has_the_policys_effect_for_every_role(
     harness = sqlite_harness
     schema = harness.app.state.schema._schema
     policy: Policy = harness.app.state.policy
-    roots = root_steps(await rich_samples(harness))
     effective = effective_grants(policy, schema)
     checked: set[str] = set()
     mismatches: list[str] = []
     empty: set[str] = set()
+    samples = await rich_samples(harness)
+    samples["reviewId"] = await check_mutations(harness, samples, effective, checked, mismatches)
+    await sign_revoke_resign_publish(harness, samples["reviewId"])
+    roots = root_steps(samples)
 
     for role, client_id in ROLES.items():
 
@@ -212,6 +218,70 @@ def effect_problem(grant: Grant, purpose: str | None, found: list[Any], codes: s
     if codes != {expected} or present(found):
         return f"wanted null + {expected}, got {sorted(codes)} and {found[:3]}"
     return ""
+
+
+MUTATIONS = {
+    "openAnnualReview": '{creditCode: "%(creditCode)s", year: 2025}',
+    "signAnnualReview": '{reviewId: "%(missing)s", conclusion: PASS, findings: "ok", '
+    "expectedVersion: 1}",
+    "revokeSignature": '{reviewId: "%(missing)s", expectedVersion: 1}',
+    "publishAnnualReview": '{reviewId: "%(missing)s", expectedVersion: 1}',
+}
+RESULT = "{ __typename ... on AnnualReview { id } ... on ReviewError { code message field } }"
+
+
+async def check_mutations(
+    harness: HubHarness,
+    samples: dict[str, str],
+    effective: dict[str, dict[str, Grant]],
+    checked: set[str],
+    mismatches: list[str],
+) -> str:
+    """Each mutation for each role: refused, or a typed result. Returns the id of the
+    review education opened, so the queries have one to read."""
+    review_id = ""
+    values = {**samples, "missing": "00000000-0000-0000-0000-000000000000"}
+    for role, client_id in ROLES.items():
+        for name, arguments in MUTATIONS.items():
+            coordinate = f"Mutation.{name}"
+            grant = effective[coordinate].get(role, DENIED)
+            query = f"mutation {{ {name}(input: {arguments % values}) {RESULT} }}"
+            body = (await harness.graphql(client_id, query, purpose="matrix test")).json()
+            result = (body.get("data") or {}).get(name)
+            problem = effect_problem(grant, "matrix test", [result], error_codes_at(body, [name]))
+            if problem:
+                mismatches.append(f"{role} {coordinate}: {problem}")
+            elif grant.effect is not Effect.DENY:
+                assert result is not None
+                if result["__typename"] == "AnnualReview":
+                    review_id = result["id"]
+                else:
+                    checked.update(f"ReviewError.{field}" for field in ("code", "message", "field"))
+            checked.add(coordinate)
+    assert review_id, "no role could open a review"
+    return review_id
+
+
+async def sign_revoke_resign_publish(harness: HubHarness, review_id: str) -> None:
+    """Give the review every kind of data: a revoked signature, a live one, publication."""
+    steps = [
+        ("signAnnualReview", 'conclusion: FAIL, findings: "fire exits blocked"'),
+        ("revokeSignature", ""),
+        ("signAnnualReview", 'conclusion: PASS, findings: "fire exits cleared"'),
+        ("publishAnnualReview", ""),
+    ]
+    version = 1
+    for name, extra in steps:
+        arguments = f'reviewId: "{review_id}", expectedVersion: {version}' + (
+            f", {extra}" if extra else ""
+        )
+        query = (
+            f"mutation {{ {name}(input: {{{arguments}}}) {{ __typename "
+            "... on AnnualReview { version } ... on ReviewError { code message } } }"
+        )
+        result = (await harness.graphql("demo-education", query)).json()["data"][name]
+        assert result["__typename"] == "AnnualReview", result
+        version = result["version"]
 
 
 async def allowed_values(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.harness import HubHarness
+from sandbox.harness import HubHarness
 
 EVENTS = """
 query Events($filter: AuditEventFilter) {

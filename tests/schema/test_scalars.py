@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.harness import HubHarness
+from sandbox.harness import HubHarness
 
 GOOD_CODE = "91310110666007217T"
 

@@ -1,4 +1,4 @@
-"""A whole hub over the real sandbox departments, for tests that go through HTTP.
+"""A whole hub over the real sandbox departments, for tests and benchmarks.
 
 ``SandboxWorld``: one seeded data directory, its HTTP services on free local
 ports, and a sources file pointing at all six sources. ``HubHarness``: the hub
@@ -8,6 +8,10 @@ it a GraphQL question as any of them.
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
@@ -41,23 +45,79 @@ class SandboxWorld:
 
 
 @contextmanager
-def sandbox_world(data_dir: Path, institutions: int) -> Iterator[SandboxWorld]:
+def sandbox_world(
+    data_dir: Path,
+    institutions: int,
+    *,
+    delay_ms: float | None = None,
+    cache_ttl: float = 5.0,
+    separate_process: bool = False,
+) -> Iterator[SandboxWorld]:
+    """Seed ``data_dir``, serve its HTTP departments, write their sources file.
+
+    ``delay_ms`` slows every HTTP service down (benchmarks of the fan-out);
+    ``cache_ttl`` 0 makes the hub ask the sources every time; ``separate_process``
+    serves the departments from another process, so that their work does not share
+    this process's interpreter lock (benchmarks); tests keep them in threads.
+    """
     seed_sandbox(data_dir, institutions)
-    files = sandbox_files(data_dir)
-    with ExitStack() as stack:
-        urls = [
-            stack.enter_context(serve_in_thread(app))
-            for app in (
-                market_app(files.market),
-                police_app(files.police),
-                bank_app(files.bank_http),
-            )
-        ]
-        market, police, bank = (urlsplit(url).port or 0 for url in urls)
-        sources = write_sources_file(
-            data_dir, "127.0.0.1", SandboxPorts(market=market, police=police, bank=bank)
-        )
+    serve = _services_in_process if separate_process else _services_in_threads
+    with serve(data_dir, delay_ms) as ports:
+        sources = write_sources_file(data_dir, "127.0.0.1", ports, cache_ttl=cache_ttl)
         yield SandboxWorld(data_dir, sources, institutions)
+
+
+@contextmanager
+def _services_in_threads(data_dir: Path, delay_ms: float | None) -> Iterator[SandboxPorts]:
+    files = sandbox_files(data_dir)
+    apps = (
+        market_app(files.market, delay_ms=delay_ms),
+        police_app(files.police, delay_ms=delay_ms),
+        bank_app(files.bank_http, delay_ms=delay_ms),
+    )
+    with ExitStack() as stack:
+        urls = [stack.enter_context(serve_in_thread(app)) for app in apps]
+        market, police, bank = (urlsplit(url).port or 0 for url in urls)
+        yield SandboxPorts(market=market, police=police, bank=bank)
+
+
+@contextmanager
+def _services_in_process(data_dir: Path, delay_ms: float | None) -> Iterator[SandboxPorts]:
+    ports = SandboxPorts(*(_free_port() for _ in range(3)))
+    script = (
+        "import asyncio, sys; from pathlib import Path; "
+        "from sandbox.serve import SandboxPorts, serve_sandbox; "
+        "asyncio.run(serve_sandbox(Path(sys.argv[1]), '127.0.0.1', "
+        "SandboxPorts(*map(int, sys.argv[2:5])), delay_ms=float(sys.argv[5]) or None))"
+    )
+    arguments = [str(data_dir), str(ports.market), str(ports.police), str(ports.bank)]
+    process = subprocess.Popen([sys.executable, "-c", script, *arguments, str(delay_ms or 0)])
+    try:
+        for port in (ports.market, ports.police, ports.bank):
+            _wait_for(port, process)
+        yield ports
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _wait_for(port: int, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("the sandbox services exited while starting")
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"the sandbox service on port {port} did not start")
 
 
 @dataclass

@@ -1,0 +1,61 @@
+"""Reading reviews within the principal's region: one review, a filtered page, an
+institution's. Row scope is applied here, as for the joint record: outside the
+region a review is not listed, and OUT_OF_SCOPE when asked for by id."""
+
+from __future__ import annotations
+
+from resolvers.context import HubContext
+from resolvers.reviews import store
+from resolvers.reviews.records import ReviewFilter, ReviewRecord
+from resolvers.reviews.store import PageKey
+from xietong.errors import CodedError, ErrorCode
+from xietong.identifiers import region_contains, region_prefix
+
+
+async def annual_review(context: HubContext, review_id: str) -> ReviewRecord | None:
+    principal = context.require_principal()
+    async with context.hub.sessions() as session:
+        review = await store.load_review(session, review_id)
+    if review is not None and not region_contains(principal.region, review.region):
+        raise CodedError(
+            ErrorCode.OUT_OF_SCOPE,
+            f"annual review {review_id} is of an institution outside region {principal.region}",
+            argument="id",
+        )
+    return review
+
+
+async def annual_reviews_page(
+    context: HubContext, where: ReviewFilter, after: str | None, first: int
+) -> tuple[list[ReviewRecord], int]:
+    """Up to ``first`` reviews after the cursor key ``after``, and how many match."""
+    principal = context.require_principal()
+    async with context.hub.sessions() as session:
+        return await store.reviews_page(
+            session,
+            region_prefix=region_prefix(principal.region),
+            where=where,
+            after=page_key(after),
+            limit=first,
+        )
+
+
+async def institution_reviews(context: HubContext, credit_code: str) -> list[ReviewRecord]:
+    """The reviews of an institution the principal already sees, newest year first."""
+    async with context.hub.sessions() as session:
+        return await store.reviews_of_institution(session, credit_code)
+
+
+def cursor_key(review: ReviewRecord) -> str:
+    return f"{review.year}:{review.credit_code}"
+
+
+def page_key(key: str | None) -> PageKey | None:
+    if key is None:
+        return None
+    year, _, credit_code = key.partition(":")
+    if not (year.isdigit() and credit_code):
+        raise CodedError(
+            ErrorCode.BAD_USER_INPUT, "after: not a cursor of annualReviews", argument="after"
+        )
+    return int(year), credit_code

@@ -1,0 +1,249 @@
+"""Annual reviews (年度检查) co-signed by an institution's supervisors (DESIGN §6, §9).
+
+Expected refusals are values: every mutation answers ``AnnualReviewResult``, an
+``AnnualReview`` or a ``ReviewError`` whose ``code`` says why.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from resolvers.reviews import queries, resolvers
+from resolvers.reviews.records import (
+    ReviewConclusion,
+    ReviewErrorCode,
+    ReviewFailure,
+    ReviewFilter,
+    ReviewRecord,
+    ReviewStatus,
+    SignatureRecord,
+)
+from resolvers.reviews.service import ReviewResult
+from schema.enums import Department
+from schema.pagination import Connection, connection, decode_cursor, page_size
+from schema.scalars import CreditCode
+
+if TYPE_CHECKING:
+    from schema.education import Institution
+
+for enum in (ReviewStatus, ReviewConclusion, ReviewErrorCode):
+    strawberry.enum(enum)
+
+
+@strawberry.type(description="One department's signature on an annual review.")
+class ReviewSignature:
+    department: Department
+    signer: str = strawberry.field(description="The subject of the client that signed.")
+    conclusion: ReviewConclusion
+    findings: str
+    signed_at: datetime
+    jws: str = strawberry.field(
+        description="Compact JWS (ES256) by the hub over the review's digest with this "
+        "signature; verify it with the hub's JWKS (kid in its header)."
+    )
+    revoked_at: datetime | None = strawberry.field(
+        description="When its department withdrew it; it stays, as part of the record."
+    )
+
+    @classmethod
+    def from_record(cls, record: SignatureRecord) -> ReviewSignature:
+        return cls(
+            department=record.department,
+            signer=record.signer,
+            conclusion=record.conclusion,
+            findings=record.findings,
+            signed_at=record.signed_at,
+            jws=record.jws,
+            revoked_at=record.revoked_at,
+        )
+
+
+@strawberry.type(description="An institution's annual review, co-signed by its supervisors.")
+class AnnualReview:
+    record: strawberry.Private[ReviewRecord]
+    id: strawberry.ID
+    credit_code: CreditCode
+    year: int
+    status: ReviewStatus
+    required_signers: list[Department] = strawberry.field(
+        description="The institution's supervisors when the review was opened."
+    )
+    signatures: list[ReviewSignature] = strawberry.field(
+        description="Every signature in the order made, revoked ones included."
+    )
+    awaiting_signature_from: list[Department] = strawberry.field(
+        description="Required signers without a live signature."
+    )
+    conclusion: ReviewConclusion | None = strawberry.field(
+        description="The conclusion every required signer agreed on."
+    )
+    version: int = strawberry.field(description="Give it as expectedVersion to change the review.")
+    digest: str = strawberry.field(
+        description="SHA-256 of the canonical content and signatures (the last JWS signs it)."
+    )
+    opened_at: datetime
+    published_at: datetime | None
+
+    @strawberry.field
+    async def institution(
+        self, info: strawberry.Info
+    ) -> Annotated[Institution, strawberry.lazy("schema.education")] | None:
+        from schema.education import Institution  # the types refer to each other
+
+        found = await info.context.loaders.institutions.load(self.record.credit_code)
+        return Institution.from_record(found) if found else None
+
+    @classmethod
+    def from_record(cls, record: ReviewRecord) -> AnnualReview:
+        return cls(
+            record=record,
+            id=strawberry.ID(record.id),
+            credit_code=CreditCode(record.credit_code),
+            year=record.year,
+            status=record.status,
+            required_signers=list(record.required_signers),
+            signatures=[ReviewSignature.from_record(s) for s in record.signatures],
+            awaiting_signature_from=list(record.awaiting_signature_from),
+            conclusion=record.conclusion,
+            version=record.version,
+            digest=record.digest,
+            opened_at=record.opened_at,
+            published_at=record.published_at,
+        )
+
+
+@strawberry.type(description="Why a review mutation was refused; nothing was changed.")
+class ReviewError:
+    code: ReviewErrorCode
+    message: str
+    field: str | None = strawberry.field(description="The input field at fault, if one is.")
+
+    @classmethod
+    def from_failure(cls, failure: ReviewFailure) -> ReviewError:
+        return cls(code=failure.code, message=failure.message, field=failure.field)
+
+
+AnnualReviewResult = Annotated[AnnualReview | ReviewError, strawberry.union("AnnualReviewResult")]
+
+
+def result_of(result: ReviewResult) -> AnnualReview | ReviewError:
+    if isinstance(result, ReviewFailure):
+        return ReviewError.from_failure(result)
+    return AnnualReview.from_record(result)
+
+
+@strawberry.input
+class OpenAnnualReviewInput:
+    credit_code: CreditCode
+    year: int
+
+
+@strawberry.input
+class SignAnnualReviewInput:
+    review_id: strawberry.ID
+    conclusion: ReviewConclusion
+    findings: str
+    expected_version: int
+
+
+@strawberry.input
+class RevokeSignatureInput:
+    review_id: strawberry.ID
+    expected_version: int
+
+
+@strawberry.input
+class PublishAnnualReviewInput:
+    review_id: strawberry.ID
+    expected_version: int
+
+
+@strawberry.input(description="Every condition given must hold.")
+class AnnualReviewFilter:
+    status: ReviewStatus | None = None
+    year: int | None = None
+    credit_code: CreditCode | None = None
+    awaiting_signature_from: Department | None = strawberry.field(
+        default=None,
+        description="A bureau's inbox: reviews it must sign and has not signed (or revoked).",
+    )
+
+    def to_filter(self) -> ReviewFilter:
+        return ReviewFilter(
+            status=self.status,
+            year=self.year,
+            credit_code=self.credit_code,
+            awaiting_signature_from=self.awaiting_signature_from,
+        )
+
+
+@strawberry.type
+class ReviewQuery:
+    @strawberry.field(description="One annual review, by id.")
+    async def annual_review(self, info: strawberry.Info, id: strawberry.ID) -> AnnualReview | None:
+        found = await queries.annual_review(info.context, id)
+        return AnnualReview.from_record(found) if found else None
+
+    @strawberry.field(description="Annual reviews in the principal's region, newest year first.")
+    async def annual_reviews(
+        self,
+        info: strawberry.Info,
+        filter: AnnualReviewFilter | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> Connection[AnnualReview] | None:
+        size = page_size(first)
+        records, total = await queries.annual_reviews_page(
+            info.context,
+            filter.to_filter() if filter else ReviewFilter(),
+            decode_cursor(after),
+            size + 1,
+        )
+        return connection(
+            records,
+            first=size,
+            total=total,
+            key=queries.cursor_key,
+            node=AnnualReview.from_record,
+        )
+
+
+@strawberry.type
+class ReviewMutation:
+    @strawberry.mutation(description="Open an institution's review for a year (a supervisor).")
+    async def open_annual_review(
+        self, info: strawberry.Info, input: OpenAnnualReviewInput
+    ) -> AnnualReviewResult | None:
+        return result_of(
+            await resolvers.open_annual_review(info.context, input.credit_code, input.year)
+        )
+
+    @strawberry.mutation(description="Sign as a required signer, with a conclusion and findings.")
+    async def sign_annual_review(
+        self, info: strawberry.Info, input: SignAnnualReviewInput
+    ) -> AnnualReviewResult | None:
+        signed = await resolvers.sign_annual_review(
+            info.context, input.review_id, input.conclusion, input.findings, input.expected_version
+        )
+        return result_of(signed)
+
+    @strawberry.mutation(description="Withdraw your department's signature, to sign again.")
+    async def revoke_signature(
+        self, info: strawberry.Info, input: RevokeSignatureInput
+    ) -> AnnualReviewResult | None:
+        return result_of(
+            await resolvers.revoke_signature(info.context, input.review_id, input.expected_version)
+        )
+
+    @strawberry.mutation(description="Publish a COSIGNED review; it never changes again.")
+    async def publish_annual_review(
+        self, info: strawberry.Info, input: PublishAnnualReviewInput
+    ) -> AnnualReviewResult | None:
+        return result_of(
+            await resolvers.publish_annual_review(
+                info.context, input.review_id, input.expected_version
+            )
+        )

@@ -1,0 +1,109 @@
+"""Factories for the review tests: actors, institutions, a workflow over a real
+database, and a way to tamper with stored rows behind the triggers' back."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from auth.keys import SigningKeyStore
+from resolvers.reviews.records import Actor, ReviewConclusion, ReviewFailure, ReviewRecord
+from resolvers.reviews.service import ReviewResult, ReviewService
+from xietong.db import create_hub_engine, create_sync_engine
+from xietong.departments import Department
+
+ARTS_SCHOOL = "91410204MA9F1A2B3C"
+"""Any 18-character key will do here: the workflow takes institutions as given."""
+
+
+@dataclass(frozen=True, slots=True)
+class Institution:
+    credit_code: str
+    region: str
+    supervisors: tuple[Department, ...]
+
+
+def arts_school(credit_code: str = ARTS_SCHOOL, region: str = "410204") -> Institution:
+    return Institution(credit_code, region, (Department.CULTURE_TOURISM, Department.EDUCATION))
+
+
+def actor(department: Department, region: str = "410200", subject: str | None = None) -> Actor:
+    return Actor(department, region, subject or f"demo-{department.value.lower()}")
+
+
+EDUCATION = actor(Department.EDUCATION)
+CULTURE = actor(Department.CULTURE_TOURISM)
+SPORTS = actor(Department.SPORTS)
+
+
+@dataclass
+class Workflow:
+    reviews: ReviewService
+    keys: SigningKeyStore
+    sessions: async_sessionmaker[AsyncSession]
+
+
+@asynccontextmanager
+async def workflow(database_url: str) -> AsyncIterator[Workflow]:
+    """The review service over its own engine (so its own connections)."""
+    engine = create_hub_engine(database_url)
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    try:
+        keys = SigningKeyStore(sessions)
+        yield Workflow(ReviewService(sessions, keys), keys, sessions)
+    finally:
+        await engine.dispose()
+
+
+def ok(result: ReviewResult) -> ReviewRecord:
+    assert not isinstance(result, ReviewFailure), result
+    return result
+
+
+def failed(result: ReviewResult) -> ReviewFailure:
+    assert isinstance(result, ReviewFailure), result
+    return result
+
+
+async def cosigned_review(
+    flow: Workflow,
+    institution: Institution | None = None,
+    conclusions: Sequence[ReviewConclusion] = (ReviewConclusion.PASS, ReviewConclusion.PASS),
+) -> ReviewRecord:
+    """A review of ``institution`` (an arts school) signed by education, then culture."""
+    review = ok(await flow.reviews.open(EDUCATION, ARTS_SCHOOL, 2025, institution or arts_school()))
+    for signer, conclusion in zip((EDUCATION, CULTURE), conclusions, strict=True):
+        review = ok(
+            await flow.reviews.sign(
+                signer,
+                review.id,
+                conclusion,
+                f"{signer.department} found it in order",
+                review.version,
+            )
+        )
+    return review
+
+
+def tamper(database_url: str, *statements: str, **parameters: object) -> None:
+    """Change stored rows as someone with full database access could: past the
+    triggers (dropped on SQLite, disabled for the session on PostgreSQL)."""
+    engine = create_sync_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            if engine.dialect.name == "sqlite":
+                names = connection.execute(
+                    text("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+                ).scalars()
+                for name in list(names):
+                    connection.execute(text(f'DROP TRIGGER "{name}"'))
+            else:
+                connection.execute(text("SET LOCAL session_replication_role = replica"))
+            for statement in statements:
+                connection.execute(text(statement), parameters)
+    finally:
+        engine.dispose()
