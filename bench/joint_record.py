@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -128,7 +128,7 @@ def sql_delay(seconds: float) -> Iterator[None]:
     """Make every SQL source as slow as the HTTP ones are made by ``delay_ms``."""
     original = SqlSource.fetch_many
 
-    async def slow(self: SqlSource, statements: list[Query]) -> list[Rows]:
+    async def slow(self: SqlSource, statements: Sequence[Query]) -> list[Rows]:
         await asyncio.sleep(seconds)
         return await original(self, statements)
 
