@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from auth.access_tokens import IssuedToken, access_token_claims, sign_access_token
@@ -26,12 +27,19 @@ class TokenService:
         middleware = [authentication_middleware(service.verifier)]
     """
 
-    def __init__(self, engine: AsyncEngine, settings: Settings, *, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        settings: Settings,
+        *,
+        clock: Clock = utc_now,
+        lookup_engine: Engine | None = None,
+    ) -> None:
         sessions = async_sessionmaker(engine, expire_on_commit=False)
         self.settings = settings
         self.clock = clock
         self.keys = SigningKeyStore(sessions, clock=clock)
-        self.clients = ClientRegistry(sessions, clock=clock)
+        self.clients = ClientRegistry(sessions, clock=clock, lookup_engine=lookup_engine)
         self.used_assertions = AssertionReplayCache(sessions)
         self.verifier = HubTokenVerifier(
             keys=self.keys,

@@ -64,10 +64,17 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
 
 
 def create_sync_engine(raw: str) -> Engine:
+    """A synchronous engine; its pooled connections may be used from worker threads
+    in turn (never two threads at once), as the access log does."""
     url = sync_url(raw)
     _prepare_sqlite_file(url)
-    engine = create_engine(url, pool_pre_ping=True)
-    if url.get_backend_name() == "sqlite":
+    sqlite = url.get_backend_name() == "sqlite"
+    engine = create_engine(
+        url,
+        pool_pre_ping=True,
+        connect_args={"check_same_thread": False} if sqlite else {},
+    )
+    if sqlite:
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 
+from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.catalog import AdapterCatalog
@@ -13,7 +14,7 @@ from adapters.departments import build_adapters
 from adapters.sources.registry import SourceRegistry
 from auth.audit.log import AuditLog
 from auth.token_service import TokenService
-from xietong.db import check_reachable, create_hub_engine
+from xietong.db import check_reachable, create_hub_engine, create_sync_engine
 from xietong.settings import Settings
 
 CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -23,6 +24,8 @@ CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
 class Hub:
     settings: Settings
     engine: AsyncEngine
+    sync_engine: Engine
+    """The same database for work done in a worker thread (access log, client checks)."""
     sessions: async_sessionmaker[AsyncSession]
     sources: SourceRegistry
     adapters: AdapterCatalog
@@ -45,15 +48,17 @@ class Hub:
         """
         configs = load_sources(settings.sources_file)
         engine = create_hub_engine(settings.database_url)
+        sync_engine = create_sync_engine(settings.database_url)
         sources = SourceRegistry.open(configs)
         return cls(
             settings=settings,
             engine=engine,
+            sync_engine=sync_engine,
             sessions=async_sessionmaker(engine, expire_on_commit=False),
             sources=sources,
             adapters=build_adapters(sources),
-            audit_log=AuditLog(engine),
-            tokens=TokenService(engine, settings),
+            audit_log=AuditLog(sync_engine),
+            tokens=TokenService(engine, settings, lookup_engine=sync_engine),
             reference_date=settings.reference_date,
         )
 
@@ -73,4 +78,5 @@ class Hub:
 
     async def close(self) -> None:
         await self.sources.close()
+        self.sync_engine.dispose()
         await self.engine.dispose()

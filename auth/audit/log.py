@@ -7,6 +7,9 @@ another — queue there and each sees the head the previous one left. Within a
 process, requests that arrive while an append is under way are written together
 in the next transaction (group commit), so a busy hub pays one short lock per
 batch, not one per request.
+
+The transaction runs in a worker thread on a synchronous engine: one hand-off per
+batch, where an async driver would cross threads for every statement.
 """
 
 from __future__ import annotations
@@ -16,8 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import Engine, insert, text
 
 from auth.audit.events import AuditDraft, chain_hash, event_body
 from xietong.models import AuditEvent
@@ -34,7 +36,8 @@ class _Pending:
 
 
 class AuditLog:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: Engine) -> None:
+        """``engine``: a synchronous engine on the hub database (``create_sync_engine``)."""
         self.engine = engine
         self._pending: list[_Pending] = []
         self._writer: asyncio.Task[None] | None = None
@@ -54,7 +57,7 @@ class AuditLog:
         while self._pending:
             batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
             try:
-                first_seq = await self._write(batch)
+                first_seq = await asyncio.to_thread(self._write, batch)
             except Exception as error:
                 for item in batch:
                     if not item.done.done():
@@ -64,16 +67,11 @@ class AuditLog:
                 if not item.done.done():
                     item.done.set_result(first_seq + offset)
 
-    async def _write(self, batch: list[_Pending]) -> int:
-        async with self.engine.begin() as connection:
-            head = (
-                await connection.execute(
-                    text(
-                        "UPDATE audit_chain_head SET seq = seq + :n WHERE id = 1 "
-                        "RETURNING seq, hash"
-                    ),
-                    {"n": len(batch)},
-                )
+    def _write(self, batch: list[_Pending]) -> int:
+        with self.engine.begin() as connection:
+            head = connection.execute(
+                text("UPDATE audit_chain_head SET seq = seq + :n WHERE id = 1 RETURNING seq, hash"),
+                {"n": len(batch)},
             ).one()
             first_seq: int = head.seq - len(batch) + 1
             prev_hash: str = head.hash
@@ -91,8 +89,8 @@ class AuditLog:
                     }
                 )
                 prev_hash = own_hash
-            await connection.execute(insert(AuditEvent), rows)
-            await connection.execute(
+            connection.execute(insert(AuditEvent), rows)
+            connection.execute(
                 text("UPDATE audit_chain_head SET hash = :hash WHERE id = 1"), {"hash": prev_hash}
             )
         return first_seq
