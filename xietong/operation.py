@@ -30,7 +30,6 @@ from auth.audit.events import AuditOutcome, sha256_hex
 from auth.audit.middleware import draft_of
 from schema.scalars import InvalidScalarError
 from xietong.errors import ErrorCode
-from xietong.identifiers import id_number_error
 
 log = logging.getLogger("xietong.graphql")
 
@@ -204,19 +203,22 @@ def _hash_strings(value: Any) -> Any:
 
 
 def record_keys(data: Any) -> set[str]:
-    """Credit codes returned, and ID numbers returned in full (hashed)."""
-    keys: set[str] = set()
+    """Credit codes returned, and ID numbers returned in full (hashed; a masked one
+    such as ``410202********123X`` identifies no one and is left out)."""
+    codes: set[str] = set()
+    people: set[str] = set()
     pending = [data]
     while pending:
         value = pending.pop()
-        if isinstance(value, dict):
+        if type(value) is dict:
             for key, item in value.items():
-                if key == "creditCode" and isinstance(item, str):
-                    keys.add(item)
-                elif key == "idNumber" and isinstance(item, str) and not id_number_error(item):
-                    keys.add("sha256:" + sha256_hex(item))
-                else:
+                if type(item) is str:
+                    if key == "creditCode":
+                        codes.add(item)
+                    elif key == "idNumber" and "*" not in item:
+                        people.add(item)
+                elif type(item) is dict or type(item) is list:
                     pending.append(item)
-        elif isinstance(value, list):
-            pending.extend(value)
-    return keys
+        elif type(value) is list:
+            pending.extend(item for item in value if type(item) is dict or type(item) is list)
+    return codes | {"sha256:" + sha256_hex(person) for person in people}
