@@ -24,23 +24,15 @@ from auth.client_secrets import generate_secret
 from auth.identity_errors import ClientRegistrationError, DisabledClientError, UnknownClientError
 from auth.roles import KNOWN_ROLES
 from auth.token_service import TokenService
+from xietong.cli_options import DataDir, SettingsFor
 from xietong.db import check_reachable, create_hub_engine
 from xietong.departments import Department
 from xietong.errors import ConfigError
 from xietong.migrate import current_revision, head_revision
 from xietong.settings import DEFAULT_DATA_DIR, Settings
 
-SettingsFor = Callable[[Path], Settings]
 T = TypeVar("T")
 
-DataDir = Annotated[
-    Path,
-    typer.Option(
-        "--data-dir",
-        envvar="XIETONG_DATA_DIR",
-        help="Folder for the hub database, the sources file and the sandbox.",
-    ),
-]
 ClientId = Annotated[
     str, typer.Argument(help="The client's id, e.g. edu-kaifeng.", show_default=False)
 ]

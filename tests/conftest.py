@@ -90,3 +90,14 @@ async def harness(hub_database_url: str, world: SandboxWorld) -> AsyncIterator[H
     """The hub over ``world``, on SQLite and on PostgreSQL."""
     async with hub_harness(hub_database_url, world) as opened:
         yield opened
+
+
+@pytest.fixture
+async def sqlite_harness(
+    migrated_sqlite_template: Path, tmp_path: Path, world: SandboxWorld
+) -> AsyncIterator[HubHarness]:
+    """The hub over ``world`` on SQLite only, for what does not depend on the database."""
+    database = tmp_path / "hub.db"
+    shutil.copyfile(migrated_sqlite_template, database)
+    async with hub_harness(f"sqlite:///{database}", world) as opened:
+        yield opened

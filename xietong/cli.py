@@ -23,6 +23,7 @@ from auth.audit.cli import add_audit_commands
 from auth.cli import add_auth_commands
 from resolvers.reviews.cli import add_review_commands
 from sandbox.reference import DEFAULT_SEED
+from xietong.cli_options import DataDir
 from xietong.errors import ConfigError
 from xietong.settings import DEFAULT_DATA_DIR, Settings
 
@@ -37,14 +38,6 @@ app = typer.Typer(
 console = Console()
 err_console = Console(stderr=True)
 
-DataDir = Annotated[
-    Path,
-    typer.Option(
-        "--data-dir",
-        envvar="XIETONG_DATA_DIR",
-        help="Folder for the hub database, the sources file and the sandbox.",
-    ),
-]
 Host = Annotated[str, typer.Option(help="Interface to listen on.")]
 Port = Annotated[int, typer.Option(help="Port of the hub's HTTP server.")]
 

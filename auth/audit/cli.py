@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,18 +14,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from auth.audit.export import ExportFormat, count_events, exported_events, write_events
 from auth.audit.verify import verify_chain
+from xietong.cli_options import DataDir, SettingsFor
 from xietong.db import create_sync_engine
-from xietong.settings import DEFAULT_DATA_DIR, Settings
-
-SettingsFor = Callable[[Path], Settings]
-DataDir = Annotated[
-    Path,
-    typer.Option(
-        "--data-dir",
-        envvar="XIETONG_DATA_DIR",
-        help="Folder for the hub database, the sources file and the sandbox.",
-    ),
-]
+from xietong.settings import DEFAULT_DATA_DIR
 
 err_console = Console(stderr=True)
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -28,21 +27,12 @@ from resolvers.reviews import store
 from resolvers.reviews.document import review_document, review_from_document
 from resolvers.reviews.records import ReviewRecord
 from resolvers.reviews.verify import verify_review
+from xietong.cli_options import DataDir, SettingsFor
 from xietong.db import check_reachable, create_hub_engine
 from xietong.errors import ConfigError
 from xietong.migrate import current_revision, head_revision
 from xietong.settings import DEFAULT_DATA_DIR, Settings
 
-SettingsFor = Callable[[Path], Settings]
-
-DataDir = Annotated[
-    Path,
-    typer.Option(
-        "--data-dir",
-        envvar="XIETONG_DATA_DIR",
-        help="Folder for the hub database, the sources file and the sandbox.",
-    ),
-]
 ReviewId = Annotated[str | None, typer.Argument(help="The review's id.", show_default=False)]
 
 err_console = Console(stderr=True)

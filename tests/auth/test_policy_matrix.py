@@ -7,19 +7,16 @@ refuse to start (and this test with it), and a line that does not hold fails her
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import pytest
 from graphql import GraphQLObjectType, GraphQLSchema, get_named_type
 
 from auth.masking import MASKS
 from auth.policy import DENIED, Effect, Grant, Policy
 from auth.schema_policy import effective_grants, object_types
-from sandbox.harness import HubHarness, SandboxWorld, hub_harness
+from sandbox.harness import HubHarness
 
 HEALTHY_EMPTY = {
     "SourceStatus.lastError",
@@ -137,17 +134,6 @@ def error_codes_at(body: dict[str, Any], fields: list[str]) -> set[str]:
         for error in body.get("errors", [])
         if [part for part in error.get("path", []) if isinstance(part, str)] == fields
     }
-
-
-@pytest.fixture
-async def sqlite_harness(
-    migrated_sqlite_template: Path, tmp_path: Path, world: SandboxWorld
-) -> AsyncIterator[HubHarness]:
-    """The policy does not depend on the database: one run, on SQLite, is enough."""
-    database = tmp_path / "hub.db"
-    shutil.copyfile(migrated_sqlite_template, database)
-    async with hub_harness(f"sqlite:///{database}", world) as opened:
-        yield opened
 
 
 async def test_every_field_has_the_policys_effect_for_every_role(

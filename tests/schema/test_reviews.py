@@ -3,10 +3,7 @@ institutions, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +11,7 @@ import pytest
 from adapters.records import Institution
 from resolvers.reviews.document import review_from_document
 from resolvers.reviews.verify import verify_review
-from sandbox.harness import HubHarness, SandboxWorld, hub_harness
+from sandbox.harness import HubHarness
 from xietong.departments import Department
 
 UNKNOWN_CODE = "91310110666007217T"
@@ -226,17 +223,6 @@ async def test_every_review_error_code(harness: HubHarness, schools: Schools) ->
         "version": 2,
         "signatures": [{"department": "EDUCATION"}],
     }
-
-
-@pytest.fixture
-async def sqlite_harness(
-    migrated_sqlite_template: Path, tmp_path: Path, world: SandboxWorld
-) -> AsyncIterator[HubHarness]:
-    """For what does not depend on the database: one run, on SQLite."""
-    database = tmp_path / "hub.db"
-    shutil.copyfile(migrated_sqlite_template, database)
-    async with hub_harness(f"sqlite:///{database}", world) as opened:
-        yield opened
 
 
 async def test_only_the_supervisor_roles_may_call_the_mutations(
