@@ -7,6 +7,13 @@ institutions costs one call per source (a batch larger than a source's native
 limit, such as the check service's 100 ID numbers, costs one call per limit),
 serves repeats from a short per-source cache (``adapters.cache``), and raises only
 ``SourceUnavailableError`` (naming department and source) when a source fails.
+
+Departments that cross-agency queries can ask (all but public security) also
+``match``: which institutions meet the department's own conditions
+(``adapters.matching``), answered with credit codes found by the source's own
+query — a WHERE, a scan endpoint's parameters — rather than by loading every
+record. With ``among``, only those codes are considered: when few candidates are
+left, a lookup by key is cheaper than a scan.
 """
 
 from __future__ import annotations
@@ -14,6 +21,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Protocol, TypeVar
 
+from adapters.matching import (
+    AcceptanceCriteria,
+    CoverageCriteria,
+    InstitutionCriteria,
+    RegistrationCriteria,
+)
 from adapters.records import (
     BackgroundCheck,
     BusinessRegistration,
@@ -64,6 +77,17 @@ class EducationAdapter(DepartmentAdapter[Institution], Protocol):
         """Roster lines of each person, across institutions."""
         ...
 
+    async def match(
+        self, criteria: InstitutionCriteria, *, among: Sequence[str] | None = None
+    ) -> set[str]:
+        """Credit codes of the institutions meeting ``criteria`` (one query)."""
+        ...
+
+    async def rosters(self, codes: Sequence[str]) -> Mapping[str, list[str]]:
+        """The ID numbers on each institution's staff roster (only the IDs: what a
+        background check is asked by)."""
+        ...
+
 
 class MarketAdapter(DepartmentAdapter[BusinessRegistration], Protocol):
     """Market supervision: business registrations, complaints, penalties."""
@@ -72,13 +96,31 @@ class MarketAdapter(DepartmentAdapter[BusinessRegistration], Protocol):
         """Registrations in the region whose business scope covers training."""
         ...
 
+    async def match(
+        self, criteria: RegistrationCriteria, *, among: Sequence[str] | None = None
+    ) -> set[str]:
+        """Credit codes whose registration meets ``criteria``."""
+        ...
+
 
 class FireSafetyAdapter(DepartmentAdapter[FireSafetyRecord], Protocol):
     """Fire safety: acceptance, inspections, hazards, seal-ups."""
 
+    async def match(
+        self, criteria: AcceptanceCriteria, *, among: Sequence[str] | None = None
+    ) -> set[str]:
+        """Credit codes whose fire acceptance meets ``criteria``."""
+        ...
+
 
 class FinanceAdapter(DepartmentAdapter[FundSupervision], Protocol):
     """The supervising banks' custody accounts, merged across banks."""
+
+    async def match(
+        self, criteria: CoverageCriteria, *, among: Sequence[str] | None = None
+    ) -> set[str]:
+        """Credit codes whose custody account meets ``criteria``, at any bank."""
+        ...
 
 
 class PublicSecurityAdapter(DepartmentAdapter[BackgroundCheck], Protocol):

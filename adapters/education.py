@@ -12,8 +12,18 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 
 from adapters.cache import RecordCache
-from adapters.education_sections import STAFF_COLUMNS, institutions, section_queries, staff_member
-from adapters.native import chunked, gather_batches, native_shape, valid_keys
+from adapters.education_sections import (
+    CATEGORIES,
+    DOMAINS,
+    LICENSE_STATUSES,
+    STAFF_COLUMNS,
+    SUPERVISORS,
+    institutions,
+    section_queries,
+    staff_member,
+)
+from adapters.matching import InstitutionCriteria
+from adapters.native import chunked, gather_batches, native_codes, native_shape, valid_keys
 from adapters.records import Institution, StaffMember
 from adapters.sources.registry import ProbeResult, probe_source
 from adapters.sources.sql import Query, SqlSource, query
@@ -23,6 +33,9 @@ from xietong.identifiers import credit_code_error, id_number_error
 SQL_BATCH = 500
 """Keys per ``IN`` list: far below SQLite's bound-variable limit (32766; 999 on
 builds before 3.32), and large enough that a page (at most 500) is one list."""
+LISTS_PER_CALL = 20
+"""``IN`` lists per call of the source when many keys are asked at once: each call
+stays well inside the source's timeout, and the calls run side by side."""
 
 
 class SqlEducationAdapter:
@@ -84,6 +97,90 @@ class SqlEducationAdapter:
                     lines.setdefault(member.id_number, []).append(member)
         return lines
 
+    async def match(
+        self, criteria: InstitutionCriteria, *, among: Sequence[str] | None = None
+    ) -> set[str]:
+        wanted = _native_criteria(criteria)
+        if wanted is None:
+            return set()
+        if among is None:
+            return await self._scan(criteria.region_prefix, wanted)
+        return await self._among(criteria.region_prefix, wanted, among)
+
+    async def _scan(self, region_prefix: str, wanted: dict[str, list[str]]) -> set[str]:
+        region, parameters = _in_region(region_prefix)
+        conditions = [region]
+        for column, codes in wanted.items():
+            parameters[column] = codes
+            if column == "jglb":
+                conditions.append("jglb IN :jglb")
+            else:
+                section = f"SELECT tyshxydm FROM {_SECTIONS[column]} WHERE {column} IN :{column}"
+                conditions.append(f"tyshxydm IN ({section})")
+        sql = f"SELECT tyshxydm FROM jg_jbxx WHERE {' AND '.join(conditions)}"
+        (rows,) = await self.source.fetch_tuples([query(sql, **parameters)])
+        return {code for (code,) in rows}
+
+    async def _among(
+        self, region_prefix: str, wanted: dict[str, list[str]], among: Sequence[str]
+    ) -> set[str]:
+        """Looked up by code alone (an index on region or category would lure the
+        database into reading the whole region for a few hundred codes), then judged here."""
+        sections = [column for column in wanted if column != "jglb"]
+        statements = []
+        for batch in chunked(valid_keys(among, credit_code_error), SQL_BATCH):
+            statements.append(
+                query(
+                    "SELECT tyshxydm, xzqh, jglb FROM jg_jbxx WHERE tyshxydm IN :codes", codes=batch
+                )
+            )
+            statements += [
+                query(
+                    f"SELECT tyshxydm FROM {_SECTIONS[column]}"
+                    f" WHERE tyshxydm IN :codes AND {column} IN :{column}",
+                    codes=batch,
+                    **{column: wanted[column]},
+                )
+                for column in sections
+            ]
+        if not statements:
+            return set()
+        answers = await self.source.fetch_tuples(statements)
+        found: set[str] = set()
+        step = 1 + len(sections)
+        for start in range(0, len(answers), step):
+            basics, *held = answers[start : start + step]
+            batch_found = {
+                code
+                for code, region, category in basics
+                if region.startswith(region_prefix)
+                and ("jglb" not in wanted or category in wanted["jglb"])
+            }
+            for rows in held:
+                batch_found &= {code for (code,) in rows}
+            found |= batch_found
+        return found
+
+    async def rosters(self, codes: Sequence[str]) -> Mapping[str, list[str]]:
+        wanted = valid_keys(codes, credit_code_error)
+        lists = [
+            query(
+                "SELECT tyshxydm, sfzh FROM jzg WHERE tyshxydm IN :codes ORDER BY jzgid",
+                codes=batch,
+            )
+            for batch in chunked(wanted, SQL_BATCH)
+        ]
+        calls = [
+            self.source.fetch_tuples(lists[start : start + LISTS_PER_CALL])
+            for start in range(0, len(lists), LISTS_PER_CALL)
+        ]
+        found: dict[str, list[str]] = {}
+        for answer in await gather_batches(calls):
+            for rows in answer:
+                for code, id_number in rows:
+                    found.setdefault(code, []).append(id_number)
+        return found
+
     async def health(self) -> list[ProbeResult]:
         return [await probe_source(self.source)]
 
@@ -100,7 +197,26 @@ class SqlEducationAdapter:
         return found
 
 
-def _in_region(prefix: str) -> tuple[str, dict[str, str]]:
+_SECTIONS = {"pxly": "jg_pxly", "zgbm": "jg_zgbm", "xkzzt": "bxxkz"}
+"""The table holding each native column ``match`` may be asked about."""
+
+
+def _native_criteria(criteria: InstitutionCriteria) -> dict[str, list[str]] | None:
+    """Native column → the codes any of which it must hold; None if no code stands for
+    a value asked (FINANCE is never a competent department), so nothing matches."""
+    asked: dict[str, list[str]] = {}
+    if criteria.category:
+        asked["jglb"] = native_codes(CATEGORIES, {criteria.category})
+    if criteria.domain:
+        asked["pxly"] = native_codes(DOMAINS, {criteria.domain})
+    if criteria.supervisor:
+        asked["zgbm"] = native_codes(SUPERVISORS, {criteria.supervisor})
+    if criteria.license_statuses:
+        asked["xkzzt"] = native_codes(LICENSE_STATUSES, criteria.license_statuses)
+    return None if any(not codes for codes in asked.values()) else asked
+
+
+def _in_region(prefix: str) -> tuple[str, dict[str, object]]:
     """A condition on ``xzqh`` for codes starting with ``prefix`` ("" is the nation),
     as a range so the region index serves it."""
     if not prefix:
@@ -112,5 +228,5 @@ def _in_region(prefix: str) -> tuple[str, dict[str, str]]:
     }
 
 
-def _count(region: str, parameters: dict[str, str]) -> Query:
+def _count(region: str, parameters: dict[str, object]) -> Query:
     return query(f"SELECT COUNT(*) AS n FROM jg_jbxx WHERE {region}", **parameters)

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from adapters.banks import CustodyBank
 from adapters.cache import RecordCache
+from adapters.matching import CoverageCriteria
 from adapters.native import valid_keys
 from adapters.records import FundSupervision
 from adapters.sources.errors import SourceUnavailableError
@@ -63,6 +64,25 @@ class BankFinanceAdapter:
         if failures and any(code not in merged for code in wanted):
             raise failures[0]
         return merged
+
+    async def match(
+        self, criteria: CoverageCriteria, *, among: Sequence[str] | None = None
+    ) -> set[str]:
+        """Every bank is asked (an institution banks at one of them, unknown beforehand);
+        any bank failing fails the match, since its accounts could not be judged."""
+        wanted = None if among is None else valid_keys(among, credit_code_error)
+        if wanted is not None and not wanted:
+            return set()
+        answers = await asyncio.gather(
+            *(bank.accounts_below(criteria.basis_points, wanted) for bank in self.banks),
+            return_exceptions=True,
+        )
+        found: set[str] = set()
+        for answer in answers:
+            if isinstance(answer, BaseException):
+                raise answer
+            found.update(code for code, account in answer.items() if criteria.accepts(account))
+        return found
 
     async def health(self) -> list[ProbeResult]:
         return list(await asyncio.gather(*(probe_source(bank.source) for bank in self.banks)))

@@ -8,9 +8,9 @@ sums up all of its premises, since it is only as safe as its least safe one:
 - acceptance: ``xf_cs.ysbazt`` 验收备案状态 (``1`` PASSED 验收合格, ``2`` FILED 已备案,
   ``3`` NOT_FILED 未备案, ``4`` FAILED 验收不合格) of the worst premises — failed, then
   not filed, then the accepted or filed one whose validity ends first;
-  acceptance_valid_until its ``yxqz`` (empty: none). EXPIRED is not decided here:
-  the acceptance system never rewrites ``ysbazt`` when ``yxqz`` passes, and the
-  GraphQL layer judges it against the hub's date.
+  acceptance_valid_until its ``yxqz`` (empty: none). EXPIRED is not stored: the
+  acceptance system never rewrites ``ysbazt`` when ``yxqz`` passes, so it is judged
+  against the hub's date (``FireSafetyRecord.acceptance_on``; ``match`` takes the date).
 - last_inspection_on: the latest ``xf_jc.jcrq`` 检查日期 of any premises
 - open_hazards: ``xf_yh`` 火灾隐患 rows with ``zgzt`` ``0`` 未整改
 - sealed: a ``xf_cf`` 查封 seal-up with no ``jfrq`` 解封日期 yet
@@ -26,8 +26,9 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 
 from adapters.cache import RecordCache
+from adapters.matching import AcceptanceCriteria
 from adapters.native import chunked, decode, gather_batches, native_shape, valid_keys, ymd
-from adapters.records import FireAcceptanceStatus, FireSafetyRecord
+from adapters.records import FireAcceptanceStatus, FireSafetyRecord, acceptance_on
 from adapters.sources.registry import ProbeResult, probe_source
 from adapters.sources.sql import Query, Rows, SqlSource, query
 from xietong.departments import Department
@@ -43,6 +44,16 @@ ACCEPTANCE = {
     "4": FireAcceptanceStatus.FAILED,
 }
 _WORST_FIRST = {FireAcceptanceStatus.FAILED: 0, FireAcceptanceStatus.NOT_FILED: 1}
+_STILL_VALID = "(yxqz = '' OR yxqz >= :today)"
+_PREMISES_WITH = {
+    FireAcceptanceStatus.PASSED: f"ysbazt = '1' AND {_STILL_VALID}",
+    FireAcceptanceStatus.FILED: f"ysbazt = '2' AND {_STILL_VALID}",
+    FireAcceptanceStatus.EXPIRED: "ysbazt IN ('1', '2') AND yxqz <> '' AND yxqz < :today",
+    FireAcceptanceStatus.NOT_FILED: "ysbazt = '3'",
+    FireAcceptanceStatus.FAILED: "ysbazt = '4'",
+}
+"""Premises whose own acceptance, as of ``:today``, is the status: for an institution
+with one premises, exactly the institutions with that status."""
 
 
 def _queries(codes: list[str]) -> list[Query]:
@@ -83,6 +94,57 @@ class SqlFireSafetyAdapter:
     async def load(self, keys: Sequence[str]) -> Mapping[str, FireSafetyRecord]:
         return await self.cache.load(valid_keys(keys, credit_code_error), self._fetch)
 
+    async def match(
+        self, criteria: AcceptanceCriteria, *, among: Sequence[str] | None = None
+    ) -> set[str]:
+        conditions = [f"({_PREMISES_WITH[status]})" for status in sorted(criteria.statuses)]
+        if not conditions:
+            return set()
+        if among is None:
+            batches: list[dict[str, object]] = [{}]
+        else:
+            batches = [
+                {"codes": batch}
+                for batch in chunked(valid_keys(among, credit_code_error), SQL_BATCH)
+            ]
+        today = criteria.today.strftime("%Y%m%d")
+        statements = []
+        for batch in batches:
+            within = " AND tyshxydm IN :codes" if batch else ""
+            campuses = (
+                f"SELECT tyshxydm FROM xf_cs WHERE 1 = 1{within}"
+                " GROUP BY tyshxydm HAVING COUNT(*) > 1"
+            )
+            statements += [
+                query(
+                    f"SELECT tyshxydm FROM xf_cs WHERE ({' OR '.join(conditions)}){within}",
+                    today=today,
+                    **batch,
+                ),
+                # An institution with a second campus has the acceptance of its worst
+                # premises: those are judged here from all their premises, as ``load`` does.
+                query(
+                    "SELECT tyshxydm, ysbazt, yxqz FROM xf_cs"
+                    f" WHERE tyshxydm IN ({campuses}) ORDER BY csid",
+                    **batch,
+                ),
+            ]
+        if not statements:
+            return set()
+        answers = await self.source.fetch_tuples(statements)
+        found: set[str] = set()
+        for candidates, several in zip(answers[::2], answers[1::2], strict=True):
+            with native_shape(self.department, self.source.config.name):
+                premises = [{"tyshxydm": c, "ysbazt": s, "yxqz": v} for c, s, v in several]
+                judged = _acceptances(premises)
+            found.update(code for (code,) in candidates if code not in judged)
+            found.update(
+                code
+                for code, (status, valid_until) in judged.items()
+                if acceptance_on(status, valid_until, criteria.today) in criteria.statuses
+            )
+        return found
+
     async def health(self) -> list[ProbeResult]:
         return [await probe_source(self.source)]
 
@@ -96,14 +158,19 @@ class SqlFireSafetyAdapter:
         return found
 
 
-def _records(
-    premises: Rows, inspections: Rows, hazards: Rows, seal_ups: Rows
-) -> dict[str, FireSafetyRecord]:
+def _acceptances(premises: Rows) -> dict[str, tuple[FireAcceptanceStatus, date | None]]:
+    """Each institution's acceptance and its validity: those of its worst premises."""
     acceptances: dict[str, list[tuple[FireAcceptanceStatus, date | None]]] = {}
     for row in premises:
         acceptances.setdefault(row["tyshxydm"], []).append(
             (decode(ACCEPTANCE, row["ysbazt"], "xf_cs.ysbazt"), ymd(row["yxqz"], "xf_cs.yxqz"))
         )
+    return {code: min(candidates, key=_severity) for code, candidates in acceptances.items()}
+
+
+def _records(
+    premises: Rows, inspections: Rows, hazards: Rows, seal_ups: Rows
+) -> dict[str, FireSafetyRecord]:
     last_inspection: dict[str, date] = {}
     for row in inspections:
         inspected, code = ymd(row["jcrq"], "xf_jc.jcrq"), row["tyshxydm"]
@@ -112,8 +179,7 @@ def _records(
     open_hazards = {row["tyshxydm"]: int(row["n"]) for row in hazards}
     sealed = {row["tyshxydm"] for row in seal_ups}
     records = {}
-    for code, candidates in acceptances.items():
-        acceptance, valid_until = min(candidates, key=_severity)
+    for code, (acceptance, valid_until) in _acceptances(premises).items():
         records[code] = FireSafetyRecord(
             credit_code=code,
             acceptance=acceptance,

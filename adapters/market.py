@@ -14,6 +14,9 @@ Glossary (native → canonical; the registry's own is ``sandbox.schemas.market``
   ``cfzl`` (``1`` warning, ``2`` fine of ``fkje`` fen, ``3`` business licence revoked)
 - ``ggwf`` 广告违法 → advertising_violations: date, ``wfss`` finding, ``cljg`` outcome
 - ``pxbz`` 培训标志 ``1``: the scope covers training (what ``training_registrations`` scans)
+- ``/qyxx/query`` (what ``match`` scans): ``djzt`` status codes, ``zxtssl`` 最小投诉数量
+  at least this many refund complaints (``tsqsrq`` left out: counted over all dates),
+  answering ``tssl`` the count per registration
 
 Not carried: ``qylx`` legal form, the legal representative's ID number, ``dxrq``,
 ``djjg``, ``zs``, 12315 ticket numbers.
@@ -21,11 +24,13 @@ Not carried: ``qylx`` legal form, the legal representative's ID number, ``dxrq``
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from adapters.cache import RecordCache
+from adapters.matching import RegistrationCriteria
 from adapters.native import (
     NativeShapeError,
     chunked,
@@ -34,6 +39,7 @@ from adapters.native import (
     gather_batches,
     json_list,
     json_object,
+    native_codes,
     native_shape,
     required_ymd,
     valid_keys,
@@ -48,7 +54,9 @@ from xietong.identifiers import credit_code_error
 BATCH_LIMIT = 500
 """Codes per ``/qyxx/batch`` request, the registry's cap."""
 SCAN_PAGE = 1000
-"""Rows per page of the training scan, the registry's cap."""
+"""Rows per page of a scan, the registry's cap."""
+PAGES_AT_ONCE = 4
+"""Pages of one scan asked for side by side, once the first has told how many."""
 
 STATUSES = {
     "1": RegistrationStatus.ACTIVE,
@@ -93,6 +101,51 @@ class HttpMarketAdapter:
             page += 1
         found = await self.load(codes)
         return [found[code] for code in codes if code in found]
+
+    async def match(
+        self, criteria: RegistrationCriteria, *, among: Sequence[str] | None = None
+    ) -> set[str]:
+        """The registry's filtered scan; among a few codes, their registrations loaded
+        (the scan cannot be narrowed to codes) and judged here."""
+        if among is not None:
+            found = await self.load(among)
+            return {code for code, registration in found.items() if criteria.accepts(registration)}
+        filters: dict[str, Any] = {}
+        if criteria.statuses:
+            filters["djzt"] = native_codes(STATUSES, criteria.statuses)
+            if not filters["djzt"]:
+                return set()
+        if criteria.min_complaints > 0:
+            filters["zxtssl"] = criteria.min_complaints
+        first = await self._data(
+            "POST", "/api/v1/qyxx/query", json={**filters, "page": 1, "size": SCAN_PAGE}
+        )
+        pages = [first]
+        total = first.get("total")
+        if not isinstance(total, int):
+            with native_shape(self.department, self.source.config.name):
+                raise NativeShapeError("data.total is not a count")
+        limit = asyncio.Semaphore(PAGES_AT_ONCE)
+
+        async def page(number: int) -> dict[str, Any]:
+            async with limit:
+                body = {**filters, "page": number, "size": SCAN_PAGE}
+                return await self._data("POST", "/api/v1/qyxx/query", json=body)
+
+        last = -(-total // SCAN_PAGE)
+        pages += await gather_batches([page(number) for number in range(2, last + 1)])
+        codes: set[str] = set()
+        with native_shape(self.department, self.source.config.name):
+            for data in pages:
+                for entry in json_list(data["records"], "data.records"):
+                    record = json_object(entry, "data.records[]")
+                    status = decode(STATUSES, record["djzt"], "qydj.djzt")
+                    if criteria.statuses and status not in criteria.statuses:
+                        continue
+                    if record["tssl"] < criteria.min_complaints:
+                        continue
+                    codes.add(record["tyshxydm"])
+        return codes
 
     async def health(self) -> list[ProbeResult]:
         return [await probe_source(self.source)]

@@ -8,7 +8,7 @@ SourceUnavailableError naming the source and the field, never a half-mapped reco
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -46,6 +46,12 @@ def decode(table: Mapping[str, T], value: Any, field: str) -> T:
         return table[value]
     except (KeyError, TypeError):
         raise NativeShapeError(f"{field} has no code {value!r}") from None
+
+
+def native_codes(table: Mapping[str, T], wanted: Collection[T]) -> list[str]:
+    """The codes of a native code table that stand for the ``wanted`` canonical
+    values (the other way round from ``decode``), sorted; none if none does."""
+    return sorted(code for code, value in table.items() if value in wanted)
 
 
 def ymd(value: Any, field: str) -> date | None:

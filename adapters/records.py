@@ -183,6 +183,23 @@ class FireSafetyRecord:
     sealed: bool
     """查封: premises sealed up by the fire department."""
 
+    def acceptance_on(self, today: date) -> FireAcceptanceStatus:
+        """The acceptance as of ``today``: a passed or filed acceptance whose validity
+        has ended is EXPIRED (the acceptance system never rewrites it itself)."""
+        return acceptance_on(self.acceptance, self.acceptance_valid_until, today)
+
+
+def acceptance_on(
+    acceptance: FireAcceptanceStatus, valid_until: date | None, today: date
+) -> FireAcceptanceStatus:
+    if (
+        acceptance in (FireAcceptanceStatus.PASSED, FireAcceptanceStatus.FILED)
+        and valid_until is not None
+        and valid_until < today
+    ):
+        return FireAcceptanceStatus.EXPIRED
+    return acceptance
+
 
 @dataclass(frozen=True, slots=True)
 class FundSupervision:

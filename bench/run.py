@@ -12,9 +12,12 @@ import sys
 import tempfile
 from pathlib import Path
 
+# The repository instead of bench/ itself: bench/http.py must not stand in for
+# the standard library's http package.
+sys.path.pop(0)
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import joint_record
+from bench import audit, http, joint_record, planner
 from sandbox.harness import HubHarness, hub_harness, sandbox_world
 from xietong.migrate import upgrade
 
@@ -61,6 +64,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         for line in asyncio.run(run_joint_record(Path(folder), institutions, runs)):
             print(line, flush=True)
+        for line in http.run(Path(folder), institutions, quick=args.quick):
+            print(line, flush=True)
+        for measure in (planner.run, audit.run):
+            for line in measure(Path(folder), quick=args.quick):
+                print(line, flush=True)
 
 
 if __name__ == "__main__":

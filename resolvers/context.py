@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from starlette.requests import Request
 
+from auth.decisions import decide
 from auth.policy import Policy
 from auth.principal import Principal
 from auth.schema_policy import Decisions
@@ -39,3 +41,19 @@ class HubContext:
         if self.principal is None:
             raise CodedError(ErrorCode.UNAUTHENTICATED, "a bearer access token is required")
         return self.principal
+
+    def require_readable(self, fields_of: Mapping[str, str]) -> None:
+        """Refuse a question about fields the principal may not read, such as a filter
+        on them (it would tell what the field holds): ``fields_of`` maps each argument
+        given to the ``Type.field`` it tests. The policy decides, as for a selection."""
+        principal = self.require_principal()
+        decisions = decide(
+            self.policy,
+            frozenset(fields_of.values()),
+            principal.roles,
+            purpose=self.purpose is not None,
+        )
+        for argument, coordinate in sorted(fields_of.items()):
+            refusal = decisions.refused.get(coordinate)
+            if refusal is not None:
+                raise CodedError(refusal.code, f"{argument}: {refusal.message}", argument=argument)

@@ -8,6 +8,7 @@ for directly.
 from __future__ import annotations
 
 import asyncio
+import bisect
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -23,6 +24,7 @@ from adapters.records import (
 )
 from adapters.sources.errors import SourceUnavailableError
 from resolvers.context import HubContext
+from resolvers.planner import FilterCriteria, plan
 from resolvers.risk import JointRecord, RiskLevel, RiskSignal, assess
 from xietong.departments import Department
 from xietong.errors import CodedError, ErrorCode
@@ -80,10 +82,29 @@ async def institution(context: HubContext, credit_code: str) -> Institution | No
 
 
 async def institutions_page(
-    context: HubContext, after: str | None, first: int
+    context: HubContext, criteria: FilterCriteria | None, after: str | None, first: int
 ) -> tuple[list[Institution], int]:
+    """Up to ``first`` institutions in scope meeting ``criteria``, after the code ``after``;
+    and how many meet it in all. A filter's region must lie within the principal's."""
     principal = context.require_principal()
-    return await context.hub.adapters.education.page(region_prefix(principal.region), after, first)
+    region = principal.region
+    if criteria is not None and criteria.region is not None:
+        if not region_contains(principal.region, criteria.region):
+            raise CodedError(
+                ErrorCode.OUT_OF_SCOPE,
+                f"region {criteria.region} is outside region {principal.region}",
+                argument="filter.region",
+            )
+        region = criteria.region
+    adapters = context.hub.adapters
+    if criteria is None or criteria.only_region:
+        return await adapters.education.page(region_prefix(region), after, first)
+    found = await plan(
+        adapters, criteria, region_prefix=region_prefix(region), today=context.hub.today()
+    )
+    start = bisect.bisect_right(found.codes, after) if after is not None else 0
+    records = await context.loaders.institutions.load_many(found.codes[start : start + first])
+    return [record for record in records if record is not None], len(found.codes)
 
 
 @dataclass(frozen=True, slots=True)

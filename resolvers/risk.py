@@ -122,10 +122,9 @@ def unchecked_or_flagged_staff(record: JointRecord) -> RiskSignal | None:
         return None
     flagged = unchecked = 0
     for member in record.institution.staff:
-        check = checks.get(member.id_number)
-        status = check.status if check else BackgroundCheckStatus.NOT_REQUESTED
+        status = check_status(checks.get(member.id_number))
         flagged += status is BackgroundCheckStatus.RECORD_FOUND
-        unchecked += status in (BackgroundCheckStatus.NOT_REQUESTED, BackgroundCheckStatus.PENDING)
+        unchecked += status in _UNCHECKED
     if not (flagged or unchecked):
         return None
     return RiskSignal(
@@ -133,6 +132,19 @@ def unchecked_or_flagged_staff(record: JointRecord) -> RiskSignal | None:
         Department.PUBLIC_SECURITY,
         f"{flagged} staff with a record found, {unchecked} not checked",
     )
+
+
+_UNCHECKED = frozenset({BackgroundCheckStatus.NOT_REQUESTED, BackgroundCheckStatus.PENDING})
+
+
+def check_status(check: BackgroundCheck | None) -> BackgroundCheckStatus:
+    """A person never submitted has no check at all: NOT_REQUESTED."""
+    return check.status if check else BackgroundCheckStatus.NOT_REQUESTED
+
+
+def unchecked_or_flagged(check: BackgroundCheck | None) -> bool:
+    """Whether this person alone raises UNCHECKED_OR_FLAGGED_STAFF."""
+    return check_status(check) is not BackgroundCheckStatus.CLEAR
 
 
 def registration_inactive(record: JointRecord) -> RiskSignal | None:

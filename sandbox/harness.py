@@ -12,7 +12,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -152,20 +152,38 @@ class HubHarness:
         )
 
 
+HARNESS_RATE_LIMIT = "1000/second"
+"""The harness asks many questions quickly as one client; tests of the rate limit
+set their own with ``env``."""
+
+
 @asynccontextmanager
-async def hub_harness(database_url: str, world: SandboxWorld) -> AsyncIterator[HubHarness]:
+async def hub_harness(
+    database_url: str,
+    world: SandboxWorld,
+    *,
+    env: Mapping[str, str] | None = None,
+    register_clients: bool = True,
+) -> AsyncIterator[HubHarness]:
+    """The hub over ``world``; ``env`` adds or overrides ``XIETONG_*`` settings.
+
+    ``register_clients=False`` opens another hub (another worker, as it were) over
+    a database where the demo clients are already registered.
+    """
     settings = Settings.from_env(
         {
             "XIETONG_DATABASE_URL": database_url,
             "XIETONG_SOURCES": str(world.sources_file),
             "XIETONG_REFERENCE_DATE": REFERENCE_DATE.isoformat(),
+            "XIETONG_RATE_LIMIT": HARNESS_RATE_LIMIT,
+            **(env or {}),
         },
         data_dir=world.data_dir,
     )
     hub = await Hub.open(settings)
     try:
         await hub.tokens.keys.ensure_signing_key()
-        for demo in DEMO_CLIENTS:
+        for demo in DEMO_CLIENTS if register_clients else ():
             # A key instead of a secret: tokens are minted directly here, and hashing
             # eleven secrets with scrypt would cost a second a test.
             await hub.tokens.clients.add(

@@ -23,6 +23,7 @@ from schema.enums import (
 )
 from schema.finance import FundSupervision
 from schema.fire import FireSafetyRecord
+from schema.institution_filter import InstitutionFilter
 from schema.market import BusinessRegistration, Complaint
 from schema.pagination import Connection, connection, decode_cursor, page_size
 from schema.police import BackgroundCheck
@@ -247,13 +248,24 @@ class EducationQuery:
         found = await joint_record.institution(info.context, credit_code)
         return Institution.from_record(found) if found else None
 
-    @strawberry.field(description="Institutions in the principal's region, by credit code.")
+    @strawberry.field(
+        description="Institutions in the principal's region, by credit code; with a filter, "
+        "those meeting conditions across departments."
+    )
     async def institutions(
-        self, info: strawberry.Info, first: int = 50, after: str | None = None
+        self,
+        info: strawberry.Info,
+        filter: InstitutionFilter | None = None,
+        first: int = 50,
+        after: str | None = None,
     ) -> Connection[Institution] | None:
         size = page_size(first)
+        criteria = None
+        if filter is not None:
+            info.context.require_readable(filter.given())
+            criteria = filter.criteria()
         records, total = await joint_record.institutions_page(
-            info.context, decode_cursor(after), size + 1
+            info.context, criteria, decode_cursor(after), size + 1
         )
         return connection(
             records,

@@ -23,17 +23,9 @@ class FireSafetyRecord:
 
     @classmethod
     def from_record(cls, record: FireSafetyRecordValue, today: date) -> FireSafetyRecord:
-        acceptance = record.acceptance
-        valid_until = record.acceptance_valid_until
-        if (
-            acceptance in (FireAcceptanceStatus.PASSED, FireAcceptanceStatus.FILED)
-            and valid_until is not None
-            and valid_until < today
-        ):
-            acceptance = FireAcceptanceStatus.EXPIRED
         return cls(
-            acceptance=acceptance,
-            acceptance_valid_until=valid_until,
+            acceptance=record.acceptance_on(today),
+            acceptance_valid_until=record.acceptance_valid_until,
             last_inspection_on=record.last_inspection_on,
             open_hazards=record.open_hazards,
             sealed=record.sealed,

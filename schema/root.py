@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError, GraphQLResolveInfo
 from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from auth.decisions import decide, selected_coordinates
 from auth.policy import Policy
@@ -17,11 +18,14 @@ from auth.schema_policy import Decisions, bind_policy, install_guards
 from schema.audit import AuditQuery
 from schema.education import EducationQuery
 from schema.hub import HubQuery
+from schema.limits import QueryLimits
+from schema.limits.extensions import limit_extensions
 from schema.market import MarketQuery
+from schema.operation_choice import OperationChoice
 from schema.reviews import ReviewMutation, ReviewQuery
 from schema.scalars import SCALAR_MAP, InvalidScalarError
 from xietong.errors import CodedError
-from xietong.operation import OperationRecorder
+from xietong.operation import OperationRecorder, with_code
 
 DOCUMENT_CACHE_SIZE = 512
 """Distinct documents whose parse and validation are kept (clients reuse a few)."""
@@ -45,7 +49,8 @@ class PolicyExtension(SchemaExtension):
         context = execution.context
         principal = getattr(context, "principal", None)
         document = execution.graphql_document
-        if principal is not None and document is not None:
+        # An operation refused before execution (too complex, ambiguous) reads nothing.
+        if principal is not None and document is not None and execution.result is None:
             coordinates = selected_coordinates(
                 execution.schema._schema, document, execution.operation_name
             )
@@ -56,8 +61,34 @@ class PolicyExtension(SchemaExtension):
 
 
 class HubSchema(strawberry.Schema):
-    """Logs only the unexpected errors: a refused field or a bad argument is an
-    answer, not an incident (and the access log records it)."""
+    """Every error it answers with carries a code; it logs only the unexpected
+    ones: a refused field or a bad argument is an answer, not an incident (and the
+    access log records it)."""
+
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        result = await super().execute(
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            allowed_operation_types,
+            operation_extensions,
+        )
+        # Errors strawberry reports after the extensions ran (a parse error, an
+        # exception from an extension) have not been through the recorder.
+        if result.errors:
+            result.errors = [with_code(error, query=query) for error in result.errors]
+        return result
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -76,14 +107,17 @@ def _decisions_of(info: GraphQLResolveInfo[Any]) -> Decisions:
     return decisions
 
 
-def build_schema() -> strawberry.Schema:
-    """The schema as clients see it (``xietong schema`` prints it)."""
+def build_schema(limits: QueryLimits | None = None) -> strawberry.Schema:
+    """The schema as clients see it (``xietong schema`` prints it), refusing
+    documents over ``limits`` (the defaults when not given) before execution."""
     return HubSchema(
         query=Query,
         mutation=Mutation,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         extensions=[
             OperationRecorder,
+            OperationChoice,
+            *limit_extensions(limits or QueryLimits()),
             # One parse and one validation per distinct document, not per request.
             lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
             lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),

@@ -15,11 +15,20 @@ from auth.audit.middleware import AuditMiddleware
 from auth.policy import load_policy
 from auth.routes import authentication_middleware, oauth_routes
 from schema.root import apply_policy, build_schema
+from xietong.error_boundary import ErrorBoundaryMiddleware, internal_error_handler
 from xietong.graphql_app import HubGraphQL
 from xietong.health import healthz, readyz
 from xietong.hub import Hub
 from xietong.metrics import MetricsMiddleware, metrics_endpoint
+from xietong.rate_limit import RateLimiter, RateLimitMiddleware
 from xietong.settings import Settings
+
+GRAPHQL = "/graphql"
+
+
+def _rate_limiter_of(scope: Scope) -> RateLimiter:
+    limiter: RateLimiter = scope["app"].state.hub.rate_limiter
+    return limiter
 
 
 def _audit_log_of(scope: Scope) -> AuditLog:
@@ -52,12 +61,13 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
         finally:
             await the_hub.close()
 
-    schema = build_schema()
+    schema = build_schema(settings.query_limits)
     policy = apply_policy(schema, load_policy(settings.policy_file))
     graphql = HubGraphQL(schema, policy=policy)
     app = Starlette(
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            # Every method: the endpoint itself answers 405 with a coded error.
+            Route(GRAPHQL, graphql),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
@@ -65,9 +75,13 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
         ],
         middleware=[
             Middleware(MetricsMiddleware),
-            Middleware(AuditMiddleware, audit_log_of=_audit_log_of, paths=["/graphql"]),
+            Middleware(AuditMiddleware, audit_log_of=_audit_log_of, paths=[GRAPHQL]),
+            # Inside the access log, so that a failed or refused request still has its event.
+            Middleware(ErrorBoundaryMiddleware),
             authentication_middleware(the_hub.tokens.verifier),
+            Middleware(RateLimitMiddleware, limiter_of=_rate_limiter_of, paths=[GRAPHQL]),
         ],
+        exception_handlers={Exception: internal_error_handler},
         lifespan=lifespan,
     )
     app.state.hub = the_hub

@@ -25,6 +25,7 @@ from resolvers.reviews.cli import add_review_commands
 from sandbox.reference import DEFAULT_SEED
 from xietong.cli_options import DataDir
 from xietong.errors import ConfigError
+from xietong.logs import configure_json_logging
 from xietong.settings import DEFAULT_DATA_DIR, Settings
 
 app = typer.Typer(
@@ -88,6 +89,7 @@ def serve(
 
     settings = run_or_exit(lambda: settings_for(data_dir))
     run_or_exit(lambda: asyncio.run(check_startup(settings)))
+    configure_json_logging()
     os.environ["XIETONG_DATA_DIR"] = str(data_dir)
     serve_workers(host=host, port=port, workers=workers)
 
@@ -140,6 +142,7 @@ def demo(
     from sandbox.seed import is_seeded
     from xietong.demo import demo_settings, prepare, serve_demo
 
+    configure_json_logging()
     plan = run_or_exit(lambda: demo_settings(data_dir, host, port))
     if not is_seeded(plan.settings.data_dir, institutions=institutions, seed=DEFAULT_SEED):
         run_seed(plan.settings.data_dir, institutions, DEFAULT_SEED)

@@ -20,6 +20,7 @@ from sandbox.reference import REFERENCE_DATE
 from sandbox.serve import SandboxPorts, sandbox_servers, serve_together
 from xietong.app import create_app
 from xietong.hub import Hub
+from xietong.logs import log_config
 from xietong.migrate import upgrade
 from xietong.settings import Settings
 
@@ -72,15 +73,17 @@ async def serve_demo(plan: DemoPlan, console: Console) -> None:
             f"Token: curl -u demo-education:demo-education-secret "
             f"-d grant_type=client_credentials {plan.base_url}/oauth/token"
         )
+        sandbox = sandbox_servers(plan.settings.data_dir, plan.host, plan.sandbox_ports)
+        # After the sandbox's: each uvicorn.Config sets up logging, and the hub's
+        # JSON log (shared by uvicorn's loggers) must be the one that stays.
         hub_server = uvicorn.Server(
             uvicorn.Config(
                 create_app(plan.settings, hub=hub),
                 host=plan.host,
                 port=plan.port,
-                log_level="info",
+                log_config=log_config("info"),
             )
         )
-        sandbox = sandbox_servers(plan.settings.data_dir, plan.host, plan.sandbox_ports)
         # The hub last: its signal handler is the one that hears Ctrl+C.
         await serve_together([*sandbox, hub_server])
     finally:

@@ -1,5 +1,6 @@
 """Errors: the ones that stop the hub before it serves, and the coded ones clients see."""
 
+import uuid
 from enum import StrEnum
 
 
@@ -39,3 +40,8 @@ class CodedError(Exception):
         super().__init__(message)
         self.code = code
         self.extensions: dict[str, object] = {"code": code.value, **extensions}
+
+
+def new_correlation_id() -> str:
+    """The id that ties an INTERNAL error a client sees to its details in the log."""
+    return uuid.uuid4().hex

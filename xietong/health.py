@@ -8,6 +8,7 @@ from starlette.responses import JSONResponse
 
 from xietong.db import check_reachable
 from xietong.errors import ConfigError
+from xietong.hub import Hub
 
 
 async def healthz(_request: Request) -> JSONResponse:
@@ -40,6 +41,18 @@ async def readyz(request: Request) -> JSONResponse:
             "database": database,
             "sources": sources,
             "failing": failing,
+            # Reported, not required: without its store the limiter lets requests through.
+            "rateLimitStore": await _rate_limit_store(hub),
         },
         status_code=200 if ready else 503,
     )
+
+
+async def _rate_limit_store(hub: Hub) -> str:
+    if not hub.rate_limiter.shared:
+        return "memory (this worker only)"
+    try:
+        await hub.rate_limiter.check()
+    except ConfigError:
+        return "unavailable"
+    return "ok"

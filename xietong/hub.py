@@ -15,6 +15,7 @@ from adapters.sources.registry import SourceRegistry
 from auth.audit.log import AuditLog
 from auth.token_service import TokenService
 from xietong.db import check_reachable, create_hub_engine, create_sync_engine
+from xietong.rate_limit import RateLimiter
 from xietong.settings import Settings
 
 CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -31,6 +32,7 @@ class Hub:
     adapters: AdapterCatalog
     audit_log: AuditLog
     tokens: TokenService
+    rate_limiter: RateLimiter
     reference_date: date | None = None
 
     def today(self) -> date:
@@ -59,6 +61,7 @@ class Hub:
             adapters=build_adapters(sources),
             audit_log=AuditLog(sync_engine),
             tokens=TokenService(engine, settings, lookup_engine=sync_engine),
+            rate_limiter=RateLimiter.from_settings(settings),
             reference_date=settings.reference_date,
         )
 
@@ -78,5 +81,6 @@ class Hub:
 
     async def close(self) -> None:
         await self.sources.close()
+        await self.rate_limiter.close()
         self.sync_engine.dispose()
         await self.engine.dispose()

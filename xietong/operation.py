@@ -4,7 +4,6 @@ access-log event learns what was asked and what was answered."""
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,12 +23,15 @@ from graphql import (
     Visitor,
     visit,
 )
+from sqlalchemy.exc import DBAPIError
 from strawberry.extensions import SchemaExtension
 
+from adapters.sources.errors import SourceUnavailableError
 from auth.audit.events import AuditOutcome, sha256_hex
 from auth.audit.middleware import draft_of
+from schema.limits.errors import parse_limit_error
 from schema.scalars import InvalidScalarError
-from xietong.errors import ErrorCode
+from xietong.errors import ErrorCode, new_correlation_id
 
 log = logging.getLogger("xietong.graphql")
 
@@ -41,13 +43,27 @@ _PARTIAL = _REFUSALS | {ErrorCode.SOURCE_UNAVAILABLE, ErrorCode.NOT_FOUND}
 
 class OperationRecorder(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
-        yield
         execution = self.execution_context
+        try:
+            yield
+        except GraphQLError as error:
+            # The parser cache parses as the parse step begins, so a syntax error
+            # leaves through here; strawberry reports it after the operation (and
+            # HubSchema.execute codes it there again, the same way).
+            self._record([with_code(error, None, execution.query)], None)
+            raise
         result = execution.result
-        document = execution.graphql_document
-        errors = [with_code(error, document) for error in (getattr(result, "errors", None) or [])]
+        errors = [
+            with_code(error, execution.graphql_document, execution.query)
+            for error in (getattr(result, "errors", None) or [])
+        ]
         if result is not None and errors:
             result.errors = errors
+        self._record(errors, getattr(result, "data", None))
+
+    def _record(self, errors: list[GraphQLError], data: Any) -> None:
+        execution = self.execution_context
+        document = execution.graphql_document
         request = getattr(execution.context, "request", None)
         draft = draft_of(request.scope) if request is not None else None
         if draft is None:
@@ -64,31 +80,66 @@ class OperationRecorder(SchemaExtension):
             draft.fields_read = sorted(decisions.read)
             draft.fields_masked = sorted(decisions.masked)
             draft.fields_denied = sorted(decisions.refused)
-        data = getattr(result, "data", None)
         draft.record_keys = sorted(record_keys(data))
         draft.error_codes = sorted({str(e.extensions.get("code")) for e in errors if e.extensions})
         draft.outcome = outcome(data, errors)
 
 
-def with_code(error: GraphQLError, document: DocumentNode | None = None) -> GraphQLError:
+def with_code(
+    error: GraphQLError, document: DocumentNode | None = None, query: str | None = None
+) -> GraphQLError:
     """Give every error a code (DESIGN §10); unexpected ones are masked as INTERNAL."""
-    if "code" in (error.extensions or {}):
-        return error
     original = _root_cause(error)
-    if isinstance(error, GraphQLSyntaxError) or isinstance(original, GraphQLSyntaxError):
-        return _recoded(error, ErrorCode.GRAPHQL_PARSE_FAILED)
+    if "code" in (error.extensions or {}):
+        return _without_database_detail(error, original)
+    syntax = error if isinstance(error, GraphQLSyntaxError) else original
+    if isinstance(syntax, GraphQLSyntaxError):
+        return parse_limit_error(syntax, query) or _recoded(error, ErrorCode.GRAPHQL_PARSE_FAILED)
     node = error.nodes[0] if error.nodes else None
     if isinstance(original, InvalidScalarError) or isinstance(node, VariableDefinitionNode):
         return _bad_input(error, document, original)
     if original is None or isinstance(original, GraphQLError):
         return _recoded(error, ErrorCode.GRAPHQL_VALIDATION_FAILED)
-    correlation_id = uuid.uuid4().hex
-    log.error("unexpected error %s at %s", correlation_id, error.path, exc_info=original)
+    correlation_id = new_correlation_id()
+    log.error(
+        "unexpected error %s at %s",
+        correlation_id,
+        error.path,
+        exc_info=original,
+        extra={"correlation_id": correlation_id},
+    )
     return GraphQLError(
         f"internal error (correlation id {correlation_id})",
         nodes=error.nodes,
         path=error.path,
         extensions={"code": ErrorCode.INTERNAL.value, "correlationId": correlation_id},
+    )
+
+
+def _without_database_detail(error: GraphQLError, original: Exception | None) -> GraphQLError:
+    """A source's database error may quote its tables or its SQL: the client learns
+    that the source is unavailable, the log (under a correlation id) learns why."""
+    if (
+        not isinstance(original, SourceUnavailableError)
+        or not isinstance(original.__cause__, DBAPIError)
+        or "correlationId" in (error.extensions or {})
+    ):
+        return error
+    correlation_id = new_correlation_id()
+    log.warning(
+        "%s (correlation id %s)",
+        original,
+        correlation_id,
+        exc_info=original.__cause__,
+        extra={"correlation_id": correlation_id},
+    )
+    return GraphQLError(
+        f"{original.department} source {original.source!r} is unavailable: database error "
+        f"(correlation id {correlation_id})",
+        nodes=error.nodes,
+        path=error.path,
+        original_error=original,
+        extensions={**(error.extensions or {}), "correlationId": correlation_id},
     )
 
 

@@ -8,6 +8,7 @@ from starlette.applications import Starlette
 from xietong.app import create_app
 from xietong.errors import ConfigError
 from xietong.hub import Hub
+from xietong.logs import log_config
 from xietong.migrate import current_revision, head_revision
 from xietong.settings import Settings
 
@@ -17,6 +18,7 @@ async def check_startup(settings: Settings) -> None:
     hub = await Hub.open(settings)
     try:
         create_app(settings, hub=hub)  # loads the policy and checks it against the schema
+        await hub.rate_limiter.check()
     finally:
         await hub.close()
     if current_revision(settings.database_url) != head_revision():
@@ -37,6 +39,6 @@ def serve_workers(*, host: str, port: int, workers: int) -> None:
         host=host,
         port=port,
         workers=workers,
-        log_level="info",
+        log_config=log_config("info"),
         proxy_headers=True,
     )

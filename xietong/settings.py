@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
+from limits import parse_many
+
+from schema.limits import QueryLimits
 from xietong.errors import ConfigError
 
 DEFAULT_DATA_DIR = Path(".xietong")
+DEFAULT_RATE_LIMIT = "20/second;600/minute"
+"""Per client: a partner system in a loop is stopped within a second, a busy
+officer's GraphiQL session is not."""
 SHIPPED_POLICY = Path(__file__).resolve().parent.parent / "auth" / "policy.toml"
 
 
@@ -33,6 +39,13 @@ class Settings:
     reference_date: date | None = None
     """``XIETONG_REFERENCE_DATE`` (YYYY-MM-DD): judge "overdue"/"expired" as of this
     day instead of today; the demo sets it to the sandbox's reference date."""
+    query_limits: QueryLimits = field(default_factory=QueryLimits)
+    """``XIETONG_MAX_DEPTH``, ``_MAX_ALIASES``, ``_MAX_TOKENS``, ``_MAX_COST``."""
+    rate_limit: str = DEFAULT_RATE_LIMIT
+    """``XIETONG_RATE_LIMIT``: requests per client, e.g. ``20/second;600/minute``
+    (the ``limits`` library's notation)."""
+    rate_limit_prefix: str = "xietong"
+    """``XIETONG_RATE_LIMIT_PREFIX``: Redis key prefix, for hubs sharing one Redis."""
 
     @classmethod
     def from_env(
@@ -52,6 +65,9 @@ class Settings:
             token_ttl_seconds=_positive_int(env, "XIETONG_TOKEN_TTL", 900),
             demo=env.get("XIETONG_DEMO", "").lower() in {"1", "true", "yes"},
             reference_date=_date(env, "XIETONG_REFERENCE_DATE"),
+            query_limits=_query_limits(env),
+            rate_limit=_rate_limit(env),
+            rate_limit_prefix=env.get("XIETONG_RATE_LIMIT_PREFIX") or "xietong",
         )
 
     def with_changes(self, **changes: object) -> Settings:
@@ -68,14 +84,35 @@ def _date(env: Mapping[str, str], name: str) -> date | None:
         raise ConfigError(f"{name}={raw!r} is not a date (YYYY-MM-DD)") from None
 
 
-def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+def _query_limits(env: Mapping[str, str]) -> QueryLimits:
+    default = QueryLimits()
+    return QueryLimits(
+        depth=_positive_int(env, "XIETONG_MAX_DEPTH", default.depth, unit="levels"),
+        aliases=_positive_int(env, "XIETONG_MAX_ALIASES", default.aliases, unit="aliases"),
+        tokens=_positive_int(env, "XIETONG_MAX_TOKENS", default.tokens, unit="tokens"),
+        cost=_positive_int(env, "XIETONG_MAX_COST", default.cost, unit="values"),
+    )
+
+
+def _rate_limit(env: Mapping[str, str]) -> str:
+    raw = env.get("XIETONG_RATE_LIMIT") or DEFAULT_RATE_LIMIT
+    try:
+        parse_many(raw)
+    except ValueError:
+        raise ConfigError(
+            f"XIETONG_RATE_LIMIT={raw!r} is not a rate such as {DEFAULT_RATE_LIMIT!r}"
+        ) from None
+    return raw
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int, *, unit: str = "seconds") -> int:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
     try:
         value = int(raw)
     except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not a whole number of seconds") from None
+        raise ConfigError(f"{name}={raw!r} is not a whole number of {unit}") from None
     if value <= 0:
         raise ConfigError(f"{name}={raw!r} must be positive")
     return value

@@ -6,6 +6,7 @@ every configured bank and merges the answers.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from adapters.records import FundSupervision
@@ -25,4 +26,12 @@ class CustodyBank(Protocol):
 
     async def accounts(self, codes: list[str]) -> dict[str, FundSupervision]:
         """Accounts of the distinct, valid ``codes``; a code banking elsewhere is absent."""
+        ...
+
+    async def accounts_below(
+        self, basis_points: int, among: Sequence[str] | None
+    ) -> dict[str, FundSupervision]:
+        """Accounts whose balance is below ``basis_points`` ÷ 10,000 times the outstanding
+        prepaid amount (of the codes ``among``, if given). May hold a few more: the
+        caller compares the ratio itself."""
         ...

@@ -11,13 +11,20 @@ from ``jgzh`` 监管账户, whose running totals make one row per account enough
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from adapters.native import chunked, fen, gather_batches, native_shape
 from adapters.records import FundSupervision
-from adapters.sources.sql import SqlSource, query
+from adapters.sources.sql import Query, SqlSource, query
 
 DISPLAY_NAME = "金明银行"
 SQL_BATCH = 500
 """Codes per ``IN`` list, far below SQLite's bound-variable limit."""
+_ACCOUNT = "SELECT tyshxydm, zh, ye, fxbzj, dxje, ljhb, ljtk FROM jgzh"
+# Whole fen times basis points: no rounding in the database; 64-bit, as fen times
+# 10,000 outgrows a 32-bit INTEGER column (PostgreSQL's).
+_BELOW = "dxje > 0 AND CAST(ye AS BIGINT) * 10000 < CAST(dxje AS BIGINT) * :basis_points"
 
 
 class JinmingBank:
@@ -26,30 +33,48 @@ class JinmingBank:
         self.display_name = DISPLAY_NAME
 
     async def accounts(self, codes: list[str]) -> dict[str, FundSupervision]:
-        batches = await gather_batches(
+        return await self._accounts(
             [
-                self.source.fetch(
-                    *query(
-                        "SELECT tyshxydm, zh, ye, fxbzj, dxje, ljhb, ljtk FROM jgzh"
-                        " WHERE tyshxydm IN :codes",
-                        codes=batch,
-                    )
-                )
+                query(f"{_ACCOUNT} WHERE tyshxydm IN :codes", codes=batch)
                 for batch in chunked(codes, SQL_BATCH)
             ]
         )
+
+    async def accounts_below(
+        self, basis_points: int, among: Sequence[str] | None
+    ) -> dict[str, FundSupervision]:
+        if among is None:
+            return await self._accounts(
+                [query(f"{_ACCOUNT} WHERE {_BELOW}", basis_points=basis_points)]
+            )
+        return await self._accounts(
+            [
+                query(
+                    f"{_ACCOUNT} WHERE {_BELOW} AND tyshxydm IN :codes",
+                    basis_points=basis_points,
+                    codes=batch,
+                )
+                for batch in chunked(among, SQL_BATCH)
+            ]
+        )
+
+    async def _accounts(self, statements: list[Query]) -> dict[str, FundSupervision]:
+        batches = await gather_batches([self.source.fetch(*statement) for statement in statements])
         found = {}
         with native_shape(self.source.config.department, self.source.config.name):
             for rows in batches:
                 for row in rows:
-                    found[row["tyshxydm"]] = FundSupervision(
-                        credit_code=row["tyshxydm"],
-                        bank=self.display_name,
-                        account_number=row["zh"],
-                        balance=fen(row["ye"], "jgzh.ye"),
-                        risk_deposit=fen(row["fxbzj"], "jgzh.fxbzj"),
-                        outstanding_prepaid=fen(row["dxje"], "jgzh.dxje"),
-                        released_total=fen(row["ljhb"], "jgzh.ljhb"),
-                        refunded_total=fen(row["ljtk"], "jgzh.ljtk"),
-                    )
+                    found[row["tyshxydm"]] = self._account(row)
         return found
+
+    def _account(self, row: dict[str, Any]) -> FundSupervision:
+        return FundSupervision(
+            credit_code=row["tyshxydm"],
+            bank=self.display_name,
+            account_number=row["zh"],
+            balance=fen(row["ye"], "jgzh.ye"),
+            risk_deposit=fen(row["fxbzj"], "jgzh.fxbzj"),
+            outstanding_prepaid=fen(row["dxje"], "jgzh.dxje"),
+            released_total=fen(row["ljhb"], "jgzh.ljhb"),
+            refunded_total=fen(row["ljtk"], "jgzh.ljtk"),
+        )

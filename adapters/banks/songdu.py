@@ -7,11 +7,15 @@ envelope ``{"retCode": "000000", "retMsg", "body"}``; ``POST
 ``riskDeposit`` risk_deposit, ``outstandingPrepay`` outstanding_prepaid, ``released``
 released_total, ``refunded`` refunded_total — yuan strings (``"1234.50"``) → Decimal.
 Orders are not asked for (``withOrders: false``): the totals are what the hub shows.
+``POST /openapi/v2/custody/accounts/scan`` with ``coverageBelow`` (a ratio with four
+decimals) pages through the accounts below it by ``cursor``/``nextCursor``.
 Not carried: ``acctStatus``, ``collected``, ``openDate``, ``acctName``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from adapters.native import (
@@ -29,6 +33,8 @@ from adapters.sources.http import HttpSource
 DISPLAY_NAME = "宋都银行"
 BATCH_LIMIT = 200
 """Codes per query, the API's cap."""
+SCAN_LIMIT = 1000
+"""Accounts per page of a scan, the API's cap."""
 _OK = "000000"
 
 
@@ -55,6 +61,33 @@ class SongduBank:
                 for account in json_list(_body(answer)["accounts"], "body.accounts"):
                     record = self._account(json_object(account, "body.accounts[]"))
                     found[record.credit_code] = record
+        return found
+
+    async def accounts_below(
+        self, basis_points: int, among: Sequence[str] | None
+    ) -> dict[str, FundSupervision]:
+        """Accounts below the ratio, by the API's scan; among a few codes, by lookup (the
+        scan cannot be narrowed to codes), leaving the comparison to the caller."""
+        if among is not None:
+            return await self.accounts(list(among))
+        ratio = str(Decimal(basis_points).scaleb(-4))
+        found: dict[str, FundSupervision] = {}
+        cursor: str | None = ""
+        while cursor is not None:
+            answer = await self.source.request_json(
+                "POST",
+                "/openapi/v2/custody/accounts/scan",
+                json={"coverageBelow": ratio, "cursor": cursor, "limit": SCAN_LIMIT},
+                idempotent=True,
+            )
+            with native_shape(self.source.config.department, self.source.config.name):
+                body = _body(answer)
+                for account in json_list(body["accounts"], "body.accounts"):
+                    record = self._account(json_object(account, "body.accounts[]"))
+                    found[record.credit_code] = record
+                cursor = body["nextCursor"]
+                if cursor is not None and not isinstance(cursor, str):
+                    raise NativeShapeError("body.nextCursor is not a string")
         return found
 
     def _account(self, account: dict[str, Any]) -> FundSupervision:

@@ -6,11 +6,13 @@ import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from hashlib import sha256
 from typing import Any
 
 from sqlalchemy import Engine, select
 
-from auth.audit.events import GENESIS_HASH, chain_hash, format_time
+from auth.audit.events import GENESIS_HASH, format_time
+from auth.audit.raw import HASH, PREV_HASH, SEQ, canonical_text, raw_rows
 from xietong.models import AuditChainHead, AuditEvent
 
 _COLUMNS = list(AuditEvent.__table__.columns)
@@ -52,24 +54,29 @@ def stored_events(
 
 
 def verify_chain(engine: Engine, *, progress: Callable[[int], None] | None = None) -> ChainReport:
-    """Walk the chain from the first event; stop at the first one that does not fit."""
+    """Walk the chain from the first event; stop at the first one that does not fit.
+
+    Each event must hash to ``chain_hash(prev_hash, body_of(row))``; the rows are read
+    raw and re-encoded directly (``auth.audit.raw``), which is the same text, fast.
+    """
     expected_seq, prev_hash, count = 1, GENESIS_HASH, 0
-    with stored_events(engine) as rows:
-        for row in rows:
-            problem = None
-            if row.seq != expected_seq:
-                problem = f"sequence jumps from {expected_seq - 1} to {row.seq}"
-            elif row.prev_hash != prev_hash:
-                problem = "its prev_hash is not the hash of the event before it"
-            elif chain_hash(prev_hash, body_of(row)) != row.hash:
-                problem = "its content does not match its hash (changed after it was written)"
-            if problem:
-                return ChainReport(False, count, expected_seq, problem, prev_hash)
-            prev_hash, expected_seq, count = row.hash, expected_seq + 1, count + 1
-            if progress and count % 10000 == 0:
-                progress(10000)
-    if progress:
-        progress(count % 10000)
+    canonical = canonical_text(engine.dialect.name)
+    with raw_rows(engine) as batches:
+        for batch in batches:
+            for row in batch:
+                seq, row_prev_hash, row_hash = row[SEQ], row[PREV_HASH], row[HASH]
+                problem = None
+                if seq != expected_seq:
+                    problem = f"sequence jumps from {expected_seq - 1} to {seq}"
+                elif row_prev_hash != prev_hash:
+                    problem = "its prev_hash is not the hash of the event before it"
+                elif sha256((prev_hash + canonical(row)).encode()).hexdigest() != row_hash:
+                    problem = "its content does not match its hash (changed after it was written)"
+                if problem:
+                    return ChainReport(False, count, expected_seq, problem, prev_hash)
+                prev_hash, expected_seq, count = row_hash, expected_seq + 1, count + 1
+            if progress:
+                progress(len(batch))
     with engine.connect() as connection:
         head = connection.execute(select(AuditChainHead.seq, AuditChainHead.hash)).one()
     if head.seq != count or head.hash != prev_hash:

@@ -1,0 +1,194 @@
+"""The access log: what it costs a request, and how fast a whole chain is verified.
+
+``audit_overhead_ratio``: throughput of a simple authenticated query with the log
+÷ without it, in the same run, through the whole app in-process. "Without" is the
+same app with the log's append replaced by a no-op (here only: the hub never runs
+unlogged). The two are measured alternately, so drift on the machine hits both.
+
+``audit_verify_events_per_s``: a hub database holding a long chain, written here
+straight into the table (properly chained, as the log writes it, but in bulk), then
+``auth.audit.verify.verify_chain`` over all of it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import statistics
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import JSON
+
+from auth.audit.events import GENESIS_HASH, AuditDraft, AuditOutcome, chain_hash, event_body
+from auth.audit.verify import verify_chain
+from sandbox.harness import HubHarness, SandboxWorld, hub_harness, sandbox_world
+from xietong.db import create_sync_engine
+from xietong.migrate import upgrade
+from xietong.models import AuditEvent
+
+QUESTION = {"query": "{ me { clientId department region } }"}
+CLIENT = "demo-education"
+AT_ONCE = 16
+"""Requests in flight: a busy hub, where the log's group commit has work to batch."""
+INSERT_BATCH = 5000
+
+
+@dataclass
+class _NoLog:
+    """Stands in for the access log: the "without" half of the overhead ratio."""
+
+    async def append(self, draft: AuditDraft, *, at: datetime, duration_ms: float) -> int:
+        return 0
+
+
+async def _throughput(harness: HubHarness, requests: int) -> float:
+    """Requests answered per second, ``AT_ONCE`` at a time."""
+    headers = {"Authorization": f"Bearer {await harness.token(CLIENT)}"}
+    limit = asyncio.Semaphore(AT_ONCE)
+
+    async def one() -> None:
+        async with limit:
+            response = await harness.http.post("/graphql", json=QUESTION, headers=headers)
+            assert response.status_code == 200, response.text
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one() for _ in range(requests)))
+    return requests / (time.perf_counter() - started)
+
+
+async def overhead(harness: HubHarness, *, requests: int, rounds: int) -> list[str]:
+    """Rounds of both halves, in alternating order; the median of the rounds' ratios,
+    so that a slow spell of the machine weighs on one round, not on one half."""
+    hub = harness.hub
+    real_log: Any = hub.audit_log
+
+    async def unlogged() -> float:
+        hub.audit_log = _NoLog()  # type: ignore[assignment]
+        try:
+            return await _throughput(harness, requests)
+        finally:
+            hub.audit_log = real_log
+
+    async def logged() -> float:
+        return await _throughput(harness, requests)
+
+    await _throughput(harness, requests // 2)  # warm up: connections, caches
+    pairs: list[tuple[float, float]] = []
+    for round_ in range(rounds):
+        if round_ % 2:
+            without, with_log = await unlogged(), await logged()
+        else:
+            with_log, without = await logged(), await unlogged()
+        pairs.append((with_log, without))
+    ratio = statistics.median(with_log / without for with_log, without in pairs)
+    return [
+        f"audit_overhead_ratio: {ratio:.2f}  (with the access log "
+        f"{statistics.median(p[0] for p in pairs):.0f} requests/s, baseline without it "
+        f"{statistics.median(p[1] for p in pairs):.0f} requests/s, same run; median of "
+        f"{rounds} rounds of {requests} each, {AT_ONCE} at a time; target >= 0.9)"
+    ]
+
+
+def write_chain(database: Path, events: int) -> None:
+    """Append ``events`` chained events to an empty, migrated SQLite hub database, in
+    bulk: each hashed by the log's own ``event_body`` and ``chain_hash``, stored as
+    SQLAlchemy stores them (JSON text, times as ``YYYY-MM-DD HH:MM:SS.ffffff`` UTC)."""
+    started_at = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+    prev_hash = GENESIS_HASH
+    columns = [column.name for column in AuditEvent.__table__.columns]
+    json_columns = {
+        name for name in columns if isinstance(AuditEvent.__table__.columns[name].type, JSON)
+    }
+    statement = (
+        f"INSERT INTO audit_events ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    )
+    with sqlite3.connect(database) as connection:
+        rows: list[tuple[Any, ...]] = []
+        for seq in range(1, events + 1):
+            at = started_at + timedelta(milliseconds=7 * seq)
+            body = event_body(seq, at, _draft(seq), duration_ms=3.0 + seq % 97 / 7)
+            own_hash = chain_hash(prev_hash, body)
+            stored = {
+                **{
+                    key: json.dumps(body[key]) if key in json_columns else body[key] for key in body
+                },
+                "at": at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"),
+                "prev_hash": prev_hash,
+                "hash": own_hash,
+            }
+            rows.append(tuple(stored[name] for name in columns))
+            prev_hash = own_hash
+            if len(rows) == INSERT_BATCH:
+                connection.executemany(statement, rows)
+                rows = []
+        connection.executemany(statement, rows)
+        connection.execute(
+            "UPDATE audit_chain_head SET seq = ?, hash = ? WHERE id = 1", (events, prev_hash)
+        )
+
+
+def _draft(seq: int) -> AuditDraft:
+    """Events as a working hub writes them: several clients, reads and refusals."""
+    code = f"91410202MA{seq:07d}X"
+    return AuditDraft(
+        client_id=f"demo-{('education', 'market', 'auditor')[seq % 3]}",
+        subject="officer-7",
+        department="EDUCATION",
+        roles=["education.supervisor"],
+        region="410200",
+        purpose="annual inspection" if seq % 2 else None,
+        case_id=f"CASE-{seq % 500}" if seq % 5 == 0 else None,
+        operation_type="query",
+        operation_name="Institution",
+        document_hash=f"{seq:064x}",
+        variables={"code": code, "first": 50} if seq % 4 else {},
+        fields_read=["Institution.creditCode", "Institution.name", "Query.institution"],
+        fields_masked=["StaffMember.idNumber"] if seq % 3 == 0 else [],
+        fields_denied=[],
+        record_keys=[code],
+        error_codes=[],
+        outcome=AuditOutcome.OK,
+    )
+
+
+def verify_rate(database: Path, events: int) -> list[str]:
+    engine = create_sync_engine(f"sqlite:///{database}")
+    try:
+        started = time.perf_counter()
+        report = verify_chain(engine)
+        seconds = time.perf_counter() - started
+    finally:
+        engine.dispose()
+    if not report.intact or report.events != events:
+        raise RuntimeError(f"the benchmark's chain does not verify: {report}")
+    return [
+        f"audit_verify_events_per_s: {events / seconds:,.0f}  ({events:,} events in "
+        f"{seconds:.2f} s, SQLite; target >= 200,000)"
+    ]
+
+
+def run(folder: Path, *, quick: bool) -> list[str]:
+    """``audit_overhead_ratio`` and ``audit_verify_events_per_s``."""
+    requests, rounds, events = (300, 6, 50_000) if quick else (1000, 10, 200_000)
+    lines: list[str] = []
+    with sandbox_world(folder / "audit", 20, separate_process=True) as world:
+        database = folder / "audit-hub.db"
+        upgrade(f"sqlite:///{database}")
+        lines += asyncio.run(_overhead_over(world, database, requests, rounds))
+    chain = folder / "chain-hub.db"
+    upgrade(f"sqlite:///{chain}")
+    write_chain(chain, events)
+    return lines + verify_rate(chain, events)
+
+
+async def _overhead_over(
+    world: SandboxWorld, database: Path, requests: int, rounds: int
+) -> list[str]:
+    env = {"XIETONG_RATE_LIMIT": "1000000/second"}
+    async with hub_harness(f"sqlite:///{database}", world, env=env) as harness:
+        return await overhead(harness, requests=requests, rounds=rounds)

@@ -1,0 +1,135 @@
+"""``InstitutionFilter``: cross-department conditions on institutions (DESIGN §6).
+
+Each predicate tests one field of the joint record, and a principal may filter only
+on what it may read (``FIELDS_TESTED``, decided by the policy like a selection).
+"""
+
+from __future__ import annotations
+
+import math
+
+import strawberry
+
+from adapters.matching import MAX_COVERAGE_RATIO
+from resolvers.planner import FilterCriteria
+from schema.enums import (
+    Department,
+    FireAcceptanceStatus,
+    InstitutionCategory,
+    LicenseStatus,
+    RegistrationStatus,
+    RiskLevel,
+    TrainingDomain,
+)
+from schema.scalars import RegionCode
+from xietong.errors import CodedError, ErrorCode
+
+FIELDS_TESTED = {
+    "region": "Institution.region",
+    "category": "Institution.category",
+    "domain": "Institution.domains",
+    "supervisor": "Institution.supervisors",
+    "licenseStatus": "SchoolLicense.status",
+    "registrationStatus": "BusinessRegistration.status",
+    "fireAcceptance": "FireSafetyRecord.acceptance",
+    "coverageBelow": "FundSupervision.coverageRatio",
+    "hasUncheckedOrFlaggedStaff": "BackgroundCheck.status",
+    "minComplaints": "Institution.complaints",
+    "riskAtLeast": "RiskAssessment.level",
+}
+"""Predicate → the field of the joint record it tests."""
+
+
+@strawberry.input(
+    description="Conditions on institutions across departments; all must hold. A condition "
+    "left out, or an empty list, holds for every institution."
+)
+class InstitutionFilter:
+    region: RegionCode | None = strawberry.field(
+        default=None, description="Within this region; it must lie within the caller's own."
+    )
+    category: InstitutionCategory | None = None
+    domain: TrainingDomain | None = strawberry.field(
+        default=None, description="One of its training domains."
+    )
+    supervisor: Department | None = strawberry.field(
+        default=None, description="One of its competent departments."
+    )
+    license_status: list[LicenseStatus] | None = strawberry.field(
+        default=None, description="Its school licence has one of these (no licence: never)."
+    )
+    registration_status: list[RegistrationStatus] | None = strawberry.field(
+        default=None, description="Its business registration has one of these (none: never)."
+    )
+    fire_acceptance: list[FireAcceptanceStatus] | None = strawberry.field(
+        default=None,
+        description="Its fire acceptance as the joint record shows it today (EXPIRED: passed "
+        "or filed, past its validity); no fire record: never.",
+    )
+    coverage_below: float | None = strawberry.field(
+        default=None,
+        description="Custody balance ÷ outstanding prepaid fees below this ratio (above 0, at "
+        "most 100). Nothing outstanding has no ratio and is never below; no custody account, "
+        "never.",
+    )
+    has_unchecked_or_flagged_staff: bool | None = strawberry.field(
+        default=None,
+        description="true: someone on its staff has a record found, a pending check or none; "
+        "false: nobody does.",
+    )
+    min_complaints: int | None = strawberry.field(
+        default=None,
+        description="At least this many refund complaints on record, of any date (as "
+        "Institution.complaints lists them); the 90-day surge is a risk signal.",
+    )
+    risk_at_least: RiskLevel | None = strawberry.field(
+        default=None, description="Its risk assessment is this level or higher."
+    )
+
+    def given(self) -> dict[str, str]:
+        """The predicates given, as ``filter.<name>`` → the field each tests."""
+        values = {
+            "region": self.region,
+            "category": self.category,
+            "domain": self.domain,
+            "supervisor": self.supervisor,
+            "licenseStatus": self.license_status,
+            "registrationStatus": self.registration_status,
+            "fireAcceptance": self.fire_acceptance,
+            "coverageBelow": self.coverage_below,
+            "hasUncheckedOrFlaggedStaff": self.has_unchecked_or_flagged_staff,
+            "minComplaints": self.min_complaints,
+            "riskAtLeast": self.risk_at_least,
+        }
+        return {
+            f"filter.{name}": FIELDS_TESTED[name]
+            for name, value in values.items()
+            if value is not None
+        }
+
+    def criteria(self) -> FilterCriteria:
+        """The filter in the planner's terms; a value out of range is BAD_USER_INPUT."""
+        below = self.coverage_below
+        if below is not None and not (math.isfinite(below) and 0 < below <= MAX_COVERAGE_RATIO):
+            raise _bad(
+                "filter.coverageBelow", f"must be above 0 and at most {MAX_COVERAGE_RATIO:g}"
+            )
+        if self.min_complaints is not None and self.min_complaints < 0:
+            raise _bad("filter.minComplaints", "must not be negative")
+        return FilterCriteria(
+            region=self.region,
+            category=self.category,
+            domain=self.domain,
+            supervisor=self.supervisor,
+            license_statuses=frozenset(self.license_status or ()),
+            registration_statuses=frozenset(self.registration_status or ()),
+            fire_acceptance=frozenset(self.fire_acceptance or ()),
+            coverage_below=below,
+            has_unchecked_or_flagged_staff=self.has_unchecked_or_flagged_staff,
+            min_complaints=self.min_complaints,
+            risk_at_least=self.risk_at_least,
+        )
+
+
+def _bad(argument: str, reason: str) -> CodedError:
+    return CodedError(ErrorCode.BAD_USER_INPUT, f"{argument} {reason}", argument=argument)

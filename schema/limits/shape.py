@@ -1,0 +1,116 @@
+"""strawberry's depth and alias limiters, refusing with ``QUERY_TOO_COMPLEX`` and
+the figures (strawberry's own errors carry no code, and the depth limiter stops
+counting at the limit, so it cannot say by how much)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from graphql import (
+    ASTValidationRule,
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    ValidationContext,
+)
+from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, QueryDepthLimiter
+from strawberry.extensions.max_aliases import count_fields_with_alias
+
+from schema.limits.errors import too_complex
+
+Recode = Callable[[DocumentNode], list[GraphQLError]]
+
+
+def depth_rule(maximum: int) -> type[ASTValidationRule]:
+    """strawberry's ``QueryDepthLimiter`` rule, reporting one refusal per operation
+    deeper than ``maximum`` (introspection fields do not count, as in strawberry)."""
+
+    def recode(document: DocumentNode) -> list[GraphQLError]:
+        fragments = _fragments(document)
+        return [
+            too_complex("depth", depth, maximum, nodes=[operation])
+            for operation in _operations(document)
+            if (depth := selection_depth(operation.selection_set, fragments)) > maximum
+        ]
+
+    return _recoding(_only_rule(QueryDepthLimiter(max_depth=maximum)), recode)
+
+
+def aliases_rule(maximum: int) -> type[ASTValidationRule]:
+    """strawberry's ``MaxAliasesLimiter`` rule, reporting one refusal for the document."""
+
+    def recode(document: DocumentNode) -> list[GraphQLError]:
+        fragments = _fragments(document)
+        total = sum(count_fields_with_alias(op, fragments) for op in _operations(document))
+        return [too_complex("aliases", total, maximum)] if total > maximum else []
+
+    return _recoding(_only_rule(MaxAliasesLimiter(max_alias_count=maximum)), recode)
+
+
+def selection_depth(
+    selection_set: SelectionSetNode,
+    fragments: Mapping[str, FragmentDefinitionNode],
+    seen: frozenset[str] = frozenset(),
+) -> int:
+    """How many levels of fields hang below ``selection_set``'s fields
+    (``{ me { clientId } }`` is 1), counted the way strawberry counts them."""
+    deepest = 0
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            if selection.selection_set is None or selection.name.value.startswith("__"):
+                continue
+            deepest = max(deepest, 1 + selection_depth(selection.selection_set, fragments, seen))
+        elif isinstance(selection, InlineFragmentNode):
+            deepest = max(deepest, selection_depth(selection.selection_set, fragments, seen))
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            fragment = fragments.get(name)
+            if fragment is not None and name not in seen:
+                deepest = max(
+                    deepest, selection_depth(fragment.selection_set, fragments, seen | {name})
+                )
+    return deepest
+
+
+def _only_rule(limiter: AddValidationRules) -> type[ASTValidationRule]:
+    (rule,) = limiter.validation_rules
+    return rule
+
+
+def _recoding(rule: type[ASTValidationRule], recode: Recode) -> type[ASTValidationRule]:
+    """Run ``rule`` (strawberry's limiters do all their work when constructed) with
+    its reports held back; if it reported anything, report ``recode``'s errors."""
+
+    class Recoding(ASTValidationRule):
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(context)
+            held: list[GraphQLError] = []
+            report = context.on_error
+            # graphql-core itself installs its callback this way
+            context.on_error = held.append  # type: ignore[method-assign,assignment]
+            try:
+                rule(context)
+            finally:
+                context.on_error = report  # type: ignore[method-assign]
+            if held:
+                for error in recode(context.document) or held:
+                    context.report_error(error)
+
+    return Recoding
+
+
+def _fragments(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
+    return {
+        definition.name.value: definition
+        for definition in document.definitions
+        if isinstance(definition, FragmentDefinitionNode)
+    }
+
+
+def _operations(document: DocumentNode) -> list[OperationDefinitionNode]:
+    return [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]

@@ -1,0 +1,129 @@
+"""Any combination of filter predicates answers exactly what a brute-force evaluation
+over every institution's joint record answers, whichever way the planner asks the
+departments (scanning them, or looking up the candidates left)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+from unittest.mock import patch
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from adapters.config import SourceKind
+from resolvers.risk import JointRecord
+from sandbox.harness import HubHarness, SandboxWorld
+from sandbox.reference import REFERENCE_DATE
+from tests.resolvers.planner_support import brute_force, every_joint_record, sqlite_harness, walk
+
+STATUSES = {
+    "licenseStatus": ["VALID", "SUSPENDED", "REVOKED", "EXPIRED"],
+    "registrationStatus": ["ACTIVE", "REVOKED", "CANCELLED"],
+    "fireAcceptance": ["PASSED", "FILED", "NOT_FILED", "FAILED", "EXPIRED"],
+}
+PREDICATES: dict[str, st.SearchStrategy[Any]] = {
+    # Districts of Kaifeng, and the city itself: all within the auditor's scope.
+    "region": st.sampled_from(["410200", "410202", "410203", "410204", "410211"]),
+    "category": st.sampled_from(["SUBJECT", "NON_SUBJECT"]),
+    "domain": st.sampled_from(["ACADEMIC", "SPORTS", "CULTURE_ART", "SCIENCE_TECHNOLOGY"]),
+    "supervisor": st.sampled_from(
+        ["EDUCATION", "CULTURE_TOURISM", "SCIENCE_TECHNOLOGY", "SPORTS", "FINANCE"]
+    ),
+    **{
+        name: st.lists(st.sampled_from(values), unique=True, max_size=len(values) - 1)
+        for name, values in STATUSES.items()
+    },
+    "coverageBelow": st.one_of(
+        st.sampled_from([0.5, 1.0, 1.2, 100.0]), st.floats(min_value=0.01, max_value=3.0)
+    ),
+    "hasUncheckedOrFlaggedStaff": st.booleans(),
+    "minComplaints": st.integers(min_value=0, max_value=6),
+    "riskAtLeast": st.sampled_from(["LOW", "MEDIUM", "HIGH"]),
+}
+
+
+@st.composite
+def filters(draw: st.DrawFn) -> dict[str, Any]:
+    """One to three predicates: more would leave too few institutions to tell much."""
+    names = draw(st.lists(st.sampled_from(sorted(PREDICATES)), min_size=1, max_size=3, unique=True))
+    return {name: draw(PREDICATES[name]) for name in names}
+
+
+SCAN_ALL = {SourceKind.SQL: 0, SourceKind.HTTP: 0}
+"""Every department that can scan, scans."""
+LOOK_UP_ALL = {SourceKind.SQL: 10_000, SourceKind.HTTP: 10_000}
+"""Every department after the first looks up the candidates left."""
+LOOKUP_LIMITS = st.sampled_from([SCAN_ALL, LOOK_UP_ALL, {SourceKind.SQL: 30, SourceKind.HTTP: 10}])
+
+
+class Opened:
+    """The hub and every joint record, printed short: hypothesis prints the arguments
+    of every explicit example, and 120 joint records take seconds to print."""
+
+    def __init__(self, harness: HubHarness, records: list[JointRecord]) -> None:
+        self.harness = harness
+        self.records = records
+
+    def __repr__(self) -> str:
+        return f"Opened({len(self.records)} joint records)"
+
+
+@pytest.fixture
+async def opened(
+    world: SandboxWorld, migrated_sqlite_template: Path, tmp_path: Path
+) -> AsyncIterator[Opened]:
+    async with sqlite_harness(world, migrated_sqlite_template, tmp_path) as harness:
+        assert harness.hub.today() == REFERENCE_DATE
+        yield Opened(harness, await every_joint_record(harness.hub.adapters, REFERENCE_DATE))
+
+
+@settings(
+    max_examples=100,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(filter_=filters(), limits=LOOKUP_LIMITS, first=st.sampled_from([7, 500]))
+# Second campuses (their worst premises decides), and two departments at once.
+@example(filter_={"fireAcceptance": ["FILED"]}, limits=SCAN_ALL, first=500)
+@example(filter_={"fireAcceptance": ["FILED"]}, limits=LOOK_UP_ALL, first=500)
+@example(filter_={"fireAcceptance": ["PASSED", "EXPIRED"]}, limits=SCAN_ALL, first=500)
+@example(
+    filter_={"fireAcceptance": ["FILED", "NOT_FILED", "FAILED", "EXPIRED"], "coverageBelow": 1},
+    limits=SCAN_ALL,
+    first=7,
+)
+@example(filter_={}, limits=SCAN_ALL, first=500)
+async def test_a_filter_answers_what_brute_force_over_every_record_answers(
+    opened: Opened,
+    filter_: dict[str, Any],
+    limits: dict[SourceKind, int],
+    first: int,
+) -> None:
+    with patch.dict("resolvers.planner.plan.AMONG_LIMITS", limits):
+        found = await walk(opened.harness, filter_, first=first)
+
+    expected = brute_force(opened.records, filter_)
+    assert found.codes == expected
+    assert set(found.totals) == {len(expected)}
+
+
+async def test_the_brute_force_is_not_trivial(opened: Opened) -> None:
+    """The seed plants every anomaly, so the predicates split the institutions."""
+    records = opened.records
+    everyone = brute_force(records, {})
+
+    for name, value in [
+        ("fireAcceptance", ["EXPIRED"]),
+        ("fireAcceptance", ["NOT_FILED", "FAILED"]),
+        ("coverageBelow", 1.0),
+        ("hasUncheckedOrFlaggedStaff", True),
+        ("minComplaints", 3),
+        ("riskAtLeast", "HIGH"),
+        ("registrationStatus", ["REVOKED", "CANCELLED"]),
+        ("licenseStatus", ["SUSPENDED", "REVOKED", "EXPIRED"]),
+    ]:
+        assert 0 < len(brute_force(records, {name: value})) < len(everyone), name

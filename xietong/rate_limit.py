@@ -1,0 +1,148 @@
+"""Per-client rate limits with the ``limits`` library.
+
+In this process's memory by default (each worker then has its own budget), or in
+Redis when ``XIETONG_REDIS_URL`` is set, so that every worker shares one. A moving
+window: exact, and no burst at a window's edge.
+
+A limit store that cannot be reached lets requests through (and says so in the
+log): the store protects the departments' systems, it does not guard any data.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable, Iterable
+
+from limits import RateLimitItem, parse_many
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import StorageError
+from redis.asyncio import ConnectionPool
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from auth.audit.events import AuditOutcome
+from auth.audit.middleware import draft_of
+from auth.principal import Principal
+from xietong.errors import ConfigError, ErrorCode
+from xietong.graphql_http import JSON, error_response, negotiate
+from xietong.settings import Settings
+
+log = logging.getLogger("xietong.rate_limit")
+
+STORE_TIMEOUT_SECONDS = 0.5
+"""How long a request waits for Redis before it is let through unlimited."""
+
+
+class RateLimiter:
+    """``await limiter.admit(key)``: ``None`` to go ahead, else seconds to wait."""
+
+    def __init__(
+        self, rates: Iterable[RateLimitItem], storage: Storage, pool: ConnectionPool | None = None
+    ) -> None:
+        self.rates = list(rates)
+        self.storage = storage
+        self._strategy = MovingWindowRateLimiter(storage)
+        self._pool = pool
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RateLimiter:
+        rates = parse_many(settings.rate_limit)
+        if settings.redis_url is None:
+            return cls(rates, MemoryStorage())
+        url = settings.redis_url.removeprefix("async+")
+        try:
+            pool = ConnectionPool.from_url(
+                url,
+                socket_connect_timeout=STORE_TIMEOUT_SECONDS,
+                socket_timeout=STORE_TIMEOUT_SECONDS,
+            )
+        except ValueError as error:
+            raise ConfigError(f"XIETONG_REDIS_URL={url!r} is not a Redis URL: {error}") from None
+        storage = RedisStorage(
+            f"async+{url}",
+            implementation="redispy",
+            key_prefix=settings.rate_limit_prefix,
+            wrap_exceptions=True,
+            # A documented option of RedisStorage; its hint only names scalar options.
+            connection_pool=pool,  # type: ignore[arg-type]
+        )
+        return cls(rates, storage, pool)
+
+    @property
+    def shared(self) -> bool:
+        return self._pool is not None
+
+    async def admit(self, key: str) -> float | None:
+        for rate in self.rates:
+            if not await self._strategy.hit(rate, key):
+                stats = await self._strategy.get_window_stats(rate, key)
+                return max(1.0, math.ceil(stats.reset_time - time.time()))
+        return None
+
+    async def check(self) -> None:
+        """A ConfigError if the shared store does not answer."""
+        if self.shared and not await self.storage.check():
+            raise ConfigError("the rate-limit store (XIETONG_REDIS_URL) does not answer")
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.aclose()
+
+
+class RateLimitMiddleware:
+    """429 with ``Retry-After`` and ``RATE_LIMITED`` for a client over its budget.
+
+    Sits inside the access log (which records the refusal as ``DENIED``) and after
+    authentication: the budget is the client's, or the address's for requests
+    without a token.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        limiter_of: Callable[[Scope], RateLimiter],
+        paths: Iterable[str],
+    ) -> None:
+        self.app = app
+        self.limiter_of = limiter_of
+        self.paths = frozenset(paths)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] not in self.paths:
+            await self.app(scope, receive, send)
+            return
+        key = _client_key(scope)
+        try:
+            wait = await self.limiter_of(scope).admit(key)
+        except StorageError as error:
+            log.error("rate-limit store failed (%s); letting %s through", error, key)
+            wait = None
+        if wait is None:
+            await self.app(scope, receive, send)
+            return
+        draft = draft_of(scope)
+        if draft is not None:
+            draft.outcome = AuditOutcome.DENIED
+            draft.error_codes = [ErrorCode.RATE_LIMITED.value]
+        seconds = int(wait)
+        response = error_response(
+            429,
+            f"too many requests from {key}; retry in {seconds} s",
+            ErrorCode.RATE_LIMITED,
+            media_type=negotiate(Headers(scope=scope).get("accept")) or JSON,
+            headers={"Retry-After": str(seconds)},
+            retryAfter=seconds,
+        )
+        await response(scope, receive, send)
+
+
+def _client_key(scope: Scope) -> str:
+    principal = getattr(scope.get("user"), "principal", None)
+    if isinstance(principal, Principal):
+        return principal.client_id
+    client = scope.get("client")
+    return f"address {client[0] if client else 'unknown'}"
