@@ -174,7 +174,7 @@ def verify_rate(database: Path, events: int) -> list[str]:
 
 def run(folder: Path, *, quick: bool) -> list[str]:
     """``audit_overhead_ratio`` and ``audit_verify_events_per_s``."""
-    requests, rounds, events = (300, 6, 50_000) if quick else (1000, 10, 200_000)
+    requests, rounds, events = (60, 20, 50_000) if quick else (200, 30, 200_000)
     lines: list[str] = []
     with sandbox_world(folder / "audit", 20, separate_process=True) as world:
         database = folder / "audit-hub.db"

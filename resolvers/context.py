@@ -45,15 +45,26 @@ class HubContext:
     def require_readable(self, fields_of: Mapping[str, str]) -> None:
         """Refuse a question about fields the principal may not read, such as a filter
         on them (it would tell what the field holds): ``fields_of`` maps each argument
-        given to the ``Type.field`` it tests. The policy decides, as for a selection."""
+        given to the ``Type.field`` it tests. The policy decides, as for a selection,
+        and the fields tested count as read (the access log lists them)."""
         principal = self.require_principal()
-        decisions = decide(
+        tested = decide(
             self.policy,
             frozenset(fields_of.values()),
             principal.roles,
             purpose=self.purpose is not None,
         )
         for argument, coordinate in sorted(fields_of.items()):
-            refusal = decisions.refused.get(coordinate)
+            refusal = tested.refused.get(coordinate)
             if refusal is not None:
                 raise CodedError(refusal.code, f"{argument}: {refusal.message}", argument=argument)
+        if (
+            not tested.read <= self.decisions.read
+            or not tested.masked.keys() <= self.decisions.masked.keys()
+        ):
+            # A new object: decisions are shared between operations and never changed.
+            self.decisions = Decisions(
+                refused=self.decisions.refused,
+                masked={**self.decisions.masked, **tested.masked},
+                read=self.decisions.read | tested.read,
+            )

@@ -8,18 +8,14 @@ the ``InstitutionFilter`` descriptions), not from the planner's code.
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from adapters.catalog import AdapterCatalog
 from adapters.records import BackgroundCheckStatus, FireAcceptanceStatus
 from resolvers.risk import JointRecord, RiskLevel, assess
-from sandbox.harness import HubHarness, SandboxWorld, hub_harness
+from sandbox.harness import HubHarness
 from xietong.identifiers import region_prefix
 
 FILTERED = """
@@ -33,18 +29,6 @@ query Filtered($filter: InstitutionFilter, $first: Int!, $after: String) {
 """
 AUDITOR = "demo-auditor"
 """Region 410200 (Kaifeng); may read every field a filter tests, with a purpose."""
-
-
-@asynccontextmanager
-async def sqlite_harness(
-    world: SandboxWorld, template: Path, folder: Path
-) -> AsyncIterator[HubHarness]:
-    """The hub over a fresh SQLite copy of the migrated template (the planner does not
-    touch the hub database, so one kind of database is enough here)."""
-    database = folder / "hub.db"
-    shutil.copyfile(template, database)
-    async with hub_harness(f"sqlite:///{database}", world) as opened:
-        yield opened
 
 
 @dataclass(frozen=True, slots=True)

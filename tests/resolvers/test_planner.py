@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+import shutil
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
@@ -15,14 +16,13 @@ import pytest
 from adapters.records import InstitutionCategory
 from adapters.sources.http import HttpSource
 from resolvers.risk import JointRecord
-from sandbox.harness import HubHarness, SandboxWorld
+from sandbox.harness import HubHarness, SandboxWorld, hub_harness
 from sandbox.reference import REFERENCE_DATE
 from tests.resolvers.planner_support import (
     AUDITOR,
     FILTERED,
     brute_force,
     every_joint_record,
-    sqlite_harness,
     walk,
 )
 from xietong.departments import Department
@@ -32,11 +32,9 @@ NOT_PASSED = ["FILED", "NOT_FILED", "FAILED", "EXPIRED"]
 
 
 @pytest.fixture
-async def harness(
-    world: SandboxWorld, migrated_sqlite_template: Path, tmp_path: Path
-) -> AsyncIterator[HubHarness]:
-    async with sqlite_harness(world, migrated_sqlite_template, tmp_path) as opened:
-        yield opened
+def harness(sqlite_harness: HubHarness) -> HubHarness:
+    """The planner does not touch the hub database: SQLite is enough."""
+    return sqlite_harness
 
 
 @pytest.fixture
@@ -125,6 +123,18 @@ async def test_a_district_filters_within_its_district(
         for r in records
         if r.institution.credit_code in found.codes
     )
+
+
+async def test_the_access_log_lists_the_fields_a_filter_tested(harness: HubHarness) -> None:
+    await ask(harness, {"coverageBelow": 1, "hasUncheckedOrFlaggedStaff": True})
+
+    events = await harness.graphql(
+        AUDITOR, "{ auditEvents(first: 1) { edges { node { fieldsRead recordKeys } } } }"
+    )
+
+    [event] = [edge["node"] for edge in events.json()["data"]["auditEvents"]["edges"]]
+    assert {"FundSupervision.coverageRatio", "BackgroundCheck.status"} <= set(event["fieldsRead"])
+    assert "Query.institutions" in event["fieldsRead"]
 
 
 @pytest.mark.parametrize(
@@ -250,8 +260,10 @@ async def market_down(
     )
     sources = tmp_path / "sources.toml"
     sources.write_text(text, encoding="utf-8")
+    database = tmp_path / "hub.db"
+    shutil.copyfile(migrated_sqlite_template, database)
     broken = replace(world, sources_file=sources)
-    async with sqlite_harness(broken, migrated_sqlite_template, tmp_path) as opened:
+    async with hub_harness(f"sqlite:///{database}", broken) as opened:
         yield opened
 
 

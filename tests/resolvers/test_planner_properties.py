@@ -4,8 +4,6 @@ departments (scanning them, or looking up the candidates left)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
@@ -15,9 +13,9 @@ from hypothesis import strategies as st
 
 from adapters.config import SourceKind
 from resolvers.risk import JointRecord
-from sandbox.harness import HubHarness, SandboxWorld
+from sandbox.harness import HubHarness
 from sandbox.reference import REFERENCE_DATE
-from tests.resolvers.planner_support import brute_force, every_joint_record, sqlite_harness, walk
+from tests.resolvers.planner_support import brute_force, every_joint_record, walk
 
 STATUSES = {
     "licenseStatus": ["VALID", "SUSPENDED", "REVOKED", "EXPIRED"],
@@ -72,12 +70,11 @@ class Opened:
 
 
 @pytest.fixture
-async def opened(
-    world: SandboxWorld, migrated_sqlite_template: Path, tmp_path: Path
-) -> AsyncIterator[Opened]:
-    async with sqlite_harness(world, migrated_sqlite_template, tmp_path) as harness:
-        assert harness.hub.today() == REFERENCE_DATE
-        yield Opened(harness, await every_joint_record(harness.hub.adapters, REFERENCE_DATE))
+async def opened(sqlite_harness: HubHarness) -> Opened:
+    assert sqlite_harness.hub.today() == REFERENCE_DATE
+    return Opened(
+        sqlite_harness, await every_joint_record(sqlite_harness.hub.adapters, REFERENCE_DATE)
+    )
 
 
 @settings(
