@@ -28,7 +28,7 @@ import psycopg
 
 from bench.joint_record import SINGLE
 from bench.measure import figure
-from sandbox.harness import SandboxWorld, hub_harness, sandbox_world
+from sandbox.harness import SandboxWorld, hub_harness, sandbox_world, wait_until_serving
 from xietong.migrate import upgrade
 
 CONCURRENCY = 16
@@ -133,25 +133,11 @@ def served(folder: Path, env: dict[str, str]) -> Iterator[str]:
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_serving(url, process, log)
+        wait_until_serving(url, process, log)
         yield url
     finally:
         process.terminate()
         process.wait(timeout=20)
-
-
-def _wait_until_serving(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"xietong serve exited:\n{log.read_text(encoding='utf-8')}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("xietong serve did not start")
 
 
 async def _credit_codes(url: str, token: str) -> list[str]:

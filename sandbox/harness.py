@@ -83,7 +83,7 @@ def _services_in_threads(data_dir: Path, delay_ms: float | None) -> Iterator[San
 
 @contextmanager
 def _services_in_process(data_dir: Path, delay_ms: float | None) -> Iterator[SandboxPorts]:
-    ports = SandboxPorts(*(_free_port() for _ in range(3)))
+    ports = SandboxPorts(*(free_port() for _ in range(3)))
     script = (
         "import asyncio, sys; from pathlib import Path; "
         "from sandbox.serve import SandboxPorts, serve_sandbox; "
@@ -101,7 +101,8 @@ def _services_in_process(data_dir: Path, delay_ms: float | None) -> Iterator[San
         process.wait(timeout=10)
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A port nothing on this machine listens on now (for servers tests start)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
@@ -201,3 +202,18 @@ async def hub_harness(
             yield HubHarness(hub, http, app)
     finally:
         await hub.close()
+
+
+def wait_until_serving(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    """Wait until ``xietong serve`` at ``url`` answers ``/healthz``; its log if it dies."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"xietong serve exited:\n{log.read_text(encoding='utf-8')}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"xietong serve did not start:\n{log.read_text(encoding='utf-8')}")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,7 +16,7 @@ import httpx
 import pytest
 
 from auth.audit.verify import verify_chain
-from sandbox.harness import SandboxWorld, hub_harness
+from sandbox.harness import SandboxWorld, free_port, hub_harness
 from sandbox.reference import REFERENCE_DATE
 from xietong.db import create_sync_engine
 from xietong.migrate import upgrade
@@ -28,13 +27,6 @@ REQUESTS_PER_PROCESS = 150
 AT_ONCE = 12
 """Requests in flight against each process."""
 QUESTION = {"query": "{ me { clientId region } }"}
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _wait_until_serving(port: int, process: subprocess.Popen[bytes]) -> None:
@@ -63,7 +55,7 @@ def two_hubs(postgres_schema_url: str, world: SandboxWorld, tmp_path: Path) -> I
         "XIETONG_RATE_LIMIT": "100000/second",
         "PYTHONPATH": str(REPOSITORY),
     }
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     processes = [
         subprocess.Popen(
             [*SERVE, "--port", str(port), "--data-dir", str(tmp_path)],

@@ -7,10 +7,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator, Sequence
@@ -26,7 +24,7 @@ import redis
 
 from auth.audit.verify import verify_chain
 from auth.demo import DEMO_CLIENTS
-from sandbox.harness import CLIENT_JWKS, SandboxWorld
+from sandbox.harness import CLIENT_JWKS, SandboxWorld, free_port, wait_until_serving
 from sandbox.reference import REFERENCE_DATE
 from xietong.db import create_sync_engine
 from xietong.hub import Hub
@@ -96,7 +94,7 @@ def workers(world: SandboxWorld, tmp_path_factory: pytest.TempPathFactory) -> It
     try:
         upgrade(database_url)
         tokens = asyncio.run(_register_and_issue(Settings.from_env(env, data_dir=folder)))
-        port = _free_port()
+        port = free_port()
         log = folder / "serve.log"
         with log.open("wb") as sink:
             process = subprocess.Popen(
@@ -118,7 +116,7 @@ def workers(world: SandboxWorld, tmp_path_factory: pytest.TempPathFactory) -> It
                 stderr=subprocess.STDOUT,
             )
         url = f"http://127.0.0.1:{port}"
-        _wait_until_serving(url, process, log)
+        wait_until_serving(url, process, log)
         yield Workers(url, database_url, log, tokens)
     finally:
         if process is not None:
@@ -152,27 +150,6 @@ async def _register_and_issue(settings: Settings) -> dict[str, str]:
         return tokens
     finally:
         await hub.close()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _wait_until_serving(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"xietong serve exited:\n{log.read_text(encoding='utf-8')}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"xietong serve did not start:\n{log.read_text(encoding='utf-8')}")
 
 
 Job = Callable[[httpx.AsyncClient], Awaitable[httpx.Response]]
