@@ -1,7 +1,9 @@
 """The hub's own database: URL handling, engines and a start-up connectivity check.
 
 The hub stores only what it owns (clients and keys, annual reviews, the audit log).
-SQLite is the embedded default; PostgreSQL (psycopg 3) is production.
+SQLite is the embedded default; PostgreSQL (psycopg 3) is production. JSON is
+stored canonically (sorted keys, no spaces, UTF-8): a stored access-log event's
+columns are then already the text it was hashed over (``auth.audit.screen``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from auth.audit.events import canonical
 from xietong.errors import ConfigError
 
 _SYNC_DRIVERS = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg"}
@@ -72,6 +75,7 @@ def create_sync_engine(raw: str) -> Engine:
     engine = create_engine(
         url,
         pool_pre_ping=True,
+        json_serializer=canonical,
         connect_args={"check_same_thread": False} if sqlite else {},
     )
     if sqlite:
@@ -82,7 +86,7 @@ def create_sync_engine(raw: str) -> Engine:
 def create_hub_engine(raw: str) -> AsyncEngine:
     url = async_url(raw)
     _prepare_sqlite_file(url)
-    engine = create_async_engine(url, pool_pre_ping=True)
+    engine = create_async_engine(url, pool_pre_ping=True, json_serializer=canonical)
     if url.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine

@@ -83,7 +83,9 @@ def event_body(seq: int, at: datetime, draft: AuditDraft, duration_ms: float) ->
     }
 
 
-def canonical(body: dict[str, Any]) -> str:
+def canonical(body: Any) -> str:
+    """Sorted keys, no spaces, UTF-8: the text an event is hashed over, and how the
+    hub stores JSON."""
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 

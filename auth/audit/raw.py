@@ -48,21 +48,42 @@ _CHUNK = 10_000
 
 
 @contextlib.contextmanager
-def raw_rows(engine: Engine) -> Iterator[Iterator[Sequence[Sequence[Any]]]]:
-    """Every stored event as a plain row (``COLUMNS`` order), in sequence order, in
-    batches; streamed (a server-side cursor on PostgreSQL)."""
+def raw_cursor(engine: Engine, *, streamed: bool = False) -> Iterator[Any]:
+    """A cursor of the driver itself on a pooled connection, given back when done;
+    ``streamed``: server-side on PostgreSQL, for reading a whole table."""
     connection = engine.raw_connection()
     try:
-        if engine.dialect.name == "postgresql":
+        if streamed and engine.dialect.name == "postgresql":
             cursor = connection.cursor(name="audit_raw_rows")
         else:
             cursor = connection.cursor()
-        cursor.execute(f"SELECT {', '.join(COLUMNS)} FROM audit_events ORDER BY seq")
-        yield iter(lambda: cursor.fetchmany(_CHUNK), [])
+        yield cursor
         cursor.close()
     finally:
         connection.rollback()
         connection.close()
+
+
+_SELECT = f"SELECT {', '.join(COLUMNS)} FROM audit_events"
+
+
+@contextlib.contextmanager
+def raw_rows(
+    engine: Engine, *, last_seq: int | None = None
+) -> Iterator[Iterator[Sequence[Sequence[Any]]]]:
+    """Stored events (up to ``last_seq``) as plain rows (``COLUMNS`` order), in
+    sequence order, in batches; streamed."""
+    up_to = "" if last_seq is None else f" WHERE seq <= {int(last_seq)}"
+    with raw_cursor(engine, streamed=True) as cursor:
+        cursor.execute(f"{_SELECT}{up_to} ORDER BY seq")
+        yield iter(lambda: cursor.fetchmany(_CHUNK), [])
+
+
+def event_and_previous(cursor: Any, seq: int) -> list[Sequence[Any]]:
+    """Event ``seq`` and the stored event before it, if any, as plain rows, newest
+    first."""
+    cursor.execute(f"{_SELECT} WHERE seq <= {int(seq)} ORDER BY seq DESC LIMIT 2")
+    return list(cursor.fetchall())
 
 
 _PLAIN, _JSON_TEXT, _TIME, _OTHER = range(4)

@@ -3,19 +3,30 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from hashlib import sha256
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from auth.audit.events import GENESIS_HASH, format_time
-from auth.audit.raw import HASH, PREV_HASH, SEQ, canonical_text, raw_rows
+from auth.audit.raw import (
+    HASH,
+    PREV_HASH,
+    SEQ,
+    canonical_text,
+    event_and_previous,
+    raw_cursor,
+    raw_rows,
+)
+from auth.audit.screen import suspects
 from xietong.models import AuditChainHead, AuditEvent
 
 _COLUMNS = list(AuditEvent.__table__.columns)
+Canonical = Callable[[Sequence[Any]], str]
 _BODY_KEYS = [c.name for c in _COLUMNS if c.name not in ("prev_hash", "hash")]
 
 
@@ -53,38 +64,113 @@ def stored_events(
             result.close()
 
 
-def verify_chain(engine: Engine, *, progress: Callable[[int], None] | None = None) -> ChainReport:
-    """Walk the chain from the first event; stop at the first one that does not fit.
+def verify_chain(
+    engine: Engine, *, progress: Callable[[int], None] | None = None, screen: bool = True
+) -> ChainReport:
+    """Check the chain as it stood when the check began (events appended meanwhile
+    are left to the next check); stop at the first event that does not fit.
 
-    Each event must hash to ``chain_hash(prev_hash, body_of(row))``; the rows are read
-    raw and re-encoded directly (``auth.audit.raw``), which is the same text, fast.
+    Each event must follow the one before it, link to its hash, and hash to
+    ``chain_hash(prev_hash, body_of(row))``. On a SQLite file the events are screened
+    inside SQLite, in parallel (``auth.audit.screen``), and only those the screen
+    cannot pass are checked here; otherwise, or with ``screen=False``, every event is
+    read raw and re-encoded here (``auth.audit.raw``). ``progress`` is told how many
+    events were checked, as it goes.
     """
-    expected_seq, prev_hash, count = 1, GENESIS_HASH, 0
-    canonical = canonical_text(engine.dialect.name)
-    with raw_rows(engine) as batches:
-        for batch in batches:
-            for row in batch:
-                seq, row_prev_hash, row_hash = row[SEQ], row[PREV_HASH], row[HASH]
-                problem = None
-                if seq != expected_seq:
-                    problem = f"sequence jumps from {expected_seq - 1} to {seq}"
-                elif row_prev_hash != prev_hash:
-                    problem = "its prev_hash is not the hash of the event before it"
-                elif sha256((prev_hash + canonical(row)).encode()).hexdigest() != row_hash:
-                    problem = "its content does not match its hash (changed after it was written)"
-                if problem:
-                    return ChainReport(False, count, expected_seq, problem, prev_hash)
-                prev_hash, expected_seq, count = row_hash, expected_seq + 1, count + 1
-            if progress:
-                progress(len(batch))
     with engine.connect() as connection:
         head = connection.execute(select(AuditChainHead.seq, AuditChainHead.hash)).one()
-    if head.seq != count or head.hash != prev_hash:
-        return ChainReport(
-            False,
-            count,
-            count + 1,
-            f"the chain head says {head.seq} events, but {count} are stored (events removed)",
-            prev_hash,
-        )
-    return ChainReport(True, count, None, None, prev_hash)
+        first_seq = connection.scalar(select(func.min(AuditEvent.seq)))
+    if first_seq is not None and first_seq < 1:
+        reason = f"its sequence number {first_seq} is before the first event's, 1"
+        return ChainReport(False, 0, first_seq, reason, GENESIS_HASH)
+    database = _sqlite_file(engine) if screen else None
+    if database is None:
+        broken = _walk(engine, head.seq, progress)
+    else:
+        broken = _confirm(engine, suspects(database, head.seq, progress=progress))
+    return broken or _check_ends(engine, head.seq, head.hash)
+
+
+def _sqlite_file(engine: Engine) -> Path | None:
+    url = engine.url
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(str(url.database))
+
+
+def _problem(row: Sequence[Any], expected_seq: int, prev_hash: str, text: Canonical) -> str | None:
+    """What is wrong with ``row`` as the event after ``prev_hash``, or None."""
+    if row[SEQ] != expected_seq:
+        return f"sequence jumps from {expected_seq - 1} to {row[SEQ]}"
+    if row[PREV_HASH] != prev_hash:
+        return "its prev_hash is not the hash of the event before it"
+    try:
+        content = prev_hash + text(row)
+    except (TypeError, ValueError):
+        content = None  # a stored value that no event could hold
+    if content is None or sha256(content.encode()).hexdigest() != row[HASH]:
+        return "its content does not match its hash (changed after it was written)"
+    return None
+
+
+def _walk(
+    engine: Engine, last_seq: int, progress: Callable[[int], None] | None
+) -> ChainReport | None:
+    """Every event up to ``last_seq``, in order: the first broken one, if any."""
+    expected_seq, prev_hash = 1, GENESIS_HASH
+    text = canonical_text(engine.dialect.name)
+    with raw_rows(engine, last_seq=last_seq) as batches:
+        for batch in batches:
+            for row in batch:
+                problem = _problem(row, expected_seq, prev_hash, text)
+                if problem:
+                    return ChainReport(False, expected_seq - 1, expected_seq, problem, prev_hash)
+                prev_hash, expected_seq = row[HASH], expected_seq + 1
+            if progress:
+                progress(len(batch))
+    return None
+
+
+def _confirm(engine: Engine, suspect_seqs: list[int]) -> ChainReport | None:
+    """Each event the screen could not pass, checked exactly against the stored event
+    before it, in order: the first truly broken one, if any."""
+    text = canonical_text(engine.dialect.name)
+    with raw_cursor(engine) as cursor:
+        for seq in suspect_seqs:
+            row, *before = event_and_previous(cursor, seq)
+            expected_seq = before[0][SEQ] + 1 if before else 1
+            prev_hash = before[0][HASH] if before else GENESIS_HASH
+            problem = _problem(row, expected_seq, prev_hash, text)
+            if problem:
+                return ChainReport(False, expected_seq - 1, expected_seq, problem, prev_hash)
+    return None
+
+
+def _check_ends(engine: Engine, last_seq: int, last_hash: str) -> ChainReport:
+    """Events 1..``last_seq`` all link up: check that none is missing at the end, that
+    the last is the head the log recorded, and that nothing lies beyond the head (in
+    one snapshot, so an append meanwhile moves both)."""
+    events = AuditEvent.__table__
+    in_chain = events.c.seq.between(1, last_seq)
+    with engine.connect() as connection:
+        now = connection.execute(
+            select(
+                AuditChainHead.seq,
+                select(func.count()).where(in_chain).scalar_subquery().label("stored"),
+                select(events.c.hash)
+                .where(events.c.seq == last_seq)
+                .scalar_subquery()
+                .label("hash"),
+                select(func.max(events.c.seq)).scalar_subquery().label("max_seq"),
+            )
+        ).one()
+    if now.stored != last_seq:
+        reason = f"the chain head says {last_seq} events, but {now.stored} are stored"
+        return ChainReport(False, now.stored, now.stored + 1, f"{reason} (events removed)", "")
+    if last_seq and now.hash != last_hash:
+        reason = "the chain head's hash is not the last event's (events replaced)"
+        return ChainReport(False, last_seq - 1, last_seq, reason, "")
+    if (now.max_seq or 0) > now.seq:
+        reason = f"events stored after the chain head, event {now.seq} (added outside the log)"
+        return ChainReport(False, last_seq, now.seq + 1, reason, last_hash)
+    return ChainReport(True, last_seq, None, None, last_hash)

@@ -1,0 +1,44 @@
+"""Access-log events as hypothesis draws them: every shape a request can leave."""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from auth.audit.events import AuditDraft, AuditOutcome
+
+# Quotes, backslashes, the ", " SQLAlchemy puts between list items, control
+# characters, non-ASCII: everything the fast paths must leave to the slow one.
+TRICKY = st.sampled_from(['", "', "a\\b", '"', "\t\n", "\x1f", "\x7f", "张*", "é", "", " "])
+TEXT = st.one_of(
+    TRICKY,
+    st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"), max_size=12),
+)
+JSON_VALUE = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
+    max_leaves=8,
+)
+DRAFTS = st.builds(
+    AuditDraft,
+    client_id=st.none() | TEXT,
+    subject=st.none() | TEXT,
+    department=st.none() | st.sampled_from(["EDUCATION", "AUDIT"]),
+    roles=st.lists(TEXT, max_size=3),
+    region=st.none() | st.sampled_from(["410200", "000000"]),
+    purpose=st.none() | TEXT,
+    case_id=st.none() | TEXT,
+    operation_type=st.none() | st.sampled_from(["query", "mutation"]),
+    operation_name=st.none() | TEXT,
+    document_hash=st.none() | st.sampled_from(["0" * 64, "f" * 64]),
+    variables=st.dictionaries(TEXT, JSON_VALUE, max_size=4),
+    fields_read=st.lists(TEXT, max_size=4),
+    fields_masked=st.lists(TEXT, max_size=2),
+    fields_denied=st.lists(TEXT, max_size=2),
+    record_keys=st.lists(TEXT, max_size=3),
+    error_codes=st.lists(TEXT, max_size=2),
+    outcome=st.sampled_from(list(AuditOutcome)),
+)
