@@ -23,21 +23,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON
-
-from auth.audit.events import (
-    GENESIS_HASH,
-    AuditDraft,
-    AuditOutcome,
-    canonical,
-    chain_hash,
-    event_body,
-)
+from auth.audit.events import GENESIS_HASH, AuditDraft, AuditOutcome
+from auth.audit.log import Statements
 from auth.audit.verify import verify_chain
 from sandbox.harness import HubHarness, SandboxWorld, hub_harness, sandbox_world
 from xietong.db import create_sync_engine
 from xietong.migrate import upgrade
-from xietong.models import AuditEvent
 
 QUESTION = {"query": "{ me { clientId department region } }"}
 CLIENT = "demo-education"
@@ -104,36 +95,21 @@ async def overhead(harness: HubHarness, *, requests: int, rounds: int) -> list[s
 
 def write_chain(database: Path, events: int) -> None:
     """Append ``events`` chained events to an empty, migrated SQLite hub database, in
-    bulk: each hashed by the log's own ``event_body`` and ``chain_hash``, stored as
-    the hub stores them (canonical JSON text, times as ``YYYY-MM-DD HH:MM:SS.ffffff``
-    UTC)."""
+    bulk: rows made by the log's own ``Statements.chained_rows``, so hashed and stored
+    exactly as the log writes them, only many per transaction."""
     started_at = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+    engine = create_sync_engine(f"sqlite:///{database}")
+    sql = Statements.of(engine)
+    engine.dispose()
     prev_hash = GENESIS_HASH
-    columns = [column.name for column in AuditEvent.__table__.columns]
-    json_columns = {
-        name for name in columns if isinstance(AuditEvent.__table__.columns[name].type, JSON)
-    }
-    statement = (
-        f"INSERT INTO audit_events ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-    )
     with sqlite3.connect(database) as connection:
-        rows: list[tuple[Any, ...]] = []
-        for seq in range(1, events + 1):
-            at = started_at + timedelta(milliseconds=7 * seq)
-            body = event_body(seq, at, _draft(seq), duration_ms=3.0 + seq % 97 / 7)
-            own_hash = chain_hash(prev_hash, body)
-            stored = {
-                **{key: canonical(body[key]) if key in json_columns else body[key] for key in body},
-                "at": at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"),
-                "prev_hash": prev_hash,
-                "hash": own_hash,
-            }
-            rows.append(tuple(stored[name] for name in columns))
-            prev_hash = own_hash
-            if len(rows) == INSERT_BATCH:
-                connection.executemany(statement, rows)
-                rows = []
-        connection.executemany(statement, rows)
+        for first_seq in range(1, events + 1, INSERT_BATCH):
+            batch = [
+                (_draft(seq), started_at + timedelta(milliseconds=7 * seq), 3.0 + seq % 97 / 7)
+                for seq in range(first_seq, min(first_seq + INSERT_BATCH, events + 1))
+            ]
+            rows, prev_hash = sql.chained_rows(first_seq, prev_hash, batch)
+            connection.executemany(sql.insert, rows)
         connection.execute(
             "UPDATE audit_chain_head SET seq = ?, hash = ? WHERE id = 1", (events, prev_hash)
         )

@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Engine, String
 
-from auth.audit.events import format_time
+from auth.audit.events import CANONICAL, format_time
 from xietong.models import AuditEvent
 
 COLUMNS = [column.name for column in AuditEvent.__table__.columns]
@@ -38,11 +38,6 @@ _JSON_COLUMNS = {
     column.name for column in AuditEvent.__table__.columns if isinstance(column.type, JSON)
 }
 _BODY_KEYS = sorted(name for name in COLUMNS if name not in ("prev_hash", "hash"))
-_CANONICAL = json.JSONEncoder(
-    ensure_ascii=False, check_circular=False, separators=(",", ":"), sort_keys=True
-)
-"""``events.canonical`` without making an encoder per call (``json.dumps`` does); the
-same text for anything read back from a table, where nothing is circular."""
 _PLAIN_LIST = re.compile(r'\[(?:"[^"\\\x00-\x1f]*"(?:, "[^"\\\x00-\x1f]*")*)?\]')
 _CHUNK = 10_000
 
@@ -134,7 +129,7 @@ def _value(value: Any) -> str:
         return str(encode_basestring(value))
     if value is None:
         return "null"
-    return _CANONICAL.encode(value)
+    return CANONICAL.encode(value)
 
 
 def _json_text(stored: Any) -> str:
@@ -143,7 +138,7 @@ def _json_text(stored: Any) -> str:
             return stored
         if _PLAIN_LIST.fullmatch(stored):
             return stored.replace('", "', '","')
-        return _CANONICAL.encode(json.loads(stored))
+        return CANONICAL.encode(json.loads(stored))
     return _value(stored)
 
 
