@@ -25,6 +25,7 @@ from adapters.records import (
 from adapters.sources.errors import SourceUnavailableError
 from resolvers.context import HubContext
 from resolvers.planner import FilterCriteria, plan
+from resolvers.planner.cache import PlanKey
 from resolvers.risk import JointRecord, RiskLevel, RiskSignal, assess
 from xietong.departments import Department
 from xietong.errors import CodedError, ErrorCode
@@ -99,8 +100,9 @@ async def institutions_page(
     adapters = context.hub.adapters
     if criteria is None or criteria.only_region:
         return await adapters.education.page(region_prefix(region), after, first)
-    found = await plan(
-        adapters, criteria, region_prefix=region_prefix(region), today=context.hub.today()
+    key = PlanKey(criteria, region_prefix(region), context.hub.today())
+    found = await context.hub.plans.plan(
+        key, lambda: plan(adapters, criteria, region_prefix=key.region_prefix, today=key.today)
     )
     start = bisect.bisect_right(found.codes, after) if after is not None else 0
     records = await context.loaders.institutions.load_many(found.codes[start : start + first])

@@ -14,6 +14,7 @@ from adapters.departments import build_adapters
 from adapters.sources.registry import SourceRegistry
 from auth.audit.log import AuditLog
 from auth.token_service import TokenService
+from resolvers.planner.cache import PlanCache
 from xietong.db import check_reachable, create_hub_engine, create_sync_engine
 from xietong.rate_limit import RateLimiter
 from xietong.settings import Settings
@@ -33,6 +34,7 @@ class Hub:
     audit_log: AuditLog
     tokens: TokenService
     rate_limiter: RateLimiter
+    plans: PlanCache
     reference_date: date | None = None
 
     def today(self) -> date:
@@ -62,6 +64,7 @@ class Hub:
             audit_log=AuditLog(sync_engine),
             tokens=TokenService(engine, settings, lookup_engine=sync_engine),
             rate_limiter=RateLimiter.from_settings(settings),
+            plans=PlanCache(settings.plan_ttl),
             reference_date=settings.reference_date,
         )
 

@@ -22,6 +22,8 @@ DEFAULT_DATA_DIR = Path(".xietong")
 DEFAULT_RATE_LIMIT = "20/second;600/minute"
 """Per client: a partner system in a loop is stopped within a second, a busy
 officer's GraphiQL session is not."""
+DEFAULT_PLAN_TTL = 30.0
+"""Long enough to page through a filter's answer, short enough to stay current."""
 SHIPPED_POLICY = Path(__file__).resolve().parent.parent / "auth" / "policy.toml"
 
 
@@ -46,6 +48,9 @@ class Settings:
     (the ``limits`` library's notation)."""
     rate_limit_prefix: str = "xietong"
     """``XIETONG_RATE_LIMIT_PREFIX``: Redis key prefix, for hubs sharing one Redis."""
+    plan_ttl: float = DEFAULT_PLAN_TTL
+    """``XIETONG_PLAN_TTL``: seconds a filter's matches are kept for its next pages
+    (``resolvers.planner.cache``); 0 plans every page afresh."""
 
     @classmethod
     def from_env(
@@ -68,6 +73,7 @@ class Settings:
             query_limits=_query_limits(env),
             rate_limit=_rate_limit(env),
             rate_limit_prefix=env.get("XIETONG_RATE_LIMIT_PREFIX") or "xietong",
+            plan_ttl=_seconds(env, "XIETONG_PLAN_TTL", DEFAULT_PLAN_TTL),
         )
 
     def with_changes(self, **changes: object) -> Settings:
@@ -115,4 +121,17 @@ def _positive_int(env: Mapping[str, str], name: str, default: int, *, unit: str 
         raise ConfigError(f"{name}={raw!r} is not a whole number of {unit}") from None
     if value <= 0:
         raise ConfigError(f"{name}={raw!r} must be positive")
+    return value
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number of seconds") from None
+    if not 0 <= value < float("inf"):
+        raise ConfigError(f"{name}={raw!r} must be 0 or more seconds")
     return value
