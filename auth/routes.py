@@ -21,13 +21,15 @@ from auth.token_endpoint import TokenEndpoint
 from auth.token_service import TokenService
 from auth.verifier import AccessTokenVerifier
 
+TOKEN_ENDPOINT = "/oauth/token"
+
 
 def oauth_routes(service: TokenService) -> list[Route]:
     """``POST /oauth/token``, ``GET /.well-known/jwks.json`` and
     ``GET /.well-known/oauth-authorization-server``."""
     discovery = Discovery(service)
     return [
-        Route("/oauth/token", TokenEndpoint(service).handle, methods=["POST"]),
+        Route(TOKEN_ENDPOINT, TokenEndpoint(service).handle, methods=["POST"]),
         Route("/.well-known/jwks.json", discovery.jwks, methods=["GET"]),
         Route("/.well-known/oauth-authorization-server", discovery.metadata, methods=["GET"]),
     ]

@@ -13,14 +13,14 @@ from starlette.types import Scope
 from auth.audit.log import AuditLog
 from auth.audit.middleware import AuditMiddleware
 from auth.policy import load_policy
-from auth.routes import authentication_middleware, oauth_routes
+from auth.routes import TOKEN_ENDPOINT, authentication_middleware, oauth_routes
 from schema.root import apply_policy, build_schema
 from xietong.error_boundary import ErrorBoundaryMiddleware, internal_error_handler
 from xietong.graphql_app import HubGraphQL
 from xietong.health import healthz, readyz
 from xietong.hub import Hub
 from xietong.metrics import MetricsMiddleware, metrics_endpoint
-from xietong.rate_limit import RateLimiter, RateLimitMiddleware
+from xietong.rate_limit import Budget, RateLimiter, RateLimitMiddleware
 from xietong.settings import Settings
 
 GRAPHQL = "/graphql"
@@ -79,7 +79,11 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
             # Inside the access log, so that a failed or refused request still has its event.
             Middleware(ErrorBoundaryMiddleware),
             authentication_middleware(the_hub.tokens.verifier),
-            Middleware(RateLimitMiddleware, limiter_of=_rate_limiter_of, paths=[GRAPHQL]),
+            Middleware(
+                RateLimitMiddleware,
+                limiter_of=_rate_limiter_of,
+                budgets={GRAPHQL: Budget.REQUESTS, TOKEN_ENDPOINT: Budget.TOKENS},
+            ),
         ],
         exception_handlers={Exception: internal_error_handler},
         lifespan=lifespan,

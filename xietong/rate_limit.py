@@ -1,4 +1,5 @@
-"""Per-client rate limits with the ``limits`` library.
+"""Rate limits with the ``limits`` library: per client at ``/graphql``, per address
+at ``/oauth/token`` (each try there costs a slow secret check).
 
 In this process's memory by default (each worker then has its own budget), or in
 Redis when ``XIETONG_REDIS_URL`` is set, so that every worker shares one. A moving
@@ -13,7 +14,8 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from enum import StrEnum
 
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
@@ -36,22 +38,35 @@ STORE_TIMEOUT_SECONDS = 0.5
 """How long a request waits for Redis before it is let through unlimited."""
 
 
+class Budget(StrEnum):
+    REQUESTS = "requests"
+    """GraphQL requests, per client (``XIETONG_RATE_LIMIT``)."""
+    TOKENS = "tokens"
+    """Token requests, per address (``XIETONG_TOKEN_RATE_LIMIT``)."""
+
+
 class RateLimiter:
-    """``await limiter.admit(key)``: ``None`` to go ahead, else seconds to wait."""
+    """``await limiter.admit(key, budget)``: ``None`` to go ahead, else seconds to wait."""
 
     def __init__(
-        self, rates: Iterable[RateLimitItem], storage: Storage, pool: ConnectionPool | None = None
+        self,
+        budgets: Mapping[Budget, Iterable[RateLimitItem]],
+        storage: Storage,
+        pool: ConnectionPool | None = None,
     ) -> None:
-        self.rates = list(rates)
+        self.budgets = {budget: list(rates) for budget, rates in budgets.items()}
         self.storage = storage
         self._strategy = MovingWindowRateLimiter(storage)
         self._pool = pool
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RateLimiter:
-        rates = parse_many(settings.rate_limit)
+        budgets = {
+            Budget.REQUESTS: parse_many(settings.rate_limit),
+            Budget.TOKENS: parse_many(settings.token_rate_limit),
+        }
         if settings.redis_url is None:
-            return cls(rates, MemoryStorage())
+            return cls(budgets, MemoryStorage())
         url = settings.redis_url.removeprefix("async+")
         try:
             pool = ConnectionPool.from_url(
@@ -69,16 +84,17 @@ class RateLimiter:
             # A documented option of RedisStorage; its hint only names scalar options.
             connection_pool=pool,  # type: ignore[arg-type]
         )
-        return cls(rates, storage, pool)
+        return cls(budgets, storage, pool)
 
     @property
     def shared(self) -> bool:
         return self._pool is not None
 
-    async def admit(self, key: str) -> float | None:
-        for rate in self.rates:
-            if not await self._strategy.hit(rate, key):
-                stats = await self._strategy.get_window_stats(rate, key)
+    async def admit(self, key: str, budget: Budget = Budget.REQUESTS) -> float | None:
+        spent_from = f"{budget} {key}"
+        for rate in self.budgets[budget]:
+            if not await self._strategy.hit(rate, spent_from):
+                stats = await self._strategy.get_window_stats(rate, spent_from)
                 return max(1.0, math.ceil(stats.reset_time - time.time()))
         return None
 
@@ -97,7 +113,7 @@ class RateLimitMiddleware:
 
     Sits inside the access log (which records the refusal as ``DENIED``) and after
     authentication: the budget is the client's, or the address's for requests
-    without a token.
+    without a token (all of them at ``/oauth/token``).
     """
 
     def __init__(
@@ -105,19 +121,21 @@ class RateLimitMiddleware:
         app: ASGIApp,
         *,
         limiter_of: Callable[[Scope], RateLimiter],
-        paths: Iterable[str],
+        budgets: Mapping[str, Budget],
     ) -> None:
+        """``budgets``: the limited paths, and the budget each spends from."""
         self.app = app
         self.limiter_of = limiter_of
-        self.paths = frozenset(paths)
+        self.budgets = dict(budgets)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] not in self.paths:
+        budget = self.budgets.get(scope["path"]) if scope["type"] == "http" else None
+        if budget is None:
             await self.app(scope, receive, send)
             return
         key = _client_key(scope)
         try:
-            wait = await self.limiter_of(scope).admit(key)
+            wait = await self.limiter_of(scope).admit(key, budget)
         except StorageError as error:
             log.error("rate-limit store failed (%s); letting %s through", error, key)
             wait = None

@@ -22,6 +22,9 @@ DEFAULT_DATA_DIR = Path(".xietong")
 DEFAULT_RATE_LIMIT = "20/second;600/minute"
 """Per client: a partner system in a loop is stopped within a second, a busy
 officer's GraphiQL session is not."""
+DEFAULT_TOKEN_RATE_LIMIT = "2/second;30/minute"
+"""Per address, at ``/oauth/token``: a partner needs a token every quarter of an hour;
+each try costs the hub a deliberately slow secret check (scrypt)."""
 DEFAULT_PLAN_TTL = 30.0
 """Long enough to page through a filter's answer, short enough to stay current."""
 SHIPPED_POLICY = Path(__file__).resolve().parent.parent / "auth" / "policy.toml"
@@ -48,6 +51,8 @@ class Settings:
     (the ``limits`` library's notation)."""
     rate_limit_prefix: str = "xietong"
     """``XIETONG_RATE_LIMIT_PREFIX``: Redis key prefix, for hubs sharing one Redis."""
+    token_rate_limit: str = DEFAULT_TOKEN_RATE_LIMIT
+    """``XIETONG_TOKEN_RATE_LIMIT``: token requests per address."""
     plan_ttl: float = DEFAULT_PLAN_TTL
     """``XIETONG_PLAN_TTL``: seconds a filter's matches are kept for its next pages
     (``resolvers.planner.cache``); 0 plans every page afresh."""
@@ -71,8 +76,9 @@ class Settings:
             demo=env.get("XIETONG_DEMO", "").lower() in {"1", "true", "yes"},
             reference_date=_date(env, "XIETONG_REFERENCE_DATE"),
             query_limits=_query_limits(env),
-            rate_limit=_rate_limit(env),
+            rate_limit=_rate_limit(env, "XIETONG_RATE_LIMIT", DEFAULT_RATE_LIMIT),
             rate_limit_prefix=env.get("XIETONG_RATE_LIMIT_PREFIX") or "xietong",
+            token_rate_limit=_rate_limit(env, "XIETONG_TOKEN_RATE_LIMIT", DEFAULT_TOKEN_RATE_LIMIT),
             plan_ttl=_seconds(env, "XIETONG_PLAN_TTL", DEFAULT_PLAN_TTL),
         )
 
@@ -100,14 +106,12 @@ def _query_limits(env: Mapping[str, str]) -> QueryLimits:
     )
 
 
-def _rate_limit(env: Mapping[str, str]) -> str:
-    raw = env.get("XIETONG_RATE_LIMIT") or DEFAULT_RATE_LIMIT
+def _rate_limit(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = env.get(name) or default
     try:
         parse_many(raw)
     except ValueError:
-        raise ConfigError(
-            f"XIETONG_RATE_LIMIT={raw!r} is not a rate such as {DEFAULT_RATE_LIMIT!r}"
-        ) from None
+        raise ConfigError(f"{name}={raw!r} is not a rate such as {default!r}") from None
     return raw
 
 

@@ -153,3 +153,31 @@ async def test_an_unreachable_redis_is_a_start_up_error() -> None:
 def test_a_bad_rate_stops_start_up_naming_it(rate: str) -> None:
     with pytest.raises(ConfigError, match="XIETONG_RATE_LIMIT"):
         Settings.from_env({"XIETONG_RATE_LIMIT": rate})
+
+
+async def test_token_requests_from_one_address_have_a_budget_of_their_own(
+    open_hub: Opener,
+) -> None:
+    """Guessing a client's secret costs the hub a slow check per try: it is cut short."""
+    async with open_hub(XIETONG_TOKEN_RATE_LIMIT="2/minute") as harness:
+        tries = [
+            await harness.http.post(
+                "/oauth/token",
+                data={"grant_type": "client_credentials"},
+                auth=("demo-education", "not-the-secret"),
+            )
+            for _ in range(3)
+        ]
+        graphql = await harness.graphql("demo-education", ME)
+
+    assert [answer.status_code for answer in tries] == [401, 401, 429]
+    refused = tries[-1]
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    assert refused.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    assert graphql.status_code == 200
+
+
+@pytest.mark.parametrize("rate", ["lots", "5 per fortnight"])
+def test_a_bad_token_rate_stops_start_up_naming_it(rate: str) -> None:
+    with pytest.raises(ConfigError, match="XIETONG_TOKEN_RATE_LIMIT"):
+        Settings.from_env({"XIETONG_TOKEN_RATE_LIMIT": rate})
