@@ -34,7 +34,7 @@ class HubContext:
     def loaders(self) -> Loaders:
         """This request's DataLoaders, made on first use."""
         if self._loaders is None:
-            self._loaders = Loaders(self.hub.adapters)
+            self._loaders = Loaders(self.hub.adapters, self.hub.sessions)
         return self._loaders
 
     def require_principal(self) -> Principal:

@@ -1,11 +1,13 @@
 """Per-request DataLoaders: every key asked for while resolving one level of the
-answer goes to its department in one batch, and departments are asked at once."""
+answer goes to its department (or to the hub's own store) in one batch, and
+departments are asked at once."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TypeVar
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.dataloader import DataLoader
 
 from adapters.catalog import AdapterCatalog
@@ -17,6 +19,8 @@ from adapters.records import (
     Institution,
     StaffMember,
 )
+from resolvers.reviews import store as reviews
+from resolvers.reviews.records import ReviewRecord
 
 R = TypeVar("R")
 
@@ -31,10 +35,23 @@ def _by_key(
     return batch
 
 
+def _reviews_by_institution(
+    sessions: async_sessionmaker[AsyncSession],
+) -> Callable[[list[str]], Awaitable[list[list[ReviewRecord]]]]:
+    async def batch(credit_codes: list[str]) -> list[list[ReviewRecord]]:
+        async with sessions() as session:
+            found = await reviews.reviews_of_institutions(session, credit_codes)
+        return [found.get(code, []) for code in credit_codes]
+
+    return batch
+
+
 class Loaders:
     """One set per request, so nothing cached here outlives the request."""
 
-    def __init__(self, adapters: AdapterCatalog) -> None:
+    def __init__(
+        self, adapters: AdapterCatalog, sessions: async_sessionmaker[AsyncSession]
+    ) -> None:
         self.institutions: DataLoader[str, Institution | None] = DataLoader(
             _by_key(lambda keys: adapters.education.load(keys))
         )
@@ -52,4 +69,10 @@ class Loaders:
         )
         self.background_checks: DataLoader[str, BackgroundCheck | None] = DataLoader(
             _by_key(lambda keys: adapters.public_security.load(keys))
+        )
+        # Not cached: the hub changes reviews itself, and a mutation's answer must
+        # show them as they are after it, not as an earlier field of the same
+        # request read them.
+        self.annual_reviews: DataLoader[str, list[ReviewRecord]] = DataLoader(
+            _reviews_by_institution(sessions), cache=False
         )

@@ -7,15 +7,13 @@ cure, and refused at once while the circuit breaker is open.
 
 from __future__ import annotations
 
-import asyncio
-import time
 from typing import Any
 
 import httpx
 
 from adapters.config import SourceConfig
 from adapters.sources.breaker import CircuitBreaker
-from adapters.sources.errors import SourceUnavailableError
+from adapters.sources.guard import guarded_call
 from adapters.sources.health import SourceHealth
 from adapters.sources.retry import NO_RETRY, CallFailed, RetryPolicy, with_retries
 
@@ -59,11 +57,6 @@ class HttpSource:
     ) -> Any:
         """The decoded JSON answer. ``idempotent`` (default: by method) allows retries:
         pass True for a POST that only reads, such as a batch lookup."""
-        if not self.breaker.allow():
-            reason = self.breaker.refusal()
-            self.health.record_refused(reason)
-            raise SourceUnavailableError(self.config.department, self.config.name, reason)
-        trial = self.breaker.half_open
         if idempotent is None:
             idempotent = method.upper() in _IDEMPOTENT_METHODS
         policy = self.retry if idempotent else NO_RETRY
@@ -71,27 +64,7 @@ class HttpSource:
         async def attempt() -> Any:
             return await self._attempt(method, path, json, params)
 
-        self.calls += 1
-        started = time.perf_counter()
-        try:
-            async with asyncio.timeout(self.config.timeout):
-                payload = await with_retries(policy, attempt)
-        except (CallFailed, TimeoutError) as error:
-            failure = error if isinstance(error, CallFailed) else _timed_out()
-            self.health.record_failure(failure.reason, _elapsed_ms(started))
-            if failure.source_fault:
-                self.breaker.record_failure()
-            else:
-                self.breaker.record_success()
-            raise SourceUnavailableError(
-                self.config.department, self.config.name, failure.reason
-            ) from error
-        finally:
-            if trial:
-                self.breaker.release()  # a cancelled trial must not keep the circuit shut
-        self.breaker.record_success()
-        self.health.record_success(_elapsed_ms(started))
-        return payload
+        return await guarded_call(self, lambda: with_retries(policy, attempt))
 
     async def ping(self) -> None:
         await self.request_json("GET", self.config.health_path)
@@ -120,11 +93,3 @@ class HttpSource:
             return response.json()
         except ValueError as error:
             raise CallFailed(f"answered with invalid JSON ({error})", transient=False) from error
-
-
-def _timed_out() -> CallFailed:
-    return CallFailed("timed out", transient=True)
-
-
-def _elapsed_ms(started: float) -> float:
-    return (time.perf_counter() - started) * 1000

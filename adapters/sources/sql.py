@@ -19,7 +19,6 @@ event loop instead of contending with it.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -38,8 +37,9 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from adapters.config import SourceConfig
 from adapters.sources.breaker import CircuitBreaker
-from adapters.sources.errors import SourceUnavailableError
+from adapters.sources.guard import guarded_call
 from adapters.sources.health import SourceHealth
+from adapters.sources.retry import CallFailed
 from xietong.errors import ConfigError
 
 R = TypeVar("R")
@@ -132,37 +132,18 @@ class SqlSource:
     async def _call(
         self, statements: Sequence[Query], shape: Callable[[CursorResult[Any]], list[R]]
     ) -> list[list[R]]:
-        if not self.breaker.allow():
-            reason = self.breaker.refusal()
-            self.health.record_refused(reason)
-            raise SourceUnavailableError(self.config.department, self.config.name, reason)
-        trial = self.breaker.half_open
-        self.calls += 1
-        started = time.perf_counter()
-        try:
-            if self._file is not None and not self._file.is_file():
-                # Said before connecting: a failed aiosqlite connect leaves its worker
-                # thread racing the event loop's shutdown.
-                raise FileNotFoundError(f"database file {self._file} does not exist")
-            async with asyncio.timeout(self.config.timeout):
-                results = await asyncio.to_thread(self._run, statements, shape)
-        except (DBAPIError, OSError, TimeoutError) as error:
-            reason = _describe(error)
-            self.health.record_failure(reason, _elapsed_ms(started))
-            self.breaker.record_failure()
-            raise SourceUnavailableError(
-                self.config.department, self.config.name, reason
-            ) from error
-        finally:
-            if trial:
-                self.breaker.release()  # a cancelled trial must not keep the circuit shut
-        self.breaker.record_success()
-        self.health.record_success(_elapsed_ms(started))
-        return results
+        async def attempt() -> list[list[R]]:
+            return await asyncio.to_thread(self._run, statements, shape)
+
+        return await guarded_call(self, attempt, failure_of=_failure_of)
 
     def _run(
         self, statements: Sequence[Query], shape: Callable[[CursorResult[Any]], list[R]]
     ) -> list[list[R]]:
+        # In the worker thread, like any other I/O: a missing file said plainly (opened
+        # read-only, SQLite would only say it is "unable to open database file").
+        if self._file is not None and not self._file.is_file():
+            raise FileNotFoundError(f"database file {self._file} does not exist")
         with self.engine.connect() as connection:
             return [
                 shape(connection.execute(clause, parameters)) for clause, parameters in statements
@@ -183,13 +164,11 @@ def _as_tuples(result: CursorResult[Any]) -> list[tuple[Any, ...]]:
     return [tuple(row) for row in result]
 
 
-def _elapsed_ms(started: float) -> float:
-    return (time.perf_counter() - started) * 1000
-
-
-def _describe(error: BaseException) -> str:
-    if isinstance(error, TimeoutError):
-        return "timed out"
+def _failure_of(error: Exception) -> CallFailed | None:
+    """The database refused or could not be reached, or its file is missing: said in
+    the first line of the driver's own message."""
+    if not isinstance(error, DBAPIError | OSError):
+        return None
     cause = getattr(error, "orig", None) or error
     lines = str(cause).strip().splitlines()
-    return lines[0] if lines else type(cause).__name__
+    return CallFailed(lines[0] if lines else type(cause).__name__, transient=False)

@@ -41,9 +41,9 @@ async def annual_reviews_page(
 
 
 async def institution_reviews(context: HubContext, credit_code: str) -> list[ReviewRecord]:
-    """The reviews of an institution the principal already sees, newest year first."""
-    async with context.hub.sessions() as session:
-        return await store.reviews_of_institution(session, credit_code)
+    """The reviews of an institution the principal already sees, newest year first;
+    those of every institution on the same level of the answer are read together."""
+    return await context.loaders.annual_reviews.load(credit_code)
 
 
 def cursor_key(review: ReviewRecord) -> str:

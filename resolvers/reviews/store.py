@@ -11,7 +11,7 @@ signature per department, whatever happens.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, String, cast, exists, func, or_, select, update
@@ -156,14 +156,21 @@ async def reviews_page(
     return [_record(row) for row in rows], total or 0
 
 
-async def reviews_of_institution(session: AsyncSession, credit_code: str) -> list[ReviewRecord]:
+async def reviews_of_institutions(
+    session: AsyncSession, credit_codes: Collection[str]
+) -> dict[str, list[ReviewRecord]]:
+    """Each institution's reviews, newest year first, read together; an institution
+    without reviews is left out."""
     rows = await session.scalars(
         select(AnnualReview)
         .options(selectinload(AnnualReview.signatures))
-        .where(AnnualReview.credit_code == credit_code)
-        .order_by(AnnualReview.year.desc())
+        .where(AnnualReview.credit_code.in_(sorted(set(credit_codes))))
+        .order_by(AnnualReview.credit_code, AnnualReview.year.desc())
     )
-    return [_record(row) for row in rows]
+    found: dict[str, list[ReviewRecord]] = {}
+    for row in rows:
+        found.setdefault(row.credit_code, []).append(_record(row))
+    return found
 
 
 def _filtered(where: ReviewFilter) -> list[ColumnElement[bool]]:

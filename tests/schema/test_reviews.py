@@ -3,10 +3,15 @@ institutions, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.records import Institution
 from resolvers.reviews.document import review_from_document
@@ -293,6 +298,94 @@ async def test_a_bureau_inbox_pages_and_the_institution_s_reviews(
         {"year": 2025, "status": "OPEN", "institution": {"creditCode": schools.arts}},
         {"year": 2024, "status": "OPEN", "institution": {"creditCode": schools.arts}},
     ]
+
+
+@contextmanager
+def statements_run(engine: AsyncEngine) -> Iterator[list[str]]:
+    """The SQL that ``engine`` sends to the database meanwhile."""
+    seen: list[str] = []
+
+    def record(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+
+def reading(table: str, statements: list[str]) -> list[str]:
+    return [s for s in statements if re.search(rf"\bFROM {table}\b", s)]
+
+
+async def test_a_page_of_institutions_reads_all_their_reviews_in_one_query(
+    harness: HubHarness,
+) -> None:
+    page = "{ institutions(first: 6) { edges { node { creditCode } } } }"
+    edges = (await harness.graphql("demo-education", page)).json()["data"]["institutions"]
+    codes = [edge["node"]["creditCode"] for edge in edges["edges"]]
+    opened = {}
+    for code, year in ((codes[0], 2024), (codes[0], 2025), (codes[2], 2025), (codes[3], 2023)):
+        opened[code, year] = await mutate(
+            harness, "demo-education", "openAnnualReview", creditCode=code, year=year
+        )
+        assert opened[code, year]["__typename"] == "AnnualReview", opened[code, year]
+    opened[codes[0], 2025] = await sign(harness, "demo-education", opened[codes[0], 2025])
+    query = (
+        "{ institutions(first: 6) { edges { node { creditCode "
+        "annualReviews { id creditCode year status signatures { department } } } } } }"
+    )
+
+    with statements_run(harness.hub.engine) as statements:
+        body = (await harness.graphql("demo-education", query)).json()
+
+    assert "errors" not in body, body
+    found = {
+        edge["node"]["creditCode"]: edge["node"]["annualReviews"]
+        for edge in body["data"]["institutions"]["edges"]
+    }
+
+    def expected(code: str, year: int, *signers: str) -> dict[str, Any]:
+        return {
+            "id": opened[code, year]["id"],
+            "creditCode": code,
+            "year": year,
+            "status": opened[code, year]["status"],
+            "signatures": [{"department": signer} for signer in signers],
+        }
+
+    assert found == {
+        codes[0]: [expected(codes[0], 2025, "EDUCATION"), expected(codes[0], 2024)],
+        codes[1]: [],
+        codes[2]: [expected(codes[2], 2025)],
+        codes[3]: [expected(codes[3], 2023)],
+        codes[4]: [],
+        codes[5]: [],
+    }
+    assert len(reading("annual_reviews", statements)) == 1, "one query for the whole page"
+    assert len(reading("review_signatures", statements)) == 1, "and one for their signatures"
+
+
+async def test_each_mutation_of_a_document_sees_the_reviews_as_they_are_after_it(
+    sqlite_harness: HubHarness,
+) -> None:
+    harness = sqlite_harness
+    schools = await _schools(harness)
+    reviews = "... on AnnualReview { institution { annualReviews { year } } }"
+    query = f"""mutation($c: CreditCode!) {{
+      first: openAnnualReview(input: {{creditCode: $c, year: 2024}}) {{ {reviews} }}
+      second: openAnnualReview(input: {{creditCode: $c, year: 2025}}) {{ {reviews} }}
+    }}"""
+
+    body = (await harness.graphql("demo-education", query, {"c": schools.arts})).json()
+
+    assert "errors" not in body, body
+    years = {
+        name: [review["year"] for review in result["institution"]["annualReviews"]]
+        for name, result in body["data"].items()
+    }
+    assert years == {"first": [2024], "second": [2025, 2024]}
 
 
 async def test_reading_a_review_follows_region_scope_and_policy(

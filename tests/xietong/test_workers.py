@@ -188,6 +188,7 @@ def assert_chain_intact(workers: Workers) -> None:
     assert report.intact, report
     events = stored_events(workers)
     assert [event["seq"] for event in events] == list(range(1, len(events) + 1))
+    assert report.events == len(events), "the check covered every stored event"
 
 
 JOINT = (

@@ -1,0 +1,84 @@
+"""One call to a department source, as every source kind makes it: refused at once
+while the source's circuit is open, bounded by its ``timeout`` as a whole, and its
+outcome recorded in the circuit breaker and in the source's health.
+
+A source kind says only how a call of its own fails: a ``CallFailed``, or its own
+exceptions turned into one by ``failure_of``. Any failure reaches the caller as
+the one SourceUnavailableError, raised from the exception that ended the call (the
+GraphQL layer hides a database error's detail by looking at that cause).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Protocol, TypeVar
+
+from adapters.config import SourceConfig
+from adapters.sources.breaker import CircuitBreaker
+from adapters.sources.errors import SourceUnavailableError
+from adapters.sources.health import SourceHealth
+from adapters.sources.retry import CallFailed
+
+T = TypeVar("T")
+FailureOf = Callable[[Exception], CallFailed | None]
+"""Why an exception raised by a call means the source failed; None lets it through."""
+
+
+class GuardedSource(Protocol):
+    config: SourceConfig
+    breaker: CircuitBreaker
+    health: SourceHealth
+    calls: int
+    """Calls that reached for the source: not those the open circuit refused."""
+
+
+def call_failed(error: Exception) -> CallFailed | None:
+    """The default ``failure_of``: a call fails only by raising CallFailed."""
+    return error if isinstance(error, CallFailed) else None
+
+
+async def guarded_call(
+    source: GuardedSource,
+    call: Callable[[], Awaitable[T]],
+    *,
+    failure_of: FailureOf = call_failed,
+) -> T:
+    """The result of ``call()``; a refusal by the open circuit, a timeout or a
+    failure is a SourceUnavailableError naming the source."""
+    config, breaker, health = source.config, source.breaker, source.health
+    if not breaker.allow():
+        reason = breaker.refusal()
+        health.record_refused(reason)
+        raise SourceUnavailableError(config.department, config.name, reason)
+    trial = breaker.half_open
+    source.calls += 1
+    started = time.perf_counter()
+    try:
+        async with asyncio.timeout(config.timeout):
+            result = await call()
+    except Exception as error:
+        failure = (
+            CallFailed("timed out", transient=True)
+            if isinstance(error, TimeoutError)
+            else failure_of(error)
+        )
+        if failure is None:
+            raise
+        health.record_failure(failure.reason, _elapsed_ms(started))
+        if failure.source_fault:
+            breaker.record_failure()
+        else:
+            breaker.record_success()  # it answered: a refusal of this request says nothing
+        raise SourceUnavailableError(config.department, config.name, failure.reason) from error
+    finally:
+        if trial:
+            breaker.release()  # a cancelled trial must not keep the circuit shut
+    breaker.record_success()
+    health.record_success(_elapsed_ms(started))
+    return result
+
+
+def _elapsed_ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
