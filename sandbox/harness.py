@@ -158,6 +158,22 @@ HARNESS_RATE_LIMIT = "1000/second"
 set their own with ``env``."""
 
 
+async def prepare(hub: Hub, *, register_clients: bool = True) -> None:
+    """A signing key, and every demo client registered with ``CLIENT_JWKS`` instead of
+    a secret: tokens are minted directly here, and hashing eleven secrets with scrypt
+    would cost a second a test."""
+    await hub.tokens.keys.ensure_signing_key()
+    for demo in DEMO_CLIENTS if register_clients else ():
+        await hub.tokens.clients.add(
+            demo.client_id,
+            name=demo.name,
+            department=demo.department,
+            roles=[demo.role],
+            region=demo.region,
+            jwks=CLIENT_JWKS,
+        )
+
+
 @asynccontextmanager
 async def hub_harness(
     database_url: str,
@@ -183,18 +199,7 @@ async def hub_harness(
     )
     hub = await Hub.open(settings)
     try:
-        await hub.tokens.keys.ensure_signing_key()
-        for demo in DEMO_CLIENTS if register_clients else ():
-            # A key instead of a secret: tokens are minted directly here, and hashing
-            # eleven secrets with scrypt would cost a second a test.
-            await hub.tokens.clients.add(
-                demo.client_id,
-                name=demo.name,
-                department=demo.department,
-                roles=[demo.role],
-                region=demo.region,
-                jwks=CLIENT_JWKS,
-            )
+        await prepare(hub, register_clients=register_clients)
         app = create_app(settings, hub=hub)
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://hub"

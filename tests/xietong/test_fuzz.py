@@ -35,8 +35,7 @@ from graphql import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from auth.demo import DEMO_CLIENTS
-from sandbox.harness import CLIENT_JWKS, SandboxWorld
+from sandbox.harness import SandboxWorld, prepare
 from sandbox.reference import REFERENCE_DATE
 from sandbox.serve import serve_in_thread
 from schema.root import build_schema
@@ -100,16 +99,7 @@ def served(
 async def _register_and_issue(settings_: Settings) -> str:
     hub = await Hub.open(settings_)
     try:
-        await hub.tokens.keys.ensure_signing_key()
-        for demo in DEMO_CLIENTS:
-            await hub.tokens.clients.add(
-                demo.client_id,
-                name=demo.name,
-                department=demo.department,
-                roles=[demo.role],
-                region=demo.region,
-                jwks=CLIENT_JWKS,
-            )
+        await prepare(hub)
         return (await hub.tokens.issue_access_token("demo-education")).access_token
     finally:
         await hub.close()

@@ -24,7 +24,7 @@ import redis
 
 from auth.audit.verify import verify_chain
 from auth.demo import DEMO_CLIENTS
-from sandbox.harness import CLIENT_JWKS, SandboxWorld, free_port, wait_until_serving
+from sandbox.harness import SandboxWorld, free_port, prepare, wait_until_serving
 from sandbox.reference import REFERENCE_DATE
 from xietong.db import create_sync_engine
 from xietong.hub import Hub
@@ -133,21 +133,11 @@ def workers(world: SandboxWorld, tmp_path_factory: pytest.TempPathFactory) -> It
 async def _register_and_issue(settings: Settings) -> dict[str, str]:
     hub = await Hub.open(settings)
     try:
-        await hub.tokens.keys.ensure_signing_key()
-        tokens = {}
-        for demo in DEMO_CLIENTS:
-            await hub.tokens.clients.add(
-                demo.client_id,
-                name=demo.name,
-                department=demo.department,
-                roles=[demo.role],
-                region=demo.region,
-                jwks=CLIENT_JWKS,
-            )
-            tokens[demo.client_id] = (
-                await hub.tokens.issue_access_token(demo.client_id)
-            ).access_token
-        return tokens
+        await prepare(hub)
+        return {
+            demo.client_id: (await hub.tokens.issue_access_token(demo.client_id)).access_token
+            for demo in DEMO_CLIENTS
+        }
     finally:
         await hub.close()
 
