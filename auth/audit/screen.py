@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from hashlib import sha256
-from multiprocessing import get_context
+from multiprocessing import current_process, get_context
 from multiprocessing.context import BaseContext
 from pathlib import Path
 from urllib.parse import quote
@@ -127,6 +127,8 @@ def suspects(
         (low, min(low + range_size - 1, last_seq)) for low in range(1, last_seq + 1, range_size)
     ]
     processes = min(len(ranges), len(os.sched_getaffinity(0)))
+    if current_process().daemon:
+        processes = 1  # a daemonic process may not start others
     screened: Iterator[list[int]]
     with contextlib.ExitStack() as stack:
         if last_seq < parallel_from or processes < 2:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from multiprocessing import Queue, get_context
 from pathlib import Path
 from typing import Any
 
@@ -169,3 +170,25 @@ async def test_ranges_screened_in_parallel_find_what_one_process_finds(
 
     assert in_parallel == suspects(database, 30, range_size=100) == found
     assert sum(screened) == 30
+
+
+def _screen_in_child(database: Path, answer: Queue[list[int]]) -> None:
+    answer.put(suspects(database, 30, range_size=4, parallel_from=8))
+
+
+async def test_a_daemonic_process_screens_on_its_own(hub: Hub) -> None:
+    """A daemonic process may not start others: it screens every range itself."""
+    await append(hub, DRAFT, 30)
+    tamper(hub, "UPDATE audit_events SET outcome = 'ERROR' WHERE seq = 17")
+    context = get_context("spawn")
+    answer: Queue[list[int]] = context.Queue()
+    child = context.Process(target=_screen_in_child, args=(database_of(hub), answer), daemon=True)
+
+    child.start()
+    try:
+        found = answer.get(timeout=60)
+    finally:
+        child.join(timeout=10)
+
+    assert found == [17]
+    assert child.exitcode == 0
