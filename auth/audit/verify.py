@@ -14,6 +14,7 @@ from sqlalchemy import Engine, func, select
 
 from auth.audit.events import GENESIS_HASH, format_time
 from auth.audit.raw import (
+    COLUMNS,
     HASH,
     PREV_HASH,
     SEQ,
@@ -22,12 +23,15 @@ from auth.audit.raw import (
     raw_cursor,
     raw_rows,
 )
-from auth.audit.screen import suspects
+from auth.audit.screen import suspects as sqlite_suspects
+from auth.audit.screen_pg import suspects as postgres_suspects
 from xietong.models import AuditChainHead, AuditEvent
 
 _COLUMNS = list(AuditEvent.__table__.columns)
 Canonical = Callable[[Sequence[Any]], str]
 _BODY_KEYS = [c.name for c in _COLUMNS if c.name not in ("prev_hash", "hash")]
+_CONFIRM_BATCH = 1000
+"""Suspects whose stored events (and those before them) are read in one query."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,10 +76,11 @@ def verify_chain(
 
     Each event must follow the one before it, link to its hash, and hash to
     ``chain_hash(prev_hash, body_of(row))``. On a SQLite file the events are screened
-    inside SQLite, in parallel (``auth.audit.screen``), and only those the screen
-    cannot pass are checked here; otherwise, or with ``screen=False``, every event is
-    read raw and re-encoded here (``auth.audit.raw``). ``progress`` is told how many
-    events were checked, as it goes.
+    inside SQLite, in parallel (``auth.audit.screen``), on PostgreSQL inside
+    PostgreSQL (``auth.audit.screen_pg``), and only those the screen cannot pass are
+    checked here; otherwise, or with ``screen=False``, every event is read raw and
+    re-encoded here (``auth.audit.raw``). ``progress`` is told how many events were
+    checked, as it goes.
     """
     with engine.connect() as connection:
         head = connection.execute(select(AuditChainHead.seq, AuditChainHead.hash)).one()
@@ -83,12 +88,23 @@ def verify_chain(
     if first_seq is not None and first_seq < 1:
         reason = f"its sequence number {first_seq} is before the first event's, 1"
         return ChainReport(False, 0, first_seq, reason, GENESIS_HASH)
-    database = _sqlite_file(engine) if screen else None
-    if database is None:
+    suspects = _screen(engine, head.seq, progress) if screen else None
+    if suspects is None:
         broken = _walk(engine, head.seq, progress)
     else:
-        broken = _confirm(engine, suspects(database, head.seq, progress=progress))
+        broken = _confirm(engine, suspects)
     return broken or _check_ends(engine, head.seq, head.hash)
+
+
+def _screen(
+    engine: Engine, last_seq: int, progress: Callable[[int], None] | None
+) -> list[int] | None:
+    """The events ``1..last_seq`` the database's own screen cannot pass; None if it
+    has none (an in-memory SQLite)."""
+    if engine.dialect.name == "postgresql":
+        return postgres_suspects(engine, last_seq, progress=progress)
+    database = _sqlite_file(engine)
+    return None if database is None else sqlite_suspects(database, last_seq, progress=progress)
 
 
 def _sqlite_file(engine: Engine) -> Path | None:
@@ -136,14 +152,36 @@ def _confirm(engine: Engine, suspect_seqs: list[int]) -> ChainReport | None:
     before it, in order: the first truly broken one, if any."""
     text = canonical_text(engine.dialect.name)
     with raw_cursor(engine) as cursor:
-        for seq in suspect_seqs:
-            row, *before = event_and_previous(cursor, seq)
+        for row, before in _suspects_and_previous(cursor, suspect_seqs):
             expected_seq = before[0][SEQ] + 1 if before else 1
             prev_hash = before[0][HASH] if before else GENESIS_HASH
             problem = _problem(row, expected_seq, prev_hash, text)
             if problem:
                 return ChainReport(False, expected_seq - 1, expected_seq, problem, prev_hash)
     return None
+
+
+def _suspects_and_previous(
+    cursor: Any, suspect_seqs: list[int]
+) -> Iterator[tuple[Sequence[Any], list[Sequence[Any]]]]:
+    """Each suspect's stored event and the stored event before it (none for the
+    first), in order, as ``event_and_previous`` finds them: a batch of suspects in
+    one query, with the event numbered one less; only where that one is not stored
+    (the first event, a gap) does a suspect take a query of its own."""
+    for start in range(0, len(suspect_seqs), _CONFIRM_BATCH):
+        batch = suspect_seqs[start : start + _CONFIRM_BATCH]
+        wanted = sorted({seq - offset for seq in batch for offset in (0, 1)})
+        cursor.execute(
+            f"SELECT {', '.join(COLUMNS)} FROM audit_events"
+            f" WHERE seq IN ({', '.join(str(int(seq)) for seq in wanted)})"
+        )
+        stored = {row[SEQ]: row for row in cursor.fetchall()}
+        for seq in batch:
+            if seq in stored and seq - 1 in stored:
+                yield stored[seq], [stored[seq - 1]]
+            else:
+                row, *before = event_and_previous(cursor, seq)
+                yield row, before
 
 
 def _check_ends(engine: Engine, last_seq: int, last_hash: str) -> ChainReport:
