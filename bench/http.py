@@ -17,17 +17,15 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import psycopg
 
 from bench.joint_record import SINGLE
-from bench.measure import figure
+from bench.measure import figure, hub_database
 from sandbox.harness import SandboxWorld, hub_harness, sandbox_world, wait_until_serving
 from xietong.migrate import upgrade
 
@@ -35,9 +33,6 @@ CONCURRENCY = 16
 WORKERS = 2
 CLIENT = "demo-education"
 REPOSITORY = Path(__file__).resolve().parent.parent
-POSTGRES_URL = os.environ.get(
-    "XIETONG_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
-)
 
 
 Ask = Callable[[httpx.AsyncClient], Awaitable[None]]
@@ -63,7 +58,7 @@ def run(folder: Path, institutions: int, *, quick: bool) -> list[str]:
     seconds = 6.0 if quick else 20.0
     with (
         sandbox_world(folder / "http", institutions, cache_ttl=0, separate_process=True) as world,
-        hub_database(folder) as (database, kind),
+        hub_database(folder / "http-hub.db") as (database, kind),
     ):
         upgrade(database)
         tokens = asyncio.run(_tokens(database, world))
@@ -95,23 +90,6 @@ async def _tokens(database: str, world: SandboxWorld) -> str:
     """Registers the demo clients; the token outlives the harness (same database)."""
     async with hub_harness(database, world) as harness:
         return await harness.token(CLIENT)
-
-
-@contextmanager
-def hub_database(folder: Path) -> Iterator[tuple[str, str]]:
-    """A PostgreSQL schema of its own (dropped afterwards), or a SQLite file."""
-    try:
-        with psycopg.connect(POSTGRES_URL, connect_timeout=3, autocommit=True) as connection:
-            schema = f"bench_{uuid.uuid4().hex[:12]}"
-            connection.execute(f'CREATE SCHEMA "{schema}"')
-    except psycopg.OperationalError:
-        yield f"sqlite:///{folder / 'http-hub.db'}", "SQLite"
-        return
-    try:
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}", "PostgreSQL"
-    finally:
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
-            connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 @contextmanager

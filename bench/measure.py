@@ -1,11 +1,22 @@
-"""Timing helpers: percentiles of repeated async calls, and the figure lines."""
+"""Timing helpers: percentiles of repeated async calls, the figure lines, and a hub
+database for a benchmark."""
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+POSTGRES_URL = os.environ.get(
+    "XIETONG_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,3 +49,21 @@ def figure(name: str, value: float, *, baseline: float, target: str, unit: str =
         f"{name}: {value:.2f}{unit}  (baseline {baseline:.2f}{unit}, "
         f"ratio {ratio:.2f}, target {target})"
     )
+
+
+@contextmanager
+def hub_database(sqlite_file: Path) -> Iterator[tuple[str, str]]:
+    """A PostgreSQL schema of its own at ``POSTGRES_URL`` (dropped afterwards), or,
+    when that does not answer, the SQLite file; and which of the two it is."""
+    try:
+        with psycopg.connect(POSTGRES_URL, connect_timeout=3, autocommit=True) as connection:
+            schema = f"bench_{uuid.uuid4().hex[:12]}"
+            connection.execute(f'CREATE SCHEMA "{schema}"')
+    except psycopg.OperationalError:
+        yield f"sqlite:///{sqlite_file}", "SQLite"
+        return
+    try:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}", "PostgreSQL"
+    finally:
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+            connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
