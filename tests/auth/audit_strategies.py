@@ -1,10 +1,35 @@
-"""Access-log events as hypothesis draws them: every shape a request can leave."""
+"""Access-log events as hypothesis draws them (every shape a request can leave), one
+ordinary event, and the hypothesis settings for a chain that only grows."""
 
 from __future__ import annotations
 
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 
 from auth.audit.events import AuditDraft, AuditOutcome
+
+GROWING_CHAIN = settings(
+    max_examples=25,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    # No shrinking: the chain only grows, so every shrinking step re-reads a longer
+    # one, for minutes; the failing example is reported as found.
+    phases=[Phase.explicit, Phase.generate],
+)
+READ = AuditDraft(
+    client_id="demo-auditor",
+    subject="审计员-7",
+    roles=["auditor"],
+    purpose="inspection",
+    operation_type="query",
+    operation_name="Institution",
+    variables={"first": 50, "code": "91410202MA0000004X", "filter": {"region": "410200"}},
+    fields_read=["Institution.name", "Query.institution"],
+    record_keys=["91410202MA0000004X"],
+    outcome=AuditOutcome.OK,
+)
+"""An auditor's read of one institution, non-ASCII and nested variables included."""
 
 # Quotes, backslashes, the ", " SQLAlchemy puts between list items, control
 # characters, non-ASCII: everything the fast paths must leave to the slow one.

@@ -10,14 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 
 from auth.audit.events import AuditDraft, AuditOutcome, canonical
 from auth.audit.raw import canonical_text, raw_rows
 from auth.audit.verify import body_of, stored_events, verify_chain
-from tests.auth.audit_strategies import DRAFTS
+from tests.auth.audit_strategies import DRAFTS, GROWING_CHAIN
 from xietong.db import create_sync_engine
 from xietong.hub import Hub
 from xietong.settings import Settings
@@ -43,15 +43,7 @@ def _canonical_texts(engine: Engine) -> tuple[list[str], list[str]]:
     return raw, slow
 
 
-@settings(
-    max_examples=25,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-    # No shrinking: the chain only grows, so every shrinking step re-reads a longer
-    # one, for minutes; the failing example is reported as found.
-    phases=[Phase.explicit, Phase.generate],
-)
+@GROWING_CHAIN
 @given(
     drafts=st.lists(DRAFTS, min_size=1, max_size=4),
     durations=st.lists(st.floats(min_value=0, max_value=1e7), min_size=4, max_size=4),

@@ -11,28 +11,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from auth.audit.events import AuditDraft, AuditOutcome
+from auth.audit.events import AuditDraft
 from auth.audit.screen import suspects
 from auth.audit.verify import verify_chain
-from tests.auth.audit_strategies import DRAFTS
+from tests.auth.audit_strategies import DRAFTS, GROWING_CHAIN, READ
 from xietong.db import create_sync_engine
 from xietong.hub import Hub
 from xietong.settings import Settings
-
-DRAFT = AuditDraft(
-    client_id="demo-auditor",
-    subject="审计员-7",
-    roles=["auditor"],
-    purpose="inspection",
-    variables={"first": 50, "code": "91410202MA0000004X", "filter": {"region": "410200"}},
-    fields_read=["Institution.name", "Query.institution"],
-    record_keys=["91410202MA0000004X"],
-    outcome=AuditOutcome.OK,
-)
 
 
 @pytest.fixture
@@ -74,13 +63,7 @@ def verify(hub: Hub) -> Any:
         engine.dispose()
 
 
-@settings(
-    max_examples=25,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-    phases=[Phase.explicit, Phase.generate],  # the chain only grows: no shrinking
-)
+@GROWING_CHAIN
 @given(
     drafts=st.lists(DRAFTS, min_size=1, max_size=4),
     duration=st.floats(min_value=0, max_value=1e7),
@@ -124,7 +107,7 @@ async def test_events_as_the_log_writes_them_pass_the_screen(
 async def test_a_changed_event_never_passes_the_screen(
     hub: Hub, statement: str, values: dict[str, Any]
 ) -> None:
-    await append(hub, DRAFT, 3)
+    await append(hub, READ, 3)
     tamper(hub, statement, **values)
 
     assert 2 in suspects(database_of(hub), 3)
@@ -143,7 +126,7 @@ async def test_an_equivalent_spelling_is_a_suspect_but_verifies(
 ) -> None:
     """``\\u0061`` is "a", and an ISO time may have its "T": the screen cannot tell,
     the exact check can."""
-    await append(hub, DRAFT, 3)
+    await append(hub, READ, 3)
     tamper(hub, f"UPDATE audit_events SET {column} = {value} WHERE seq = 2")
 
     assert suspects(database_of(hub), 3) == [2]
@@ -161,7 +144,7 @@ async def test_an_equivalent_spelling_is_a_suspect_but_verifies(
 async def test_ranges_screened_in_parallel_find_what_one_process_finds(
     hub: Hub, statement: str, found: list[int]
 ) -> None:
-    await append(hub, DRAFT, 30)
+    await append(hub, READ, 30)
     tamper(hub, statement, v="f" * 64)
     database = database_of(hub)
     screened: list[int] = []
@@ -178,7 +161,7 @@ def _screen_in_child(database: Path, answer: Queue[list[int]]) -> None:
 
 async def test_a_daemonic_process_screens_on_its_own(hub: Hub) -> None:
     """A daemonic process may not start others: it screens every range itself."""
-    await append(hub, DRAFT, 30)
+    await append(hub, READ, 30)
     tamper(hub, "UPDATE audit_events SET outcome = 'ERROR' WHERE seq = 17")
     context = get_context("spawn")
     answer: Queue[list[int]] = context.Queue()

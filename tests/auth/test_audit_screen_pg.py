@@ -12,33 +12,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 
-from auth.audit.events import AuditDraft, AuditOutcome
+from auth.audit.events import AuditDraft
 from auth.audit.screen_pg import suspects
 from auth.audit.verify import verify_chain
-from tests.auth.audit_strategies import DRAFTS
+from tests.auth.audit_strategies import DRAFTS, GROWING_CHAIN, READ
 from xietong.db import create_sync_engine
 from xietong.hub import Hub
 from xietong.migrate import upgrade
 from xietong.settings import Settings
 
 pytestmark = pytest.mark.postgres
-
-DRAFT = AuditDraft(
-    client_id="demo-auditor",
-    subject="审计员-7",
-    roles=["auditor"],
-    purpose="inspection",
-    operation_type="query",
-    operation_name="Institution",
-    variables={"first": 50, "code": "91410202MA0000004X", "filter": {"region": "410200"}},
-    fields_read=["Institution.name", "Query.institution"],
-    record_keys=["91410202MA0000004X"],
-    outcome=AuditOutcome.OK,
-)
 
 
 @pytest.fixture
@@ -75,13 +62,7 @@ def tamper(engine: Engine, statement: str, **values: Any) -> None:
         connection.execute(text(statement), values)
 
 
-@settings(
-    max_examples=25,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-    phases=[Phase.explicit, Phase.generate],  # the chain only grows: no shrinking
-)
+@GROWING_CHAIN
 @given(
     drafts=st.lists(DRAFTS, min_size=1, max_size=4),
     duration=st.floats(min_value=0, max_value=1e7),
@@ -104,8 +85,8 @@ async def test_events_as_the_log_writes_them_pass_the_screen(
 async def test_strings_that_need_escaping_pass_the_screen(
     hub: Hub, engine: Engine, subject: str
 ) -> None:
-    await append(hub, DRAFT, 1)
-    await append(hub, replace(DRAFT, subject=subject, purpose=None, roles=[subject]), 1)
+    await append(hub, READ, 1)
+    await append(hub, replace(READ, subject=subject, purpose=None, roles=[subject]), 1)
 
     assert suspects(engine, 2) == []
 
@@ -137,7 +118,7 @@ async def test_strings_that_need_escaping_pass_the_screen(
 async def test_a_changed_event_never_passes_the_screen(
     hub: Hub, engine: Engine, statement: str, values: dict[str, Any]
 ) -> None:
-    await append(hub, DRAFT, 3)
+    await append(hub, READ, 3)
     tamper(engine, statement, **values)
 
     assert suspects(engine, 3)[0] == 2
@@ -148,7 +129,7 @@ async def test_a_changed_event_never_passes_the_screen(
 
 
 async def test_a_deleted_event_makes_the_next_one_a_suspect(hub: Hub, engine: Engine) -> None:
-    await append(hub, DRAFT, 3)
+    await append(hub, READ, 3)
     tamper(engine, "DELETE FROM audit_events WHERE seq = 2")
 
     assert suspects(engine, 3) == [3]
@@ -162,7 +143,7 @@ async def test_the_same_time_before_christ_never_passes_the_screen(
 ) -> None:
     """PostgreSQL writes the year 2026 BC as "2026": only a time between the years 1
     and 9999 is written into the screen's text."""
-    await append(hub, DRAFT, 3)
+    await append(hub, READ, 3)
     tamper(
         engine,
         "UPDATE audit_events SET at = (to_char(at AT TIME ZONE 'UTC', "
@@ -186,7 +167,7 @@ async def test_an_equivalent_spelling_is_a_suspect_but_verifies(
 ) -> None:
     """JSON as the hub once stored it, with spaces, keys in any order, ``\\u``
     escapes: the screen hashes the text, the exact check the values."""
-    await append(hub, DRAFT, 3)
+    await append(hub, READ, 3)
     tamper(engine, f"UPDATE audit_events SET {column} = :v WHERE seq = 2", v=value)
 
     assert suspects(engine, 3) == [2]
@@ -197,9 +178,9 @@ async def test_a_duration_postgresql_writes_with_an_exponent_is_a_suspect_but_ve
     hub: Hub, engine: Engine
 ) -> None:
     """1e15 is "1e+15" to PostgreSQL, "1000000000000000.0" to Python."""
-    await append(hub, DRAFT, 1)
-    await append(hub, DRAFT, 1, duration_ms=1e15)
-    await append(hub, DRAFT, 1, duration_ms=123.0)
+    await append(hub, READ, 1)
+    await append(hub, READ, 1, duration_ms=1e15)
+    await append(hub, READ, 1, duration_ms=123.0)
 
     assert suspects(engine, 3) == [2]
     assert verify_chain(engine).intact
@@ -210,7 +191,7 @@ async def test_a_log_in_types_the_screen_does_not_know_is_all_suspects_but_verif
 ) -> None:
     """A string column that holds JSON would be written into the text as it is, so
     the screen passes nothing there."""
-    await append(hub, DRAFT, 3)
+    await append(hub, READ, 3)
     with engine.begin() as connection:
         connection.execute(
             text("ALTER TABLE audit_events ALTER COLUMN purpose TYPE json USING to_json(purpose)")
@@ -232,7 +213,7 @@ async def test_a_log_in_types_the_screen_does_not_know_is_all_suspects_but_verif
 async def test_ranges_find_what_one_query_finds(
     hub: Hub, engine: Engine, statement: str, found: list[int]
 ) -> None:
-    await append(hub, DRAFT, 30)
+    await append(hub, READ, 30)
     tamper(engine, statement, v="f" * 64)
     screened: list[int] = []
 
@@ -245,7 +226,7 @@ async def test_ranges_find_what_one_query_finds(
 async def test_many_suspects_are_confirmed_in_batches_up_to_the_first_broken_one(
     hub: Hub, engine: Engine
 ) -> None:
-    await append(hub, DRAFT, 2500)
+    await append(hub, READ, 2500)
     tamper(engine, "UPDATE audit_events SET roles = '[ \"auditor\"]' WHERE seq <> 2400")
     tamper(engine, "UPDATE audit_events SET outcome = 'DENIED' WHERE seq = 2400")
 
