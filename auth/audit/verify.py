@@ -151,8 +151,13 @@ def _confirm(engine: Engine, suspect_seqs: list[int]) -> ChainReport | None:
     """Each event the screen could not pass, checked exactly against the stored event
     before it, in order: the first truly broken one, if any."""
     text = canonical_text(engine.dialect.name)
+    unreadable: type[Exception] = engine.dialect.loaded_dbapi.DataError
     with raw_cursor(engine) as cursor:
-        for row, before in _suspects_and_previous(cursor, suspect_seqs):
+        for seq, stored in _suspects_and_previous(cursor, suspect_seqs, unreadable):
+            if isinstance(stored, Exception):
+                reason = f"a stored value of it cannot be read ({_first_line(stored)})"
+                return ChainReport(False, seq - 1, seq, reason, "")
+            row, before = stored
             expected_seq = before[0][SEQ] + 1 if before else 1
             prev_hash = before[0][HASH] if before else GENESIS_HASH
             problem = _problem(row, expected_seq, prev_hash, text)
@@ -161,27 +166,45 @@ def _confirm(engine: Engine, suspect_seqs: list[int]) -> ChainReport | None:
     return None
 
 
+Stored = tuple[Sequence[Any], list[Sequence[Any]]]
+
+
 def _suspects_and_previous(
-    cursor: Any, suspect_seqs: list[int]
-) -> Iterator[tuple[Sequence[Any], list[Sequence[Any]]]]:
+    cursor: Any, suspect_seqs: list[int], unreadable: type[Exception]
+) -> Iterator[tuple[int, Stored | Exception]]:
     """Each suspect's stored event and the stored event before it (none for the
     first), in order, as ``event_and_previous`` finds them: a batch of suspects in
     one query, with the event numbered one less; only where that one is not stored
-    (the first event, a gap) does a suspect take a query of its own."""
+    (the first event, a gap) or the batch holds a value the driver cannot read (a
+    time PostgreSQL has but Python has not) does a suspect take a query of its own;
+    the driver's error in place of an event it cannot read."""
     for start in range(0, len(suspect_seqs), _CONFIRM_BATCH):
         batch = suspect_seqs[start : start + _CONFIRM_BATCH]
         wanted = sorted({seq - offset for seq in batch for offset in (0, 1)})
-        cursor.execute(
-            f"SELECT {', '.join(COLUMNS)} FROM audit_events"
-            f" WHERE seq IN ({', '.join(str(int(seq)) for seq in wanted)})"
-        )
-        stored = {row[SEQ]: row for row in cursor.fetchall()}
+        try:
+            cursor.execute(
+                f"SELECT {', '.join(COLUMNS)} FROM audit_events"
+                f" WHERE seq IN ({', '.join(str(int(seq)) for seq in wanted)})"
+            )
+            stored = {row[SEQ]: row for row in cursor.fetchall()}
+        except unreadable:
+            cursor.connection.rollback()
+            stored = {}
         for seq in batch:
             if seq in stored and seq - 1 in stored:
-                yield stored[seq], [stored[seq - 1]]
-            else:
+                yield seq, (stored[seq], [stored[seq - 1]])
+                continue
+            try:
                 row, *before = event_and_previous(cursor, seq)
-                yield row, before
+            except unreadable as error:
+                yield seq, error
+                return
+            yield seq, (row, before)
+
+
+def _first_line(error: Exception) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
 
 
 def _check_ends(engine: Engine, last_seq: int, last_hash: str) -> ChainReport:

@@ -234,3 +234,25 @@ async def test_many_suspects_are_confirmed_in_batches_up_to_the_first_broken_one
     report = verify_chain(engine)
     assert report.first_broken_seq == 2400
     assert report.reason == "its content does not match its hash (changed after it was written)"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "'infinity'",
+        "(to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || ' BC')::timestamp"
+        " AT TIME ZONE 'UTC'",
+    ],
+)
+async def test_a_time_python_cannot_hold_names_the_event(
+    hub: Hub, engine: Engine, value: str
+) -> None:
+    await append(hub, READ, 3)
+    tamper(engine, f"UPDATE audit_events SET at = {value} WHERE seq = 2")
+
+    report = verify_chain(engine)
+
+    assert not report.intact
+    assert report.first_broken_seq == 2
+    assert report.events == 1
+    assert "cannot be read" in (report.reason or "")
