@@ -29,6 +29,7 @@ from resolvers.planner import FilterCriteria, plan
 from resolvers.planner.cache import PlanCache
 from sandbox.harness import HubHarness, SandboxWorld, hub_harness, sandbox_world
 from xietong.migrate import upgrade
+from xietong.runtime import tune_garbage_collector
 from xietong.settings import DEFAULT_PLAN_TTL
 
 NOT_PASSED = ["FILED", "NOT_FILED", "FAILED", "EXPIRED"]
@@ -87,6 +88,7 @@ def scan(folder: Path, institutions: int, *, runs: int, sample: int) -> list[str
 
 def _measure(world: SandboxWorld, database: str, runs: int) -> Measured:
     """In a fresh process: the hub answering the filter, and nothing else."""
+    tune_garbage_collector()  # as a serving process does (xietong.serve)
     return asyncio.run(_measure_async(world, database, runs))
 
 

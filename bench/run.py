@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import audit, http, joint_record, planner
 from sandbox.harness import HubHarness, hub_harness, sandbox_world
 from xietong.migrate import upgrade
+from xietong.runtime import tune_garbage_collector
 
 DELAY_MS = 50.0
 
@@ -60,6 +61,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer runs, smaller data")
     args = parser.parse_args()
+    tune_garbage_collector()  # as a serving process does (xietong.serve)
     institutions, runs = (300, 50) if args.quick else (2000, 200)
     with tempfile.TemporaryDirectory() as folder:
         for line in asyncio.run(run_joint_record(Path(folder), institutions, runs)):

@@ -22,6 +22,7 @@ from xietong.app import create_app
 from xietong.hub import Hub
 from xietong.logs import log_config
 from xietong.migrate import upgrade
+from xietong.runtime import tune_garbage_collector
 from xietong.settings import Settings
 
 
@@ -84,6 +85,7 @@ async def serve_demo(plan: DemoPlan, console: Console) -> None:
                 log_config=log_config("info"),
             )
         )
+        tune_garbage_collector()
         # The hub last: its signal handler is the one that hears Ctrl+C.
         await serve_together([*sandbox, hub_server])
     finally:

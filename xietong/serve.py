@@ -10,6 +10,7 @@ from xietong.errors import ConfigError
 from xietong.hub import Hub
 from xietong.logs import log_config
 from xietong.migrate import current_revision, head_revision
+from xietong.runtime import tune_garbage_collector
 from xietong.settings import Settings
 
 
@@ -29,7 +30,9 @@ async def check_startup(settings: Settings) -> None:
 
 def app_from_env() -> Starlette:
     """The uvicorn factory each worker process calls."""
-    return create_app(Settings.from_env())
+    app = create_app(Settings.from_env())
+    tune_garbage_collector()
+    return app
 
 
 def serve_workers(*, host: str, port: int, workers: int) -> None:

@@ -157,11 +157,14 @@ class SqlSource:
 
 
 def _as_dicts(result: CursorResult[Any]) -> Rows:
-    return [dict(row) for row in result.mappings()]
+    # The keys once, the rows at once: per row, ``mappings()`` would look up the keys
+    # and fetch again, which costs more than the dict itself.
+    keys = list(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result.fetchall()]
 
 
 def _as_tuples(result: CursorResult[Any]) -> list[tuple[Any, ...]]:
-    return [tuple(row) for row in result]
+    return [tuple(row) for row in result.fetchall()]
 
 
 def _failure_of(error: Exception) -> CallFailed | None:
