@@ -21,13 +21,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Protocol, TypeVar
 
-from adapters.matching import (
+from xietong.adapters.sources.registry import ProbeResult
+from xietong.domain.departments import Department
+from xietong.domain.matching import (
     AcceptanceCriteria,
     CoverageCriteria,
     InstitutionCriteria,
     RegistrationCriteria,
 )
-from adapters.records import (
+from xietong.domain.records import (
     BackgroundCheck,
     BusinessRegistration,
     FireSafetyRecord,
@@ -35,8 +37,6 @@ from adapters.records import (
     Institution,
     StaffMember,
 )
-from adapters.sources.registry import ProbeResult
-from xietong.departments import Department
 
 RecordT_co = TypeVar("RecordT_co", covariant=True)
 

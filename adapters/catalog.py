@@ -6,15 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypeVar
 
-from adapters.base import (
+from xietong.adapters.base import (
     EducationAdapter,
     FinanceAdapter,
     FireSafetyAdapter,
     MarketAdapter,
     PublicSecurityAdapter,
 )
-from adapters.sources.errors import SourceUnavailableError
-from xietong.departments import Department
+from xietong.adapters.sources.errors import SourceUnavailableError
+from xietong.domain.departments import Department
 
 A = TypeVar("A")
 

@@ -21,8 +21,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from xietong.departments import Department
-from xietong.errors import ConfigError
+from xietong.domain.departments import Department
+from xietong.kernel.errors import ConfigError
 
 
 class SourceKind(StrEnum):

@@ -18,20 +18,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from adapters.banks import CustodyBank
-from adapters.banks.jinming import JinmingBank
-from adapters.banks.songdu import SongduBank
-from adapters.catalog import AdapterCatalog
-from adapters.education import SqlEducationAdapter
-from adapters.finance import BankFinanceAdapter
-from adapters.fire_safety import SqlFireSafetyAdapter
-from adapters.market import HttpMarketAdapter
-from adapters.public_security import HttpPublicSecurityAdapter
-from adapters.sources.http import HttpSource
-from adapters.sources.registry import Source, SourceRegistry
-from adapters.sources.sql import SqlSource
-from xietong.departments import Department
-from xietong.errors import ConfigError
+from xietong.adapters.catalog import AdapterCatalog
+from xietong.adapters.education.adapter import SqlEducationAdapter
+from xietong.adapters.finance.adapter import BankFinanceAdapter
+from xietong.adapters.finance.banks import CustodyBank
+from xietong.adapters.finance.jinming import JinmingBank
+from xietong.adapters.finance.songdu import SongduBank
+from xietong.adapters.fire_safety import SqlFireSafetyAdapter
+from xietong.adapters.market import HttpMarketAdapter
+from xietong.adapters.public_security import HttpPublicSecurityAdapter
+from xietong.adapters.sources.http import HttpSource
+from xietong.adapters.sources.registry import Source, SourceRegistry
+from xietong.adapters.sources.sql import SqlSource
+from xietong.domain.departments import Department
+from xietong.kernel.errors import ConfigError
 
 S = TypeVar("S", SqlSource, HttpSource)
 

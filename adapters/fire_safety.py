@@ -25,14 +25,14 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 
-from adapters.cache import RecordCache
-from adapters.matching import AcceptanceCriteria
-from adapters.native import chunked, decode, gather_batches, native_shape, valid_keys, ymd
-from adapters.records import FireAcceptanceStatus, FireSafetyRecord, acceptance_on
-from adapters.sources.registry import ProbeResult, probe_source
-from adapters.sources.sql import Query, Rows, SqlSource, query
-from xietong.departments import Department
-from xietong.identifiers import credit_code_error
+from xietong.adapters.cache import RecordCache
+from xietong.adapters.native import chunked, decode, gather_batches, native_shape, valid_keys, ymd
+from xietong.adapters.sources.registry import ProbeResult, probe_source
+from xietong.adapters.sources.sql import Query, Rows, SqlSource, query
+from xietong.domain.departments import Department
+from xietong.domain.matching import AcceptanceCriteria
+from xietong.domain.records import FireAcceptanceStatus, FireSafetyRecord, acceptance_on
+from xietong.kernel.identifiers import credit_code_error
 
 SQL_BATCH = 500
 """Codes per ``IN`` list, far below SQLite's bound-variable limit."""

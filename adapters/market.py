@@ -29,9 +29,8 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from adapters.cache import RecordCache
-from adapters.matching import RegistrationCriteria
-from adapters.native import (
+from xietong.adapters.cache import RecordCache
+from xietong.adapters.native import (
     NativeShapeError,
     chunked,
     decode,
@@ -45,11 +44,12 @@ from adapters.native import (
     valid_keys,
     ymd,
 )
-from adapters.records import BusinessRegistration, Complaint, RegistrationStatus
-from adapters.sources.http import HttpSource
-from adapters.sources.registry import ProbeResult, probe_source
-from xietong.departments import Department
-from xietong.identifiers import credit_code_error
+from xietong.adapters.sources.http import HttpSource
+from xietong.adapters.sources.registry import ProbeResult, probe_source
+from xietong.domain.departments import Department
+from xietong.domain.matching import RegistrationCriteria
+from xietong.domain.records import BusinessRegistration, Complaint, RegistrationStatus
+from xietong.kernel.identifiers import credit_code_error
 
 BATCH_LIMIT = 500
 """Codes per ``/qyxx/batch`` request, the registry's cap."""

@@ -14,8 +14,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
-from adapters.sources.errors import SourceUnavailableError
-from xietong.departments import Department
+from xietong.adapters.sources.errors import SourceUnavailableError
+from xietong.domain.departments import Department
 
 T = TypeVar("T")
 

@@ -18,8 +18,8 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from adapters.cache import RecordCache
-from adapters.native import (
+from xietong.adapters.cache import RecordCache
+from xietong.adapters.native import (
     NativeShapeError,
     chunked,
     decode,
@@ -30,11 +30,11 @@ from adapters.native import (
     valid_keys,
     ymd,
 )
-from adapters.records import BackgroundCheck, BackgroundCheckStatus
-from adapters.sources.http import HttpSource
-from adapters.sources.registry import ProbeResult, probe_source
-from xietong.departments import Department
-from xietong.identifiers import id_number_error
+from xietong.adapters.sources.http import HttpSource
+from xietong.adapters.sources.registry import ProbeResult, probe_source
+from xietong.domain.departments import Department
+from xietong.domain.records import BackgroundCheck, BackgroundCheckStatus
+from xietong.kernel.identifiers import id_number_error
 
 BATCH_LIMIT = 1000
 """ID numbers per request, the service's default cap."""

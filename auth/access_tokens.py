@@ -14,9 +14,9 @@ from typing import Any
 
 from joserfc import jwt
 
-from auth.clients import ClientRecord
-from auth.clock import epoch_seconds
-from auth.keys import SigningKeyPair
+from xietong.auth.clients import ClientRecord
+from xietong.auth.clock import epoch_seconds
+from xietong.auth.keys import SigningKeyPair
 
 ACCESS_TOKEN_TYPE = "at+jwt"
 

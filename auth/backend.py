@@ -17,10 +17,10 @@ from starlette.authentication import (
 from starlette.requests import HTTPConnection
 from starlette.responses import JSONResponse, Response
 
-from auth.identity_errors import InvalidTokenError, error_description
-from auth.principal import Principal
-from auth.verifier import AccessTokenVerifier
-from xietong.errors import ErrorCode
+from xietong.auth.identity_errors import InvalidTokenError, error_description
+from xietong.auth.principal import Principal
+from xietong.auth.verifier import AccessTokenVerifier
+from xietong.kernel.errors import ErrorCode
 
 REALM = "xietong"
 

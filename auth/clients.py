@@ -23,18 +23,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
-from auth.client_secrets import MIN_SECRET_LENGTH, hash_secret
-from auth.clock import Clock, as_utc, utc_now
-from auth.identity_errors import (
+from xietong.auth.client_secrets import MIN_SECRET_LENGTH, hash_secret
+from xietong.auth.clock import Clock, as_utc, utc_now
+from xietong.auth.identity_errors import (
     ClientExistsError,
     ClientRegistrationError,
     DisabledClientError,
     UnknownClientError,
 )
-from auth.roles import KNOWN_ROLES, unknown_roles
-from xietong.departments import Department
-from xietong.identifiers import region_code_error
-from xietong.models import Client
+from xietong.auth.roles import KNOWN_ROLES, unknown_roles
+from xietong.domain.departments import Department
+from xietong.kernel.identifiers import region_code_error
+from xietong.kernel.store import Client
 
 # No ":" (it splits HTTP Basic credentials) and nothing that needs quoting in
 # error messages or WWW-Authenticate headers.

@@ -21,9 +21,9 @@ from graphql import (
     visit,
 )
 
-from auth.policy import Effect, Policy
-from auth.schema_policy import Decisions, Refusal
-from xietong.errors import ErrorCode
+from xietong.auth.policy import Effect, Policy
+from xietong.auth.schema_policy import Decisions, Refusal
+from xietong.kernel.errors import ErrorCode
 
 
 class _FieldCollector(Visitor):

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from auth.access_tokens import IssuedToken
-from auth.clients import ClientRecord, ClientRegistry
-from auth.identity_errors import ClientExistsError, DisabledClientError
-from auth.token_service import TokenService
-from xietong.departments import Department
+from xietong.auth.access_tokens import IssuedToken
+from xietong.auth.clients import ClientRecord, ClientRegistry
+from xietong.auth.identity_errors import ClientExistsError, DisabledClientError
+from xietong.auth.token_service import TokenService
+from xietong.domain.departments import Department
 
 DEMO_CITY = "410200"
 """Kaifeng city."""

@@ -5,9 +5,9 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from auth.keys import ACCEPTED_ALGORITHMS
-from auth.token_endpoint import ASSERTION_ALGORITHMS, AUTH_METHODS, GRANT_TYPE
-from auth.token_service import TokenService
+from xietong.auth.keys import ACCEPTED_ALGORITHMS
+from xietong.auth.token_endpoint import ASSERTION_ALGORITHMS, AUTH_METHODS, GRANT_TYPE
+from xietong.auth.token_service import TokenService
 
 # Short, so verifiers elsewhere pick up a rotated-in key soon; they should also
 # refetch when a token names a kid they have not seen.

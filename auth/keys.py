@@ -20,8 +20,8 @@ from joserfc.jwk import ECKey, Key, import_key
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from auth.clock import Clock, as_utc, utc_now
-from xietong.models import SigningKey
+from xietong.auth.clock import Clock, as_utc, utc_now
+from xietong.kernel.store import SigningKey
 
 SIGNING_ALGORITHM = "ES256"
 ACCEPTED_ALGORITHMS = frozenset({SIGNING_ALGORITHM})

@@ -32,8 +32,8 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
-from auth.masking import MaskKind
-from xietong.errors import ConfigError
+from xietong.auth.masking import MaskKind
+from xietong.kernel.errors import ConfigError
 
 D = TypeVar("D")
 MAX_CACHED_DECISIONS = 4096

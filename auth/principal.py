@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xietong.departments import Department
+from xietong.domain.departments import Department
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from xietong.models import UsedClientAssertion
+from xietong.kernel.store import UsedClientAssertion
 
 MAX_JTI_LENGTH = 200
 

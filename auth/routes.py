@@ -15,11 +15,11 @@ from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.routing import Route
 
-from auth.backend import BearerTokenBackend, on_authentication_error
-from auth.discovery import Discovery
-from auth.token_endpoint import TokenEndpoint
-from auth.token_service import TokenService
-from auth.verifier import AccessTokenVerifier
+from xietong.auth.backend import BearerTokenBackend, on_authentication_error
+from xietong.auth.discovery import Discovery
+from xietong.auth.token_endpoint import TokenEndpoint
+from xietong.auth.token_service import TokenService
+from xietong.auth.verifier import AccessTokenVerifier
 
 TOKEN_ENDPOINT = "/oauth/token"
 

@@ -25,9 +25,9 @@ from graphql import (
     get_named_type,
 )
 
-from auth.masking import MASKS, MaskKind
-from auth.policy import DENIED, Effect, Grant, Policy
-from xietong.errors import CodedError, ConfigError, ErrorCode
+from xietong.auth.masking import MASKS, MaskKind
+from xietong.auth.policy import DENIED, Effect, Grant, Policy
+from xietong.kernel.errors import CodedError, ConfigError, ErrorCode
 
 Resolver = Callable[..., Any]
 DecisionsOf = Callable[[GraphQLResolveInfo[Any]], "Decisions"]

@@ -43,14 +43,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from auth.client_secrets import verify_secret
-from auth.clients import PRIVATE_KEY_JWT, SECRET_BASIC, ClientRecord, is_client_id
-from auth.clock import epoch_seconds
-from auth.identity_errors import error_description
-from auth.keys import SIGNING_ALGORITHM
-from auth.replay import MAX_JTI_LENGTH
-from auth.token_service import TokenService
-from xietong.errors import ConfigError
+from xietong.auth.client_secrets import verify_secret
+from xietong.auth.clients import PRIVATE_KEY_JWT, SECRET_BASIC, ClientRecord, is_client_id
+from xietong.auth.clock import epoch_seconds
+from xietong.auth.identity_errors import error_description
+from xietong.auth.keys import SIGNING_ALGORITHM
+from xietong.auth.replay import MAX_JTI_LENGTH
+from xietong.auth.token_service import TokenService
+from xietong.kernel.errors import ConfigError
 
 GRANT_TYPE = "client_credentials"
 AUTH_METHODS = (SECRET_BASIC, PRIVATE_KEY_JWT)

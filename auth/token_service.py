@@ -7,13 +7,13 @@ from datetime import timedelta
 from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from auth.access_tokens import IssuedToken, access_token_claims, sign_access_token
-from auth.clients import ClientRecord, ClientRegistry
-from auth.clock import Clock, utc_now
-from auth.keys import SigningKeyPair, SigningKeyStore
-from auth.replay import AssertionReplayCache
-from auth.verifier import HubTokenVerifier
-from xietong.settings import Settings
+from xietong.auth.access_tokens import IssuedToken, access_token_claims, sign_access_token
+from xietong.auth.clients import ClientRecord, ClientRegistry
+from xietong.auth.clock import Clock, utc_now
+from xietong.auth.keys import SigningKeyPair, SigningKeyStore
+from xietong.auth.replay import AssertionReplayCache
+from xietong.auth.verifier import HubTokenVerifier
+from xietong.kernel.settings import Settings
 
 
 class TokenService:

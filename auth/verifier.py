@@ -22,14 +22,14 @@ from joserfc.errors import (
     MissingClaimError,
 )
 
-from auth.access_tokens import ACCESS_TOKEN_TYPE
-from auth.clients import ClientRegistry
-from auth.clock import Clock, epoch_seconds, utc_now
-from auth.identity_errors import DisabledClientError, InvalidTokenError, UnknownClientError
-from auth.keys import ACCEPTED_ALGORITHMS, SigningKeyStore
-from auth.principal import Principal
-from xietong.departments import Department
-from xietong.identifiers import region_code_error
+from xietong.auth.access_tokens import ACCESS_TOKEN_TYPE
+from xietong.auth.clients import ClientRegistry
+from xietong.auth.clock import Clock, epoch_seconds, utc_now
+from xietong.auth.identity_errors import DisabledClientError, InvalidTokenError, UnknownClientError
+from xietong.auth.keys import ACCEPTED_ALGORITHMS, SigningKeyStore
+from xietong.auth.principal import Principal
+from xietong.domain.departments import Department
+from xietong.kernel.identifiers import region_code_error
 
 MAX_TOKEN_LENGTH = 8192
 CLOCK_SKEW_LEEWAY = timedelta(seconds=30)

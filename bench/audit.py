@@ -22,13 +22,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from auth.audit.events import GENESIS_HASH, AuditDraft, AuditOutcome
-from auth.audit.log import COLUMNS, Statements
-from auth.audit.verify import verify_chain
 from bench.measure import hub_database
-from sandbox.harness import HubHarness, SandboxWorld, hub_harness, sandbox_world
-from xietong.db import create_sync_engine
-from xietong.migrate import upgrade
+from tests.support.harness import HubHarness, SandboxWorld, hub_harness, sandbox_world
+from xietong.audit.events import GENESIS_HASH, AuditDraft, AuditOutcome
+from xietong.audit.log import COLUMNS, Statements
+from xietong.audit.verify import verify_chain
+from xietong.kernel.db import create_sync_engine
+from xietong.kernel.migrate import upgrade
 
 QUESTION = {"query": "{ me { clientId department region } }"}
 CLIENT = "demo-education"

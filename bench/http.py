@@ -26,8 +26,8 @@ import httpx
 
 from bench.joint_record import SINGLE
 from bench.measure import figure, hub_database
-from sandbox.harness import SandboxWorld, hub_harness, sandbox_world, wait_until_serving
-from xietong.migrate import upgrade
+from tests.support.harness import SandboxWorld, hub_harness, sandbox_world, wait_until_serving
+from xietong.kernel.migrate import upgrade
 
 CONCURRENCY = 16
 WORKERS = 2

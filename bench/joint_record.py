@@ -14,10 +14,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from adapters.catalog import AdapterCatalog
-from adapters.sources.sql import Query, Rows, SqlSource
 from bench.measure import figure, timed
-from sandbox.harness import HubHarness
+from tests.support.harness import HubHarness
+from xietong.adapters.catalog import AdapterCatalog
+from xietong.adapters.sources.sql import Query, Rows, SqlSource
 
 EVERY_SECTION = """
   creditCode name region category domains supervisors

@@ -22,15 +22,15 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from adapters.catalog import AdapterCatalog
-from adapters.records import FireAcceptanceStatus
 from bench.measure import timed
-from resolvers.planner import FilterCriteria, plan
-from resolvers.planner.cache import PlanCache
-from sandbox.harness import HubHarness, SandboxWorld, hub_harness, sandbox_world
-from xietong.migrate import upgrade
-from xietong.runtime import tune_garbage_collector
-from xietong.settings import DEFAULT_PLAN_TTL
+from tests.support.harness import HubHarness, SandboxWorld, hub_harness, sandbox_world
+from xietong.adapters.catalog import AdapterCatalog
+from xietong.cli.runtime import tune_garbage_collector
+from xietong.domain.records import FireAcceptanceStatus
+from xietong.kernel.migrate import upgrade
+from xietong.kernel.settings import DEFAULT_PLAN_TTL
+from xietong.planner import FilterCriteria, plan
+from xietong.planner.cache import PlanCache
 
 NOT_PASSED = ["FILED", "NOT_FILED", "FAILED", "EXPIRED"]
 FILTER = {"fireAcceptance": NOT_PASSED, "coverageBelow": 1}

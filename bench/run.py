@@ -18,9 +18,9 @@ sys.path.pop(0)
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import audit, http, joint_record, planner
-from sandbox.harness import HubHarness, hub_harness, sandbox_world
-from xietong.migrate import upgrade
-from xietong.runtime import tune_garbage_collector
+from tests.support.harness import HubHarness, hub_harness, sandbox_world
+from xietong.cli.runtime import tune_garbage_collector
+from xietong.kernel.migrate import upgrade
 
 DELAY_MS = 50.0
 

@@ -10,7 +10,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from sandbox.seed import seed_sandbox
+from xietong.sandbox.seed import seed_sandbox
 
 
 def main() -> None:

@@ -4,8 +4,8 @@ from a file, and SQLite runs in batch mode so column changes work there too."""
 from alembic import context
 from sqlalchemy import Connection
 
-from xietong.db import create_sync_engine
-from xietong.models import Base
+from xietong.kernel.db import create_sync_engine
+from xietong.kernel.store import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 
 from starlette.requests import Request
 
-from auth.decisions import decide
-from auth.policy import Policy
-from auth.principal import Principal
-from auth.schema_policy import Decisions
-from resolvers.loaders import Loaders
-from xietong.errors import CodedError, ErrorCode
-from xietong.hub import Hub
+from xietong.auth.decisions import decide
+from xietong.auth.policy import Policy
+from xietong.auth.principal import Principal
+from xietong.auth.schema_policy import Decisions
+from xietong.hub.services import Hub
+from xietong.kernel.errors import CodedError, ErrorCode
+from xietong.resolvers.loaders import Loaders
 
 
 @dataclass(slots=True)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from adapters.sources.registry import Source
-from auth.policy import Effect, Grant
-from auth.principal import Principal
-from resolvers.context import HubContext
+from xietong.adapters.sources.registry import Source
+from xietong.auth.policy import Effect, Grant
+from xietong.auth.principal import Principal
+from xietong.resolvers.context import HubContext
 
 
 def current_principal(context: HubContext) -> Principal:

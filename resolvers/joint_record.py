@@ -13,7 +13,9 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from adapters.records import (
+from xietong.adapters.sources.errors import SourceUnavailableError
+from xietong.domain.departments import Department
+from xietong.domain.records import (
     BackgroundCheck,
     BusinessRegistration,
     Complaint,
@@ -22,14 +24,12 @@ from adapters.records import (
     Institution,
     StaffMember,
 )
-from adapters.sources.errors import SourceUnavailableError
-from resolvers.context import HubContext
-from resolvers.planner import FilterCriteria, plan
-from resolvers.planner.cache import PlanKey
-from resolvers.risk import JointRecord, RiskLevel, RiskSignal, assess
-from xietong.departments import Department
-from xietong.errors import CodedError, ErrorCode
-from xietong.identifiers import region_contains, region_prefix
+from xietong.domain.risk import JointRecord, RiskLevel, RiskSignal, assess
+from xietong.kernel.errors import CodedError, ErrorCode
+from xietong.kernel.identifiers import region_contains, region_prefix
+from xietong.planner import FilterCriteria, plan
+from xietong.planner.cache import PlanKey
+from xietong.resolvers.context import HubContext
 
 T = TypeVar("T")
 

@@ -10,8 +10,8 @@ from typing import TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.dataloader import DataLoader
 
-from adapters.catalog import AdapterCatalog
-from adapters.records import (
+from xietong.adapters.catalog import AdapterCatalog
+from xietong.domain.records import (
     BackgroundCheck,
     BusinessRegistration,
     FireSafetyRecord,
@@ -19,8 +19,8 @@ from adapters.records import (
     Institution,
     StaffMember,
 )
-from resolvers.reviews import store as reviews
-from resolvers.reviews.records import ReviewRecord
+from xietong.reviews import store as reviews
+from xietong.reviews.records import ReviewRecord
 
 R = TypeVar("R")
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from adapters.records import BusinessRegistration
-from resolvers.context import HubContext
-from xietong.errors import CodedError, ErrorCode
-from xietong.identifiers import region_contains, region_prefix
+from xietong.domain.records import BusinessRegistration
+from xietong.kernel.errors import CodedError, ErrorCode
+from xietong.kernel.identifiers import region_contains, region_prefix
+from xietong.resolvers.context import HubContext
 
 
 async def unlicensed_operators(

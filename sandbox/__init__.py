@@ -14,6 +14,6 @@ the hub's canonical model.
 - ``sandbox.anomalies``: the anomalies planted, named after the hub's risk signals
 """
 
-from sandbox.reference import DEFAULT_SEED, REFERENCE_DATE
+from xietong.sandbox.reference import DEFAULT_SEED, REFERENCE_DATE
 
 __all__ = ["DEFAULT_SEED", "REFERENCE_DATE"]

@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from sandbox.layout import BANK_HTTP, BANK_SQL, sandbox_files
-from sandbox.serve import SandboxPorts
+from xietong.sandbox.layout import BANK_HTTP, BANK_SQL, sandbox_files
+from xietong.sandbox.serve import SandboxPorts
 
 _SQL_TIMEOUT = 2.0
 _HTTP_TIMEOUT = 2.0

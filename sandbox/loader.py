@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 
-from sandbox.generate.rows import Rows
-from sandbox.schemas import SCHEMAS
+from xietong.sandbox.generate.rows import Rows
+from xietong.sandbox.schemas import SCHEMAS
 
 _BULK_PRAGMAS = (
     "journal_mode = OFF",

@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sandbox.anomalies import UNLICENSED_RATE
-from sandbox.generate import generate_chunk
-from sandbox.layout import sandbox_files
-from sandbox.loader import BulkLoader
-from sandbox.reference import DEFAULT_SEED, REFERENCE_DATE
+from xietong.sandbox.anomalies import UNLICENSED_RATE
+from xietong.sandbox.generate import generate_chunk
+from xietong.sandbox.layout import sandbox_files
+from xietong.sandbox.loader import BulkLoader
+from xietong.sandbox.reference import DEFAULT_SEED, REFERENCE_DATE
 
 _MARKER_FORMAT = 1
 _PARALLEL_FROM = 20_000

@@ -21,8 +21,8 @@ from pathlib import Path
 import uvicorn
 from starlette.types import ASGIApp
 
-from sandbox.layout import sandbox_files
-from sandbox.services import bank_app, market_app, police_app
+from xietong.sandbox.layout import sandbox_files
+from xietong.sandbox.services import bank_app, market_app, police_app
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,13 +6,14 @@ from datetime import datetime
 
 import strawberry
 
-from auth.audit.events import AuditOutcome
-from auth.audit.verify import ChainReport
-from resolvers.audit import AuditCriteria, audit_chain, audit_events
-from schema.enums import Department
-from schema.pagination import Connection, connection, decode_cursor, page_size
-from schema.scalars import RegionCode
-from xietong.models import AuditEvent as AuditEventRow
+from xietong.audit.events import AuditOutcome
+from xietong.audit.queries import AuditCriteria
+from xietong.audit.verify import ChainReport
+from xietong.kernel.store import AuditEvent as AuditEventRow
+from xietong.resolvers.audit import audit_chain, audit_events
+from xietong.schema.enums import Department
+from xietong.schema.pagination import Connection, connection, decode_cursor, page_size
+from xietong.schema.scalars import RegionCode
 
 strawberry.enum(AuditOutcome)
 

@@ -6,30 +6,30 @@ from datetime import date
 
 import strawberry
 
-from adapters.records import Course as CourseRecord
-from adapters.records import Inspection as InspectionRecord
-from adapters.records import Institution as InstitutionRecord
-from adapters.records import SchoolLicense as SchoolLicenseRecord
-from adapters.records import StaffMember as StaffRecord
-from adapters.records import TipOff as TipOffRecord
-from resolvers import joint_record
-from resolvers.reviews import queries as reviews
-from schema.enums import (
+from xietong.domain.records import Course as CourseRecord
+from xietong.domain.records import Inspection as InspectionRecord
+from xietong.domain.records import Institution as InstitutionRecord
+from xietong.domain.records import SchoolLicense as SchoolLicenseRecord
+from xietong.domain.records import StaffMember as StaffRecord
+from xietong.domain.records import TipOff as TipOffRecord
+from xietong.resolvers import joint_record
+from xietong.resolvers.reviews import queries as reviews
+from xietong.schema.enums import (
     Department,
     InstitutionCategory,
     LicenseStatus,
     RectificationStatus,
     TrainingDomain,
 )
-from schema.finance import FundSupervision
-from schema.fire import FireSafetyRecord
-from schema.institution_filter import InstitutionFilter
-from schema.market import BusinessRegistration, Complaint
-from schema.pagination import Connection, connection, decode_cursor, page_size
-from schema.police import BackgroundCheck
-from schema.reviews import AnnualReview
-from schema.risk import RiskAssessment
-from schema.scalars import CreditCode, Decimal, IdNumber, RegionCode
+from xietong.schema.finance import FundSupervision
+from xietong.schema.fire import FireSafetyRecord
+from xietong.schema.institution_filter import InstitutionFilter
+from xietong.schema.market import BusinessRegistration, Complaint
+from xietong.schema.pagination import Connection, connection, decode_cursor, page_size
+from xietong.schema.police import BackgroundCheck
+from xietong.schema.reviews import AnnualReview
+from xietong.schema.risk import RiskAssessment
+from xietong.schema.scalars import CreditCode, Decimal, IdNumber, RegionCode
 
 
 @strawberry.type(description="School licence (办学许可证).")

@@ -3,7 +3,8 @@ so that resolvers and schema share one type (names are fixed, DESIGN §6)."""
 
 import strawberry
 
-from adapters.records import (
+from xietong.domain.departments import Department
+from xietong.domain.records import (
     BackgroundCheckStatus,
     FireAcceptanceStatus,
     InstitutionCategory,
@@ -12,8 +13,7 @@ from adapters.records import (
     RegistrationStatus,
     TrainingDomain,
 )
-from resolvers.risk import RiskCode, RiskLevel
-from xietong.departments import Department
+from xietong.domain.risk import RiskCode, RiskLevel
 
 for enum in (
     Department,

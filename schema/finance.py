@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
-from adapters.records import FundSupervision as FundSupervisionRecord
-from schema.scalars import Decimal
+from xietong.domain.records import FundSupervision as FundSupervisionRecord
+from xietong.schema.scalars import Decimal
 
 
 @strawberry.type(

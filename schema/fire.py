@@ -6,8 +6,8 @@ from datetime import date
 
 import strawberry
 
-from adapters.records import FireSafetyRecord as FireSafetyRecordValue
-from schema.enums import FireAcceptanceStatus
+from xietong.domain.records import FireSafetyRecord as FireSafetyRecordValue
+from xietong.schema.enums import FireAcceptanceStatus
 
 
 @strawberry.type(

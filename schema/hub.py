@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import strawberry
 
-from adapters.sources.registry import Source
-from auth.policy import Grant
-from auth.principal import Principal as PrincipalRecord
-from resolvers.hub import current_principal, granted_fields, source_statuses
-from schema.enums import Department
-from schema.scalars import RegionCode
+from xietong.adapters.sources.registry import Source
+from xietong.auth.policy import Grant
+from xietong.auth.principal import Principal as PrincipalRecord
+from xietong.resolvers.hub import current_principal, granted_fields, source_statuses
+from xietong.schema.enums import Department
+from xietong.schema.scalars import RegionCode
 
 
 @strawberry.type(description="One field a principal may read, and on what terms.")

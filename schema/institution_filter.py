@@ -10,9 +10,10 @@ import math
 
 import strawberry
 
-from adapters.matching import MAX_COVERAGE_RATIO
-from resolvers.planner import FilterCriteria
-from schema.enums import (
+from xietong.domain.matching import MAX_COVERAGE_RATIO
+from xietong.kernel.errors import CodedError, ErrorCode
+from xietong.planner import FilterCriteria
+from xietong.schema.enums import (
     Department,
     FireAcceptanceStatus,
     InstitutionCategory,
@@ -21,8 +22,7 @@ from schema.enums import (
     RiskLevel,
     TrainingDomain,
 )
-from schema.scalars import RegionCode
-from xietong.errors import CodedError, ErrorCode
+from xietong.schema.scalars import RegionCode
 
 FIELDS_TESTED = {
     "region": "Institution.region",

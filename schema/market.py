@@ -6,12 +6,12 @@ from datetime import date
 
 import strawberry
 
-from adapters.records import BusinessRegistration as RegistrationRecord
-from adapters.records import Complaint as ComplaintRecord
-from resolvers.unlicensed import unlicensed_operators
-from schema.enums import RegistrationStatus
-from schema.pagination import Connection, connection, decode_cursor, page_size
-from schema.scalars import CreditCode, Decimal, RegionCode
+from xietong.domain.records import BusinessRegistration as RegistrationRecord
+from xietong.domain.records import Complaint as ComplaintRecord
+from xietong.resolvers.unlicensed import unlicensed_operators
+from xietong.schema.enums import RegistrationStatus
+from xietong.schema.pagination import Connection, connection, decode_cursor, page_size
+from xietong.schema.scalars import CreditCode, Decimal, RegionCode
 
 
 @strawberry.type(description="A complaint received by market supervision (e.g. 12315 退费投诉).")

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from graphql import ExecutionResult, GraphQLError, get_operation_ast
 from strawberry.extensions import SchemaExtension
 
-from xietong.errors import ErrorCode
+from xietong.kernel.errors import ErrorCode
 
 
 class OperationChoice(SchemaExtension):

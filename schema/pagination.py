@@ -9,7 +9,7 @@ from typing import Generic, TypeVar
 
 import strawberry
 
-from xietong.errors import CodedError, ErrorCode
+from xietong.kernel.errors import CodedError, ErrorCode
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -6,8 +6,8 @@ from datetime import date
 
 import strawberry
 
-from adapters.records import BackgroundCheck as BackgroundCheckRecord
-from schema.enums import BackgroundCheckStatus
+from xietong.domain.records import BackgroundCheck as BackgroundCheckRecord
+from xietong.schema.enums import BackgroundCheckStatus
 
 
 @strawberry.type(

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from resolvers.reviews import queries, resolvers
-from resolvers.reviews.records import (
+from xietong.resolvers.reviews import queries, resolvers
+from xietong.reviews.records import (
     ReviewConclusion,
     ReviewErrorCode,
     ReviewFailure,
@@ -21,13 +21,13 @@ from resolvers.reviews.records import (
     ReviewStatus,
     SignatureRecord,
 )
-from resolvers.reviews.service import ReviewResult
-from schema.enums import Department
-from schema.pagination import Connection, connection, decode_cursor, page_size
-from schema.scalars import CreditCode
+from xietong.reviews.service import ReviewResult
+from xietong.schema.enums import Department
+from xietong.schema.pagination import Connection, connection, decode_cursor, page_size
+from xietong.schema.scalars import CreditCode
 
 if TYPE_CHECKING:
-    from schema.education import Institution
+    from xietong.schema.education import Institution
 
 for enum in (ReviewStatus, ReviewConclusion, ReviewErrorCode):
     strawberry.enum(enum)
@@ -90,8 +90,8 @@ class AnnualReview:
     @strawberry.field
     async def institution(
         self, info: strawberry.Info
-    ) -> Annotated[Institution, strawberry.lazy("schema.education")] | None:
-        from schema.education import Institution  # the types refer to each other
+    ) -> Annotated[Institution, strawberry.lazy("xietong.schema.education")] | None:
+        from xietong.schema.education import Institution  # the types refer to each other
 
         found = await info.context.loaders.institutions.load(self.record.credit_code)
         return Institution.from_record(found) if found else None

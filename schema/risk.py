@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
-from resolvers.joint_record import Assessment
-from schema.enums import Department, RiskCode, RiskLevel
+from xietong.resolvers.joint_record import Assessment
+from xietong.schema.enums import Department, RiskCode, RiskLevel
 
 
 @strawberry.type(description="One reason for concern, from the department whose data shows it.")

@@ -12,20 +12,20 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from auth.decisions import decide, selected_coordinates
-from auth.policy import Policy
-from auth.schema_policy import Decisions, bind_policy, install_guards
-from schema.audit import AuditQuery
-from schema.education import EducationQuery
-from schema.hub import HubQuery
-from schema.limits import QueryLimits
-from schema.limits.extensions import limit_extensions
-from schema.market import MarketQuery
-from schema.operation_choice import OperationChoice
-from schema.reviews import ReviewMutation, ReviewQuery
-from schema.scalars import SCALAR_MAP, InvalidScalarError
-from xietong.errors import CodedError
-from xietong.operation import OperationRecorder, with_code
+from xietong.auth.decisions import decide, selected_coordinates
+from xietong.auth.policy import Policy
+from xietong.auth.schema_policy import Decisions, bind_policy, install_guards
+from xietong.kernel.errors import CodedError
+from xietong.schema.audit import AuditQuery
+from xietong.schema.education import EducationQuery
+from xietong.schema.hub import HubQuery
+from xietong.schema.limits import QueryLimits
+from xietong.schema.limits.extensions import limit_extensions
+from xietong.schema.market import MarketQuery
+from xietong.schema.operation import OperationRecorder, with_code
+from xietong.schema.operation_choice import OperationChoice
+from xietong.schema.reviews import ReviewMutation, ReviewQuery
+from xietong.schema.scalars import SCALAR_MAP, InvalidScalarError
 
 DOCUMENT_CACHE_SIZE = 512
 """Distinct documents whose parse and validation are kept (clients reuse a few)."""

@@ -14,7 +14,7 @@ from typing import NewType
 import strawberry
 from strawberry.types.scalar import ScalarDefinition
 
-from xietong.identifiers import credit_code_error, id_number_error, region_code_error
+from xietong.kernel.identifiers import credit_code_error, id_number_error, region_code_error
 
 
 class InvalidScalarError(ValueError):

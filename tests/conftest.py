@@ -15,8 +15,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from sandbox.harness import HubHarness, SandboxWorld, hub_harness, sandbox_world
-from xietong.migrate import upgrade
+from tests.support.harness import HubHarness, SandboxWorld, hub_harness, sandbox_world
+from xietong.kernel.migrate import upgrade
 
 POSTGRES_URL = os.environ.get(
     "XIETONG_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"

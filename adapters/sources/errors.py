@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from xietong.departments import Department
+from xietong.domain.departments import Department
 
 
 class SourceUnavailableError(Exception):

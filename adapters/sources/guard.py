@@ -15,11 +15,11 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Protocol, TypeVar
 
-from adapters.config import SourceConfig
-from adapters.sources.breaker import CircuitBreaker
-from adapters.sources.errors import SourceUnavailableError
-from adapters.sources.health import SourceHealth
-from adapters.sources.retry import CallFailed
+from xietong.adapters.config import SourceConfig
+from xietong.adapters.sources.breaker import CircuitBreaker
+from xietong.adapters.sources.errors import SourceUnavailableError
+from xietong.adapters.sources.health import SourceHealth
+from xietong.adapters.sources.retry import CallFailed
 
 T = TypeVar("T")
 FailureOf = Callable[[Exception], CallFailed | None]

@@ -11,11 +11,11 @@ from typing import Any
 
 import httpx
 
-from adapters.config import SourceConfig
-from adapters.sources.breaker import CircuitBreaker
-from adapters.sources.guard import guarded_call
-from adapters.sources.health import SourceHealth
-from adapters.sources.retry import NO_RETRY, CallFailed, RetryPolicy, with_retries
+from xietong.adapters.config import SourceConfig
+from xietong.adapters.sources.breaker import CircuitBreaker
+from xietong.adapters.sources.guard import guarded_call
+from xietong.adapters.sources.health import SourceHealth
+from xietong.adapters.sources.retry import NO_RETRY, CallFailed, RetryPolicy, with_retries
 
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})

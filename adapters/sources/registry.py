@@ -6,11 +6,11 @@ import asyncio
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from adapters.config import SourceConfig, SourceKind
-from adapters.sources.errors import SourceUnavailableError
-from adapters.sources.http import HttpSource
-from adapters.sources.sql import SqlSource
-from xietong.departments import Department
+from xietong.adapters.config import SourceConfig, SourceKind
+from xietong.adapters.sources.errors import SourceUnavailableError
+from xietong.adapters.sources.http import HttpSource
+from xietong.adapters.sources.sql import SqlSource
+from xietong.domain.departments import Department
 
 Source = SqlSource | HttpSource
 

@@ -35,12 +35,12 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
-from adapters.config import SourceConfig
-from adapters.sources.breaker import CircuitBreaker
-from adapters.sources.guard import guarded_call
-from adapters.sources.health import SourceHealth
-from adapters.sources.retry import CallFailed
-from xietong.errors import ConfigError
+from xietong.adapters.config import SourceConfig
+from xietong.adapters.sources.breaker import CircuitBreaker
+from xietong.adapters.sources.guard import guarded_call
+from xietong.adapters.sources.health import SourceHealth
+from xietong.adapters.sources.retry import CallFailed
+from xietong.kernel.errors import ConfigError
 
 R = TypeVar("R")
 Rows = list[dict[str, Any]]

@@ -4,12 +4,12 @@ region a review is not listed, and OUT_OF_SCOPE when asked for by id."""
 
 from __future__ import annotations
 
-from resolvers.context import HubContext
-from resolvers.reviews import store
-from resolvers.reviews.records import ReviewFilter, ReviewRecord
-from resolvers.reviews.store import PageKey
-from xietong.errors import CodedError, ErrorCode
-from xietong.identifiers import region_contains, region_prefix
+from xietong.kernel.errors import CodedError, ErrorCode
+from xietong.kernel.identifiers import region_contains, region_prefix
+from xietong.resolvers.context import HubContext
+from xietong.reviews import store
+from xietong.reviews.records import ReviewFilter, ReviewRecord
+from xietong.reviews.store import PageKey
 
 
 async def annual_review(context: HubContext, review_id: str) -> ReviewRecord | None:

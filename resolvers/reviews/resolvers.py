@@ -3,11 +3,11 @@ they name, and the workflow's answer (``ReviewRecord`` or ``ReviewFailure``)."""
 
 from __future__ import annotations
 
-from auth.principal import Principal
-from resolvers.context import HubContext
-from resolvers.reviews.records import Actor, ReviewConclusion
-from resolvers.reviews.service import ReviewResult, ReviewService
-from xietong.errors import CodedError, ErrorCode
+from xietong.auth.principal import Principal
+from xietong.kernel.errors import CodedError, ErrorCode
+from xietong.resolvers.context import HubContext
+from xietong.reviews.records import Actor, ReviewConclusion
+from xietong.reviews.service import ReviewResult, ReviewService
 
 FIRST_YEAR = 2000
 MAX_FINDINGS = 20_000

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sandbox.generate.education import emit_education
-from sandbox.generate.finance import emit_finance
-from sandbox.generate.fire import emit_fire
-from sandbox.generate.market import emit_market, emit_unlicensed_operator
-from sandbox.generate.plan import plan_institution
-from sandbox.generate.police import emit_police
-from sandbox.generate.rows import Rows, new_rows
+from xietong.sandbox.generate.education import emit_education
+from xietong.sandbox.generate.finance import emit_finance
+from xietong.sandbox.generate.fire import emit_fire
+from xietong.sandbox.generate.market import emit_market, emit_unlicensed_operator
+from xietong.sandbox.generate.plan import plan_institution
+from xietong.sandbox.generate.police import emit_police
+from xietong.sandbox.generate.rows import Rows, new_rows
 
 __all__ = ["Chunk", "generate_chunk"]
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sandbox.anomalies import Anomaly
-from sandbox.generate.identity import REFERENCE_ORDINAL, phone, random_name, ymd
-from sandbox.generate.plan import InstitutionPlan
-from sandbox.generate.rows import Rows
-from sandbox.generate.vocabulary import (
+from xietong.sandbox.anomalies import Anomaly
+from xietong.sandbox.generate.identity import REFERENCE_ORDINAL, phone, random_name, ymd
+from xietong.sandbox.generate.plan import InstitutionPlan
+from xietong.sandbox.generate.rows import Rows
+from xietong.sandbox.generate.vocabulary import (
     BLACKLIST_REASONS,
     EDU_INSPECTORS,
     INSPECTION_REMARKS,

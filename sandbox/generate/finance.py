@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sandbox.anomalies import Anomaly
-from sandbox.generate.identity import REFERENCE_ORDINAL, luhn_complete, random_name, ymd
-from sandbox.generate.plan import InstitutionPlan
-from sandbox.generate.rows import Rows, iso
+from xietong.sandbox.anomalies import Anomaly
+from xietong.sandbox.generate.identity import REFERENCE_ORDINAL, luhn_complete, random_name, ymd
+from xietong.sandbox.generate.plan import InstitutionPlan
+from xietong.sandbox.generate.rows import Rows, iso
 
 
 @dataclass(slots=True)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sandbox.anomalies import Anomaly
-from sandbox.generate.identity import REFERENCE_ORDINAL, ymd
-from sandbox.generate.plan import InstitutionPlan
-from sandbox.generate.rows import Rows
-from sandbox.generate.vocabulary import FIRE_HAZARDS, FIRE_INSPECTORS, ROADS, SEAL_REASONS
+from xietong.sandbox.anomalies import Anomaly
+from xietong.sandbox.generate.identity import REFERENCE_ORDINAL, ymd
+from xietong.sandbox.generate.plan import InstitutionPlan
+from xietong.sandbox.generate.rows import Rows
+from xietong.sandbox.generate.vocabulary import FIRE_HAZARDS, FIRE_INSPECTORS, ROADS, SEAL_REASONS
 
 _ACCEPTANCE_DAYS = 1826
 _FAULTS = ("NOT_FILED", "FAILED", "EXPIRED", "OPEN_HAZARDS", "SEALED")

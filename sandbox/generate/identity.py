@@ -14,7 +14,8 @@ from datetime import date
 from math import gcd
 from random import Random
 
-from sandbox.generate.vocabulary import (
+from xietong.kernel.identifiers import credit_code_check, id_number_check
+from xietong.sandbox.generate.vocabulary import (
     BIRTH_REGIONS,
     COMPOUND_SURNAMES,
     GIVEN_CHILD,
@@ -22,8 +23,7 @@ from sandbox.generate.vocabulary import (
     GIVEN_MALE,
     SURNAMES,
 )
-from sandbox.reference import REFERENCE_DATE
-from xietong.identifiers import credit_code_check, id_number_check
+from xietong.sandbox.reference import REFERENCE_DATE
 
 _MASK64 = (1 << 64) - 1
 REFERENCE_ORDINAL = REFERENCE_DATE.toordinal()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from random import Random
 
-from sandbox.anomalies import Anomaly
-from sandbox.generate.identity import (
+from xietong.sandbox.anomalies import Anomaly
+from xietong.sandbox.generate.identity import (
     PERSON_SLOTS,
     REFERENCE_ORDINAL,
     credit_code,
@@ -13,9 +13,9 @@ from sandbox.generate.identity import (
     person,
     ymd,
 )
-from sandbox.generate.plan import InstitutionPlan
-from sandbox.generate.rows import Rows
-from sandbox.generate.vocabulary import (
+from xietong.sandbox.generate.plan import InstitutionPlan
+from xietong.sandbox.generate.rows import Rows
+from xietong.sandbox.generate.vocabulary import (
     AD_VIOLATIONS,
     BRANDS,
     COMPLAINTS,
@@ -26,7 +26,7 @@ from sandbox.generate.vocabulary import (
     UNLICENSED_NAMES,
     UNLICENSED_SCOPES,
 )
-from sandbox.reference import COMPLAINT_SURGE_DAYS, KAIFENG_DISTRICTS
+from xietong.sandbox.reference import COMPLAINT_SURGE_DAYS, KAIFENG_DISTRICTS
 
 _FOR_PROFIT_SUBJECT_SCOPE = "中小学文化课辅导培训；教育咨询服务"
 _UNLICENSED_REGIONS = tuple(KAIFENG_DISTRICTS)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from random import Random
 
-from sandbox.anomalies import ANOMALY_RATES, Anomaly
-from sandbox.generate.identity import (
+from xietong.sandbox.anomalies import ANOMALY_RATES, Anomaly
+from xietong.sandbox.generate.identity import (
     PERSON_SLOTS,
     REFERENCE_ORDINAL,
     Person,
@@ -20,14 +20,14 @@ from sandbox.generate.identity import (
     person,
     phone,
 )
-from sandbox.generate.vocabulary import (
+from xietong.sandbox.generate.vocabulary import (
     BRANDS,
     COURSE_LEVELS,
     DOMAIN_COURSES,
     DOMAIN_NAME_WORD,
     ROADS,
 )
-from sandbox.reference import KAIFENG_DISTRICTS, ZHENGZHOU_DISTRICTS
+from xietong.sandbox.reference import KAIFENG_DISTRICTS, ZHENGZHOU_DISTRICTS
 
 SUBJECT_DOMAIN = "01"
 NON_SUBJECT_DOMAINS = ("02", "03", "04")

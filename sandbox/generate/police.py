@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sandbox.anomalies import Anomaly
-from sandbox.generate.identity import PERSON_SLOTS, REFERENCE_ORDINAL, ymd
-from sandbox.generate.plan import InstitutionPlan
-from sandbox.generate.rows import Rows
+from xietong.sandbox.anomalies import Anomaly
+from xietong.sandbox.generate.identity import PERSON_SLOTS, REFERENCE_ORDINAL, ymd
+from xietong.sandbox.generate.plan import InstitutionPlan
+from xietong.sandbox.generate.rows import Rows
 
 
 def emit_police(plan: InstitutionPlan, rows: Rows) -> None:

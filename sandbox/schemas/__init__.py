@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sandbox.schemas import bank_http, bank_sql, education, fire, market, police
+from xietong.sandbox.schemas import bank_http, bank_sql, education, fire, market, police
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,8 @@ input is a 4xx with the service's native error body, never a 500.
 
 from __future__ import annotations
 
-from sandbox.services.bank import bank_app
-from sandbox.services.market import market_app
-from sandbox.services.police import police_app
+from xietong.sandbox.services.bank import bank_app
+from xietong.sandbox.services.market import market_app
+from xietong.sandbox.services.police import police_app
 
 __all__ = ["bank_app", "market_app", "police_app"]

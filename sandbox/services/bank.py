@@ -44,7 +44,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from sandbox.services.common import (
+from xietong.kernel.identifiers import credit_code_error
+from xietong.sandbox.services.common import (
     InputError,
     SqliteReader,
     json_object,
@@ -53,7 +54,6 @@ from sandbox.services.common import (
     whole_number,
     yuan,
 )
-from xietong.identifiers import credit_code_error
 
 MAX_BATCH = 200
 MAX_SCAN = 1000

@@ -23,7 +23,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from xietong.errors import ConfigError
+from xietong.kernel.errors import ConfigError
 
 DELAY_ENV = "XIETONG_SANDBOX_DELAY_MS"
 

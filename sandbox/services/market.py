@@ -39,7 +39,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from sandbox.services.common import (
+from xietong.kernel.identifiers import credit_code_error
+from xietong.sandbox.services.common import (
     InputError,
     SqliteReader,
     json_object,
@@ -47,7 +48,6 @@ from sandbox.services.common import (
     string_list,
     whole_number,
 )
-from xietong.identifiers import credit_code_error
 
 MAX_BATCH = 500
 MAX_PAGE_SIZE = 1000

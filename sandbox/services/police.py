@@ -32,14 +32,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from sandbox.services.common import (
+from xietong.kernel.identifiers import id_number_error
+from xietong.sandbox.services.common import (
     InputError,
     SqliteReader,
     json_object,
     native_app,
     string_list,
 )
-from xietong.identifiers import id_number_error
 
 DEFAULT_MAX_BATCH = 1000
 

@@ -9,16 +9,6 @@ document's figure. The extensions are in ``schema.limits.extensions``::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from xietong.kernel.settings import QueryLimits
 
-
-@dataclass(frozen=True, slots=True)
-class QueryLimits:
-    depth: int = 10
-    aliases: int = 30
-    tokens: int = 5000
-    """A joint page with every section is about 160 tokens; 30 aliased lookups of
-    one institution with every section about 4 800."""
-    cost: int = 500_000
-    """A 100-institution joint page with every section is about 210 000; the same
-    page of 500, or lists nested under lists under a page, is over a million."""
+__all__ = ["QueryLimits"]

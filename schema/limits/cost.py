@@ -40,8 +40,8 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
-from schema.limits.errors import too_complex
-from schema.pagination import MAX_PAGE
+from xietong.schema.limits.errors import too_complex
+from xietong.schema.pagination import MAX_PAGE
 
 DEFAULT_LIST_SIZE = 10
 """Assumed length of a list that takes no ``first``."""

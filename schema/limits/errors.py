@@ -6,7 +6,7 @@ from collections.abc import Collection
 
 from graphql import GraphQLError, GraphQLSyntaxError, Lexer, Node, Source, TokenKind
 
-from xietong.errors import ErrorCode
+from xietong.kernel.errors import ErrorCode
 
 _TOKEN_LIMIT = "Document contains more than "
 _NESTING_LIMIT = "Document is nested too deeply"

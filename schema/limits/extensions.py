@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
 
-from schema.limits import QueryLimits
-from schema.limits.cost import CostEstimates, CostLimiter
-from schema.limits.shape import aliases_rule, depth_rule
+from xietong.schema.limits import QueryLimits
+from xietong.schema.limits.cost import CostEstimates, CostLimiter
+from xietong.schema.limits.shape import aliases_rule, depth_rule
 
 
 def limit_extensions(limits: QueryLimits) -> list[Callable[[], SchemaExtension]]:

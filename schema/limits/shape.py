@@ -21,7 +21,7 @@ from graphql import (
 from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, QueryDepthLimiter
 from strawberry.extensions.max_aliases import count_fields_with_alias
 
-from schema.limits.errors import too_complex
+from xietong.schema.limits.errors import too_complex
 
 Recode = Callable[[DocumentNode], list[GraphQLError]]
 

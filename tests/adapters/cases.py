@@ -7,26 +7,26 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from adapters.banks.jinming import JinmingBank
-from adapters.banks.songdu import SongduBank
-from adapters.base import DepartmentAdapter
-from adapters.education import SqlEducationAdapter
-from adapters.finance import BankFinanceAdapter
-from adapters.fire_safety import SqlFireSafetyAdapter
-from adapters.market import HttpMarketAdapter
-from adapters.public_security import HttpPublicSecurityAdapter
-from adapters.records import (
+from tests.adapters.support import UNKNOWN_CREDIT_CODE, UNKNOWN_ID_NUMBER, FakeClock
+from xietong.adapters.base import DepartmentAdapter
+from xietong.adapters.education.adapter import SqlEducationAdapter
+from xietong.adapters.finance.adapter import BankFinanceAdapter
+from xietong.adapters.finance.jinming import JinmingBank
+from xietong.adapters.finance.songdu import SongduBank
+from xietong.adapters.fire_safety import SqlFireSafetyAdapter
+from xietong.adapters.market import HttpMarketAdapter
+from xietong.adapters.public_security import HttpPublicSecurityAdapter
+from xietong.adapters.sources.http import HttpSource
+from xietong.adapters.sources.registry import Source
+from xietong.adapters.sources.sql import SqlSource
+from xietong.domain.departments import Department
+from xietong.domain.records import (
     BackgroundCheck,
     BusinessRegistration,
     FireSafetyRecord,
     FundSupervision,
     Institution,
 )
-from adapters.sources.http import HttpSource
-from adapters.sources.registry import Source
-from adapters.sources.sql import SqlSource
-from tests.adapters.support import UNKNOWN_CREDIT_CODE, UNKNOWN_ID_NUMBER, FakeClock
-from xietong.departments import Department
 
 Adapter = DepartmentAdapter[Any]
 

@@ -11,12 +11,12 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from adapters.config import SourceConfig, load_sources
-from sandbox.harness import SandboxWorld
-from sandbox.layout import sandbox_files
-from sandbox.schemas import SCHEMAS
 from tests.conftest import POSTGRES_URL, _postgres_or_skip
 from tests.sandbox.native import open_native
+from tests.support.harness import SandboxWorld
+from xietong.adapters.config import SourceConfig, load_sources
+from xietong.sandbox.layout import sandbox_files
+from xietong.sandbox.schemas import SCHEMAS
 
 POSTGRES_COPIES = ("education", "fire", "bank_sql")
 """The SQL departments that also run on PostgreSQL in these tests."""

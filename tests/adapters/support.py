@@ -13,11 +13,11 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
-from adapters.config import SourceConfig, SourceKind
-from adapters.sources.http import HttpSource
-from adapters.sources.registry import Source
-from adapters.sources.sql import SqlSource
-from xietong.identifiers import credit_code_check, id_number_check
+from xietong.adapters.config import SourceConfig, SourceKind
+from xietong.adapters.sources.http import HttpSource
+from xietong.adapters.sources.registry import Source
+from xietong.adapters.sources.sql import SqlSource
+from xietong.kernel.identifiers import credit_code_check, id_number_check
 
 UNKNOWN_CREDIT_CODE = "91410200MA0000001" + credit_code_check("91410200MA0000001")
 UNKNOWN_ID_NUMBER = "41020219000101001" + id_number_check("41020219000101001")

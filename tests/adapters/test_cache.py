@@ -6,8 +6,8 @@ from collections.abc import Mapping
 
 import pytest
 
-from adapters.cache import RecordCache
 from tests.adapters.support import FakeClock
+from xietong.adapters.cache import RecordCache
 
 
 class Source:

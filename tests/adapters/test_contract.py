@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from adapters.config import SourceConfig
-from adapters.sources.errors import SourceUnavailableError
-from adapters.sources.registry import Source
 from tests.adapters.cases import CASES, Adapter, AdapterCase
 from tests.adapters.support import FakeClock, assert_canonical, open_source, refused_port
+from xietong.adapters.config import SourceConfig
+from xietong.adapters.sources.errors import SourceUnavailableError
+from xietong.adapters.sources.registry import Source
 
 CACHE_TTL = 5.0
 

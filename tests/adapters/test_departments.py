@@ -8,21 +8,21 @@ from dataclasses import replace
 
 import pytest
 
-from adapters.banks.jinming import JinmingBank
-from adapters.banks.songdu import SongduBank
-from adapters.catalog import AdapterCatalog
-from adapters.config import SourceConfig, SourceKind, load_sources
-from adapters.departments import build_adapters
-from adapters.education import SqlEducationAdapter
-from adapters.finance import BankFinanceAdapter
-from adapters.fire_safety import SqlFireSafetyAdapter
-from adapters.market import HttpMarketAdapter
-from adapters.public_security import HttpPublicSecurityAdapter
-from adapters.sources.errors import SourceUnavailableError
-from adapters.sources.registry import SourceRegistry
-from sandbox.harness import SandboxWorld
-from xietong.departments import Department
-from xietong.errors import ConfigError
+from tests.support.harness import SandboxWorld
+from xietong.adapters.catalog import AdapterCatalog
+from xietong.adapters.config import SourceConfig, SourceKind, load_sources
+from xietong.adapters.departments import build_adapters
+from xietong.adapters.education.adapter import SqlEducationAdapter
+from xietong.adapters.finance.adapter import BankFinanceAdapter
+from xietong.adapters.finance.jinming import JinmingBank
+from xietong.adapters.finance.songdu import SongduBank
+from xietong.adapters.fire_safety import SqlFireSafetyAdapter
+from xietong.adapters.market import HttpMarketAdapter
+from xietong.adapters.public_security import HttpPublicSecurityAdapter
+from xietong.adapters.sources.errors import SourceUnavailableError
+from xietong.adapters.sources.registry import SourceRegistry
+from xietong.domain.departments import Department
+from xietong.kernel.errors import ConfigError
 
 
 @pytest.fixture

@@ -9,18 +9,18 @@ from dataclasses import replace
 
 import pytest
 
-from adapters.config import SourceConfig
-from adapters.education import SqlEducationAdapter
-from adapters.records import (
+from tests.adapters.support import day, opened_sql, yuan
+from tests.support.harness import SandboxWorld
+from xietong.adapters.config import SourceConfig
+from xietong.adapters.education.adapter import SqlEducationAdapter
+from xietong.adapters.sources.sql import SqlSource
+from xietong.domain.departments import Department
+from xietong.domain.records import (
     InstitutionCategory,
     LicenseStatus,
     RectificationStatus,
     TrainingDomain,
 )
-from adapters.sources.sql import SqlSource
-from sandbox.harness import SandboxWorld
-from tests.adapters.support import day, opened_sql, yuan
-from xietong.departments import Department
 
 CATEGORIES = {"1": InstitutionCategory.SUBJECT, "2": InstitutionCategory.NON_SUBJECT}
 LICENSE_STATUSES = {

@@ -11,16 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from adapters.config import SourceConfig
-from adapters.fire_safety import SqlFireSafetyAdapter
-from adapters.market import HttpMarketAdapter
-from adapters.sources.errors import SourceUnavailableError
-from sandbox.harness import SandboxWorld
-from sandbox.layout import sandbox_files
-from sandbox.serve import serve_in_thread
-from sandbox.services import market_app
 from tests.adapters.support import opened_http, opened_sql
-from xietong.departments import Department
+from tests.support.harness import SandboxWorld
+from xietong.adapters.config import SourceConfig
+from xietong.adapters.fire_safety import SqlFireSafetyAdapter
+from xietong.adapters.market import HttpMarketAdapter
+from xietong.adapters.sources.errors import SourceUnavailableError
+from xietong.domain.departments import Department
+from xietong.sandbox.layout import sandbox_files
+from xietong.sandbox.serve import serve_in_thread
+from xietong.sandbox.services import market_app
 
 
 async def test_a_service_stopped_mid_run(

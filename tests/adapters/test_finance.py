@@ -9,15 +9,15 @@ from dataclasses import dataclass, replace
 
 import pytest
 
-from adapters.banks.jinming import JinmingBank
-from adapters.banks.songdu import SongduBank
-from adapters.config import SourceConfig
-from adapters.finance import BankFinanceAdapter
-from adapters.sources.errors import SourceUnavailableError
-from adapters.sources.http import HttpSource
-from adapters.sources.sql import SqlSource
 from tests.adapters.support import UNKNOWN_CREDIT_CODE, opened_http, opened_sql, refused_port, yuan
-from xietong.departments import Department
+from xietong.adapters.config import SourceConfig
+from xietong.adapters.finance.adapter import BankFinanceAdapter
+from xietong.adapters.finance.jinming import JinmingBank
+from xietong.adapters.finance.songdu import SongduBank
+from xietong.adapters.sources.errors import SourceUnavailableError
+from xietong.adapters.sources.http import HttpSource
+from xietong.adapters.sources.sql import SqlSource
+from xietong.domain.departments import Department
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from adapters.config import SourceConfig, SourceKind
-from adapters.fire_safety import SqlFireSafetyAdapter
-from adapters.records import FireAcceptanceStatus, FireSafetyRecord
-from adapters.sources.errors import SourceUnavailableError
-from sandbox.schemas import SCHEMAS
 from tests.adapters.support import day, opened_sql
-from xietong.departments import Department
-from xietong.identifiers import credit_code_check
+from xietong.adapters.config import SourceConfig, SourceKind
+from xietong.adapters.fire_safety import SqlFireSafetyAdapter
+from xietong.adapters.sources.errors import SourceUnavailableError
+from xietong.domain.departments import Department
+from xietong.domain.records import FireAcceptanceStatus, FireSafetyRecord
+from xietong.kernel.identifiers import credit_code_check
+from xietong.sandbox.schemas import SCHEMAS
 
 ACCEPTANCE = {
     "1": FireAcceptanceStatus.PASSED,

@@ -9,11 +9,11 @@ from dataclasses import replace
 
 import pytest
 
-from adapters.config import SourceConfig
-from adapters.market import HttpMarketAdapter
-from adapters.records import RegistrationStatus
-from adapters.sources.http import HttpSource
 from tests.adapters.support import day, opened_http, yuan
+from xietong.adapters.config import SourceConfig
+from xietong.adapters.market import HttpMarketAdapter
+from xietong.adapters.sources.http import HttpSource
+from xietong.domain.records import RegistrationStatus
 
 STATUSES = {
     "1": RegistrationStatus.ACTIVE,

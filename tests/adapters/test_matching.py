@@ -11,15 +11,18 @@ from typing import Any
 
 import pytest
 
-from adapters.config import SourceConfig
-from adapters.matching import (
+from tests.adapters.cases import CASES, Adapter, AdapterCase
+from tests.adapters.support import UNKNOWN_CREDIT_CODE, FakeClock, open_source
+from xietong.adapters.config import SourceConfig
+from xietong.adapters.public_security import HttpPublicSecurityAdapter
+from xietong.domain.departments import Department
+from xietong.domain.matching import (
     AcceptanceCriteria,
     CoverageCriteria,
     InstitutionCriteria,
     RegistrationCriteria,
 )
-from adapters.public_security import HttpPublicSecurityAdapter
-from adapters.records import (
+from xietong.domain.records import (
     FireAcceptanceStatus,
     Institution,
     InstitutionCategory,
@@ -27,10 +30,7 @@ from adapters.records import (
     RegistrationStatus,
     TrainingDomain,
 )
-from sandbox.reference import REFERENCE_DATE
-from tests.adapters.cases import CASES, Adapter, AdapterCase
-from tests.adapters.support import UNKNOWN_CREDIT_CODE, FakeClock, open_source
-from xietong.departments import Department
+from xietong.sandbox.reference import REFERENCE_DATE
 
 FIRE = FireAcceptanceStatus
 

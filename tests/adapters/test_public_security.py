@@ -10,16 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from adapters.config import SourceConfig, SourceKind
-from adapters.public_security import BATCH_LIMIT, HttpPublicSecurityAdapter
-from adapters.records import BackgroundCheck, BackgroundCheckStatus
-from adapters.sources.http import HttpSource
-from sandbox.schemas import SCHEMAS
-from sandbox.serve import serve_in_thread
-from sandbox.services import police_app
 from tests.adapters.support import day, opened_http
-from xietong.departments import Department
-from xietong.identifiers import id_number_check
+from xietong.adapters.config import SourceConfig, SourceKind
+from xietong.adapters.public_security import BATCH_LIMIT, HttpPublicSecurityAdapter
+from xietong.adapters.sources.http import HttpSource
+from xietong.domain.departments import Department
+from xietong.domain.records import BackgroundCheck, BackgroundCheckStatus
+from xietong.kernel.identifiers import id_number_check
+from xietong.sandbox.schemas import SCHEMAS
+from xietong.sandbox.serve import serve_in_thread
+from xietong.sandbox.services import police_app
 
 CATEGORIES = {"01": "SEXUAL_ASSAULT", "02": "ABUSE", "03": "TRAFFICKING", "04": "VIOLENCE"}
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 
-from auth.audit.events import AuditDraft, AuditOutcome
+from xietong.audit.events import AuditDraft, AuditOutcome
 
 GROWING_CHAIN = settings(
     max_examples=25,

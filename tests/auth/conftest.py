@@ -11,12 +11,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from auth.backend import PrincipalUser, unauthenticated_response
-from auth.routes import authentication_middleware, oauth_routes
-from auth.token_service import TokenService
 from tests.auth.token_helpers import AUDIENCE, ISSUER, TTL_SECONDS, MovableClock, TokenHub
-from xietong.db import create_hub_engine
-from xietong.settings import Settings
+from xietong.auth.backend import PrincipalUser, unauthenticated_response
+from xietong.auth.routes import authentication_middleware, oauth_routes
+from xietong.auth.token_service import TokenService
+from xietong.kernel.db import create_hub_engine
+from xietong.kernel.settings import Settings
 
 
 async def echo(request: Request) -> Response:

@@ -9,8 +9,8 @@ from alembic import command
 from sqlalchemy import inspect
 
 from tests.auth.token_helpers import TokenHub
-from xietong.db import create_sync_engine
-from xietong.migrate import alembic_config, upgrade
+from xietong.kernel.db import create_sync_engine
+from xietong.kernel.migrate import alembic_config, upgrade
 
 
 async def test_of_concurrent_uses_of_one_assertion_exactly_one_wins(token_hub: TokenHub) -> None:

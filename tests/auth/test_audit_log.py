@@ -14,12 +14,12 @@ import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from auth.audit.verify import verify_chain
-from xietong.app import create_app
+from xietong.audit.verify import verify_chain
 from xietong.cli import app
-from xietong.db import create_sync_engine
-from xietong.hub import Hub
-from xietong.settings import Settings
+from xietong.hub.services import Hub
+from xietong.kernel.db import create_sync_engine
+from xietong.kernel.settings import Settings
+from xietong.web.app import create_app
 
 
 @pytest.fixture

@@ -14,13 +14,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 
-from auth.audit.events import AuditDraft, AuditOutcome, canonical
-from auth.audit.raw import canonical_text, raw_rows
-from auth.audit.verify import body_of, stored_events, verify_chain
 from tests.auth.audit_strategies import DRAFTS, GROWING_CHAIN
-from xietong.db import create_sync_engine
-from xietong.hub import Hub
-from xietong.settings import Settings
+from xietong.audit.events import AuditDraft, AuditOutcome
+from xietong.audit.raw import canonical_text, raw_rows
+from xietong.audit.verify import body_of, stored_events, verify_chain
+from xietong.hub.services import Hub
+from xietong.kernel.canonical import canonical
+from xietong.kernel.db import create_sync_engine
+from xietong.kernel.settings import Settings
 
 
 @pytest.fixture

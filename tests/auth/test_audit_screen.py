@@ -15,13 +15,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from auth.audit.events import AuditDraft
-from auth.audit.screen import suspects
-from auth.audit.verify import verify_chain
 from tests.auth.audit_strategies import DRAFTS, GROWING_CHAIN, READ
-from xietong.db import create_sync_engine
-from xietong.hub import Hub
-from xietong.settings import Settings
+from xietong.audit.events import AuditDraft
+from xietong.audit.screen import suspects
+from xietong.audit.verify import verify_chain
+from xietong.hub.services import Hub
+from xietong.kernel.db import create_sync_engine
+from xietong.kernel.settings import Settings
 
 
 @pytest.fixture

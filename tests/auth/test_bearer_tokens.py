@@ -18,7 +18,6 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import ECKey
 
-from auth.keys import SigningKeyPair
 from tests.auth.token_helpers import (
     TTL_SECONDS,
     TokenHub,
@@ -26,6 +25,7 @@ from tests.auth.token_helpers import (
     client_assertion,
     client_key,
 )
+from xietong.auth.keys import SigningKeyPair
 
 
 def assert_unauthenticated(

@@ -8,9 +8,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from auth.cli import add_auth_commands
 from tests.auth.token_helpers import unverified_parts
-from xietong.settings import Settings
+from xietong.cli.auth import add_auth_commands
+from xietong.kernel.settings import Settings
 
 runner = CliRunner()
 

@@ -7,9 +7,13 @@ from typing import Any
 import pytest
 from joserfc.jwk import OctKey
 
-from auth.client_secrets import hash_secret, verify_secret
-from auth.identity_errors import ClientExistsError, ClientRegistrationError, UnknownClientError
 from tests.auth.token_helpers import TokenHub, client_key
+from xietong.auth.client_secrets import hash_secret, verify_secret
+from xietong.auth.identity_errors import (
+    ClientExistsError,
+    ClientRegistrationError,
+    UnknownClientError,
+)
 
 
 async def test_a_client_is_stored_listed_and_disabled(token_hub: TokenHub) -> None:

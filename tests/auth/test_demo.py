@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from auth.demo import demo_tokens, register_demo_clients
 from tests.auth.token_helpers import TokenHub, unverified_parts
+from xietong.auth.demo import demo_tokens, register_demo_clients
 
 
 async def test_demo_clients_are_registered_once_and_can_get_tokens(token_hub: TokenHub) -> None:

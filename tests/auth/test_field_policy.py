@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 import strawberry
 
-from auth.masking import mask_id_number, mask_name
-from auth.policy import Effect, Policy, parse_policy
-from auth.principal import Principal
-from auth.schema_policy import Decisions, guarded_coordinates
-from schema.root import PolicyExtension, apply_policy
-from xietong.departments import Department
-from xietong.errors import ConfigError
+from xietong.auth.masking import mask_id_number, mask_name
+from xietong.auth.policy import Effect, Policy, parse_policy
+from xietong.auth.principal import Principal
+from xietong.auth.schema_policy import Decisions, guarded_coordinates
+from xietong.domain.departments import Department
+from xietong.kernel.errors import ConfigError
+from xietong.schema.root import PolicyExtension, apply_policy
 
 RAW = {"name": "欧阳娜娜", "idNumber": "11010519491231002X", "post": "teacher", "note": "n"}
 
@@ -188,9 +188,9 @@ def test_a_policy_that_does_not_fit_the_schema_stops_start_up(change: Any, messa
 
 
 def test_the_shipped_policy_covers_every_field_of_the_hub_schema() -> None:
-    from auth.policy import load_policy
-    from schema.root import build_schema
-    from xietong.settings import SHIPPED_POLICY
+    from xietong.auth.policy import load_policy
+    from xietong.kernel.settings import SHIPPED_POLICY
+    from xietong.schema.root import build_schema
 
     policy = apply_policy(build_schema(), load_policy(SHIPPED_POLICY))
 
@@ -198,8 +198,8 @@ def test_the_shipped_policy_covers_every_field_of_the_hub_schema() -> None:
 
 
 def test_a_purpose_already_required_on_the_way_is_not_asked_again() -> None:
-    from auth.policy import Grant
-    from auth.schema_policy import effective_grants
+    from xietong.auth.policy import Grant
+    from xietong.auth.schema_policy import effective_grants
 
     schema, policy = make_schema()
 

@@ -3,9 +3,9 @@ JWKS keeps every public key (review signatures must verify offline for years).""
 
 from __future__ import annotations
 
-from auth.token_service import TokenService
 from tests.auth.token_helpers import TTL_SECONDS, TokenHub, unverified_parts
-from xietong.db import create_hub_engine
+from xietong.auth.token_service import TokenService
+from xietong.kernel.db import create_hub_engine
 
 
 async def test_rotation_keeps_old_tokens_working_and_signs_new_ones_with_the_new_key(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from auth.masking import mask_account_number, mask_id_number, mask_name
+from xietong.auth.masking import mask_account_number, mask_id_number, mask_name
 
 
 @pytest.mark.parametrize(

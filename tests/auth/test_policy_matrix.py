@@ -13,10 +13,10 @@ from typing import Any
 
 from graphql import GraphQLObjectType, GraphQLSchema, get_named_type
 
-from auth.masking import MASKS
-from auth.policy import DENIED, Effect, Grant, Policy
-from auth.schema_policy import effective_grants, object_types
-from sandbox.harness import HubHarness
+from tests.support.harness import HubHarness
+from xietong.auth.masking import MASKS
+from xietong.auth.policy import DENIED, Effect, Grant, Policy
+from xietong.auth.schema_policy import effective_grants, object_types
 
 HEALTHY_EMPTY = {
     "SourceStatus.lastError",

@@ -7,8 +7,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from auth.routes import oauth_routes
-from auth.token_service import TokenService
 from tests.auth.token_helpers import (
     AUDIENCE,
     ISSUER,
@@ -18,9 +16,11 @@ from tests.auth.token_helpers import (
     client_key,
     unverified_parts,
 )
-from xietong.db import create_hub_engine
-from xietong.errors import ConfigError
-from xietong.settings import Settings
+from xietong.auth.routes import oauth_routes
+from xietong.auth.token_service import TokenService
+from xietong.kernel.db import create_hub_engine
+from xietong.kernel.errors import ConfigError
+from xietong.kernel.settings import Settings
 
 
 def assert_invalid_client(response: httpx.Response, *, case: str = "") -> None:

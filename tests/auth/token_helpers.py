@@ -13,10 +13,10 @@ import httpx
 from joserfc import jwt
 from joserfc.jwk import ECKey
 
-from auth.access_tokens import access_token_claims
-from auth.clients import ClientRecord
-from auth.keys import SigningKeyPair
-from auth.token_service import TokenService
+from xietong.auth.access_tokens import access_token_claims
+from xietong.auth.clients import ClientRecord
+from xietong.auth.keys import SigningKeyPair
+from xietong.auth.token_service import TokenService
 
 ISSUER = "https://hub.test"
 AUDIENCE = "xietong"

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from adapters.catalog import AdapterCatalog
-from adapters.records import BackgroundCheckStatus, FireAcceptanceStatus
-from resolvers.risk import JointRecord, RiskLevel, assess
-from sandbox.harness import HubHarness
-from xietong.identifiers import region_prefix
+from tests.support.harness import HubHarness
+from xietong.adapters.catalog import AdapterCatalog
+from xietong.domain.records import BackgroundCheckStatus, FireAcceptanceStatus
+from xietong.domain.risk import JointRecord, RiskLevel, assess
+from xietong.kernel.identifiers import region_prefix
 
 FILTERED = """
 query Filtered($filter: InstitutionFilter, $first: Int!, $after: String) {

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from auth.keys import SigningKeyStore
-from resolvers.reviews.records import Actor, ReviewConclusion, ReviewFailure, ReviewRecord
-from resolvers.reviews.service import ReviewResult, ReviewService
-from xietong.db import create_hub_engine, create_sync_engine
-from xietong.departments import Department
+from xietong.auth.keys import SigningKeyStore
+from xietong.domain.departments import Department
+from xietong.kernel.db import create_hub_engine, create_sync_engine
+from xietong.reviews.records import Actor, ReviewConclusion, ReviewFailure, ReviewRecord
+from xietong.reviews.service import ReviewResult, ReviewService
 
 ARTS_SCHOOL = "91410204MA9F1A2B3C"
 """Any 18-character key will do here: the workflow takes institutions as given."""

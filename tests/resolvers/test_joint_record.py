@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from sandbox.harness import HubHarness, SandboxWorld, hub_harness
-from sandbox.layout import sandbox_files
+from tests.support.harness import HubHarness, SandboxWorld, hub_harness
+from xietong.sandbox.layout import sandbox_files
 
 EVERY_SECTION = """
 query Page($first: Int!, $after: String) {

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from prometheus_client import REGISTRY
 
-from resolvers.planner import FilterCriteria, Plan
-from resolvers.planner.cache import PlanCache, PlanKey
-from resolvers.risk import RiskLevel
-from sandbox.harness import SandboxWorld, hub_harness
 from tests.resolvers.planner_support import walk
-from xietong.errors import ConfigError
-from xietong.settings import DEFAULT_PLAN_TTL, Settings
+from tests.support.harness import SandboxWorld, hub_harness
+from xietong.domain.risk import RiskLevel
+from xietong.kernel.errors import ConfigError
+from xietong.kernel.settings import DEFAULT_PLAN_TTL, Settings
+from xietong.planner import FilterCriteria, Plan
+from xietong.planner.cache import PlanCache, PlanKey
 
 DAY = date(2026, 11, 1)
 RISKY = FilterCriteria(risk_at_least=RiskLevel.MEDIUM)

@@ -13,11 +13,6 @@ from typing import Any
 
 import pytest
 
-from adapters.records import InstitutionCategory
-from adapters.sources.http import HttpSource
-from resolvers.risk import JointRecord
-from sandbox.harness import HubHarness, SandboxWorld, hub_harness
-from sandbox.reference import REFERENCE_DATE
 from tests.resolvers.planner_support import (
     AUDITOR,
     FILTERED,
@@ -25,8 +20,13 @@ from tests.resolvers.planner_support import (
     every_joint_record,
     walk,
 )
-from xietong.departments import Department
-from xietong.identifiers import id_number_error
+from tests.support.harness import HubHarness, SandboxWorld, hub_harness
+from xietong.adapters.sources.http import HttpSource
+from xietong.domain.departments import Department
+from xietong.domain.records import InstitutionCategory
+from xietong.domain.risk import JointRecord
+from xietong.kernel.identifiers import id_number_error
+from xietong.sandbox.reference import REFERENCE_DATE
 
 NOT_PASSED = ["FILED", "NOT_FILED", "FAILED", "EXPIRED"]
 

@@ -11,11 +11,11 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from adapters.config import SourceKind
-from resolvers.risk import JointRecord
-from sandbox.harness import HubHarness
-from sandbox.reference import REFERENCE_DATE
 from tests.resolvers.planner_support import brute_force, every_joint_record, walk
+from tests.support.harness import HubHarness
+from xietong.adapters.config import SourceKind
+from xietong.domain.risk import JointRecord
+from xietong.sandbox.reference import REFERENCE_DATE
 
 STATUSES = {
     "licenseStatus": ["VALID", "SUSPENDED", "REVOKED", "EXPIRED"],
@@ -100,7 +100,7 @@ async def test_a_filter_answers_what_brute_force_over_every_record_answers(
     limits: dict[SourceKind, int],
     first: int,
 ) -> None:
-    with patch.dict("resolvers.planner.plan.AMONG_LIMITS", limits):
+    with patch.dict("xietong.planner.plan.AMONG_LIMITS", limits):
         found = await walk(opened.harness, filter_, first=first)
 
     expected = brute_force(opened.records, filter_)

@@ -6,14 +6,16 @@ from datetime import UTC, datetime
 
 import pytest
 
-from resolvers.reviews.records import (
+from tests.resolvers.reviews_support import CULTURE, EDUCATION, SPORTS, actor, arts_school
+from xietong.domain.departments import Department
+from xietong.reviews.records import (
     ReviewConclusion,
     ReviewErrorCode,
     ReviewRecord,
     ReviewStatus,
     SignatureRecord,
 )
-from resolvers.reviews.rules import (
+from xietong.reviews.rules import (
     outcome,
     refusal_to_open,
     refusal_to_publish,
@@ -21,8 +23,6 @@ from resolvers.reviews.rules import (
     refusal_to_sign,
     required_signers_of,
 )
-from tests.resolvers.reviews_support import CULTURE, EDUCATION, SPORTS, actor, arts_school
-from xietong.departments import Department
 
 PASS, FAIL = ReviewConclusion.PASS, ReviewConclusion.FAIL
 EDU, ART, SCI = Department.EDUCATION, Department.CULTURE_TOURISM, Department.SCIENCE_TECHNOLOGY

@@ -14,15 +14,6 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from resolvers.reviews.records import (
-    Actor,
-    ReviewConclusion,
-    ReviewErrorCode,
-    ReviewRecord,
-    ReviewStatus,
-)
-from resolvers.reviews.service import ReviewResult, ReviewService
-from resolvers.reviews.verify import verify_review
 from tests.resolvers.reviews_support import (
     ARTS_SCHOOL,
     CULTURE,
@@ -38,8 +29,17 @@ from tests.resolvers.reviews_support import (
     tamper,
     workflow,
 )
-from xietong.departments import Department
-from xietong.models import ReviewSignature
+from xietong.domain.departments import Department
+from xietong.kernel.store import ReviewSignature
+from xietong.reviews.records import (
+    Actor,
+    ReviewConclusion,
+    ReviewErrorCode,
+    ReviewRecord,
+    ReviewStatus,
+)
+from xietong.reviews.service import ReviewResult, ReviewService
+from xietong.reviews.verify import verify_review
 
 PASS, FAIL = ReviewConclusion.PASS, ReviewConclusion.FAIL
 

@@ -15,19 +15,19 @@ import pytest
 from joserfc import jws
 from joserfc.jwk import ECKey
 
-from auth.keys import SigningKeyPair
-from resolvers.reviews.digest import SignatureContent, content_digest, link_digest
-from resolvers.reviews.document import review_document, review_from_document
-from resolvers.reviews.records import (
+from xietong.auth.keys import SigningKeyPair
+from xietong.domain.departments import Department
+from xietong.reviews.digest import SignatureContent, content_digest, link_digest
+from xietong.reviews.document import review_document, review_from_document
+from xietong.reviews.records import (
     ReviewConclusion,
     ReviewRecord,
     ReviewStatus,
     SignatureRecord,
 )
-from resolvers.reviews.rules import outcome
-from resolvers.reviews.signing import sign_link
-from resolvers.reviews.verify import verify_review
-from xietong.departments import Department
+from xietong.reviews.rules import outcome
+from xietong.reviews.signing import sign_link
+from xietong.reviews.verify import verify_review
 
 EDU, ART = Department.EDUCATION, Department.CULTURE_TOURISM
 PASS, FAIL = ReviewConclusion.PASS, ReviewConclusion.FAIL

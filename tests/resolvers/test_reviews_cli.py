@@ -10,8 +10,6 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from resolvers.reviews.cli import add_review_commands
-from resolvers.reviews.records import ReviewConclusion, ReviewRecord
 from tests.resolvers.reviews_support import (
     ARTS_SCHOOL,
     CULTURE,
@@ -21,7 +19,9 @@ from tests.resolvers.reviews_support import (
     tamper,
     workflow,
 )
-from xietong.settings import Settings
+from xietong.cli.reviews import add_review_commands
+from xietong.kernel.settings import Settings
+from xietong.reviews.records import ReviewConclusion, ReviewRecord
 
 runner = CliRunner()
 
@@ -142,7 +142,7 @@ async def _jwks(database_url: str) -> dict[str, object]:
 
 
 def test_a_missing_review_or_bad_input_is_one_line(sqlite_url: str, tmp_path: Path) -> None:
-    from xietong.migrate import upgrade
+    from xietong.kernel.migrate import upgrade
 
     upgrade(sqlite_url)
     app = cli_for(sqlite_url)

@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
-from adapters.records import (
+from xietong.domain import risk
+from xietong.domain.departments import Department
+from xietong.domain.records import (
     BackgroundCheck,
     BackgroundCheckStatus,
     BusinessRegistration,
@@ -29,9 +31,7 @@ from adapters.records import (
     StaffMember,
     TrainingDomain,
 )
-from resolvers import risk
-from resolvers.risk import JointRecord, RiskCode, RiskLevel, assess
-from xietong.departments import Department
+from xietong.domain.risk import JointRecord, RiskCode, RiskLevel, assess
 
 TODAY = date(2026, 11, 1)
 CODE = "91310110666007217T"

@@ -11,11 +11,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sandbox.layout import sandbox_files
-from sandbox.seed import seed_sandbox
-from sandbox.serve import serve_in_thread
-from sandbox.services import bank_app, market_app, police_app
 from tests.sandbox.native import open_native
+from xietong.sandbox.layout import sandbox_files
+from xietong.sandbox.seed import seed_sandbox
+from xietong.sandbox.serve import serve_in_thread
+from xietong.sandbox.services import bank_app, market_app, police_app
 
 SEEDED_INSTITUTIONS = 300
 

@@ -7,9 +7,9 @@ import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
-from sandbox.anomalies import Anomaly
-from sandbox.layout import sandbox_files
-from sandbox.reference import COMPLAINT_SURGE_DAYS, COMPLAINT_SURGE_MIN, REFERENCE_DATE
+from xietong.sandbox.anomalies import Anomaly
+from xietong.sandbox.layout import sandbox_files
+from xietong.sandbox.reference import COMPLAINT_SURGE_DAYS, COMPLAINT_SURGE_MIN, REFERENCE_DATE
 
 NATIVE_ALIASES = {
     "education": "edu",

@@ -11,10 +11,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sandbox.layout import sandbox_files
-from sandbox.serve import serve_in_thread
-from sandbox.services import bank_app
 from tests.sandbox.native import codes
+from xietong.sandbox.layout import sandbox_files
+from xietong.sandbox.serve import serve_in_thread
+from xietong.sandbox.services import bank_app
 
 YUAN = re.compile(r"\d+\.\d{2}")
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")

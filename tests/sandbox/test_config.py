@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from adapters.config import SourceKind, load_sources
-from sandbox.config import write_sources_file
-from sandbox.layout import sandbox_files
-from sandbox.serve import SandboxPorts
-from xietong.departments import Department
+from xietong.adapters.config import SourceKind, load_sources
+from xietong.domain.departments import Department
+from xietong.sandbox.config import write_sources_file
+from xietong.sandbox.layout import sandbox_files
+from xietong.sandbox.serve import SandboxPorts
 
 
 def test_the_sources_file_loads_and_points_at_the_sandbox(seeded: Path) -> None:

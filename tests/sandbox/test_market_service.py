@@ -8,9 +8,9 @@ import sqlite3
 import httpx
 import pytest
 
-from sandbox.seed import unlicensed_count
 from tests.sandbox.conftest import SEEDED_INSTITUTIONS
 from tests.sandbox.native import codes
+from xietong.sandbox.seed import unlicensed_count
 
 YYYYMMDD = re.compile(r"\d{8}")
 UNKNOWN_VALID_CODE = "91310110666007217T"

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from starlette.routing import Route
 
-from sandbox.services import police_app
+from xietong.sandbox.services import police_app
 
 NEVER_SUBMITTED = "11010519491231002X"
 

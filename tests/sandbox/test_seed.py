@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.anomalies import Anomaly
-from sandbox.generate.plan import plan_institution
-from sandbox.layout import sandbox_files
-from sandbox.reference import DEFAULT_SEED, KAIFENG_DISTRICTS, ZHENGZHOU_DISTRICTS
-from sandbox.seed import is_seeded, seed_sandbox, unlicensed_count
 from tests.sandbox.conftest import SEEDED_INSTITUTIONS
 from tests.sandbox.native import ANOMALY_QUERIES, REF, codes, content_digest
-from xietong.identifiers import credit_code_error, id_number_error
+from xietong.kernel.identifiers import credit_code_error, id_number_error
+from xietong.sandbox.anomalies import Anomaly
+from xietong.sandbox.generate.plan import plan_institution
+from xietong.sandbox.layout import sandbox_files
+from xietong.sandbox.reference import DEFAULT_SEED, KAIFENG_DISTRICTS, ZHENGZHOU_DISTRICTS
+from xietong.sandbox.seed import is_seeded, seed_sandbox, unlicensed_count
 
 ALL_CREDIT_CODES = "SELECT tyshxydm FROM mkt.qydj"
 ALL_ID_NUMBERS = """

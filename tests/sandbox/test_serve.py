@@ -8,9 +8,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sandbox.serve import SandboxPorts, sandbox_servers, serve_together
-from sandbox.services.common import resolve_delay
-from xietong.errors import ConfigError
+from xietong.kernel.errors import ConfigError
+from xietong.sandbox.serve import SandboxPorts, sandbox_servers, serve_together
+from xietong.sandbox.services.common import resolve_delay
 
 
 async def test_the_services_serve_together_and_stop_together(seeded: Path) -> None:

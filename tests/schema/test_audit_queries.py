@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.harness import HubHarness
+from tests.support.harness import HubHarness
 
 EVENTS = """
 query Events($filter: AuditEventFilter) {

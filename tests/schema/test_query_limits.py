@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 from graphql import get_introspection_query, get_operation_ast, parse
 
-from sandbox.harness import HubHarness
-from schema.limits import QueryLimits
-from schema.limits.cost import CostEstimates, operation_cost
-from schema.root import build_schema
 from tests.schema.queries import EXPLOSIVE, JOINT_PAGE
-from xietong.errors import ConfigError
-from xietong.settings import Settings
+from tests.support.harness import HubHarness
+from xietong.kernel.errors import ConfigError
+from xietong.kernel.settings import Settings
+from xietong.schema.limits import QueryLimits
+from xietong.schema.limits.cost import CostEstimates, operation_cost
+from xietong.schema.root import build_schema
 
 DEFAULTS = QueryLimits()
 

@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.records import Institution
-from resolvers.reviews.document import review_from_document
-from resolvers.reviews.verify import verify_review
-from sandbox.harness import HubHarness
-from xietong.departments import Department
+from tests.support.harness import HubHarness
+from xietong.domain.departments import Department
+from xietong.domain.records import Institution
+from xietong.reviews.document import review_from_document
+from xietong.reviews.verify import verify_review
 
 UNKNOWN_CODE = "91310110666007217T"
 """A valid credit code the sandbox's education bureau does not know."""

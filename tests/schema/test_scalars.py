@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sandbox.harness import HubHarness
+from tests.support.harness import HubHarness
 
 GOOD_CODE = "91310110666007217T"
 

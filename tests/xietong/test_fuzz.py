@@ -35,14 +35,14 @@ from graphql import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sandbox.harness import SandboxWorld, prepare
-from sandbox.reference import REFERENCE_DATE
-from sandbox.serve import serve_in_thread
-from schema.root import build_schema
-from xietong.app import create_app
-from xietong.errors import ErrorCode
-from xietong.hub import Hub
-from xietong.settings import Settings
+from tests.support.harness import SandboxWorld, prepare
+from xietong.hub.services import Hub
+from xietong.kernel.errors import ErrorCode
+from xietong.kernel.settings import Settings
+from xietong.sandbox.reference import REFERENCE_DATE
+from xietong.sandbox.serve import serve_in_thread
+from xietong.schema.root import build_schema
+from xietong.web.app import create_app
 
 CODES = {code.value for code in ErrorCode}
 SCHEMA: GraphQLSchema = build_schema()._schema

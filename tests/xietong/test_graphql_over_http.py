@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from sandbox.harness import HubHarness
-from xietong.graphql_http import MAX_BODY_BYTES
+from tests.support.harness import HubHarness
+from xietong.web.graphql_http import MAX_BODY_BYTES
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"

@@ -9,9 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from xietong.app import create_app
-from xietong.hub import Hub
-from xietong.settings import Settings
+from xietong.hub.services import Hub
+from xietong.kernel.settings import Settings
+from xietong.web.app import create_app
 
 
 def write_sources(path: Path, education_db: Path, market_url: str) -> None:

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from sandbox.harness import HubHarness, SandboxWorld, hub_harness
-from xietong.logs import JsonFormatter
+from tests.support.harness import HubHarness, SandboxWorld, hub_harness
+from xietong.web.logs import JsonFormatter
 
 SECRET_SQL = "SELECT jgmc FROM jgxx WHERE tyshxydm = 'secret'"
 

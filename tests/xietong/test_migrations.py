@@ -4,9 +4,9 @@ import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import DBAPIError
 
-from xietong.db import create_sync_engine
-from xietong.migrate import current_revision, head_revision, upgrade
-from xietong.models import Base
+from xietong.kernel.db import create_sync_engine
+from xietong.kernel.migrate import current_revision, head_revision, upgrade
+from xietong.kernel.store import Base
 
 
 def test_upgrade_from_empty_reaches_head_and_creates_every_table(empty_database_url: str) -> None:

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 import redis
 
-from sandbox.harness import HubHarness, SandboxWorld, hub_harness
-from xietong.errors import ConfigError
-from xietong.rate_limit import RateLimiter
-from xietong.settings import Settings
+from tests.support.harness import HubHarness, SandboxWorld, hub_harness
+from xietong.hub.rate_limits import RateLimiter
+from xietong.kernel.errors import ConfigError
+from xietong.kernel.settings import Settings
 
 REDIS_URL = os.environ.get("XIETONG_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 ME = "{ me { clientId } }"

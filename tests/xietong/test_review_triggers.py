@@ -10,11 +10,11 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from resolvers.reviews.records import ReviewRecord
 from tests.resolvers.reviews_support import CULTURE, cosigned_review, ok, workflow
-from xietong.db import create_sync_engine
-from xietong.migrate import alembic_config, upgrade
-from xietong.models import Base
+from xietong.kernel.db import create_sync_engine
+from xietong.kernel.migrate import alembic_config, upgrade
+from xietong.kernel.store import Base
+from xietong.reviews.records import ReviewRecord
 
 NEW_SIGNATURE = (
     "INSERT INTO review_signatures (review_id, department, signer, conclusion, findings, "

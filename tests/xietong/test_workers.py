@@ -22,14 +22,14 @@ import psycopg
 import pytest
 import redis
 
-from auth.audit.verify import verify_chain
-from auth.demo import DEMO_CLIENTS
-from sandbox.harness import SandboxWorld, free_port, prepare, wait_until_serving
-from sandbox.reference import REFERENCE_DATE
-from xietong.db import create_sync_engine
-from xietong.hub import Hub
-from xietong.migrate import upgrade
-from xietong.settings import Settings
+from tests.support.harness import SandboxWorld, free_port, prepare, wait_until_serving
+from xietong.audit.verify import verify_chain
+from xietong.auth.demo import DEMO_CLIENTS
+from xietong.hub.services import Hub
+from xietong.kernel.db import create_sync_engine
+from xietong.kernel.migrate import upgrade
+from xietong.kernel.settings import Settings
+from xietong.sandbox.reference import REFERENCE_DATE
 
 POSTGRES_URL = os.environ.get(
     "XIETONG_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from sandbox.serve import serve_in_thread
 from tests.adapters.sources.scripted import Script, scripted_app
+from xietong.sandbox.serve import serve_in_thread
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from adapters.config import SourceConfig, SourceKind
-from xietong.departments import Department
+from xietong.adapters.config import SourceConfig, SourceKind
+from xietong.domain.departments import Department
 
 
 @dataclass

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from adapters.config import SourceConfig, SourceKind
-from adapters.sources.breaker import CircuitBreaker
-from adapters.sources.errors import SourceUnavailableError
-from adapters.sources.retry import NO_RETRY
 from tests.adapters.sources.scripted import Script, scripted_source
 from tests.adapters.support import FakeClock, opened_http, opened_sql
-from xietong.departments import Department
+from xietong.adapters.config import SourceConfig, SourceKind
+from xietong.adapters.sources.breaker import CircuitBreaker
+from xietong.adapters.sources.errors import SourceUnavailableError
+from xietong.adapters.sources.retry import NO_RETRY
+from xietong.domain.departments import Department
 
 
 def test_it_opens_after_the_threshold_and_half_opens_after_the_cool_down() -> None:

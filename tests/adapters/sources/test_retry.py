@@ -7,10 +7,10 @@ import time
 
 import pytest
 
-from adapters.sources.errors import SourceUnavailableError
-from adapters.sources.retry import RetryPolicy
 from tests.adapters.sources.scripted import Script, scripted_source
 from tests.adapters.support import opened_http
+from xietong.adapters.sources.errors import SourceUnavailableError
+from xietong.adapters.sources.retry import RetryPolicy
 
 QUICK = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.02)
 

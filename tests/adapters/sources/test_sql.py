@@ -6,10 +6,10 @@ from dataclasses import replace
 
 import pytest
 
-from adapters.config import SourceConfig
-from adapters.sources.errors import SourceUnavailableError
-from adapters.sources.sql import query
 from tests.adapters.support import opened_sql
+from xietong.adapters.config import SourceConfig
+from xietong.adapters.sources.errors import SourceUnavailableError
+from xietong.adapters.sources.sql import query
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

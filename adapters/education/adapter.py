@@ -1,0 +1,232 @@
+"""The education bureau's supervision platform, read over SQL (source format ``education``).
+
+Every section of a batch of institutions (basics, domains, supervisors, licence,
+courses, staff, inspections and notices, tip-offs, blacklist) is one statement
+with one ``IN`` list, and all of them run in one round of the source: a page of
+institutions costs one call. The mapping is in ``adapters.education_sections``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+
+from xietong.adapters.cache import RecordCache
+from xietong.adapters.education.sections import (
+    CATEGORIES,
+    DOMAINS,
+    LICENSE_STATUSES,
+    STAFF_COLUMNS,
+    SUPERVISORS,
+    institutions,
+    section_queries,
+    staff_member,
+)
+from xietong.adapters.native import chunked, gather_batches, native_codes, native_shape, valid_keys
+from xietong.adapters.sources.registry import ProbeResult, probe_source
+from xietong.adapters.sources.sql import Query, SqlSource, query
+from xietong.domain.departments import Department
+from xietong.domain.matching import InstitutionCriteria
+from xietong.domain.records import Institution, StaffMember
+from xietong.kernel.identifiers import credit_code_error, id_number_error
+
+SQL_BATCH = 500
+"""Keys per ``IN`` list: far below SQLite's bound-variable limit (32766; 999 on
+builds before 3.32), and large enough that a page (at most 500) is one list."""
+LISTS_PER_CALL = 20
+"""``IN`` lists per call of the source when many keys are asked at once: each call
+stays well inside the source's timeout, and the calls run side by side."""
+
+
+class SqlEducationAdapter:
+    def __init__(self, source: SqlSource, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.department = Department.EDUCATION
+        self.source = source
+        self.cache = RecordCache[Institution](source.config.cache_ttl, clock=clock)
+
+    @property
+    def source_names(self) -> Sequence[str]:
+        return [self.source.config.name]
+
+    async def load(self, keys: Sequence[str]) -> Mapping[str, Institution]:
+        return await self.cache.load(valid_keys(keys, credit_code_error), self._fetch)
+
+    async def page(
+        self, region_prefix: str, after: str | None, first: int
+    ) -> tuple[list[Institution], int]:
+        region, parameters = _in_region(region_prefix)
+        if first <= 0:
+            (count,) = await self.source.fetch_many([_count(region, parameters)])
+            return [], int(count[0]["n"])
+        later = " AND tyshxydm > :after" if after is not None else ""
+        # The page's codes are selected inside every section's statement, so the
+        # page, its sections and the count are still one round of the source.
+        within = (
+            f"(SELECT tyshxydm FROM jg_jbxx WHERE {region}{later} ORDER BY tyshxydm LIMIT :first)"
+        )
+        page_parameters = {**parameters, "first": first}
+        if after is not None:
+            page_parameters["after"] = after
+        *sections, count = await self.source.fetch_many(
+            [*section_queries(within, **page_parameters), _count(region, parameters)]
+        )
+        with native_shape(self.department, self.source.config.name):
+            found = institutions(sections)
+            total = int(count[0]["n"])
+        self.cache.put(found)
+        return [found[code] for code in sorted(found)], total
+
+    async def employments(self, id_numbers: Sequence[str]) -> Mapping[str, list[StaffMember]]:
+        wanted = valid_keys(id_numbers, id_number_error)
+        batches = await gather_batches(
+            [
+                self.source.fetch(
+                    *query(
+                        f"SELECT {STAFF_COLUMNS} FROM jzg WHERE sfzh IN :ids ORDER BY jzgid",
+                        ids=batch,
+                    )
+                )
+                for batch in chunked(wanted, SQL_BATCH)
+            ]
+        )
+        lines: dict[str, list[StaffMember]] = {}
+        with native_shape(self.department, self.source.config.name):
+            for rows in batches:
+                for row in rows:
+                    member = staff_member(row)
+                    lines.setdefault(member.id_number, []).append(member)
+        return lines
+
+    async def match(
+        self, criteria: InstitutionCriteria, *, among: Sequence[str] | None = None
+    ) -> set[str]:
+        wanted = _native_criteria(criteria)
+        if wanted is None:
+            return set()
+        if among is None:
+            return await self._scan(criteria.region_prefix, wanted)
+        return await self._among(criteria.region_prefix, wanted, among)
+
+    async def _scan(self, region_prefix: str, wanted: dict[str, list[str]]) -> set[str]:
+        region, parameters = _in_region(region_prefix)
+        conditions = [region]
+        for column, codes in wanted.items():
+            parameters[column] = codes
+            if column == "jglb":
+                conditions.append("jglb IN :jglb")
+            else:
+                section = f"SELECT tyshxydm FROM {_SECTIONS[column]} WHERE {column} IN :{column}"
+                conditions.append(f"tyshxydm IN ({section})")
+        sql = f"SELECT tyshxydm FROM jg_jbxx WHERE {' AND '.join(conditions)}"
+        (rows,) = await self.source.fetch_tuples([query(sql, **parameters)])
+        return {code for (code,) in rows}
+
+    async def _among(
+        self, region_prefix: str, wanted: dict[str, list[str]], among: Sequence[str]
+    ) -> set[str]:
+        """Looked up by code alone (an index on region or category would lure the
+        database into reading the whole region for a few hundred codes), then judged here."""
+        sections = [column for column in wanted if column != "jglb"]
+        statements = []
+        for batch in chunked(valid_keys(among, credit_code_error), SQL_BATCH):
+            statements.append(
+                query(
+                    "SELECT tyshxydm, xzqh, jglb FROM jg_jbxx WHERE tyshxydm IN :codes", codes=batch
+                )
+            )
+            statements += [
+                query(
+                    f"SELECT tyshxydm FROM {_SECTIONS[column]}"
+                    f" WHERE tyshxydm IN :codes AND {column} IN :{column}",
+                    codes=batch,
+                    **{column: wanted[column]},
+                )
+                for column in sections
+            ]
+        if not statements:
+            return set()
+        answers = await self.source.fetch_tuples(statements)
+        found: set[str] = set()
+        step = 1 + len(sections)
+        for start in range(0, len(answers), step):
+            basics, *held = answers[start : start + step]
+            batch_found = {
+                code
+                for code, region, category in basics
+                if region.startswith(region_prefix)
+                and ("jglb" not in wanted or category in wanted["jglb"])
+            }
+            for rows in held:
+                batch_found &= {code for (code,) in rows}
+            found |= batch_found
+        return found
+
+    async def rosters(self, codes: Sequence[str]) -> Mapping[str, list[str]]:
+        wanted = valid_keys(codes, credit_code_error)
+        lists = [
+            query(
+                "SELECT tyshxydm, sfzh FROM jzg WHERE tyshxydm IN :codes ORDER BY jzgid",
+                codes=batch,
+            )
+            for batch in chunked(wanted, SQL_BATCH)
+        ]
+        calls = [
+            self.source.fetch_tuples(lists[start : start + LISTS_PER_CALL])
+            for start in range(0, len(lists), LISTS_PER_CALL)
+        ]
+        found: dict[str, list[str]] = {}
+        for answer in await gather_batches(calls):
+            for rows in answer:
+                for code, id_number in rows:
+                    found.setdefault(code, []).append(id_number)
+        return found
+
+    async def health(self) -> list[ProbeResult]:
+        return [await probe_source(self.source)]
+
+    async def _fetch(self, codes: list[str]) -> dict[str, Institution]:
+        found: dict[str, Institution] = {}
+        for sections in await gather_batches(
+            [
+                self.source.fetch_many(section_queries(":codes", codes=batch))
+                for batch in chunked(codes, SQL_BATCH)
+            ]
+        ):
+            with native_shape(self.department, self.source.config.name):
+                found.update(institutions(sections))
+        return found
+
+
+_SECTIONS = {"pxly": "jg_pxly", "zgbm": "jg_zgbm", "xkzzt": "bxxkz"}
+"""The table holding each native column ``match`` may be asked about."""
+
+
+def _native_criteria(criteria: InstitutionCriteria) -> dict[str, list[str]] | None:
+    """Native column → the codes any of which it must hold; None if no code stands for
+    a value asked (FINANCE is never a competent department), so nothing matches."""
+    asked: dict[str, list[str]] = {}
+    if criteria.category:
+        asked["jglb"] = native_codes(CATEGORIES, {criteria.category})
+    if criteria.domain:
+        asked["pxly"] = native_codes(DOMAINS, {criteria.domain})
+    if criteria.supervisor:
+        asked["zgbm"] = native_codes(SUPERVISORS, {criteria.supervisor})
+    if criteria.license_statuses:
+        asked["xkzzt"] = native_codes(LICENSE_STATUSES, criteria.license_statuses)
+    return None if any(not codes for codes in asked.values()) else asked
+
+
+def _in_region(prefix: str) -> tuple[str, dict[str, object]]:
+    """A condition on ``xzqh`` for codes starting with ``prefix`` ("" is the nation),
+    as a range so the region index serves it."""
+    if not prefix:
+        return "1 = 1", {}
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return "xzqh >= :region_low AND xzqh < :region_high", {
+        "region_low": prefix,
+        "region_high": upper,
+    }
+
+
+def _count(region: str, parameters: dict[str, object]) -> Query:
+    return query(f"SELECT COUNT(*) AS n FROM jg_jbxx WHERE {region}", **parameters)

@@ -1,0 +1,37 @@
+"""The supervising banks' custody systems, one module per bank's native shape.
+
+Each maps its own accounts to ``FundSupervision``; ``adapters.finance`` asks
+every configured bank and merges the answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from xietong.adapters.sources.registry import Source
+from xietong.domain.records import FundSupervision
+
+
+class CustodyBank(Protocol):
+    """One bank's custody accounts (资金监管账户), by the institution's credit code."""
+
+    @property
+    def display_name(self) -> str:
+        """The bank's name as FundSupervision.bank shows it."""
+        ...
+
+    @property
+    def source(self) -> Source: ...
+
+    async def accounts(self, codes: list[str]) -> dict[str, FundSupervision]:
+        """Accounts of the distinct, valid ``codes``; a code banking elsewhere is absent."""
+        ...
+
+    async def accounts_below(
+        self, basis_points: int, among: Sequence[str] | None
+    ) -> dict[str, FundSupervision]:
+        """Accounts whose balance is below ``basis_points`` ÷ 10,000 times the outstanding
+        prepaid amount (of the codes ``among``, if given). May hold a few more: the
+        caller compares the ratio itself."""
+        ...

@@ -1,0 +1,110 @@
+"""宋都银行 (Songdu Bank)'s custody open API, over HTTP (source format ``bank-songdu``).
+
+Glossary (native → canonical; the API's own is ``sandbox.services.bank``):
+envelope ``{"retCode": "000000", "retMsg", "body"}``; ``POST
+/openapi/v2/custody/accounts/query`` with ``orgCodes`` (at most 200) answers
+``body.accounts``: ``orgCode`` credit_code, ``acctNo`` account_number, ``balance``,
+``riskDeposit`` risk_deposit, ``outstandingPrepay`` outstanding_prepaid, ``released``
+released_total, ``refunded`` refunded_total — yuan strings (``"1234.50"``) → Decimal.
+Orders are not asked for (``withOrders: false``): the totals are what the hub shows.
+``POST /openapi/v2/custody/accounts/scan`` with ``coverageBelow`` (a ratio with four
+decimals) pages through the accounts below it by ``cursor``/``nextCursor``.
+Not carried: ``acctStatus``, ``collected``, ``openDate``, ``acctName``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from xietong.adapters.native import (
+    NativeShapeError,
+    chunked,
+    gather_batches,
+    json_list,
+    json_object,
+    native_shape,
+    yuan,
+)
+from xietong.adapters.sources.http import HttpSource
+from xietong.domain.records import FundSupervision
+
+DISPLAY_NAME = "宋都银行"
+BATCH_LIMIT = 200
+"""Codes per query, the API's cap."""
+SCAN_LIMIT = 1000
+"""Accounts per page of a scan, the API's cap."""
+_OK = "000000"
+
+
+class SongduBank:
+    def __init__(self, source: HttpSource) -> None:
+        self.source = source
+        self.display_name = DISPLAY_NAME
+
+    async def accounts(self, codes: list[str]) -> dict[str, FundSupervision]:
+        answers = await gather_batches(
+            [
+                self.source.request_json(
+                    "POST",
+                    "/openapi/v2/custody/accounts/query",
+                    json={"orgCodes": batch, "withOrders": False},
+                    idempotent=True,
+                )
+                for batch in chunked(codes, BATCH_LIMIT)
+            ]
+        )
+        found = {}
+        with native_shape(self.source.config.department, self.source.config.name):
+            for answer in answers:
+                for account in json_list(_body(answer)["accounts"], "body.accounts"):
+                    record = self._account(json_object(account, "body.accounts[]"))
+                    found[record.credit_code] = record
+        return found
+
+    async def accounts_below(
+        self, basis_points: int, among: Sequence[str] | None
+    ) -> dict[str, FundSupervision]:
+        """Accounts below the ratio, by the API's scan; among a few codes, by lookup (the
+        scan cannot be narrowed to codes), leaving the comparison to the caller."""
+        if among is not None:
+            return await self.accounts(list(among))
+        ratio = str(Decimal(basis_points).scaleb(-4))
+        found: dict[str, FundSupervision] = {}
+        cursor: str | None = ""
+        while cursor is not None:
+            answer = await self.source.request_json(
+                "POST",
+                "/openapi/v2/custody/accounts/scan",
+                json={"coverageBelow": ratio, "cursor": cursor, "limit": SCAN_LIMIT},
+                idempotent=True,
+            )
+            with native_shape(self.source.config.department, self.source.config.name):
+                body = _body(answer)
+                for account in json_list(body["accounts"], "body.accounts"):
+                    record = self._account(json_object(account, "body.accounts[]"))
+                    found[record.credit_code] = record
+                cursor = body["nextCursor"]
+                if cursor is not None and not isinstance(cursor, str):
+                    raise NativeShapeError("body.nextCursor is not a string")
+        return found
+
+    def _account(self, account: dict[str, Any]) -> FundSupervision:
+        return FundSupervision(
+            credit_code=account["orgCode"],
+            bank=self.display_name,
+            account_number=account["acctNo"],
+            balance=yuan(account["balance"], "balance"),
+            risk_deposit=yuan(account["riskDeposit"], "riskDeposit"),
+            outstanding_prepaid=yuan(account["outstandingPrepay"], "outstandingPrepay"),
+            released_total=yuan(account["released"], "released"),
+            refunded_total=yuan(account["refunded"], "refunded"),
+        )
+
+
+def _body(answer: Any) -> dict[str, Any]:
+    envelope = json_object(answer, "answer")
+    if envelope.get("retCode") != _OK:
+        raise NativeShapeError(f"retCode {envelope.get('retCode')!r}: {envelope.get('retMsg')!r}")
+    return json_object(envelope["body"], "body")

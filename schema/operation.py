@@ -1,0 +1,185 @@
+"""What happens around every GraphQL operation: every error gets a code, and the
+access-log event learns what was asked and what was answered."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import (
+    ArgumentNode,
+    DocumentNode,
+    GraphQLError,
+    GraphQLSyntaxError,
+    Node,
+    VariableDefinitionNode,
+    VariableNode,
+    Visitor,
+    visit,
+)
+from sqlalchemy.exc import DBAPIError
+from strawberry.extensions import SchemaExtension
+
+from xietong.adapters.sources.errors import SourceUnavailableError
+from xietong.audit.events import draft_of
+from xietong.audit.recorder import hashed_variables, operation_of, outcome, record_keys
+from xietong.kernel.canonical import sha256_hex
+from xietong.kernel.errors import ErrorCode, new_correlation_id
+from xietong.schema.limits.errors import parse_limit_error
+from xietong.schema.scalars import InvalidScalarError
+
+log = logging.getLogger("xietong.graphql")
+
+
+class OperationRecorder(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        execution = self.execution_context
+        try:
+            yield
+        except GraphQLError as error:
+            # The parser cache parses as the parse step begins, so a syntax error
+            # leaves through here; strawberry reports it after the operation (and
+            # HubSchema.execute codes it there again, the same way).
+            self._record([with_code(error, None, execution.query)], None)
+            raise
+        result = execution.result
+        errors = [
+            with_code(error, execution.graphql_document, execution.query)
+            for error in (getattr(result, "errors", None) or [])
+        ]
+        if result is not None and errors:
+            result.errors = errors
+        self._record(errors, getattr(result, "data", None))
+
+    def _record(self, errors: list[GraphQLError], data: Any) -> None:
+        execution = self.execution_context
+        document = execution.graphql_document
+        request = getattr(execution.context, "request", None)
+        draft = draft_of(request.scope) if request is not None else None
+        if draft is None:
+            return
+        draft.document_hash = sha256_hex(execution.query) if execution.query else None
+        draft.variables = hashed_variables(document, execution.variables or {})
+        operation = operation_of(document, execution.operation_name)
+        draft.operation_type = operation.operation.value if operation else None
+        draft.operation_name = execution.operation_name or (
+            operation.name.value if operation and operation.name else None
+        )
+        decisions = getattr(execution.context, "decisions", None)
+        if decisions is not None:
+            draft.fields_read = sorted(decisions.read)
+            draft.fields_masked = sorted(decisions.masked)
+            draft.fields_denied = sorted(decisions.refused)
+        draft.record_keys = sorted(record_keys(data))
+        draft.error_codes = sorted({str(e.extensions.get("code")) for e in errors if e.extensions})
+        draft.outcome = outcome(data, errors)
+
+
+def with_code(
+    error: GraphQLError, document: DocumentNode | None = None, query: str | None = None
+) -> GraphQLError:
+    """Give every error a code (DESIGN §10); unexpected ones are masked as INTERNAL."""
+    original = _root_cause(error)
+    if "code" in (error.extensions or {}):
+        return _without_database_detail(error, original)
+    syntax = error if isinstance(error, GraphQLSyntaxError) else original
+    if isinstance(syntax, GraphQLSyntaxError):
+        return parse_limit_error(syntax, query) or _recoded(error, ErrorCode.GRAPHQL_PARSE_FAILED)
+    node = error.nodes[0] if error.nodes else None
+    if isinstance(original, InvalidScalarError) or isinstance(node, VariableDefinitionNode):
+        return _bad_input(error, document, original)
+    if original is None or isinstance(original, GraphQLError):
+        return _recoded(error, ErrorCode.GRAPHQL_VALIDATION_FAILED)
+    correlation_id = new_correlation_id()
+    log.error(
+        "unexpected error %s at %s",
+        correlation_id,
+        error.path,
+        exc_info=original,
+        extra={"correlation_id": correlation_id},
+    )
+    return GraphQLError(
+        f"internal error (correlation id {correlation_id})",
+        nodes=error.nodes,
+        path=error.path,
+        extensions={"code": ErrorCode.INTERNAL.value, "correlationId": correlation_id},
+    )
+
+
+def _without_database_detail(error: GraphQLError, original: Exception | None) -> GraphQLError:
+    """A source's database error may quote its tables or its SQL: the client learns
+    that the source is unavailable, the log (under a correlation id) learns why."""
+    if (
+        not isinstance(original, SourceUnavailableError)
+        or not isinstance(original.__cause__, DBAPIError)
+        or "correlationId" in (error.extensions or {})
+    ):
+        return error
+    correlation_id = new_correlation_id()
+    log.warning(
+        "%s (correlation id %s)",
+        original,
+        correlation_id,
+        exc_info=original.__cause__,
+        extra={"correlation_id": correlation_id},
+    )
+    return GraphQLError(
+        f"{original.department} source {original.source!r} is unavailable: database error "
+        f"(correlation id {correlation_id})",
+        nodes=error.nodes,
+        path=error.path,
+        original_error=original,
+        extensions={**(error.extensions or {}), "correlationId": correlation_id},
+    )
+
+
+def _root_cause(error: GraphQLError) -> Exception | None:
+    cause = error.original_error
+    while isinstance(cause, GraphQLError) and cause.original_error is not None:
+        cause = cause.original_error
+    return cause
+
+
+def _bad_input(
+    error: GraphQLError, document: DocumentNode | None, cause: Exception | None
+) -> GraphQLError:
+    """BAD_USER_INPUT naming the argument the bad value was given for."""
+    names = _arguments_given(document, error.nodes[0]) if document and error.nodes else []
+    reason = str(cause) if isinstance(cause, InvalidScalarError) else error.message
+    if names:
+        reason = f"argument {', '.join(names)}: {reason}"
+    return GraphQLError(
+        reason,
+        nodes=error.nodes,
+        path=error.path,
+        original_error=cause if isinstance(cause, InvalidScalarError) else None,
+        extensions={
+            "code": ErrorCode.BAD_USER_INPUT.value,
+            **({"argument": names[0]} if names else {}),
+        },
+    )
+
+
+def _arguments_given(document: DocumentNode, node: Node) -> list[str]:
+    """Arguments whose value is ``node``, or is the variable ``node`` defines."""
+    variable = node.variable.name.value if isinstance(node, VariableDefinitionNode) else None
+    found: list[str] = []
+
+    class Finder(Visitor):
+        def enter_argument(self, argument: ArgumentNode, *_args: object) -> None:
+            value = argument.value
+            if value is node or (
+                variable is not None
+                and isinstance(value, VariableNode)
+                and value.name.value == variable
+            ):
+                found.append(argument.name.value)
+
+    visit(document, Finder())
+    return sorted(set(found))
+
+
+def _recoded(error: GraphQLError, code: ErrorCode) -> GraphQLError:
+    error.extensions = {**(error.extensions or {}), "code": code.value}
+    return error

@@ -1,0 +1,161 @@
+"""The ``xietong`` command line: demo, serve, migrate, seed, schema, and operator tools."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from xietong.cli.audit import add_audit_commands
+from xietong.cli.auth import add_auth_commands
+from xietong.cli.options import DataDir
+from xietong.cli.reviews import add_review_commands
+from xietong.kernel.errors import ConfigError
+from xietong.kernel.settings import DEFAULT_DATA_DIR, Settings
+from xietong.sandbox.reference import DEFAULT_SEED
+from xietong.web.logs import configure_json_logging
+
+app = typer.Typer(
+    name="xietong",
+    help="Xietong (协同): a GraphQL data-sharing hub for the departments that jointly "
+    "supervise off-campus training institutions.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+Host = Annotated[str, typer.Option(help="Interface to listen on.")]
+Port = Annotated[int, typer.Option(help="Port of the hub's HTTP server.")]
+
+T = TypeVar("T")
+
+
+def settings_for(data_dir: Path) -> Settings:
+    return Settings.from_env(data_dir=data_dir)
+
+
+def run_or_exit(work: Callable[[], T]) -> T:
+    """Run ``work``; a ConfigError becomes one red line and exit code 2, not a traceback."""
+    try:
+        return work()
+    except ConfigError as error:
+        err_console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def migrate(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
+    """Bring the hub database to the newest schema (Alembic)."""
+    from xietong.kernel.migrate import upgrade
+
+    settings = run_or_exit(lambda: settings_for(data_dir))
+    with console.status("migrating the hub database"):
+        run_or_exit(lambda: upgrade(settings.database_url))
+    console.print("hub database is up to date")
+
+
+@app.command()
+def schema() -> None:
+    """Print the GraphQL schema (SDL)."""
+    from xietong.schema.root import build_schema
+
+    typer.echo(build_schema().as_str())
+
+
+@app.command()
+def serve(
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+    host: Host = "127.0.0.1",
+    port: Port = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+) -> None:
+    """Serve the hub with the configured database, sources and policy."""
+    from xietong.cli.serve import check_startup, serve_workers
+
+    settings = run_or_exit(lambda: settings_for(data_dir))
+    run_or_exit(lambda: asyncio.run(check_startup(settings)))
+    configure_json_logging()
+    os.environ["XIETONG_DATA_DIR"] = str(data_dir)
+    serve_workers(host=host, port=port, workers=workers)
+
+
+Institutions = Annotated[
+    int, typer.Option("--institutions", min=0, help="How many institutions to seed.")
+]
+
+
+@app.command()
+def seed(
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+    institutions: Institutions = 300,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed, the same data.")] = (
+        DEFAULT_SEED
+    ),
+) -> None:
+    """(Re)create the sandbox department systems with generated institutions."""
+    run_seed(data_dir, institutions, seed)
+
+
+def run_seed(data_dir: Path, institutions: int, seed: int) -> None:
+    from xietong.sandbox.seed import seed_sandbox
+
+    with Progress(
+        TextColumn("seeding the sandbox departments"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
+        task = progress.add_task("seed", total=institutions)
+        summary = seed_sandbox(
+            data_dir, institutions, seed=seed, progress=lambda done: progress.advance(task, done)
+        )
+    console.print(
+        f"seeded {summary.institutions} institutions and {summary.unlicensed_operators} "
+        f"unlicensed operators ({summary.rows:,} rows) in {summary.seconds:.1f} s"
+    )
+
+
+@app.command()
+def demo(
+    host: Host = "127.0.0.1",
+    port: Port = 8000,
+    institutions: Institutions = 300,
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """Migrate, seed the sandbox departments if needed, register the demo clients, serve."""
+    from xietong.cli.demo import demo_settings, prepare, serve_demo
+    from xietong.sandbox.seed import is_seeded
+
+    configure_json_logging()
+    plan = run_or_exit(lambda: demo_settings(data_dir, host, port))
+    if not is_seeded(plan.settings.data_dir, institutions=institutions, seed=DEFAULT_SEED):
+        run_seed(plan.settings.data_dir, institutions, DEFAULT_SEED)
+    run_or_exit(lambda: prepare(plan))
+    run_or_exit(lambda: asyncio.run(serve_demo(plan, console)))
+
+
+add_auth_commands(app, settings_for)
+add_audit_commands(app, settings_for)
+add_review_commands(app, settings_for)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    app()

@@ -1,0 +1,47 @@
+"""Running the hub under uvicorn: start-up checks, one or several worker processes."""
+
+from __future__ import annotations
+
+import uvicorn
+from starlette.applications import Starlette
+
+from xietong.cli.runtime import tune_garbage_collector
+from xietong.hub.services import Hub
+from xietong.kernel.errors import ConfigError
+from xietong.kernel.migrate import current_revision, head_revision
+from xietong.kernel.settings import Settings
+from xietong.web.app import create_app
+from xietong.web.logs import log_config
+
+
+async def check_startup(settings: Settings) -> None:
+    """Everything that would stop a worker, checked once before serving."""
+    hub = await Hub.open(settings)
+    try:
+        create_app(settings, hub=hub)  # loads the policy and checks it against the schema
+        await hub.rate_limiter.check()
+    finally:
+        await hub.close()
+    if current_revision(settings.database_url) != head_revision():
+        raise ConfigError(
+            f"hub database {settings.database_url} is not migrated (run `xietong migrate`)"
+        )
+
+
+def app_from_env() -> Starlette:
+    """The uvicorn factory each worker process calls."""
+    app = create_app(Settings.from_env())
+    tune_garbage_collector()
+    return app
+
+
+def serve_workers(*, host: str, port: int, workers: int) -> None:
+    uvicorn.run(
+        "xietong.cli.serve:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=log_config("info"),
+        proxy_headers=True,
+    )

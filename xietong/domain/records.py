@@ -1,0 +1,232 @@
+"""Canonical records: the hub's one vocabulary, which every adapter maps into.
+
+Sources keep their own names and encodings (pinyin columns, code tables, fen,
+``YYYYMMDD``); an adapter turns them into these records and nothing else leaks
+out. Money is ``Decimal`` yuan, dates are ``date``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from xietong.domain.departments import Department
+
+
+class InstitutionCategory(StrEnum):
+    SUBJECT = "SUBJECT"
+    """Academic subject training (学科类): must be non-profit."""
+    NON_SUBJECT = "NON_SUBJECT"
+    """Arts, sports, science and technology training (非学科类)."""
+
+
+class TrainingDomain(StrEnum):
+    ACADEMIC = "ACADEMIC"
+    SPORTS = "SPORTS"
+    CULTURE_ART = "CULTURE_ART"
+    SCIENCE_TECHNOLOGY = "SCIENCE_TECHNOLOGY"
+
+
+class LicenseStatus(StrEnum):
+    VALID = "VALID"
+    SUSPENDED = "SUSPENDED"
+    REVOKED = "REVOKED"
+    EXPIRED = "EXPIRED"
+
+
+class RegistrationStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    REVOKED = "REVOKED"
+    """吊销: the business licence was revoked as a penalty."""
+    CANCELLED = "CANCELLED"
+    """注销: the business was deregistered."""
+
+
+class FireAcceptanceStatus(StrEnum):
+    PASSED = "PASSED"
+    """消防验收合格."""
+    FILED = "FILED"
+    """消防备案: filed with housing & construction."""
+    NOT_FILED = "NOT_FILED"
+    FAILED = "FAILED"
+    EXPIRED = "EXPIRED"
+
+
+class BackgroundCheckStatus(StrEnum):
+    CLEAR = "CLEAR"
+    RECORD_FOUND = "RECORD_FOUND"
+    PENDING = "PENDING"
+    NOT_REQUESTED = "NOT_REQUESTED"
+
+
+class RectificationStatus(StrEnum):
+    OPEN = "OPEN"
+    CLOSED = "CLOSED"
+
+
+@dataclass(frozen=True, slots=True)
+class SchoolLicense:
+    """办学许可证."""
+
+    number: str
+    status: LicenseStatus
+    issued_on: date | None
+    valid_until: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class Course:
+    name: str
+    subject: bool
+    hours: int
+    price: Decimal
+    prepaid_limit_months: int | None
+    teacher_id_number: str | None
+    prepaid_limit_lessons: int | None = None
+    """Prepaid terms, besides the months: at most this many lessons paid in advance."""
+
+
+@dataclass(frozen=True, slots=True)
+class StaffMember:
+    name: str
+    id_number: str
+    position: str
+    teacher_certificate: str | None
+    credit_code: str
+    """The institution this roster line belongs to."""
+
+
+@dataclass(frozen=True, slots=True)
+class RectificationNotice:
+    """整改通知书: what must be fixed, by when."""
+
+    issued_on: date
+    deadline: date
+    status: RectificationStatus
+    content: str
+
+
+@dataclass(frozen=True, slots=True)
+class Inspection:
+    inspected_on: date
+    inspector: str
+    result: str
+    notices: tuple[RectificationNotice, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TipOff:
+    """举报: the reporter is confidential."""
+
+    received_on: date
+    content: str
+    reporter: str | None
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class Institution:
+    """The education bureau's record of a training institution."""
+
+    credit_code: str
+    name: str
+    region: str
+    category: InstitutionCategory
+    domains: tuple[TrainingDomain, ...]
+    supervisors: tuple[Department, ...]
+    license: SchoolLicense | None
+    courses: tuple[Course, ...]
+    staff: tuple[StaffMember, ...]
+    inspections: tuple[Inspection, ...]
+    tip_offs: tuple[TipOff, ...]
+    blacklisted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Complaint:
+    """A refund complaint (退费投诉, 12315) or similar, as market supervision holds it."""
+
+    filed_on: date
+    kind: str
+    amount: Decimal | None
+    status: str
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class BusinessRegistration:
+    """Market supervision's business registration (营业执照)."""
+
+    credit_code: str
+    name: str
+    region: str
+    status: RegistrationStatus
+    business_scope: str
+    legal_representative: str
+    registered_on: date | None
+    non_profit: bool
+    complaints: tuple[Complaint, ...]
+    penalties: tuple[str, ...]
+    advertising_violations: tuple[str, ...] = ()
+    """广告违法: advertising cases, such as promising score gains or inventing teachers."""
+
+
+@dataclass(frozen=True, slots=True)
+class FireSafetyRecord:
+    credit_code: str
+    acceptance: FireAcceptanceStatus
+    acceptance_valid_until: date | None
+    last_inspection_on: date | None
+    open_hazards: int
+    sealed: bool
+    """查封: premises sealed up by the fire department."""
+
+    def acceptance_on(self, today: date) -> FireAcceptanceStatus:
+        """The acceptance as of ``today``: a passed or filed acceptance whose validity
+        has ended is EXPIRED (the acceptance system never rewrites it itself)."""
+        return acceptance_on(self.acceptance, self.acceptance_valid_until, today)
+
+
+def acceptance_on(
+    acceptance: FireAcceptanceStatus, valid_until: date | None, today: date
+) -> FireAcceptanceStatus:
+    if (
+        acceptance in (FireAcceptanceStatus.PASSED, FireAcceptanceStatus.FILED)
+        and valid_until is not None
+        and valid_until < today
+    ):
+        return FireAcceptanceStatus.EXPIRED
+    return acceptance
+
+
+@dataclass(frozen=True, slots=True)
+class FundSupervision:
+    """Custody of prepaid fees at one supervising bank."""
+
+    credit_code: str
+    bank: str
+    account_number: str
+    balance: Decimal
+    risk_deposit: Decimal
+    """风险保证金."""
+    outstanding_prepaid: Decimal
+    """Prepaid for lessons not yet given (一课一消 releases the rest)."""
+    released_total: Decimal
+    refunded_total: Decimal
+
+    @property
+    def coverage_ratio(self) -> float | None:
+        """Custody balance ÷ outstanding prepaid; None when nothing is outstanding."""
+        if self.outstanding_prepaid <= 0:
+            return None
+        return float(self.balance / self.outstanding_prepaid)
+
+
+@dataclass(frozen=True, slots=True)
+class BackgroundCheck:
+    id_number: str
+    status: BackgroundCheckStatus
+    checked_on: date | None
+    record_categories: tuple[str, ...]

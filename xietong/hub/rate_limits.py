@@ -1,0 +1,98 @@
+"""Rate limits with the ``limits`` library: per client at ``/graphql``, per address
+at ``/oauth/token`` (each try there costs a slow secret check).
+
+In this process's memory by default (each worker then has its own budget), or in
+Redis when ``XIETONG_REDIS_URL`` is set, so that every worker shares one. A moving
+window: exact, and no burst at a window's edge.
+
+A limit store that cannot be reached lets requests through (and says so in the
+log): the store protects the departments' systems, it does not guard any data.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable, Mapping
+from enum import StrEnum
+
+from limits import RateLimitItem, parse_many
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+from redis.asyncio import ConnectionPool
+
+from xietong.kernel.errors import ConfigError
+from xietong.kernel.settings import Settings
+
+STORE_TIMEOUT_SECONDS = 0.5
+"""How long a request waits for Redis before it is let through unlimited."""
+
+
+class Budget(StrEnum):
+    REQUESTS = "requests"
+    """GraphQL requests, per client (``XIETONG_RATE_LIMIT``)."""
+    TOKENS = "tokens"
+    """Token requests, per address (``XIETONG_TOKEN_RATE_LIMIT``)."""
+
+
+class RateLimiter:
+    """``await limiter.admit(key, budget)``: ``None`` to go ahead, else seconds to wait."""
+
+    def __init__(
+        self,
+        budgets: Mapping[Budget, Iterable[RateLimitItem]],
+        storage: Storage,
+        pool: ConnectionPool | None = None,
+    ) -> None:
+        self.budgets = {budget: list(rates) for budget, rates in budgets.items()}
+        self.storage = storage
+        self._strategy = MovingWindowRateLimiter(storage)
+        self._pool = pool
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RateLimiter:
+        budgets = {
+            Budget.REQUESTS: parse_many(settings.rate_limit),
+            Budget.TOKENS: parse_many(settings.token_rate_limit),
+        }
+        if settings.redis_url is None:
+            return cls(budgets, MemoryStorage())
+        url = settings.redis_url.removeprefix("async+")
+        try:
+            pool = ConnectionPool.from_url(
+                url,
+                socket_connect_timeout=STORE_TIMEOUT_SECONDS,
+                socket_timeout=STORE_TIMEOUT_SECONDS,
+            )
+        except ValueError as error:
+            raise ConfigError(f"XIETONG_REDIS_URL={url!r} is not a Redis URL: {error}") from None
+        storage = RedisStorage(
+            f"async+{url}",
+            implementation="redispy",
+            key_prefix=settings.rate_limit_prefix,
+            wrap_exceptions=True,
+            # A documented option of RedisStorage; its hint only names scalar options.
+            connection_pool=pool,  # type: ignore[arg-type]
+        )
+        return cls(budgets, storage, pool)
+
+    @property
+    def shared(self) -> bool:
+        return self._pool is not None
+
+    async def admit(self, key: str, budget: Budget = Budget.REQUESTS) -> float | None:
+        spent_from = f"{budget} {key}"
+        for rate in self.budgets[budget]:
+            if not await self._strategy.hit(rate, spent_from):
+                stats = await self._strategy.get_window_stats(rate, spent_from)
+                return max(1.0, math.ceil(stats.reset_time - time.time()))
+        return None
+
+    async def check(self) -> None:
+        """A ConfigError if the shared store does not answer."""
+        if self.shared and not await self.storage.check():
+            raise ConfigError("the rate-limit store (XIETONG_REDIS_URL) does not answer")
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.aclose()

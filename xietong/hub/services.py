@@ -1,0 +1,89 @@
+"""The hub's long-lived services, opened once per process and shared by requests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone
+
+from sqlalchemy import Engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from xietong.adapters.catalog import AdapterCatalog
+from xietong.adapters.config import load_sources
+from xietong.adapters.departments import build_adapters
+from xietong.adapters.sources.registry import SourceRegistry
+from xietong.audit.log import AuditLog
+from xietong.auth.token_service import TokenService
+from xietong.hub.rate_limits import RateLimiter
+from xietong.kernel.db import check_reachable, create_hub_engine, create_sync_engine
+from xietong.kernel.settings import Settings
+from xietong.planner.cache import PlanCache
+
+CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+
+@dataclass(slots=True)
+class Hub:
+    settings: Settings
+    engine: AsyncEngine
+    sync_engine: Engine
+    """The same database for work done in a worker thread (access log, client checks)."""
+    sessions: async_sessionmaker[AsyncSession]
+    sources: SourceRegistry
+    adapters: AdapterCatalog
+    audit_log: AuditLog
+    tokens: TokenService
+    rate_limiter: RateLimiter
+    plans: PlanCache
+    reference_date: date | None = None
+
+    def today(self) -> date:
+        """The date rules such as "overdue" and "expired" are judged on.
+
+        The demo pins it to the sandbox's reference date so its anomalies stay put.
+        """
+        return self.reference_date or datetime.now(UTC).astimezone(CHINA).date()
+
+    @classmethod
+    def build(cls, settings: Settings) -> Hub:
+        """Read the configuration and make the engines and clients, without I/O yet.
+
+        A ConfigError says what is wrong with the sources file or database URL.
+        """
+        configs = load_sources(settings.sources_file)
+        engine = create_hub_engine(settings.database_url)
+        sync_engine = create_sync_engine(settings.database_url)
+        sources = SourceRegistry.open(configs)
+        return cls(
+            settings=settings,
+            engine=engine,
+            sync_engine=sync_engine,
+            sessions=async_sessionmaker(engine, expire_on_commit=False),
+            sources=sources,
+            adapters=build_adapters(sources),
+            audit_log=AuditLog(sync_engine),
+            tokens=TokenService(engine, settings, lookup_engine=sync_engine),
+            rate_limiter=RateLimiter.from_settings(settings),
+            plans=PlanCache(settings.plan_ttl),
+            reference_date=settings.reference_date,
+        )
+
+    @classmethod
+    async def open(cls, settings: Settings) -> Hub:
+        """Build the hub and check that its database answers."""
+        hub = cls.build(settings)
+        try:
+            await hub.check()
+        except BaseException:
+            await hub.close()
+            raise
+        return hub
+
+    async def check(self) -> None:
+        await check_reachable(self.engine)
+
+    async def close(self) -> None:
+        await self.sources.close()
+        await self.rate_limiter.close()
+        self.sync_engine.dispose()
+        await self.engine.dispose()

@@ -1,0 +1,107 @@
+"""The hub's own database: URL handling, engines and a start-up connectivity check.
+
+The hub stores only what it owns (clients and keys, annual reviews, the audit log).
+SQLite is the embedded default; PostgreSQL (psycopg 3) is production. JSON is
+stored canonically (sorted keys, no spaces, UTF-8): a stored access-log event's
+columns are then already the text it was hashed over (``auth.audit.screen``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from xietong.kernel.canonical import canonical
+from xietong.kernel.errors import ConfigError
+
+_SYNC_DRIVERS = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg"}
+_ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+psycopg"}
+
+
+def parse_database_url(raw: str, *, setting: str = "XIETONG_DATABASE_URL") -> URL:
+    """Parse and check a database URL; only SQLite and PostgreSQL are supported."""
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise ConfigError(
+            f"{setting}={raw!r} is not a database URL "
+            "(expected sqlite:///path/hub.db or postgresql://user@host:5432/db)"
+        ) from None
+    if url.get_backend_name() not in _SYNC_DRIVERS:
+        raise ConfigError(
+            f"{setting}={raw!r}: unsupported database {url.get_backend_name()!r} "
+            "(use sqlite or postgresql)"
+        )
+    if url.get_backend_name() == "sqlite" and url.database in (None, ""):
+        raise ConfigError(f"{setting}={raw!r}: give a file path, e.g. sqlite:///.xietong/hub.db")
+    return url
+
+
+def sync_url(raw: str) -> URL:
+    url = parse_database_url(raw)
+    return url.set(drivername=_SYNC_DRIVERS[url.get_backend_name()])
+
+
+def async_url(raw: str) -> URL:
+    url = parse_database_url(raw)
+    return url.set(drivername=_ASYNC_DRIVERS[url.get_backend_name()])
+
+
+def _prepare_sqlite_file(url: URL) -> None:
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    # WAL lets readers go on while one writer appends; the busy timeout makes
+    # concurrent writers wait instead of failing at once.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def create_sync_engine(raw: str) -> Engine:
+    """A synchronous engine; its pooled connections may be used from worker threads
+    in turn (never two threads at once), as the access log does."""
+    url = sync_url(raw)
+    _prepare_sqlite_file(url)
+    sqlite = url.get_backend_name() == "sqlite"
+    engine = create_engine(
+        url,
+        pool_pre_ping=True,
+        json_serializer=canonical,
+        connect_args={"check_same_thread": False} if sqlite else {},
+    )
+    if sqlite:
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def create_hub_engine(raw: str) -> AsyncEngine:
+    url = async_url(raw)
+    _prepare_sqlite_file(url)
+    engine = create_async_engine(url, pool_pre_ping=True, json_serializer=canonical)
+    if url.get_backend_name() == "sqlite":
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def describe(url: URL) -> str:
+    """The URL without its password, for messages."""
+    return url.render_as_string(hide_password=True)
+
+
+async def check_reachable(engine: AsyncEngine) -> None:
+    """Fail with one clear line if the hub database cannot be reached."""
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except (DBAPIError, OSError) as error:
+        reason = str(getattr(error, "orig", error)).strip().splitlines()[0]
+        raise ConfigError(f"hub database {describe(engine.url)} is unreachable: {reason}") from None

@@ -1,0 +1,152 @@
+"""Settings read from the environment, with safe defaults.
+
+Every command uses the same data directory (``./.xietong`` unless ``--data-dir``
+or ``XIETONG_DATA_DIR`` says otherwise), so ``demo``, ``serve`` and ``audit verify``
+work together in one folder.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+
+from limits import parse_many
+
+from xietong.kernel.errors import ConfigError
+
+DEFAULT_DATA_DIR = Path(".xietong")
+DEFAULT_RATE_LIMIT = "20/second;600/minute"
+"""Per client: a partner system in a loop is stopped within a second, a busy
+officer's GraphiQL session is not."""
+DEFAULT_TOKEN_RATE_LIMIT = "2/second;30/minute"
+"""Per address, at ``/oauth/token``: a partner needs a token every quarter of an hour;
+each try costs the hub a deliberately slow secret check (scrypt)."""
+DEFAULT_PLAN_TTL = 30.0
+"""Long enough to page through a filter's answer, short enough to stay current."""
+SHIPPED_POLICY = Path(__file__).resolve().parent.parent / "auth" / "policy.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class QueryLimits:
+    depth: int = 10
+    aliases: int = 30
+    tokens: int = 5000
+    """A joint page with every section is about 160 tokens; 30 aliased lookups of
+    one institution with every section about 4 800."""
+    cost: int = 500_000
+    """A 100-institution joint page with every section is about 210 000; the same
+    page of 500, or lists nested under lists under a page, is over a million."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    sources_file: Path
+    policy_file: Path
+    redis_url: str | None
+    issuer: str
+    audience: str
+    token_ttl_seconds: int
+    demo: bool
+    reference_date: date | None = None
+    """``XIETONG_REFERENCE_DATE`` (YYYY-MM-DD): judge "overdue"/"expired" as of this
+    day instead of today; the demo sets it to the sandbox's reference date."""
+    query_limits: QueryLimits = field(default_factory=QueryLimits)
+    """``XIETONG_MAX_DEPTH``, ``_MAX_ALIASES``, ``_MAX_TOKENS``, ``_MAX_COST``."""
+    rate_limit: str = DEFAULT_RATE_LIMIT
+    """``XIETONG_RATE_LIMIT``: requests per client, e.g. ``20/second;600/minute``
+    (the ``limits`` library's notation)."""
+    rate_limit_prefix: str = "xietong"
+    """``XIETONG_RATE_LIMIT_PREFIX``: Redis key prefix, for hubs sharing one Redis."""
+    token_rate_limit: str = DEFAULT_TOKEN_RATE_LIMIT
+    """``XIETONG_TOKEN_RATE_LIMIT``: token requests per address."""
+    plan_ttl: float = DEFAULT_PLAN_TTL
+    """``XIETONG_PLAN_TTL``: seconds a filter's matches are kept for its next pages
+    (``resolvers.planner.cache``); 0 plans every page afresh."""
+
+    @classmethod
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, *, data_dir: Path | None = None
+    ) -> Settings:
+        """Read ``XIETONG_*`` variables; ``data_dir`` (the ``--data-dir`` option) wins."""
+        env = os.environ if env is None else env
+        root = data_dir or Path(env.get("XIETONG_DATA_DIR", str(DEFAULT_DATA_DIR)))
+        return cls(
+            data_dir=root,
+            database_url=env.get("XIETONG_DATABASE_URL") or f"sqlite:///{root / 'hub.db'}",
+            sources_file=Path(env.get("XIETONG_SOURCES") or root / "sources.toml"),
+            policy_file=Path(env.get("XIETONG_POLICY") or SHIPPED_POLICY),
+            redis_url=env.get("XIETONG_REDIS_URL") or None,
+            issuer=env.get("XIETONG_ISSUER", "http://127.0.0.1:8000"),
+            audience=env.get("XIETONG_AUDIENCE", "xietong"),
+            token_ttl_seconds=_positive_int(env, "XIETONG_TOKEN_TTL", 900),
+            demo=env.get("XIETONG_DEMO", "").lower() in {"1", "true", "yes"},
+            reference_date=_date(env, "XIETONG_REFERENCE_DATE"),
+            query_limits=_query_limits(env),
+            rate_limit=_rate_limit(env, "XIETONG_RATE_LIMIT", DEFAULT_RATE_LIMIT),
+            rate_limit_prefix=env.get("XIETONG_RATE_LIMIT_PREFIX") or "xietong",
+            token_rate_limit=_rate_limit(env, "XIETONG_TOKEN_RATE_LIMIT", DEFAULT_TOKEN_RATE_LIMIT),
+            plan_ttl=_seconds(env, "XIETONG_PLAN_TTL", DEFAULT_PLAN_TTL),
+        )
+
+    def with_changes(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _date(env: Mapping[str, str], name: str) -> date | None:
+    raw = env.get(name)
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _query_limits(env: Mapping[str, str]) -> QueryLimits:
+    default = QueryLimits()
+    return QueryLimits(
+        depth=_positive_int(env, "XIETONG_MAX_DEPTH", default.depth, unit="levels"),
+        aliases=_positive_int(env, "XIETONG_MAX_ALIASES", default.aliases, unit="aliases"),
+        tokens=_positive_int(env, "XIETONG_MAX_TOKENS", default.tokens, unit="tokens"),
+        cost=_positive_int(env, "XIETONG_MAX_COST", default.cost, unit="values"),
+    )
+
+
+def _rate_limit(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = env.get(name) or default
+    try:
+        parse_many(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a rate such as {default!r}") from None
+    return raw
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int, *, unit: str = "seconds") -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a whole number of {unit}") from None
+    if value <= 0:
+        raise ConfigError(f"{name}={raw!r} must be positive")
+    return value
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number of seconds") from None
+    if not 0 <= value < float("inf"):
+        raise ConfigError(f"{name}={raw!r} must be 0 or more seconds")
+    return value

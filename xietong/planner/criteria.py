@@ -1,0 +1,83 @@
+"""An ``InstitutionFilter`` in the hub's canonical words, and what each department
+is asked for it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from xietong.domain.departments import Department
+from xietong.domain.matching import (
+    AcceptanceCriteria,
+    CoverageCriteria,
+    InstitutionCriteria,
+    RegistrationCriteria,
+)
+from xietong.domain.records import (
+    FireAcceptanceStatus,
+    InstitutionCategory,
+    LicenseStatus,
+    RegistrationStatus,
+    TrainingDomain,
+)
+from xietong.domain.risk import RiskLevel
+
+
+@dataclass(frozen=True, slots=True)
+class FilterCriteria:
+    """Every predicate of DESIGN §6's ``InstitutionFilter``; all must hold. An absent
+    predicate (None, or an empty set of statuses) holds for every institution.
+
+    ``region`` is checked against the principal's scope before planning, and the
+    validity of values (a ratio above 0, a count not below 0) at the edge.
+    """
+
+    region: str | None = None
+    category: InstitutionCategory | None = None
+    domain: TrainingDomain | None = None
+    supervisor: Department | None = None
+    license_statuses: frozenset[LicenseStatus] = frozenset()
+    registration_statuses: frozenset[RegistrationStatus] = frozenset()
+    fire_acceptance: frozenset[FireAcceptanceStatus] = frozenset()
+    """As of the hub's ``today``: a passed or filed acceptance past its validity is EXPIRED."""
+    coverage_below: float | None = None
+    """Custody balance ÷ outstanding prepaid below this; nothing outstanding, or no
+    custody account, is never below."""
+    has_unchecked_or_flagged_staff: bool | None = None
+    """True: someone on the roster has a record, a pending check or none at all (the
+    UNCHECKED_OR_FLAGGED_STAFF rule); False: nobody does (an empty roster included)."""
+    min_complaints: int | None = None
+    """At least this many refund complaints on record, of any date (``Institution.
+    complaints``); the 90-day surge is what ``riskAtLeast`` sees."""
+    risk_at_least: RiskLevel | None = None
+
+    @property
+    def only_region(self) -> bool:
+        """Nothing asked beyond a region: the plain list answers it."""
+        return self == FilterCriteria(region=self.region)
+
+    def institution(self, region_prefix: str) -> InstitutionCriteria:
+        return InstitutionCriteria(
+            region_prefix=region_prefix,
+            category=self.category,
+            domain=self.domain,
+            supervisor=self.supervisor,
+            license_statuses=self.license_statuses,
+        )
+
+    def registration(self) -> RegistrationCriteria | None:
+        if not self.registration_statuses and not self.min_complaints:
+            return None
+        return RegistrationCriteria(self.registration_statuses, self.min_complaints or 0)
+
+    def acceptance(self, today: date) -> AcceptanceCriteria | None:
+        return AcceptanceCriteria(self.fire_acceptance, today) if self.fire_acceptance else None
+
+    def coverage(self) -> CoverageCriteria | None:
+        return None if self.coverage_below is None else CoverageCriteria(self.coverage_below)
+
+    def risk(self) -> RiskLevel | None:
+        """The least level asked for; LOW holds for everyone, so it asks nothing."""
+        if self.risk_at_least is None or self.risk_at_least is RiskLevel.LOW:
+            return None
+        return self.risk_at_least

@@ -1,0 +1,101 @@
+"""The two predicates no department can answer alone, evaluated for given candidates.
+
+``hasUncheckedOrFlaggedStaff`` starts from the education bureau's rosters and asks
+public security about those people only, by ID number in batches: the check
+service is never scanned (it cannot be, and must not be). ``riskAtLeast`` runs the
+nine rules of ``resolvers.risk`` on each candidate's joint record. Both take their
+candidates in chunks, so memory stays bounded however many there are.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Sequence
+from datetime import date
+from typing import TypeVar
+
+from xietong.adapters.catalog import AdapterCatalog
+from xietong.adapters.native import chunked
+from xietong.adapters.sources.errors import SourceUnavailableError
+from xietong.domain.risk import JointRecord, RiskLevel, assess, unchecked_or_flagged
+
+T = TypeVar("T")
+
+STAFF_CHUNK = 5000
+"""Institutions whose rosters are checked together (some 25,000 people)."""
+RISK_CHUNK = 500
+"""Institutions whose joint records are loaded together: one page's worth."""
+
+
+async def with_unchecked_or_flagged_staff(
+    adapters: AdapterCatalog, codes: Sequence[str], wanted: bool
+) -> set[str]:
+    """Those of ``codes`` whose roster has (``wanted``) or has not someone unchecked
+    or flagged."""
+    education, police = adapters.education, adapters.public_security
+    flagged: set[str] = set()
+    for chunk in chunked(codes, STAFF_CHUNK):
+        rosters = await education.rosters(chunk)
+        people = list(dict.fromkeys(person for staff in rosters.values() for person in staff))
+        checks = await police.load(people)
+        flagged.update(
+            code
+            for code, staff in rosters.items()
+            if any(unchecked_or_flagged(checks.get(person)) for person in staff)
+        )
+    return flagged if wanted else set(codes) - flagged
+
+
+async def at_risk(
+    adapters: AdapterCatalog, codes: Sequence[str], level: RiskLevel, today: date
+) -> set[str]:
+    """Those of ``codes`` whose risk is ``level`` or higher."""
+    found: set[str] = set()
+    for chunk in chunked(codes, RISK_CHUNK):
+        for record in await joint_records(adapters, chunk, today):
+            if assess(record)[0] >= level:
+                found.add(record.institution.credit_code)
+    return found
+
+
+async def joint_records(
+    adapters: AdapterCatalog, codes: Sequence[str], today: date
+) -> list[JointRecord]:
+    """Every department's record of ``codes``. A department that does not answer fails
+    the whole question: a risk judged without it could not be called exact."""
+    education, market, fire = adapters.education, adapters.market, adapters.fire_safety
+    finance, police = adapters.finance, adapters.public_security
+    institutions = await education.load(codes)
+    people = [member.id_number for record in institutions.values() for member in record.staff]
+    registrations, fire_safety, funds, checks = await asyncio.gather(
+        _or_unavailable(market.load(codes)),
+        _or_unavailable(fire.load(codes)),
+        _or_unavailable(finance.load(codes)),
+        _or_unavailable(police.load(people)),
+    )
+    registration_of, fire_of = _answered(registrations), _answered(fire_safety)
+    funds_of, check_of = _answered(funds), _answered(checks)
+    return [
+        JointRecord(
+            institution=record,
+            registration=registration_of.get(code),
+            fire_safety=fire_of.get(code),
+            funds=funds_of.get(code),
+            background_checks=check_of,
+            today=today,
+        )
+        for code, record in institutions.items()
+    ]
+
+
+async def _or_unavailable(awaitable: Awaitable[T]) -> T | SourceUnavailableError:
+    try:
+        return await awaitable
+    except SourceUnavailableError as error:
+        return error
+
+
+def _answered(answer: T | SourceUnavailableError) -> T:
+    if isinstance(answer, SourceUnavailableError):
+        raise answer
+    return answer

@@ -1,0 +1,95 @@
+"""The app factory: Starlette wired by constructor arguments, strawberry at /graphql."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Route
+from starlette.types import Scope
+
+from xietong.audit.log import AuditLog
+from xietong.auth.policy import load_policy
+from xietong.auth.routes import TOKEN_ENDPOINT, authentication_middleware, oauth_routes
+from xietong.hub.rate_limits import Budget, RateLimiter
+from xietong.hub.services import Hub
+from xietong.kernel.settings import Settings
+from xietong.schema.root import apply_policy, build_schema
+from xietong.web.audit import AuditMiddleware
+from xietong.web.error_boundary import ErrorBoundaryMiddleware, internal_error_handler
+from xietong.web.graphql import HubGraphQL
+from xietong.web.health import healthz, readyz
+from xietong.web.metrics import MetricsMiddleware, metrics_endpoint
+from xietong.web.rate_limit import RateLimitMiddleware
+
+GRAPHQL = "/graphql"
+
+
+def _rate_limiter_of(scope: Scope) -> RateLimiter:
+    limiter: RateLimiter = scope["app"].state.hub.rate_limiter
+    return limiter
+
+
+def _audit_log_of(scope: Scope) -> AuditLog:
+    log: AuditLog = scope["app"].state.hub.audit_log
+    return log
+
+
+def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
+    """Build the hub's ASGI app.
+
+    With ``hub`` given (already opened by the caller, as tests and ``xietong demo``
+    do) the app uses it and leaves closing it to the caller; otherwise it builds
+    its own, which the lifespan checks on start-up and closes on shutdown.
+
+    >>> app = create_app(Settings.from_env())  # doctest: +SKIP
+    """
+
+    owned = hub is None
+    the_hub = Hub.build(settings) if hub is None else hub
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if not owned:
+            yield
+            return
+        try:
+            await the_hub.check()
+            await the_hub.tokens.keys.ensure_signing_key()
+            yield
+        finally:
+            await the_hub.close()
+
+    schema = build_schema(settings.query_limits)
+    policy = apply_policy(schema, load_policy(settings.policy_file))
+    graphql = HubGraphQL(schema, policy=policy)
+    app = Starlette(
+        routes=[
+            # Every method: the endpoint itself answers 405 with a coded error.
+            Route(GRAPHQL, graphql),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
+            *oauth_routes(the_hub.tokens),
+        ],
+        middleware=[
+            Middleware(MetricsMiddleware),
+            Middleware(AuditMiddleware, audit_log_of=_audit_log_of, paths=[GRAPHQL]),
+            # Inside the access log, so that a failed or refused request still has its event.
+            Middleware(ErrorBoundaryMiddleware),
+            authentication_middleware(the_hub.tokens.verifier),
+            Middleware(
+                RateLimitMiddleware,
+                limiter_of=_rate_limiter_of,
+                budgets={GRAPHQL: Budget.REQUESTS, TOKEN_ENDPOINT: Budget.TOKENS},
+            ),
+        ],
+        exception_handlers={Exception: internal_error_handler},
+        lifespan=lifespan,
+    )
+    app.state.hub = the_hub
+    app.state.schema = schema
+    app.state.policy = policy
+    return app

@@ -1,0 +1,110 @@
+"""Every request to an audited path leaves one event, written before the answer leaves.
+
+The middleware holds back the response until the event is committed. If the event
+cannot be written the request fails closed: the client gets an INTERNAL error and
+none of the data.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterable
+
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from xietong.audit.events import DRAFT_KEY, AuditDraft, AuditOutcome
+from xietong.audit.log import AuditLog, now
+from xietong.auth.principal import Principal
+from xietong.kernel.errors import ErrorCode
+
+log = logging.getLogger("xietong.audit")
+
+
+class AuditMiddleware:
+    def __init__(
+        self, app: ASGIApp, *, audit_log_of: Callable[[Scope], AuditLog], paths: Iterable[str]
+    ) -> None:
+        self.app = app
+        self.audit_log_of = audit_log_of
+        self.paths = frozenset(paths)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] not in self.paths:
+            await self.app(scope, receive, send)
+            return
+        draft = AuditDraft()
+        scope.setdefault("state", {})[DRAFT_KEY] = draft
+        started_at, started = now(), time.perf_counter()
+        failed = False
+
+        async def send_after_logging(message: Message) -> None:
+            nonlocal failed
+            if message["type"] == "http.response.start":
+                _seal(draft, scope, message["status"])
+                try:
+                    await self.audit_log_of(scope).append(
+                        draft,
+                        at=started_at,
+                        duration_ms=(time.perf_counter() - started) * 1000,
+                    )
+                except Exception:
+                    failed = True
+                    correlation_id = uuid.uuid4().hex
+                    log.exception("access log write failed (%s): failing closed", correlation_id)
+                    await _send_internal_error(send, correlation_id)
+                    return
+            if failed:
+                return  # the held-back answer never leaves
+            await send(message)
+
+        await self.app(scope, receive, send_after_logging)
+
+
+def _seal(draft: AuditDraft, scope: Scope, status: int) -> None:
+    user = scope.get("user")
+    principal = getattr(user, "principal", None)
+    if isinstance(principal, Principal):
+        draft.client_id = principal.client_id
+        draft.subject = principal.subject
+        draft.department = principal.department.value
+        draft.roles = list(principal.roles)
+        draft.region = principal.region
+    headers = Headers(scope=scope)
+    draft.purpose = headers.get("x-purpose") or None
+    draft.case_id = headers.get("x-case-id") or None
+    if status == 401:
+        draft.outcome = AuditOutcome.UNAUTHENTICATED
+    elif draft.outcome is None:
+        draft.outcome = AuditOutcome.OK if status < 400 else AuditOutcome.ERROR
+
+
+async def _send_internal_error(send: Send, correlation_id: str) -> None:
+    body = json.dumps(
+        {
+            "data": None,
+            "errors": [
+                {
+                    "message": f"internal error (correlation id {correlation_id})",
+                    "extensions": {
+                        "code": ErrorCode.INTERNAL.value,
+                        "correlationId": correlation_id,
+                    },
+                }
+            ],
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 500,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,77 @@
+"""The rate limits (``xietong.hub.rate_limits``) applied to requests: 429 with
+``Retry-After`` for a client or address over its budget."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+
+from limits.errors import StorageError
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from xietong.audit.events import AuditOutcome, draft_of
+from xietong.auth.principal import Principal
+from xietong.hub.rate_limits import Budget, RateLimiter
+from xietong.kernel.errors import ErrorCode
+from xietong.web.graphql_http import JSON, error_response, negotiate
+
+log = logging.getLogger("xietong.rate_limit")
+
+
+class RateLimitMiddleware:
+    """429 with ``Retry-After`` and ``RATE_LIMITED`` for a client over its budget.
+
+    Sits inside the access log (which records the refusal as ``DENIED``) and after
+    authentication: the budget is the client's, or the address's for requests
+    without a token (all of them at ``/oauth/token``).
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        limiter_of: Callable[[Scope], RateLimiter],
+        budgets: Mapping[str, Budget],
+    ) -> None:
+        """``budgets``: the limited paths, and the budget each spends from."""
+        self.app = app
+        self.limiter_of = limiter_of
+        self.budgets = dict(budgets)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        budget = self.budgets.get(scope["path"]) if scope["type"] == "http" else None
+        if budget is None:
+            await self.app(scope, receive, send)
+            return
+        key = _client_key(scope)
+        try:
+            wait = await self.limiter_of(scope).admit(key, budget)
+        except StorageError as error:
+            log.error("rate-limit store failed (%s); letting %s through", error, key)
+            wait = None
+        if wait is None:
+            await self.app(scope, receive, send)
+            return
+        draft = draft_of(scope)
+        if draft is not None:
+            draft.outcome = AuditOutcome.DENIED
+            draft.error_codes = [ErrorCode.RATE_LIMITED.value]
+        seconds = int(wait)
+        response = error_response(
+            429,
+            f"too many requests from {key}; retry in {seconds} s",
+            ErrorCode.RATE_LIMITED,
+            media_type=negotiate(Headers(scope=scope).get("accept")) or JSON,
+            headers={"Retry-After": str(seconds)},
+            retryAfter=seconds,
+        )
+        await response(scope, receive, send)
+
+
+def _client_key(scope: Scope) -> str:
+    principal = getattr(scope.get("user"), "principal", None)
+    if isinstance(principal, Principal):
+        return principal.client_id
+    client = scope.get("client")
+    return f"address {client[0] if client else 'unknown'}"
