@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 
-from tests.auth.audit_strategies import DRAFTS, GROWING_CHAIN
+from tests.audit.strategies import DRAFTS, GROWING_CHAIN
 from xietong.audit.events import AuditDraft, AuditOutcome
 from xietong.audit.raw import canonical_text, raw_rows
 from xietong.audit.verify import body_of, stored_events, verify_chain

@@ -10,7 +10,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from tests.resolvers.reviews_support import (
+from tests.reviews.support import (
     ARTS_SCHOOL,
     CULTURE,
     EDUCATION,

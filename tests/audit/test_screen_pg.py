@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 
-from tests.auth.audit_strategies import DRAFTS, GROWING_CHAIN, READ
+from tests.audit.strategies import DRAFTS, GROWING_CHAIN, READ
 from xietong.audit.events import AuditDraft
 from xietong.audit.screen_pg import suspects
 from xietong.audit.verify import verify_chain

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.resolvers.planner_support import (
+from tests.planner.support import (
     AUDITOR,
     FILTERED,
     brute_force,

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.resolvers.reviews_support import CULTURE, EDUCATION, SPORTS, actor, arts_school
+from tests.reviews.support import CULTURE, EDUCATION, SPORTS, actor, arts_school
 from xietong.domain.departments import Department
 from xietong.reviews.records import (
     ReviewConclusion,

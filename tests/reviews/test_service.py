@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from tests.resolvers.reviews_support import (
+from tests.reviews.support import (
     ARTS_SCHOOL,
     CULTURE,
     EDUCATION,

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tests.resolvers.planner_support import brute_force, every_joint_record, walk
+from tests.planner.support import brute_force, every_joint_record, walk
 from tests.support.harness import HubHarness
 from xietong.adapters.config import SourceKind
 from xietong.domain.risk import JointRecord

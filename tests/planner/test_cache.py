@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from prometheus_client import REGISTRY
 
-from tests.resolvers.planner_support import walk
+from tests.planner.support import walk
 from tests.support.harness import SandboxWorld, hub_harness
 from xietong.domain.risk import RiskLevel
 from xietong.kernel.errors import ConfigError

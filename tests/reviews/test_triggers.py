@@ -10,7 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from tests.resolvers.reviews_support import CULTURE, cosigned_review, ok, workflow
+from tests.reviews.support import CULTURE, cosigned_review, ok, workflow
 from xietong.kernel.db import create_sync_engine
 from xietong.kernel.migrate import alembic_config, upgrade
 from xietong.kernel.store import Base
