@@ -22,6 +22,7 @@ from rich.progress import (
 from xietong.cli.audit import add_audit_commands
 from xietong.cli.auth import add_auth_commands
 from xietong.cli.options import DataDir
+from xietong.cli.output import fail
 from xietong.cli.reviews import add_review_commands
 from xietong.kernel.errors import ConfigError
 from xietong.kernel.settings import DEFAULT_DATA_DIR, Settings
@@ -37,7 +38,6 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console()
-err_console = Console(stderr=True)
 
 Host = Annotated[str, typer.Option(help="Interface to listen on.")]
 Port = Annotated[int, typer.Option(help="Port of the hub's HTTP server.")]
@@ -54,8 +54,7 @@ def run_or_exit(work: Callable[[], T]) -> T:
     try:
         return work()
     except ConfigError as error:
-        err_console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
+        fail(str(error))
 
 
 @app.command()

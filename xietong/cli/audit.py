@@ -9,26 +9,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from xietong.audit.export import ExportFormat, count_events, exported_events, write_events
 from xietong.audit.verify import verify_chain
 from xietong.cli.options import DataDir, SettingsFor
+from xietong.cli.output import err_console, fail, progress
 from xietong.kernel.db import create_sync_engine
 from xietong.kernel.settings import DEFAULT_DATA_DIR
-
-err_console = Console(stderr=True)
-
-
-def _progress(label: str) -> Progress:
-    return Progress(
-        TextColumn(label),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-    )
 
 
 def _since(value: str | None) -> datetime | None:
@@ -37,8 +24,7 @@ def _since(value: str | None) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        err_console.print(f"[bold red]error:[/] --since {value!r} is not an ISO date or time")
-        raise typer.Exit(2) from None
+        fail(f"--since {value!r} is not an ISO date or time")
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
@@ -52,9 +38,9 @@ def add_audit_commands(app: typer.Typer, settings_for: SettingsFor) -> None:
         """Walk the whole hash chain; name the first broken event and exit 1 if any."""
         engine = create_sync_engine(settings_for(data_dir).database_url)
         try:
-            with _progress("verifying the access log") as progress:
-                task = progress.add_task("verify", total=count_events(engine, None))
-                report = verify_chain(engine, progress=lambda n: progress.advance(task, n))
+            with progress("verifying the access log") as bar:
+                task = bar.add_task("verify", total=count_events(engine, None))
+                report = verify_chain(engine, progress=lambda n: bar.advance(task, n))
         finally:
             engine.dispose()
         if report.intact:
@@ -83,18 +69,18 @@ def add_audit_commands(app: typer.Typer, settings_for: SettingsFor) -> None:
         start = _since(since)
         engine = create_sync_engine(settings_for(data_dir).database_url)
         try:
-            with ExitStack() as stack, _progress("exporting the access log") as progress:
+            with ExitStack() as stack, progress("exporting the access log") as bar:
                 out = (
                     stack.enter_context(output.open("w", encoding="utf-8", newline=""))
                     if output
                     else sys.stdout
                 )
-                task = progress.add_task("export", total=count_events(engine, start))
+                task = bar.add_task("export", total=count_events(engine, start))
                 written = write_events(
                     exported_events(engine, start),
                     out,
                     export_format,
-                    progress=lambda n: progress.advance(task, n),
+                    progress=lambda n: bar.advance(task, n),
                 )
         finally:
             engine.dispose()

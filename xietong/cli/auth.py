@@ -13,12 +13,11 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from xietong.auth.client_secrets import generate_secret
 from xietong.auth.identity_errors import (
@@ -29,6 +28,7 @@ from xietong.auth.identity_errors import (
 from xietong.auth.roles import KNOWN_ROLES
 from xietong.auth.token_service import TokenService
 from xietong.cli.options import DataDir, SettingsFor
+from xietong.cli.output import fail, table
 from xietong.domain.departments import Department
 from xietong.kernel.db import check_reachable, create_hub_engine
 from xietong.kernel.errors import ConfigError
@@ -42,7 +42,6 @@ ClientId = Annotated[
 ]
 
 console = Console()
-err_console = Console(stderr=True)
 
 
 def add_auth_commands(app: typer.Typer, settings_for: SettingsFor) -> None:
@@ -88,7 +87,7 @@ def build_clients_app(settings_for: SettingsFor) -> typer.Typer:
     ) -> None:
         """Register a client that may ask for tokens."""
         if secret is not None and generate_secret_:
-            _fail("give --secret or --generate-secret, not both")
+            fail("give --secret or --generate-secret, not both")
         chosen_secret = generate_secret() if generate_secret_ else secret
         public_jwks = _read_jwks(jwks) if jwks is not None else None
         record = _run(
@@ -129,8 +128,8 @@ def build_clients_app(settings_for: SettingsFor) -> typer.Typer:
             for record in records
         ]
         columns = ["client id", "name", "department", "roles", "region", "authentication", "status"]
-        table = _table(columns, rows, wrapping={"name", "roles", "authentication"})
-        console.print(table if records else "no clients are registered")
+        listing = table(columns, rows, wrapping={"name", "roles", "authentication"})
+        console.print(listing if records else "no clients are registered")
 
     @clients.command("disable")
     def disable(client_id: ClientId, data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
@@ -169,8 +168,8 @@ def build_keys_app(settings_for: SettingsFor) -> typer.Typer:
             ]
             for key in published
         ]
-        table = _table(["kid", "alg", "status"], rows, wrapping={"status"})
-        console.print(table if published else "no keys yet: the first token request creates one")
+        listing = table(["kid", "alg", "status"], rows, wrapping={"status"})
+        console.print(listing if published else "no keys yet: the first token request creates one")
 
     return keys
 
@@ -191,9 +190,9 @@ def _run(settings: Settings, work: Callable[[TokenService], Awaitable[T]]) -> T:
         _require_migrated(settings)
         return asyncio.run(_with_service(settings, work))
     except (ConfigError, ClientRegistrationError) as error:
-        _fail(str(error), code=2)
+        fail(str(error), code=2)
     except (UnknownClientError, DisabledClientError) as error:
-        _fail(str(error), code=1)
+        fail(str(error), code=1)
 
 
 async def _with_service(settings: Settings, work: Callable[[TokenService], Awaitable[T]]) -> T:
@@ -219,27 +218,7 @@ def _read_jwks(path: Path) -> dict[str, Any]:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as error:
-        _fail(f"cannot read the JWKS file {path}: {error}")
+        fail(f"cannot read the JWKS file {path}: {error}")
     if not isinstance(document, dict):
-        _fail(f"{path} is not a JWKS (a JSON object with a 'keys' list)")
+        fail(f"{path} is not a JWKS (a JSON object with a 'keys' list)")
     return document
-
-
-def _table(columns: list[str], rows: list[list[str]], *, wrapping: set[str]) -> Table:
-    """Columns not in ``wrapping`` (ids, codes, dates) are never cut or folded, so
-    they stay whole and greppable on a narrow terminal; the others wrap."""
-    table = Table()
-    for index, column in enumerate(columns):
-        whole = max((len(row[index]) for row in rows), default=0)
-        if column in wrapping:
-            table.add_column(column, overflow="fold")
-        else:
-            table.add_column(column, no_wrap=True, min_width=max(whole, len(column)))
-    for row in rows:
-        table.add_row(*row)
-    return table
-
-
-def _fail(message: str, *, code: int = 2) -> NoReturn:
-    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)

@@ -15,15 +15,14 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from xietong.auth.keys import SigningKeyStore
 from xietong.cli.options import DataDir, SettingsFor
+from xietong.cli.output import fail
 from xietong.kernel.db import check_reachable, create_hub_engine
 from xietong.kernel.errors import ConfigError
 from xietong.kernel.migrate import current_revision, head_revision
@@ -34,8 +33,6 @@ from xietong.reviews.records import ReviewRecord
 from xietong.reviews.verify import verify_review
 
 ReviewId = Annotated[str | None, typer.Argument(help="The review's id.", show_default=False)]
-
-err_console = Console(stderr=True)
 
 
 def add_review_commands(app: typer.Typer, settings_for: SettingsFor) -> None:
@@ -59,11 +56,11 @@ def add_review_commands(app: typer.Typer, settings_for: SettingsFor) -> None:
     ) -> None:
         """Check a review's signatures (JWS against the JWKS), their chain and its status."""
         if (review_id is None) == (document is None):
-            _fail("give a review id, or --document with --jwks", code=2)
+            fail("give a review id, or --document with --jwks", code=2)
         keys = _read_json(jwks, "JWKS") if jwks else None
         if document is not None:
             if keys is None:
-                _fail("--document needs --jwks: the keys to check it with", code=2)
+                fail("--document needs --jwks: the keys to check it with", code=2)
             review = _parse_document(_read_json(document, "review"))
         else:
             assert review_id is not None
@@ -83,7 +80,7 @@ def add_review_commands(app: typer.Typer, settings_for: SettingsFor) -> None:
     def export(review_id: ReviewId = None, data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
         """Print a review as JSON, for `verify --document` away from the hub."""
         if review_id is None:
-            _fail("give a review id", code=2)
+            fail("give a review id", code=2)
         review, _ = _from_database(settings_for(data_dir), review_id)
         typer.echo(json.dumps(review_document(review), ensure_ascii=False, indent=2))
 
@@ -95,9 +92,9 @@ def _from_database(settings: Settings, review_id: str) -> tuple[ReviewRecord, di
         _require_migrated(settings)
         review, keys = asyncio.run(_load(settings, review_id))
     except ConfigError as error:
-        _fail(str(error), code=2)
+        fail(str(error), code=2)
     if review is None:
-        _fail(f"there is no annual review {review_id}", code=1)
+        fail(f"there is no annual review {review_id}", code=1)
     return review, keys
 
 
@@ -126,18 +123,13 @@ def _read_json(path: Path, what: str) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as error:
-        _fail(f"cannot read the {what} file {path}: {error}", code=2)
+        fail(f"cannot read the {what} file {path}: {error}", code=2)
 
 
 def _parse_document(document: Any) -> ReviewRecord:
     if not isinstance(document, dict):
-        _fail("the review file is not a JSON object", code=2)
+        fail("the review file is not a JSON object", code=2)
     try:
         return review_from_document(document)
     except ValueError as error:
-        _fail(str(error), code=2)
-
-
-def _fail(message: str, *, code: int) -> NoReturn:
-    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
+        fail(str(error), code=2)
