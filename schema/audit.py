@@ -12,7 +12,7 @@ from xietong.audit.verify import ChainReport
 from xietong.kernel.store import AuditEvent as AuditEventRow
 from xietong.resolvers.audit import audit_chain, audit_events
 from xietong.schema.enums import Department
-from xietong.schema.pagination import Connection, connection, decode_cursor, page_size
+from xietong.schema.pagination import Connection, connection, decode_cursor, page_size, sequence_key
 from xietong.schema.scalars import RegionCode
 
 strawberry.enum(AuditOutcome)
@@ -125,10 +125,9 @@ class AuditQuery:
             since=given.from_,
             until=given.to,
         )
-        cursor = decode_cursor(after)
         size = page_size(first)
         rows, total = await audit_events(
-            info.context, criteria, int(cursor) if cursor else None, size
+            info.context, criteria, decode_cursor(after, sequence_key), size
         )
         return connection(
             rows, first=size, total=total, key=lambda row: str(row.seq), node=AuditEvent.from_row

@@ -25,7 +25,13 @@ from xietong.schema.finance import FundSupervision
 from xietong.schema.fire import FireSafetyRecord
 from xietong.schema.institution_filter import InstitutionFilter
 from xietong.schema.market import BusinessRegistration, Complaint
-from xietong.schema.pagination import Connection, connection, decode_cursor, page_size
+from xietong.schema.pagination import (
+    Connection,
+    connection,
+    credit_code_key,
+    decode_cursor,
+    page_size,
+)
 from xietong.schema.police import BackgroundCheck
 from xietong.schema.reviews import AnnualReview
 from xietong.schema.risk import RiskAssessment
@@ -265,7 +271,7 @@ class EducationQuery:
             info.context.require_readable(filter.given())
             criteria = filter.criteria()
         records, total = await joint_record.institutions_page(
-            info.context, criteria, decode_cursor(after), size + 1
+            info.context, criteria, decode_cursor(after, credit_code_key), size + 1
         )
         return connection(
             records,

@@ -10,7 +10,7 @@ import math
 
 import strawberry
 
-from xietong.domain.matching import MAX_COVERAGE_RATIO
+from xietong.domain.matching import MAX_COMPLAINTS, MAX_COVERAGE_RATIO
 from xietong.kernel.errors import CodedError, ErrorCode
 from xietong.planner import FilterCriteria
 from xietong.schema.enums import (
@@ -114,8 +114,8 @@ class InstitutionFilter:
             raise _bad(
                 "filter.coverageBelow", f"must be above 0 and at most {MAX_COVERAGE_RATIO:g}"
             )
-        if self.min_complaints is not None and self.min_complaints < 0:
-            raise _bad("filter.minComplaints", "must not be negative")
+        if self.min_complaints is not None and not 0 <= self.min_complaints <= MAX_COMPLAINTS:
+            raise _bad("filter.minComplaints", f"must be from 0 to {MAX_COMPLAINTS:,}")
         return FilterCriteria(
             region=self.region,
             category=self.category,

@@ -10,7 +10,13 @@ from xietong.domain.records import BusinessRegistration as RegistrationRecord
 from xietong.domain.records import Complaint as ComplaintRecord
 from xietong.resolvers.unlicensed import unlicensed_operators
 from xietong.schema.enums import RegistrationStatus
-from xietong.schema.pagination import Connection, connection, decode_cursor, page_size
+from xietong.schema.pagination import (
+    Connection,
+    connection,
+    credit_code_key,
+    decode_cursor,
+    page_size,
+)
 from xietong.schema.scalars import CreditCode, Decimal, RegionCode
 
 
@@ -77,7 +83,7 @@ class MarketQuery:
     ) -> Connection[BusinessRegistration] | None:
         size = page_size(first)
         records, total = await unlicensed_operators(
-            info.context, region, decode_cursor(after), size
+            info.context, region, decode_cursor(after, credit_code_key), size
         )
         return connection(
             records,

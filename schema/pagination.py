@@ -10,9 +10,11 @@ from typing import Generic, TypeVar
 import strawberry
 
 from xietong.kernel.errors import CodedError, ErrorCode
+from xietong.kernel.identifiers import credit_code_error
 
 T = TypeVar("T")
 R = TypeVar("R")
+K = TypeVar("K")
 MAX_PAGE = 500
 
 
@@ -39,18 +41,37 @@ def encode_cursor(key: str) -> str:
     return base64.urlsafe_b64encode(key.encode()).decode()
 
 
-def decode_cursor(cursor: str | None) -> str | None:
-    """The key a cursor stands for; a cursor the hub did not make is BAD_USER_INPUT."""
+def decode_cursor(cursor: str | None, parse: Callable[[str], K]) -> K | None:
+    """The key a cursor stands for; a cursor the hub did not make is BAD_USER_INPUT.
+
+    ``parse`` checks the key's shape (``credit_code_key``, ``sequence_key``, ...),
+    raising ValueError for one the connection never hands out, so that a crafted
+    cursor is refused here instead of reaching a department or the database.
+    """
     if cursor is None:
         return None
     try:
-        return base64.urlsafe_b64decode(cursor.encode()).decode()
+        return parse(base64.urlsafe_b64decode(cursor.encode()).decode())
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise CodedError(
             ErrorCode.BAD_USER_INPUT,
             f"after: {cursor!r} is not a cursor from this API",
             argument="after",
         ) from None
+
+
+def credit_code_key(key: str) -> str:
+    """The key of a connection ordered by credit code."""
+    if credit_code_error(key):
+        raise ValueError(key)
+    return key
+
+
+def sequence_key(key: str) -> int:
+    """The key of a connection ordered by a positive 64-bit sequence number."""
+    if not (key.isascii() and key.isdigit() and 0 < int(key) < 2**63):
+        raise ValueError(key)
+    return int(key)
 
 
 def page_size(first: int) -> int:

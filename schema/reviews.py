@@ -199,7 +199,7 @@ class ReviewQuery:
         records, total = await queries.annual_reviews_page(
             info.context,
             filter.to_filter() if filter else ReviewFilter(),
-            decode_cursor(after),
+            decode_cursor(after, str),
             size + 1,
         )
         return connection(

@@ -5,7 +5,7 @@ region a review is not listed, and OUT_OF_SCOPE when asked for by id."""
 from __future__ import annotations
 
 from xietong.kernel.errors import CodedError, ErrorCode
-from xietong.kernel.identifiers import region_contains, region_prefix
+from xietong.kernel.identifiers import credit_code_error, region_contains, region_prefix
 from xietong.resolvers.context import HubContext
 from xietong.reviews import store
 from xietong.reviews.records import ReviewFilter, ReviewRecord
@@ -54,7 +54,7 @@ def page_key(key: str | None) -> PageKey | None:
     if key is None:
         return None
     year, _, credit_code = key.partition(":")
-    if not (year.isdigit() and credit_code):
+    if not (len(year) == 4 and year.isdigit() and not credit_code_error(credit_code)):
         raise CodedError(
             ErrorCode.BAD_USER_INPUT, "after: not a cursor of annualReviews", argument="after"
         )

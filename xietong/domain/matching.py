@@ -24,6 +24,9 @@ from xietong.domain.records import (
     TrainingDomain,
 )
 
+MAX_COMPLAINTS = 100_000
+"""No institution has more complaints on record: a larger ``min_complaints`` is a
+mistake, refused before any department is asked."""
 MAX_COVERAGE_RATIO = 100.0
 """The largest coverage ratio a bank's scan takes (the custody API's own cap)."""
 
