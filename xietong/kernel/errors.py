@@ -25,6 +25,9 @@ class ErrorCode(StrEnum):
     BAD_USER_INPUT = "BAD_USER_INPUT"
     QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
     RATE_LIMITED = "RATE_LIMITED"
+    BAD_REQUEST = "BAD_REQUEST"
+    """A request the hub cannot take as sent: a header over its limit, text that is
+    not UTF-8 (HTTP 400)."""
     SOURCE_UNAVAILABLE = "SOURCE_UNAVAILABLE"
     INTERNAL = "INTERNAL"
 

@@ -20,6 +20,7 @@ from xietong.audit.events import DRAFT_KEY, AuditDraft, AuditOutcome
 from xietong.audit.log import AuditLog, now
 from xietong.auth.principal import Principal
 from xietong.kernel.errors import ErrorCode
+from xietong.web.purpose import BODY, OPERATION_NAME_LIMIT, STATEMENT_KEY, Statement, logged
 
 log = logging.getLogger("xietong.audit")
 
@@ -73,9 +74,14 @@ def _seal(draft: AuditDraft, scope: Scope, status: int) -> None:
         draft.department = principal.department.value
         draft.roles = list(principal.roles)
         draft.region = principal.region
-    headers = Headers(scope=scope)
-    draft.purpose = headers.get("x-purpose") or None
-    draft.case_id = headers.get("x-case-id") or None
+    body = BODY.get()
+    statement = scope.get("state", {}).get(STATEMENT_KEY)
+    if not isinstance(statement, Statement):
+        statement = logged(Headers(scope=scope), body.extensions if body else None)
+    draft.purpose = statement.purpose
+    draft.case_id = statement.case_id
+    if draft.operation_name is None and body is not None and body.operation_name:
+        draft.operation_name = str(body.operation_name)[:OPERATION_NAME_LIMIT]
     if status == 401:
         draft.outcome = AuditOutcome.UNAUTHENTICATED
     elif draft.outcome is None:

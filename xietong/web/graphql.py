@@ -5,6 +5,7 @@ status codes, coded errors for malformed requests; see ``xietong.graphql_http``)
 from __future__ import annotations
 
 import json
+from contextvars import ContextVar
 from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
@@ -33,6 +34,14 @@ from xietong.web.graphql_http import (
     negotiate,
     problem_response,
     response_status,
+)
+from xietong.web.purpose import (
+    BODY,
+    STATEMENT_KEY,
+    RequestBody,
+    Statement,
+    check_operation_name,
+    stated,
 )
 
 MEDIA_TYPE_KEY = "graphql_media_type"
@@ -75,6 +84,8 @@ class HubGraphQL(GraphQL[HubContext, None]):
                 406, f"cannot answer in any type the Accept header allows; use {JSON}"
             )
         request.scope.setdefault("state", {})[MEDIA_TYPE_KEY] = media_type
+        BODY.set(None)
+        _CONTEXT.set(None)
         try:
             return await self.run(request)
         except BodyTooLargeError:
@@ -105,6 +116,16 @@ class HubGraphQL(GraphQL[HubContext, None]):
                 raise RequestProblem(400, "operationName must be a string or null")
             if not data.query:
                 raise RequestProblem(400, "the request has no query (a GraphQL document)")
+            extensions = data.extensions if isinstance(data.extensions, dict) else None
+            BODY.set(RequestBody(extensions, data.operation_name))
+            check_operation_name(data.operation_name)
+            context = _CONTEXT.get()
+            if extensions and context is not None:
+                # strawberry makes the context before it reads the body; until the
+                # body's statement is taken, the log reads it afresh (cut to limits).
+                scope = context.request.scope
+                scope["state"].pop(STATEMENT_KEY, None)
+                _state(scope, stated(request.headers, extensions), context)
         return data
 
     def parse_json(self, data: str | bytes) -> Any:
@@ -161,14 +182,26 @@ class HubGraphQL(GraphQL[HubContext, None]):
         return response
 
     async def get_context(self, request: Any, response: Any) -> HubContext:
-        return HubContext(
+        context = HubContext(
             request=request,
             hub=request.app.state.hub,
             policy=self.policy,
             principal=principal_of(request.scope),
-            purpose=_header(request, "x-purpose"),
-            case_id=_header(request, "x-case-id"),
         )
+        _state(request.scope, stated(request.headers), context)
+        _CONTEXT.set(context)
+        return context
+
+
+_CONTEXT: ContextVar[HubContext | None] = ContextVar("xietong_graphql_context", default=None)
+"""This request's context, for the body parser that strawberry calls after making it."""
+
+
+def _state(scope: Scope, statement: Statement, context: HubContext) -> None:
+    """The purpose and case id, for the policy (context) and the access log (scope)."""
+    scope.setdefault("state", {})[STATEMENT_KEY] = statement
+    context.purpose = statement.purpose
+    context.case_id = statement.case_id
 
 
 def _wants_ide(request: Request) -> bool:
@@ -219,8 +252,3 @@ def _record_unrecorded(scope: Scope, errors: list[GraphQLError]) -> None:
 
 def _no_constants(name: str) -> object:
     raise ValueError(f"{name} is not JSON")
-
-
-def _header(request: Request, name: str) -> str | None:
-    value = request.headers.get(name, "").strip()
-    return value or None
