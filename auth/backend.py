@@ -1,9 +1,11 @@
 """Where a bearer token becomes a user: Starlette's ``AuthenticationBackend`` seam.
 
 No ``Authorization`` header → anonymous (``None``): the GraphQL layer answers
-``UNAUTHENTICATED`` itself and still writes its audit event. A bad token → 401
-straight from the middleware, with an RFC 6750 challenge and a GraphQL-shaped
-error body, so every client sees the same error format whichever layer refused.
+``UNAUTHENTICATED`` itself and still writes its audit event. A bad token → a
+``RefusedUser``, which ``refuse_bad_tokens`` answers with a 401 (an RFC 6750
+challenge and a GraphQL-shaped error body, so every client sees the same error
+format whichever layer refused) once the rate limiter has charged the request to
+its address: guessing tokens costs the guesser its budget.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from starlette.authentication import (
 )
 from starlette.requests import HTTPConnection
 from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from xietong.auth.identity_errors import InvalidTokenError, error_description
 from xietong.auth.principal import Principal
@@ -42,6 +45,21 @@ class PrincipalUser(BaseUser):
     @property
     def identity(self) -> str:
         return self.principal.client_id
+
+
+class RefusedUser(BaseUser):
+    """A request whose bearer token was refused, on its way to a 401."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    @property
+    def is_authenticated(self) -> bool:
+        return False
+
+    @property
+    def display_name(self) -> str:
+        return ""
 
 
 class BearerTokenBackend(AuthenticationBackend):
@@ -71,7 +89,7 @@ class BearerTokenBackend(AuthenticationBackend):
         try:
             principal = await self._verifier.verify(token)
         except InvalidTokenError as error:
-            raise AuthenticationError(str(error)) from None
+            return AuthCredentials(), RefusedUser(str(error) or "the bearer token was refused")
         return AuthCredentials(list(principal.roles)), PrincipalUser(principal)
 
 
@@ -94,5 +112,19 @@ def unauthenticated_response(description: str, *, invalid_token: bool = True) ->
 
 
 def on_authentication_error(conn: HTTPConnection, error: AuthenticationError) -> Response:
-    """``AuthenticationMiddleware(on_error=...)``: a refused token is a 401."""
+    """``AuthenticationMiddleware(on_error=...)``: a malformed Authorization header is a 401."""
     return unauthenticated_response(str(error) or "the bearer token was refused")
+
+
+class RefuseBadTokens:
+    """Answers a request whose token the backend refused (``RefusedUser``) with a 401."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        user = scope.get("user")
+        if isinstance(user, RefusedUser):
+            await unauthenticated_response(user.reason)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)

@@ -79,7 +79,8 @@ def _decide(
         elif grant.purpose_required and not purpose:
             decisions.refused[coordinate] = Refusal(
                 ErrorCode.PURPOSE_REQUIRED,
-                f"{coordinate} needs a stated purpose: send extensions.purpose in the request body, or the X-Purpose header",
+                f"{coordinate} needs a stated purpose: send extensions.purpose in the "
+                "request body, or the X-Purpose header",
             )
         elif grant.mask is not None:
             decisions.masked[coordinate] = grant.mask

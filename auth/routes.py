@@ -5,7 +5,7 @@ Example::
     service = TokenService(engine, settings)
     app = Starlette(
         routes=[*oauth_routes(service), Route("/graphql", graphql_app)],
-        middleware=[authentication_middleware(service.verifier)],
+        middleware=authentication_middleware(service.verifier),
     )
 """
 
@@ -15,7 +15,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.routing import Route
 
-from xietong.auth.backend import BearerTokenBackend, on_authentication_error
+from xietong.auth.backend import BearerTokenBackend, RefuseBadTokens, on_authentication_error
 from xietong.auth.discovery import Discovery
 from xietong.auth.token_endpoint import TokenEndpoint
 from xietong.auth.token_service import TokenService
@@ -35,10 +35,17 @@ def oauth_routes(service: TokenService) -> list[Route]:
     ]
 
 
-def authentication_middleware(verifier: AccessTokenVerifier) -> Middleware:
-    """Sets ``request.user`` (a ``PrincipalUser`` or anonymous); a bad token is a 401."""
-    return Middleware(
-        AuthenticationMiddleware,
-        backend=BearerTokenBackend(verifier),
-        on_error=on_authentication_error,
-    )
+def authentication_middleware(
+    verifier: AccessTokenVerifier, *, rate_limit: Middleware | None = None
+) -> list[Middleware]:
+    """Sets ``request.user`` (a ``PrincipalUser`` or anonymous); a bad token is a 401,
+    after ``rate_limit`` (if given) has charged the request like any other."""
+    return [
+        Middleware(
+            AuthenticationMiddleware,
+            backend=BearerTokenBackend(verifier),
+            on_error=on_authentication_error,
+        ),
+        *([rate_limit] if rate_limit is not None else []),
+        Middleware(RefuseBadTokens),
+    ]

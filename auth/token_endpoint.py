@@ -11,16 +11,23 @@ the async hub database — ``query_client``, the assertion replay check, the sig
 key — hop back to the event loop with ``anyio.from_thread.run``.
 
 Client authentication: ``client_secret_basic`` and ``private_key_jwt`` only. Every
-``invalid_client`` answer is a 401 with a ``WWW-Authenticate`` challenge.
+``invalid_client`` answer is a 401 with a ``WWW-Authenticate`` challenge and one
+description, whether the client is unknown, disabled or its secret wrong: the
+endpoint tells no one which client ids exist (the hub's log says which it was).
+
+Every attempt, granted or refused, is one access-log event: the client id it
+claimed, its authentication method, the outcome; never a secret or an assertion.
 """
 
 from __future__ import annotations
 
+import base64
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Coroutine, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 from anyio import from_thread
 from authlib.common.security import is_secure_transport
@@ -43,6 +50,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from xietong.audit.events import draft_of
 from xietong.auth.client_secrets import verify_secret
 from xietong.auth.clients import PRIVATE_KEY_JWT, SECRET_BASIC, ClientRecord, is_client_id
 from xietong.auth.clock import epoch_seconds
@@ -52,7 +60,11 @@ from xietong.auth.replay import MAX_JTI_LENGTH
 from xietong.auth.token_service import TokenService
 from xietong.kernel.errors import ConfigError
 
+log = logging.getLogger("xietong.oauth")
+
 GRANT_TYPE = "client_credentials"
+CLIENT_AUTHENTICATION_FAILED = "client authentication failed"
+MAX_LOGGED_CLIENT_ID = 100
 AUTH_METHODS = (SECRET_BASIC, PRIVATE_KEY_JWT)
 ASSERTION_ALGORITHMS = ("ES256", "ES384", "PS256", "RS256", "Ed25519")
 """Asymmetric only: client JWKS hold public keys, never shared secrets."""
@@ -77,16 +89,46 @@ class TokenEndpoint:
         self._server = _HubAuthorizationServer(service)
 
     async def handle(self, request: Request) -> Response:
+        draft = draft_of(request.scope)
+        if draft is not None:
+            draft.operation_type = "token"
         try:
             form = await _read_form(request)
         except InvalidRequestError as error:
             response: Response = self._server.handle_error_response(None, error)
             return response
+        if draft is not None:
+            draft.client_id, draft.operation_name = claimed_client(request.headers, form)
         oauth_request = _TokenRequest(self._service.token_endpoint, request.headers, form)
         result: Response = await run_in_threadpool(
             self._server.create_token_response, oauth_request
         )
         return result
+
+
+def claimed_client(headers: Mapping[str, str], form: list[tuple[str, str]]) -> tuple[str, str]:
+    """The client id a token request claims and how it authenticates, as the access
+    log records them (unverified: a refused request is logged too)."""
+    fields = dict(form)
+    assertion = fields.get("client_assertion")
+    if assertion is not None:
+        try:
+            claimed = str(jwt.decode(assertion, KeySet([]), algorithms=[]).claims.get("sub"))
+        except (JoseError, ValueError, TypeError):
+            claimed = fields.get("client_id", "")
+        return _bounded(claimed), PRIVATE_KEY_JWT
+    scheme, _, credentials = headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            user = base64.b64decode(credentials, validate=True).decode().partition(":")[0]
+        except (ValueError, UnicodeDecodeError):
+            user = ""
+        return _bounded(unquote(user)), SECRET_BASIC
+    return _bounded(fields.get("client_id", "")), "none"
+
+
+def _bounded(client_id: str) -> str:
+    return client_id.encode("utf-8", "replace").decode()[:MAX_LOGGED_CLIENT_ID]
 
 
 async def _read_form(request: Request) -> list[tuple[str, str]]:
@@ -281,9 +323,8 @@ class _HubAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
         if record is None:
             return None
         if not record.enabled:
-            raise InvalidClientError(
-                status_code=401, description=f"client '{client_id}' is disabled"
-            )
+            log.info("token refused: client %r is disabled", client_id)
+            return None
         return _RegisteredClient(record)
 
     def create_oauth2_request(self, request: OAuth2Request) -> OAuth2Request:
@@ -311,6 +352,8 @@ class _HubAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
             # RFC 6749 §5.2 lets us answer 400 when no Authorization header was sent;
             # one status for every failed client authentication is simpler for clients.
             error.status_code = 401
+            log.info("token refused: %s", error.description)
+            error.description = CLIENT_AUTHENTICATION_FAILED
         response: Response = super().handle_error_response(request, error)
         return response
 

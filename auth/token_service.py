@@ -24,7 +24,7 @@ class TokenService:
 
         service = TokenService(create_hub_engine(settings.database_url), settings)
         routes = oauth_routes(service)
-        middleware = [authentication_middleware(service.verifier)]
+        middleware = authentication_middleware(service.verifier)
     """
 
     def __init__(

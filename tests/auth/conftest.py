@@ -51,7 +51,7 @@ async def token_hub(hub_database_url: str) -> AsyncIterator[TokenHub]:
     service = TokenService(engine, settings, clock=clock)
     app = Starlette(
         routes=[*oauth_routes(service), Route("/echo", echo)],
-        middleware=[authentication_middleware(service.verifier)],
+        middleware=authentication_middleware(service.verifier),
     )
     transport = httpx.ASGITransport(app=app)
     try:

@@ -56,7 +56,8 @@ async def test_a_cursor_the_hub_made_still_pages(harness: HubHarness) -> None:
 
     codes = [e["node"]["creditCode"] for e in second["data"]["institutions"]["edges"]]
     assert "errors" not in second
-    assert codes and codes[0] > cursor_key(cursor)
+    assert codes
+    assert codes[0] > cursor_key(cursor)
 
 
 def cursor_key(cursor: str) -> str:

@@ -76,14 +76,18 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
         ],
         middleware=[
             Middleware(MetricsMiddleware),
-            Middleware(AuditMiddleware, audit_log_of=_audit_log_of, paths=[GRAPHQL]),
+            Middleware(
+                AuditMiddleware, audit_log_of=_audit_log_of, paths=[GRAPHQL, TOKEN_ENDPOINT]
+            ),
             # Inside the access log, so that a failed or refused request still has its event.
             Middleware(ErrorBoundaryMiddleware),
-            authentication_middleware(the_hub.tokens.verifier),
-            Middleware(
-                RateLimitMiddleware,
-                limiter_of=_rate_limiter_of,
-                budgets={GRAPHQL: Budget.REQUESTS, TOKEN_ENDPOINT: Budget.TOKENS},
+            *authentication_middleware(
+                the_hub.tokens.verifier,
+                rate_limit=Middleware(
+                    RateLimitMiddleware,
+                    limiter_of=_rate_limiter_of,
+                    budgets={GRAPHQL: Budget.REQUESTS, TOKEN_ENDPOINT: Budget.TOKENS},
+                ),
             ),
         ],
         exception_handlers={Exception: internal_error_handler},

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 
 from limits.errors import StorageError
 from starlette.datastructures import Headers
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from xietong.audit.events import AuditOutcome, draft_of
@@ -58,14 +59,24 @@ class RateLimitMiddleware:
             draft.outcome = AuditOutcome.DENIED
             draft.error_codes = [ErrorCode.RATE_LIMITED.value]
         seconds = int(wait)
-        response = error_response(
-            429,
-            f"too many requests from {key}; retry in {seconds} s",
-            ErrorCode.RATE_LIMITED,
-            media_type=negotiate(Headers(scope=scope).get("accept")) or JSON,
-            headers={"Retry-After": str(seconds)},
-            retryAfter=seconds,
-        )
+        message = f"too many requests from {key}; retry in {seconds} s"
+        response: Response
+        if budget is Budget.TOKENS:
+            # A token client reads OAuth's error shape (RFC 6749 §5.2), not GraphQL's.
+            response = JSONResponse(
+                {"error": "slow_down", "error_description": message},
+                status_code=429,
+                headers={"Retry-After": str(seconds), "Cache-Control": "no-store"},
+            )
+        else:
+            response = error_response(
+                429,
+                message,
+                ErrorCode.RATE_LIMITED,
+                media_type=negotiate(Headers(scope=scope).get("accept")) or JSON,
+                headers={"Retry-After": str(seconds)},
+                retryAfter=seconds,
+            )
         await response(scope, receive, send)
 
 
