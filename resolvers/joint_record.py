@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import bisect
 from collections.abc import Awaitable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from xietong.adapters.sources.errors import SourceUnavailableError
+from xietong.auth.decisions import decide
 from xietong.domain.departments import Department
 from xietong.domain.records import (
     BackgroundCheck,
@@ -24,7 +25,14 @@ from xietong.domain.records import (
     Institution,
     StaffMember,
 )
-from xietong.domain.risk import JointRecord, RiskLevel, RiskSignal, assess
+from xietong.domain.risk import (
+    ALL_DETAIL_FIELDS,
+    JointRecord,
+    RiskLevel,
+    RiskSignal,
+    assess,
+    visible_detail,
+)
 from xietong.kernel.errors import CodedError, ErrorCode
 from xietong.kernel.identifiers import region_contains, region_prefix
 from xietong.planner import FilterCriteria, plan
@@ -200,4 +208,16 @@ async def risk(context: HubContext, record: Institution) -> Assessment:
         today=context.hub.today(),
     )
     level, signals = assess(joint)
-    return Assessment(level, signals, unavailable)
+    readable = _readable_details(context)
+    shown = [replace(s, detail=visible_detail(s, readable)) for s in signals]
+    return Assessment(level, shown, unavailable)
+
+
+def _readable_details(context: HubContext) -> frozenset[str]:
+    """The fields signal details quote that this reader may read in full; the policy
+    caches the answer per roles and purpose, so it is decided once, not per signal."""
+    principal = context.require_principal()
+    decisions = decide(
+        context.policy, ALL_DETAIL_FIELDS, principal.roles, purpose=context.purpose is not None
+    )
+    return frozenset(decisions.read)

@@ -12,7 +12,12 @@ from xietong.schema.enums import Department, RiskCode, RiskLevel
 class RiskSignal:
     code: RiskCode
     department: Department
-    detail: str
+    detail: str = strawberry.field(
+        description="The facts behind the signal, when the reader may read every field "
+        "they come from; otherwise which department holds them."
+    )
+    level: RiskLevel = strawberry.field(description="What this signal alone weighs.")
+    basis: str = strawberry.field(description="The regulation the rule applies.")
 
 
 @strawberry.type
@@ -28,7 +33,13 @@ class RiskAssessment:
         return cls(
             level=assessment.level,
             signals=[
-                RiskSignal(code=s.code, department=s.department, detail=s.detail)
+                RiskSignal(
+                    code=s.code,
+                    department=s.department,
+                    detail=s.detail,
+                    level=s.level,
+                    basis=s.basis,
+                )
                 for s in assessment.signals
             ],
             unavailable=assessment.unavailable,

@@ -3,6 +3,11 @@
 A rule returns the signal it raises, or None. The regulatory basis of each rule
 is the first line of its docstring. Rules see only what the sources returned:
 a department that is down contributes no signal (its error says so).
+
+A signal's code, level, department and basis are for every reader of ``risk`` (the
+point of joint supervision); its detail quotes values of the joint record, so it is
+shown only to a reader who may read every field it draws on (``DETAIL_FIELDS``),
+and otherwise says which department holds the facts (``withheld_detail``).
 """
 
 from __future__ import annotations
@@ -51,6 +56,15 @@ class RiskSignal:
     code: RiskCode
     department: Department
     detail: str
+
+    @property
+    def level(self) -> RiskLevel:
+        return RiskLevel.HIGH if self.code in _SEVERE else RiskLevel.MEDIUM
+
+    @property
+    def basis(self) -> str:
+        """The regulation the rule applies (the first line of its docstring)."""
+        return BASIS[self.code]
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,6 +272,87 @@ RULES: tuple[Callable[[JointRecord], RiskSignal | None], ...] = (
     unqualified_teacher,
     open_rectification,
 )
+
+
+DETAIL_FIELDS: Mapping[RiskCode, frozenset[str]] = {
+    RiskCode.FUND_SHORTFALL: frozenset(
+        {"FundSupervision.balance", "FundSupervision.outstandingPrepaid"}
+    ),
+    RiskCode.FIRE_NON_COMPLIANT: frozenset(
+        {
+            "FireSafetyRecord.acceptance",
+            "FireSafetyRecord.acceptanceValidUntil",
+            "FireSafetyRecord.openHazards",
+            "FireSafetyRecord.sealed",
+        }
+    ),
+    RiskCode.UNCHECKED_OR_FLAGGED_STAFF: frozenset(
+        {"Institution.staff", "StaffMember.backgroundCheck", "BackgroundCheck.status"}
+    ),
+    RiskCode.REGISTRATION_INACTIVE: frozenset(
+        {"BusinessRegistration.status", "SchoolLicense.status"}
+    ),
+    RiskCode.LICENSE_INACTIVE: frozenset(
+        {"SchoolLicense.number", "SchoolLicense.status", "SchoolLicense.validUntil"}
+    ),
+    RiskCode.SCOPE_MISMATCH: frozenset(
+        {
+            "BusinessRegistration.businessScope",
+            "BusinessRegistration.nonProfit",
+            "Institution.category",
+        }
+    ),
+    RiskCode.COMPLAINT_SURGE: frozenset({"Institution.complaints", "Complaint.filedOn"}),
+    RiskCode.UNQUALIFIED_TEACHER: frozenset(
+        {
+            "Institution.courses",
+            "Course.name",
+            "Course.subject",
+            "Course.teacherIdNumber",
+            "Institution.staff",
+            "StaffMember.idNumber",
+            "StaffMember.teacherCertificate",
+        }
+    ),
+    RiskCode.OPEN_RECTIFICATION: frozenset(
+        {
+            "Institution.inspections",
+            "Inspection.notices",
+            "RectificationNotice.deadline",
+            "RectificationNotice.status",
+        }
+    ),
+}
+"""The ``Type.field`` coordinates each signal's detail quotes values of."""
+
+ALL_DETAIL_FIELDS = frozenset().union(*DETAIL_FIELDS.values())
+
+BASIS: Mapping[RiskCode, str] = {
+    RiskCode(rule.__name__.upper()): (rule.__doc__ or "").split(":")[0].strip() for rule in RULES
+}
+
+HOLDERS = {
+    Department.EDUCATION: "教育部门 / education",
+    Department.MARKET_SUPERVISION: "市场监管部门 / market supervision",
+    Department.PUBLIC_SECURITY: "公安部门 / public security",
+    Department.FIRE_SAFETY: "消防部门 / fire safety",
+    Department.FINANCE: "金融监管与存管银行 / finance and the custody banks",
+}
+
+
+def withheld_detail(department: Department) -> str:
+    """What a reader who may not read the facts learns: who holds them."""
+    holder = HOLDERS.get(department, str(department))
+    chinese, _, english = holder.partition(" / ")
+    return f"{chinese}持有详情 / details held by {english}"
+
+
+def visible_detail(signal: RiskSignal, readable: frozenset[str]) -> str:
+    """The signal's detail if ``readable`` (the coordinates the reader may read in
+    full) covers every field it quotes, else who holds the facts."""
+    if DETAIL_FIELDS[signal.code] <= readable:
+        return signal.detail
+    return withheld_detail(signal.department)
 
 
 def assess(record: JointRecord) -> tuple[RiskLevel, list[RiskSignal]]:
