@@ -7,6 +7,7 @@ GB 11643-1999); ``Decimal`` is money in yuan as a string (``"1234.50"``).
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from decimal import Decimal as PyDecimal
 from decimal import InvalidOperation
 from typing import NewType
@@ -45,6 +46,22 @@ def _parse_decimal(value: object) -> PyDecimal:
     return parsed
 
 
+def _rfc3339(value: datetime) -> str:
+    """A time with its offset, whatever the driver handed back: SQLite returns naive
+    times, which the hub stores in UTC."""
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+
+
+def _parse_datetime(value: object) -> datetime:
+    if not isinstance(value, str):
+        raise InvalidScalarError("DateTime must be a string such as 2026-11-30T09:30:00+08:00")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidScalarError(f"{value!r} is not an RFC 3339 date and time") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
 CreditCode = NewType("CreditCode", str)
 IdNumber = NewType("IdNumber", str)
 RegionCode = NewType("RegionCode", str)
@@ -68,6 +85,12 @@ SCALAR_MAP: dict[object, ScalarDefinition] = {
         description="Administrative region code, 6 digits: province, city, county (e.g. 410202).",
         serialize=str,
         parse_value=_checked(region_code_error, "region code"),
+    ),
+    datetime: strawberry.scalar(
+        name="DateTime",
+        description="Date with time (isoformat)",
+        serialize=_rfc3339,
+        parse_value=_parse_datetime,
     ),
     Decimal: strawberry.scalar(
         name="Decimal",
