@@ -12,7 +12,8 @@ async def audit_events(
     context: HubContext, criteria: AuditCriteria, before_seq: int | None, first: int
 ) -> tuple[list[AuditEvent], int]:
     """Newest first: up to ``first + 1`` events older than ``before_seq``, and the total."""
-    return await find_events(context.hub.sessions, criteria, before_seq, first)
+    hub = context.hub
+    return await find_events(hub.sessions, hub.pseudonyms, criteria, before_seq, first)
 
 
 async def audit_chain(context: HubContext) -> ChainReport:

@@ -38,6 +38,7 @@ from xietong.kernel.identifiers import region_contains, region_prefix
 from xietong.planner import FilterCriteria, plan
 from xietong.planner.cache import PlanKey
 from xietong.resolvers.context import HubContext
+from xietong.resolvers.returned import note_returned, page_of
 
 T = TypeVar("T")
 
@@ -87,6 +88,7 @@ async def institution(context: HubContext, credit_code: str) -> Institution | No
             f"institution {credit_code} is outside region {principal.region}",
             argument="creditCode",
         )
+    note_returned(context, [record.credit_code])
     return record
 
 
@@ -107,14 +109,17 @@ async def institutions_page(
         region = criteria.region
     adapters = context.hub.adapters
     if criteria is None or criteria.only_region:
-        return await adapters.education.page(region_prefix(region), after, first)
-    key = PlanKey(criteria, region_prefix(region), context.hub.today())
-    found = await context.hub.plans.plan(
-        key, lambda: plan(adapters, criteria, region_prefix=key.region_prefix, today=key.today)
-    )
-    start = bisect.bisect_right(found.codes, after) if after is not None else 0
-    records = await context.loaders.institutions.load_many(found.codes[start : start + first])
-    return [record for record in records if record is not None], len(found.codes)
+        page, total = await adapters.education.page(region_prefix(region), after, first)
+    else:
+        key = PlanKey(criteria, region_prefix(region), context.hub.today())
+        found = await context.hub.plans.plan(
+            key, lambda: plan(adapters, criteria, region_prefix=key.region_prefix, today=key.today)
+        )
+        start = bisect.bisect_right(found.codes, after) if after is not None else 0
+        records = await context.loaders.institutions.load_many(found.codes[start : start + first])
+        page, total = [record for record in records if record is not None], len(found.codes)
+    note_returned(context, [record.credit_code for record in page_of(page, first)])
+    return page, total
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +146,7 @@ async def employments(context: HubContext, id_number: str) -> list[Employment] |
             f"this person works only outside region {principal.region}",
             argument="idNumber",
         )
+    note_returned(context, [id_number, *(e.institution.credit_code for e in found)])
     return found
 
 

@@ -6,6 +6,7 @@ from xietong.domain.records import BusinessRegistration
 from xietong.kernel.errors import CodedError, ErrorCode
 from xietong.kernel.identifiers import region_contains, region_prefix
 from xietong.resolvers.context import HubContext
+from xietong.resolvers.returned import note_returned
 
 
 async def unlicensed_operators(
@@ -27,4 +28,5 @@ async def unlicensed_operators(
         (r for r in candidates if r.credit_code not in licensed), key=lambda r: r.credit_code
     )
     later = [r for r in hidden if after is None or r.credit_code > after]
+    note_returned(context, [r.credit_code for r in later[:first]])
     return later[: first + 1], len(hidden)

@@ -11,8 +11,10 @@ from graphql import (
     ArgumentNode,
     DocumentNode,
     GraphQLError,
+    GraphQLSchema,
     GraphQLSyntaxError,
     Node,
+    OperationDefinitionNode,
     VariableDefinitionNode,
     VariableNode,
     Visitor,
@@ -23,7 +25,14 @@ from strawberry.extensions import SchemaExtension
 
 from xietong.adapters.sources.errors import SourceUnavailableError
 from xietong.audit.events import draft_of
-from xietong.audit.recorder import hashed_variables, operation_of, outcome, record_keys
+from xietong.audit.reads import Reads, asked_keys, coordinate_at, read_in_answer
+from xietong.audit.recorder import (
+    Pseudonym,
+    logged_variables,
+    operation_of,
+    outcome,
+    tagged_record_keys,
+)
 from xietong.kernel.canonical import sha256_hex
 from xietong.kernel.errors import ErrorCode, new_correlation_id
 from xietong.schema.limits.errors import parse_limit_error
@@ -60,20 +69,55 @@ class OperationRecorder(SchemaExtension):
         if draft is None:
             return
         draft.document_hash = sha256_hex(execution.query) if execution.query else None
-        draft.variables = hashed_variables(document, execution.variables or {})
+        pseudonym = _pseudonym_of(execution.context)
+        draft.variables = logged_variables(document, execution.variables or {}, pseudonym)
         operation = operation_of(document, execution.operation_name)
         draft.operation_type = operation.operation.value if operation else None
         draft.operation_name = execution.operation_name or (
             operation.name.value if operation and operation.name else None
         )
+        schema = execution.schema._schema
+        reads = Reads()
+        asked: set[str] = set()
+        if document is not None and operation is not None:
+            asked = asked_keys(schema, document, execution.variables)
+            reads = read_in_answer(schema, document, operation, data)
         decisions = getattr(execution.context, "decisions", None)
         if decisions is not None:
-            draft.fields_read = sorted(decisions.read)
-            draft.fields_masked = sorted(decisions.masked)
-            draft.fields_denied = sorted(decisions.refused)
-        draft.record_keys = sorted(record_keys(data))
+            draft.fields_read = sorted(reads.coordinates & decisions.read)
+            draft.fields_masked = sorted(reads.coordinates & decisions.masked.keys())
+            draft.fields_denied = sorted(
+                set(decisions.refused) | _out_of_scope(schema, document, operation, errors)
+            )
+        draft.record_keys = tagged_record_keys(asked, reads.keys | draft.returned_keys, pseudonym)
         draft.error_codes = sorted({str(e.extensions.get("code")) for e in errors if e.extensions})
         draft.outcome = outcome(data, errors)
+
+
+def _pseudonym_of(context: object) -> Pseudonym:
+    hub = getattr(context, "hub", None)
+    pseudonyms = getattr(hub, "pseudonyms", None)
+    if pseudonyms is None:  # no hub: a schema run on its own (tests, `xietong schema`)
+        return lambda value: "sha256:" + sha256_hex(value)
+    of: Pseudonym = pseudonyms.of
+    return of
+
+
+def _out_of_scope(
+    schema: GraphQLSchema,
+    document: DocumentNode | None,
+    operation: OperationDefinitionNode | None,
+    errors: list[GraphQLError],
+) -> set[str]:
+    """The fields an OUT_OF_SCOPE refusal stood in for."""
+    if document is None or operation is None:
+        return set()
+    return {
+        coordinate
+        for error in errors
+        if (error.extensions or {}).get("code") == ErrorCode.OUT_OF_SCOPE.value and error.path
+        if (coordinate := coordinate_at(schema, document, operation, error.path)) is not None
+    }
 
 
 def with_code(

@@ -7,6 +7,7 @@ from __future__ import annotations
 from xietong.kernel.errors import CodedError, ErrorCode
 from xietong.kernel.identifiers import credit_code_error, region_contains, region_prefix
 from xietong.resolvers.context import HubContext
+from xietong.resolvers.returned import note_returned, page_of
 from xietong.reviews import store
 from xietong.reviews.records import ReviewFilter, ReviewRecord
 from xietong.reviews.store import PageKey
@@ -22,6 +23,8 @@ async def annual_review(context: HubContext, review_id: str) -> ReviewRecord | N
             f"annual review {review_id} is of an institution outside region {principal.region}",
             argument="id",
         )
+    if review is not None:
+        note_returned(context, [f"id:{review.id}", review.credit_code])
     return review
 
 
@@ -31,13 +34,17 @@ async def annual_reviews_page(
     """Up to ``first`` reviews after the cursor key ``after``, and how many match."""
     principal = context.require_principal()
     async with context.hub.sessions() as session:
-        return await store.reviews_page(
+        found, total = await store.reviews_page(
             session,
             region_prefix=region_prefix(principal.region),
             where=where,
             after=page_key(after),
             limit=first,
         )
+    note_returned(
+        context, [key for r in page_of(found, first) for key in (f"id:{r.id}", r.credit_code)]
+    )
+    return found, total
 
 
 async def institution_reviews(context: HubContext, credit_code: str) -> list[ReviewRecord]:

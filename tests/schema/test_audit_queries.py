@@ -39,7 +39,7 @@ async def test_every_request_is_in_the_log_with_who_what_and_outcome(harness: Hu
     market = await events(harness, clientId="demo-market")
 
     assert [e["outcome"] for e in education] == ["OK"]
-    assert sorted(education[0]["recordKeys"]) == sorted(codes)
+    assert sorted(education[0]["recordKeys"]) == sorted("returned:" + code for code in codes)
     assert education[0]["purpose"] == "test"
     assert "Institution.creditCode" in education[0]["fieldsRead"]
     assert [e["outcome"] for e in market] == ["PARTIAL"]

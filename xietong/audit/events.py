@@ -48,6 +48,9 @@ class AuditDraft:
     record_keys: list[str] = field(default_factory=list)
     error_codes: list[str] = field(default_factory=list)
     outcome: AuditOutcome | None = None
+    returned_keys: set[str] = field(default_factory=set)
+    """Keys of the records resolvers loaded and returned, whether or not the answer
+    selected them; merged into ``record_keys`` when the operation ends."""
 
 
 DRAFT_KEY = "audit"

@@ -7,12 +7,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, literal_column, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.selectable import TableValuedAlias
 
+from xietong.audit.pseudonyms import Pseudonyms
+from xietong.audit.recorder import ASKED, RETURNED
 from xietong.audit.verify import ChainReport, verify_chain
-from xietong.kernel.canonical import sha256_hex
 from xietong.kernel.db import create_sync_engine
 from xietong.kernel.identifiers import id_number_error
 from xietong.kernel.store import AuditEvent
@@ -24,7 +35,8 @@ class AuditCriteria:
     department: str | None = None
     outcome: str | None = None
     record_key: str | None = None
-    """A credit code, or an ID number (matched by its hash, as the log keeps it)."""
+    """A credit code, an id, or an ID number in the clear (matched by its pseudonyms,
+    as the log keeps it), asked for or returned."""
     field: str | None = None
     """``Type.field`` read, masked or refused."""
     since: datetime | None = None
@@ -43,7 +55,7 @@ def _json_contains(column: Any, value: str, dialect: str) -> ColumnElement[bool]
     )
 
 
-def _where(criteria: AuditCriteria, dialect: str) -> ColumnElement[bool]:
+def _where(criteria: AuditCriteria, dialect: str, pseudonyms: Pseudonyms) -> ColumnElement[bool]:
     conditions: list[ColumnElement[bool]] = []
     if criteria.client_id:
         conditions.append(AuditEvent.client_id == criteria.client_id)
@@ -56,10 +68,18 @@ def _where(criteria: AuditCriteria, dialect: str) -> ColumnElement[bool]:
     if criteria.until:
         conditions.append(AuditEvent.at < criteria.until)
     if criteria.record_key:
-        key = criteria.record_key
-        if not id_number_error(key):
-            key = "sha256:" + sha256_hex(key)
-        conditions.append(_json_contains(AuditEvent.record_keys, key, dialect))
+        forms = [criteria.record_key]
+        if not id_number_error(criteria.record_key):
+            forms = pseudonyms.candidates(criteria.record_key)
+        conditions.append(
+            or_(
+                *(
+                    _json_contains(AuditEvent.record_keys, tagged, dialect)
+                    for form in forms
+                    for tagged in (ASKED + form, RETURNED + form, form)
+                )
+            )
+        )
     if criteria.field:
         conditions.append(
             _json_contains(AuditEvent.fields_read, criteria.field, dialect)
@@ -71,13 +91,14 @@ def _where(criteria: AuditCriteria, dialect: str) -> ColumnElement[bool]:
 
 async def find_events(
     sessions: async_sessionmaker[AsyncSession],
+    pseudonyms: Pseudonyms,
     criteria: AuditCriteria,
     before_seq: int | None,
     first: int,
 ) -> tuple[list[AuditEvent], int]:
     """Newest first: up to ``first + 1`` events older than ``before_seq``, and the total."""
     async with sessions() as session:
-        where = _where(criteria, session.get_bind().dialect.name)
+        where = _where(criteria, session.get_bind().dialect.name, pseudonyms)
         page: Select[AuditEvent] = select(AuditEvent).where(where)
         if before_seq is not None:
             page = page.where(AuditEvent.seq < before_seq)

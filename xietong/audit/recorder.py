@@ -1,8 +1,10 @@
 """What the access log learns of a GraphQL operation: its outcome, its variables
-as logged (personal values hashed) and the record keys it returned."""
+as logged (personal values pseudonymised) and the record keys it asked for and
+returned (``xietong.audit.reads``), tagged ``asked:`` / ``returned:``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from graphql import (
@@ -16,10 +18,10 @@ from graphql import (
 )
 
 from xietong.audit.events import AuditOutcome
-from xietong.kernel.canonical import sha256_hex
 from xietong.kernel.errors import ErrorCode
+from xietong.kernel.identifiers import id_number_error
 
-# Personal values never reach the log in clear: variables of these types are hashed.
+# Personal values never reach the log in clear: variables of these types are replaced.
 PERSONAL_SCALARS = frozenset({"IdNumber"})
 _REFUSALS = frozenset({ErrorCode.FORBIDDEN, ErrorCode.PURPOSE_REQUIRED, ErrorCode.OUT_OF_SCOPE})
 _PARTIAL = _REFUSALS | {ErrorCode.SOURCE_UNAVAILABLE, ErrorCode.NOT_FOUND}
@@ -55,52 +57,50 @@ def _named(type_node: TypeNode) -> str:
     return type_node.name.value
 
 
-def hashed_variables(document: DocumentNode | None, variables: dict[str, Any]) -> dict[str, Any]:
-    """Variables as logged: personal values replaced by their SHA-256.
+Pseudonym = Callable[[str], str]
+"""A personal value → what the log keeps of it (``Pseudonyms.of``)."""
 
-    Without a parsed document the types are unknown, so every string is hashed.
+
+def logged_variables(
+    document: DocumentNode | None, variables: dict[str, Any], pseudonym: Pseudonym
+) -> dict[str, Any]:
+    """Variables as logged: personal values replaced by their pseudonym.
+
+    Without a parsed document the types are unknown, so every string is replaced.
     """
     operation = operation_of(document, None) if document else None
     if operation is None:
-        return {name: _hash_strings(value) for name, value in variables.items()}
+        return {name: _replace_strings(value, pseudonym) for name, value in variables.items()}
     personal = {
         definition.variable.name.value
         for definition in operation.variable_definitions or ()
         if _named(definition.type) in PERSONAL_SCALARS
     }
     return {
-        name: _hash_strings(value) if name in personal else value
+        name: _replace_strings(value, pseudonym) if name in personal else value
         for name, value in variables.items()
     }
 
 
-def _hash_strings(value: Any) -> Any:
+def _replace_strings(value: Any, pseudonym: Pseudonym) -> Any:
     if isinstance(value, str):
-        return "sha256:" + sha256_hex(value)
+        return pseudonym(value)
     if isinstance(value, list):
-        return [_hash_strings(item) for item in value]
+        return [_replace_strings(item, pseudonym) for item in value]
     if isinstance(value, dict):
-        return {key: _hash_strings(item) for key, item in value.items()}
+        return {key: _replace_strings(item, pseudonym) for key, item in value.items()}
     return value
 
 
-def record_keys(data: Any) -> set[str]:
-    """Credit codes returned, and ID numbers returned in full (hashed; a masked one
-    such as ``410202********123X`` identifies no one and is left out)."""
-    codes: set[str] = set()
-    people: set[str] = set()
-    pending = [data]
-    while pending:
-        value = pending.pop()
-        if type(value) is dict:
-            for key, item in value.items():
-                if type(item) is str:
-                    if key == "creditCode":
-                        codes.add(item)
-                    elif key == "idNumber" and "*" not in item:
-                        people.add(item)
-                elif type(item) is dict or type(item) is list:
-                    pending.append(item)
-        elif type(value) is list:
-            pending.extend(item for item in value if type(item) is dict or type(item) is list)
-    return codes | {"sha256:" + sha256_hex(person) for person in people}
+ASKED = "asked:"
+RETURNED = "returned:"
+
+
+def tagged_record_keys(asked: set[str], returned: set[str], pseudonym: Pseudonym) -> list[str]:
+    """The keys as the log keeps them: credit codes and ids in the clear, ID numbers
+    by their pseudonym, each tagged with whether it was asked for or returned."""
+
+    def kept(key: str) -> str:
+        return pseudonym(key) if not id_number_error(key) else key
+
+    return sorted({ASKED + kept(key) for key in asked} | {RETURNED + kept(key) for key in returned})

@@ -19,6 +19,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from xietong.audit.pseudonyms import rotate_pseudonym_key
 from xietong.auth.client_secrets import generate_secret
 from xietong.auth.identity_errors import (
     ClientRegistrationError,
@@ -30,7 +31,7 @@ from xietong.auth.token_service import TokenService
 from xietong.cli.options import DataDir, SettingsFor
 from xietong.cli.output import fail, table
 from xietong.domain.departments import Department
-from xietong.kernel.db import check_reachable, create_hub_engine
+from xietong.kernel.db import check_reachable, create_hub_engine, create_sync_engine
 from xietong.kernel.errors import ConfigError
 from xietong.kernel.migrate import current_revision, head_revision
 from xietong.kernel.settings import DEFAULT_DATA_DIR, Settings
@@ -145,10 +146,22 @@ def build_keys_app(settings_for: SettingsFor) -> typer.Typer:
 
     @keys.command("rotate")
     def rotate(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
-        """Sign with a new key from now on. Old keys stay published; tokens they
-        signed keep working until they expire."""
-        rotation = _run(settings_for(data_dir), lambda service: service.keys.rotate())
+        """Sign with a new key from now on, and pseudonymise ID numbers in the access
+        log with a new key. Old signing keys stay published; tokens they signed keep
+        working until they expire. Old pseudonym keys stay for searching the log."""
+        settings = settings_for(data_dir)
+        rotation = _run(settings, lambda service: service.keys.rotate())
         console.print(f"new signing key {rotation.new_kid}", highlight=False, soft_wrap=True)
+        engine = create_sync_engine(settings.database_url)
+        try:
+            pseudonym_kid = rotate_pseudonym_key(engine)
+        finally:
+            engine.dispose()
+        console.print(
+            f"new access-log pseudonym key {pseudonym_kid} (workers use it once restarted)",
+            highlight=False,
+            soft_wrap=True,
+        )
         for kid in rotation.retired_kids:
             console.print(
                 f"retired {kid} (still published in the JWKS)", highlight=False, soft_wrap=True

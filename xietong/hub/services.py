@@ -13,6 +13,7 @@ from xietong.adapters.config import load_sources
 from xietong.adapters.departments import build_adapters
 from xietong.adapters.sources.registry import SourceRegistry
 from xietong.audit.log import AuditLog
+from xietong.audit.pseudonyms import Pseudonyms
 from xietong.auth.token_service import TokenService
 from xietong.hub.rate_limits import RateLimiter
 from xietong.kernel.db import check_reachable, create_hub_engine, create_sync_engine
@@ -32,6 +33,9 @@ class Hub:
     sources: SourceRegistry
     adapters: AdapterCatalog
     audit_log: AuditLog
+    pseudonyms: Pseudonyms
+    """How ID numbers appear in the access log (keyed HMAC); its keys are read on
+    first use, once the store is known to be migrated."""
     tokens: TokenService
     rate_limiter: RateLimiter
     plans: PlanCache
@@ -62,6 +66,7 @@ class Hub:
             sources=sources,
             adapters=build_adapters(sources),
             audit_log=AuditLog(sync_engine),
+            pseudonyms=Pseudonyms(sync_engine),
             tokens=TokenService(engine, settings, lookup_engine=sync_engine),
             rate_limiter=RateLimiter.from_settings(settings),
             plans=PlanCache(settings.plan_ttl),

@@ -175,3 +175,16 @@ class AuditChainHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditPseudonymKey(Base):
+    """A secret for the keyed HMAC that stands for an ID number in the access log:
+    an auditor who knows the number finds its events; an export cannot be
+    enumerated (18-digit ID numbers are few enough to hash them all in seconds)."""
+
+    __tablename__ = "audit_pseudonym_keys"
+
+    kid: Mapped[str] = mapped_column(String(32), primary_key=True)
+    secret: Mapped[str] = mapped_column(String(64))
+    """Hex of 32 random bytes."""
+    created_at: Mapped[datetime]
