@@ -1,6 +1,6 @@
 """Resolvers of the joint record: an institution as every department sees it.
 
-Row scope is applied here, where records are loaded, and nowhere else: a record
+Row scope (``context.scope``) is applied here, where records are loaded: a record
 outside the principal's region is not found in lists, and OUT_OF_SCOPE when asked
 for directly.
 """
@@ -25,8 +25,6 @@ from xietong.domain.records import (
     StaffMember,
 )
 from xietong.domain.risk import JointRecord, RiskLevel, RiskSignal, assess
-from xietong.kernel.errors import CodedError, ErrorCode
-from xietong.kernel.identifiers import region_contains, region_prefix
 from xietong.planner import FilterCriteria, plan
 from xietong.planner.cache import PlanKey
 from xietong.resolvers.context import HubContext
@@ -50,8 +48,7 @@ def _prefetch_sections(context: HubContext, credit_code: str) -> None:
     registering authority's region) is in scope: a hint to save a round trip, not a
     permission; the scope check on the education record still decides.
     """
-    principal = context.require_principal()
-    if not region_contains(principal.region, credit_code[2:8]):
+    if not context.scope.contains(credit_code[2:8]):
         return
     selected = context.decisions.read | set(context.decisions.masked)
     for loader_name, fields in _PREFETCHED.items():
@@ -68,16 +65,11 @@ def _retrieve(future: asyncio.Future[object]) -> None:
 
 
 async def institution(context: HubContext, credit_code: str) -> Institution | None:
-    principal = context.require_principal()
     _prefetch_sections(context, credit_code)
     record = await context.loaders.institutions.load(credit_code)
-    if record is None:
-        return None
-    if not region_contains(principal.region, record.region):
-        raise CodedError(
-            ErrorCode.OUT_OF_SCOPE,
-            f"institution {credit_code} is outside region {principal.region}",
-            argument="creditCode",
+    if record is not None:
+        context.scope.require(
+            record.region, what=f"institution {credit_code}", argument="creditCode"
         )
     return record
 
@@ -87,20 +79,12 @@ async def institutions_page(
 ) -> tuple[list[Institution], int]:
     """Up to ``first`` institutions in scope meeting ``criteria``, after the code ``after``;
     and how many meet it in all. A filter's region must lie within the principal's."""
-    principal = context.require_principal()
-    region = principal.region
-    if criteria is not None and criteria.region is not None:
-        if not region_contains(principal.region, criteria.region):
-            raise CodedError(
-                ErrorCode.OUT_OF_SCOPE,
-                f"region {criteria.region} is outside region {principal.region}",
-                argument="filter.region",
-            )
-        region = criteria.region
+    region = None if criteria is None else criteria.region
+    scope = context.scope.narrowed(region, argument="filter.region")
     adapters = context.hub.adapters
     if criteria is None or criteria.only_region:
-        return await adapters.education.page(region_prefix(region), after, first)
-    key = PlanKey(criteria, region_prefix(region), context.hub.today())
+        return await adapters.education.page(scope.prefix, after, first)
+    key = PlanKey(criteria, scope.prefix, context.hub.today())
     found = await context.hub.plans.plan(
         key, lambda: plan(adapters, criteria, region_prefix=key.region_prefix, today=key.today)
     )
@@ -117,7 +101,6 @@ class Employment:
 
 async def employments(context: HubContext, id_number: str) -> list[Employment] | None:
     """Where a person works, within the principal's region; None if nowhere known."""
-    principal = context.require_principal()
     lines = await context.loaders.employments.load(id_number)
     if not lines:
         return None
@@ -125,14 +108,10 @@ async def employments(context: HubContext, id_number: str) -> list[Employment] |
     found = [
         Employment(record, line)
         for line, record in zip(lines, records, strict=True)
-        if record is not None and region_contains(principal.region, record.region)
+        if record is not None and context.scope.contains(record.region)
     ]
     if not found:
-        raise CodedError(
-            ErrorCode.OUT_OF_SCOPE,
-            f"this person works only outside region {principal.region}",
-            argument="idNumber",
-        )
+        raise context.scope.refusal("every place this person works", argument="idNumber")
     return found
 
 

@@ -5,7 +5,6 @@ region a review is not listed, and OUT_OF_SCOPE when asked for by id."""
 from __future__ import annotations
 
 from xietong.kernel.errors import CodedError, ErrorCode
-from xietong.kernel.identifiers import region_contains, region_prefix
 from xietong.resolvers.context import HubContext
 from xietong.reviews import store
 from xietong.reviews.records import ReviewFilter, ReviewRecord
@@ -13,14 +12,11 @@ from xietong.reviews.store import PageKey
 
 
 async def annual_review(context: HubContext, review_id: str) -> ReviewRecord | None:
-    principal = context.require_principal()
     async with context.hub.sessions() as session:
         review = await store.load_review(session, review_id)
-    if review is not None and not region_contains(principal.region, review.region):
-        raise CodedError(
-            ErrorCode.OUT_OF_SCOPE,
-            f"annual review {review_id} is of an institution outside region {principal.region}",
-            argument="id",
+    if review is not None:
+        context.scope.require(
+            review.region, what=f"the institution of annual review {review_id}", argument="id"
         )
     return review
 
@@ -29,11 +25,10 @@ async def annual_reviews_page(
     context: HubContext, where: ReviewFilter, after: str | None, first: int
 ) -> tuple[list[ReviewRecord], int]:
     """Up to ``first`` reviews after the cursor key ``after``, and how many match."""
-    principal = context.require_principal()
     async with context.hub.sessions() as session:
         return await store.reviews_page(
             session,
-            region_prefix=region_prefix(principal.region),
+            region_prefix=context.scope.prefix,
             where=where,
             after=page_key(after),
             limit=first,
