@@ -16,6 +16,7 @@ from starlette.authentication import (
 )
 from starlette.requests import HTTPConnection
 from starlette.responses import JSONResponse, Response
+from starlette.types import Scope
 
 from xietong.auth.identity_errors import InvalidTokenError, error_description
 from xietong.auth.principal import Principal
@@ -42,6 +43,12 @@ class PrincipalUser(BaseUser):
     @property
     def identity(self) -> str:
         return self.principal.client_id
+
+
+def principal_of(scope: Scope) -> Principal | None:
+    """The principal the authentication middleware put on an ASGI request, if any."""
+    user = scope.get("user")
+    return user.principal if isinstance(user, PrincipalUser) else None
 
 
 class BearerTokenBackend(AuthenticationBackend):
