@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import bisect
-from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import TypeVar
 
-from xietong.adapters.sources.errors import SourceUnavailableError
+from xietong.adapters.sources.errors import SourceUnavailableError, or_unavailable
 from xietong.domain.departments import Department
 from xietong.domain.records import (
     BackgroundCheck,
@@ -28,9 +26,6 @@ from xietong.domain.risk import JointRecord, RiskLevel, RiskSignal, assess
 from xietong.planner import FilterCriteria, plan
 from xietong.planner.cache import PlanKey
 from xietong.resolvers.context import HubContext
-
-T = TypeVar("T")
-
 
 # Sections keyed by the credit code alone, and the fields that need each: a direct
 # lookup asks their departments at the same time as the education bureau.
@@ -144,23 +139,16 @@ class Assessment:
     """Departments whose sources did not answer: their rules were not evaluated."""
 
 
-async def _or_unavailable(awaitable: Awaitable[T]) -> T | SourceUnavailableError:
-    try:
-        return await awaitable
-    except SourceUnavailableError as error:
-        return error
-
-
 async def risk(context: HubContext, record: Institution) -> Assessment:
     """Evaluate the rules on what the departments answer; one that is down costs only
     its own rules, and the assessment names it."""
     loaders = context.loaders
     code = record.credit_code
     registration_, fire_, funds_, checks = await asyncio.gather(
-        _or_unavailable(loaders.registrations.load(code)),
-        _or_unavailable(loaders.fire_safety.load(code)),
-        _or_unavailable(loaders.funds.load(code)),
-        _or_unavailable(loaders.background_checks.load_many([m.id_number for m in record.staff])),
+        or_unavailable(loaders.registrations.load(code)),
+        or_unavailable(loaders.fire_safety.load(code)),
+        or_unavailable(loaders.funds.load(code)),
+        or_unavailable(loaders.background_checks.load_many([m.id_number for m in record.staff])),
     )
     answers = (registration_, fire_, funds_, checks)
     unavailable = [a.department for a in answers if isinstance(a, SourceUnavailableError)]
