@@ -39,7 +39,7 @@ class HubContext:
     def loaders(self) -> Loaders:
         """This request's DataLoaders, made on first use."""
         if self._loaders is None:
-            self._loaders = Loaders(self.hub.adapters, self.hub.sessions)
+            self._loaders = Loaders(self.hub.adapters, self.hub.sessions, self.scope)
         return self._loaders
 
     @property

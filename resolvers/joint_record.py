@@ -1,8 +1,8 @@
 """Resolvers of the joint record: an institution as every department sees it.
 
-Row scope (``context.scope``) is applied here, where records are loaded: a record
-outside the principal's region is not found in lists, and OUT_OF_SCOPE when asked
-for directly.
+Row scope (``context.scope``) is applied where records are loaded: a record outside
+the principal's region is not found in lists (``Loaders.visible_institutions``), and
+OUT_OF_SCOPE when asked for directly.
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ async def institutions_page(
         key, lambda: plan(adapters, criteria, region_prefix=key.region_prefix, today=key.today)
     )
     start = bisect.bisect_right(found.codes, after) if after is not None else 0
-    records = await context.loaders.institutions.load_many(found.codes[start : start + first])
+    records = await context.loaders.visible_institutions(found.codes[start : start + first])
     return [record for record in records if record is not None], len(found.codes)
 
 
@@ -99,11 +99,11 @@ async def employments(context: HubContext, id_number: str) -> list[Employment] |
     lines = await context.loaders.employments.load(id_number)
     if not lines:
         return None
-    records = await context.loaders.institutions.load_many([line.credit_code for line in lines])
+    records = await context.loaders.visible_institutions([line.credit_code for line in lines])
     found = [
         Employment(record, line)
         for line, record in zip(lines, records, strict=True)
-        if record is not None and context.scope.contains(record.region)
+        if record is not None
     ]
     if not found:
         raise context.scope.refusal("every place this person works", argument="idNumber")

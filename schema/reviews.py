@@ -94,7 +94,7 @@ class AnnualReview:
     ) -> Annotated[Institution, strawberry.lazy("xietong.schema.education")] | None:
         from xietong.schema.education import Institution  # the types refer to each other
 
-        found = await info.context.loaders.institutions.load(self.record.credit_code)
+        found = await queries.reviewed_institution(info.context, self.record.credit_code)
         return Institution.from_record(found) if found else None
 
     @classmethod

@@ -4,6 +4,7 @@ region a review is not listed, and OUT_OF_SCOPE when asked for by id."""
 
 from __future__ import annotations
 
+from xietong.domain.records import Institution
 from xietong.kernel.errors import CodedError, ErrorCode
 from xietong.resolvers.context import HubContext
 from xietong.reviews import store
@@ -39,6 +40,12 @@ async def institution_reviews(context: HubContext, credit_code: str) -> list[Rev
     """The reviews of an institution the principal already sees, newest year first;
     those of every institution on the same level of the answer are read together."""
     return await context.loaders.annual_reviews.load(credit_code)
+
+
+async def reviewed_institution(context: HubContext, credit_code: str) -> Institution | None:
+    """The institution a review is of, while the principal's scope holds it."""
+    [found] = await context.loaders.visible_institutions([credit_code])
+    return found
 
 
 def cursor_key(review: ReviewRecord) -> str:
