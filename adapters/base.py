@@ -58,11 +58,6 @@ class DepartmentAdapter(Protocol[RecordT_co]):
         ...
 
 
-class NotScannableError(Exception):
-    """The department answers lookups by key only (public security): it cannot be
-    scanned for a cross-department condition."""
-
-
 class EducationAdapter(DepartmentAdapter[Institution], Protocol):
     """The education bureau: institutions and everything it records of them."""
 

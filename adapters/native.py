@@ -73,16 +73,6 @@ def required_ymd(value: Any, field: str) -> date:
     return found
 
 
-def iso_date(value: Any, field: str) -> date | None:
-    """``YYYY-MM-DD`` → date; empty or null means none."""
-    if value in ("", None):
-        return None
-    try:
-        return date.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise NativeShapeError(f"{field} is not a YYYY-MM-DD date: {value!r}") from None
-
-
 def fen(value: Any, field: str) -> Decimal:
     """Integer fen (分) → Decimal yuan with two places: 123450 → 1234.50."""
     if not isinstance(value, int) or isinstance(value, bool):

@@ -62,6 +62,12 @@ class RefusedUser(BaseUser):
         return ""
 
 
+def principal_of(scope: Scope) -> Principal | None:
+    """The principal the authentication middleware put on an ASGI request, if any."""
+    user = scope.get("user")
+    return user.principal if isinstance(user, PrincipalUser) else None
+
+
 class BearerTokenBackend(AuthenticationBackend):
     """Verifies ``Authorization: Bearer <token>``; credentials' scopes are the roles.
 

@@ -1,4 +1,5 @@
-"""What every resolver can reach: the request's principal and the hub's services."""
+"""What every resolver can reach: the request's principal, its row scope and the
+hub's services."""
 
 from __future__ import annotations
 
@@ -6,13 +7,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from starlette.requests import Request
+from strawberry import Info
 
 from xietong.auth.decisions import decide
 from xietong.auth.policy import Policy
 from xietong.auth.principal import Principal
 from xietong.auth.schema_policy import Decisions
+from xietong.domain.scope import Scope
 from xietong.hub.services import Hub
-from xietong.kernel.errors import CodedError, ErrorCode
+from xietong.kernel.errors import CodedError
 from xietong.resolvers.loaders import Loaders
 
 
@@ -21,7 +24,9 @@ class HubContext:
     request: Request
     hub: Hub
     policy: Policy
-    principal: Principal | None
+    principal: Principal
+    """Who asks: the GraphQL view answers 401 to a request without one before any
+    resolver runs."""
     purpose: str | None = None
     """Why the data is read (header ``X-Purpose``), logged with the request."""
     case_id: str | None = None
@@ -34,24 +39,23 @@ class HubContext:
     def loaders(self) -> Loaders:
         """This request's DataLoaders, made on first use."""
         if self._loaders is None:
-            self._loaders = Loaders(self.hub.adapters, self.hub.sessions)
+            self._loaders = Loaders(self.hub.adapters, self.hub.sessions, self.scope)
         return self._loaders
 
-    def require_principal(self) -> Principal:
-        if self.principal is None:
-            raise CodedError(ErrorCode.UNAUTHENTICATED, "a bearer access token is required")
-        return self.principal
+    @property
+    def scope(self) -> Scope:
+        """The records the principal may see: those inside its region."""
+        return Scope(self.principal.region)
 
     def require_readable(self, fields_of: Mapping[str, str]) -> None:
         """Refuse a question about fields the principal may not read, such as a filter
         on them (it would tell what the field holds): ``fields_of`` maps each argument
         given to the ``Type.field`` it tests. The policy decides, as for a selection,
         and the fields tested count as read (the access log lists them)."""
-        principal = self.require_principal()
         tested = decide(
             self.policy,
             frozenset(fields_of.values()),
-            principal.roles,
+            self.principal.roles,
             purpose=self.purpose is not None,
         )
         for argument, coordinate in sorted(fields_of.items()):
@@ -68,3 +72,7 @@ class HubContext:
                 masked={**self.decisions.masked, **tested.masked},
                 read=self.decisions.read | tested.read,
             )
+
+
+HubInfo = Info[HubContext, None]
+"""What every resolver in ``schema/`` takes, so its context is typed."""

@@ -9,12 +9,12 @@ from xietong.resolvers.context import HubContext
 
 
 def current_principal(context: HubContext) -> Principal:
-    return context.require_principal()
+    return context.principal
 
 
 def granted_fields(context: HubContext) -> list[tuple[str, Grant]]:
     """Every field the principal's roles may read, with how, in schema order."""
-    roles = context.require_principal().roles
+    roles = context.principal.roles
     grants = (
         (coordinate, context.policy.grant(roles, coordinate))
         for coordinate in context.policy.coordinates
@@ -23,5 +23,4 @@ def granted_fields(context: HubContext) -> list[tuple[str, Grant]]:
 
 
 def source_statuses(context: HubContext) -> list[Source]:
-    context.require_principal()
     return list(context.hub.sources)

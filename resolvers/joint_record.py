@@ -1,19 +1,17 @@
 """Resolvers of the joint record: an institution as every department sees it.
 
-Row scope is applied here, where records are loaded, and nowhere else: a record
-outside the principal's region is not found in lists, and OUT_OF_SCOPE when asked
-for directly.
+Row scope (``context.scope``) is applied where records are loaded: a record outside
+the principal's region is not found in lists (``Loaders.visible_institutions``), and
+OUT_OF_SCOPE when asked for directly.
 """
 
 from __future__ import annotations
 
 import asyncio
 import bisect
-from collections.abc import Awaitable
 from dataclasses import dataclass, replace
-from typing import TypeVar
 
-from xietong.adapters.sources.errors import SourceUnavailableError
+from xietong.adapters.sources.errors import SourceUnavailableError, or_unavailable
 from xietong.auth.decisions import decide
 from xietong.domain.departments import Department
 from xietong.domain.records import (
@@ -33,15 +31,10 @@ from xietong.domain.risk import (
     assess,
     visible_detail,
 )
-from xietong.kernel.errors import CodedError, ErrorCode
-from xietong.kernel.identifiers import region_contains, region_prefix
 from xietong.planner import FilterCriteria, plan
 from xietong.planner.cache import PlanKey
 from xietong.resolvers.context import HubContext
 from xietong.resolvers.returned import note_returned, page_of
-
-T = TypeVar("T")
-
 
 # Sections keyed by the credit code alone, and the fields that need each: a direct
 # lookup asks their departments at the same time as the education bureau.
@@ -59,8 +52,7 @@ def _prefetch_sections(context: HubContext, credit_code: str) -> None:
     registering authority's region) is in scope: a hint to save a round trip, not a
     permission; the scope check on the education record still decides.
     """
-    principal = context.require_principal()
-    if not region_contains(principal.region, credit_code[2:8]):
+    if not context.scope.contains(credit_code[2:8]):
         return
     selected = context.decisions.read | set(context.decisions.masked)
     for loader_name, fields in _PREFETCHED.items():
@@ -77,18 +69,13 @@ def _retrieve(future: asyncio.Future[object]) -> None:
 
 
 async def institution(context: HubContext, credit_code: str) -> Institution | None:
-    principal = context.require_principal()
     _prefetch_sections(context, credit_code)
     record = await context.loaders.institutions.load(credit_code)
-    if record is None:
-        return None
-    if not region_contains(principal.region, record.region):
-        raise CodedError(
-            ErrorCode.OUT_OF_SCOPE,
-            f"institution {credit_code} is outside region {principal.region}",
-            argument="creditCode",
+    if record is not None:
+        context.scope.require(
+            record.region, what=f"institution {credit_code}", argument="creditCode"
         )
-    note_returned(context, [record.credit_code])
+        note_returned(context, [record.credit_code])
     return record
 
 
@@ -97,26 +84,18 @@ async def institutions_page(
 ) -> tuple[list[Institution], int]:
     """Up to ``first`` institutions in scope meeting ``criteria``, after the code ``after``;
     and how many meet it in all. A filter's region must lie within the principal's."""
-    principal = context.require_principal()
-    region = principal.region
-    if criteria is not None and criteria.region is not None:
-        if not region_contains(principal.region, criteria.region):
-            raise CodedError(
-                ErrorCode.OUT_OF_SCOPE,
-                f"region {criteria.region} is outside region {principal.region}",
-                argument="filter.region",
-            )
-        region = criteria.region
+    region = None if criteria is None else criteria.region
+    scope = context.scope.narrowed(region, argument="filter.region")
     adapters = context.hub.adapters
     if criteria is None or criteria.only_region:
-        page, total = await adapters.education.page(region_prefix(region), after, first)
+        page, total = await adapters.education.page(scope.prefix, after, first)
     else:
-        key = PlanKey(criteria, region_prefix(region), context.hub.today())
+        key = PlanKey(criteria, scope.prefix, context.hub.today())
         found = await context.hub.plans.plan(
             key, lambda: plan(adapters, criteria, region_prefix=key.region_prefix, today=key.today)
         )
         start = bisect.bisect_right(found.codes, after) if after is not None else 0
-        records = await context.loaders.institutions.load_many(found.codes[start : start + first])
+        records = await context.loaders.visible_institutions(found.codes[start : start + first])
         page, total = [record for record in records if record is not None], len(found.codes)
     note_returned(context, [record.credit_code for record in page_of(page, first)])
     return page, total
@@ -130,22 +109,17 @@ class Employment:
 
 async def employments(context: HubContext, id_number: str) -> list[Employment] | None:
     """Where a person works, within the principal's region; None if nowhere known."""
-    principal = context.require_principal()
     lines = await context.loaders.employments.load(id_number)
     if not lines:
         return None
-    records = await context.loaders.institutions.load_many([line.credit_code for line in lines])
+    records = await context.loaders.visible_institutions([line.credit_code for line in lines])
     found = [
         Employment(record, line)
         for line, record in zip(lines, records, strict=True)
-        if record is not None and region_contains(principal.region, record.region)
+        if record is not None
     ]
     if not found:
-        raise CodedError(
-            ErrorCode.OUT_OF_SCOPE,
-            f"this person works only outside region {principal.region}",
-            argument="idNumber",
-        )
+        raise context.scope.refusal("every place this person works", argument="idNumber")
     note_returned(context, [id_number, *(e.institution.credit_code for e in found)])
     return found
 
@@ -179,23 +153,16 @@ class Assessment:
     """Departments whose sources did not answer: their rules were not evaluated."""
 
 
-async def _or_unavailable(awaitable: Awaitable[T]) -> T | SourceUnavailableError:
-    try:
-        return await awaitable
-    except SourceUnavailableError as error:
-        return error
-
-
 async def risk(context: HubContext, record: Institution) -> Assessment:
     """Evaluate the rules on what the departments answer; one that is down costs only
     its own rules, and the assessment names it."""
     loaders = context.loaders
     code = record.credit_code
     registration_, fire_, funds_, checks = await asyncio.gather(
-        _or_unavailable(loaders.registrations.load(code)),
-        _or_unavailable(loaders.fire_safety.load(code)),
-        _or_unavailable(loaders.funds.load(code)),
-        _or_unavailable(loaders.background_checks.load_many([m.id_number for m in record.staff])),
+        or_unavailable(loaders.registrations.load(code)),
+        or_unavailable(loaders.fire_safety.load(code)),
+        or_unavailable(loaders.funds.load(code)),
+        or_unavailable(loaders.background_checks.load_many([m.id_number for m in record.staff])),
     )
     answers = (registration_, fire_, funds_, checks)
     unavailable = [a.department for a in answers if isinstance(a, SourceUnavailableError)]
@@ -222,8 +189,10 @@ async def risk(context: HubContext, record: Institution) -> Assessment:
 def _readable_details(context: HubContext) -> frozenset[str]:
     """The fields signal details quote that this reader may read in full; the policy
     caches the answer per roles and purpose, so it is decided once, not per signal."""
-    principal = context.require_principal()
     decisions = decide(
-        context.policy, ALL_DETAIL_FIELDS, principal.roles, purpose=context.purpose is not None
+        context.policy,
+        ALL_DETAIL_FIELDS,
+        context.principal.roles,
+        purpose=context.purpose is not None,
     )
     return frozenset(decisions.read)

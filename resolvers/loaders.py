@@ -19,6 +19,7 @@ from xietong.domain.records import (
     Institution,
     StaffMember,
 )
+from xietong.domain.scope import Scope
 from xietong.reviews import store as reviews
 from xietong.reviews.records import ReviewRecord
 
@@ -50,8 +51,12 @@ class Loaders:
     """One set per request, so nothing cached here outlives the request."""
 
     def __init__(
-        self, adapters: AdapterCatalog, sessions: async_sessionmaker[AsyncSession]
+        self,
+        adapters: AdapterCatalog,
+        sessions: async_sessionmaker[AsyncSession],
+        scope: Scope,
     ) -> None:
+        self._scope = scope
         self.institutions: DataLoader[str, Institution | None] = DataLoader(
             _by_key(lambda keys: adapters.education.load(keys))
         )
@@ -76,3 +81,12 @@ class Loaders:
         self.annual_reviews: DataLoader[str, list[ReviewRecord]] = DataLoader(
             _reviews_by_institution(sessions), cache=False
         )
+
+    async def visible_institutions(self, credit_codes: Sequence[str]) -> list[Institution | None]:
+        """The institutions of ``credit_codes`` that the request's scope holds; None for
+        one unknown or outside it (a list does not tell the two apart)."""
+        records = await self.institutions.load_many(credit_codes)
+        return [
+            record if record is not None and self._scope.contains(record.region) else None
+            for record in records
+        ]

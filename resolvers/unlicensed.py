@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from xietong.domain.records import BusinessRegistration
-from xietong.kernel.errors import CodedError, ErrorCode
-from xietong.kernel.identifiers import region_contains, region_prefix
 from xietong.resolvers.context import HubContext
 from xietong.resolvers.returned import note_returned
 
@@ -13,16 +11,9 @@ async def unlicensed_operators(
     context: HubContext, region: str | None, after: str | None, first: int
 ) -> tuple[list[BusinessRegistration], int]:
     """Up to ``first + 1`` registrations after ``after`` (by credit code), and the total."""
-    principal = context.require_principal()
-    scope = region or principal.region
-    if not region_contains(principal.region, scope):
-        raise CodedError(
-            ErrorCode.OUT_OF_SCOPE,
-            f"region {scope} is outside {principal.region}",
-            argument="region",
-        )
+    scope = context.scope.narrowed(region, argument="region")
     adapters = context.hub.adapters
-    candidates = await adapters.market.training_registrations(region_prefix(scope))
+    candidates = await adapters.market.training_registrations(scope.prefix)
     licensed = await adapters.education.load([r.credit_code for r in candidates])
     hidden = sorted(
         (r for r in candidates if r.credit_code not in licensed), key=lambda r: r.credit_code

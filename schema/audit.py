@@ -11,6 +11,7 @@ from xietong.audit.queries import AuditCriteria
 from xietong.audit.verify import ChainReport
 from xietong.kernel.store import AuditEvent as AuditEventRow
 from xietong.resolvers.audit import audit_chain, audit_events
+from xietong.resolvers.context import HubInfo
 from xietong.schema.enums import Department
 from xietong.schema.pagination import Connection, connection, decode_cursor, page_size, sequence_key
 from xietong.schema.scalars import RegionCode
@@ -110,7 +111,7 @@ class AuditQuery:
     @strawberry.field(description="Access-log events, newest first.")
     async def audit_events(
         self,
-        info: strawberry.Info,
+        info: HubInfo,
         filter: AuditEventFilter | None = None,
         first: int = 50,
         after: str | None = None,
@@ -134,5 +135,5 @@ class AuditQuery:
         )
 
     @strawberry.field(description="Walk the whole chain: is every event as it was written?")
-    async def audit_chain(self, info: strawberry.Info) -> AuditChainReport | None:
+    async def audit_chain(self, info: HubInfo) -> AuditChainReport | None:
         return AuditChainReport.from_report(await audit_chain(info.context))

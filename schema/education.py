@@ -13,6 +13,7 @@ from xietong.domain.records import SchoolLicense as SchoolLicenseRecord
 from xietong.domain.records import StaffMember as StaffRecord
 from xietong.domain.records import TipOff as TipOffRecord
 from xietong.resolvers import joint_record
+from xietong.resolvers.context import HubInfo
 from xietong.resolvers.reviews import queries as reviews
 from xietong.schema.enums import (
     Department,
@@ -86,7 +87,7 @@ class StaffMember:
     teacher_certificate: str | None
 
     @strawberry.field(description="Public security's check of this person.")
-    async def background_check(self, info: strawberry.Info) -> BackgroundCheck | None:
+    async def background_check(self, info: HubInfo) -> BackgroundCheck | None:
         assert self.id_number is not None
         return BackgroundCheck.from_record(
             await joint_record.background_check(info.context, self.id_number)
@@ -195,32 +196,32 @@ class Institution:
         return [TipOff.from_record(tip_off) for tip_off in self.record.tip_offs]
 
     @strawberry.field
-    async def registration(self, info: strawberry.Info) -> BusinessRegistration | None:
+    async def registration(self, info: HubInfo) -> BusinessRegistration | None:
         found = await joint_record.registration(info.context, self.record.credit_code)
         return BusinessRegistration.from_record(found) if found else None
 
     @strawberry.field
-    async def complaints(self, info: strawberry.Info) -> list[Complaint] | None:
+    async def complaints(self, info: HubInfo) -> list[Complaint] | None:
         found = await joint_record.complaints(info.context, self.record.credit_code)
         return [Complaint.from_record(complaint) for complaint in found]
 
     @strawberry.field
-    async def fire_safety(self, info: strawberry.Info) -> FireSafetyRecord | None:
+    async def fire_safety(self, info: HubInfo) -> FireSafetyRecord | None:
         found = await joint_record.fire_safety(info.context, self.record.credit_code)
         return FireSafetyRecord.from_record(found, info.context.hub.today()) if found else None
 
     @strawberry.field
-    async def funds(self, info: strawberry.Info) -> FundSupervision | None:
+    async def funds(self, info: HubInfo) -> FundSupervision | None:
         found = await joint_record.funds(info.context, self.record.credit_code)
         return FundSupervision.from_record(found) if found else None
 
     @strawberry.field(description="Its annual reviews, newest year first.")
-    async def annual_reviews(self, info: strawberry.Info) -> list[AnnualReview]:
+    async def annual_reviews(self, info: HubInfo) -> list[AnnualReview]:
         found = await reviews.institution_reviews(info.context, self.record.credit_code)
         return [AnnualReview.from_record(review) for review in found]
 
     @strawberry.field
-    async def risk(self, info: strawberry.Info) -> RiskAssessment:
+    async def risk(self, info: HubInfo) -> RiskAssessment:
         return RiskAssessment.from_assessment(await joint_record.risk(info.context, self.record))
 
 
@@ -238,7 +239,7 @@ class Person:
     employments: list[Employment]
 
     @strawberry.field(description="Public security's check of this person.")
-    async def background_check(self, info: strawberry.Info) -> BackgroundCheck | None:
+    async def background_check(self, info: HubInfo) -> BackgroundCheck | None:
         assert self.id_number is not None
         return BackgroundCheck.from_record(
             await joint_record.background_check(info.context, self.id_number)
@@ -248,9 +249,7 @@ class Person:
 @strawberry.type
 class EducationQuery:
     @strawberry.field(description="The joint record of one institution.")
-    async def institution(
-        self, info: strawberry.Info, credit_code: CreditCode
-    ) -> Institution | None:
+    async def institution(self, info: HubInfo, credit_code: CreditCode) -> Institution | None:
         found = await joint_record.institution(info.context, credit_code)
         return Institution.from_record(found) if found else None
 
@@ -260,7 +259,7 @@ class EducationQuery:
     )
     async def institutions(
         self,
-        info: strawberry.Info,
+        info: HubInfo,
         filter: InstitutionFilter | None = None,
         first: int = 50,
         after: str | None = None,
@@ -282,7 +281,7 @@ class EducationQuery:
         )
 
     @strawberry.field(description="Where a person works, across institutions in scope.")
-    async def person(self, info: strawberry.Info, id_number: IdNumber) -> Person | None:
+    async def person(self, info: HubInfo, id_number: IdNumber) -> Person | None:
         found = await joint_record.employments(info.context, id_number)
         if not found:
             return None

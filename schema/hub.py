@@ -7,6 +7,7 @@ import strawberry
 from xietong.adapters.sources.registry import Source
 from xietong.auth.policy import Grant
 from xietong.auth.principal import Principal as PrincipalRecord
+from xietong.resolvers.context import HubInfo
 from xietong.resolvers.hub import current_principal, granted_fields, source_statuses
 from xietong.schema.enums import Department
 from xietong.schema.scalars import RegionCode
@@ -34,7 +35,7 @@ class Principal:
     region: RegionCode
 
     @strawberry.field(description="Every field this principal's roles may read.")
-    def permissions(self, info: strawberry.Info) -> list[FieldPermission]:
+    def permissions(self, info: HubInfo) -> list[FieldPermission]:
         return [FieldPermission.from_grant(*granted) for granted in granted_fields(info.context)]
 
     @classmethod
@@ -74,9 +75,9 @@ class SourceStatus:
 @strawberry.type
 class HubQuery:
     @strawberry.field(description="The principal of this request's access token.")
-    def me(self, info: strawberry.Info) -> Principal:
+    def me(self, info: HubInfo) -> Principal:
         return Principal.from_record(current_principal(info.context))
 
     @strawberry.field(description="Every configured department source and its health.")
-    def sources(self, info: strawberry.Info) -> list[SourceStatus]:
+    def sources(self, info: HubInfo) -> list[SourceStatus]:
         return [SourceStatus.from_source(source) for source in source_statuses(info.context)]

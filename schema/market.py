@@ -8,6 +8,7 @@ import strawberry
 
 from xietong.domain.records import BusinessRegistration as RegistrationRecord
 from xietong.domain.records import Complaint as ComplaintRecord
+from xietong.resolvers.context import HubInfo
 from xietong.resolvers.unlicensed import unlicensed_operators
 from xietong.schema.enums import RegistrationStatus
 from xietong.schema.pagination import (
@@ -76,7 +77,7 @@ class MarketQuery:
     )
     async def unlicensed_operators(
         self,
-        info: strawberry.Info,
+        info: HubInfo,
         region: RegionCode | None = None,
         first: int = 50,
         after: str | None = None,

@@ -35,6 +35,7 @@ from xietong.audit.recorder import (
 )
 from xietong.kernel.canonical import sha256_hex
 from xietong.kernel.errors import ErrorCode, new_correlation_id
+from xietong.schema.compat import graphql_schema_of
 from xietong.schema.limits.errors import parse_limit_error
 from xietong.schema.scalars import InvalidScalarError
 
@@ -76,7 +77,7 @@ class OperationRecorder(SchemaExtension):
         draft.operation_name = execution.operation_name or (
             operation.name.value if operation and operation.name else None
         )
-        schema = execution.schema._schema
+        schema = graphql_schema_of(execution.schema)
         reads = Reads()
         asked: set[str] = set()
         if document is not None and operation is not None:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from xietong.resolvers.context import HubInfo
 from xietong.resolvers.reviews import queries, resolvers
 from xietong.reviews.records import (
     ReviewConclusion,
@@ -89,11 +90,11 @@ class AnnualReview:
 
     @strawberry.field
     async def institution(
-        self, info: strawberry.Info
+        self, info: HubInfo
     ) -> Annotated[Institution, strawberry.lazy("xietong.schema.education")] | None:
         from xietong.schema.education import Institution  # the types refer to each other
 
-        found = await info.context.loaders.institutions.load(self.record.credit_code)
+        found = await queries.reviewed_institution(info.context, self.record.credit_code)
         return Institution.from_record(found) if found else None
 
     @classmethod
@@ -183,14 +184,14 @@ class AnnualReviewFilter:
 @strawberry.type
 class ReviewQuery:
     @strawberry.field(description="One annual review, by id.")
-    async def annual_review(self, info: strawberry.Info, id: strawberry.ID) -> AnnualReview | None:
+    async def annual_review(self, info: HubInfo, id: strawberry.ID) -> AnnualReview | None:
         found = await queries.annual_review(info.context, id)
         return AnnualReview.from_record(found) if found else None
 
     @strawberry.field(description="Annual reviews in the principal's region, newest year first.")
     async def annual_reviews(
         self,
-        info: strawberry.Info,
+        info: HubInfo,
         filter: AnnualReviewFilter | None = None,
         first: int = 50,
         after: str | None = None,
@@ -215,7 +216,7 @@ class ReviewQuery:
 class ReviewMutation:
     @strawberry.mutation(description="Open an institution's review for a year (a supervisor).")
     async def open_annual_review(
-        self, info: strawberry.Info, input: OpenAnnualReviewInput
+        self, info: HubInfo, input: OpenAnnualReviewInput
     ) -> AnnualReviewResult | None:
         return result_of(
             await resolvers.open_annual_review(info.context, input.credit_code, input.year)
@@ -223,7 +224,7 @@ class ReviewMutation:
 
     @strawberry.mutation(description="Sign as a required signer, with a conclusion and findings.")
     async def sign_annual_review(
-        self, info: strawberry.Info, input: SignAnnualReviewInput
+        self, info: HubInfo, input: SignAnnualReviewInput
     ) -> AnnualReviewResult | None:
         signed = await resolvers.sign_annual_review(
             info.context, input.review_id, input.conclusion, input.findings, input.expected_version
@@ -232,7 +233,7 @@ class ReviewMutation:
 
     @strawberry.mutation(description="Withdraw your department's signature, to sign again.")
     async def revoke_signature(
-        self, info: strawberry.Info, input: RevokeSignatureInput
+        self, info: HubInfo, input: RevokeSignatureInput
     ) -> AnnualReviewResult | None:
         return result_of(
             await resolvers.revoke_signature(info.context, input.review_id, input.expected_version)
@@ -240,7 +241,7 @@ class ReviewMutation:
 
     @strawberry.mutation(description="Publish a COSIGNED review; it never changes again.")
     async def publish_annual_review(
-        self, info: strawberry.Info, input: PublishAnnualReviewInput
+        self, info: HubInfo, input: PublishAnnualReviewInput
     ) -> AnnualReviewResult | None:
         return result_of(
             await resolvers.publish_annual_review(

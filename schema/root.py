@@ -17,6 +17,7 @@ from xietong.auth.policy import Policy
 from xietong.auth.schema_policy import Decisions, bind_policy, install_guards
 from xietong.kernel.errors import CodedError
 from xietong.schema.audit import AuditQuery
+from xietong.schema.compat import graphql_schema_of
 from xietong.schema.education import EducationQuery
 from xietong.schema.hub import HubQuery
 from xietong.schema.limits import QueryLimits
@@ -52,7 +53,7 @@ class PolicyExtension(SchemaExtension):
         # An operation refused before execution (too complex, ambiguous) reads nothing.
         if principal is not None and document is not None and execution.result is None:
             coordinates = selected_coordinates(
-                execution.schema._schema, document, execution.operation_name
+                graphql_schema_of(execution.schema), document, execution.operation_name
             )
             context.decisions = decide(
                 context.policy, coordinates, principal.roles, purpose=context.purpose is not None
@@ -131,6 +132,7 @@ def apply_policy(schema: strawberry.Schema, policy: Policy) -> Policy:
 
     Returns the policy bound to the schema's fields; a ConfigError says what is wrong.
     """
-    bound = bind_policy(policy, schema._schema)
-    install_guards(bound, schema._schema, _decisions_of)
+    graphql_schema = graphql_schema_of(schema)
+    bound = bind_policy(policy, graphql_schema)
+    install_guards(bound, graphql_schema, _decisions_of)
     return bound

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from typing import TypeVar
+
 from xietong.domain.departments import Department
+
+T = TypeVar("T")
 
 
 class SourceUnavailableError(Exception):
@@ -23,3 +28,12 @@ class SourceUnavailableError(Exception):
             "department": department.value,
             "source": source,
         }
+
+
+async def or_unavailable(awaitable: Awaitable[T]) -> T | SourceUnavailableError:
+    """The answer, or the error of the department that could not give it: gathered
+    with others, one department down then costs only its own part of the result."""
+    try:
+        return await awaitable
+    except SourceUnavailableError as error:
+        return error

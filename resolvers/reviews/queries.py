@@ -4,8 +4,9 @@ region a review is not listed, and OUT_OF_SCOPE when asked for by id."""
 
 from __future__ import annotations
 
+from xietong.domain.records import Institution
 from xietong.kernel.errors import CodedError, ErrorCode
-from xietong.kernel.identifiers import credit_code_error, region_contains, region_prefix
+from xietong.kernel.identifiers import credit_code_error
 from xietong.resolvers.context import HubContext
 from xietong.resolvers.returned import note_returned, page_of
 from xietong.reviews import store
@@ -14,16 +15,12 @@ from xietong.reviews.store import PageKey
 
 
 async def annual_review(context: HubContext, review_id: str) -> ReviewRecord | None:
-    principal = context.require_principal()
     async with context.hub.sessions() as session:
         review = await store.load_review(session, review_id)
-    if review is not None and not region_contains(principal.region, review.region):
-        raise CodedError(
-            ErrorCode.OUT_OF_SCOPE,
-            f"annual review {review_id} is of an institution outside region {principal.region}",
-            argument="id",
-        )
     if review is not None:
+        context.scope.require(
+            review.region, what=f"the institution of annual review {review_id}", argument="id"
+        )
         note_returned(context, [f"id:{review.id}", review.credit_code])
     return review
 
@@ -32,11 +29,10 @@ async def annual_reviews_page(
     context: HubContext, where: ReviewFilter, after: str | None, first: int
 ) -> tuple[list[ReviewRecord], int]:
     """Up to ``first`` reviews after the cursor key ``after``, and how many match."""
-    principal = context.require_principal()
     async with context.hub.sessions() as session:
         found, total = await store.reviews_page(
             session,
-            region_prefix=region_prefix(principal.region),
+            region_prefix=context.scope.prefix,
             where=where,
             after=page_key(after),
             limit=first,
@@ -51,6 +47,12 @@ async def institution_reviews(context: HubContext, credit_code: str) -> list[Rev
     """The reviews of an institution the principal already sees, newest year first;
     those of every institution on the same level of the answer are read together."""
     return await context.loaders.annual_reviews.load(credit_code)
+
+
+async def reviewed_institution(context: HubContext, credit_code: str) -> Institution | None:
+    """The institution a review is of, while the principal's scope holds it."""
+    [found] = await context.loaders.visible_institutions([credit_code])
+    return found
 
 
 def cursor_key(review: ReviewRecord) -> str:

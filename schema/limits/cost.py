@@ -40,6 +40,7 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
+from xietong.schema.compat import graphql_schema_of
 from xietong.schema.limits.errors import too_complex
 from xietong.schema.pagination import MAX_PAGE
 
@@ -94,7 +95,7 @@ class CostLimiter(SchemaExtension):
         operation = get_operation_ast(document, execution.operation_name) if document else None
         if document is not None and operation is not None:
             cost = self.estimates.cost(
-                execution.schema._schema,
+                graphql_schema_of(execution.schema),
                 execution.query,
                 document,
                 operation,

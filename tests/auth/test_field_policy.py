@@ -14,6 +14,7 @@ from xietong.auth.principal import Principal
 from xietong.auth.schema_policy import Decisions, guarded_coordinates
 from xietong.domain.departments import Department
 from xietong.kernel.errors import ConfigError
+from xietong.schema.compat import graphql_schema_of
 from xietong.schema.root import PolicyExtension, apply_policy
 
 RAW = {"name": "欧阳娜娜", "idNumber": "11010519491231002X", "post": "teacher", "note": "n"}
@@ -156,7 +157,7 @@ async def test_fields_reached_through_fragments_are_decided_too() -> None:
 def test_only_fields_whose_answer_depends_on_the_role_are_guarded() -> None:
     schema, policy = make_schema()
 
-    guarded = guarded_coordinates(policy, schema._schema)
+    guarded = guarded_coordinates(policy, graphql_schema_of(schema))
 
     # hello is plainly allowed to every role: it resolves with no guard at all.
     assert "SampleQuery.hello" not in guarded
@@ -203,7 +204,7 @@ def test_a_purpose_already_required_on_the_way_is_not_asked_again() -> None:
 
     schema, policy = make_schema()
 
-    effective = effective_grants(policy, schema._schema)
+    effective = effective_grants(policy, graphql_schema_of(schema))
 
     # auditors need a purpose for everything, so reaching Worker at all took one.
     assert policy.grant(["auditor"], "Worker.post").purpose_required

@@ -17,6 +17,7 @@ from tests.support.harness import HubHarness
 from xietong.auth.masking import MASKS
 from xietong.auth.policy import DENIED, Effect, Grant, Policy
 from xietong.auth.schema_policy import effective_grants, object_types
+from xietong.schema.compat import graphql_schema_of
 
 HEALTHY_EMPTY = {
     "SourceStatus.lastError",
@@ -140,7 +141,7 @@ async def test_every_field_has_the_policys_effect_for_every_role(
     sqlite_harness: HubHarness,
 ) -> None:
     harness = sqlite_harness
-    schema = harness.app.state.schema._schema
+    schema = graphql_schema_of(harness.app.state.schema)
     policy: Policy = harness.app.state.policy
     effective = effective_grants(policy, schema)
     checked: set[str] = set()

@@ -158,3 +158,13 @@ def test_a_missing_review_or_bad_input_is_one_line(sqlite_url: str, tmp_path: Pa
         assert result.exit_code == code, (args, result.output)
         assert result.stderr.startswith(message), (args, result.stderr)
         assert len(result.stderr.strip().splitlines()) == 1, args
+
+
+def test_an_unmigrated_database_is_named_not_a_traceback(tmp_path: Path) -> None:
+    result = runner.invoke(
+        cli_for(f"sqlite:///{tmp_path / 'hub.db'}"), ["reviews", "verify", "some-review"]
+    )
+
+    assert result.exit_code == 2
+    assert "run `xietong migrate` first" in result.stderr
+    assert "Traceback" not in result.output

@@ -94,6 +94,27 @@ async def test_a_district_sees_only_its_district_in_lists_counts_and_lookups(
     assert error["path"] == ["institution"]
 
 
+async def test_a_person_is_found_only_where_the_principal_sees_them_work(
+    harness: HubHarness, world: SandboxWorld
+) -> None:
+    with sqlite3.connect(sandbox_files(world.data_dir).education) as connection:
+        id_number, credit_code = connection.execute(
+            "SELECT jzg.sfzh, jzg.tyshxydm FROM jzg JOIN jg_jbxx USING (tyshxydm)"
+            " WHERE jg_jbxx.xzqh = '410203' ORDER BY jzg.sfzh LIMIT 1"
+        ).fetchone()
+    query = """query ($p: IdNumber!) {
+      person(idNumber: $p) { employments { institution { creditCode } } }
+    }"""
+
+    city = await harness.graphql("demo-education", query, {"p": id_number})
+    district = await harness.graphql("demo-education-district", query, {"p": id_number})
+
+    places = city.json()["data"]["person"]["employments"]
+    assert {"institution": {"creditCode": credit_code}} in places
+    assert district.json()["data"] == {"person": None}
+    assert district.json()["errors"][0]["extensions"]["code"] == "OUT_OF_SCOPE"
+
+
 async def test_zhengzhou_is_outside_kaifeng_scope(harness: HubHarness, world: SandboxWorld) -> None:
     outside = next(
         code for code, region in sorted(native_regions(world).items()) if region[:4] == "4101"

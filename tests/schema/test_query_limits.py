@@ -12,6 +12,7 @@ from tests.schema.queries import EXPLOSIVE, JOINT_PAGE
 from tests.support.harness import HubHarness
 from xietong.kernel.errors import ConfigError
 from xietong.kernel.settings import Settings
+from xietong.schema.compat import graphql_schema_of
 from xietong.schema.limits import QueryLimits
 from xietong.schema.limits.cost import CostEstimates, operation_cost
 from xietong.schema.root import build_schema
@@ -46,7 +47,7 @@ def cost_of(query: str, variables: dict[str, Any] | None = None) -> int:
     document = parse(query)
     operation = get_operation_ast(document)
     assert operation is not None
-    return operation_cost(build_schema()._schema, document, operation, variables or {})
+    return operation_cost(graphql_schema_of(build_schema()), document, operation, variables or {})
 
 
 def test_a_joint_page_of_100_with_every_section_fits_the_default_budget() -> None:
@@ -204,7 +205,7 @@ async def test_a_refused_query_asks_no_department_and_is_a_400(
 
 
 def test_estimates_are_remembered_per_page_size() -> None:
-    schema = build_schema()._schema
+    schema = graphql_schema_of(build_schema())
     document = parse(JOINT_PAGE)
     operation = get_operation_ast(document)
     assert operation is not None

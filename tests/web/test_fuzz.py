@@ -41,11 +41,12 @@ from xietong.kernel.errors import ErrorCode
 from xietong.kernel.settings import Settings
 from xietong.sandbox.reference import REFERENCE_DATE
 from xietong.sandbox.serve import serve_in_thread
+from xietong.schema.compat import graphql_schema_of
 from xietong.schema.root import build_schema
 from xietong.web.app import create_app
 
 CODES = {code.value for code in ErrorCode}
-SCHEMA: GraphQLSchema = build_schema()._schema
+SCHEMA: GraphQLSchema = graphql_schema_of(build_schema())
 FUZZ = settings(
     max_examples=100,
     deadline=None,

@@ -28,12 +28,11 @@ from xietong.auth.identity_errors import (
 )
 from xietong.auth.roles import KNOWN_ROLES
 from xietong.auth.token_service import TokenService
-from xietong.cli.options import DataDir, SettingsFor
+from xietong.cli.options import DataDir, SettingsFor, require_migrated
 from xietong.cli.output import fail, table
 from xietong.domain.departments import Department
 from xietong.kernel.db import check_reachable, create_hub_engine, create_sync_engine
 from xietong.kernel.errors import ConfigError
-from xietong.kernel.migrate import current_revision, head_revision
 from xietong.kernel.settings import DEFAULT_DATA_DIR, Settings
 
 T = TypeVar("T")
@@ -200,7 +199,7 @@ def build_token_command(settings_for: SettingsFor) -> Callable[..., None]:
 def _run(settings: Settings, work: Callable[[TokenService], Awaitable[T]]) -> T:
     """Run ``work`` against the hub database; expected failures become one line."""
     try:
-        _require_migrated(settings)
+        require_migrated(settings)
         return asyncio.run(_with_service(settings, work))
     except (ConfigError, ClientRegistrationError) as error:
         fail(str(error), code=2)
@@ -215,16 +214,6 @@ async def _with_service(settings: Settings, work: Callable[[TokenService], Await
         return await work(TokenService(engine, settings))
     finally:
         await engine.dispose()
-
-
-def _require_migrated(settings: Settings) -> None:
-    head = head_revision()
-    current = current_revision(settings.database_url)
-    if current != head:
-        raise ConfigError(
-            f"the hub database is at revision {current or 'none'}, not {head}: "
-            "run `xietong migrate` first"
-        )
 
 
 def _read_jwks(path: Path) -> dict[str, Any]:

@@ -21,11 +21,10 @@ import typer
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from xietong.auth.keys import SigningKeyStore
-from xietong.cli.options import DataDir, SettingsFor
+from xietong.cli.options import DataDir, SettingsFor, require_migrated
 from xietong.cli.output import fail
 from xietong.kernel.db import check_reachable, create_hub_engine
 from xietong.kernel.errors import ConfigError
-from xietong.kernel.migrate import current_revision, head_revision
 from xietong.kernel.settings import DEFAULT_DATA_DIR, Settings
 from xietong.reviews import store
 from xietong.reviews.document import review_document, review_from_document
@@ -89,22 +88,13 @@ def add_review_commands(app: typer.Typer, settings_for: SettingsFor) -> None:
 
 def _from_database(settings: Settings, review_id: str) -> tuple[ReviewRecord, dict[str, Any]]:
     try:
-        _require_migrated(settings)
+        require_migrated(settings)
         review, keys = asyncio.run(_load(settings, review_id))
     except ConfigError as error:
         fail(str(error), code=2)
     if review is None:
         fail(f"there is no annual review {review_id}", code=1)
     return review, keys
-
-
-def _require_migrated(settings: Settings) -> None:
-    current = current_revision(settings.database_url)
-    if current != head_revision():
-        raise ConfigError(
-            f"the hub database is at revision {current or 'none'}, not {head_revision()}: "
-            "run `xietong migrate` first"
-        )
 
 
 async def _load(settings: Settings, review_id: str) -> tuple[ReviewRecord | None, dict[str, Any]]:

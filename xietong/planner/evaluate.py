@@ -10,13 +10,13 @@ candidates in chunks, so memory stays bounded however many there are.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from typing import TypeVar
 
 from xietong.adapters.catalog import AdapterCatalog
 from xietong.adapters.native import chunked
-from xietong.adapters.sources.errors import SourceUnavailableError
+from xietong.adapters.sources.errors import SourceUnavailableError, or_unavailable
 from xietong.domain.risk import JointRecord, RiskLevel, assess, unchecked_or_flagged
 
 T = TypeVar("T")
@@ -68,10 +68,10 @@ async def joint_records(
     institutions = await education.load(codes)
     people = [member.id_number for record in institutions.values() for member in record.staff]
     registrations, fire_safety, funds, checks = await asyncio.gather(
-        _or_unavailable(market.load(codes)),
-        _or_unavailable(fire.load(codes)),
-        _or_unavailable(finance.load(codes)),
-        _or_unavailable(police.load(people)),
+        or_unavailable(market.load(codes)),
+        or_unavailable(fire.load(codes)),
+        or_unavailable(finance.load(codes)),
+        or_unavailable(police.load(people)),
     )
     registration_of, fire_of = _answered(registrations), _answered(fire_safety)
     funds_of, check_of = _answered(funds), _answered(checks)
@@ -86,13 +86,6 @@ async def joint_records(
         )
         for code, record in institutions.items()
     ]
-
-
-async def _or_unavailable(awaitable: Awaitable[T]) -> T | SourceUnavailableError:
-    try:
-        return await awaitable
-    except SourceUnavailableError as error:
-        return error
 
 
 def _answered(answer: T | SourceUnavailableError) -> T:

@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from xietong.domain.departments import Department
+from xietong.domain.scope import Scope
 
 
 class ReviewStatus(StrEnum):
@@ -61,6 +62,11 @@ class Actor:
     region: str
     subject: str
     """Recorded as the signer (the access token's ``sub``)."""
+
+    @property
+    def scope(self) -> Scope:
+        """The institutions whose reviews the actor may open and change."""
+        return Scope(self.region)
 
 
 @dataclass(frozen=True, slots=True)

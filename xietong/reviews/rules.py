@@ -12,7 +12,6 @@ from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from xietong.domain.departments import Department
-from xietong.kernel.identifiers import region_contains
 from xietong.reviews.records import (
     Actor,
     ReviewConclusion,
@@ -72,7 +71,7 @@ def unknown_review(review_id: str) -> ReviewFailure:
 
 def refusal_to_open(actor: Actor, institution: Supervised) -> ReviewFailure | None:
     credit_code = institution.credit_code
-    if not region_contains(actor.region, institution.region):
+    if not actor.scope.contains(institution.region):
         return ReviewFailure(
             ReviewErrorCode.OUT_OF_SCOPE,
             f"institution {credit_code} is outside region {actor.region}",
@@ -126,7 +125,7 @@ def refusal_to_publish(
 
 
 def _refusal_to_change(actor: Actor, review: ReviewRecord) -> ReviewFailure | None:
-    if not region_contains(actor.region, review.region):
+    if not actor.scope.contains(review.region):
         return ReviewFailure(
             ReviewErrorCode.OUT_OF_SCOPE,
             f"review {review.id} is of an institution outside region {actor.region}",

@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from xietong.audit.events import DRAFT_KEY, AuditDraft, AuditOutcome
 from xietong.audit.log import AuditLog, now
-from xietong.auth.principal import Principal
+from xietong.auth.backend import principal_of
 from xietong.kernel.errors import ErrorCode
 from xietong.web.purpose import BODY, OPERATION_NAME_LIMIT, STATEMENT_KEY, Statement, logged
 
@@ -66,9 +66,8 @@ class AuditMiddleware:
 
 
 def _seal(draft: AuditDraft, scope: Scope, status: int) -> None:
-    user = scope.get("user")
-    principal = getattr(user, "principal", None)
-    if isinstance(principal, Principal):
+    principal = principal_of(scope)
+    if principal is not None:
         draft.client_id = principal.client_id
         draft.subject = principal.subject
         draft.department = principal.department.value

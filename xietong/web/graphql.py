@@ -21,9 +21,9 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionResult
 
 from xietong.audit.events import AuditOutcome, draft_of
-from xietong.auth.backend import unauthenticated_response
+from xietong.auth.backend import principal_of, unauthenticated_response
 from xietong.auth.policy import Policy
-from xietong.auth.principal import Principal
+from xietong.kernel.errors import ErrorCode
 from xietong.resolvers.context import HubContext
 from xietong.web.graphql_http import (
     JSON,
@@ -45,12 +45,6 @@ from xietong.web.purpose import (
 )
 
 MEDIA_TYPE_KEY = "graphql_media_type"
-
-
-def principal_of(scope: Scope) -> Principal | None:
-    """The principal the authentication middleware put on the request, if any."""
-    principal = getattr(scope.get("user"), "principal", None)
-    return principal if isinstance(principal, Principal) else None
 
 
 class HubGraphQL(GraphQL[HubContext, None]):
@@ -182,11 +176,18 @@ class HubGraphQL(GraphQL[HubContext, None]):
         return response
 
     async def get_context(self, request: Any, response: Any) -> HubContext:
+        principal = principal_of(request.scope)
+        if principal is None:
+            # Unreachable through ``__call__``, which answers 401 first; a guard, so a
+            # resolver never runs for nobody.
+            raise RequestProblem(
+                401, "a bearer access token is required", code=ErrorCode.UNAUTHENTICATED
+            )
         context = HubContext(
             request=request,
             hub=request.app.state.hub,
             policy=self.policy,
-            principal=principal_of(request.scope),
+            principal=principal,
         )
         _state(request.scope, stated(request.headers), context)
         _CONTEXT.set(context)

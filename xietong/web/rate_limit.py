@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from xietong.audit.events import AuditOutcome, draft_of
-from xietong.auth.principal import Principal
+from xietong.auth.backend import principal_of
 from xietong.hub.rate_limits import Budget, RateLimiter
 from xietong.kernel.errors import ErrorCode
 from xietong.web.graphql_http import JSON, error_response, negotiate
@@ -81,8 +81,8 @@ class RateLimitMiddleware:
 
 
 def _client_key(scope: Scope) -> str:
-    principal = getattr(scope.get("user"), "principal", None)
-    if isinstance(principal, Principal):
+    principal = principal_of(scope)
+    if principal is not None:
         return principal.client_id
     client = scope.get("client")
     return f"address {client[0] if client else 'unknown'}"
