@@ -67,7 +67,7 @@ def run(folder: Path, institutions: int, *, quick: bool) -> list[str]:
             "XIETONG_SOURCES": str(world.sources_file),
             "XIETONG_RATE_LIMIT": "1000000/second",
         }
-        with served(folder, env) as url:
+        with served(folder, env) as (url, _):
             codes = asyncio.run(_credit_codes(url, tokens))
             single = asyncio.run(_single_load(url, tokens, codes, seconds))
             healthz = asyncio.run(_healthz_load(url, seconds))
@@ -93,8 +93,9 @@ async def _tokens(database: str, world: SandboxWorld) -> str:
 
 
 @contextmanager
-def served(folder: Path, env: dict[str, str]) -> Iterator[str]:
-    """``xietong serve --workers 2`` on a free port; its log goes to ``serve.log``."""
+def served(folder: Path, env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``xietong serve --workers 2`` on a free port, and its process; its log goes to
+    ``serve.log``."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -112,7 +113,7 @@ def served(folder: Path, env: dict[str, str]) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_serving(url, process, log)
-        yield url
+        yield url, process
     finally:
         process.terminate()
         process.wait(timeout=20)

@@ -42,6 +42,8 @@ class SandboxWorld:
     data_dir: Path
     sources_file: Path
     institutions: int
+    services_pid: int | None = None
+    """The process serving the HTTP departments, when it is one of its own."""
 
 
 @contextmanager
@@ -62,13 +64,15 @@ def sandbox_world(
     """
     seed_sandbox(data_dir, institutions)
     serve = _services_in_process if separate_process else _services_in_threads
-    with serve(data_dir, delay_ms) as ports:
+    with serve(data_dir, delay_ms) as (ports, pid):
         sources = write_sources_file(data_dir, "127.0.0.1", ports, cache_ttl=cache_ttl)
-        yield SandboxWorld(data_dir, sources, institutions)
+        yield SandboxWorld(data_dir, sources, institutions, pid)
 
 
 @contextmanager
-def _services_in_threads(data_dir: Path, delay_ms: float | None) -> Iterator[SandboxPorts]:
+def _services_in_threads(
+    data_dir: Path, delay_ms: float | None
+) -> Iterator[tuple[SandboxPorts, int | None]]:
     files = sandbox_files(data_dir)
     apps = (
         market_app(files.market, delay_ms=delay_ms),
@@ -78,15 +82,17 @@ def _services_in_threads(data_dir: Path, delay_ms: float | None) -> Iterator[San
     with ExitStack() as stack:
         urls = [stack.enter_context(serve_in_thread(app)) for app in apps]
         market, police, bank = (urlsplit(url).port or 0 for url in urls)
-        yield SandboxPorts(market=market, police=police, bank=bank)
+        yield SandboxPorts(market=market, police=police, bank=bank), None
 
 
 @contextmanager
-def _services_in_process(data_dir: Path, delay_ms: float | None) -> Iterator[SandboxPorts]:
+def _services_in_process(
+    data_dir: Path, delay_ms: float | None
+) -> Iterator[tuple[SandboxPorts, int | None]]:
     ports = SandboxPorts(*(free_port() for _ in range(3)))
     script = (
         "import asyncio, sys; from pathlib import Path; "
-        "from sandbox.serve import SandboxPorts, serve_sandbox; "
+        "from xietong.sandbox.serve import SandboxPorts, serve_sandbox; "
         "asyncio.run(serve_sandbox(Path(sys.argv[1]), '127.0.0.1', "
         "SandboxPorts(*map(int, sys.argv[2:5])), delay_ms=float(sys.argv[5]) or None))"
     )
@@ -95,7 +101,7 @@ def _services_in_process(data_dir: Path, delay_ms: float | None) -> Iterator[San
     try:
         for port in (ports.market, ports.police, ports.bank):
             _wait_for(port, process)
-        yield ports
+        yield ports, process.pid
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -2,7 +2,7 @@
 
 Header ``{"alg": "ES256", "kid": ..., "typ": "xietong-review+jws"}``; payload the
 canonical JSON ``{"review", "department", "previous", "digest"}``: the digest
-before this signature and the digest with it (``resolvers.reviews.digest``).
+before this signature and the digest with it (``xietong.reviews.digest``).
 Carrying ``previous`` lets a verifier tell a changed signature from a removed or
 reordered one. The ``kid`` names the hub key that signed; rotated keys stay in
 the JWKS (``auth.keys``), so old signatures keep verifying.
