@@ -173,7 +173,7 @@ async def test_token_requests_from_one_address_have_a_budget_of_their_own(
     assert [answer.status_code for answer in tries] == [401, 401, 429]
     refused = tries[-1]
     assert 1 <= int(refused.headers["retry-after"]) <= 60
-    assert refused.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    assert refused.json()["error"] == "slow_down"  # OAuth's error shape (RFC 6749 §5.2)
     assert graphql.status_code == 200
 
 
