@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from xietong.audit.checkpoints import Checkpoint, checkpoints_after
 from xietong.audit.queries import AuditCriteria, check_chain, find_events
 from xietong.audit.verify import ChainReport
 from xietong.kernel.store import AuditEvent
@@ -18,3 +19,7 @@ async def audit_events(
 
 async def audit_chain(context: HubContext) -> ChainReport:
     return await check_chain(context.hub.settings.database_url)
+
+
+async def audit_checkpoints(context: HubContext, after: int | None, first: int) -> list[Checkpoint]:
+    return await checkpoints_after(context.hub.sessions, after, first)

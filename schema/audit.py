@@ -6,11 +6,12 @@ from datetime import datetime
 
 import strawberry
 
+from xietong.audit.checkpoints import Checkpoint
 from xietong.audit.events import AuditOutcome
 from xietong.audit.queries import AuditCriteria
 from xietong.audit.verify import ChainReport
 from xietong.kernel.store import AuditEvent as AuditEventRow
-from xietong.resolvers.audit import audit_chain, audit_events
+from xietong.resolvers.audit import audit_chain, audit_checkpoints, audit_events
 from xietong.resolvers.context import HubInfo
 from xietong.schema.enums import Department
 from xietong.schema.pagination import Connection, connection, decode_cursor, page_size, sequence_key
@@ -106,6 +107,23 @@ class AuditChainReport:
         )
 
 
+@strawberry.type(
+    description="The hub's signed statement that the access log's head was headHash at "
+    "seq: keep it, and `xietong audit verify --checkpoints` proves the chain still extends it."
+)
+class AuditCheckpoint:
+    seq: int
+    head_hash: str
+    at: datetime
+    jws: str = strawberry.field(
+        description='ES256 compact JWS (typ "xietong-checkpoint+jws") over {seq, headHash, at}.'
+    )
+
+    @classmethod
+    def from_checkpoint(cls, made: Checkpoint) -> AuditCheckpoint:
+        return cls(seq=made.seq, head_hash=made.head_hash, at=made.at, jws=made.jws)
+
+
 @strawberry.type
 class AuditQuery:
     @strawberry.field(description="Access-log events, newest first.")
@@ -137,3 +155,10 @@ class AuditQuery:
     @strawberry.field(description="Walk the whole chain: is every event as it was written?")
     async def audit_chain(self, info: HubInfo) -> AuditChainReport | None:
         return AuditChainReport.from_report(await audit_chain(info.context))
+
+    @strawberry.field(description="Signed checkpoints of the chain, oldest first, after seq.")
+    async def audit_checkpoints(
+        self, info: HubInfo, after: int | None = None, first: int = 50
+    ) -> list[AuditCheckpoint] | None:
+        made = await audit_checkpoints(info.context, after, page_size(first))
+        return [AuditCheckpoint.from_checkpoint(checkpoint) for checkpoint in made]

@@ -97,6 +97,25 @@ class AnnualReview:
         found = await queries.reviewed_institution(info.context, self.record.credit_code)
         return Institution.from_record(found) if found else None
 
+    @strawberry.field(description="Who opened the review (signed at its publication).")
+    def opened_by(self) -> str:
+        return self.record.opened_by
+
+    @strawberry.field(description="Who published it (the publisher's subject).")
+    def published_by(self) -> str | None:
+        return self.record.published_by
+
+    @strawberry.field(description="The department that published it.")
+    def published_by_department(self) -> str | None:
+        return self.record.published_by_department
+
+    @strawberry.field(
+        description="The hub's JWS over digest, status, publishedAt, publisher and opener: "
+        "a published review verifies offline with the JWKS."
+    )
+    def publication_jws(self) -> str | None:
+        return self.record.publication_jws
+
     @classmethod
     def from_record(cls, record: ReviewRecord) -> AnnualReview:
         return cls(

@@ -1,7 +1,7 @@
 """audit pseudonym keys: keyed HMAC of ID numbers in the access log, first key made here
 
 Revision ID: 0006_audit_pseudonym_keys
-Revises: 0003_published_reviews_immutable
+Revises: 0005_review_publication
 """
 
 import secrets
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006_audit_pseudonym_keys"
-down_revision: str | None = "0003_published_reviews_immutable"
+down_revision: str | None = "0005_review_publication"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

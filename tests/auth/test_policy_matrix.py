@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from graphql import GraphQLObjectType, GraphQLSchema, get_named_type
 
 from tests.support.harness import HubHarness
+from xietong.audit.checkpoints import make_checkpoint
 from xietong.auth.masking import MASKS
 from xietong.auth.policy import DENIED, Effect, Grant, Policy
 from xietong.auth.schema_policy import effective_grants, object_types
@@ -61,6 +63,7 @@ def root_steps(samples: dict[str, str]) -> dict[str, Step]:
         "annualReviews": Step("annualReviews", "(first: 5)"),
         "annualReview": Step("annualReview", f'(id: "{samples["reviewId"]}")'),
         "auditChain": Step("auditChain"),
+        "auditCheckpoints": Step("auditCheckpoints"),
     }
 
 
@@ -150,6 +153,8 @@ async def test_every_field_has_the_policys_effect_for_every_role(
     samples = await rich_samples(harness)
     samples["reviewId"] = await check_mutations(harness, samples, effective, checked, mismatches)
     await sign_revoke_resign_publish(harness, samples["reviewId"])
+    key = await harness.hub.tokens.keys.signing_key()
+    make_checkpoint(harness.hub.sync_engine, key, at=datetime.now(UTC))  # something to read
     roots = root_steps(samples)
 
     for role, client_id in ROLES.items():

@@ -48,7 +48,17 @@ def review(
         opened_at=NOW,
         published_at=None,
         signatures=tuple(
-            SignatureRecord(seq, department, "s", conclusion, "f", NOW, "jws", None)
+            SignatureRecord(
+                seq,
+                department,
+                f"demo-{department.value.lower()}",
+                conclusion,
+                "f",
+                NOW,
+                "jws",
+                None,
+                signer_region="410200",
+            )
             for seq, (department, conclusion) in enumerate(signed, 1)
         ),
     )
@@ -119,3 +129,27 @@ def _code(refusal: object) -> ReviewErrorCode:
     code = getattr(refusal, "code", None)
     assert isinstance(code, ReviewErrorCode)
     return code
+
+
+@pytest.mark.parametrize(
+    ("who", "allowed"),
+    [
+        pytest.param(actor(EDU, "410200", "demo-education"), True, id="the-signer"),
+        pytest.param(actor(EDU, "410000", "henan-education"), True, id="its-province"),
+        pytest.param(actor(EDU, "410200", "kaifeng-education-2"), True, id="same-region"),
+        pytest.param(actor(EDU, "410204", "district-education"), False, id="a-district-under-it"),
+        pytest.param(actor(EDU, "000000", "ministry"), True, id="the-nation"),
+    ],
+)
+def test_only_the_signer_or_a_client_over_its_region_may_revoke(who: object, allowed: bool) -> None:
+    signed = review((EDU, PASS), version=2)
+
+    refusal = refusal_to_revoke(who, signed, 2)  # type: ignore[arg-type]
+
+    if allowed:
+        assert refusal is None
+    else:
+        assert refusal is not None
+        assert refusal.code is ReviewErrorCode.NOT_A_SIGNER
+        assert "district-education (region 410204)" in refusal.message
+        assert "demo-education (region 410200)" in refusal.message

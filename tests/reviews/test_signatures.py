@@ -19,7 +19,9 @@ from xietong.auth.keys import SigningKeyPair
 from xietong.domain.departments import Department
 from xietong.reviews.digest import SignatureContent, content_digest, link_digest
 from xietong.reviews.document import review_document, review_from_document
+from xietong.reviews.publication import sign_publication
 from xietong.reviews.records import (
+    Actor,
     ReviewConclusion,
     ReviewRecord,
     ReviewStatus,
@@ -84,20 +86,33 @@ def signed_review(
         previous = digest
     live = [(s.department, s.conclusion) for s in signatures if s.live]
     status, agreed = outcome(required, live)
-    return ReviewRecord(
+    review = ReviewRecord(
         id=review_id,
         credit_code="91410204MA9F1A2B3C",
         region="410204",
         year=2025,
-        status=ReviewStatus.PUBLISHED if published else status,
+        status=status,
         required_signers=required,
         conclusion=agreed,
-        version=1 + len(steps) + len(revoked) + published,
+        version=1 + len(steps) + len(revoked),
         digest=previous,
         opened_by="demo-education",
         opened_at=T0,
-        published_at=T0 + timedelta(days=1) if published else None,
+        published_at=None,
         signatures=tuple(signatures),
+    )
+    if not published:
+        return review
+    publisher = Actor(ART, "410200", "demo-culture_tourism")
+    publication = sign_publication(keys[-1], review, publisher, T0 + timedelta(days=1))
+    return dataclasses.replace(
+        review,
+        status=ReviewStatus.PUBLISHED,
+        version=review.version + 1,
+        published_at=publication.published_at,
+        published_by=publication.published_by,
+        published_by_department=publication.published_by_department,
+        publication_jws=publication.jws,
     )
 
 
@@ -195,6 +210,26 @@ CHANGED = "its department, signer, conclusion, findings or time differ from what
                      "again after it", id="revocation-undone"),
         pytest.param(lambda r: dataclasses.replace(r, status=ReviewStatus.COSIGNED), COSIGNED,
                      "its status is COSIGNED but it has a publication time", id="unpublished"),
+        pytest.param(lambda r: dataclasses.replace(r, status=ReviewStatus.COSIGNED,
+                                                   published_at=None, version=r.version - 1),
+                     COSIGNED, "its status is COSIGNED but it carries the hub's publication "
+                     "signature: it was published, and un-published since",
+                     id="unpublished-cleanly"),
+        pytest.param(lambda r: dataclasses.replace(r, status=ReviewStatus.COSIGNED,
+                                                   published_at=None, published_by=None,
+                                                   published_by_department=None,
+                                                   publication_jws=None),
+                     COSIGNED, "its version 4 does not count its changes (3", id="jws-dropped"),
+        pytest.param(lambda r: dataclasses.replace(r, publication_jws=None), COSIGNED,
+                     "its status is PUBLISHED but it carries no publication signed by the hub",
+                     id="relabelled"),
+        pytest.param(lambda r: dataclasses.replace(r, published_at=T0 + timedelta(hours=2)),
+                     COSIGNED, "its publication time (backdated?) differs from what the hub "
+                     "signed", id="backdated"),
+        pytest.param(lambda r: dataclasses.replace(r, opened_by="someone-else"), COSIGNED,
+                     "its opener (openedBy) differs from what the hub signed", id="opener"),
+        pytest.param(lambda r: dataclasses.replace(r, published_by="demo-education"), COSIGNED,
+                     "its publisher differs from what the hub signed", id="publisher"),
         pytest.param(lambda r: dataclasses.replace(r, conclusion=ReviewConclusion.EXCELLENT),
                      COSIGNED, "its status PUBLISHED (EXCELLENT) does not follow from its live "
                      "signatures, which make it COSIGNED (PASS)", id="review-conclusion"),

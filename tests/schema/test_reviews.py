@@ -27,7 +27,8 @@ fragment Result on AnnualReviewResult {
   __typename
   ... on AnnualReview {
     id creditCode year status version conclusion digest requiredSigners
-    awaitingSignatureFrom openedAt publishedAt
+    awaitingSignatureFrom openedBy openedAt publishedAt publishedBy publishedByDepartment
+    publicationJws
     signatures { department signer conclusion findings signedAt jws revokedAt }
   }
   ... on ReviewError { code message field }

@@ -26,6 +26,10 @@ DEFAULT_TOKEN_RATE_LIMIT = "2/second;30/minute"
 each try costs the hub a deliberately slow secret check (scrypt)."""
 DEFAULT_PLAN_TTL = 30.0
 """Long enough to page through a filter's answer, short enough to stay current."""
+DEFAULT_CHECKPOINT_EVERY = 1000
+DEFAULT_CHECKPOINT_SECONDS = 60.0
+"""A signed checkpoint of the access log at least every 1,000 events or every
+minute, whichever comes first (and only when the head moved)."""
 SHIPPED_POLICY = Path(__file__).resolve().parent.parent / "auth" / "policy.toml"
 
 
@@ -67,6 +71,12 @@ class Settings:
     plan_ttl: float = DEFAULT_PLAN_TTL
     """``XIETONG_PLAN_TTL``: seconds a filter's matches are kept for its next pages
     (``resolvers.planner.cache``); 0 plans every page afresh."""
+    checkpoint_every: int = DEFAULT_CHECKPOINT_EVERY
+    """``XIETONG_CHECKPOINT_EVERY``: sign a checkpoint of the access log once this
+    many events were appended since the last one; 0: not by count."""
+    checkpoint_seconds: float = DEFAULT_CHECKPOINT_SECONDS
+    """``XIETONG_CHECKPOINT_SECONDS``: sign one once this long has passed since the
+    last, if any event came; 0: not by time. Both 0: no checkpoints are made."""
 
     @classmethod
     def from_env(
@@ -91,6 +101,10 @@ class Settings:
             rate_limit_prefix=env.get("XIETONG_RATE_LIMIT_PREFIX") or "xietong",
             token_rate_limit=_rate_limit(env, "XIETONG_TOKEN_RATE_LIMIT", DEFAULT_TOKEN_RATE_LIMIT),
             plan_ttl=_seconds(env, "XIETONG_PLAN_TTL", DEFAULT_PLAN_TTL),
+            checkpoint_every=_count(env, "XIETONG_CHECKPOINT_EVERY", DEFAULT_CHECKPOINT_EVERY),
+            checkpoint_seconds=_seconds(
+                env, "XIETONG_CHECKPOINT_SECONDS", DEFAULT_CHECKPOINT_SECONDS
+            ),
         )
 
     def with_changes(self, **changes: object) -> Settings:
@@ -136,6 +150,19 @@ def _positive_int(env: Mapping[str, str], name: str, default: int, *, unit: str 
         raise ConfigError(f"{name}={raw!r} is not a whole number of {unit}") from None
     if value <= 0:
         raise ConfigError(f"{name}={raw!r} must be positive")
+    return value
+
+
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a whole number of events") from None
+    if value < 0:
+        raise ConfigError(f"{name}={raw!r} must be 0 or more events")
     return value
 
 

@@ -102,6 +102,12 @@ class AnnualReview(Base):
     opened_by: Mapped[str] = mapped_column(String(200))
     opened_at: Mapped[datetime]
     published_at: Mapped[datetime | None]
+    published_by: Mapped[str | None] = mapped_column(String(200))
+    """Who published it (the access token's ``sub``)."""
+    published_by_department: Mapped[str | None] = mapped_column(String(40))
+    publication_jws: Mapped[str | None] = mapped_column(Text)
+    """The hub's JWS over digest, status, publication time and publisher
+    (``reviews.publication``): set in the same write as the PUBLISHED status."""
 
     signatures: Mapped[list[ReviewSignature]] = relationship(
         back_populates="review", order_by="ReviewSignature.id"
@@ -134,6 +140,10 @@ class ReviewSignature(Base):
     signed_at: Mapped[datetime]
     jws: Mapped[str] = mapped_column(Text)
     revoked_at: Mapped[datetime | None]
+    signer_region: Mapped[str | None] = mapped_column(String(6))
+    """The signer's region when it signed: who else may revoke the signature
+    (a client of the department whose region contains it). Null for signatures
+    made before it was recorded whose signer the hub did not know."""
 
     review: Mapped[AnnualReview] = relationship(back_populates="signatures")
 
@@ -175,6 +185,20 @@ class AuditChainHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditCheckpoint(Base):
+    """The hub's signed statement that the chain's head was ``head_hash`` at ``seq``
+    (``audit.checkpoints``); kept by auditors outside the database, and append-only
+    in it like the events."""
+
+    __tablename__ = "audit_checkpoints"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    """Unique: two workers checkpointing the same head store it once."""
+    head_hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+    jws: Mapped[str] = mapped_column(Text)
 
 
 class AuditPseudonymKey(Base):

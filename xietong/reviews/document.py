@@ -2,7 +2,9 @@
 
 The shape is the GraphQL ``AnnualReview`` (camelCase, signatures in chain order,
 times in UTC), plus ``region``, so an exported review, or one a client fetched
-with every field, verifies with ``xietong reviews verify --document``.
+with every field, verifies with ``xietong reviews verify --document``. A published
+review carries its publication: ``publishedBy``, ``publishedByDepartment`` and the
+hub's ``publicationJws`` over them, the digest, the time and the opener.
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ def review_document(review: ReviewRecord) -> dict[str, Any]:
         "openedBy": review.opened_by,
         "openedAt": canonical_time(review.opened_at),
         "publishedAt": canonical_time(review.published_at) if review.published_at else None,
+        "publishedBy": review.published_by,
+        "publishedByDepartment": review.published_by_department,
+        "publicationJws": review.publication_jws,
         "signatures": [_signature_document(s) for s in review.signatures],
     }
 
@@ -72,6 +77,9 @@ def review_from_document(document: Mapping[str, Any]) -> ReviewRecord:
             signatures=tuple(
                 _signature(place, s) for place, s in enumerate(document["signatures"], 1)
             ),
+            published_by=_text(document.get("publishedBy")),
+            published_by_department=_text(document.get("publishedByDepartment")),
+            publication_jws=_text(document.get("publicationJws")),
         )
     except KeyError as missing:
         raise ValueError(f"the review document has no {missing}") from None
@@ -90,6 +98,10 @@ def _signature(place: int, document: Mapping[str, Any]) -> SignatureRecord:
         jws=str(document["jws"]),
         revoked_at=_time(document["revokedAt"]) if document.get("revokedAt") else None,
     )
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def _time(value: Any) -> datetime:

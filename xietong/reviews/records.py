@@ -80,6 +80,8 @@ class SignatureRecord:
     signed_at: datetime
     jws: str
     revoked_at: datetime | None
+    signer_region: str | None = None
+    """The signer's region when it signed (who else may revoke it); None if unknown."""
 
     @property
     def live(self) -> bool:
@@ -102,6 +104,10 @@ class ReviewRecord:
     published_at: datetime | None
     signatures: tuple[SignatureRecord, ...]
     """Every signature ever made, revoked ones included, in chain order."""
+    published_by: str | None = None
+    published_by_department: str | None = None
+    publication_jws: str | None = None
+    """The hub's JWS over the publication (``reviews.publication``)."""
 
     @property
     def live_signatures(self) -> tuple[SignatureRecord, ...]:

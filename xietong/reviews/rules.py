@@ -19,6 +19,7 @@ from xietong.reviews.records import (
     ReviewFailure,
     ReviewRecord,
     ReviewStatus,
+    SignatureRecord,
 )
 
 _ORDER = {department: index for index, department in enumerate(Department)}
@@ -104,12 +105,31 @@ def refusal_to_revoke(
     actor: Actor, review: ReviewRecord, expected_version: int
 ) -> ReviewFailure | None:
     refusal = _refusal_to_change(actor, review)
-    if refusal is None and review.live_signature_of(actor.department) is None:
+    signature = review.live_signature_of(actor.department)
+    if refusal is None and signature is None:
         refusal = ReviewFailure(
             ReviewErrorCode.WRONG_STATE,
             f"{actor.department} has no signature on this review to revoke",
         )
+    if refusal is None and signature is not None:
+        refusal = _refusal_to_withdraw(actor, signature)
     return refusal or _stale(review, expected_version)
+
+
+def _refusal_to_withdraw(actor: Actor, signature: SignatureRecord) -> ReviewFailure | None:
+    """Only its signer, or a client of its department over the signer's region (a
+    provincial bureau over a city's), may withdraw a signature (DESIGN §9)."""
+    if actor.subject == signature.signer:
+        return None
+    region = signature.signer_region
+    if region is not None and actor.scope.contains(region):
+        return None
+    return ReviewFailure(
+        ReviewErrorCode.NOT_A_SIGNER,
+        f"{actor.subject} (region {actor.region}) may not revoke the signature of "
+        f"{signature.signer} (region {region or 'unknown'}): only its signer, or a "
+        f"{signature.department} client whose region contains the signer's, may",
+    )
 
 
 def refusal_to_publish(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -21,6 +20,7 @@ from xietong.auth.keys import SigningKeyStore
 from xietong.domain.departments import Department
 from xietong.reviews import store
 from xietong.reviews.digest import SignatureContent, content_digest, link_digest
+from xietong.reviews.publication import Publication, sign_publication
 from xietong.reviews.records import (
     Actor,
     ReviewConclusion,
@@ -146,7 +146,7 @@ class ReviewService:
 
         async def write(session: AsyncSession) -> None:
             await _advance(session, review, expected_version, status, agreed, digest)
-            await store.add_signature(session, review.id, content, jws)
+            await store.add_signature(session, review.id, content, jws, signer_region=actor.region)
 
         try:
             return await self._change(review, expected_version, write)
@@ -186,12 +186,19 @@ class ReviewService:
         refusal = refusal_to_publish(actor, review, expected_version)
         if refusal is not None:
             return refusal
-        at = self._clock()
+        key = await self._keys.signing_key()
+        publication = sign_publication(key, review, actor, self._clock())
 
         async def write(session: AsyncSession) -> None:
             published = ReviewStatus.PUBLISHED
             await _advance(
-                session, review, expected_version, published, review.conclusion, review.digest, at
+                session,
+                review,
+                expected_version,
+                published,
+                review.conclusion,
+                review.digest,
+                publication,
             )
 
         return await self._change(review, expected_version, write)
@@ -217,7 +224,7 @@ async def _advance(
     status: ReviewStatus,
     conclusion: ReviewConclusion | None,
     digest: str,
-    published_at: datetime | None = None,
+    publication: Publication | None = None,
 ) -> None:
     """The compare-and-set that opens every change's transaction."""
     moved = await store.compare_and_set(
@@ -227,7 +234,7 @@ async def _advance(
         status=status,
         conclusion=conclusion,
         digest=digest,
-        published_at=published_at,
+        publication=publication,
     )
     if not moved:
         raise _LostRace

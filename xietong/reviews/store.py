@@ -22,6 +22,7 @@ from xietong.auth.clock import as_utc
 from xietong.domain.departments import Department
 from xietong.kernel.store import AnnualReview, ReviewSignature
 from xietong.reviews.digest import SignatureContent
+from xietong.reviews.publication import Publication
 from xietong.reviews.records import (
     ReviewConclusion,
     ReviewFilter,
@@ -80,10 +81,11 @@ async def compare_and_set(
     status: ReviewStatus,
     conclusion: ReviewConclusion | None,
     digest: str,
-    published_at: datetime | None = None,
+    publication: Publication | None = None,
 ) -> bool:
     """Move the review from ``expected_version`` to the next; False if it is no
-    longer at ``expected_version`` (someone else changed it first)."""
+    longer at ``expected_version`` (someone else changed it first). A publication
+    is written in the same statement as its status, so neither is ever seen alone."""
     result = await session.execute(
         update(AnnualReview)
         .where(AnnualReview.id == review_id, AnnualReview.version == expected_version)
@@ -92,7 +94,10 @@ async def compare_and_set(
             status=status.value,
             conclusion=conclusion.value if conclusion else None,
             digest=digest,
-            published_at=published_at,
+            published_at=publication.published_at if publication else None,
+            published_by=publication.published_by if publication else None,
+            published_by_department=publication.published_by_department if publication else None,
+            publication_jws=publication.jws if publication else None,
         )
         .execution_options(synchronize_session=False)
     )
@@ -100,7 +105,12 @@ async def compare_and_set(
 
 
 async def add_signature(
-    session: AsyncSession, review_id: str, content: SignatureContent, jws: str
+    session: AsyncSession,
+    review_id: str,
+    content: SignatureContent,
+    jws: str,
+    *,
+    signer_region: str | None = None,
 ) -> None:
     session.add(
         ReviewSignature(
@@ -112,6 +122,7 @@ async def add_signature(
             signed_at=content.signed_at,
             jws=jws,
             revoked_at=None,
+            signer_region=signer_region,
         )
     )
     await session.flush()
@@ -217,6 +228,9 @@ def _record(row: AnnualReview) -> ReviewRecord:
         opened_at=as_utc(row.opened_at),
         published_at=as_utc(row.published_at) if row.published_at else None,
         signatures=_signatures(row.signatures),
+        published_by=row.published_by,
+        published_by_department=row.published_by_department,
+        publication_jws=row.publication_jws,
     )
 
 
@@ -231,6 +245,7 @@ def _signatures(rows: Sequence[ReviewSignature]) -> tuple[SignatureRecord, ...]:
             signed_at=as_utc(row.signed_at),
             jws=row.jws,
             revoked_at=as_utc(row.revoked_at) if row.revoked_at else None,
+            signer_region=row.signer_region,
         )
         for row in sorted(rows, key=lambda row: row.id)
     )

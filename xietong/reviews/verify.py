@@ -14,6 +14,7 @@ from typing import Any
 from joserfc.jwk import KeySet
 
 from xietong.reviews.digest import content_digest, link_digest
+from xietong.reviews.publication import publication_problems
 from xietong.reviews.records import ReviewRecord, ReviewStatus, SignatureRecord
 from xietong.reviews.rules import outcome
 from xietong.reviews.signing import (
@@ -49,6 +50,8 @@ def verify_review(review: ReviewRecord, jwks: Mapping[str, Any]) -> Verification
         )
     problems += _check_live_signatures(review)
     problems += _check_status(review)
+    problems += publication_problems(review, keys)
+    problems += _check_version(review)
     return VerificationReport(review.id, len(review.signatures), tuple(problems))
 
 
@@ -126,3 +129,20 @@ def _check_status(review: ReviewRecord) -> list[str]:
             f"({conclusion or 'no conclusion'})"
         ]
     return []
+
+
+def _check_version(review: ReviewRecord) -> list[str]:
+    """Every change moves the version by one: opening makes 1, each signature,
+    revocation and the publication add one. A version that counts more changes
+    than the review shows had one undone (a publication removed, for one)."""
+    revoked = sum(1 for signature in review.signatures if not signature.live)
+    published = review.status is ReviewStatus.PUBLISHED
+    changes = 1 + len(review.signatures) + revoked + published
+    if review.version == changes:
+        return []
+    return [
+        f"its version {review.version} does not count its changes ({changes}: opening, "
+        f"{len(review.signatures)} signatures, {revoked} revocations"
+        f"{', publication' if published else ''}): a change was undone or added outside "
+        "the workflow"
+    ]

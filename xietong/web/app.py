@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
@@ -13,6 +14,7 @@ from starlette.types import Scope
 from xietong.audit.log import AuditLog
 from xietong.auth.policy import load_policy
 from xietong.auth.routes import TOKEN_ENDPOINT, authentication_middleware, oauth_routes
+from xietong.hub.checkpoints import Checkpointer
 from xietong.hub.rate_limits import Budget, RateLimiter
 from xietong.hub.services import Hub
 from xietong.kernel.settings import Settings
@@ -37,6 +39,20 @@ def _audit_log_of(scope: Scope) -> AuditLog:
     return log
 
 
+@contextlib.asynccontextmanager
+async def _checkpointing(hub: Hub) -> AsyncIterator[None]:
+    """Sign checkpoints of the access log while the app serves (unless turned off)."""
+    checkpointer = Checkpointer(hub.sync_engine, hub.tokens.keys, hub.settings)
+    task = asyncio.create_task(checkpointer.run()) if checkpointer.enabled else None
+    try:
+        yield
+    finally:
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
 def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
     """Build the hub's ASGI app.
 
@@ -53,12 +69,14 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if not owned:
-            yield
+            async with _checkpointing(the_hub):
+                yield
             return
         try:
             await the_hub.check()
             await the_hub.tokens.keys.ensure_signing_key()
-            yield
+            async with _checkpointing(the_hub):
+                yield
         finally:
             await the_hub.close()
 
