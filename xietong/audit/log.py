@@ -153,8 +153,8 @@ class AuditLog:
                 try:
                     _settle(item, await self._written([item]))
                     continue
-                except Exception as refused:
-                    error = refused
+                except Exception as alone:
+                    error = alone
             if isinstance(error, self._store_down):
                 for rest in batch[index:]:
                     _settle(rest, error)
