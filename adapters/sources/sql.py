@@ -10,6 +10,13 @@ engine: one hand-off per call instead of one per statement (an async driver
 crosses threads for every statement), and the database's C code runs beside the
 event loop instead of contending with it.
 
+Each source has threads of its own, at most ``THREADS`` of them: a department
+whose database hangs (a SQLite file locked by a writer of its own, say) then
+holds up only its own calls, never another department's or the hub's own store.
+A call that times out interrupts its statement, and SQLite waits for a lock at
+most half the timeout, so its thread is soon free again; calls still queued for
+a thread when they time out are dropped without running.
+
 >>> institutions, courses = await source.fetch_many([
 ...     query("SELECT * FROM jg_jbxx WHERE tyshxydm IN :codes", codes=codes),
 ...     query("SELECT * FROM kc WHERE tyshxydm IN :codes", codes=codes),
@@ -19,12 +26,17 @@ event loop instead of contending with it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping, Sequence
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import (
     BindParameter,
+    Connection,
     CursorResult,
     Engine,
     TextClause,
@@ -48,6 +60,8 @@ Query = tuple[TextClause, Mapping[str, Any]]
 """A statement and its parameters, as ``query`` builds them."""
 
 _READ_ONLY = "-c default_transaction_read_only=on"
+THREADS = 4
+"""Reads of one source at once; more wait their turn (within the call's timeout)."""
 
 
 def query(sql: str, **parameters: Any) -> Query:
@@ -83,7 +97,11 @@ def _read_only_engine(config: SourceConfig) -> Engine:
             query={"uri": "true"},
         )
         # Pooled connections are used from the worker threads in turn, never at once.
-        return create_engine(url, connect_args={"check_same_thread": False})
+        # A locked database is waited for half the call's time at most, so the
+        # thread is free again soon after the call has given up.
+        return create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": config.timeout / 2}
+        )
     if backend == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
         # connect_args replaces the URL's own `options` (a search_path, say): keep both.
@@ -106,6 +124,7 @@ class SqlSource:
         self.breaker = breaker or CircuitBreaker()
         self.engine = _read_only_engine(config)
         self._file = _sqlite_file(config)
+        self._threads = ThreadPoolExecutor(THREADS, thread_name_prefix=f"source-{config.name}")
         self.calls = 0
         """Rounds that reached for the database (one per ``fetch`` or ``fetch_many``)."""
 
@@ -133,18 +152,29 @@ class SqlSource:
         self, statements: Sequence[Query], shape: Callable[[CursorResult[Any]], list[R]]
     ) -> list[list[R]]:
         async def attempt() -> list[list[R]]:
-            return await asyncio.to_thread(self._run, statements, shape)
+            running = _Running()
+            loop = asyncio.get_running_loop()
+            try:
+                return await loop.run_in_executor(
+                    self._threads, self._run, statements, shape, running
+                )
+            except asyncio.CancelledError:
+                running.interrupt()  # timed out: give the thread back
+                raise
 
         return await guarded_call(self, attempt, failure_of=_failure_of)
 
     def _run(
-        self, statements: Sequence[Query], shape: Callable[[CursorResult[Any]], list[R]]
+        self,
+        statements: Sequence[Query],
+        shape: Callable[[CursorResult[Any]], list[R]],
+        running: _Running,
     ) -> list[list[R]]:
         # In the worker thread, like any other I/O: a missing file said plainly (opened
         # read-only, SQLite would only say it is "unable to open database file").
         if self._file is not None and not self._file.is_file():
             raise FileNotFoundError(f"database file {self._file} does not exist")
-        with self.engine.connect() as connection:
+        with self.engine.connect() as connection, running.on(connection):
             return [
                 shape(connection.execute(clause, parameters)) for clause, parameters in statements
             ]
@@ -153,7 +183,40 @@ class SqlSource:
         await self.fetch("SELECT 1")
 
     async def close(self) -> None:
+        self._threads.shutdown(wait=False, cancel_futures=True)
         self.engine.dispose()
+
+
+class _Running:
+    """The driver connection a call's statements run on, while they run: what a
+    timed-out call interrupts. Under a lock, so that a connection already back in
+    the pool (and perhaps another call's) is never interrupted."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._driver: Any = None
+        self._interrupted = False
+
+    @contextmanager
+    def on(self, connection: Connection) -> Iterator[None]:
+        with self._lock:
+            if self._interrupted:
+                raise TimeoutError("the call timed out before it ran")
+            self._driver = connection.connection.driver_connection
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._driver = None
+
+    def interrupt(self) -> None:
+        with self._lock:
+            self._interrupted = True
+            driver = self._driver
+            if isinstance(driver, sqlite3.Connection):
+                driver.interrupt()
+            elif driver is not None:
+                driver.cancel()  # psycopg: the server cancels the running statement
 
 
 def _as_dicts(result: CursorResult[Any]) -> Rows:

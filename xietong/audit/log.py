@@ -8,25 +8,36 @@ process, requests that arrive while an append is under way are written together
 in the next transaction (group commit), so a busy hub pays one short lock per
 batch, not one per request.
 
-The transaction runs in a worker thread, on the driver's own cursor from the
+The transaction runs in the log's own thread, on the driver's own cursor from the
 synchronous engine's pool: one hand-off per batch, three prepared statements, and
 rows as plain tuples. This is on every request's path, and through the ORM the
-same rows cost more than their hashing.
+same rows cost more than their hashing. The thread is the log's alone, so a slow
+department source can never hold an append up behind its reads.
+
+One request's event must not fail the others': each is made storable before it is
+queued (``bounds``), and if the store still refuses a batch, its events are written
+one by one, so only the request whose event is refused fails, and even that one
+leaves an event in its refused form.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Engine
 
+from xietong.audit.bounds import refused_form, storable
 from xietong.audit.events import AuditDraft, chain_hash, event_body
 from xietong.kernel.canonical import canonical
 from xietong.kernel.store import AuditEvent
+
+log = logging.getLogger("xietong.audit")
 
 MAX_BATCH = 500
 COLUMNS = [column.name for column in AuditEvent.__table__.columns]
@@ -96,6 +107,12 @@ class AuditLog:
         self._statements = Statements.of(engine)
         self._pending: list[_Pending] = []
         self._writer: asyncio.Task[None] | None = None
+        # One thread: batches are written one after another anyway.
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit-log")
+        dbapi = engine.dialect.dbapi
+        self._store_down: tuple[type[Exception], ...] = (
+            (dbapi.OperationalError, dbapi.InterfaceError) if dbapi is not None else ()
+        )
 
     async def append(self, draft: AuditDraft, *, at: datetime, duration_ms: float) -> int:
         """Write the event and return its sequence number once it is committed.
@@ -103,24 +120,52 @@ class AuditLog:
         Raises if it cannot be written: the caller must then fail closed.
         """
         done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        self._pending.append(_Pending(draft, at.astimezone(UTC), duration_ms, done))
+        self._pending.append(_Pending(storable(draft), at.astimezone(UTC), duration_ms, done))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._drain())
         return await done
+
+    def close(self) -> None:
+        self._thread.shutdown(wait=False, cancel_futures=True)
 
     async def _drain(self) -> None:
         while self._pending:
             batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
             try:
-                first_seq = await asyncio.to_thread(self._write, batch)
+                first_seq = await self._written(batch)
             except Exception as error:
-                for item in batch:
-                    if not item.done.done():
-                        item.done.set_exception(error)
+                await self._one_by_one(batch, error)
                 continue
             for offset, item in enumerate(batch):
-                if not item.done.done():
-                    item.done.set_result(first_seq + offset)
+                _settle(item, first_seq + offset)
+
+    async def _written(self, batch: list[_Pending]) -> int:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._thread, self._write, batch)
+
+    async def _one_by_one(self, batch: list[_Pending], batch_error: Exception) -> None:
+        """After ``batch_error``: each event alone, so that only those the store
+        refuses fail their requests. A store that cannot be written at all fails
+        them all at once instead of being asked again for each."""
+        for index, item in enumerate(batch):
+            error = batch_error
+            if len(batch) > 1 and not isinstance(batch_error, self._store_down):
+                try:
+                    _settle(item, await self._written([item]))
+                    continue
+                except Exception as alone:
+                    error = alone
+            if isinstance(error, self._store_down):
+                for rest in batch[index:]:
+                    _settle(rest, error)
+                return
+            log.error("the access log refused an event (%r): logging it in its refused form", error)
+            refused = _Pending(refused_form(item.draft), item.at, item.duration_ms, item.done)
+            try:
+                await self._written([refused])
+            except Exception:
+                log.exception("the access log refused an event even in its refused form")
+            _settle(item, error)  # its own request fails closed all the same
 
     def _write(self, batch: list[_Pending]) -> int:
         sql = self._statements
@@ -146,6 +191,15 @@ class AuditLog:
         finally:
             connection.close()
         return first_seq
+
+
+def _settle(item: _Pending, outcome: int | Exception) -> None:
+    if item.done.done():
+        return  # its request went away
+    if isinstance(outcome, Exception):
+        item.done.set_exception(outcome)
+    else:
+        item.done.set_result(outcome)
 
 
 def now() -> datetime:

@@ -90,5 +90,6 @@ class Hub:
     async def close(self) -> None:
         await self.sources.close()
         await self.rate_limiter.close()
+        self.audit_log.close()
         self.sync_engine.dispose()
         await self.engine.dispose()

@@ -56,12 +56,15 @@ def _prepare_sqlite_file(url: URL) -> None:
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
 
 
+_BUSY_TIMEOUT_MS = 10_000
+
+
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     # WAL lets readers go on while one writer appends; the busy timeout makes
     # concurrent writers wait instead of failing at once.
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
@@ -105,3 +108,34 @@ async def check_reachable(engine: AsyncEngine) -> None:
     except (DBAPIError, OSError) as error:
         reason = str(getattr(error, "orig", error)).strip().splitlines()[0]
         raise ConfigError(f"hub database {describe(engine.url)} is unreachable: {reason}") from None
+
+
+def check_writable(engine: Engine, *, wait: float) -> None:
+    """Fail with one clear line unless the hub database takes a write now.
+
+    Reachable is not enough: a store that is read-only (a failed-over replica, a
+    revoked grant, a full disk) or locked by someone else answers SELECT 1 and
+    fails every request's access-log event. The probe touches the chain head,
+    the row every append writes first, and rolls back; it waits for a lock at
+    most ``wait`` seconds.
+    """
+    wait_ms = max(1, int(wait * 1000))
+    try:
+        with engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:
+                connection.exec_driver_sql(f"PRAGMA busy_timeout={wait_ms}")
+            else:
+                connection.exec_driver_sql(f"SET LOCAL lock_timeout = {wait_ms}")
+                connection.exec_driver_sql(f"SET LOCAL statement_timeout = {wait_ms}")
+            try:
+                connection.execute(text("UPDATE audit_chain_head SET seq = seq WHERE id = 1"))
+            finally:
+                connection.rollback()
+                if sqlite:  # the pooled connection goes back as it came
+                    connection.exec_driver_sql(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+    except (DBAPIError, OSError) as error:
+        reason = str(getattr(error, "orig", error)).strip().splitlines()[0]
+        raise ConfigError(
+            f"hub database {describe(engine.url)} does not take writes: {reason}"
+        ) from None

@@ -1,14 +1,29 @@
-"""Liveness and readiness: is the process up, and can it reach what it needs?"""
+"""Liveness and readiness: is the process up, and can it do its work?
+
+Ready means the hub's own store takes writes: without them no request can leave
+its access-log event, so every request would fail closed. Department sources are
+reported but do not make the hub unready: with one down the hub still answers,
+without that department's fields, and taking every worker out of service would
+cost the other departments too.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy.exc import DBAPIError
+import asyncio
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from xietong.adapters.sources.registry import Source
 from xietong.hub.services import Hub
-from xietong.kernel.db import check_reachable
+from xietong.kernel.db import check_writable
 from xietong.kernel.errors import ConfigError
+
+STORE_WAIT = 0.5
+"""Seconds the write probe waits for a lock: under an orchestrator's usual probe
+timeout (one second for Kubernetes), so a locked store reads as not ready rather
+than as a probe that never answered."""
+SOURCES_WAIT = 0.8
 
 
 async def healthz(_request: Request) -> JSONResponse:
@@ -16,29 +31,16 @@ async def healthz(_request: Request) -> JSONResponse:
 
 
 async def readyz(request: Request) -> JSONResponse:
-    """200 when the hub database and every source answer; 503 naming those that do not."""
+    """200 when the hub database takes writes, 503 naming it when it does not; the
+    sources' state in the body either way."""
     hub = request.app.state.hub
-    failing: list[dict[str, str]] = []
-    try:
-        await check_reachable(hub.engine)
-        database = "ok"
-    except (ConfigError, DBAPIError, OSError) as error:
-        database = str(error)
-        failing.append({"name": "hub-database", "error": database})
-    sources = {}
-    for probe in await hub.sources.probe():
-        sources[probe.source] = {
-            "department": probe.department.value,
-            "status": "ok" if probe.ok else "unavailable",
-            **({"error": probe.error} if probe.error else {}),
-        }
-        if not probe.ok:
-            failing.append({"name": probe.source, "error": probe.error or "unavailable"})
+    store, sources = await asyncio.gather(_store(hub), _sources(hub))
+    failing = [] if store == "ok" else [{"name": "hub-database", "error": store}]
     ready = not failing
     return JSONResponse(
         {
             "status": "ready" if ready else "not ready",
-            "database": database,
+            "database": store,
             "sources": sources,
             "failing": failing,
             # Reported, not required: without its store the limiter lets requests through.
@@ -46,6 +48,41 @@ async def readyz(request: Request) -> JSONResponse:
         },
         status_code=200 if ready else 503,
     )
+
+
+async def _store(hub: Hub) -> str:
+    try:
+        await asyncio.to_thread(check_writable, hub.sync_engine, wait=STORE_WAIT)
+    except ConfigError as error:
+        return str(error)
+    return "ok"
+
+
+async def _sources(hub: Hub) -> dict[str, dict[str, str]]:
+    """Each source's answer to a ping; a source slower than ``SOURCES_WAIT`` is
+    reported as last seen, so that it cannot hold up the probe either."""
+    try:
+        probes = await asyncio.wait_for(hub.sources.probe(), SOURCES_WAIT)
+    except TimeoutError:
+        return {source.config.name: _last_seen(source) for source in hub.sources}
+    return {
+        probe.source: {
+            "department": probe.department.value,
+            "status": "ok" if probe.ok else "unavailable",
+            **({"error": probe.error} if probe.error else {}),
+        }
+        for probe in probes
+    }
+
+
+def _last_seen(source: Source) -> dict[str, str]:
+    health = source.health
+    status = {None: "no answer yet", True: "ok", False: "unavailable"}[health.healthy]
+    return {
+        "department": source.config.department.value,
+        "status": status,
+        **({"error": health.last_error} if health.last_error else {}),
+    }
 
 
 async def _rate_limit_store(hub: Hub) -> str:
