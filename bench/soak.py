@@ -179,6 +179,7 @@ async def _one(
     except httpx.HTTPError:
         tally.lost += 1  # a worker killed mid-answer: no answer to match
         return
+    case = headers["X-Case-Id"]  # as sent: a bad request may have lengthened it
     tally.answered[case] = response.status_code
     tally.kinds[kind] += 1
     if well_formed:
@@ -273,6 +274,7 @@ def _report(
     finally:
         engine.dispose()
     five_xx = sum(1 for case in tally.well_formed if tally.answered.get(case, 0) >= 500)
+    # The log keeps a case id cut to its limit (100), as the hub refused it.
     answered_cases = {case[:100] for case in tally.answered}
     unlogged = sum(1 for code in reviews if code not in institutions_with_events)
     return [
