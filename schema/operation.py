@@ -81,8 +81,15 @@ class OperationRecorder(SchemaExtension):
         reads = Reads()
         asked: set[str] = set()
         if document is not None and operation is not None:
-            asked = asked_keys(schema, document, execution.variables)
-            reads = read_in_answer(schema, document, operation, data)
+            query = execution.query
+            asked = asked_keys(schema, document, execution.variables, cache_key=query)
+            reads = read_in_answer(
+                schema,
+                document,
+                operation,
+                data,
+                cache_key=f"{execution.operation_name}\n{query}" if query else None,
+            )
         decisions = getattr(execution.context, "decisions", None)
         if decisions is not None:
             draft.fields_read = sorted(reads.coordinates & decisions.read)

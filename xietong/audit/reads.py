@@ -11,9 +11,10 @@ codes and full ID numbers the answer holds.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from graphql import (
     ArgumentNode,
@@ -40,7 +41,7 @@ from graphql import (
     visit,
 )
 
-from xietong.kernel.identifiers import credit_code_error, id_number_error
+T = TypeVar("T")
 
 KEY_SCALARS = frozenset({"CreditCode", "IdNumber"})
 ID_SCALAR = "ID"
@@ -49,23 +50,51 @@ PERSON_FIELDS = frozenset({"idNumber", "teacherIdNumber"})
 
 
 def asked_keys(
-    schema: GraphQLSchema, document: DocumentNode, variables: Mapping[str, Any] | None
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    variables: Mapping[str, Any] | None,
+    *,
+    cache_key: str | None = None,
 ) -> set[str]:
-    """Credit codes and ID numbers as given, and ids as ``id:<value>``."""
-    info = TypeInfo(schema)
+    """Credit codes and ID numbers as given, and ids as ``id:<value>``.
+
+    Which arguments can carry them depends on the document alone: found once per
+    ``cache_key`` (the query text), then only those arguments' values are read.
+    """
+    slots = _cached(("slots", id(schema), cache_key), lambda: _key_slots(schema, document))
     found: set[str] = set()
+    given = dict(variables or {})
+    for node, type_ in slots:
+        value = value_from_ast(node.value, type_, given)
+        if value is not Undefined:
+            _collect(value, type_, found)
+    return found
+
+
+def _key_slots(
+    schema: GraphQLSchema, document: DocumentNode
+) -> list[tuple[ArgumentNode, GraphQLInputType]]:
+    info = TypeInfo(schema)
+    slots: list[tuple[ArgumentNode, GraphQLInputType]] = []
 
     class Arguments(Visitor):
         def enter_argument(self, node: ArgumentNode, *_: object) -> None:
             argument = info.get_argument()
-            if argument is None:
-                return
-            value = value_from_ast(node.value, argument.type, dict(variables or {}))
-            if value is not Undefined:
-                _collect(value, argument.type, found)
+            if argument is not None and _may_hold_keys(argument.type, set()):
+                slots.append((node, argument.type))
 
     visit(document, TypeInfoVisitor(info, Arguments()))
-    return found
+    return slots
+
+
+def _may_hold_keys(type_: Any, seen: set[str]) -> bool:
+    named = get_named_type(type_)
+    if isinstance(named, GraphQLScalarType):
+        return named.name in KEY_SCALARS or named.name == ID_SCALAR
+    if isinstance(named, GraphQLInputObjectType) and named.name not in seen:
+        seen.add(named.name)
+        return any(_may_hold_keys(f.type, seen) for f in named.fields.values())
+    return False
 
 
 def _collect(value: Any, type_: GraphQLInputType, found: set[str]) -> None:
@@ -97,49 +126,159 @@ class Reads:
 
 
 def read_in_answer(
-    schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, data: Any
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    data: Any,
+    *,
+    cache_key: str | None = None,
 ) -> Reads:
-    fragments = {
+    """The walk is planned once per ``cache_key`` (query text and operation): the
+    answer of a page of a hundred joint records is then read with dict lookups."""
+    reads = Reads()
+    root = schema.get_root_type(operation.operation)
+    if root is None or not isinstance(data, dict):
+        return reads
+    plan = _cached(
+        ("plan", id(schema), cache_key),
+        lambda: _plan(schema, _fragments(document), root, operation.selection_set),
+    )
+    _walk(plan, [data], reads)
+    return reads
+
+
+@dataclass(frozen=True, slots=True)
+class _Field:
+    key: str
+    """The response key (the alias, if any)."""
+    coordinate: str
+    note: int
+    """``_CODE`` or ``_PERSON`` if its string values are keys to note, else 0."""
+    child: _Selection | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Selection:
+    by_type: Mapping[str, tuple[_Field, ...]]
+    """The fields that apply, per object type the value may have (one for an object
+    type; each member for a union or interface)."""
+    markers: tuple[tuple[str, str], ...] = ()
+    """For a union: (response key, member) pairs that tell the member of a value
+    that did not select ``__typename``."""
+
+
+_CODE, _PERSON = 1, 2
+
+
+def _plan(
+    schema: GraphQLSchema,
+    fragments: Mapping[str, FragmentDefinitionNode],
+    parent: Any,
+    selection_set: SelectionSetNode,
+) -> _Selection:
+    members = (
+        [parent] if isinstance(parent, GraphQLObjectType) else schema.get_possible_types(parent)
+    )
+    by_type: dict[str, tuple[_Field, ...]] = {}
+    markers: list[tuple[str, str]] = []
+    for member in members:
+        fields = []
+        for type_name, node in _fields(fragments, selection_set, parent.name):
+            condition = schema.get_type(type_name)
+            if condition is not member and isinstance(condition, GraphQLObjectType):
+                continue  # a fragment on another member
+            name = node.name.value
+            if name not in member.fields:
+                continue  # __typename
+            key = (node.alias or node.name).value
+            if condition is member and member is not parent:
+                markers.append((key, member.name))
+            target = get_named_type(member.fields[name].type)
+            child = (
+                _plan(schema, fragments, target, node.selection_set)
+                if node.selection_set is not None
+                else None
+            )
+            note = _CODE if name in KEY_FIELDS else _PERSON if name in PERSON_FIELDS else 0
+            fields.append(_Field(key, f"{member.name}.{name}", note, child))
+        by_type[member.name] = tuple(fields)
+    return _Selection(by_type, tuple(markers))
+
+
+def _walk(selection: _Selection, values: list[dict[str, Any]], reads: Reads) -> None:
+    """Field by field over every value of one level (a page's hundred records at
+    once): a plain field needs only its first value that is not null."""
+    if len(selection.by_type) == 1:
+        _walk_fields(next(iter(selection.by_type.values())), values, reads)
+        return
+    groups: dict[int, tuple[tuple[_Field, ...], list[dict[str, Any]]]] = {}
+    for value in values:
+        fields = _applying(selection, value)
+        groups.setdefault(id(fields), (fields, []))[1].append(value)
+    for fields, members in groups.values():
+        _walk_fields(fields, members, reads)
+
+
+def _walk_fields(fields: tuple[_Field, ...], values: list[dict[str, Any]], reads: Reads) -> None:
+    for field_ in fields:
+        key = field_.key
+        if field_.child is None and not field_.note:
+            if any(value.get(key) is not None for value in values):
+                reads.coordinates.add(field_.coordinate)
+            continue
+        items = [item for value in values if (item := value.get(key)) is not None]
+        if not items:
+            continue
+        reads.coordinates.add(field_.coordinate)
+        if field_.child is not None:
+            _walk(field_.child, [element for item in items for element in _elements(item)], reads)
+        else:
+            # The schema's scalars validated these on the way out; a masked ID number
+            # (410202********123X) identifies no one and is left out.
+            reads.keys.update(
+                item for item in items if type(item) is str and len(item) == 18 and "*" not in item
+            )
+
+
+def _applying(selection: _Selection, value: dict[str, Any]) -> tuple[_Field, ...]:
+    if len(selection.by_type) == 1:
+        return next(iter(selection.by_type.values()))
+    typename = value.get("__typename")
+    if isinstance(typename, str):
+        return selection.by_type.get(typename, ())
+    for key, member in selection.markers:
+        if key in value:
+            return selection.by_type[member]
+    return ()
+
+
+def _fragments(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
+    return {
         definition.name.value: definition
         for definition in document.definitions
         if isinstance(definition, FragmentDefinitionNode)
     }
-    root = schema.get_root_type(operation.operation)
-    reads = Reads()
-    if root is not None and isinstance(data, dict):
-        _walk(schema, fragments, root, operation.selection_set, data, reads)
-    return reads
 
 
-def _walk(
-    schema: GraphQLSchema,
-    fragments: Mapping[str, FragmentDefinitionNode],
-    parent: GraphQLObjectType,
-    selection_set: SelectionSetNode,
-    value: dict[str, Any],
-    reads: Reads,
-) -> None:
-    for type_name, node in _fields(fragments, selection_set, parent.name):
-        key = (node.alias or node.name).value
-        item = value.get(key)
-        if item is None:
-            continue
-        condition = schema.get_type(type_name)
-        if condition is not parent and isinstance(condition, GraphQLObjectType):
-            continue  # a fragment on another member of a union
-        if node.name.value not in parent.fields:
-            continue  # __typename
-        reads.coordinates.add(f"{parent.name}.{node.name.value}")
-        if isinstance(item, str):
-            _note_key(node.name.value, item, reads.keys)
-            continue
-        target = get_named_type(parent.fields[node.name.value].type)
-        if node.selection_set is None:
-            continue
-        for element in _elements(item):
-            concrete = _concrete(schema, target, element, fragments, node.selection_set)
-            if concrete is not None:
-                _walk(schema, fragments, concrete, node.selection_set, element, reads)
+_PLANS: OrderedDict[tuple[str, int, str | None], Any] = OrderedDict()
+_PLANS_KEPT = 512
+
+
+def _cached(key: tuple[str, int, str | None], make: Callable[[], T]) -> T:
+    """Plans and slots depend on the schema and the document alone; documents are
+    few (partners ask the same questions), so the last 512 are kept."""
+    if key[2] is None:
+        return make()
+    found = _PLANS.get(key)
+    if found is None:
+        found = make()
+        _PLANS[key] = found
+        if len(_PLANS) > _PLANS_KEPT:
+            _PLANS.popitem(last=False)
+    else:
+        _PLANS.move_to_end(key)
+    result: T = found
+    return result
 
 
 def _fields(
@@ -172,36 +311,6 @@ def _elements(item: Any) -> Iterator[dict[str, Any]]:
             yield from _elements(element)
 
 
-def _concrete(
-    schema: GraphQLSchema,
-    target: Any,
-    element: dict[str, Any],
-    fragments: Mapping[str, FragmentDefinitionNode],
-    selection_set: SelectionSetNode,
-) -> GraphQLObjectType | None:
-    """The object type of one value of ``target``: itself, or for a union the member
-    whose fragment's fields the value carries (``__typename`` when selected)."""
-    if isinstance(target, GraphQLObjectType):
-        return target
-    typename = element.get("__typename")
-    if isinstance(typename, str):
-        found = schema.get_type(typename)
-        return found if isinstance(found, GraphQLObjectType) else None
-    for type_name, node in _fields(fragments, selection_set, ""):
-        if type_name and (node.alias or node.name).value in element:
-            found = schema.get_type(type_name)
-            if isinstance(found, GraphQLObjectType):
-                return found
-    return None
-
-
-def _note_key(field_name: str, value: str, keys: set[str]) -> None:
-    if field_name in KEY_FIELDS and not credit_code_error(value):
-        keys.add(value)
-    elif field_name in PERSON_FIELDS and not id_number_error(value):
-        keys.add(value)  # a masked number (410202********123X) identifies no one
-
-
 def coordinate_at(
     schema: GraphQLSchema,
     document: DocumentNode,
@@ -210,11 +319,7 @@ def coordinate_at(
 ) -> str | None:
     """The ``Type.field`` an error's ``path`` ends at (list indices skipped; inside a
     union, the member whose fragment selects the response key)."""
-    fragments = {
-        definition.name.value: definition
-        for definition in document.definitions
-        if isinstance(definition, FragmentDefinitionNode)
-    }
+    fragments = _fragments(document)
     parent: Any = schema.get_root_type(operation.operation)
     selection_set: SelectionSetNode | None = operation.selection_set
     coordinate = None
