@@ -8,10 +8,10 @@ import strawberry
 
 from xietong.audit.events import AuditOutcome
 from xietong.audit.queries import AuditCriteria
-from xietong.audit.verify import ChainReport
 from xietong.kernel.store import AuditEvent as AuditEventRow
 from xietong.resolvers.audit import audit_chain, audit_events
 from xietong.schema.enums import Department
+from xietong.schema.mapping import from_record
 from xietong.schema.pagination import Connection, connection, decode_cursor, page_size
 from xietong.schema.scalars import RegionCode
 
@@ -44,31 +44,15 @@ class AuditEvent:
     prev_hash: str
     hash: str
 
-    @classmethod
-    def from_row(cls, row: AuditEventRow) -> AuditEvent:
-        return cls(
-            seq=row.seq,
-            at=row.at,
-            client_id=row.client_id,
-            subject=row.subject,
-            department=Department(row.department) if row.department else None,
-            roles=row.roles,
-            region=RegionCode(row.region) if row.region else None,
-            purpose=row.purpose,
-            case_id=row.case_id,
-            operation_type=row.operation_type,
-            operation_name=row.operation_name,
-            document_hash=row.document_hash,
-            fields_read=row.fields_read,
-            fields_masked=row.fields_masked,
-            fields_denied=row.fields_denied,
-            record_keys=row.record_keys,
-            error_codes=row.error_codes,
-            outcome=AuditOutcome(row.outcome),
-            duration_ms=row.duration_ms,
-            prev_hash=row.prev_hash,
-            hash=row.hash,
-        )
+
+def audit_event_of(row: AuditEventRow) -> AuditEvent:
+    # The log stores its enums as text.
+    return from_record(
+        AuditEvent,
+        row,
+        department=Department(row.department) if row.department else None,
+        outcome=AuditOutcome(row.outcome),
+    )
 
 
 @strawberry.input
@@ -93,16 +77,6 @@ class AuditChainReport:
     first_broken_seq: int | None
     reason: str | None
     head_hash: str
-
-    @classmethod
-    def from_report(cls, report: ChainReport) -> AuditChainReport:
-        return cls(
-            intact=report.intact,
-            events=report.events,
-            first_broken_seq=report.first_broken_seq,
-            reason=report.reason,
-            head_hash=report.head_hash,
-        )
 
 
 @strawberry.type
@@ -131,9 +105,9 @@ class AuditQuery:
             info.context, criteria, int(cursor) if cursor else None, size
         )
         return connection(
-            rows, first=size, total=total, key=lambda row: str(row.seq), node=AuditEvent.from_row
+            rows, first=size, total=total, key=lambda row: str(row.seq), node=audit_event_of
         )
 
     @strawberry.field(description="Walk the whole chain: is every event as it was written?")
     async def audit_chain(self, info: strawberry.Info) -> AuditChainReport | None:
-        return AuditChainReport.from_report(await audit_chain(info.context))
+        return from_record(AuditChainReport, await audit_chain(info.context))

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 import strawberry
 
-from xietong.domain.records import BusinessRegistration as RegistrationRecord
-from xietong.domain.records import Complaint as ComplaintRecord
 from xietong.resolvers.unlicensed import unlicensed_operators
 from xietong.schema.enums import RegistrationStatus
+from xietong.schema.mapping import from_record
 from xietong.schema.pagination import Connection, connection, decode_cursor, page_size
 from xietong.schema.scalars import CreditCode, Decimal, RegionCode
 
@@ -21,16 +21,6 @@ class Complaint:
     amount: Decimal | None
     status: str
     summary: str
-
-    @classmethod
-    def from_record(cls, record: ComplaintRecord) -> Complaint:
-        return cls(
-            filed_on=record.filed_on,
-            kind=record.kind,
-            amount=Decimal(record.amount) if record.amount is not None else None,
-            status=record.status,
-            summary=record.summary,
-        )
 
 
 @strawberry.type(
@@ -46,20 +36,6 @@ class BusinessRegistration:
     registered_on: date | None
     non_profit: bool
     penalties: list[str]
-
-    @classmethod
-    def from_record(cls, record: RegistrationRecord) -> BusinessRegistration:
-        return cls(
-            credit_code=CreditCode(record.credit_code),
-            name=record.name,
-            region=RegionCode(record.region),
-            status=record.status,
-            business_scope=record.business_scope,
-            legal_representative=record.legal_representative,
-            registered_on=record.registered_on,
-            non_profit=record.non_profit,
-            penalties=list(record.penalties),
-        )
 
 
 @strawberry.type
@@ -84,5 +60,5 @@ class MarketQuery:
             first=size,
             total=total,
             key=lambda record: record.credit_code,
-            node=BusinessRegistration.from_record,
+            node=partial(from_record, BusinessRegistration),
         )
