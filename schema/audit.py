@@ -6,14 +6,13 @@ from datetime import datetime
 
 import strawberry
 
-from xietong.audit.checkpoints import Checkpoint
 from xietong.audit.events import AuditOutcome
 from xietong.audit.queries import AuditCriteria
-from xietong.audit.verify import ChainReport
 from xietong.kernel.store import AuditEvent as AuditEventRow
 from xietong.resolvers.audit import audit_chain, audit_checkpoints, audit_events
 from xietong.resolvers.context import HubInfo
 from xietong.schema.enums import Department
+from xietong.schema.mapping import from_record, from_records
 from xietong.schema.pagination import Connection, connection, decode_cursor, page_size, sequence_key
 from xietong.schema.scalars import RegionCode
 
@@ -46,31 +45,15 @@ class AuditEvent:
     prev_hash: str
     hash: str
 
-    @classmethod
-    def from_row(cls, row: AuditEventRow) -> AuditEvent:
-        return cls(
-            seq=row.seq,
-            at=row.at,
-            client_id=row.client_id,
-            subject=row.subject,
-            department=Department(row.department) if row.department else None,
-            roles=row.roles,
-            region=RegionCode(row.region) if row.region else None,
-            purpose=row.purpose,
-            case_id=row.case_id,
-            operation_type=row.operation_type,
-            operation_name=row.operation_name,
-            document_hash=row.document_hash,
-            fields_read=row.fields_read,
-            fields_masked=row.fields_masked,
-            fields_denied=row.fields_denied,
-            record_keys=row.record_keys,
-            error_codes=row.error_codes,
-            outcome=AuditOutcome(row.outcome),
-            duration_ms=row.duration_ms,
-            prev_hash=row.prev_hash,
-            hash=row.hash,
-        )
+
+def audit_event_of(row: AuditEventRow) -> AuditEvent:
+    # The log stores its enums as text.
+    return from_record(
+        AuditEvent,
+        row,
+        department=Department(row.department) if row.department else None,
+        outcome=AuditOutcome(row.outcome),
+    )
 
 
 @strawberry.input
@@ -96,16 +79,6 @@ class AuditChainReport:
     reason: str | None
     head_hash: str
 
-    @classmethod
-    def from_report(cls, report: ChainReport) -> AuditChainReport:
-        return cls(
-            intact=report.intact,
-            events=report.events,
-            first_broken_seq=report.first_broken_seq,
-            reason=report.reason,
-            head_hash=report.head_hash,
-        )
-
 
 @strawberry.type(
     description="The hub's signed statement that the access log's head was headHash at "
@@ -118,10 +91,6 @@ class AuditCheckpoint:
     jws: str = strawberry.field(
         description='ES256 compact JWS (typ "xietong-checkpoint+jws") over {seq, headHash, at}.'
     )
-
-    @classmethod
-    def from_checkpoint(cls, made: Checkpoint) -> AuditCheckpoint:
-        return cls(seq=made.seq, head_hash=made.head_hash, at=made.at, jws=made.jws)
 
 
 @strawberry.type
@@ -149,16 +118,16 @@ class AuditQuery:
             info.context, criteria, decode_cursor(after, sequence_key), size
         )
         return connection(
-            rows, first=size, total=total, key=lambda row: str(row.seq), node=AuditEvent.from_row
+            rows, first=size, total=total, key=lambda row: str(row.seq), node=audit_event_of
         )
 
     @strawberry.field(description="Walk the whole chain: is every event as it was written?")
     async def audit_chain(self, info: HubInfo) -> AuditChainReport | None:
-        return AuditChainReport.from_report(await audit_chain(info.context))
+        return from_record(AuditChainReport, await audit_chain(info.context))
 
     @strawberry.field(description="Signed checkpoints of the chain, oldest first, after seq.")
     async def audit_checkpoints(
         self, info: HubInfo, after: int | None = None, first: int = 50
     ) -> list[AuditCheckpoint] | None:
         made = await audit_checkpoints(info.context, after, page_size(first))
-        return [AuditCheckpoint.from_checkpoint(checkpoint) for checkpoint in made]
+        return from_records(AuditCheckpoint, made)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import strawberry
 
-from xietong.domain.records import FundSupervision as FundSupervisionRecord
 from xietong.schema.scalars import Decimal
 
 
@@ -21,15 +20,3 @@ class FundSupervision:
     coverage_ratio: float | None = strawberry.field(
         description="Custody balance ÷ outstanding prepaid; null when nothing is outstanding."
     )
-
-    @classmethod
-    def from_record(cls, record: FundSupervisionRecord) -> FundSupervision:
-        return cls(
-            bank=record.bank,
-            account_number=record.account_number,
-            balance=Decimal(record.balance),
-            risk_deposit=Decimal(record.risk_deposit),
-            outstanding_prepaid=Decimal(record.outstanding_prepaid),
-            released_total=Decimal(record.released_total),
-            coverage_ratio=record.coverage_ratio,
-        )

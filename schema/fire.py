@@ -6,7 +6,6 @@ from datetime import date
 
 import strawberry
 
-from xietong.domain.records import FireSafetyRecord as FireSafetyRecordValue
 from xietong.schema.enums import FireAcceptanceStatus
 
 
@@ -20,13 +19,3 @@ class FireSafetyRecord:
     last_inspection_on: date | None
     open_hazards: int
     sealed: bool
-
-    @classmethod
-    def from_record(cls, record: FireSafetyRecordValue, today: date) -> FireSafetyRecord:
-        return cls(
-            acceptance=record.acceptance_on(today),
-            acceptance_valid_until=record.acceptance_valid_until,
-            last_inspection_on=record.last_inspection_on,
-            open_hazards=record.open_hazards,
-            sealed=record.sealed,
-        )

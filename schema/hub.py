@@ -6,10 +6,10 @@ import strawberry
 
 from xietong.adapters.sources.registry import Source
 from xietong.auth.policy import Grant
-from xietong.auth.principal import Principal as PrincipalRecord
 from xietong.resolvers.context import HubInfo
 from xietong.resolvers.hub import current_principal, granted_fields, source_statuses
 from xietong.schema.enums import Department
+from xietong.schema.mapping import from_record
 from xietong.schema.scalars import RegionCode
 
 
@@ -37,16 +37,6 @@ class Principal:
     @strawberry.field(description="Every field this principal's roles may read.")
     def permissions(self, info: HubInfo) -> list[FieldPermission]:
         return [FieldPermission.from_grant(*granted) for granted in granted_fields(info.context)]
-
-    @classmethod
-    def from_record(cls, record: PrincipalRecord) -> Principal:
-        return cls(
-            client_id=record.client_id,
-            subject=record.subject,
-            department=record.department,
-            roles=list(record.roles),
-            region=RegionCode(record.region),
-        )
 
 
 @strawberry.type(description="A department system the hub reads from, as last seen.")
@@ -76,7 +66,7 @@ class SourceStatus:
 class HubQuery:
     @strawberry.field(description="The principal of this request's access token.")
     def me(self, info: HubInfo) -> Principal:
-        return Principal.from_record(current_principal(info.context))
+        return from_record(Principal, current_principal(info.context))
 
     @strawberry.field(description="Every configured department source and its health.")
     def sources(self, info: HubInfo) -> list[SourceStatus]:

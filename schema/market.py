@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 import strawberry
 
-from xietong.domain.records import BusinessRegistration as RegistrationRecord
-from xietong.domain.records import Complaint as ComplaintRecord
 from xietong.resolvers.context import HubInfo
 from xietong.resolvers.unlicensed import unlicensed_operators
 from xietong.schema.enums import RegistrationStatus
+from xietong.schema.mapping import from_record
 from xietong.schema.pagination import (
     Connection,
     connection,
@@ -29,16 +29,6 @@ class Complaint:
     status: str
     summary: str
 
-    @classmethod
-    def from_record(cls, record: ComplaintRecord) -> Complaint:
-        return cls(
-            filed_on=record.filed_on,
-            kind=record.kind,
-            amount=Decimal(record.amount) if record.amount is not None else None,
-            status=record.status,
-            summary=record.summary,
-        )
-
 
 @strawberry.type(
     description="Business registration (营业执照 / 民非登记) held by market supervision."
@@ -53,20 +43,6 @@ class BusinessRegistration:
     registered_on: date | None
     non_profit: bool
     penalties: list[str]
-
-    @classmethod
-    def from_record(cls, record: RegistrationRecord) -> BusinessRegistration:
-        return cls(
-            credit_code=CreditCode(record.credit_code),
-            name=record.name,
-            region=RegionCode(record.region),
-            status=record.status,
-            business_scope=record.business_scope,
-            legal_representative=record.legal_representative,
-            registered_on=record.registered_on,
-            non_profit=record.non_profit,
-            penalties=list(record.penalties),
-        )
 
 
 @strawberry.type
@@ -91,5 +67,5 @@ class MarketQuery:
             first=size,
             total=total,
             key=lambda record: record.credit_code,
-            node=BusinessRegistration.from_record,
+            node=partial(from_record, BusinessRegistration),
         )

@@ -8,6 +8,7 @@ import strawberry
 
 from xietong.domain.records import BackgroundCheck as BackgroundCheckRecord
 from xietong.schema.enums import BackgroundCheckStatus
+from xietong.schema.mapping import from_record
 
 
 @strawberry.type(
@@ -19,14 +20,11 @@ class BackgroundCheck:
     checked_on: date | None
     record_categories: list[str] | None
 
-    @classmethod
-    def from_record(cls, record: BackgroundCheckRecord | None) -> BackgroundCheck:
-        if record is None:
-            return cls(
-                status=BackgroundCheckStatus.NOT_REQUESTED, checked_on=None, record_categories=[]
-            )
-        return cls(
-            status=record.status,
-            checked_on=record.checked_on,
-            record_categories=list(record.record_categories),
+
+def background_check_of(record: BackgroundCheckRecord | None) -> BackgroundCheck:
+    """Public security answers only for people it checked: anyone else is NOT_REQUESTED."""
+    if record is None:
+        return BackgroundCheck(
+            status=BackgroundCheckStatus.NOT_REQUESTED, checked_on=None, record_categories=[]
         )
+    return from_record(BackgroundCheck, record)

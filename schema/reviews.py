@@ -7,6 +7,7 @@ Expected refusals are values: every mutation answers ``AnnualReviewResult``, an
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -20,10 +21,10 @@ from xietong.reviews.records import (
     ReviewFilter,
     ReviewRecord,
     ReviewStatus,
-    SignatureRecord,
 )
 from xietong.reviews.service import ReviewResult
 from xietong.schema.enums import Department
+from xietong.schema.mapping import from_record
 from xietong.schema.pagination import Connection, connection, decode_cursor, page_size
 from xietong.schema.scalars import CreditCode
 
@@ -48,18 +49,6 @@ class ReviewSignature:
     revoked_at: datetime | None = strawberry.field(
         description="When its department withdrew it; it stays, as part of the record."
     )
-
-    @classmethod
-    def from_record(cls, record: SignatureRecord) -> ReviewSignature:
-        return cls(
-            department=record.department,
-            signer=record.signer,
-            conclusion=record.conclusion,
-            findings=record.findings,
-            signed_at=record.signed_at,
-            jws=record.jws,
-            revoked_at=record.revoked_at,
-        )
 
 
 @strawberry.type(description="An institution's annual review, co-signed by its supervisors.")
@@ -95,7 +84,7 @@ class AnnualReview:
         from xietong.schema.education import Institution  # the types refer to each other
 
         found = await queries.reviewed_institution(info.context, self.record.credit_code)
-        return Institution.from_record(found) if found else None
+        return from_record(Institution, found) if found else None
 
     @strawberry.field(description="Who opened the review (signed at its publication).")
     def opened_by(self) -> str:
@@ -116,24 +105,6 @@ class AnnualReview:
     def publication_jws(self) -> str | None:
         return self.record.publication_jws
 
-    @classmethod
-    def from_record(cls, record: ReviewRecord) -> AnnualReview:
-        return cls(
-            record=record,
-            id=strawberry.ID(record.id),
-            credit_code=CreditCode(record.credit_code),
-            year=record.year,
-            status=record.status,
-            required_signers=list(record.required_signers),
-            signatures=[ReviewSignature.from_record(s) for s in record.signatures],
-            awaiting_signature_from=list(record.awaiting_signature_from),
-            conclusion=record.conclusion,
-            version=record.version,
-            digest=record.digest,
-            opened_at=record.opened_at,
-            published_at=record.published_at,
-        )
-
 
 @strawberry.type(description="Why a review mutation was refused; nothing was changed.")
 class ReviewError:
@@ -141,18 +112,14 @@ class ReviewError:
     message: str
     field: str | None = strawberry.field(description="The input field at fault, if one is.")
 
-    @classmethod
-    def from_failure(cls, failure: ReviewFailure) -> ReviewError:
-        return cls(code=failure.code, message=failure.message, field=failure.field)
-
 
 AnnualReviewResult = Annotated[AnnualReview | ReviewError, strawberry.union("AnnualReviewResult")]
 
 
 def result_of(result: ReviewResult) -> AnnualReview | ReviewError:
     if isinstance(result, ReviewFailure):
-        return ReviewError.from_failure(result)
-    return AnnualReview.from_record(result)
+        return from_record(ReviewError, result)
+    return from_record(AnnualReview, result)
 
 
 @strawberry.input
@@ -205,7 +172,7 @@ class ReviewQuery:
     @strawberry.field(description="One annual review, by id.")
     async def annual_review(self, info: HubInfo, id: strawberry.ID) -> AnnualReview | None:
         found = await queries.annual_review(info.context, id)
-        return AnnualReview.from_record(found) if found else None
+        return from_record(AnnualReview, found) if found else None
 
     @strawberry.field(description="Annual reviews in the principal's region, newest year first.")
     async def annual_reviews(
@@ -227,7 +194,7 @@ class ReviewQuery:
             first=size,
             total=total,
             key=queries.cursor_key,
-            node=AnnualReview.from_record,
+            node=partial(from_record, AnnualReview),
         )
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import strawberry
 
-from xietong.resolvers.joint_record import Assessment
 from xietong.schema.enums import Department, RiskCode, RiskLevel
 
 
@@ -27,20 +26,3 @@ class RiskAssessment:
     unavailable: list[Department] = strawberry.field(
         description="Departments that did not answer, so their rules were not evaluated."
     )
-
-    @classmethod
-    def from_assessment(cls, assessment: Assessment) -> RiskAssessment:
-        return cls(
-            level=assessment.level,
-            signals=[
-                RiskSignal(
-                    code=s.code,
-                    department=s.department,
-                    detail=s.detail,
-                    level=s.level,
-                    basis=s.basis,
-                )
-                for s in assessment.signals
-            ],
-            unavailable=assessment.unavailable,
-        )
