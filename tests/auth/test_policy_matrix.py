@@ -10,6 +10,7 @@ so a new field forces a decision against the table.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -117,16 +118,37 @@ def type_paths(
     return found
 
 
-def selection(type_: GraphQLObjectType, roots: dict[str, Step], at_root: bool) -> str:
-    """Every field of ``type_``: scalars as they are, objects by ``__typename``."""
-    parts = []
+Selection = dict[str, "Selection | None"]
+"""A selection set: each field (with its arguments) → its own selection, or None
+for a scalar."""
+
+
+def select_type(
+    selection: Selection, path: list[Step], type_: GraphQLObjectType, roots: dict[str, Step]
+) -> None:
+    """Add every field of ``type_``, reached along ``path``, to ``selection``: scalars
+    as they are, objects by ``__typename`` (their own fields come with their type)."""
+    for step in path:
+        inner = selection.get(f"{step.field}{step.arguments}")
+        if inner is None:
+            inner = selection[f"{step.field}{step.arguments}"] = {}
+        selection = inner
     for name, field in type_.fields.items():
-        if at_root and name not in roots:
+        if not path and name not in roots:
             continue
-        step = roots[name] if at_root else Step(f"{type_.name}.{name}")
-        leaf = isinstance(get_named_type(field.type), GraphQLObjectType)
-        parts.append(f"{step.field}{step.arguments}{' { __typename }' if leaf else ''}")
-    return " ".join(parts)
+        step = roots[name] if not path else Step(f"{type_.name}.{name}")
+        if isinstance(get_named_type(field.type), GraphQLObjectType):
+            inner = selection.setdefault(f"{step.field}{step.arguments}", {})
+            assert inner is not None
+            inner.setdefault("__typename")
+        else:
+            selection[f"{step.field}{step.arguments}"] = None
+
+
+def render(selection: Selection) -> str:
+    return " ".join(
+        key if inner is None else f"{key} {{ {render(inner)} }}" for key, inner in selection.items()
+    )
 
 
 def document(path: list[Step], inner: str) -> str:
@@ -215,13 +237,27 @@ async def test_every_role_gets_from_every_field_what_design_7_says(
         def passable(coordinate: str, role: str = role) -> bool:
             return ORACLE[coordinate][role].effect is not Effect.DENY
 
-        for type_name, path in type_paths(schema, roots, passable).items():
-            type_ = types[type_name]
-            query = document(path, selection(type_, roots, at_root=not path))
-            free_way = not any(ORACLE[step.coordinate][role].purpose for step in path)
-            for purpose in (PURPOSE, None) if free_way else (PURPOSE,):
-                body = (await harness.graphql(client_id, query, purpose=purpose)).json()
-                for name in type_.fields:
+        paths = type_paths(schema, roots, passable)
+        # A request a root field, with a purpose and without: every type the role
+        # reaches through that root, each along its path, merged into one document.
+        by_root: dict[str, dict[str, list[Step]]] = {}
+        for type_name, path in paths.items():
+            by_root.setdefault(path[0].field if path else "", {})[type_name] = path
+        for purpose, group in itertools.product((PURPOSE, None), by_root.values()):
+            reached = {
+                type_name: path
+                for type_name, path in group.items()
+                if purpose or not any(ORACLE[step.coordinate][role].purpose for step in path)
+            }
+            if not reached:
+                continue
+            selection: Selection = {}
+            for type_name, path in reached.items():
+                select_type(selection, path, types[type_name], roots)
+            query = f"{{ {render(selection)} }}"
+            body = (await harness.graphql(client_id, query, purpose=purpose)).json()
+            for type_name, path in reached.items():
+                for name in types[type_name].fields:
                     if path == [] and name not in roots:
                         continue
                     coordinate = f"{type_name}.{name}"
