@@ -5,7 +5,7 @@ Nothing here is read from the code under test, so a wrong line in the shipped
 policy shows up as a disagreement instead of being copied into the expectation.
 Each ``Row`` is one row of the table, in its column order; its ``fields`` are the
 schema's coordinates that the row's words cover. A field added to the schema must
-be placed in a row here (``test_policy_oracle`` fails until it is).
+be placed in a row here (``test_policy_matrix`` fails until it is).
 
 Decisions the table leaves to the reader, taken here once:
 
