@@ -44,6 +44,7 @@ def _canonical_texts(engine: Engine) -> tuple[list[str], list[str]]:
     return raw, slow
 
 
+@pytest.mark.slow
 @GROWING_CHAIN
 @given(
     drafts=st.lists(DRAFTS, min_size=1, max_size=4),

@@ -63,6 +63,7 @@ def verify(hub: Hub) -> Any:
         engine.dispose()
 
 
+@pytest.mark.slow
 @GROWING_CHAIN
 @given(
     drafts=st.lists(DRAFTS, min_size=1, max_size=4),
@@ -159,6 +160,7 @@ def _screen_in_child(database: Path, answer: Queue[list[int]]) -> None:
     answer.put(suspects(database, 30, range_size=4, parallel_from=8))
 
 
+@pytest.mark.slow
 async def test_a_daemonic_process_screens_on_its_own(hub: Hub) -> None:
     """A daemonic process may not start others: it screens every range itself."""
     await append(hub, READ, 30)

@@ -62,6 +62,7 @@ def tamper(engine: Engine, statement: str, **values: Any) -> None:
         connection.execute(text(statement), values)
 
 
+@pytest.mark.slow
 @GROWING_CHAIN
 @given(
     drafts=st.lists(DRAFTS, min_size=1, max_size=4),

@@ -1,12 +1,16 @@
-"""The policy matrix over the real schema: every field, every role, the effect the
-policy file says — returned, masked, or null with FORBIDDEN / PURPOSE_REQUIRED.
+"""The running hub against DESIGN §7: every role, every field of the schema, asked as
+a real client with a token of that role, with a purpose and without one, compared
+with the hand-written oracle (``tests/auth/policy_oracle.py``) — returned, masked in
+DESIGN's format, or null with FORBIDDEN / PURPOSE_REQUIRED at its path.
 
-Generic: it walks the schema, so a field added without a policy line makes the hub
-refuse to start (and this test with it), and a line that does not hold fails here.
+The expectations never come from the policy under test: a wrong line in
+``auth/policy.toml`` fails here, and a field the oracle does not place fails too,
+so a new field forces a decision against the table.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,12 +18,19 @@ from typing import Any
 
 from graphql import GraphQLObjectType, GraphQLSchema, get_named_type
 
+from tests.auth.policy_oracle import (
+    DEMO_CLIENTS,
+    MASKS,
+    ORACLE,
+    ROLES,
+    Effect,
+    Expected,
+    looks_masked,
+)
 from tests.support.harness import HubHarness
 from xietong.audit.checkpoints import make_checkpoint
-from xietong.auth.masking import MASKS
-from xietong.auth.policy import DENIED, Effect, Grant, Policy
-from xietong.auth.schema_policy import effective_grants, object_types
 from xietong.schema.compat import graphql_schema_of
+from xietong.schema.root import build_schema
 
 HEALTHY_EMPTY = {
     "SourceStatus.lastError",
@@ -30,41 +41,50 @@ HEALTHY_EMPTY = {
 }
 """Fields that are empty in a healthy world with nothing broken or down."""
 
-ROLES = {
-    "education.supervisor": "demo-education",
-    "market.officer": "demo-market",
-    "police.officer": "demo-police",
-    "fire.officer": "demo-fire",
-    "finance.officer": "demo-finance",
-    "culture.supervisor": "demo-culture",
-    "tech.supervisor": "demo-tech",
-    "sports.supervisor": "demo-sports",
-    "auditor": "demo-auditor",
-    "admin": "demo-admin",
-}
+PURPOSE = "matrix test"
+
+
+def schema_fields(schema: GraphQLSchema) -> set[str]:
+    return {
+        f"{name}.{field}"
+        for name, type_ in schema.type_map.items()
+        if isinstance(type_, GraphQLObjectType) and not name.startswith("__")
+        for field in type_.fields
+    }
+
+
+def test_the_oracle_places_every_field_of_the_schema_and_no_other() -> None:
+    fields = schema_fields(graphql_schema_of(build_schema()))
+
+    assert sorted(fields - set(ORACLE)) == [], "fields DESIGN §7's oracle has no row for"
+    assert sorted(set(ORACLE) - fields) == [], "oracle lines for fields the schema lacks"
+    assert all(set(by_role) == set(ROLES) for by_role in ORACLE.values())
 
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    field: str
+    coordinate: str
     arguments: str = ""
+
+    @property
+    def field(self) -> str:
+        return self.coordinate.partition(".")[2]
 
 
 def root_steps(samples: dict[str, str]) -> dict[str, Step]:
     """How the walk enters the schema: each root field with arguments that find data."""
-    return {
-        "me": Step("me"),
-        "sources": Step("sources"),
-        "institutions": Step("institutions", "(first: 40)"),
-        "institution": Step("institution", f'(creditCode: "{samples["creditCode"]}")'),
-        "person": Step("person", f'(idNumber: "{samples["idNumber"]}")'),
-        "unlicensedOperators": Step("unlicensedOperators", "(first: 2)"),
-        "auditEvents": Step("auditEvents", "(first: 500)"),
-        "annualReviews": Step("annualReviews", "(first: 5)"),
-        "annualReview": Step("annualReview", f'(id: "{samples["reviewId"]}")'),
-        "auditChain": Step("auditChain"),
-        "auditCheckpoints": Step("auditCheckpoints"),
+    arguments = {
+        "institutions": "(first: 40)",
+        "institution": f'(creditCode: "{samples["creditCode"]}")',
+        "person": f'(idNumber: "{samples["idNumber"]}")',
+        "unlicensedOperators": "(first: 2)",
+        # Education's own events hold a named request, a case id and masked fields.
+        "auditEvents": '(filter: {clientId: "demo-education"}, first: 500)',
+        "annualReviews": "(first: 5)",
+        "annualReview": f'(id: "{samples["reviewId"]}")',
     }
+    roots = ("me", "sources", *arguments, "auditChain", "auditCheckpoints")
+    return {root: Step(f"Query.{root}", arguments.get(root, "")) for root in roots}
 
 
 def type_paths(
@@ -81,9 +101,8 @@ def type_paths(
     assert query is not None
     found: dict[str, list[Step]] = {query.name: []}
     for root, step in roots.items():
-        field = query.fields[root]
-        target = get_named_type(field.type)
-        if root == "institution" or not passable(f"Query.{root}"):
+        target = get_named_type(query.fields[root].type)
+        if root == "institution" or not passable(step.coordinate):
             continue  # Institution is reached through every institution, not one
         if not isinstance(target, GraphQLObjectType) or target.name in found:
             continue
@@ -93,24 +112,46 @@ def type_paths(
             type_, prefix = queue.pop(0)
             for name, child in type_.fields.items():
                 inner = get_named_type(child.type)
-                if not passable(f"{type_.name}.{name}") or not isinstance(inner, GraphQLObjectType):
+                coordinate = f"{type_.name}.{name}"
+                if not passable(coordinate) or not isinstance(inner, GraphQLObjectType):
                     continue
                 if inner.name not in found:
-                    found[inner.name] = [*prefix, Step(name)]
-                    queue.append((inner, [*prefix, Step(name)]))
+                    found[inner.name] = [*prefix, Step(coordinate)]
+                    queue.append((inner, [*prefix, Step(coordinate)]))
     return found
 
 
-def selection(type_: GraphQLObjectType, roots: dict[str, Step], at_root: bool) -> str:
-    """Every field of ``type_``: scalars as they are, objects by ``__typename``."""
-    parts = []
+Selection = dict[str, "Selection | None"]
+"""A selection set: each field (with its arguments) → its own selection, or None
+for a scalar."""
+
+
+def select_type(
+    selection: Selection, path: list[Step], type_: GraphQLObjectType, roots: dict[str, Step]
+) -> None:
+    """Add every field of ``type_``, reached along ``path``, to ``selection``: scalars
+    as they are, objects by ``__typename`` (their own fields come with their type)."""
+    for step in path:
+        inner = selection.get(f"{step.field}{step.arguments}")
+        if inner is None:
+            inner = selection[f"{step.field}{step.arguments}"] = {}
+        selection = inner
     for name, field in type_.fields.items():
-        if at_root and name not in roots:
+        if not path and name not in roots:
             continue
-        step = roots[name] if at_root else Step(name)
-        leaf = isinstance(get_named_type(field.type), GraphQLObjectType)
-        parts.append(f"{step.field}{step.arguments}{' { __typename }' if leaf else ''}")
-    return " ".join(parts)
+        step = roots[name] if not path else Step(f"{type_.name}.{name}")
+        if isinstance(get_named_type(field.type), GraphQLObjectType):
+            inner = selection.setdefault(f"{step.field}{step.arguments}", {})
+            assert inner is not None
+            inner.setdefault("__typename")
+        else:
+            selection[f"{step.field}{step.arguments}"] = None
+
+
+def render(selection: Selection) -> str:
+    return " ".join(
+        key if inner is None else f"{key} {{ {render(inner)} }}" for key, inner in selection.items()
+    )
 
 
 def document(path: list[Step], inner: str) -> str:
@@ -140,76 +181,110 @@ def error_codes_at(body: dict[str, Any], fields: list[str]) -> set[str]:
     }
 
 
-async def test_every_field_has_the_policys_effect_for_every_role(
+def present(found: list[Any]) -> bool:
+    return any(value not in (None, []) for value in found)
+
+
+def effect_problem(
+    expected: Expected, purpose: str | None, found: list[Any], codes: set[str]
+) -> str:
+    """What is wrong with one field's answer; empty if nothing."""
+    if expected.effect is Effect.DENY:
+        wanted = "FORBIDDEN"
+    elif expected.purpose and purpose is None:
+        wanted = "PURPOSE_REQUIRED"
+    else:
+        return f"wanted data, got errors {sorted(codes)}" if codes else ""
+    if codes != {wanted} or present(found):
+        return f"wanted null + {wanted}, got {sorted(codes)} and {found[:3]}"
+    return ""
+
+
+def mask_problem(coordinate: str, expected: Expected, found: list[Any], plain: list[Any]) -> str:
+    """A field some role sees masked: plain for the roles allowed it, masked in
+    DESIGN's format for the others; empty if so."""
+    if any(isinstance(value, str) and "*" in value for value in plain):
+        return f"the plainly allowed role got {plain[:3]}"
+    if expected.effect is Effect.ALLOW:
+        return "" if found == plain else f"{found[:3]} is not the plain {plain[:3]}"
+    mask = MASKS[coordinate]
+    pairs = list(zip(found, plain, strict=False))
+    if len(found) != len(plain) or not all(
+        shown == value if not value else looks_masked(mask, value, shown) for shown, value in pairs
+    ):
+        return f"{found[:3]} is not {plain[:3]} masked ({mask.value})"
+    return ""
+
+
+async def test_every_role_gets_from_every_field_what_design_7_says(
     sqlite_harness: HubHarness,
 ) -> None:
     harness = sqlite_harness
-    schema = graphql_schema_of(harness.app.state.schema)
-    policy: Policy = harness.app.state.policy
-    effective = effective_grants(policy, schema)
+    schema: GraphQLSchema = graphql_schema_of(harness.app.state.schema)
+    types = {
+        name: type_
+        for name, type_ in schema.type_map.items()
+        if isinstance(type_, GraphQLObjectType) and not name.startswith("__")
+    }
     checked: set[str] = set()
     mismatches: list[str] = []
     empty: set[str] = set()
     samples = await rich_samples(harness)
-    samples["reviewId"] = await check_mutations(harness, samples, effective, checked, mismatches)
+    samples["reviewId"] = await check_mutations(harness, samples, checked, mismatches)
     await sign_revoke_resign_publish(harness, samples["reviewId"])
     key = await harness.hub.tokens.keys.signing_key()
     make_checkpoint(harness.hub.sync_engine, key, at=datetime.now(UTC))  # something to read
     roots = root_steps(samples)
 
-    for role, client_id in ROLES.items():
+    for role in ROLES:
+        client_id = DEMO_CLIENTS[role]
 
         def passable(coordinate: str, role: str = role) -> bool:
-            return effective.get(coordinate, {}).get(role, DENIED).effect is not Effect.DENY
+            return ORACLE[coordinate][role].effect is not Effect.DENY
 
-        for type_name, path in type_paths(schema, roots, passable).items():
-            type_ = object_types(schema)[type_name]
-            query = document(path, selection(type_, roots, at_root=not path))
-            grants = {f: effective[f"{type_name}.{f}"].get(role, DENIED) for f in type_.fields}
-            needs_purpose = any(grant.purpose_required for grant in grants.values())
-            for purpose in ("matrix test", None) if needs_purpose else ("matrix test",):
-                body = (await harness.graphql(client_id, query, purpose=purpose)).json()
-                for name, grant in grants.items():
+        paths = type_paths(schema, roots, passable)
+        # A request a root field, with a purpose and without: every type the role
+        # reaches through that root, each along its path, merged into one document.
+        by_root: dict[str, dict[str, list[Step]]] = {}
+        for type_name, path in paths.items():
+            by_root.setdefault(path[0].field if path else "", {})[type_name] = path
+        for purpose, group in itertools.product((PURPOSE, None), by_root.values()):
+            reached = {
+                type_name: path
+                for type_name, path in group.items()
+                if purpose or not any(ORACLE[step.coordinate][role].purpose for step in path)
+            }
+            if not reached:
+                continue
+            selection: Selection = {}
+            for type_name, path in reached.items():
+                select_type(selection, path, types[type_name], roots)
+            query = f"{{ {render(selection)} }}"
+            body = (await harness.graphql(client_id, query, purpose=purpose)).json()
+            for type_name, path in reached.items():
+                for name in types[type_name].fields:
                     if path == [] and name not in roots:
                         continue
                     coordinate = f"{type_name}.{name}"
+                    expected = ORACLE[coordinate][role]
                     fields = [*(step.field for step in path), name]
                     found = list(values_at(body.get("data"), fields))
-                    problem = effect_problem(grant, purpose, found, error_codes_at(body, fields))
+                    problem = effect_problem(expected, purpose, found, error_codes_at(body, fields))
+                    if not problem and coordinate in MASKS and expected.effect is not Effect.DENY:
+                        if purpose:
+                            plain = await plain_values(harness, coordinate, path, name)
+                            problem = mask_problem(coordinate, expected, found, plain)
                     if problem:
                         mismatches.append(f"{role} {coordinate} (purpose={purpose!r}): {problem}")
-                    elif grant.effect is Effect.MASK and purpose:
-                        reference = await allowed_values(harness, effective[coordinate], path, name)
-                        masked = [MASKS[grant.mask](v) if v else v for v in reference]  # type: ignore[index]
-                        if found != masked or found == reference:
-                            mismatches.append(f"{role} {coordinate}: {found} is not {masked}")
-                    if grant.effect is not Effect.DENY and purpose and not present(found):
+                    if expected.effect is not Effect.DENY and purpose and not present(found):
                         empty.add(coordinate)
                     checked.add(coordinate)
 
-    every_field = {
-        f"{name}.{field}" for name, type_ in object_types(schema).items() for field in type_.fields
-    }
     assert not mismatches, "\n".join(mismatches)
-    assert checked == every_field, f"never reached: {sorted(every_field - checked)}"
+    assert checked == schema_fields(schema), (
+        f"never reached: {sorted(schema_fields(schema) - checked)}"
+    )
     assert empty <= HEALTHY_EMPTY, f"no data to check: {sorted(empty - HEALTHY_EMPTY)}"
-
-
-def present(found: list[Any]) -> bool:
-    return any(value not in (None, []) for value in found)
-
-
-def effect_problem(grant: Grant, purpose: str | None, found: list[Any], codes: set[str]) -> str:
-    """What is wrong with one field's answer, given the grant; empty if nothing."""
-    if grant.effect is Effect.DENY:
-        expected = "FORBIDDEN"
-    elif grant.purpose_required and purpose is None:
-        expected = "PURPOSE_REQUIRED"
-    else:
-        return f"wanted data, got errors {sorted(codes)}" if codes else ""
-    if codes != {expected} or present(found):
-        return f"wanted null + {expected}, got {sorted(codes)} and {found[:3]}"
-    return ""
 
 
 MUTATIONS = {
@@ -223,32 +298,32 @@ RESULT = "{ __typename ... on AnnualReview { id } ... on ReviewError { code mess
 
 
 async def check_mutations(
-    harness: HubHarness,
-    samples: dict[str, str],
-    effective: dict[str, dict[str, Grant]],
-    checked: set[str],
-    mismatches: list[str],
+    harness: HubHarness, samples: dict[str, str], checked: set[str], mismatches: list[str]
 ) -> str:
-    """Each mutation for each role: refused, or a typed result. Returns the id of the
-    review education opened, so the queries have one to read."""
+    """Each mutation for each role, with a purpose and without: refused, or a typed
+    result. Returns the id of the review education opened, so the queries have one
+    to read."""
     review_id = ""
     values = {**samples, "missing": "00000000-0000-0000-0000-000000000000"}
-    for role, client_id in ROLES.items():
+    for role in ROLES:
         for name, arguments in MUTATIONS.items():
             coordinate = f"Mutation.{name}"
-            grant = effective[coordinate].get(role, DENIED)
+            expected = ORACLE[coordinate][role]
             query = f"mutation {{ {name}(input: {arguments % values}) {RESULT} }}"
-            body = (await harness.graphql(client_id, query, purpose="matrix test")).json()
-            result = (body.get("data") or {}).get(name)
-            problem = effect_problem(grant, "matrix test", [result], error_codes_at(body, [name]))
-            if problem:
-                mismatches.append(f"{role} {coordinate}: {problem}")
-            elif grant.effect is not Effect.DENY:
-                assert result is not None
-                if result["__typename"] == "AnnualReview":
-                    review_id = result["id"]
-                else:
-                    checked.update(f"ReviewError.{field}" for field in ("code", "message", "field"))
+            for purpose in (PURPOSE, None):
+                body = (await harness.graphql(DEMO_CLIENTS[role], query, purpose=purpose)).json()
+                result = (body.get("data") or {}).get(name)
+                problem = effect_problem(expected, purpose, [result], error_codes_at(body, [name]))
+                if problem:
+                    mismatches.append(f"{role} {coordinate} (purpose={purpose!r}): {problem}")
+                elif expected.effect is not Effect.DENY and not expected.purpose:
+                    assert result is not None, body
+                    if result["__typename"] == "AnnualReview":
+                        review_id = result["id"]
+                    else:
+                        checked.update(
+                            f"ReviewError.{field}" for field in ("code", "message", "field")
+                        )
             checked.add(coordinate)
     assert review_id, "no role could open a review"
     return review_id
@@ -276,13 +351,12 @@ async def sign_revoke_resign_publish(harness: HubHarness, review_id: str) -> Non
         version = result["version"]
 
 
-async def allowed_values(
-    harness: HubHarness, grants: dict[str, Grant], path: list[Step], name: str
+async def plain_values(
+    harness: HubHarness, coordinate: str, path: list[Step], name: str
 ) -> list[Any]:
-    """The field's values as a role allowed to read them plainly sees them."""
-    role = next(role for role, grant in grants.items() if grant.effect is Effect.ALLOW)
-    query = document(path, name)
-    body = (await harness.graphql(ROLES[role], query, purpose="matrix test")).json()
+    """The field's values as a role that DESIGN allows to read them plainly sees them."""
+    role = next(role for role in ROLES if ORACLE[coordinate][role].effect is Effect.ALLOW)
+    body = (await harness.graphql(DEMO_CLIENTS[role], document(path, name), purpose=PURPOSE)).json()
     return list(values_at(body.get("data"), [*(step.field for step in path), name]))
 
 
@@ -290,7 +364,7 @@ async def rich_samples(harness: HubHarness) -> dict[str, str]:
     """An institution, and a person whose background check found a record (so that
     every field of the check has a value to look at)."""
     response = await harness.graphql(
-        "demo-police",
+        "demo-education",
         """query Samples { institutions(first: 200) { edges { node {
             creditCode staff { idNumber backgroundCheck { status } } } } } }""",
         case_id="MATRIX-1",

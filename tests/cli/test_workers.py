@@ -40,6 +40,9 @@ RATE = 60
 """Requests per client per minute in these tests."""
 PURPOSE = {"X-Purpose": "worker test"}
 
+# One xdist worker takes the whole module, so that two serving processes start once.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("serve-workers")]
+
 
 @dataclass(frozen=True)
 class Workers:

@@ -77,6 +77,7 @@ async def opened(sqlite_harness: HubHarness) -> Opened:
     )
 
 
+@pytest.mark.slow
 @settings(
     max_examples=100,
     deadline=None,

@@ -238,6 +238,7 @@ def documents(draw: st.DrawFn) -> str:
     )
 
 
+@pytest.mark.slow
 @settings(FUZZ, max_examples=200)
 @given(document=documents())
 def test_generated_documents(served: Served, document: str) -> None:
@@ -277,6 +278,7 @@ def operation_with_variables(draw: st.DrawFn) -> tuple[str, Any]:
     return query, draw(st.sampled_from([variables, variables, variables, None, []]))
 
 
+@pytest.mark.slow
 @settings(FUZZ, max_examples=200)
 @given(case=operation_with_variables())
 def test_variables_of_right_and_wrong_types(served: Served, case: tuple[str, Any]) -> None:
@@ -326,6 +328,7 @@ ENVELOPES = st.fixed_dictionaries(
 ).map(lambda value: json.dumps(value).encode())
 
 
+@pytest.mark.slow
 @settings(FUZZ, max_examples=150)
 @given(
     body=st.one_of(st.binary(max_size=200), NESTED, HUGE_NUMBERS, BAD_UTF8, JSON_BODIES, ENVELOPES)
@@ -339,6 +342,7 @@ HEADER_TEXT = st.text(st.characters(min_codepoint=32, max_codepoint=126), max_si
 )
 
 
+@pytest.mark.slow
 @FUZZ
 @given(
     accept=st.one_of(
@@ -368,6 +372,7 @@ def test_headers_and_methods(served: Served, accept: str, content_type: str, met
     assert_well_behaved(response)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(
     params=st.dictionaries(

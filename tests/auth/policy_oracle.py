@@ -1,0 +1,329 @@
+"""DESIGN §7's access table, transcribed by hand: what each role must get from each
+field of the schema, independently of the policy engine and of ``auth/policy.toml``.
+
+Nothing here is read from the code under test, so a wrong line in the shipped
+policy shows up as a disagreement instead of being copied into the expectation.
+Each ``Row`` is one row of the table, in its column order; its ``fields`` are the
+schema's coordinates that the row's words cover. A field added to the schema must
+be placed in a row here (``test_policy_matrix`` fails until it is).
+
+Decisions the table leaves to the reader, taken here once:
+
+- A field that holds a section (``Institution.staff``, ``Institution.funds``,
+  ``Institution.tipOffs``, ``Person.backgroundCheck``) is readable by whoever may
+  read something inside it, with the purpose that the row inside it asks for; the
+  connection, edge and page types go with the root field that returns them.
+- ``BusinessRegistration`` (with its penalties) is the "registration" of the first
+  row wherever it is reached; ``FundSupervision.bank`` is part of the funds.
+- A teacher's ID number on a course, and a person's name and ID number, are "staff
+  name, ID number"; ``Employment`` is the staff post and certificate of a person.
+- The annual review mutations are granted to the columns that can be a required
+  signer; who actually signs what is the review workflow's business (DESIGN §9),
+  and ``ReviewError`` goes with the mutations that return it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Effect(Enum):
+    ALLOW = "allow"
+    MASK = "mask"
+    DENY = "deny"
+
+
+class Mask(Enum):
+    """DESIGN §7: ID number ``410202********123X``, names ``张*`` / ``欧阳**``,
+    account numbers ``****1234``."""
+
+    ID_NUMBER = "id number"
+    NAME = "name"
+    ACCOUNT_NUMBER = "account number"
+
+
+@dataclass(frozen=True, slots=True)
+class Expected:
+    effect: Effect
+    purpose: bool = False
+    mask: Mask | None = None
+
+
+ALLOW, MASK, DENY = Effect.ALLOW, Effect.MASK, Effect.DENY
+
+COLUMNS: tuple[tuple[str, ...], ...] = (
+    ("education.supervisor",),
+    ("market.officer",),
+    ("police.officer",),
+    ("fire.officer",),
+    ("finance.officer",),
+    ("culture.supervisor", "tech.supervisor", "sports.supervisor"),
+    ("auditor",),
+    ("admin",),
+)
+"""The table's columns, left to right; one column speaks for three bureaus."""
+
+ROLES: tuple[str, ...] = tuple(role for column in COLUMNS for role in column)
+
+DEMO_CLIENTS: dict[str, str] = {
+    "education.supervisor": "demo-education",
+    "market.officer": "demo-market",
+    "police.officer": "demo-police",
+    "fire.officer": "demo-fire",
+    "finance.officer": "demo-finance",
+    "culture.supervisor": "demo-culture",
+    "tech.supervisor": "demo-tech",
+    "sports.supervisor": "demo-sports",
+    "auditor": "demo-auditor",
+    "admin": "demo-admin",
+}
+"""The demo client (DESIGN §11) that holds each role."""
+
+PURPOSE_ALWAYS = frozenset({"auditor"})
+"""'Every query by an auditor requires a purpose (me and sources excepted)'."""
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    data: str
+    fields: tuple[str, ...]
+    cells: tuple[Effect, Effect, Effect, Effect, Effect, Effect, Effect, Effect]
+    purpose: bool = False
+    reads_no_department_data: bool = False
+    """``me`` and ``sources``: no purpose for anyone, the auditor included."""
+
+
+TABLE: tuple[Row, ...] = (
+    Row(
+        "all roles also have me and sources",
+        (
+            "Query.me", "Query.sources",
+            "Principal.clientId", "Principal.subject", "Principal.department",
+            "Principal.roles", "Principal.region", "Principal.permissions",
+            "FieldPermission.field", "FieldPermission.effect", "FieldPermission.purposeRequired",
+            "SourceStatus.name", "SourceStatus.department", "SourceStatus.kind",
+            "SourceStatus.healthy", "SourceStatus.latencyMs", "SourceStatus.lastError",
+        ),
+        (ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW),
+        reads_no_department_data=True,
+    ),
+    Row(
+        "institution identity, licence, registration, fire safety, courses, inspections, "
+        "annual reviews, risk",
+        (
+            "Query.institution", "Query.institutions",
+            "InstitutionConnection.edges", "InstitutionConnection.pageInfo",
+            "InstitutionConnection.totalCount", "InstitutionEdge.cursor", "InstitutionEdge.node",
+            "PageInfo.hasNextPage", "PageInfo.endCursor",
+            "Institution.creditCode", "Institution.name", "Institution.region",
+            "Institution.category", "Institution.domains", "Institution.supervisors",
+            "Institution.license", "Institution.courses", "Institution.staff",
+            "Institution.inspections", "Institution.registration", "Institution.fireSafety",
+            "Institution.annualReviews", "Institution.risk",
+            "SchoolLicense.number", "SchoolLicense.status", "SchoolLicense.issuedOn",
+            "SchoolLicense.validUntil",
+            "Course.name", "Course.subject", "Course.hours", "Course.price",
+            "Course.prepaidLimitMonths",
+            "Inspection.inspectedOn", "Inspection.inspector", "Inspection.result",
+            "Inspection.notices",
+            "RectificationNotice.issuedOn", "RectificationNotice.deadline",
+            "RectificationNotice.status", "RectificationNotice.content",
+            "BusinessRegistration.creditCode", "BusinessRegistration.name",
+            "BusinessRegistration.region", "BusinessRegistration.status",
+            "BusinessRegistration.businessScope", "BusinessRegistration.legalRepresentative",
+            "BusinessRegistration.registeredOn", "BusinessRegistration.nonProfit",
+            "BusinessRegistration.penalties",
+            "FireSafetyRecord.acceptance", "FireSafetyRecord.acceptanceValidUntil",
+            "FireSafetyRecord.lastInspectionOn", "FireSafetyRecord.openHazards",
+            "FireSafetyRecord.sealed",
+            "RiskAssessment.level", "RiskAssessment.signals", "RiskAssessment.unavailable",
+            "RiskSignal.code", "RiskSignal.department", "RiskSignal.detail",
+            "RiskSignal.level", "RiskSignal.basis",
+            "Query.annualReview", "Query.annualReviews",
+            "AnnualReviewConnection.edges", "AnnualReviewConnection.pageInfo",
+            "AnnualReviewConnection.totalCount", "AnnualReviewEdge.cursor",
+            "AnnualReviewEdge.node",
+            "AnnualReview.id", "AnnualReview.creditCode", "AnnualReview.year",
+            "AnnualReview.status", "AnnualReview.requiredSigners", "AnnualReview.signatures",
+            "AnnualReview.awaitingSignatureFrom", "AnnualReview.conclusion",
+            "AnnualReview.version", "AnnualReview.digest", "AnnualReview.openedAt",
+            "AnnualReview.publishedAt", "AnnualReview.institution",
+            "AnnualReview.openedBy", "AnnualReview.publishedBy",
+            "AnnualReview.publishedByDepartment", "AnnualReview.publicationJws",
+            "ReviewSignature.department", "ReviewSignature.signer", "ReviewSignature.conclusion",
+            "ReviewSignature.findings", "ReviewSignature.signedAt", "ReviewSignature.jws",
+            "ReviewSignature.revokedAt",
+        ),
+        (ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, DENY),
+    ),
+    Row(
+        "staff name, ID number (purpose)",
+        (
+            "StaffMember.name", "StaffMember.idNumber", "Course.teacherIdNumber",
+            "Person.name", "Person.idNumber",
+        ),
+        (ALLOW, MASK, ALLOW, MASK, MASK, MASK, MASK, DENY),
+        purpose=True,
+    ),
+    Row(
+        "staff post, teacher certificate",
+        (
+            "StaffMember.position", "StaffMember.teacherCertificate",
+            "Employment.position", "Employment.teacherCertificate",
+        ),
+        (ALLOW, DENY, ALLOW, DENY, DENY, ALLOW, ALLOW, DENY),
+    ),
+    Row(
+        "background check status (purpose)",
+        (
+            "StaffMember.backgroundCheck", "Person.backgroundCheck",
+            "BackgroundCheck.status", "BackgroundCheck.checkedOn",
+        ),
+        (ALLOW, DENY, ALLOW, DENY, DENY, DENY, ALLOW, DENY),
+        purpose=True,
+    ),
+    Row(
+        "background check record categories",
+        ("BackgroundCheck.recordCategories",),
+        (DENY, DENY, ALLOW, DENY, DENY, DENY, DENY, DENY),
+    ),
+    Row(
+        "tip-offs (content)",
+        ("Institution.tipOffs", "TipOff.receivedOn", "TipOff.content", "TipOff.status"),
+        (ALLOW, DENY, DENY, DENY, DENY, DENY, ALLOW, DENY),
+    ),
+    Row(
+        "tip-off reporter (purpose)",
+        ("TipOff.reporter",),
+        (ALLOW, DENY, DENY, DENY, DENY, DENY, DENY, DENY),
+        purpose=True,
+    ),
+    Row(
+        "complaints",
+        (
+            "Institution.complaints",
+            "Complaint.filedOn", "Complaint.kind", "Complaint.amount", "Complaint.status",
+            "Complaint.summary",
+        ),
+        (ALLOW, ALLOW, DENY, DENY, DENY, ALLOW, ALLOW, DENY),
+    ),
+    Row(
+        "funds (balances, orders)",
+        (
+            "FundSupervision.bank", "FundSupervision.balance", "FundSupervision.riskDeposit",
+            "FundSupervision.outstandingPrepaid", "FundSupervision.releasedTotal",
+        ),
+        (ALLOW, DENY, DENY, DENY, ALLOW, DENY, ALLOW, DENY),
+    ),
+    Row(
+        "funds coverage ratio",
+        ("Institution.funds", "FundSupervision.coverageRatio"),
+        (ALLOW, DENY, DENY, DENY, ALLOW, ALLOW, ALLOW, DENY),
+    ),
+    Row(
+        "funds account number",
+        ("FundSupervision.accountNumber",),
+        (MASK, DENY, DENY, DENY, ALLOW, DENY, MASK, DENY),
+    ),
+    Row(
+        "person(...)",
+        ("Query.person", "Person.employments", "Employment.institution"),
+        (ALLOW, DENY, ALLOW, DENY, DENY, DENY, ALLOW, DENY),
+    ),
+    Row(
+        "unlicensedOperators",
+        (
+            "Query.unlicensedOperators",
+            "BusinessRegistrationConnection.edges", "BusinessRegistrationConnection.pageInfo",
+            "BusinessRegistrationConnection.totalCount",
+            "BusinessRegistrationEdge.cursor", "BusinessRegistrationEdge.node",
+        ),
+        (ALLOW, ALLOW, DENY, DENY, DENY, DENY, ALLOW, DENY),
+    ),
+    Row(
+        "auditEvents, auditChain",
+        (
+            "Query.auditEvents", "Query.auditChain", "Query.auditCheckpoints",
+            "AuditCheckpoint.seq", "AuditCheckpoint.headHash", "AuditCheckpoint.at",
+            "AuditCheckpoint.jws",
+            "AuditEventConnection.edges", "AuditEventConnection.pageInfo",
+            "AuditEventConnection.totalCount", "AuditEventEdge.cursor", "AuditEventEdge.node",
+            "AuditEvent.seq", "AuditEvent.at", "AuditEvent.clientId", "AuditEvent.subject",
+            "AuditEvent.department", "AuditEvent.roles", "AuditEvent.region",
+            "AuditEvent.purpose", "AuditEvent.caseId", "AuditEvent.operationType",
+            "AuditEvent.operationName", "AuditEvent.documentHash", "AuditEvent.fieldsRead",
+            "AuditEvent.fieldsMasked", "AuditEvent.fieldsDenied", "AuditEvent.recordKeys",
+            "AuditEvent.errorCodes", "AuditEvent.outcome", "AuditEvent.durationMs",
+            "AuditEvent.prevHash", "AuditEvent.hash",
+            "AuditChainReport.intact", "AuditChainReport.events",
+            "AuditChainReport.firstBrokenSeq", "AuditChainReport.reason",
+            "AuditChainReport.headHash",
+        ),
+        (DENY, DENY, DENY, DENY, DENY, DENY, ALLOW, DENY),
+    ),
+    Row(
+        "annual review mutations (as a required signer)",
+        (
+            "Mutation.openAnnualReview", "Mutation.signAnnualReview",
+            "Mutation.revokeSignature", "Mutation.publishAnnualReview",
+            "ReviewError.code", "ReviewError.message", "ReviewError.field",
+        ),
+        (ALLOW, DENY, DENY, DENY, DENY, ALLOW, DENY, DENY),
+    ),
+)  # fmt: skip
+
+MASKS: dict[str, Mask] = {
+    "StaffMember.name": Mask.NAME,
+    "Person.name": Mask.NAME,
+    "StaffMember.idNumber": Mask.ID_NUMBER,
+    "Course.teacherIdNumber": Mask.ID_NUMBER,
+    "Person.idNumber": Mask.ID_NUMBER,
+    "FundSupervision.accountNumber": Mask.ACCOUNT_NUMBER,
+}
+"""How a masked field is shown, by the kind of value it holds."""
+
+
+def _expand(table: tuple[Row, ...]) -> dict[str, dict[str, Expected]]:
+    oracle: dict[str, dict[str, Expected]] = {}
+    for row in table:
+        for coordinate in row.fields:
+            if coordinate in oracle:
+                raise AssertionError(f"{coordinate} is in two rows of the oracle")
+            by_role: dict[str, Expected] = {}
+            for column, effect in zip(COLUMNS, row.cells, strict=True):
+                for role in column:
+                    purpose = row.purpose or (
+                        role in PURPOSE_ALWAYS and not row.reads_no_department_data
+                    )
+                    by_role[role] = (
+                        Expected(DENY)
+                        if effect is DENY
+                        else Expected(
+                            effect,
+                            purpose=purpose,
+                            mask=MASKS[coordinate] if effect is MASK else None,
+                        )
+                    )
+            oracle[coordinate] = by_role
+    return oracle
+
+
+ORACLE: dict[str, dict[str, Expected]] = _expand(TABLE)
+"""``Type.field`` → role → what the running hub must answer."""
+
+
+def looks_masked(mask: Mask, plain: str, shown: str) -> bool:
+    """Whether ``shown`` is ``plain`` masked as DESIGN §7 shows it."""
+    if mask is Mask.ID_NUMBER:
+        return shown == plain[:6] + "*" * (len(plain) - 10) + plain[-4:]
+    if mask is Mask.ACCOUNT_NUMBER:
+        return shown == "****" + plain[-4:]
+    kept = shown.rstrip("*")
+    # The surname stays: one character, or two for a compound surname (欧阳**).
+    return (
+        len(kept) in (1, 2)
+        and plain.startswith(kept)
+        and len(shown) == max(len(plain), len(kept) + 1)
+        and shown != plain
+    )
