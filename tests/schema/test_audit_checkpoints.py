@@ -4,8 +4,9 @@ task makes them as events come."""
 from __future__ import annotations
 
 from tests.support.harness import HubHarness
-from xietong.audit.checkpoints import load_key_set, open_checkpoint
+from xietong.audit.checkpoints import open_checkpoint
 from xietong.hub.checkpoints import Checkpointer
+from xietong.kernel.jws import load_key_set
 
 CHECKPOINTS = """
 query Checkpoints($after: Int, $first: Int) {

@@ -20,15 +20,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from joserfc import jws
-from joserfc.errors import JoseError
 from joserfc.jwk import Key, KeySet
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from xietong.audit.verify import ChainReport, verify_chain
-from xietong.kernel.canonical import canonical_bytes
+from xietong.kernel.jws import UnverifiableJWSError, load_key_set, open_claims, sign_claims
 from xietong.kernel.store import AuditChainHead, AuditCheckpoint, AuditEvent
 
 CHECKPOINT_TYPE = "xietong-checkpoint+jws"
@@ -68,10 +66,9 @@ def rfc3339(at: datetime) -> str:
 
 
 def sign_checkpoint(key: CheckpointKey, seq: int, head_hash: str, at: datetime) -> str:
-    header = {"alg": ALGORITHM, "kid": key.kid, "typ": CHECKPOINT_TYPE}
-    payload = {"seq": seq, "headHash": head_hash, "at": rfc3339(at)}
-    return jws.serialize_compact(
-        header, canonical_bytes(payload), key.private_key, algorithms=[ALGORITHM]
+    claims = {"seq": seq, "headHash": head_hash, "at": rfc3339(at)}
+    return sign_claims(
+        claims, kid=key.kid, key=key.private_key, typ=CHECKPOINT_TYPE, algorithm=ALGORITHM
     )
 
 
@@ -160,7 +157,7 @@ def _checkpoint(row: Any) -> Checkpoint:
     return Checkpoint(row.seq, row.head_hash, at if at.tzinfo else at.replace(tzinfo=UTC), row.jws)
 
 
-class UnverifiableCheckpointError(ValueError):
+class UnverifiableCheckpointError(UnverifiableJWSError):
     """A checkpoint's JWS is malformed, from a key the JWKS lacks, or forged."""
 
 
@@ -176,40 +173,18 @@ class Attested:
 
 def open_checkpoint(token: str, keys: KeySet) -> Attested:
     """Check ``token`` against ``keys``; raises UnverifiableCheckpointError saying why."""
+    kid, claims = open_claims(
+        token,
+        keys,
+        typ=CHECKPOINT_TYPE,
+        what="checkpoint",
+        algorithm=ALGORITHM,
+        error=UnverifiableCheckpointError,
+    )
     try:
-        compact = jws.extract_compact(token.encode())
-    except (JoseError, ValueError) as error:
-        raise UnverifiableCheckpointError(f"its JWS is malformed ({error})") from None
-    header = compact.headers()
-    kid = header.get("kid")
-    if header.get("alg") != ALGORITHM or header.get("typ") != CHECKPOINT_TYPE:
-        raise UnverifiableCheckpointError(
-            f"its JWS is not a hub checkpoint (alg {header.get('alg')!r}, "
-            f"typ {header.get('typ')!r})"
-        )
-    if not isinstance(kid, str):
-        raise UnverifiableCheckpointError("its JWS names no key (kid)")
-    try:
-        valid = jws.validate_compact(compact, keys.get_by_kid(kid), algorithms=[ALGORITHM])
-    except JoseError:
-        raise UnverifiableCheckpointError(
-            f"it was signed with key {kid}, which the JWKS does not hold"
-        ) from None
-    if not valid:
-        raise UnverifiableCheckpointError(f"its JWS does not verify with key {kid} (forged)")
-    try:
-        claims = json.loads(compact.payload)
         return Attested(kid, int(claims["seq"]), str(claims["headHash"]), str(claims["at"]))
     except (KeyError, TypeError, ValueError):
         raise UnverifiableCheckpointError("its JWS payload lacks seq, headHash, at") from None
-
-
-def load_key_set(jwks: Mapping[str, Any]) -> KeySet:
-    """The hub's published keys; a ValueError says why ``jwks`` is not a JWKS."""
-    try:
-        return KeySet.import_key_set(dict(jwks))  # type: ignore[arg-type]
-    except (JoseError, KeyError, TypeError, ValueError) as error:
-        raise ValueError(f"not a usable JWKS: {error}") from None
 
 
 def read_checkpoints(lines: Iterable[str]) -> list[str]:

@@ -12,17 +12,14 @@ not have) each fail ``verify_review``.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from joserfc import jws
-from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from xietong.auth.keys import SIGNING_ALGORITHM, SigningKeyPair
-from xietong.kernel.canonical import canonical_bytes
+from xietong.kernel.jws import open_claims, sign_claims
 from xietong.reviews.digest import canonical_time
 from xietong.reviews.records import Actor, ReviewRecord, ReviewStatus
 from xietong.reviews.signing import UnverifiableSignatureError
@@ -59,12 +56,11 @@ def publication_claims(
 def sign_publication(
     key: SigningKeyPair, review: ReviewRecord, actor: Actor, at: datetime
 ) -> Publication:
-    header = {"alg": key.algorithm, "kid": key.kid, "typ": PUBLICATION_TYPE}
     claims = publication_claims(
         review, published_at=at, publisher=actor.subject, department=actor.department.value
     )
-    token = jws.serialize_compact(
-        header, canonical_bytes(claims), key.private_key, algorithms=[SIGNING_ALGORITHM]
+    token = sign_claims(
+        claims, kid=key.kid, key=key.private_key, typ=PUBLICATION_TYPE, algorithm=SIGNING_ALGORITHM
     )
     return Publication(at, actor.subject, actor.department.value, token)
 
@@ -74,33 +70,14 @@ def open_publication(token: str, keys: KeySet) -> dict[str, Any]:
 
     Raises UnverifiableSignatureError saying what is wrong.
     """
-    try:
-        compact = jws.extract_compact(token.encode())
-    except (JoseError, ValueError) as error:
-        raise UnverifiableSignatureError(f"its JWS is malformed ({error})") from None
-    header = compact.headers()
-    kid = header.get("kid")
-    if header.get("alg") != SIGNING_ALGORITHM or header.get("typ") != PUBLICATION_TYPE:
-        raise UnverifiableSignatureError(
-            f"its JWS is not a hub publication (alg {header.get('alg')!r}, "
-            f"typ {header.get('typ')!r})"
-        )
-    if not isinstance(kid, str):
-        raise UnverifiableSignatureError("its JWS names no key (kid)")
-    try:
-        valid = jws.validate_compact(compact, keys.get_by_kid(kid), algorithms=[SIGNING_ALGORITHM])
-    except JoseError:
-        raise UnverifiableSignatureError(
-            f"it was signed with key {kid}, which the JWKS does not hold"
-        ) from None
-    if not valid:
-        raise UnverifiableSignatureError(f"its JWS does not verify with key {kid} (forged)")
-    try:
-        claims = json.loads(compact.payload)
-    except ValueError:
-        raise UnverifiableSignatureError("its JWS payload is not JSON") from None
-    if not isinstance(claims, dict):
-        raise UnverifiableSignatureError("its JWS payload is not a JSON object")
+    _, claims = open_claims(
+        token,
+        keys,
+        typ=PUBLICATION_TYPE,
+        what="publication",
+        algorithm=SIGNING_ALGORITHM,
+        error=UnverifiableSignatureError,
+    )
     return claims
 
 

@@ -10,23 +10,18 @@ the JWKS (``auth.keys``), so old signatures keep verifying.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
-from joserfc import jws
-from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from xietong.auth.keys import SIGNING_ALGORITHM, SigningKeyPair
 from xietong.domain.departments import Department
-from xietong.kernel.canonical import canonical_bytes
+from xietong.kernel.jws import UnverifiableJWSError, open_claims, sign_claims
 
 REVIEW_SIGNATURE_TYPE = "xietong-review+jws"
 
 
-class UnverifiableSignatureError(ValueError):
+class UnverifiableSignatureError(UnverifiableJWSError):
     """A review signature's JWS is malformed, from an unknown key, or forged."""
 
 
@@ -44,24 +39,19 @@ class SignedLink:
 def sign_link(
     key: SigningKeyPair, review_id: str, department: Department, previous: str, digest: str
 ) -> str:
-    header = {"alg": key.algorithm, "kid": key.kid, "typ": REVIEW_SIGNATURE_TYPE}
-    payload = {
+    claims = {
         "review": review_id,
         "department": str(department),
         "previous": previous,
         "digest": digest,
     }
-    return jws.serialize_compact(
-        header, canonical_bytes(payload), key.private_key, algorithms=[SIGNING_ALGORITHM]
+    return sign_claims(
+        claims,
+        kid=key.kid,
+        key=key.private_key,
+        typ=REVIEW_SIGNATURE_TYPE,
+        algorithm=SIGNING_ALGORITHM,
     )
-
-
-def load_key_set(jwks: Mapping[str, Any]) -> KeySet:
-    """The hub's published keys; a ValueError says why ``jwks`` is not a JWKS."""
-    try:
-        return KeySet.import_key_set(dict(jwks))  # type: ignore[arg-type]
-    except (JoseError, KeyError, TypeError, ValueError) as error:
-        raise ValueError(f"not a usable JWKS: {error}") from None
 
 
 def open_signed_link(token: str, keys: KeySet) -> SignedLink:
@@ -69,37 +59,15 @@ def open_signed_link(token: str, keys: KeySet) -> SignedLink:
 
     Raises UnverifiableSignatureError saying what is wrong.
     """
-    try:
-        compact = jws.extract_compact(token.encode())
-    except (JoseError, ValueError) as error:
-        raise UnverifiableSignatureError(f"its JWS is malformed ({error})") from None
-    header = compact.headers()
-    kid = header.get("kid")
-    if header.get("alg") != SIGNING_ALGORITHM or header.get("typ") != REVIEW_SIGNATURE_TYPE:
-        raise UnverifiableSignatureError(
-            f"its JWS is not a hub review signature (alg {header.get('alg')!r}, "
-            f"typ {header.get('typ')!r})"
-        )
-    if not isinstance(kid, str):
-        raise UnverifiableSignatureError("its JWS names no key (kid)")
-    try:
-        key = keys.get_by_kid(kid)
-        valid = jws.validate_compact(compact, key, algorithms=[SIGNING_ALGORITHM])
-    except JoseError:
-        raise UnverifiableSignatureError(
-            f"it was signed with key {kid}, which the JWKS does not hold"
-        ) from None
-    if not valid:
-        raise UnverifiableSignatureError(f"its JWS does not verify with key {kid} (forged)")
-    return SignedLink(kid=kid, **_attested(compact.payload))
-
-
-def _attested(payload: bytes) -> dict[str, str]:
-    try:
-        claims = json.loads(payload)
-    except ValueError:
-        raise UnverifiableSignatureError("its JWS payload is not JSON") from None
+    kid, claims = open_claims(
+        token,
+        keys,
+        typ=REVIEW_SIGNATURE_TYPE,
+        what="review signature",
+        algorithm=SIGNING_ALGORITHM,
+        error=UnverifiableSignatureError,
+    )
     names = ("review", "department", "previous", "digest")
-    if not isinstance(claims, dict) or not all(isinstance(claims.get(n), str) for n in names):
+    if not all(isinstance(claims.get(name), str) for name in names):
         raise UnverifiableSignatureError(f"its JWS payload lacks {', '.join(names)}")
-    return {name: claims[name] for name in names}
+    return SignedLink(kid=kid, **{name: claims[name] for name in names})

@@ -13,15 +13,12 @@ from typing import Any
 
 from joserfc.jwk import KeySet
 
+from xietong.kernel.jws import load_key_set
 from xietong.reviews.digest import content_digest, link_digest
 from xietong.reviews.publication import publication_problems
 from xietong.reviews.records import ReviewRecord, ReviewStatus, SignatureRecord
 from xietong.reviews.rules import outcome
-from xietong.reviews.signing import (
-    UnverifiableSignatureError,
-    load_key_set,
-    open_signed_link,
-)
+from xietong.reviews.signing import UnverifiableSignatureError, open_signed_link
 
 
 @dataclass(frozen=True, slots=True)
