@@ -93,7 +93,7 @@ class Settings:
             redis_url=env.get("XIETONG_REDIS_URL") or None,
             issuer=env.get("XIETONG_ISSUER", "http://127.0.0.1:8000"),
             audience=env.get("XIETONG_AUDIENCE", "xietong"),
-            token_ttl_seconds=_positive_int(env, "XIETONG_TOKEN_TTL", 900),
+            token_ttl_seconds=_whole(env, "XIETONG_TOKEN_TTL", 900),
             demo=env.get("XIETONG_DEMO", "").lower() in {"1", "true", "yes"},
             reference_date=_date(env, "XIETONG_REFERENCE_DATE"),
             query_limits=_query_limits(env),
@@ -101,7 +101,9 @@ class Settings:
             rate_limit_prefix=env.get("XIETONG_RATE_LIMIT_PREFIX") or "xietong",
             token_rate_limit=_rate_limit(env, "XIETONG_TOKEN_RATE_LIMIT", DEFAULT_TOKEN_RATE_LIMIT),
             plan_ttl=_seconds(env, "XIETONG_PLAN_TTL", DEFAULT_PLAN_TTL),
-            checkpoint_every=_count(env, "XIETONG_CHECKPOINT_EVERY", DEFAULT_CHECKPOINT_EVERY),
+            checkpoint_every=_whole(
+                env, "XIETONG_CHECKPOINT_EVERY", DEFAULT_CHECKPOINT_EVERY, unit="events", least=0
+            ),
             checkpoint_seconds=_seconds(
                 env, "XIETONG_CHECKPOINT_SECONDS", DEFAULT_CHECKPOINT_SECONDS
             ),
@@ -124,10 +126,10 @@ def _date(env: Mapping[str, str], name: str) -> date | None:
 def _query_limits(env: Mapping[str, str]) -> QueryLimits:
     default = QueryLimits()
     return QueryLimits(
-        depth=_positive_int(env, "XIETONG_MAX_DEPTH", default.depth, unit="levels"),
-        aliases=_positive_int(env, "XIETONG_MAX_ALIASES", default.aliases, unit="aliases"),
-        tokens=_positive_int(env, "XIETONG_MAX_TOKENS", default.tokens, unit="tokens"),
-        cost=_positive_int(env, "XIETONG_MAX_COST", default.cost, unit="values"),
+        depth=_whole(env, "XIETONG_MAX_DEPTH", default.depth, unit="levels"),
+        aliases=_whole(env, "XIETONG_MAX_ALIASES", default.aliases, unit="aliases"),
+        tokens=_whole(env, "XIETONG_MAX_TOKENS", default.tokens, unit="tokens"),
+        cost=_whole(env, "XIETONG_MAX_COST", default.cost, unit="values"),
     )
 
 
@@ -140,7 +142,9 @@ def _rate_limit(env: Mapping[str, str], name: str, default: str) -> str:
     return raw
 
 
-def _positive_int(env: Mapping[str, str], name: str, default: int, *, unit: str = "seconds") -> int:
+def _whole(
+    env: Mapping[str, str], name: str, default: int, *, unit: str = "seconds", least: int = 1
+) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
@@ -148,21 +152,8 @@ def _positive_int(env: Mapping[str, str], name: str, default: int, *, unit: str 
         value = int(raw)
     except ValueError:
         raise ConfigError(f"{name}={raw!r} is not a whole number of {unit}") from None
-    if value <= 0:
-        raise ConfigError(f"{name}={raw!r} must be positive")
-    return value
-
-
-def _count(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not a whole number of events") from None
-    if value < 0:
-        raise ConfigError(f"{name}={raw!r} must be 0 or more events")
+    if value < least:
+        raise ConfigError(f"{name}={raw!r} must be {least} or more {unit}")
     return value
 
 
