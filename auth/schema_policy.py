@@ -205,6 +205,8 @@ class Decisions:
     refused: dict[str, Refusal] = dataclasses.field(default_factory=dict)
     masked: dict[str, MaskKind] = dataclasses.field(default_factory=dict)
     read: set[str] = dataclasses.field(default_factory=set)
+    tested: frozenset[str] = frozenset()
+    """Fields a filter tested: read without being answered (the access log lists them)."""
 
 
 def install_guards(policy: Policy, schema: GraphQLSchema, decisions_of: DecisionsOf) -> set[str]:

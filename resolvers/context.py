@@ -62,15 +62,14 @@ class HubContext:
             refusal = tested.refused.get(coordinate)
             if refusal is not None:
                 raise CodedError(refusal.code, f"{argument}: {refusal.message}", argument=argument)
-        if (
-            not tested.read <= self.decisions.read
-            or not tested.masked.keys() <= self.decisions.masked.keys()
-        ):
+        coordinates = frozenset(fields_of.values())
+        if not coordinates <= self.decisions.tested:
             # A new object: decisions are shared between operations and never changed.
             self.decisions = Decisions(
                 refused=self.decisions.refused,
                 masked={**self.decisions.masked, **tested.masked},
                 read=self.decisions.read | tested.read,
+                tested=self.decisions.tested | coordinates,
             )
 
 

@@ -92,8 +92,9 @@ class OperationRecorder(SchemaExtension):
             )
         decisions = getattr(execution.context, "decisions", None)
         if decisions is not None:
-            draft.fields_read = sorted(reads.coordinates & decisions.read)
-            draft.fields_masked = sorted(reads.coordinates & decisions.masked.keys())
+            touched = reads.coordinates | decisions.tested
+            draft.fields_read = sorted(touched & decisions.read)
+            draft.fields_masked = sorted(touched & decisions.masked.keys())
             draft.fields_denied = sorted(
                 set(decisions.refused) | _out_of_scope(schema, document, operation, errors)
             )

@@ -231,3 +231,17 @@ async def test_the_access_log_says_a_refused_query_read_nothing(
 
     (event,) = [edge["node"] for edge in log.json()["data"]["auditEvents"]["edges"]]
     assert event == {"outcome": "ERROR", "fieldsRead": [], "recordKeys": []}
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["{ me { } }", "{ institutions { edges { node { } } } }", "query { ... on Query { } }"],
+)
+async def test_an_empty_selection_is_a_parse_failure_not_an_internal_error(query: str) -> None:
+    result = await build_schema().execute(query)
+
+    assert result.data is None
+    assert result.errors is not None
+    assert {error.extensions["code"] for error in result.errors if error.extensions} == {
+        "GRAPHQL_PARSE_FAILED"
+    }
