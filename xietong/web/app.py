@@ -8,7 +8,6 @@ import logging
 from collections.abc import AsyncIterator
 
 from sqlalchemy.exc import DBAPIError
-
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
