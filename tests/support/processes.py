@@ -11,7 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,14 +41,14 @@ class Serving:
         pids = {int(pid) for pid in children.read_text().split()}
         return {pid for pid in pids if _is_worker(pid)}
 
-    def wait_for_workers(self, count: int, *, without: set[int] = frozenset()) -> set[int]:  # type: ignore[assignment]
+    def wait_for_workers(self, count: int, *, without: Collection[int] = ()) -> set[int]:
         """Wait (60 s at most: "not stalled") until ``count`` workers, none of
         ``without``, are alive."""
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             assert self.process.poll() is None, self.log.read_text(encoding="utf-8")
             alive = self.workers()
-            if len(alive) == count and not alive & without:
+            if len(alive) == count and not alive & set(without):
                 return alive
             time.sleep(0.1)
         raise AssertionError(f"workers {self.workers()}, wanted {count} new ones")
