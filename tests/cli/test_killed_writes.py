@@ -149,7 +149,7 @@ def test_every_review_change_has_its_event_though_workers_are_killed(
             timeout=30,
         ).json()
         codes = [edge["node"]["creditCode"] for edge in found["data"]["institutions"]["edges"]]
-        stop, killed = threading.Event(), []
+        stop, killed = threading.Event(), list[int]()
         killing = threading.Thread(target=killer, args=(hub, stop, killed))
         killing.start()
 
@@ -205,7 +205,9 @@ def stored(
     schema = database_url.rsplit("%3D", 1)[1]
     with psycopg.connect(POSTGRES_URL) as connection:
         connection.execute(f'SET search_path TO "{schema}"')
-        reviews = dict(connection.execute("SELECT id, version FROM annual_reviews").fetchall())
+        reviews: dict[str, int] = dict(
+            connection.execute("SELECT id, version FROM annual_reviews").fetchall()
+        )
         signatures = [
             (review_id, department, revoked_at is not None)
             for review_id, department, revoked_at in connection.execute(
