@@ -73,7 +73,7 @@ class WriteEvent:
 
     request: AuditDraft
 
-    def of(self, changed: Collection[str], at: datetime) -> AuditDraft:
+    def of(self, changed: Collection[str]) -> AuditDraft:
         """The event for a write that changed ``changed`` (credit codes, ``id:<id>``;
         never a personal value: they are stored in the clear)."""
         keys = sorted({*self.request.record_keys, *(CHANGED + key for key in changed)})
@@ -84,11 +84,11 @@ class WriteEvent:
             error_codes=[],
             returned_keys=set(),
             written=[],
-            started_at=self.started_at(at),
         )
 
-    def started_at(self, at: datetime) -> datetime:
-        return self.request.started_at or at
+    def started_at(self, now: datetime) -> datetime:
+        """When the request arrived (``now`` outside the access-log middleware)."""
+        return self.request.started_at or now
 
 
 @contextlib.asynccontextmanager
@@ -108,7 +108,7 @@ async def audited(
         yield session
         if event is not None:
             now = datetime.now(UTC)
-            draft = event.of(changed, now)
+            draft = event.of(changed)
             started = event.started_at(now)
             duration_ms = (now - started).total_seconds() * 1000
 
