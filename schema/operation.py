@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError
 from strawberry.extensions import SchemaExtension
 
 from xietong.adapters.sources.errors import SourceUnavailableError
-from xietong.audit.events import draft_of
+from xietong.audit.events import AuditDraft, draft_of
 from xietong.audit.reads import Reads, asked_keys, coordinate_at, read_in_answer
 from xietong.audit.recorder import (
     Pseudonym,
@@ -62,13 +62,24 @@ class OperationRecorder(SchemaExtension):
             result.errors = errors
         self._record(errors, getattr(result, "data", None))
 
-    def _record(self, errors: list[GraphQLError], data: Any) -> None:
+    def on_execute(self) -> Iterator[None]:
+        # A write logs its change in the change's own transaction, while the
+        # operation runs: the event must already say which operation it is.
+        draft = self._draft()
+        if draft is not None:
+            self._asked = self._known_before_execution(draft)
+            pseudonym = _pseudonym_of(self.execution_context.context)
+            draft.record_keys = tagged_record_keys(self._asked, set(), pseudonym)
+        yield
+
+    def _draft(self) -> AuditDraft | None:
+        request = getattr(self.execution_context.context, "request", None)
+        return draft_of(request.scope) if request is not None else None
+
+    def _known_before_execution(self, draft: AuditDraft) -> set[str]:
+        """Fill in the operation, its document and variables; the keys it asks for."""
         execution = self.execution_context
         document = execution.graphql_document
-        request = getattr(execution.context, "request", None)
-        draft = draft_of(request.scope) if request is not None else None
-        if draft is None:
-            return
         draft.document_hash = sha256_hex(execution.query) if execution.query else None
         pseudonym = _pseudonym_of(execution.context)
         draft.variables = logged_variables(document, execution.variables or {}, pseudonym)
@@ -77,12 +88,30 @@ class OperationRecorder(SchemaExtension):
         draft.operation_name = execution.operation_name or (
             operation.name.value if operation and operation.name else None
         )
+        if document is None or operation is None:
+            return set()
+        return asked_keys(
+            graphql_schema_of(execution.schema),
+            document,
+            execution.variables,
+            cache_key=execution.query,
+        )
+
+    def _record(self, errors: list[GraphQLError], data: Any) -> None:
+        execution = self.execution_context
+        document = execution.graphql_document
+        draft = self._draft()
+        if draft is None:
+            return
+        asked: set[str] | None = getattr(self, "_asked", None)
+        if asked is None:  # the operation failed before execution
+            asked = self._known_before_execution(draft)
+        pseudonym = _pseudonym_of(execution.context)
+        operation = operation_of(document, execution.operation_name)
         schema = graphql_schema_of(execution.schema)
         reads = Reads()
-        asked: set[str] = set()
         if document is not None and operation is not None:
             query = execution.query
-            asked = asked_keys(schema, document, execution.variables, cache_key=query)
             reads = read_in_answer(
                 schema,
                 document,

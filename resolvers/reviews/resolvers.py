@@ -6,6 +6,7 @@ from __future__ import annotations
 from xietong.auth.principal import Principal
 from xietong.kernel.errors import CodedError, ErrorCode
 from xietong.resolvers.context import HubContext
+from xietong.resolvers.writes import write_event
 from xietong.reviews.records import Actor, ReviewConclusion
 from xietong.reviews.service import ReviewResult, ReviewService
 
@@ -48,7 +49,7 @@ async def publish_annual_review(
 
 
 def _service(context: HubContext) -> ReviewService:
-    return ReviewService(context.hub.sessions, context.hub.tokens.keys)
+    return ReviewService(context.hub.sessions, context.hub.tokens.keys, event=write_event(context))
 
 
 def _actor(principal: Principal) -> Actor:

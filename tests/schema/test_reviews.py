@@ -421,7 +421,9 @@ async def test_reading_a_review_follows_region_scope_and_policy(
 async def test_mutations_are_in_the_access_log(sqlite_harness: HubHarness) -> None:
     harness = sqlite_harness
     schools = await _schools(harness)
-    await mutate(harness, "demo-education", "openAnnualReview", creditCode=schools.arts, year=2025)
+    opened = await mutate(
+        harness, "demo-education", "openAnnualReview", creditCode=schools.arts, year=2025
+    )
     await mutate(harness, "demo-sports", "openAnnualReview", creditCode=schools.arts, year=2024)
 
     node = "clientId operationType outcome recordKeys"
@@ -429,10 +431,20 @@ async def test_mutations_are_in_the_access_log(sqlite_harness: HubHarness) -> No
     body = (await harness.graphql("demo-auditor", query, purpose="audit")).json()
     events = [edge["node"] for edge in body["data"]["auditEvents"]["edges"]]
 
+    written = [
+        e for e in events if (e["clientId"], e["operationType"]) == ("demo-education", "mutation")
+    ]
+    assert len(written) == 1, "one event per request: the mutation's is not written twice"
     assert {
         (e["clientId"], e["operationType"], e["outcome"], tuple(e["recordKeys"])) for e in events
     } >= {
-        ("demo-education", "mutation", "OK", (f"asked:{schools.arts}", f"returned:{schools.arts}")),
+        # Written with the change, in its transaction: the records it changed.
+        (
+            "demo-education",
+            "mutation",
+            "OK",
+            (f"asked:{schools.arts}", f"changed:{schools.arts}", f"changed:id:{opened['id']}"),
+        ),
         # Refused as a typed result: the institution was asked about, nothing returned.
         ("demo-sports", "mutation", "OK", (f"asked:{schools.arts}",)),
     }

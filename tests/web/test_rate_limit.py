@@ -126,16 +126,20 @@ async def test_with_redis_the_workers_share_one_budget(open_hub: Opener) -> None
     assert other_client.status_code == 200
 
 
-async def test_when_redis_is_down_requests_go_through_and_the_log_says_so(
+async def test_when_redis_is_down_each_worker_counts_its_own_and_the_log_says_so(
     open_hub: Opener, caplog: pytest.LogCaptureFixture
 ) -> None:
     # Nothing listens on port 9 (discard).
-    async with open_hub(XIETONG_REDIS_URL="redis://127.0.0.1:9/0") as harness:
+    async with open_hub(
+        XIETONG_REDIS_URL="redis://127.0.0.1:9/0", XIETONG_RATE_LIMIT="2/minute"
+    ) as harness:
         with caplog.at_level(logging.ERROR, logger="xietong.rate_limit"):
-            response = await harness.graphql("demo-education", ME)
+            answers = [await harness.graphql("demo-education", ME) for _ in range(3)]
 
-    assert response.status_code == 200
-    assert "rate-limit store failed" in caplog.text
+    assert [answer.status_code for answer in answers] == [200, 200, 429]
+    failures = [r for r in caplog.records if "rate-limit store failed" in r.getMessage()]
+    assert len(failures) == 1, "said once, when the store stopped answering"
+    assert "counts its own limits" in failures[0].getMessage()
 
 
 async def test_an_unreachable_redis_is_a_start_up_error() -> None:

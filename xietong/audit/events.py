@@ -51,6 +51,12 @@ class AuditDraft:
     returned_keys: set[str] = field(default_factory=set)
     """Keys of the records resolvers loaded and returned, whether or not the answer
     selected them; merged into ``record_keys`` when the operation ends."""
+    started_at: datetime | None = None
+    """When the request arrived: the time of its event, whoever writes it."""
+    written: list[int] = field(default_factory=list)
+    """Sequence numbers of the events a write already committed with its change
+    (``xietong.audit.in_transaction``): the request's event is then written, and the
+    access-log middleware writes no second one."""
 
 
 DRAFT_KEY = "audit"

@@ -87,8 +87,8 @@ def serve(
     from xietong.cli.serve import check_startup, serve_workers
 
     settings = run_or_exit(lambda: settings_for(data_dir))
+    configure_json_logging()  # before the checks: what they warn of is logged as JSON too
     run_or_exit(lambda: asyncio.run(check_startup(settings)))
-    configure_json_logging()
     os.environ["XIETONG_DATA_DIR"] = str(data_dir)
     serve_workers(host=host, port=port, workers=workers)
 

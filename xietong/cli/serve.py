@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import uvicorn
 from starlette.applications import Starlette
 
@@ -13,13 +15,23 @@ from xietong.kernel.settings import Settings
 from xietong.web.app import create_app
 from xietong.web.logs import log_config
 
+log = logging.getLogger("xietong.startup")
+
 
 async def check_startup(settings: Settings) -> None:
-    """Everything that would stop a worker, checked once before serving."""
+    """Everything that would stop a worker, checked once before serving.
+
+    Only here is a mistake fatal: a worker (re)started later waits for a store that
+    does not answer (``xietong.web.app``). Redis is not required: without it each
+    worker counts its own rate limits until it answers.
+    """
     hub = await Hub.open(settings)
     try:
         create_app(settings, hub=hub)  # loads the policy and checks it against the schema
-        await hub.rate_limiter.check()
+        try:
+            await hub.rate_limiter.check()
+        except ConfigError as error:
+            log.warning("%s: each worker counts its own rate limits until it answers", error)
     finally:
         await hub.close()
     if current_revision(settings.database_url) != head_revision():

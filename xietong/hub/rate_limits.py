@@ -5,12 +5,15 @@ In this process's memory by default (each worker then has its own budget), or in
 Redis when ``XIETONG_REDIS_URL`` is set, so that every worker shares one. A moving
 window: exact, and no burst at a window's edge.
 
-A limit store that cannot be reached lets requests through (and says so in the
-log): the store protects the departments' systems, it does not guard any data.
+A shared store that cannot be reached (at start-up or later) does not stop the
+hub: each worker then counts in its own memory until the store answers again, and
+the log says so at ERROR when it starts and at WARNING when it ends. The store
+protects the departments' systems, it does not guard any data.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Iterable, Mapping
@@ -19,10 +22,13 @@ from enum import StrEnum
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import StorageError
 from redis.asyncio import ConnectionPool
 
 from xietong.kernel.errors import ConfigError
 from xietong.kernel.settings import Settings
+
+log = logging.getLogger("xietong.rate_limit")
 
 STORE_TIMEOUT_SECONDS = 0.5
 """How long a request waits for Redis before it is let through unlimited."""
@@ -48,6 +54,9 @@ class RateLimiter:
         self.storage = storage
         self._strategy = MovingWindowRateLimiter(storage)
         self._pool = pool
+        # Where this worker counts while the shared store does not answer.
+        self._local = MovingWindowRateLimiter(MemoryStorage()) if pool is not None else None
+        self._store_failed = False
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RateLimiter:
@@ -81,10 +90,31 @@ class RateLimiter:
         return self._pool is not None
 
     async def admit(self, key: str, budget: Budget = Budget.REQUESTS) -> float | None:
+        if self._local is None:
+            return await self._admit(self._strategy, key, budget)
+        try:
+            wait = await self._admit(self._strategy, key, budget)
+        except StorageError as error:
+            if not self._store_failed:
+                log.error(
+                    "rate-limit store failed (%s): this worker counts its own limits "
+                    "until it answers",
+                    error,
+                )
+            self._store_failed = True
+            return await self._admit(self._local, key, budget)
+        if self._store_failed:
+            log.warning("rate-limit store answers again: limits are shared again")
+            self._store_failed = False
+        return wait
+
+    async def _admit(
+        self, strategy: MovingWindowRateLimiter, key: str, budget: Budget
+    ) -> float | None:
         spent_from = f"{budget} {key}"
         for rate in self.budgets[budget]:
-            if not await self._strategy.hit(rate, spent_from):
-                stats = await self._strategy.get_window_stats(rate, spent_from)
+            if not await strategy.hit(rate, spent_from):
+                stats = await strategy.get_window_stats(rate, spent_from)
                 return max(1.0, math.ceil(stats.reset_time - time.time()))
         return None
 

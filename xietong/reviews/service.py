@@ -3,8 +3,10 @@
 Each change reads the review, asks ``rules`` whether the actor may make it, does
 the slow work (hashing, signing) outside any transaction, and then writes in one
 short transaction that starts with the compare-and-set on ``version``
-(``store``). A writer that lost a race gets VERSION_CONFLICT and nothing it
-computed is kept; refusals are returned as ``ReviewFailure`` values.
+(``store``) and ends with the request's access-log event
+(``xietong.audit.in_transaction``): a change is committed with its event or not at
+all. A writer that lost a race gets VERSION_CONFLICT and nothing it computed is
+kept; refusals are returned as ``ReviewFailure`` values.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from xietong.audit.in_transaction import WriteEvent, audited
 from xietong.auth.clock import Clock, utc_now
 from xietong.auth.keys import SigningKeyStore
 from xietong.domain.departments import Department
@@ -58,7 +61,7 @@ class ReviewService:
 
     Example::
 
-        reviews = ReviewService(hub.sessions, hub.tokens.keys)
+        reviews = ReviewService(hub.sessions, hub.tokens.keys, event=WriteEvent(draft))
         result = await reviews.sign(actor, review_id, ReviewConclusion.PASS,
                                     "licence, fire safety and funds in order",
                                     expected_version=1)
@@ -71,10 +74,14 @@ class ReviewService:
         keys: SigningKeyStore,
         *,
         clock: Clock = utc_now,
+        event: WriteEvent | None = None,
     ) -> None:
+        """``event``: the access-log event each change commits with (a request's);
+        without one, changes are not logged here (a caller outside any request)."""
         self._sessions = sessions
         self._keys = keys
         self._clock = clock
+        self._event = event
 
     async def get(self, review_id: str) -> ReviewRecord | None:
         async with self._sessions() as session:
@@ -108,7 +115,9 @@ class ReviewService:
             signatures=(),
         )
         try:
-            async with self._sessions.begin() as session:
+            async with audited(
+                self._sessions, self._event, changed=_changed_keys(review)
+            ) as session:
                 await store.add_review(session, review)
         except IntegrityError:
             async with self._sessions() as session:
@@ -207,7 +216,9 @@ class ReviewService:
         self, review: ReviewRecord, expected_version: int, write: Write
     ) -> ReviewResult:
         try:
-            async with self._sessions.begin() as session:
+            async with audited(
+                self._sessions, self._event, changed=_changed_keys(review)
+            ) as session:
                 await write(session)
         except _LostRace:
             current = await self.get(review.id)
@@ -238,6 +249,11 @@ async def _advance(
     )
     if not moved:
         raise _LostRace
+
+
+def _changed_keys(review: ReviewRecord) -> list[str]:
+    """The record keys a change to ``review`` leaves in its event."""
+    return [f"id:{review.id}", review.credit_code]
 
 
 def _conclusions(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
+from sqlalchemy.exc import DBAPIError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
@@ -17,6 +19,7 @@ from xietong.auth.routes import TOKEN_ENDPOINT, authentication_middleware, oauth
 from xietong.hub.checkpoints import Checkpointer
 from xietong.hub.rate_limits import Budget, RateLimiter
 from xietong.hub.services import Hub
+from xietong.kernel.errors import ConfigError
 from xietong.kernel.settings import Settings
 from xietong.schema.root import apply_policy, build_schema
 from xietong.web.audit import AuditMiddleware
@@ -27,6 +30,11 @@ from xietong.web.metrics import MetricsMiddleware, metrics_endpoint
 from xietong.web.rate_limit import RateLimitMiddleware
 
 GRAPHQL = "/graphql"
+FIRST_RETRY_SECONDS = 0.5
+LAST_RETRY_SECONDS = 10.0
+"""A worker waiting for its store tries again after 0.5 s, 1 s, 2 s ... then every 10 s."""
+
+log = logging.getLogger("xietong.startup")
 
 
 def _rate_limiter_of(scope: Scope) -> RateLimiter:
@@ -53,6 +61,26 @@ async def _checkpointing(hub: Hub) -> AsyncIterator[None]:
                 await task
 
 
+async def _wait_for_store(hub: Hub) -> None:
+    """Reach the hub database and make sure a signing key exists, retrying with
+    backoff for as long as it takes."""
+    delay = FIRST_RETRY_SECONDS
+    waited = False
+    while True:
+        try:
+            await hub.check()
+            await hub.tokens.keys.ensure_signing_key()
+        except (ConfigError, DBAPIError, OSError) as error:
+            log.warning("start-up: %s; this worker tries again in %.1f s", error, delay)
+            waited = True
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, LAST_RETRY_SECONDS)
+            continue
+        if waited:
+            log.warning("start-up: the hub database answers again")
+        return
+
+
 def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
     """Build the hub's ASGI app.
 
@@ -72,12 +100,18 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
             async with _checkpointing(the_hub):
                 yield
             return
+        # A worker (re)started while the store is down waits for it, serving
+        # meanwhile (``/readyz`` says 503, requests fail closed as in any worker
+        # that lost its store): failing start-up here would make uvicorn stop every
+        # worker. The configuration was checked once, before the first worker.
+        waiting = asyncio.create_task(_wait_for_store(the_hub))
         try:
-            await the_hub.check()
-            await the_hub.tokens.keys.ensure_signing_key()
             async with _checkpointing(the_hub):
                 yield
         finally:
+            waiting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await waiting
             await the_hub.close()
 
     schema = build_schema(settings.query_limits)

@@ -2,7 +2,8 @@
 
 The middleware holds back the response until the event is committed. If the event
 cannot be written the request fails closed: the client gets an INTERNAL error and
-none of the data.
+none of the data. A request whose write already committed its event with the change
+(``xietong.audit.in_transaction``) has its event: none is written again.
 """
 
 from __future__ import annotations
@@ -37,14 +38,14 @@ class AuditMiddleware:
         if scope["type"] != "http" or scope["path"] not in self.paths:
             await self.app(scope, receive, send)
             return
-        draft = AuditDraft()
-        scope.setdefault("state", {})[DRAFT_KEY] = draft
         started_at, started = now(), time.perf_counter()
+        draft = AuditDraft(started_at=started_at)
+        scope.setdefault("state", {})[DRAFT_KEY] = draft
         failed = False
 
         async def send_after_logging(message: Message) -> None:
             nonlocal failed
-            if message["type"] == "http.response.start":
+            if message["type"] == "http.response.start" and not draft.written:
                 _seal(draft, scope, message["status"])
                 try:
                     await self.audit_log_of(scope).append(
