@@ -58,7 +58,7 @@ def _is_worker(pid: int) -> bool:
     try:
         command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         status = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):  # gone, or going, as we read
         return False
     zombie = status.rsplit(")", 1)[1].split()[0] == "Z"
     return not zombie and any(b"spawn_main" in part for part in command)
