@@ -27,6 +27,9 @@ from xietong.kernel.migrate import upgrade
 from xietong.kernel.settings import Settings
 from xietong.sandbox.reference import REFERENCE_DATE
 
+# Several processes (serve workers, signals): left out of `pytest -m "not slow"`.
+pytestmark = pytest.mark.slow
+
 YEARS = range(2021, 2026)
 KILLS = 6
 RESULT = "... on AnnualReview { id version status } ... on ReviewError { code }"

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.support.harness import SandboxWorld
 from tests.support.processes import Serving, kill, private_postgres, register_and_issue, serving
@@ -21,6 +22,9 @@ from xietong.kernel.db import create_sync_engine
 from xietong.kernel.migrate import upgrade
 from xietong.kernel.settings import Settings
 from xietong.sandbox.reference import REFERENCE_DATE
+
+# Several processes (serve workers, signals): left out of `pytest -m "not slow"`.
+pytestmark = pytest.mark.slow
 
 ME = {"query": "{ me { clientId } }"}
 NO_REDIS = "redis://127.0.0.1:9/0"
