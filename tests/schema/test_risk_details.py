@@ -46,15 +46,15 @@ def signals_of(body: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 async def test_every_signal_for_every_role_shows_only_what_the_role_may_read(
-    sqlite_harness: HubHarness,
+    harness: HubHarness,
 ) -> None:
     walked: Counter[tuple[str, bool]] = Counter()
     for client in CLIENTS:
         for purpose in (True, False):
             if client == "demo-auditor" and not purpose:
                 continue  # an auditor's every query needs a purpose: nothing to walk
-            readable = await readable_in_full(sqlite_harness, client, purpose=purpose)
-            response = await sqlite_harness.graphql(
+            readable = await readable_in_full(harness, client, purpose=purpose)
+            response = await harness.graphql(
                 client, SIGNALS, purpose="risk walk" if purpose else None
             )
             for signal in signals_of(response.json()):
@@ -73,7 +73,7 @@ async def test_every_signal_for_every_role_shows_only_what_the_role_may_read(
     # Every role saw signals: the walk is not vacuous.
     assert all(walked[(client, True)] > 0 for client in CLIENTS), walked
     every_code = set(RiskCode)
-    seen = await codes_raised(sqlite_harness)
+    seen = await codes_raised(harness)
     assert seen == every_code, every_code - seen
 
 
