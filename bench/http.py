@@ -12,10 +12,7 @@ database) answers, SQLite otherwise; the departments are served from another pro
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -26,13 +23,13 @@ import httpx
 
 from bench.joint_record import SINGLE
 from bench.measure import figure, hub_database
-from tests.support.harness import SandboxWorld, hub_harness, sandbox_world, wait_until_serving
+from tests.support.harness import SandboxWorld, hub_harness, sandbox_world
+from tests.support.processes import serving
 from xietong.kernel.migrate import upgrade
 
 CONCURRENCY = 16
 WORKERS = 2
 CLIENT = "demo-education"
-REPOSITORY = Path(__file__).resolve().parent.parent
 
 
 Ask = Callable[[httpx.AsyncClient], Awaitable[None]]
@@ -96,27 +93,8 @@ async def _tokens(database: str, world: SandboxWorld) -> str:
 def served(folder: Path, env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """``xietong serve --workers 2`` on a free port, and its process; its log goes to
     ``serve.log``."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    command = [sys.executable, "-c", "from xietong.cli import main; main()", "serve"]
-    arguments = ["--workers", str(WORKERS), "--port", str(port), "--data-dir", str(folder)]
-    log = folder / "serve.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [*command, *arguments],
-            env={**os.environ, **env, "PYTHONPATH": str(REPOSITORY)},
-            cwd=folder,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(url, process, log)
-        yield url, process
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    with serving(env, folder, workers=WORKERS) as running:
+        yield running.url, running.process
 
 
 async def _credit_codes(url: str, token: str) -> list[str]:

@@ -7,8 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import subprocess
-import sys
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator, Sequence
@@ -22,10 +20,9 @@ import psycopg
 import pytest
 import redis
 
-from tests.support.harness import SandboxWorld, free_port, prepare, wait_until_serving
+from tests.support.harness import SandboxWorld
+from tests.support.processes import register_and_issue, serving
 from xietong.audit.verify import verify_chain
-from xietong.auth.demo import DEMO_CLIENTS
-from xietong.hub.services import Hub
 from xietong.kernel.db import create_sync_engine
 from xietong.kernel.migrate import upgrade
 from xietong.kernel.settings import Settings
@@ -35,7 +32,6 @@ POSTGRES_URL = os.environ.get(
     "XIETONG_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
 REDIS_URL = os.environ.get("XIETONG_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-REPOSITORY = Path(__file__).resolve().parents[2]
 RATE = 60
 """Requests per client per minute in these tests."""
 PURPOSE = {"X-Purpose": "worker test"}
@@ -93,56 +89,14 @@ def workers(world: SandboxWorld, tmp_path_factory: pytest.TempPathFactory) -> It
         "XIETONG_RATE_LIMIT": f"{RATE}/minute",
         "XIETONG_RATE_LIMIT_PREFIX": f"test-{schema}",
     }
-    process: subprocess.Popen[bytes] | None = None
     try:
         upgrade(database_url)
-        tokens = asyncio.run(_register_and_issue(Settings.from_env(env, data_dir=folder)))
-        port = free_port()
-        log = folder / "serve.log"
-        with log.open("wb") as sink:
-            process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-c",
-                    "from xietong.cli import main; main()",
-                    "serve",
-                    "--workers",
-                    "2",
-                    "--port",
-                    str(port),
-                    "--data-dir",
-                    str(folder),
-                ],
-                env={**os.environ, **env, "PYTHONPATH": str(REPOSITORY)},
-                cwd=folder,
-                stdout=sink,
-                stderr=subprocess.STDOUT,
-            )
-        url = f"http://127.0.0.1:{port}"
-        wait_until_serving(url, process, log)
-        yield Workers(url, database_url, log, tokens)
+        tokens = register_and_issue(Settings.from_env(env, data_dir=folder))
+        with serving(env, folder) as served:
+            yield Workers(served.url, database_url, served.log, tokens)
     finally:
-        if process is not None:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
         with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
             connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
-
-
-async def _register_and_issue(settings: Settings) -> dict[str, str]:
-    hub = await Hub.open(settings)
-    try:
-        await prepare(hub)
-        return {
-            demo.client_id: (await hub.tokens.issue_access_token(demo.client_id)).access_token
-            for demo in DEMO_CLIENTS
-        }
-    finally:
-        await hub.close()
 
 
 Job = Callable[[httpx.AsyncClient], Awaitable[httpx.Response]]
