@@ -20,6 +20,7 @@ from xietong.schema.audit import AuditQuery
 from xietong.schema.compat import graphql_schema_of
 from xietong.schema.education import EducationQuery
 from xietong.schema.hub import HubQuery
+from xietong.schema.labels_query import LabelsQuery
 from xietong.schema.limits import QueryLimits
 from xietong.schema.limits.extensions import limit_extensions
 from xietong.schema.market import MarketQuery
@@ -33,7 +34,7 @@ DOCUMENT_CACHE_SIZE = 512
 
 
 @strawberry.type
-class Query(HubQuery, EducationQuery, MarketQuery, AuditQuery, ReviewQuery):
+class Query(HubQuery, LabelsQuery, EducationQuery, MarketQuery, AuditQuery, ReviewQuery):
     pass
 
 

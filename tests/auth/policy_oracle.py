@@ -109,6 +109,15 @@ TABLE: tuple[Row, ...] = (
         reads_no_department_data=True,
     ),
     Row(
+        "labels of enum values (no department data, like me and sources)",
+        (
+            "Query.labels", "EnumLabels.enum", "EnumLabels.values",
+            "EnumValueLabel.code", "EnumValueLabel.label", "EnumValueLabel.description",
+        ),
+        (ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW),
+        reads_no_department_data=True,
+    ),
+    Row(
         "institution identity, licence, registration, fire safety, courses, inspections, "
         "annual reviews, risk",
         (
