@@ -28,6 +28,7 @@ from xietong.domain.records import (
 )
 from xietong.domain.risk import RiskCode, RiskLevel
 from xietong.reviews.records import ReviewConclusion, ReviewErrorCode, ReviewStatus
+from xietong.statistics.records import StatisticsGroupBy
 
 
 class Term(NamedTuple):
@@ -143,6 +144,11 @@ GLOSSARY: dict[type[Enum], dict[str, Term]] = {
         "VERSION_CONFLICT": Term("版本冲突", "The review changed since expectedVersion."),
         "DUPLICATE_REVIEW": Term("重复检查", "A review for this institution and year exists."),
         "OUT_OF_SCOPE": Term("超出辖区", "The institution is outside the caller's region."),
+    },
+    StatisticsGroupBy: {
+        "DISTRICT": Term("按区县", "By the institution's district (region code)."),
+        "DOMAIN": Term("按培训领域", "By training domain; an institution may count in several."),
+        "CATEGORY": Term("按机构类别", "By subject or non-subject training."),
     },
     AuditOutcome: {
         "OK": Term("成功", "Answered in full."),

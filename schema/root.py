@@ -28,13 +28,16 @@ from xietong.schema.operation import OperationRecorder, with_code
 from xietong.schema.operation_choice import OperationChoice
 from xietong.schema.reviews import ReviewMutation, ReviewQuery
 from xietong.schema.scalars import SCALAR_MAP, InvalidScalarError
+from xietong.schema.statistics import StatisticsQuery
 
 DOCUMENT_CACHE_SIZE = 512
 """Distinct documents whose parse and validation are kept (clients reuse a few)."""
 
 
 @strawberry.type
-class Query(HubQuery, LabelsQuery, EducationQuery, MarketQuery, AuditQuery, ReviewQuery):
+class Query(
+    HubQuery, LabelsQuery, EducationQuery, MarketQuery, AuditQuery, ReviewQuery, StatisticsQuery
+):
     pass
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from datetime import date
 
 from xietong.adapters.cache import RecordCache
+from xietong.adapters.education.census import census_queries, read_census
 from xietong.adapters.education.sections import (
     CATEGORIES,
     DOMAINS,
@@ -25,6 +27,7 @@ from xietong.adapters.education.sections import (
 from xietong.adapters.native import chunked, gather_batches, native_codes, native_shape, valid_keys
 from xietong.adapters.sources.registry import ProbeResult, probe_source
 from xietong.adapters.sources.sql import Query, SqlSource, query
+from xietong.domain.census import EducationCensus
 from xietong.domain.departments import Department
 from xietong.domain.matching import InstitutionCriteria
 from xietong.domain.records import Institution, StaffMember
@@ -180,6 +183,12 @@ class SqlEducationAdapter:
                 for code, id_number in rows:
                     found.setdefault(code, []).append(id_number)
         return found
+
+    async def census(self, region_prefix: str, today: date) -> EducationCensus:
+        region, parameters = _in_region(region_prefix)
+        answers = await self.source.fetch_tuples(census_queries(region, parameters, today))
+        with native_shape(self.department, self.source.config.name):
+            return read_census(answers, today)
 
     async def health(self) -> list[ProbeResult]:
         return [await probe_source(self.source)]

@@ -40,6 +40,15 @@ class JinmingBank:
             ]
         )
 
+    async def holding(self, codes: list[str]) -> set[str]:
+        answers = await self.source.fetch_tuples(
+            [
+                query("SELECT tyshxydm FROM jgzh WHERE tyshxydm IN :codes", codes=batch)
+                for batch in chunked(codes, SQL_BATCH)
+            ]
+        )
+        return {code for rows in answers for (code,) in rows}
+
     async def accounts_below(
         self, basis_points: int, among: Sequence[str] | None
     ) -> dict[str, FundSupervision]:

@@ -63,6 +63,10 @@ class SongduBank:
                     found[record.credit_code] = record
         return found
 
+    async def holding(self, codes: list[str]) -> set[str]:
+        """No listing in this API: the accounts looked up, without their orders."""
+        return set(await self.accounts(codes))
+
     async def accounts_below(
         self, basis_points: int, among: Sequence[str] | None
     ) -> dict[str, FundSupervision]:

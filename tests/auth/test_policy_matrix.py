@@ -83,7 +83,7 @@ def root_steps(samples: dict[str, str]) -> dict[str, Step]:
         "annualReviews": "(first: 5)",
         "annualReview": f'(id: "{samples["reviewId"]}")',
     }
-    roots = ("me", "sources", "labels", *arguments, "auditChain", "auditCheckpoints")
+    roots = ("me", "sources", "labels", "statistics", *arguments, "auditChain", "auditCheckpoints")
     return {root: Step(f"Query.{root}", arguments.get(root, "")) for root in roots}
 
 
