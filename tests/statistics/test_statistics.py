@@ -3,6 +3,9 @@ scope and policy as the records themselves."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,10 +15,11 @@ from hypothesis import strategies as st
 from tests.auth.policy_oracle import DEMO_CLIENTS, ORACLE, ROLES, Effect
 from tests.planner.support import every_joint_record
 from tests.statistics.support import STATISTICS, answered, brute_force, leads
-from tests.support.harness import HubHarness
+from tests.support.harness import HubHarness, SandboxWorld, hub_harness
 from xietong.auth.policy import Effect as PolicyEffect
 from xietong.auth.policy import load_policy
 from xietong.domain.risk import JointRecord
+from xietong.kernel.migrate import upgrade
 from xietong.kernel.settings import SHIPPED_POLICY
 from xietong.resolvers.statistics import COUNTED, MEASURES
 from xietong.sandbox.reference import REFERENCE_DATE
@@ -147,3 +151,40 @@ def test_the_policy_grants_a_count_only_to_roles_that_may_read_what_it_counts() 
 
     assert wider == []
     assert set(COUNTED) == set(MEASURES)
+
+
+@pytest.fixture
+def market_down(tmp_path: Path, world: SandboxWorld) -> SandboxWorld:
+    """``world`` with the market registry unreachable."""
+    text = world.sources_file.read_text(encoding="utf-8")
+    text = re.sub(
+        r'(name = "market-registry"(?:.|\n)*?url = )"[^"]+"', r'\1"http://127.0.0.1:9"', text
+    )
+    sources = tmp_path / "sources.toml"
+    sources.write_text(text, encoding="utf-8")
+    return replace(world, sources_file=sources)
+
+
+async def test_a_department_down_costs_only_the_counts_that_need_it(
+    sqlite_url: str, market_down: SandboxWorld
+) -> None:
+    upgrade(sqlite_url)
+    async with hub_harness(sqlite_url, market_down) as harness:
+        body = (await harness.graphql(AUDITOR, STATISTICS, {"groupBy": "CATEGORY"})).json()
+
+    total = body["data"]["statistics"]["total"]
+    assert total["institutions"] > 0
+    assert total["licensed"] > 0
+    assert total["custodySupervised"] > 0
+    assert total["openRectifications"] > 0
+    for name in ("unlicensedLeads", "complaintsLast90Days", "riskLevels", "signals"):
+        assert total[name] is None, name
+    blamed = {
+        (error["path"][-1], error["extensions"]["department"])
+        for error in body["errors"]
+        if error["path"][1] == "total"
+    }
+    assert blamed == {
+        (name, "MARKET_SUPERVISION")
+        for name in ("unlicensedLeads", "complaintsLast90Days", "riskLevels", "signals")
+    }
