@@ -26,6 +26,7 @@ from xietong.schema.limits.extensions import limit_extensions
 from xietong.schema.market import MarketQuery
 from xietong.schema.operation import OperationRecorder, with_code
 from xietong.schema.operation_choice import OperationChoice
+from xietong.schema.review_results import ReviewResultsQuery
 from xietong.schema.reviews import ReviewMutation, ReviewQuery
 from xietong.schema.scalars import SCALAR_MAP, InvalidScalarError
 from xietong.schema.statistics import StatisticsQuery
@@ -36,7 +37,14 @@ DOCUMENT_CACHE_SIZE = 512
 
 @strawberry.type
 class Query(
-    HubQuery, LabelsQuery, EducationQuery, MarketQuery, AuditQuery, ReviewQuery, StatisticsQuery
+    HubQuery,
+    LabelsQuery,
+    EducationQuery,
+    MarketQuery,
+    AuditQuery,
+    ReviewQuery,
+    ReviewResultsQuery,
+    StatisticsQuery,
 ):
     pass
 

@@ -200,6 +200,21 @@ TABLE: tuple[Row, ...] = (
         (ALLOW, DENY, DENY, DENY, ALLOW, ALLOW, ALLOW, DENY),
     ),
     Row(
+        "annual reviews: the published results (and their CSV)",
+        (
+            "Query.annualReviewResults", "AnnualReviewResults.region", "AnnualReviewResults.year",
+            "AnnualReviewResults.results", "AnnualReviewResults.csv",
+            "PublishedReviewResult.reviewId", "PublishedReviewResult.creditCode",
+            "PublishedReviewResult.name", "PublishedReviewResult.region",
+            "PublishedReviewResult.year", "PublishedReviewResult.conclusion",
+            "PublishedReviewResult.conclusionLabel", "PublishedReviewResult.signers",
+            "PublishedReviewResult.publishedAt",
+            "ResultSigner.department", "ResultSigner.departmentLabel", "ResultSigner.signer",
+            "ResultSigner.signedAt",
+        ),
+        (ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, DENY),
+    ),
+    Row(
         "staff name, ID number (purpose)",
         (
             "StaffMember.name", "StaffMember.idNumber", "Course.teacherIdNumber",

@@ -81,6 +81,7 @@ def root_steps(samples: dict[str, str]) -> dict[str, Step]:
         # Education's own events hold a named request, a case id and masked fields.
         "auditEvents": '(filter: {clientId: "demo-education"}, first: 500)',
         "annualReviews": "(first: 5)",
+        "annualReviewResults": "(year: 2025)",
         "annualReview": f'(id: "{samples["reviewId"]}")',
     }
     roots = ("me", "sources", "labels", "statistics", *arguments, "auditChain", "auditCheckpoints")
