@@ -114,17 +114,34 @@ async def _ask(
         return or_unavailable(make()) if needed else _nothing()
 
     risk = bool(wanted & RISK)
-    market, fire, shortfall, staff, supervised = await asyncio.gather(
+    # Scans first, then the lookups by key (people, accounts), which send many
+    # requests: side by side with a scan, they would queue its pages past the timeout.
+    market, fire, shortfall = await asyncio.gather(
         asked(
             bool(wanted & NEEDS_MARKET),
             lambda: adapters.market.census(region_prefix, since, codes),
         ),
         asked(risk, lambda: adapters.fire_safety.census(today)),
         asked(risk, lambda: adapters.finance.match(CoverageCriteria(1.0))),
-        asked(risk, lambda: with_unchecked_or_flagged_staff(adapters, codes, True)),
+    )
+    staff, supervised = await asyncio.gather(
+        asked(risk, lambda: _flagged_staff(adapters, codes)),
         asked(Measure.CUSTODY in wanted, lambda: supervised_among(adapters, education.prepaid)),
     )
     return _Answers(education, market, fire, shortfall, staff, supervised)
+
+
+STAFF_WAVE = 2_000
+"""Institutions whose staff are checked at once: some ten requests to public security."""
+
+
+async def _flagged_staff(adapters: AdapterCatalog, codes: list[str]) -> set[str]:
+    """The planner's staff check, a wave of institutions at a time."""
+    flagged: set[str] = set()
+    for start in range(0, len(codes), STAFF_WAVE):
+        wave = codes[start : start + STAFF_WAVE]
+        flagged |= await with_unchecked_or_flagged_staff(adapters, wave, True)
+    return flagged
 
 
 async def _nothing() -> None:
