@@ -48,11 +48,11 @@ class StatisticsGroup:
         description="The domain's or category's Chinese label; the region code for a district."
     )
 
-    def _counted(self, measure: Measure, value: int | None) -> int | None:
+    def _available(self, measure: Measure) -> None:
+        """SOURCE_UNAVAILABLE at this field when a department the count needs is down."""
         error = self.unavailable.get(measure)
         if error is not None:
             raise error
-        return value
 
     @strawberry.field(description="Institutions the education bureau lists.")
     def institutions(self) -> int:
@@ -60,7 +60,8 @@ class StatisticsGroup:
 
     @strawberry.field(description="Holding a valid school licence, not past its validity.")
     def licensed(self) -> int | None:
-        return self._counted(Measure.LICENSED, self.counts.licensed)
+        self._available(Measure.LICENSED)
+        return self.counts.licensed
 
     @strawberry.field(
         description="Registrations whose scope covers training without an education licence "
@@ -68,12 +69,14 @@ class StatisticsGroup:
         "domain or category."
     )
     def unlicensed_leads(self) -> int | None:
-        return self._counted(Measure.UNLICENSED_LEADS, self.counts.unlicensed_leads)
+        self._available(Measure.UNLICENSED_LEADS)
+        return self.counts.unlicensed_leads
 
     @strawberry.field(description="Institutions at each risk level, as Institution.risk judges.")
     def risk_levels(self) -> list[RiskLevelCount] | None:
-        levels = self._counted(Measure.RISK_LEVELS, 0) is not None and self.counts.risk_levels
-        if not levels:
+        self._available(Measure.RISK_LEVELS)
+        levels = self.counts.risk_levels
+        if levels is None:
             return None
         return [
             RiskLevelCount(level=level, label=label_of(level), count=count)
@@ -82,8 +85,9 @@ class StatisticsGroup:
 
     @strawberry.field(description="Institutions raising each risk signal.")
     def signals(self) -> list[RiskSignalCount] | None:
-        signals = self._counted(Measure.SIGNALS, 0) is not None and self.counts.signals
-        if not signals:
+        self._available(Measure.SIGNALS)
+        signals = self.counts.signals
+        if signals is None:
             return None
         return [
             RiskSignalCount(code=code, label=label_of(code), count=count)
@@ -92,30 +96,34 @@ class StatisticsGroup:
 
     @strawberry.field(description="Institutions offering a course paid in advance.")
     def prepaid_institutions(self) -> int | None:
-        return self._counted(Measure.CUSTODY, self.counts.prepaid_institutions)
+        self._available(Measure.CUSTODY)
+        return self.counts.prepaid_institutions
 
     @strawberry.field(
         description="Of those, the institutions holding a custody account (资金监管账户)."
     )
     def custody_supervised(self) -> int | None:
-        return self._counted(Measure.CUSTODY, self.counts.custody_supervised)
+        self._available(Measure.CUSTODY)
+        return self.counts.custody_supervised
 
     @strawberry.field(
         description="custodySupervised ÷ prepaidInstitutions; null when none takes prepaid fees."
     )
     def custody_supervision_rate(self) -> float | None:
-        self._counted(Measure.CUSTODY, None)
+        self._available(Measure.CUSTODY)
         return self.counts.custody_supervision_rate
 
     @strawberry.field(description="Rectification notices still open (整改中), of any deadline.")
     def open_rectifications(self) -> int | None:
-        return self._counted(Measure.OPEN_RECTIFICATIONS, self.counts.open_rectifications)
+        self._available(Measure.OPEN_RECTIFICATIONS)
+        return self.counts.open_rectifications
 
     @strawberry.field(
         description="Refund complaints filed at market supervision in the last 90 days."
     )
     def complaints_last90_days(self) -> int | None:
-        return self._counted(Measure.COMPLAINTS, self.counts.complaints_last_90_days)
+        self._available(Measure.COMPLAINTS)
+        return self.counts.complaints_last_90_days
 
 
 @strawberry.type(description="Counts over a region's institutions, in total and by group.")
