@@ -11,9 +11,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
+from typing import Any
 
 from xietong.adapters.cache import RecordCache
-from xietong.adapters.education.census import census_queries, read_census
+from xietong.adapters.education import census as census_sql
 from xietong.adapters.education.sections import (
     CATEGORIES,
     DOMAINS,
@@ -186,19 +187,19 @@ class SqlEducationAdapter:
 
     async def census(self, region_prefix: str, today: date) -> EducationCensus:
         region, parameters = _in_region(region_prefix)
-        # One call a statement: each reads a whole region, and each keeps to the
-        # source's timeout on its own (they run side by side in the source's threads).
-        answers = [
-            rows
-            for (rows,) in await gather_batches(
-                [
-                    self.source.fetch_tuples([statement])
-                    for statement in census_queries(region, parameters, today)
-                ]
+        pages: list[list[list[tuple[Any, ...]]]] = []
+        after: str | None = None
+        while True:
+            answers = await self.source.fetch_tuples(
+                census_sql.census_queries(region, parameters, after)
             )
-        ]
+            pages.append(answers)
+            basics = answers[0]
+            if len(basics) < census_sql.PAGE:
+                break
+            after = basics[-1][0]
         with native_shape(self.department, self.source.config.name):
-            return read_census(answers, today)
+            return census_sql.read_census(pages, today)
 
     async def health(self) -> list[ProbeResult]:
         return [await probe_source(self.source)]

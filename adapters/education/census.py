@@ -1,7 +1,7 @@
 """The education platform's counts over a region, for statistics (``EducationCensus``).
 
-Each statement reads one native table for every institution of the region at once
-(``IN`` the region's codes, by the ``xzqh`` index); the rules they stand for are
+Each statement reads one native table for a page of the region's institutions
+(``IN`` the page's codes, by the ``xzqh`` index); the rules they stand for are
 those of ``domain.risk``, in the platform's own columns (glossary in
 ``adapters.education.sections``):
 
@@ -24,46 +24,60 @@ from xietong.adapters.sources.sql import Query, query
 from xietong.domain.census import EducationCensus, Listed
 from xietong.domain.records import TrainingDomain
 
-_REGION = "SELECT tyshxydm FROM jg_jbxx WHERE {region}"
+PAGE = 10_000
+"""Institutions counted per call of the source: each call keeps well within its
+timeout, however large the region (a whole city is some ten calls)."""
 
 
-def census_queries(region: str, parameters: dict[str, Any], today: date) -> list[Query]:
-    """The statements ``read_census`` reads, in its order; ``region`` a condition on
+def census_queries(region: str, parameters: dict[str, Any], after: str | None) -> list[Query]:
+    """The statements ``read_census`` reads, in its order, for the next ``PAGE``
+    institutions (by credit code) after ``after``; ``region`` a condition on
     ``jg_jbxx`` with its ``parameters``."""
-    within = _REGION.format(region=region)
+    later = " AND tyshxydm > :after" if after is not None else ""
+    within = f"SELECT tyshxydm FROM jg_jbxx WHERE {region}{later} ORDER BY tyshxydm LIMIT :first"
+    bound: dict[str, Any] = {**parameters, "first": PAGE}
+    if after is not None:
+        bound["after"] = after
     return [
-        query(f"SELECT tyshxydm, xzqh, jglb FROM jg_jbxx WHERE {region}", **parameters),
+        query(
+            f"SELECT tyshxydm, xzqh, jglb FROM jg_jbxx WHERE tyshxydm IN ({within})"
+            " ORDER BY tyshxydm",
+            **bound,
+        ),
         query(
             f"SELECT tyshxydm, pxly FROM jg_pxly WHERE tyshxydm IN ({within}) ORDER BY pxly",
-            **parameters,
+            **bound,
         ),
         query(
             f"SELECT tyshxydm, yxqz FROM bxxkz WHERE xkzzt = '1' AND tyshxydm IN ({within})",
-            **parameters,
+            **bound,
         ),
         query(
             "SELECT DISTINCT k.tyshxydm FROM kc k"
             f" WHERE k.sfxk = '1' AND k.tyshxydm IN ({within})"
             " AND NOT EXISTS (SELECT 1 FROM jzg z WHERE z.tyshxydm = k.tyshxydm"
             " AND z.sfzh = k.jssfzh AND z.jszgzh <> '')",
-            **parameters,
+            **bound,
         ),
         query(
             "SELECT n.tyshxydm, COUNT(*), MIN(n.zgqx) FROM zgtzs n"
             " JOIN jcjl j ON j.jcid = n.jcid AND j.tyshxydm = n.tyshxydm"
             f" WHERE n.zgzt = '0' AND n.tyshxydm IN ({within}) GROUP BY n.tyshxydm",
-            **parameters,
+            **bound,
         ),
         query(
             "SELECT DISTINCT tyshxydm FROM kc"
             f" WHERE (yszdys > 0 OR yszdks > 0) AND tyshxydm IN ({within})",
-            **parameters,
+            **bound,
         ),
     ]
 
 
-def read_census(answers: list[list[tuple[Any, ...]]], today: date) -> EducationCensus:
-    basics, domains, licences, unqualified, notices, prepaid = answers
+def read_census(pages: list[list[list[tuple[Any, ...]]]], today: date) -> EducationCensus:
+    """The census from the answers to ``census_queries``, page by page."""
+    basics, domains, licences, unqualified, notices, prepaid = (
+        [row for page in pages for row in page[statement]] for statement in range(6)
+    )
     day = today.strftime("%Y%m%d")
     domains_of: dict[str, list[TrainingDomain]] = {}
     for code, domain in domains:

@@ -7,6 +7,7 @@ import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -188,3 +189,10 @@ async def test_a_department_down_costs_only_the_counts_that_need_it(
         (name, "MARKET_SUPERVISION")
         for name in ("unlicensedLeads", "complaintsLast90Days", "riskLevels", "signals")
     }
+
+
+async def test_a_region_counted_in_many_pages_counts_the_same(sqlite_harness: HubHarness) -> None:
+    records = await every_joint_record(sqlite_harness.hub.adapters, REFERENCE_DATE)
+
+    with patch("xietong.adapters.education.census.PAGE", 7):
+        await _compare(sqlite_harness, records, None, "CATEGORY")
