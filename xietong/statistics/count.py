@@ -103,7 +103,7 @@ async def _ask(
     adapters: AdapterCatalog, region_prefix: str, wanted: frozenset[Measure], today: date
 ) -> _Answers:
     """The education bureau first (it lists the region), then every other department
-    that a wanted measure needs, at once."""
+    that a wanted measure needs: their scans side by side, then the lookups by key."""
     education = await adapters.education.census(region_prefix, today)
     codes = sorted(education.institutions)
     since = today - COMPLAINT_SURGE_WINDOW
