@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
-from typing import Any
 
 from xietong.adapters.cache import RecordCache
 from xietong.adapters.education import census as census_sql
@@ -187,19 +186,23 @@ class SqlEducationAdapter:
 
     async def census(self, region_prefix: str, today: date) -> EducationCensus:
         region, parameters = _in_region(region_prefix)
-        pages: list[list[list[tuple[Any, ...]]]] = []
-        after: str | None = None
-        while True:
-            answers = await self.source.fetch_tuples(
-                census_sql.census_queries(region, parameters, after)
-            )
-            pages.append(answers)
-            basics = answers[0]
-            if len(basics) < census_sql.PAGE:
-                break
-            after = basics[-1][0]
+        (basics,) = await self.source.fetch_tuples([census_sql.listed_query(region, parameters)])
+        statements = [
+            statement
+            for batch in chunked(sorted(code for code, *_ in basics), SQL_BATCH)
+            for statement in census_sql.section_queries(batch)
+        ]
+        per_call = census_sql.SECTIONS * census_sql.BATCHES_PER_CALL
+        answers = await gather_batches(
+            [
+                self.source.fetch_tuples(statements[start : start + per_call])
+                for start in range(0, len(statements), per_call)
+            ]
+        )
         with native_shape(self.department, self.source.config.name):
-            return census_sql.read_census(pages, today)
+            return census_sql.read_census(
+                basics, [rows for answer in answers for rows in answer], today
+            )
 
     async def health(self) -> list[ProbeResult]:
         return [await probe_source(self.source)]

@@ -1,7 +1,8 @@
 """The education platform's counts over a region, for statistics (``EducationCensus``).
 
-Each statement reads one native table for a page of the region's institutions
-(``IN`` the page's codes, by the ``xzqh`` index); the rules they stand for are
+The region's institutions are listed by one statement (by the ``xzqh`` index); each
+section then reads one native table for a batch of their codes (``IN``, by the
+``tyshxydm`` indexes), as a page of the joint record does; the rules they stand for are
 those of ``domain.risk``, in the platform's own columns (glossary in
 ``adapters.education.sections``):
 
@@ -24,59 +25,59 @@ from xietong.adapters.sources.sql import Query, query
 from xietong.domain.census import EducationCensus, Listed
 from xietong.domain.records import TrainingDomain
 
-PAGE = 10_000
-"""Institutions counted per call of the source: each call keeps well within its
-timeout, however large the region (a whole city is some ten calls)."""
+BATCHES_PER_CALL = 4
+"""``IN`` lists of ``SQL_BATCH`` codes per call of the source, five statements each:
+every call keeps well within the source's timeout, however large the region."""
 
 
-def census_queries(region: str, parameters: dict[str, Any], after: str | None) -> list[Query]:
-    """The statements ``read_census`` reads, in its order, for the next ``PAGE``
-    institutions (by credit code) after ``after``; ``region`` a condition on
-    ``jg_jbxx`` with its ``parameters``."""
-    later = " AND tyshxydm > :after" if after is not None else ""
-    within = f"SELECT tyshxydm FROM jg_jbxx WHERE {region}{later} ORDER BY tyshxydm LIMIT :first"
-    bound: dict[str, Any] = {**parameters, "first": PAGE}
-    if after is not None:
-        bound["after"] = after
+def listed_query(region: str, parameters: dict[str, Any]) -> Query:
+    """The region's institutions (``region`` a condition on ``jg_jbxx``)."""
+    return query(f"SELECT tyshxydm, xzqh, jglb FROM jg_jbxx WHERE {region}", **parameters)
+
+
+def section_queries(codes: list[str]) -> list[Query]:
+    """The statements ``read_census`` reads for a batch of codes, in its order."""
     return [
         query(
-            f"SELECT tyshxydm, xzqh, jglb FROM jg_jbxx WHERE tyshxydm IN ({within})"
-            " ORDER BY tyshxydm",
-            **bound,
+            "SELECT tyshxydm, pxly FROM jg_pxly WHERE tyshxydm IN :codes ORDER BY pxly",
+            codes=codes,
         ),
         query(
-            f"SELECT tyshxydm, pxly FROM jg_pxly WHERE tyshxydm IN ({within}) ORDER BY pxly",
-            **bound,
+            "SELECT tyshxydm, yxqz FROM bxxkz WHERE xkzzt = '1' AND tyshxydm IN :codes",
+            codes=codes,
         ),
         query(
-            f"SELECT tyshxydm, yxqz FROM bxxkz WHERE xkzzt = '1' AND tyshxydm IN ({within})",
-            **bound,
-        ),
-        query(
-            "SELECT DISTINCT k.tyshxydm FROM kc k"
-            f" WHERE k.sfxk = '1' AND k.tyshxydm IN ({within})"
+            "SELECT DISTINCT k.tyshxydm FROM kc k WHERE k.sfxk = '1' AND k.tyshxydm IN :codes"
             " AND NOT EXISTS (SELECT 1 FROM jzg z WHERE z.tyshxydm = k.tyshxydm"
             " AND z.sfzh = k.jssfzh AND z.jszgzh <> '')",
-            **bound,
+            codes=codes,
         ),
         query(
             "SELECT n.tyshxydm, COUNT(*), MIN(n.zgqx) FROM zgtzs n"
             " JOIN jcjl j ON j.jcid = n.jcid AND j.tyshxydm = n.tyshxydm"
-            f" WHERE n.zgzt = '0' AND n.tyshxydm IN ({within}) GROUP BY n.tyshxydm",
-            **bound,
+            " WHERE n.zgzt = '0' AND n.tyshxydm IN :codes GROUP BY n.tyshxydm",
+            codes=codes,
         ),
         query(
-            "SELECT DISTINCT tyshxydm FROM kc"
-            f" WHERE (yszdys > 0 OR yszdks > 0) AND tyshxydm IN ({within})",
-            **bound,
+            "SELECT DISTINCT tyshxydm FROM kc WHERE (yszdys > 0 OR yszdks > 0)"
+            " AND tyshxydm IN :codes",
+            codes=codes,
         ),
     ]
 
 
-def read_census(pages: list[list[list[tuple[Any, ...]]]], today: date) -> EducationCensus:
-    """The census from the answers to ``census_queries``, page by page."""
-    basics, domains, licences, unqualified, notices, prepaid = (
-        [row for page in pages for row in page[statement]] for statement in range(6)
+SECTIONS = 5
+"""Statements ``section_queries`` makes per batch."""
+
+
+def read_census(
+    basics: list[tuple[Any, ...]], sections: list[list[tuple[Any, ...]]], today: date
+) -> EducationCensus:
+    """The census from ``listed_query``'s rows and those of every batch's
+    ``section_queries``, batch after batch."""
+    domains, licences, unqualified, notices, prepaid = (
+        [row for start in range(0, len(sections), SECTIONS) for row in sections[start + part]]
+        for part in range(SECTIONS)
     )
     day = today.strftime("%Y%m%d")
     domains_of: dict[str, list[TrainingDomain]] = {}

@@ -191,8 +191,11 @@ async def test_a_department_down_costs_only_the_counts_that_need_it(
     }
 
 
-async def test_a_region_counted_in_many_pages_counts_the_same(sqlite_harness: HubHarness) -> None:
+async def test_a_region_counted_in_many_batches_counts_the_same(sqlite_harness: HubHarness) -> None:
     records = await every_joint_record(sqlite_harness.hub.adapters, REFERENCE_DATE)
 
-    with patch("xietong.adapters.education.census.PAGE", 7):
+    with (
+        patch("xietong.adapters.education.adapter.SQL_BATCH", 7),
+        patch("xietong.adapters.education.census.BATCHES_PER_CALL", 2),
+    ):
         await _compare(sqlite_harness, records, None, "CATEGORY")
