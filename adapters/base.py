@@ -19,9 +19,11 @@ left, a lookup by key is cheaper than a scan.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Protocol, TypeVar
 
 from xietong.adapters.sources.registry import ProbeResult
+from xietong.domain.census import EducationCensus, FireCensus, MarketCensus
 from xietong.domain.departments import Department
 from xietong.domain.matching import (
     AcceptanceCriteria,
@@ -83,6 +85,10 @@ class EducationAdapter(DepartmentAdapter[Institution], Protocol):
         background check is asked by)."""
         ...
 
+    async def census(self, region_prefix: str, today: date) -> EducationCensus:
+        """Counts over every institution of the region, by its own queries (statistics)."""
+        ...
+
 
 class MarketAdapter(DepartmentAdapter[BusinessRegistration], Protocol):
     """Market supervision: business registrations, complaints, penalties."""
@@ -97,6 +103,11 @@ class MarketAdapter(DepartmentAdapter[BusinessRegistration], Protocol):
         """Credit codes whose registration meets ``criteria``."""
         ...
 
+    async def census(self, region_prefix: str, since: date, among: Sequence[str]) -> MarketCensus:
+        """Every registration of the region by one scan, with its complaints since
+        ``since`` counted; and those of the codes ``among`` the scan did not list."""
+        ...
+
 
 class FireSafetyAdapter(DepartmentAdapter[FireSafetyRecord], Protocol):
     """Fire safety: acceptance, inspections, hazards, seal-ups."""
@@ -107,6 +118,10 @@ class FireSafetyAdapter(DepartmentAdapter[FireSafetyRecord], Protocol):
         """Credit codes whose fire acceptance meets ``criteria``."""
         ...
 
+    async def census(self, today: date) -> FireCensus:
+        """Every institution raising FIRE_NON_COMPLIANT as of ``today``."""
+        ...
+
 
 class FinanceAdapter(DepartmentAdapter[FundSupervision], Protocol):
     """The supervising banks' custody accounts, merged across banks."""
@@ -115,6 +130,10 @@ class FinanceAdapter(DepartmentAdapter[FundSupervision], Protocol):
         self, criteria: CoverageCriteria, *, among: Sequence[str] | None = None
     ) -> set[str]:
         """Credit codes whose custody account meets ``criteria``, at any bank."""
+        ...
+
+    async def with_account(self, among: Sequence[str]) -> set[str]:
+        """Those of ``among`` holding a custody account at any bank."""
         ...
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from xietong.adapters.cache import RecordCache
@@ -46,6 +47,7 @@ from xietong.adapters.native import (
 )
 from xietong.adapters.sources.http import HttpSource
 from xietong.adapters.sources.registry import ProbeResult, probe_source
+from xietong.domain.census import MarketCensus, Registered
 from xietong.domain.departments import Department
 from xietong.domain.matching import RegistrationCriteria
 from xietong.domain.records import BusinessRegistration, Complaint, RegistrationStatus
@@ -117,10 +119,49 @@ class HttpMarketAdapter:
                 return set()
         if criteria.min_complaints > 0:
             filters["zxtssl"] = criteria.min_complaints
+        codes: set[str] = set()
+        records = await self._scan(filters)
+        with native_shape(self.department, self.source.config.name):
+            for record in records:
+                status = decode(STATUSES, record["djzt"], "qydj.djzt")
+                if criteria.statuses and status not in criteria.statuses:
+                    continue
+                if record["tssl"] < criteria.min_complaints:
+                    continue
+                codes.add(record["tyshxydm"])
+        return codes
+
+    async def census(self, region_prefix: str, since: date, among: Sequence[str]) -> MarketCensus:
+        """The registry's scan of the region (``/qyxx/query`` with ``tsqsrq``: every
+        registration with its complaints since ``since`` counted); the codes ``among``
+        it did not list (registered elsewhere) looked up and counted here."""
+        filters: dict[str, Any] = {"tsqsrq": since.strftime("%Y%m%d")}
+        if region_prefix:
+            filters["xzqh"] = region_prefix
+        found: dict[str, Registered] = {}
+        with native_shape(self.department, self.source.config.name):
+            for record in await self._scan(filters):
+                found[record["tyshxydm"]] = _registered(record)
+        missing = [code for code in among if code not in found]
+        for code, registration in (await self.load(missing)).items():
+            found[code] = Registered(
+                region=registration.region,
+                status=registration.status,
+                business_scope=registration.business_scope,
+                non_profit=registration.non_profit,
+                recent_complaints=sum(c.filed_on >= since for c in registration.complaints),
+                # Only the region's own registrations can be leads on unlicensed
+                # operators: these are institutions the education bureau lists.
+                covers_training=False,
+            )
+        return MarketCensus(found)
+
+    async def _scan(self, filters: dict[str, Any]) -> list[dict[str, Any]]:
+        """Every record of a ``/qyxx/query`` scan: its first page says how many follow,
+        which are then asked for side by side."""
         first = await self._data(
             "POST", "/api/v1/qyxx/query", json={**filters, "page": 1, "size": SCAN_PAGE}
         )
-        pages = [first]
         total = first.get("total")
         if not isinstance(total, int):
             with native_shape(self.department, self.source.config.name):
@@ -133,19 +174,15 @@ class HttpMarketAdapter:
                 return await self._data("POST", "/api/v1/qyxx/query", json=body)
 
         last = -(-total // SCAN_PAGE)
-        pages += await gather_batches([page(number) for number in range(2, last + 1)])
-        codes: set[str] = set()
+        pages = [first, *await gather_batches([page(n) for n in range(2, last + 1)])]
+        records: list[dict[str, Any]] = []
         with native_shape(self.department, self.source.config.name):
             for data in pages:
-                for entry in json_list(data["records"], "data.records"):
-                    record = json_object(entry, "data.records[]")
-                    status = decode(STATUSES, record["djzt"], "qydj.djzt")
-                    if criteria.statuses and status not in criteria.statuses:
-                        continue
-                    if record["tssl"] < criteria.min_complaints:
-                        continue
-                    codes.add(record["tyshxydm"])
-        return codes
+                records += [
+                    json_object(entry, "data.records[]")
+                    for entry in json_list(data["records"], "data.records")
+                ]
+        return records
 
     async def health(self) -> list[ProbeResult]:
         return [await probe_source(self.source)]
@@ -192,6 +229,17 @@ def _registration(row: dict[str, Any]) -> BusinessRegistration:
             f"{_day(v['larq'], 'ggwf.larq')}: {v['wfss']} — {v['cljg']}"
             for v in json_list(row["ggwf"], "ggwf")
         ),
+    )
+
+
+def _registered(record: dict[str, Any]) -> Registered:
+    return Registered(
+        region=record["xzqh"],
+        status=decode(STATUSES, record["djzt"], "qydj.djzt"),
+        business_scope=record["jyfw"],
+        non_profit=decode(PROFIT_TYPES, record["yllx"], "qydj.yllx"),
+        recent_complaints=int(record["tssl"]),
+        covers_training=decode({"1": True, "0": False}, record["pxbz"], "qydj.pxbz"),
     )
 
 

@@ -11,39 +11,41 @@ from xietong.audit.queries import AuditCriteria
 from xietong.kernel.store import AuditEvent as AuditEventRow
 from xietong.resolvers.audit import audit_chain, audit_checkpoints, audit_events
 from xietong.resolvers.context import HubInfo
-from xietong.schema.enums import Department
+from xietong.schema.enums import Department, register
 from xietong.schema.mapping import from_record, from_records
 from xietong.schema.pagination import Connection, connection, decode_cursor, page_size, sequence_key
 from xietong.schema.scalars import RegionCode
 
-strawberry.enum(AuditOutcome)
+register(AuditOutcome, "How a request ended, as the access log records it.")
 
 
 @strawberry.type(description="One request as the access log recorded it.")
 class AuditEvent:
-    seq: int
-    at: datetime
-    client_id: str | None
-    subject: str | None
-    department: Department | None
-    roles: list[str]
-    region: RegionCode | None
-    purpose: str | None
-    case_id: str | None
-    operation_type: str | None
-    operation_name: str | None
-    document_hash: str | None
-    fields_read: list[str]
-    fields_masked: list[str]
-    fields_denied: list[str]
+    seq: int = strawberry.field(description="Position in the chain.")
+    at: datetime = strawberry.field(description="When the request was answered.")
+    client_id: str | None = strawberry.field(description="The client that asked.")
+    subject: str | None = strawberry.field(description="The officer or system that acted.")
+    department: Department | None = strawberry.field(description="The client's department.")
+    roles: list[str] = strawberry.field(description="The client's roles.")
+    region: RegionCode | None = strawberry.field(description="The client's region.")
+    purpose: str | None = strawberry.field(description="The purpose stated.")
+    case_id: str | None = strawberry.field(description="The case id stated.")
+    operation_type: str | None = strawberry.field(description="query, mutation or subscription.")
+    operation_name: str | None = strawberry.field(description="The operation's name.")
+    document_hash: str | None = strawberry.field(description="SHA-256 of the GraphQL document.")
+    fields_read: list[str] = strawberry.field(
+        description="Fields answered with a value, as Type.field."
+    )
+    fields_masked: list[str] = strawberry.field(description="Fields answered masked.")
+    fields_denied: list[str] = strawberry.field(description="Fields refused.")
     record_keys: list[str] = strawberry.field(
         description="Credit codes returned; ID numbers as their SHA-256."
     )
-    error_codes: list[str]
-    outcome: AuditOutcome
-    duration_ms: float
-    prev_hash: str
-    hash: str
+    error_codes: list[str] = strawberry.field(description="The codes of the errors answered.")
+    outcome: AuditOutcome = strawberry.field(description="How the request ended.")
+    duration_ms: float = strawberry.field(description="How long it took.")
+    prev_hash: str = strawberry.field(description="The previous event's hash.")
+    hash: str = strawberry.field(description="SHA-256 over this event and prevHash.")
 
 
 def audit_event_of(row: AuditEventRow) -> AuditEvent:
@@ -58,26 +60,34 @@ def audit_event_of(row: AuditEventRow) -> AuditEvent:
 
 @strawberry.input
 class AuditEventFilter:
-    client_id: str | None = None
-    department: Department | None = None
-    outcome: AuditOutcome | None = None
+    client_id: str | None = strawberry.field(default=None, description="Events of this client.")
+    department: Department | None = strawberry.field(
+        default=None, description="Events of this department's clients."
+    )
+    outcome: AuditOutcome | None = strawberry.field(
+        default=None, description="Events that ended so."
+    )
     record_key: str | None = strawberry.field(
         default=None, description="A credit code or an ID number the answer contained."
     )
     field: str | None = strawberry.field(
         default=None, description='A field read, masked or refused, as "Type.field".'
     )
-    from_: datetime | None = strawberry.field(default=None, name="from")
-    to: datetime | None = None
+    from_: datetime | None = strawberry.field(
+        default=None, name="from", description="Events from this time on."
+    )
+    to: datetime | None = strawberry.field(default=None, description="Events before this time.")
 
 
 @strawberry.type(description="The result of walking the whole hash chain.")
 class AuditChainReport:
-    intact: bool
-    events: int
-    first_broken_seq: int | None
-    reason: str | None
-    head_hash: str
+    intact: bool = strawberry.field(description="Whether every event is as written.")
+    events: int = strawberry.field(description="Events checked.")
+    first_broken_seq: int | None = strawberry.field(
+        description="The first event that does not check out."
+    )
+    reason: str | None = strawberry.field(description="Why it does not.")
+    head_hash: str = strawberry.field(description="The hash of the last event.")
 
 
 @strawberry.type(
@@ -85,9 +95,9 @@ class AuditChainReport:
     "seq: keep it, and `xietong audit verify --checkpoints` proves the chain still extends it."
 )
 class AuditCheckpoint:
-    seq: int
-    head_hash: str
-    at: datetime
+    seq: int = strawberry.field(description="The head's sequence number.")
+    head_hash: str = strawberry.field(description="The head's hash.")
+    at: datetime = strawberry.field(description="When it was signed.")
     jws: str = strawberry.field(
         description='ES256 compact JWS (typ "xietong-checkpoint+jws") over {seq, headHash, at}.'
     )

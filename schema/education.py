@@ -38,28 +38,40 @@ from xietong.schema.scalars import CreditCode, Decimal, IdNumber, RegionCode
 
 @strawberry.type(description="School licence (办学许可证).")
 class SchoolLicense:
-    number: str
-    status: LicenseStatus
-    issued_on: date | None
-    valid_until: date | None
+    number: str = strawberry.field(description="Licence number (许可证号).")
+    status: LicenseStatus = strawberry.field(description="Whether it is in force.")
+    issued_on: date | None = strawberry.field(description="Issued on.")
+    valid_until: date | None = strawberry.field(description="Valid until (inclusive).")
 
 
 @strawberry.type
 class Course:
-    name: str
-    subject: bool
-    hours: int
-    price: Decimal
-    prepaid_limit_months: int | None
-    teacher_id_number: IdNumber | None
+    name: str = strawberry.field(description="Course name.")
+    subject: bool = strawberry.field(
+        description="Whether it is academic subject training (学科类)."
+    )
+    hours: int = strawberry.field(description="Lessons (class hours) in the course.")
+    price: Decimal = strawberry.field(description="Price of the whole course, in yuan.")
+    prepaid_limit_months: int | None = strawberry.field(
+        description="Prepaid terms: at most this many months paid in advance."
+    )
+    teacher_id_number: IdNumber | None = strawberry.field(
+        description="The teacher's resident ID number (masked for some roles)."
+    )
 
 
 @strawberry.type(description="One line of an institution's staff roster.")
 class StaffMember:
-    name: str | None
-    id_number: IdNumber | None
-    position: str | None
-    teacher_certificate: str | None
+    name: str | None = strawberry.field(description="Name (masked for some roles).")
+    id_number: IdNumber | None = strawberry.field(
+        description="Resident ID number (masked for some roles)."
+    )
+    position: str | None = strawberry.field(
+        description="Post: head, teacher, teaching assistant, administration or finance."
+    )
+    teacher_certificate: str | None = strawberry.field(
+        description="Teacher certificate number (教师资格证); null if none."
+    )
 
     @strawberry.field(description="Public security's check of this person.")
     async def background_check(self, info: HubInfo) -> BackgroundCheck | None:
@@ -71,72 +83,80 @@ class StaffMember:
 
 @strawberry.type(description="Rectification notice (整改通知书) issued after an inspection.")
 class RectificationNotice:
-    issued_on: date
-    deadline: date
-    status: RectificationStatus
-    content: str
+    issued_on: date = strawberry.field(description="Issued on.")
+    deadline: date = strawberry.field(description="Rectify by this day.")
+    status: RectificationStatus = strawberry.field(description="Whether it was complied with.")
+    content: str = strawberry.field(description="What must be rectified.")
 
 
 @strawberry.type
 class Inspection:
-    inspected_on: date
-    inspector: str
-    result: str
-    notices: list[RectificationNotice]
+    inspected_on: date = strawberry.field(description="Inspected on.")
+    inspector: str = strawberry.field(description="The inspectors, as recorded.")
+    result: str = strawberry.field(description="PASSED, RECTIFICATION_ORDERED or FAILED.")
+    notices: list[RectificationNotice] = strawberry.field(
+        description="The rectification notices it led to."
+    )
 
 
 @strawberry.type(description="Tip-off (举报); the reporter is confidential.")
 class TipOff:
-    received_on: date
-    content: str | None
-    reporter: str | None
-    status: str
+    received_on: date = strawberry.field(description="Received on.")
+    content: str | None = strawberry.field(description="What was reported.")
+    reporter: str | None = strawberry.field(description="Who reported it (confidential).")
+    status: str = strawberry.field(description="NEW, IN_PROGRESS or CLOSED.")
 
 
 @strawberry.type(description="A training institution as every department sees it.")
 class Institution:
     record: strawberry.Private[InstitutionRecord]
-    credit_code: CreditCode
-    name: str
-    region: RegionCode
-    category: InstitutionCategory
-    domains: list[TrainingDomain]
+    credit_code: CreditCode = strawberry.field(
+        description="Unified Social Credit Code: the institution's key."
+    )
+    name: str = strawberry.field(description="Registered name (机构名称).")
+    region: RegionCode = strawberry.field(description="Region code of its district.")
+    category: InstitutionCategory = strawberry.field(description="Subject or non-subject training.")
+    domains: list[TrainingDomain] = strawberry.field(description="Its training domains.")
     supervisors: list[Department] = strawberry.field(
         description="EDUCATION plus the competent bureau(s): the annual review's signers."
     )
 
-    @strawberry.field
+    @strawberry.field(description="Its school licence (办学许可证); null if it holds none.")
     def license(self) -> SchoolLicense | None:
         licence = self.record.license
         return from_record(SchoolLicense, licence) if licence else None
 
-    @strawberry.field
+    @strawberry.field(description="Courses it offers.")
     def courses(self) -> list[Course]:
         return from_records(Course, self.record.courses)
 
-    @strawberry.field
+    @strawberry.field(description="Its staff roster.")
     def staff(self) -> list[StaffMember]:
         return from_records(StaffMember, self.record.staff)
 
-    @strawberry.field
+    @strawberry.field(
+        description="The education bureau's inspections, with their rectification notices."
+    )
     def inspections(self) -> list[Inspection]:
         return from_records(Inspection, self.record.inspections)
 
-    @strawberry.field
+    @strawberry.field(description="Tip-offs (举报) about it.")
     def tip_offs(self) -> list[TipOff] | None:
         return from_records(TipOff, self.record.tip_offs)
 
-    @strawberry.field
+    @strawberry.field(description="Market supervision's business registration.")
     async def registration(self, info: HubInfo) -> BusinessRegistration | None:
         found = await joint_record.registration(info.context, self.record.credit_code)
         return from_record(BusinessRegistration, found) if found else None
 
-    @strawberry.field
+    @strawberry.field(
+        description="Refund complaints (退费投诉) at market supervision, of any date."
+    )
     async def complaints(self, info: HubInfo) -> list[Complaint] | None:
         found = await joint_record.complaints(info.context, self.record.credit_code)
         return from_records(Complaint, found)
 
-    @strawberry.field
+    @strawberry.field(description="Fire safety's record of its premises.")
     async def fire_safety(self, info: HubInfo) -> FireSafetyRecord | None:
         found = await joint_record.fire_safety(info.context, self.record.credit_code)
         if found is None:
@@ -145,7 +165,7 @@ class Institution:
             FireSafetyRecord, found, acceptance=found.acceptance_on(info.context.hub.today())
         )
 
-    @strawberry.field
+    @strawberry.field(description="Its custody account at a supervising bank.")
     async def funds(self, info: HubInfo) -> FundSupervision | None:
         found = await joint_record.funds(info.context, self.record.credit_code)
         return from_record(FundSupervision, found) if found else None
@@ -155,23 +175,29 @@ class Institution:
         found = await reviews.institution_reviews(info.context, self.record.credit_code)
         return from_records(AnnualReview, found)
 
-    @strawberry.field
+    @strawberry.field(description="The risk assessment across departments.")
     async def risk(self, info: HubInfo) -> RiskAssessment:
         return from_record(RiskAssessment, await joint_record.risk(info.context, self.record))
 
 
 @strawberry.type(description="Where a person works: one roster line at one institution.")
 class Employment:
-    institution: Institution
-    position: str | None
-    teacher_certificate: str | None
+    institution: Institution = strawberry.field(description="Where the person works.")
+    position: str | None = strawberry.field(description="The person's post there.")
+    teacher_certificate: str | None = strawberry.field(
+        description="The teacher certificate on that roster line."
+    )
 
 
 @strawberry.type(description="A person on the staff rosters, across institutions.")
 class Person:
-    id_number: IdNumber | None
-    name: str | None
-    employments: list[Employment]
+    id_number: IdNumber | None = strawberry.field(
+        description="Resident ID number (masked for some roles)."
+    )
+    name: str | None = strawberry.field(description="Name (masked for some roles).")
+    employments: list[Employment] = strawberry.field(
+        description="Every roster line of the person, across institutions in scope."
+    )
 
     @strawberry.field(description="Public security's check of this person.")
     async def background_check(self, info: HubInfo) -> BackgroundCheck | None:

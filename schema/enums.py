@@ -1,5 +1,8 @@
 """Enums shared across the schema: the hub's own enums, registered with strawberry
-so that resolvers and schema share one type (names are fixed, DESIGN §6)."""
+so that resolvers and schema share one type (names are fixed, DESIGN §6), each value
+described from the glossary (``schema.labels``)."""
+
+from enum import Enum
 
 import strawberry
 
@@ -14,20 +17,32 @@ from xietong.domain.records import (
     TrainingDomain,
 )
 from xietong.domain.risk import RiskCode, RiskLevel
+from xietong.schema.compat import describe_enum_values
+from xietong.schema.labels import term_of
 
-for enum in (
-    Department,
-    InstitutionCategory,
-    TrainingDomain,
-    LicenseStatus,
-    RegistrationStatus,
-    FireAcceptanceStatus,
-    BackgroundCheckStatus,
-    RectificationStatus,
-    RiskLevel,
-    RiskCode,
-):
-    strawberry.enum(enum)
+REGISTERED: list[type[Enum]] = []
+"""Every enum registered with the schema, in order (what the ``labels`` query lists)."""
+
+
+def register(enum: type[Enum], description: str) -> None:
+    """Register ``enum`` with strawberry, each value described by the glossary."""
+    strawberry.enum(enum, description=description)
+    describe_enum_values(
+        enum, {member.name: term.description for member in enum if (term := term_of(member))}
+    )
+    REGISTERED.append(enum)
+
+
+register(Department, "A department sharing data through the hub.")
+register(InstitutionCategory, "Subject (学科类) or non-subject (非学科类) training.")
+register(TrainingDomain, "What an institution trains in.")
+register(LicenseStatus, "The status of a school licence (办学许可证).")
+register(RegistrationStatus, "The status of a business registration.")
+register(FireAcceptanceStatus, "Fire acceptance or filing of premises (消防验收/备案).")
+register(BackgroundCheckStatus, "Public security's check of a staff member.")
+register(RectificationStatus, "Whether a rectification notice (整改通知书) was complied with.")
+register(RiskLevel, "How much concern an institution's risk signals raise.")
+register(RiskCode, "A risk rule, named for what it finds.")
 
 __all__ = [
     "BackgroundCheckStatus",

@@ -14,8 +14,14 @@ from xietong.schema.enums import FireAcceptanceStatus
     "construction), and what fire inspections found."
 )
 class FireSafetyRecord:
-    acceptance: FireAcceptanceStatus
-    acceptance_valid_until: date | None
-    last_inspection_on: date | None
-    open_hazards: int
-    sealed: bool
+    acceptance: FireAcceptanceStatus = strawberry.field(
+        description="Acceptance of the worst premises, as of today (EXPIRED once past validity)."
+    )
+    acceptance_valid_until: date | None = strawberry.field(
+        description="When that acceptance or filing ends; null if open-ended."
+    )
+    last_inspection_on: date | None = strawberry.field(
+        description="The latest fire inspection of any premises."
+    )
+    open_hazards: int = strawberry.field(description="Fire hazards found and not yet fixed.")
+    sealed: bool = strawberry.field(description="Whether a premises is sealed up (查封).")

@@ -28,11 +28,13 @@ class FieldPermission:
 
 @strawberry.type(description="The client a request's access token stands for.")
 class Principal:
-    client_id: str
-    subject: str
-    department: Department
-    roles: list[str]
-    region: RegionCode
+    client_id: str = strawberry.field(description="The OAuth 2.0 client the token was issued to.")
+    subject: str = strawberry.field(
+        description="Who acts: the officer, or the client itself for a system."
+    )
+    department: Department = strawberry.field(description="The client's department.")
+    roles: list[str] = strawberry.field(description="Its roles, as the field policy names them.")
+    region: RegionCode = strawberry.field(description="Its region: it sees institutions inside it.")
 
     @strawberry.field(description="Every field this principal's roles may read.")
     def permissions(self, info: HubInfo) -> list[FieldPermission]:
@@ -41,14 +43,16 @@ class Principal:
 
 @strawberry.type(description="A department system the hub reads from, as last seen.")
 class SourceStatus:
-    name: str
-    department: Department
-    kind: str
+    name: str = strawberry.field(description="The source's name in the sources file.")
+    department: Department = strawberry.field(description="The department whose system it is.")
+    kind: str = strawberry.field(description="sql or http.")
     healthy: bool | None = strawberry.field(
         description="Whether the last call succeeded; null before the first call."
     )
     latency_ms: float | None = strawberry.field(description="Median of the recent calls.")
-    last_error: str | None
+    last_error: str | None = strawberry.field(
+        description="What went wrong on the last failed call; null after a success."
+    )
 
     @classmethod
     def from_source(cls, source: Source) -> SourceStatus:

@@ -48,7 +48,9 @@ class InstitutionFilter:
     region: RegionCode | None = strawberry.field(
         default=None, description="Within this region; it must lie within the caller's own."
     )
-    category: InstitutionCategory | None = None
+    category: InstitutionCategory | None = strawberry.field(
+        default=None, description="Subject or non-subject."
+    )
     domain: TrainingDomain | None = strawberry.field(
         default=None, description="One of its training domains."
     )

@@ -23,26 +23,28 @@ from xietong.schema.scalars import CreditCode, Decimal, RegionCode
 
 @strawberry.type(description="A complaint received by market supervision (e.g. 12315 退费投诉).")
 class Complaint:
-    filed_on: date
-    kind: str
-    amount: Decimal | None
-    status: str
-    summary: str
+    filed_on: date = strawberry.field(description="Filed on.")
+    kind: str = strawberry.field(description="REFUND for a refund complaint.")
+    amount: Decimal | None = strawberry.field(description="The amount claimed, in yuan.")
+    status: str = strawberry.field(description="RECEIVED, IN_MEDIATION or CLOSED.")
+    summary: str = strawberry.field(description="What the complainant says.")
 
 
 @strawberry.type(
     description="Business registration (营业执照 / 民非登记) held by market supervision."
 )
 class BusinessRegistration:
-    credit_code: CreditCode
-    name: str
-    region: RegionCode
-    status: RegistrationStatus
-    business_scope: str
-    legal_representative: str
-    registered_on: date | None
-    non_profit: bool
-    penalties: list[str]
+    credit_code: CreditCode = strawberry.field(description="Unified Social Credit Code.")
+    name: str = strawberry.field(description="Registered name.")
+    region: RegionCode = strawberry.field(description="Region code of the registering authority.")
+    status: RegistrationStatus = strawberry.field(description="Whether the registration is active.")
+    business_scope: str = strawberry.field(description="Registered business scope (经营范围).")
+    legal_representative: str = strawberry.field(description="Legal representative (法定代表人).")
+    registered_on: date | None = strawberry.field(description="Registered on.")
+    non_profit: bool = strawberry.field(
+        description="Whether it is registered as non-profit (民非)."
+    )
+    penalties: list[str] = strawberry.field(description="Administrative penalties, one line each.")
 
 
 @strawberry.type

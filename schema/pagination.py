@@ -20,21 +20,21 @@ MAX_PAGE = 500
 
 @strawberry.type
 class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="Whether more follow.")
+    end_cursor: str | None = strawberry.field(description="Give it as after for the next page.")
 
 
 @strawberry.type
 class Edge(Generic[T]):
-    cursor: str
-    node: T
+    cursor: str = strawberry.field(description="This item's position, for after.")
+    node: T = strawberry.field(description="The item.")
 
 
 @strawberry.type
 class Connection(Generic[T]):
-    edges: list[Edge[T]]
-    page_info: PageInfo
-    total_count: int
+    edges: list[Edge[T]] = strawberry.field(description="This page's items.")
+    page_info: PageInfo = strawberry.field(description="Where this page ends.")
+    total_count: int = strawberry.field(description="How many match in all.")
 
 
 def encode_cursor(key: str) -> str:

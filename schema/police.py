@@ -16,9 +16,13 @@ from xietong.schema.mapping import from_record
     "and violence records (从业人员背景核查)."
 )
 class BackgroundCheck:
-    status: BackgroundCheckStatus
-    checked_on: date | None
-    record_categories: list[str] | None
+    status: BackgroundCheckStatus = strawberry.field(description="The check's outcome.")
+    checked_on: date | None = strawberry.field(
+        description="When it was checked; null unless checked."
+    )
+    record_categories: list[str] | None = strawberry.field(
+        description="Record categories found (SEXUAL_ASSAULT, ABUSE, TRAFFICKING, VIOLENCE)."
+    )
 
 
 def background_check_of(record: BackgroundCheckRecord | None) -> BackgroundCheck:

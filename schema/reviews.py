@@ -23,7 +23,7 @@ from xietong.reviews.records import (
     ReviewStatus,
 )
 from xietong.reviews.service import ReviewResult
-from xietong.schema.enums import Department
+from xietong.schema.enums import Department, register
 from xietong.schema.mapping import from_record
 from xietong.schema.pagination import Connection, connection, decode_cursor, page_size
 from xietong.schema.scalars import CreditCode
@@ -31,17 +31,18 @@ from xietong.schema.scalars import CreditCode
 if TYPE_CHECKING:
     from xietong.schema.education import Institution
 
-for enum in (ReviewStatus, ReviewConclusion, ReviewErrorCode):
-    strawberry.enum(enum)
+register(ReviewStatus, "Where an annual review stands.")
+register(ReviewConclusion, "An annual review's conclusion (年检结论).")
+register(ReviewErrorCode, "Why a review mutation was refused.")
 
 
 @strawberry.type(description="One department's signature on an annual review.")
 class ReviewSignature:
-    department: Department
+    department: Department = strawberry.field(description="The signing department.")
     signer: str = strawberry.field(description="The subject of the client that signed.")
-    conclusion: ReviewConclusion
-    findings: str
-    signed_at: datetime
+    conclusion: ReviewConclusion = strawberry.field(description="Its conclusion.")
+    findings: str = strawberry.field(description="What it found.")
+    signed_at: datetime = strawberry.field(description="When it signed.")
     jws: str = strawberry.field(
         description="Compact JWS (ES256) by the hub over the review's digest with this "
         "signature; verify it with the hub's JWKS (kid in its header)."
@@ -54,10 +55,10 @@ class ReviewSignature:
 @strawberry.type(description="An institution's annual review, co-signed by its supervisors.")
 class AnnualReview:
     record: strawberry.Private[ReviewRecord]
-    id: strawberry.ID
-    credit_code: CreditCode
-    year: int
-    status: ReviewStatus
+    id: strawberry.ID = strawberry.field(description="The review's id.")
+    credit_code: CreditCode = strawberry.field(description="The institution reviewed.")
+    year: int = strawberry.field(description="The year reviewed.")
+    status: ReviewStatus = strawberry.field(description="Where it stands.")
     required_signers: list[Department] = strawberry.field(
         description="The institution's supervisors when the review was opened."
     )
@@ -74,10 +75,10 @@ class AnnualReview:
     digest: str = strawberry.field(
         description="SHA-256 of the canonical content and signatures (the last JWS signs it)."
     )
-    opened_at: datetime
-    published_at: datetime | None
+    opened_at: datetime = strawberry.field(description="When it was opened.")
+    published_at: datetime | None = strawberry.field(description="When it was published.")
 
-    @strawberry.field
+    @strawberry.field(description="The institution's joint record.")
     async def institution(
         self, info: HubInfo
     ) -> Annotated[Institution, strawberry.lazy("xietong.schema.education")] | None:
@@ -108,8 +109,8 @@ class AnnualReview:
 
 @strawberry.type(description="Why a review mutation was refused; nothing was changed.")
 class ReviewError:
-    code: ReviewErrorCode
-    message: str
+    code: ReviewErrorCode = strawberry.field(description="Why it was refused.")
+    message: str = strawberry.field(description="The reason, in words.")
     field: str | None = strawberry.field(description="The input field at fault, if one is.")
 
 
@@ -124,35 +125,39 @@ def result_of(result: ReviewResult) -> AnnualReview | ReviewError:
 
 @strawberry.input
 class OpenAnnualReviewInput:
-    credit_code: CreditCode
-    year: int
+    credit_code: CreditCode = strawberry.field(description="The institution to review.")
+    year: int = strawberry.field(description="The year reviewed.")
 
 
 @strawberry.input
 class SignAnnualReviewInput:
-    review_id: strawberry.ID
-    conclusion: ReviewConclusion
-    findings: str
-    expected_version: int
+    review_id: strawberry.ID = strawberry.field(description="The review to sign.")
+    conclusion: ReviewConclusion = strawberry.field(description="Your department's conclusion.")
+    findings: str = strawberry.field(description="What you found.")
+    expected_version: int = strawberry.field(description="The version you read.")
 
 
 @strawberry.input
 class RevokeSignatureInput:
-    review_id: strawberry.ID
-    expected_version: int
+    review_id: strawberry.ID = strawberry.field(description="The review.")
+    expected_version: int = strawberry.field(description="The version you read.")
 
 
 @strawberry.input
 class PublishAnnualReviewInput:
-    review_id: strawberry.ID
-    expected_version: int
+    review_id: strawberry.ID = strawberry.field(description="The review.")
+    expected_version: int = strawberry.field(description="The version you read.")
 
 
 @strawberry.input(description="Every condition given must hold.")
 class AnnualReviewFilter:
-    status: ReviewStatus | None = None
-    year: int | None = None
-    credit_code: CreditCode | None = None
+    status: ReviewStatus | None = strawberry.field(
+        default=None, description="Reviews in this status."
+    )
+    year: int | None = strawberry.field(default=None, description="Reviews of this year.")
+    credit_code: CreditCode | None = strawberry.field(
+        default=None, description="Reviews of this institution."
+    )
     awaiting_signature_from: Department | None = strawberry.field(
         default=None,
         description="A bureau's inbox: reviews it must sign and has not signed (or revoked).",

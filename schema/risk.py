@@ -9,8 +9,8 @@ from xietong.schema.enums import Department, RiskCode, RiskLevel
 
 @strawberry.type(description="One reason for concern, from the department whose data shows it.")
 class RiskSignal:
-    code: RiskCode
-    department: Department
+    code: RiskCode = strawberry.field(description="The rule that raised it.")
+    department: Department = strawberry.field(description="The department whose data shows it.")
     detail: str = strawberry.field(
         description="The facts behind the signal, when the reader may read every field "
         "they come from; otherwise which department holds them."
@@ -21,8 +21,8 @@ class RiskSignal:
 
 @strawberry.type
 class RiskAssessment:
-    level: RiskLevel
-    signals: list[RiskSignal]
+    level: RiskLevel = strawberry.field(description="The overall level.")
+    signals: list[RiskSignal] = strawberry.field(description="Every signal raised.")
     unavailable: list[Department] = strawberry.field(
         description="Departments that did not answer, so their rules were not evaluated."
     )

@@ -20,20 +20,32 @@ from xietong.schema.audit import AuditQuery
 from xietong.schema.compat import graphql_schema_of
 from xietong.schema.education import EducationQuery
 from xietong.schema.hub import HubQuery
+from xietong.schema.labels_query import LabelsQuery
 from xietong.schema.limits import QueryLimits
 from xietong.schema.limits.extensions import limit_extensions
 from xietong.schema.market import MarketQuery
 from xietong.schema.operation import OperationRecorder, with_code
 from xietong.schema.operation_choice import OperationChoice
+from xietong.schema.review_results import ReviewResultsQuery
 from xietong.schema.reviews import ReviewMutation, ReviewQuery
 from xietong.schema.scalars import SCALAR_MAP, InvalidScalarError
+from xietong.schema.statistics import StatisticsQuery
 
 DOCUMENT_CACHE_SIZE = 512
 """Distinct documents whose parse and validation are kept (clients reuse a few)."""
 
 
 @strawberry.type
-class Query(HubQuery, EducationQuery, MarketQuery, AuditQuery, ReviewQuery):
+class Query(
+    HubQuery,
+    LabelsQuery,
+    EducationQuery,
+    MarketQuery,
+    AuditQuery,
+    ReviewQuery,
+    ReviewResultsQuery,
+    StatisticsQuery,
+):
     pass
 
 

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+from typing import Any
 
 from xietong.adapters.cache import RecordCache
+from xietong.adapters.education import census as census_sql
 from xietong.adapters.education.sections import (
     CATEGORIES,
     DOMAINS,
@@ -24,7 +27,8 @@ from xietong.adapters.education.sections import (
 )
 from xietong.adapters.native import chunked, gather_batches, native_codes, native_shape, valid_keys
 from xietong.adapters.sources.registry import ProbeResult, probe_source
-from xietong.adapters.sources.sql import Query, SqlSource, query
+from xietong.adapters.sources.sql import THREADS, Query, SqlSource, query
+from xietong.domain.census import EducationCensus
 from xietong.domain.departments import Department
 from xietong.domain.matching import InstitutionCriteria
 from xietong.domain.records import Institution, StaffMember
@@ -180,6 +184,30 @@ class SqlEducationAdapter:
                 for code, id_number in rows:
                     found.setdefault(code, []).append(id_number)
         return found
+
+    async def census(self, region_prefix: str, today: date) -> EducationCensus:
+        region, parameters = _in_region(region_prefix)
+        (basics,) = await self.source.fetch_tuples([census_sql.listed_query(region, parameters)])
+        statements = [
+            statement
+            for batch in chunked(sorted(code for code, *_ in basics), SQL_BATCH)
+            for statement in census_sql.section_queries(batch)
+        ]
+        per_call = census_sql.SECTIONS * census_sql.BATCHES_PER_CALL
+        calls = [
+            statements[start : start + per_call] for start in range(0, len(statements), per_call)
+        ]
+        answers: list[list[list[tuple[Any, ...]]]] = []
+        # As many calls at once as the source has threads: a call still queued for a
+        # thread counts against its timeout, and a city is dozens of calls.
+        for wave in range(0, len(calls), THREADS):
+            answers += await gather_batches(
+                [self.source.fetch_tuples(call) for call in calls[wave : wave + THREADS]]
+            )
+        with native_shape(self.department, self.source.config.name):
+            return census_sql.read_census(
+                basics, [rows for answer in answers for rows in answer], today
+            )
 
     async def health(self) -> list[ProbeResult]:
         return [await probe_source(self.source)]

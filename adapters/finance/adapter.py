@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 
 from xietong.adapters.cache import RecordCache
+from xietong.adapters.config import SourceKind
 from xietong.adapters.finance.banks import CustodyBank
 from xietong.adapters.native import valid_keys
 from xietong.adapters.sources.errors import SourceUnavailableError
@@ -83,6 +84,20 @@ class BankFinanceAdapter:
                 raise answer
             found.update(code for code, account in answer.items() if criteria.accepts(account))
         return found
+
+    async def with_account(self, among: Sequence[str]) -> set[str]:
+        """Banks answering in SQL first, each asked only about the codes the banks
+        before it did not hold (an institution banks at one); any bank failing fails
+        the answer, since its accounts could not be told from none."""
+        left = valid_keys(among, credit_code_error)
+        held: set[str] = set()
+        for bank in sorted(self.banks, key=lambda bank: bank.source.config.kind != SourceKind.SQL):
+            if not left:
+                break
+            found = await bank.holding(left)
+            held |= found
+            left = [code for code in left if code not in found]
+        return held
 
     async def health(self) -> list[ProbeResult]:
         return list(await asyncio.gather(*(probe_source(bank.source) for bank in self.banks)))

@@ -28,6 +28,10 @@ class CustodyBank(Protocol):
         """Accounts of the distinct, valid ``codes``; a code banking elsewhere is absent."""
         ...
 
+    async def holding(self, codes: list[str]) -> set[str]:
+        """Those of the distinct, valid ``codes`` with an account at this bank."""
+        ...
+
     async def accounts_below(
         self, basis_points: int, among: Sequence[str] | None
     ) -> dict[str, FundSupervision]:

@@ -17,6 +17,11 @@ Decisions the table leaves to the reader, taken here once:
   row wherever it is reached; ``FundSupervision.bank`` is part of the funds.
 - A teacher's ID number on a course, and a person's name and ID number, are "staff
   name, ID number"; ``Employment`` is the staff post and certificate of a person.
+- A count in ``statistics`` goes with the field whose values it counts: unlicensed
+  leads with ``unlicensedOperators``, complaints in 90 days with complaints, custody
+  supervision (whether an institution holds an account) with the funds section that
+  the coverage ratio row opens; the other counts (institutions, licences, risk,
+  notices, prepaid courses) with the first row. ``labels`` reads no department data.
 - The annual review mutations are granted to the columns that can be a required
   signer; who actually signs what is the review workflow's business (DESIGN §9),
   and ``ReviewError`` goes with the mutations that return it.
@@ -109,6 +114,15 @@ TABLE: tuple[Row, ...] = (
         reads_no_department_data=True,
     ),
     Row(
+        "labels of enum values (no department data, like me and sources)",
+        (
+            "Query.labels", "EnumLabels.enum", "EnumLabels.values",
+            "EnumValueLabel.code", "EnumValueLabel.label", "EnumValueLabel.description",
+        ),
+        (ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW),
+        reads_no_department_data=True,
+    ),
+    Row(
         "institution identity, licence, registration, fire safety, courses, inspections, "
         "annual reviews, risk",
         (
@@ -154,6 +168,49 @@ TABLE: tuple[Row, ...] = (
             "ReviewSignature.department", "ReviewSignature.signer", "ReviewSignature.conclusion",
             "ReviewSignature.findings", "ReviewSignature.signedAt", "ReviewSignature.jws",
             "ReviewSignature.revokedAt",
+        ),
+        (ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, DENY),
+    ),
+    Row(
+        "statistics: counts of institution identity, licence, courses, inspections, risk",
+        (
+            "Query.statistics", "Statistics.region", "Statistics.groupBy", "Statistics.asOf",
+            "Statistics.total", "Statistics.groups",
+            "StatisticsGroup.key", "StatisticsGroup.label", "StatisticsGroup.institutions",
+            "StatisticsGroup.licensed", "StatisticsGroup.riskLevels", "StatisticsGroup.signals",
+            "StatisticsGroup.prepaidInstitutions", "StatisticsGroup.openRectifications",
+            "RiskLevelCount.level", "RiskLevelCount.label", "RiskLevelCount.count",
+            "RiskSignalCount.code", "RiskSignalCount.label", "RiskSignalCount.count",
+        ),
+        (ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, DENY),
+    ),
+    Row(
+        "statistics: unlicensed leads (as unlicensedOperators)",
+        ("StatisticsGroup.unlicensedLeads",),
+        (ALLOW, ALLOW, DENY, DENY, DENY, DENY, ALLOW, DENY),
+    ),
+    Row(
+        "statistics: complaints in the last 90 days (as complaints)",
+        ("StatisticsGroup.complaintsLast90Days",),
+        (ALLOW, ALLOW, DENY, DENY, DENY, ALLOW, ALLOW, DENY),
+    ),
+    Row(
+        "statistics: custody supervision (as the funds coverage ratio's section)",
+        ("StatisticsGroup.custodySupervised", "StatisticsGroup.custodySupervisionRate"),
+        (ALLOW, DENY, DENY, DENY, ALLOW, ALLOW, ALLOW, DENY),
+    ),
+    Row(
+        "annual reviews: the published results (and their CSV)",
+        (
+            "Query.annualReviewResults", "AnnualReviewResults.region", "AnnualReviewResults.year",
+            "AnnualReviewResults.results", "AnnualReviewResults.csv",
+            "PublishedReviewResult.reviewId", "PublishedReviewResult.creditCode",
+            "PublishedReviewResult.name", "PublishedReviewResult.region",
+            "PublishedReviewResult.year", "PublishedReviewResult.conclusion",
+            "PublishedReviewResult.conclusionLabel", "PublishedReviewResult.signers",
+            "PublishedReviewResult.publishedAt",
+            "ResultSigner.department", "ResultSigner.departmentLabel", "ResultSigner.signer",
+            "ResultSigner.signedAt",
         ),
         (ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, DENY),
     ),

@@ -82,9 +82,10 @@ def root_steps(samples: dict[str, str]) -> dict[str, Step]:
         # Education's own events hold a named request, a case id and masked fields.
         "auditEvents": '(filter: {clientId: "demo-education"}, first: 500)',
         "annualReviews": "(first: 5)",
+        "annualReviewResults": "(year: 2025)",
         "annualReview": f'(id: "{samples["reviewId"]}")',
     }
-    roots = ("me", "sources", *arguments, "auditChain", "auditCheckpoints")
+    roots = ("me", "sources", "labels", "statistics", *arguments, "auditChain", "auditCheckpoints")
     return {root: Step(f"Query.{root}", arguments.get(root, "")) for root in roots}
 
 

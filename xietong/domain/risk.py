@@ -12,7 +12,7 @@ and otherwise says which department holds the facts (``withheld_detail``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import IntEnum, StrEnum
@@ -358,6 +358,12 @@ def visible_detail(signal: RiskSignal, readable: frozenset[str]) -> str:
 def assess(record: JointRecord) -> tuple[RiskLevel, list[RiskSignal]]:
     """HIGH on any severe signal or three signals at once; MEDIUM on any; else LOW."""
     signals = [signal for rule in RULES if (signal := rule(record)) is not None]
-    if any(signal.code in _SEVERE for signal in signals) or len(signals) >= 3:
-        return RiskLevel.HIGH, signals
-    return (RiskLevel.MEDIUM if signals else RiskLevel.LOW), signals
+    return level_of([signal.code for signal in signals]), signals
+
+
+def level_of(codes: Collection[RiskCode]) -> RiskLevel:
+    """The level of an institution raising the signals ``codes`` (``assess``'s rule;
+    statistics count levels from the signals alone)."""
+    if any(code in _SEVERE for code in codes) or len(codes) >= 3:
+        return RiskLevel.HIGH
+    return RiskLevel.MEDIUM if codes else RiskLevel.LOW

@@ -28,6 +28,7 @@ from xietong.web.graphql import HubGraphQL
 from xietong.web.health import healthz, readyz
 from xietong.web.metrics import MetricsMiddleware, metrics_endpoint
 from xietong.web.rate_limit import RateLimitMiddleware
+from xietong.web.review_results import RESULTS_CSV, ReviewResultsCsv
 
 GRAPHQL = "/graphql"
 FIRST_RETRY_SECONDS = 0.5
@@ -124,12 +125,15 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
+            Route(RESULTS_CSV, ReviewResultsCsv(schema, policy).respond, methods=["GET"]),
             *oauth_routes(the_hub.tokens),
         ],
         middleware=[
             Middleware(MetricsMiddleware),
             Middleware(
-                AuditMiddleware, audit_log_of=_audit_log_of, paths=[GRAPHQL, TOKEN_ENDPOINT]
+                AuditMiddleware,
+                audit_log_of=_audit_log_of,
+                paths=[GRAPHQL, TOKEN_ENDPOINT, RESULTS_CSV],
             ),
             # Inside the access log, so that a failed or refused request still has its event.
             Middleware(ErrorBoundaryMiddleware),
@@ -138,7 +142,11 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
                 rate_limit=Middleware(
                     RateLimitMiddleware,
                     limiter_of=_rate_limiter_of,
-                    budgets={GRAPHQL: Budget.REQUESTS, TOKEN_ENDPOINT: Budget.TOKENS},
+                    budgets={
+                        GRAPHQL: Budget.REQUESTS,
+                        RESULTS_CSV: Budget.REQUESTS,
+                        TOKEN_ENDPOINT: Budget.TOKENS,
+                    },
                 ),
             ),
         ],

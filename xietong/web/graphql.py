@@ -119,7 +119,7 @@ class HubGraphQL(GraphQL[HubContext, None]):
                 # body's statement is taken, the log reads it afresh (cut to limits).
                 scope = context.request.scope
                 scope["state"].pop(STATEMENT_KEY, None)
-                _state(scope, stated(request.headers, extensions), context)
+                record_statement(scope, stated(request.headers, extensions), context)
         return data
 
     def parse_json(self, data: str | bytes) -> Any:
@@ -189,7 +189,7 @@ class HubGraphQL(GraphQL[HubContext, None]):
             policy=self.policy,
             principal=principal,
         )
-        _state(request.scope, stated(request.headers), context)
+        record_statement(request.scope, stated(request.headers), context)
         _CONTEXT.set(context)
         return context
 
@@ -198,7 +198,7 @@ _CONTEXT: ContextVar[HubContext | None] = ContextVar("xietong_graphql_context", 
 """This request's context, for the body parser that strawberry calls after making it."""
 
 
-def _state(scope: Scope, statement: Statement, context: HubContext) -> None:
+def record_statement(scope: Scope, statement: Statement, context: HubContext) -> None:
     """The purpose and case id, for the policy (context) and the access log (scope)."""
     scope.setdefault("state", {})[STATEMENT_KEY] = statement
     context.purpose = statement.purpose

@@ -1,0 +1,131 @@
+"""District statistics: how long ``statistics`` takes for a whole city.
+
+``statistics_seconds``: the median time of ``statistics(groupBy: DISTRICT)`` with every
+count selected, through the whole app as an auditor of Kaifeng (410200), caches off,
+over 10,000 institutions (``--quick``) or 100,000. The baseline is the naive count:
+every institution's joint record loaded through the adapters and judged by the
+rules; over a sample when there are many, scaled up to all of them. Below it, each
+department's part of the count, timed alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from bench.measure import timed
+from tests.statistics.support import STATISTICS
+from tests.support.harness import HubHarness, hub_harness, sandbox_world
+from xietong.adapters.catalog import AdapterCatalog
+from xietong.domain.matching import CoverageCriteria
+from xietong.domain.risk import COMPLAINT_SURGE_WINDOW, JointRecord, assess
+from xietong.kernel.migrate import upgrade
+from xietong.planner.evaluate import joint_records, with_unchecked_or_flagged_staff
+from xietong.statistics.custody import supervised_among
+
+WITHOUT_RISK = STATISTICS.replace(
+    "riskLevels { level label count } signals { code label count }", ""
+)
+CLIENT = "demo-auditor"
+SCOPE = "4102"
+PAGE = 500
+UNLIMITED = {"XIETONG_RATE_LIMIT": "1000000/second"}
+
+
+def run(folder: Path, *, quick: bool) -> list[str]:
+    institutions, runs, sample = (10_000, 3, 2_000) if quick else (100_000, 3, 5_000)
+    with sandbox_world(
+        folder / "statistics", institutions, cache_ttl=0, separate_process=True
+    ) as world:
+        database = f"sqlite:///{folder / 'statistics-hub.db'}"
+        upgrade(database)
+        return asyncio.run(_measure(world, database, institutions, runs, sample))
+
+
+async def _measure(
+    world: Any, database: str, institutions: int, runs: int, sample: int
+) -> list[str]:
+    async with hub_harness(database, world, env=UNLIMITED) as harness:
+        counted = 0
+
+        async def ask() -> None:
+            nonlocal counted
+            body = (await harness.graphql(CLIENT, STATISTICS, {"groupBy": "DISTRICT"})).json()
+            if "errors" in body:
+                raise RuntimeError(body["errors"])
+            counted = body["data"]["statistics"]["total"]["institutions"]
+
+        timing = await timed(ask, runs=runs, warmup=1)
+
+        async def ask_counts() -> None:
+            body = (await harness.graphql(CLIENT, WITHOUT_RISK, {"groupBy": "DISTRICT"})).json()
+            if "errors" in body:
+                raise RuntimeError(body["errors"])
+
+        counts = await timed(ask_counts, runs=runs, warmup=0)
+        parts = await _parts(harness)
+        naive_s, judged = await _naive(harness, sample)
+    scaled = naive_s * counted / judged if judged else float("nan")
+    seconds = timing.p50_ms / 1000
+    return [
+        f"statistics_seconds: {seconds:.2f}s  (baseline {scaled:.2f}s: every joint record "
+        f"loaded and judged, a sample of {judged:,} scaled to {counted:,}; ratio "
+        f"{seconds / scaled:.3f}; {institutions:,} institutions; target < 2 s at 100,000)",
+        f"  p99 {timing.p99_ms / 1000:.2f}s over {timing.runs} runs, caches off",
+        f"statistics_without_risk_seconds: {counts.p50_ms / 1000:.2f}s  (the same without "
+        f"riskLevels and signals: no staff check, no fire or bank scan; baseline "
+        f"{seconds:.2f}s, every count)",
+        *(f"  {name}: {part:.2f}s alone" for name, part in parts),
+    ]
+
+
+async def _parts(harness: HubHarness) -> list[tuple[str, float]]:
+    """Each department's census, timed alone (they run side by side in a request)."""
+    adapters, today = harness.hub.adapters, harness.hub.today()
+    education = await adapters.education.census(SCOPE, today)
+    codes = sorted(education.institutions)
+    pieces: list[tuple[str, Callable[[], Awaitable[object]]]] = [
+        ("education census", lambda: adapters.education.census(SCOPE, today)),
+        (
+            "market census (registry scan)",
+            lambda: adapters.market.census(SCOPE, today - COMPLAINT_SURGE_WINDOW, codes),
+        ),
+        ("fire census", lambda: adapters.fire_safety.census(today)),
+        ("finance shortfall (bank scans)", lambda: adapters.finance.match(CoverageCriteria(1.0))),
+        (
+            "staff check (rosters, police by ID)",
+            lambda: with_unchecked_or_flagged_staff(adapters, codes, True),
+        ),
+        ("custody accounts", lambda: supervised_among(adapters, education.prepaid)),
+    ]
+    timings = []
+    for name, make in pieces:
+        started = time.perf_counter()
+        await make()
+        timings.append((name, time.perf_counter() - started))
+    return timings
+
+
+async def _naive(harness: HubHarness, sample: int) -> tuple[float, int]:
+    """Seconds to load and judge up to ``sample`` institutions of the city, and how many."""
+    adapters: AdapterCatalog = harness.hub.adapters
+    today: date = harness.hub.today()
+    started = time.perf_counter()
+    judged = 0
+    after = None
+    levels: list[Any] = []
+    while judged < sample:
+        page, _total = await adapters.education.page(SCOPE, after, min(PAGE, sample - judged))
+        if not page:
+            break
+        records: list[JointRecord] = await joint_records(
+            adapters, [record.credit_code for record in page], today
+        )
+        levels += [assess(record)[0] for record in records]
+        judged += len(page)
+        after = page[-1].credit_code
+    return time.perf_counter() - started, judged

@@ -1,0 +1,172 @@
+"""Every enum value of the schema, in the two words a client needs: a Chinese label to
+show an officer (``整改中`` rather than ``IN_PROGRESS``) and an English description for
+the schema's documentation. One glossary, read by ``schema.enums.register`` (the
+descriptions) and by the ``labels`` query (both).
+
+Keyed by enum and member name, not by member: several StrEnums share values
+(``Department.SPORTS == TrainingDomain.SPORTS``), so their members collide as keys.
+
+>>> label_of(ReviewStatus.DISPUTED)
+'有争议'
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import NamedTuple
+
+from xietong.audit.events import AuditOutcome
+from xietong.domain.departments import Department
+from xietong.domain.records import (
+    BackgroundCheckStatus,
+    FireAcceptanceStatus,
+    InstitutionCategory,
+    LicenseStatus,
+    RectificationStatus,
+    RegistrationStatus,
+    TrainingDomain,
+)
+from xietong.domain.risk import RiskCode, RiskLevel
+from xietong.reviews.records import ReviewConclusion, ReviewErrorCode, ReviewStatus
+from xietong.statistics.records import StatisticsGroupBy
+
+
+class Term(NamedTuple):
+    label: str
+    """Chinese, as an officer reads it on a screen or in a published list."""
+    description: str
+    """English, for the schema's documentation."""
+
+
+GLOSSARY: dict[type[Enum], dict[str, Term]] = {
+    Department: {
+        "EDUCATION": Term("教育局", "Education bureau: licences, courses, staff, inspections."),
+        "MARKET_SUPERVISION": Term(
+            "市场监管局", "Market supervision: business registration, complaints, penalties."
+        ),
+        "PUBLIC_SECURITY": Term("公安局", "Public security: background checks of staff."),
+        "FIRE_SAFETY": Term("消防救援", "Fire safety, with housing & construction's acceptances."),
+        "FINANCE": Term("金融监管", "Finance and the supervising banks: custody of prepaid fees."),
+        "CULTURE_TOURISM": Term(
+            "文化广电和旅游局", "Culture & tourism bureau: competent for arts training."
+        ),
+        "SCIENCE_TECHNOLOGY": Term(
+            "科学技术局", "Science & technology bureau: competent for science training."
+        ),
+        "SPORTS": Term("体育局", "Sports bureau: competent for sports training."),
+        "AUDIT": Term("审计督导", "Auditors (audit bureau, education supervision office)."),
+    },
+    InstitutionCategory: {
+        "SUBJECT": Term("学科类", "Academic subject training; must be non-profit."),
+        "NON_SUBJECT": Term("非学科类", "Arts, sports, science and technology training."),
+    },
+    TrainingDomain: {
+        "ACADEMIC": Term("学科", "Academic subjects."),
+        "SPORTS": Term("体育", "Sports."),
+        "CULTURE_ART": Term("文化艺术", "Culture and arts."),
+        "SCIENCE_TECHNOLOGY": Term("科技", "Science and technology."),
+    },
+    LicenseStatus: {
+        "VALID": Term("有效", "In force."),
+        "SUSPENDED": Term("暂停", "Suspended by the education bureau."),
+        "REVOKED": Term("吊销", "Revoked as a penalty."),
+        "EXPIRED": Term("过期", "Past its validity."),
+    },
+    RegistrationStatus: {
+        "ACTIVE": Term("存续", "The business is registered and active."),
+        "REVOKED": Term("吊销", "The business licence was revoked as a penalty."),
+        "CANCELLED": Term("注销", "The business was deregistered."),
+    },
+    FireAcceptanceStatus: {
+        "PASSED": Term("验收合格", "Passed fire acceptance."),
+        "FILED": Term("已备案", "Filed with housing & construction instead of acceptance."),
+        "NOT_FILED": Term("未备案", "Neither accepted nor filed."),
+        "FAILED": Term("验收不合格", "Failed fire acceptance."),
+        "EXPIRED": Term("已过期", "Passed or filed, but past its validity."),
+    },
+    BackgroundCheckStatus: {
+        "CLEAR": Term("无记录", "Checked; no record found."),
+        "RECORD_FOUND": Term("有记录", "Checked; a record was found."),
+        "PENDING": Term("核查中", "Submitted, not yet checked."),
+        "NOT_REQUESTED": Term("未申请", "Never submitted for a check."),
+    },
+    RectificationStatus: {
+        "OPEN": Term("整改中", "Not yet rectified."),
+        "CLOSED": Term("已整改", "Rectified."),
+    },
+    RiskLevel: {
+        "LOW": Term("低风险", "No signal."),
+        "MEDIUM": Term("中风险", "At least one signal, none severe."),
+        "HIGH": Term("高风险", "A severe signal, or three signals at once."),
+    },
+    RiskCode: {
+        "FUND_SHORTFALL": Term(
+            "资金监管不足", "Custody balance below the prepaid fees not yet taught."
+        ),
+        "FIRE_NON_COMPLIANT": Term(
+            "消防不合规", "Fire acceptance missing, failed or expired; open hazards; sealed."
+        ),
+        "UNCHECKED_OR_FLAGGED_STAFF": Term(
+            "从业人员未核查或有记录", "Staff not checked, pending, or with a record found."
+        ),
+        "REGISTRATION_INACTIVE": Term(
+            "营业执照失效", "Licensed, but the business registration is revoked or cancelled."
+        ),
+        "LICENSE_INACTIVE": Term(
+            "办学许可失效", "No valid school licence (none, suspended, revoked or expired)."
+        ),
+        "SCOPE_MISMATCH": Term(
+            "经营范围不符", "Business scope without training, or subject training for profit."
+        ),
+        "COMPLAINT_SURGE": Term("投诉激增", "Three or more refund complaints in 90 days."),
+        "UNQUALIFIED_TEACHER": Term(
+            "教师无资格证", "A subject course taught without a teacher certificate."
+        ),
+        "OPEN_RECTIFICATION": Term("整改逾期", "A rectification notice open past its deadline."),
+    },
+    ReviewStatus: {
+        "OPEN": Term("待签署", "Waiting for signatures, none disagreeing."),
+        "COSIGNED": Term("已会签", "Every required signer signed the same conclusion."),
+        "DISPUTED": Term("有争议", "Two live signatures disagree."),
+        "PUBLISHED": Term("已公示", "Cosigned and published; it never changes again."),
+    },
+    ReviewConclusion: {
+        "EXCELLENT": Term("优秀", "Excellent."),
+        "PASS": Term("合格", "Pass."),
+        "BASIC_PASS": Term("基本合格", "Pass with reservations."),
+        "FAIL": Term("不合格", "Fail."),
+    },
+    ReviewErrorCode: {
+        "NOT_FOUND": Term("未找到", "No such review, or none visible to the caller."),
+        "NOT_A_SIGNER": Term("非签署部门", "The caller's department is not a required signer."),
+        "ALREADY_SIGNED": Term("已签署", "The caller's department has a live signature."),
+        "WRONG_STATE": Term("状态不符", "The review's status does not allow this."),
+        "VERSION_CONFLICT": Term("版本冲突", "The review changed since expectedVersion."),
+        "DUPLICATE_REVIEW": Term("重复检查", "A review for this institution and year exists."),
+        "OUT_OF_SCOPE": Term("超出辖区", "The institution is outside the caller's region."),
+    },
+    StatisticsGroupBy: {
+        "DISTRICT": Term("按区县", "By the institution's district (region code)."),
+        "DOMAIN": Term("按培训领域", "By training domain; an institution may count in several."),
+        "CATEGORY": Term("按机构类别", "By subject or non-subject training."),
+    },
+    AuditOutcome: {
+        "OK": Term("成功", "Answered in full."),
+        "PARTIAL": Term("部分", "Some fields refused or a department unavailable."),
+        "DENIED": Term("拒绝", "Refused."),
+        "ERROR": Term("出错", "Failed."),
+        "UNAUTHENTICATED": Term("未认证", "No valid access token."),
+    },
+}
+
+
+def term_of(value: Enum) -> Term | None:
+    """The glossary's entry for ``value``, if it has one."""
+    return GLOSSARY.get(type(value), {}).get(value.name)
+
+
+def label_of(value: Enum) -> str:
+    """The Chinese label of ``value``; its code when the glossary lacks it (a test
+    fails on every value without one, so a client never sees this in a release)."""
+    term = term_of(value)
+    return term.label if term else value.name

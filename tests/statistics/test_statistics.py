@@ -1,0 +1,201 @@
+"""``statistics`` against a brute-force count over every joint record, under the same
+scope and policy as the records themselves."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+from unittest.mock import patch
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.auth.policy_oracle import DEMO_CLIENTS, ORACLE, ROLES, Effect
+from tests.planner.support import every_joint_record
+from tests.statistics.support import STATISTICS, answered, brute_force, leads
+from tests.support.harness import HubHarness, SandboxWorld, hub_harness
+from xietong.auth.policy import Effect as PolicyEffect
+from xietong.auth.policy import load_policy
+from xietong.domain.risk import JointRecord
+from xietong.kernel.migrate import upgrade
+from xietong.kernel.settings import SHIPPED_POLICY
+from xietong.resolvers.statistics import COUNTED, MEASURES
+from xietong.sandbox.reference import REFERENCE_DATE
+
+AUDITOR = "demo-auditor"
+"""Kaifeng (410200); may read every count, with a purpose."""
+
+
+async def _compare(
+    harness: HubHarness, records: list[JointRecord], region: str | None, group_by: str
+) -> dict[str, Any]:
+    body = (
+        await harness.graphql(AUDITOR, STATISTICS, {"region": region, "groupBy": group_by})
+    ).json()
+    assert "errors" not in body, body["errors"]
+    found = body["data"]["statistics"]
+    counted = region or "410200"
+    expected = brute_force(
+        records, counted, group_by, await leads(harness, AUDITOR, counted), REFERENCE_DATE
+    )
+    assert answered(found["total"]) == expected["total"]
+    assert [answered(group) for group in found["groups"]] == expected["groups"]
+    assert (found["region"], found["groupBy"], found["asOf"]) == (
+        counted,
+        group_by,
+        REFERENCE_DATE.isoformat(),
+    )
+    return dict(found)
+
+
+async def test_a_citys_statistics_by_district_equal_a_count_of_every_joint_record(
+    harness: HubHarness,
+) -> None:
+    records = await every_joint_record(harness.hub.adapters, REFERENCE_DATE)
+
+    found = await _compare(harness, records, None, "DISTRICT")
+
+    total = found["total"]
+    assert total["institutions"] > 50
+    assert 0 < total["licensed"] < total["institutions"]
+    assert total["unlicensedLeads"] > 0
+    assert all(entry["count"] > 0 for entry in total["signals"]), "the seed plants every signal"
+    assert {entry["level"]: entry["label"] for entry in total["riskLevels"]}["HIGH"] == "高风险"
+    assert len(found["groups"]) > 3
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=30,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    region=st.sampled_from([None, "410200", "410202", "410203", "410204", "410211", "410225"]),
+    group_by=st.sampled_from(["DISTRICT", "DOMAIN", "CATEGORY"]),
+)
+async def test_any_region_and_grouping_equal_the_brute_force(
+    sqlite_harness: HubHarness, region: str | None, group_by: str
+) -> None:
+    records = await every_joint_record(sqlite_harness.hub.adapters, REFERENCE_DATE)
+
+    await _compare(sqlite_harness, records, region, group_by)
+
+
+async def test_by_domain_an_institution_counts_in_each_of_its_domains(
+    sqlite_harness: HubHarness,
+) -> None:
+    records = await every_joint_record(sqlite_harness.hub.adapters, REFERENCE_DATE)
+
+    found = await _compare(sqlite_harness, records, None, "DOMAIN")
+
+    labels = {group["key"]: group["label"] for group in found["groups"]}
+    assert labels == {"ACADEMIC": "学科", "SPORTS": "体育", "CULTURE_ART": "文化艺术",
+                      "SCIENCE_TECHNOLOGY": "科技"}  # fmt: skip
+    assert all(group["unlicensedLeads"] is None for group in found["groups"])
+
+
+async def test_a_region_outside_the_callers_is_out_of_scope(sqlite_harness: HubHarness) -> None:
+    body = (
+        await sqlite_harness.graphql(
+            "demo-education-district", STATISTICS, {"region": "410203", "groupBy": "DISTRICT"}
+        )
+    ).json()
+
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "OUT_OF_SCOPE"
+    assert body["data"]["statistics"] is None
+
+
+async def test_a_district_client_counts_only_its_district(sqlite_harness: HubHarness) -> None:
+    body = (
+        await sqlite_harness.graphql("demo-education-district", STATISTICS, {"groupBy": "DISTRICT"})
+    ).json()
+
+    groups = body["data"]["statistics"]["groups"]
+    assert [group["key"] for group in groups] == ["410202"]
+
+
+@pytest.mark.parametrize("role", ["police.officer", "market.officer", "fire.officer"])
+async def test_a_role_sees_a_count_only_where_it_may_read_what_is_counted(
+    sqlite_harness: HubHarness, role: str
+) -> None:
+    body = (
+        await sqlite_harness.graphql(DEMO_CLIENTS[role], STATISTICS, {"groupBy": "DISTRICT"})
+    ).json()
+
+    total = body["data"]["statistics"]["total"]
+    refused = {
+        error["path"][-1] for error in body["errors"] if error["extensions"]["code"] == "FORBIDDEN"
+    }
+    for coordinate, measure in MEASURES.items():
+        name = coordinate.partition(".")[2]
+        denied = ORACLE[coordinate][role].effect is Effect.DENY
+        assert (total[name] is None) is denied, (coordinate, measure)
+        assert (name in refused) is denied, coordinate
+
+
+def test_the_policy_grants_a_count_only_to_roles_that_may_read_what_it_counts() -> None:
+    policy = load_policy(SHIPPED_POLICY)
+
+    wider = [
+        f"{role} {count}"
+        for count, counted in COUNTED.items()
+        for role in ROLES
+        if policy.grant([role], count).effect is not PolicyEffect.DENY
+        and any(policy.grant([role], field).effect is PolicyEffect.DENY for field in counted)
+    ]
+
+    assert wider == []
+    assert set(COUNTED) == set(MEASURES)
+
+
+@pytest.fixture
+def market_down(tmp_path: Path, world: SandboxWorld) -> SandboxWorld:
+    """``world`` with the market registry unreachable."""
+    text = world.sources_file.read_text(encoding="utf-8")
+    text = re.sub(
+        r'(name = "market-registry"(?:.|\n)*?url = )"[^"]+"', r'\1"http://127.0.0.1:9"', text
+    )
+    sources = tmp_path / "sources.toml"
+    sources.write_text(text, encoding="utf-8")
+    return replace(world, sources_file=sources)
+
+
+async def test_a_department_down_costs_only_the_counts_that_need_it(
+    sqlite_url: str, market_down: SandboxWorld
+) -> None:
+    upgrade(sqlite_url)
+    async with hub_harness(sqlite_url, market_down) as harness:
+        body = (await harness.graphql(AUDITOR, STATISTICS, {"groupBy": "CATEGORY"})).json()
+
+    total = body["data"]["statistics"]["total"]
+    assert total["institutions"] > 0
+    assert total["licensed"] > 0
+    assert total["custodySupervised"] > 0
+    assert total["openRectifications"] > 0
+    for name in ("unlicensedLeads", "complaintsLast90Days", "riskLevels", "signals"):
+        assert total[name] is None, name
+    blamed = {
+        (error["path"][-1], error["extensions"]["department"])
+        for error in body["errors"]
+        if error["path"][1] == "total"
+    }
+    assert blamed == {
+        (name, "MARKET_SUPERVISION")
+        for name in ("unlicensedLeads", "complaintsLast90Days", "riskLevels", "signals")
+    }
+
+
+async def test_a_region_counted_in_many_batches_counts_the_same(sqlite_harness: HubHarness) -> None:
+    records = await every_joint_record(sqlite_harness.hub.adapters, REFERENCE_DATE)
+
+    with (
+        patch("xietong.adapters.education.adapter.SQL_BATCH", 7),
+        patch("xietong.adapters.education.census.BATCHES_PER_CALL", 2),
+    ):
+        await _compare(sqlite_harness, records, None, "CATEGORY")

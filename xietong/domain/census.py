@@ -1,0 +1,73 @@
+"""What each department can count of all its institutions at once, for district
+statistics (``xietong.statistics``): the facts behind each risk rule, answered by
+the department's own query (a GROUP BY, a filtered scan) instead of by loading
+every joint record.
+
+Each census states, per credit code, only what its department knows; the
+statistics combine them. A census must agree with the rules of
+``domain.risk`` applied to the loaded records: ``tests/statistics`` checks it
+against a brute-force count over every joint record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from xietong.domain.records import InstitutionCategory, RegistrationStatus, TrainingDomain
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """An institution as the education bureau lists it: what statistics group by."""
+
+    region: str
+    category: InstitutionCategory
+    domains: tuple[TrainingDomain, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EducationCensus:
+    """The education bureau's counts over the institutions of one region."""
+
+    institutions: Mapping[str, Listed]
+    valid_licence: frozenset[str]
+    """Licence status VALID, whatever its validity date (REGISTRATION_INACTIVE's test)."""
+    licensed: frozenset[str]
+    """A VALID licence not past its validity: the complement of LICENSE_INACTIVE."""
+    unqualified_teacher: frozenset[str]
+    """A subject course taught by no certified member of its own staff."""
+    overdue_rectification: frozenset[str]
+    """An open rectification notice past its deadline."""
+    open_notices: Mapping[str, int]
+    """Open rectification notices (整改中), of any deadline, per institution having one."""
+    prepaid: frozenset[str]
+    """Offering a course with prepaid terms (fees collected in advance)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Registered:
+    """A business registration as a scan of the registry lists it."""
+
+    region: str
+    status: RegistrationStatus
+    business_scope: str
+    non_profit: bool
+    recent_complaints: int
+    """Refund complaints filed on or after the census's ``since``."""
+    covers_training: bool
+    """The registry's own flag: its scope covers training (what the hunt for unlicensed
+    operators scans)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MarketCensus:
+    registrations: Mapping[str, Registered] = field(default_factory=dict)
+    """By credit code: the region's registrations, and those of the codes asked about."""
+
+
+@dataclass(frozen=True, slots=True)
+class FireCensus:
+    non_compliant: frozenset[str]
+    """Raising FIRE_NON_COMPLIANT: acceptance not passed or filed, or expired, as of the
+    census's day; an open hazard; a sealed premises."""
