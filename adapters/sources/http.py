@@ -12,6 +12,7 @@ import ssl
 from typing import Any
 
 import httpx
+from opentelemetry import propagate
 
 from xietong.adapters.config import SourceConfig
 from xietong.adapters.sources.breaker import CircuitBreaker
@@ -85,8 +86,12 @@ class HttpSource:
     async def _attempt(
         self, method: str, path: str, json: Any, params: dict[str, Any] | None
     ) -> Any:
+        headers: dict[str, str] = {}
+        propagate.inject(headers)  # the caller's trace goes on at the department
         try:
-            response = await self.client.request(method, path, json=json, params=params)
+            response = await self.client.request(
+                method, path, json=json, params=params, headers=headers
+            )
         except httpx.TimeoutException as error:
             raise CallFailed("timed out", transient=True) from error
         except httpx.TransportError as error:

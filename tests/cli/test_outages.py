@@ -98,7 +98,10 @@ def test_a_stopped_postgresql_and_a_killed_worker_do_not_stop_the_hub(
                 ask_me(hub, token)
 
             assert answering_workers(hub, back) == {survivor, *replacement}, "both workers answer"
-            assert httpx.get(f"{hub.url}/readyz", timeout=30).status_code == 200
+            ready = httpx.get(f"{hub.url}/readyz", timeout=30).json()
+            assert ready["database"] == "ok"
+            # Redis is configured and down: that, and only that, keeps the hub unready.
+            assert [failure["name"] for failure in ready["failing"]] == ["rate-limit-store"]
             assert "tries again" in hub.log.read_text(encoding="utf-8"), "the wait was logged"
 
         engine = create_sync_engine(postgres.url)

@@ -87,10 +87,11 @@ def serve(
     from xietong.cli.serve import check_startup, serve_workers
 
     settings = run_or_exit(lambda: settings_for(data_dir))
-    configure_json_logging()  # before the checks: what they warn of is logged as JSON too
-    run_or_exit(lambda: asyncio.run(check_startup(settings)))
+    # Before the checks: what they warn of is logged as JSON too.
+    configure_json_logging(settings.log_level)
+    run_or_exit(lambda: asyncio.run(check_startup(settings, workers=workers)))
     os.environ["XIETONG_DATA_DIR"] = str(data_dir)
-    serve_workers(host=host, port=port, workers=workers)
+    serve_workers(host=host, port=port, workers=workers, log_level=settings.log_level)
 
 
 Institutions = Annotated[
@@ -141,8 +142,8 @@ def demo(
     from xietong.cli.demo import demo_settings, prepare, serve_demo
     from xietong.sandbox.seed import is_seeded
 
-    configure_json_logging()
     plan = run_or_exit(lambda: demo_settings(data_dir, host, port))
+    configure_json_logging(plan.settings.log_level)
     if not is_seeded(plan.settings.data_dir, institutions=institutions, seed=DEFAULT_SEED):
         run_seed(plan.settings.data_dir, institutions, DEFAULT_SEED)
     run_or_exit(lambda: prepare(plan))

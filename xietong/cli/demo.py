@@ -24,6 +24,7 @@ from xietong.sandbox.reference import REFERENCE_DATE
 from xietong.sandbox.serve import SandboxPorts, sandbox_servers, serve_together
 from xietong.web.app import create_app
 from xietong.web.logs import log_config
+from xietong.web.tracing import configure_tracing
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,7 @@ def prepare(plan: DemoPlan) -> Path:
 
 
 async def serve_demo(plan: DemoPlan, console: Console) -> None:
+    configure_tracing(plan.settings)
     hub = await Hub.open(plan.settings)
     try:
         await hub.tokens.keys.ensure_signing_key()
@@ -82,7 +84,7 @@ async def serve_demo(plan: DemoPlan, console: Console) -> None:
                 create_app(plan.settings, hub=hub),
                 host=plan.host,
                 port=plan.port,
-                log_config=log_config("info"),
+                log_config=log_config(plan.settings.log_level),
             )
         )
         tune_garbage_collector()

@@ -17,6 +17,7 @@ from xietong.audit.pseudonyms import Pseudonyms
 from xietong.auth.token_service import TokenService
 from xietong.hub.rate_limits import RateLimiter
 from xietong.kernel.db import check_reachable, create_hub_engine, create_sync_engine
+from xietong.kernel.errors import ConfigError
 from xietong.kernel.settings import Settings
 from xietong.planner.cache import PlanCache
 
@@ -57,6 +58,12 @@ class Hub:
         configs = load_sources(settings.sources_file)
         engine = create_hub_engine(settings.database_url)
         sync_engine = create_sync_engine(settings.database_url)
+        unknown = sorted(set(settings.required_sources) - {config.name for config in configs})
+        if unknown:
+            raise ConfigError(
+                f"XIETONG_REQUIRED_SOURCES names {', '.join(unknown)}, not in "
+                f"{settings.sources_file}"
+            )
         sources = SourceRegistry.open(configs)
         return cls(
             settings=settings,
