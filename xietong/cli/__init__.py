@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 from collections.abc import Callable
+from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -148,6 +149,37 @@ def demo(
         run_seed(plan.settings.data_dir, institutions, DEFAULT_SEED)
     run_or_exit(lambda: prepare(plan))
     run_or_exit(lambda: asyncio.run(serve_demo(plan, console)))
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        typer.echo(f"xietong {package_version('xietong')}")
+        raise typer.Exit
+
+
+@app.callback()
+def options(
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            envvar="XIETONG_CONFIG",
+            help="A TOML file of settings (keys: the XIETONG_* variables' names without "
+            "the prefix, in lower case); a variable that is set wins over it.",
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_print_version, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Xietong (协同): a GraphQL data-sharing hub for the departments that jointly
+    supervise off-campus training institutions."""
+    if config is not None:
+        # Through the environment, so that every worker process reads the same file.
+        os.environ["XIETONG_CONFIG"] = str(config.resolve())
 
 
 add_auth_commands(app, settings_for)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from limits import parse_many
 
+from xietong.kernel.config_file import variables_of
 from xietong.kernel.errors import ConfigError
 
 DEFAULT_DATA_DIR = Path(".xietong")
@@ -30,6 +31,12 @@ DEFAULT_CHECKPOINT_EVERY = 1000
 DEFAULT_CHECKPOINT_SECONDS = 60.0
 """A signed checkpoint of the access log at least every 1,000 events or every
 minute, whichever comes first (and only when the head moved)."""
+DATA_DIR_CONFIG = "xietong.toml"
+"""The configuration file every command in a data directory reads when
+``XIETONG_CONFIG`` names none (``xietong demo`` writes its issuer there, so that
+``xietong token`` signs for the demo's port)."""
+DEFAULT_RELOAD_SECONDS = 2.0
+"""A changed policy is in force within two seconds; looking costs two small reads."""
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 SHIPPED_POLICY = Path(__file__).resolve().parent.parent / "auth" / "policy.toml"
 
@@ -93,14 +100,24 @@ class Settings:
     ``/graphql`` (one worker only: each worker has metrics of its own)."""
     metrics_host: str = "127.0.0.1"
     """``XIETONG_METRICS_HOST``: the interface of that port."""
+    reload_seconds: float = DEFAULT_RELOAD_SECONDS
+    """``XIETONG_RELOAD_SECONDS``: how often each worker looks whether the policy or
+    the sources file changed (and reloads it); 0: only on SIGHUP."""
 
     @classmethod
     def from_env(
         cls, env: Mapping[str, str] | None = None, *, data_dir: Path | None = None
     ) -> Settings:
-        """Read ``XIETONG_*`` variables; ``data_dir`` (the ``--data-dir`` option) wins."""
+        """Read ``XIETONG_*`` variables, beside the configuration file that
+        ``XIETONG_CONFIG`` names (a variable wins over the file); ``data_dir`` (the
+        ``--data-dir`` option) wins over both."""
         env = os.environ if env is None else env
         root = data_dir or Path(env.get("XIETONG_DATA_DIR", str(DEFAULT_DATA_DIR)))
+        config = env.get("XIETONG_CONFIG") or (
+            root / DATA_DIR_CONFIG if (root / DATA_DIR_CONFIG).is_file() else None
+        )
+        if config:
+            env = {**variables_of(Path(config)), **env}
         return cls(
             data_dir=root,
             database_url=env.get("XIETONG_DATABASE_URL") or f"sqlite:///{root / 'hub.db'}",
@@ -131,6 +148,7 @@ class Settings:
             service_name=env.get("OTEL_SERVICE_NAME") or "xietong",
             metrics_port=_port(env, "XIETONG_METRICS_PORT"),
             metrics_host=env.get("XIETONG_METRICS_HOST") or "127.0.0.1",
+            reload_seconds=_seconds(env, "XIETONG_RELOAD_SECONDS", DEFAULT_RELOAD_SECONDS),
         )
 
     def with_changes(self, **changes: object) -> Settings:
