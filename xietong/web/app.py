@@ -28,6 +28,7 @@ from xietong.web.graphql import HubGraphQL
 from xietong.web.health import healthz, readyz
 from xietong.web.metrics import METRICS_ROUTE, MetricsMiddleware, metrics_server
 from xietong.web.rate_limit import RateLimitMiddleware
+from xietong.web.reload import CurrentGraphQL, Reloader, reloading
 from xietong.web.request_id import RequestIdMiddleware
 from xietong.web.tracing import TracingMiddleware
 
@@ -125,13 +126,15 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
                 stack.enter_context(
                     metrics_server(the_hub, settings.metrics_host, settings.metrics_port)
                 )
+            app.state.reloader = Reloader(app, the_hub, graphql)
+            await stack.enter_async_context(reloading(app.state.reloader))
             yield
 
     # On a port of its own (``XIETONG_METRICS_PORT``), /metrics is not beside /graphql.
     metrics_routes = [] if settings.metrics_port else [METRICS_ROUTE]
     schema = build_schema(settings.query_limits)
     policy = apply_policy(schema, load_policy(settings.policy_file))
-    graphql = HubGraphQL(schema, policy=policy)
+    graphql = CurrentGraphQL(HubGraphQL(schema, policy=policy))
     app = Starlette(
         routes=[
             # Every method: the endpoint itself answers 405 with a coded error.
