@@ -131,3 +131,17 @@ async def test_the_demo_banner_fits_80_columns_and_its_tokens_are_in_a_private_f
         "demo-market": token.access_token
     }
     assert stat.S_IMODE(tokens_file.stat().st_mode) == 0o600
+
+
+@pytest.mark.slow  # eleven secrets hashed with scrypt: seconds
+def test_clients_demo_registers_the_demo_clients_once(tmp_path: Path) -> None:
+    assert runner.invoke(app, ["migrate", "--data-dir", str(tmp_path)], env={}).exit_code == 0
+
+    first = runner.invoke(app, ["clients", "demo", "--data-dir", str(tmp_path)], env={})
+    again = runner.invoke(app, ["clients", "demo", "--data-dir", str(tmp_path)], env={})
+    listed = runner.invoke(app, ["clients", "list", "--data-dir", str(tmp_path)], env={})
+
+    assert first.exit_code == 0, first.output
+    assert "11 demo clients are registered" in first.stdout
+    assert again.exit_code == 0
+    assert listed.stdout.count("demo-") == 11

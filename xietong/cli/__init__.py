@@ -182,6 +182,30 @@ def options(
         os.environ["XIETONG_CONFIG"] = str(config.resolve())
 
 
+@app.command()
+def sandbox(
+    host: Host = "127.0.0.1",
+    advertise: Annotated[
+        str | None,
+        typer.Option(help="Host name the hub reaches the services by (default: --host)."),
+    ] = None,
+    institutions: Institutions = 300,
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """Seed the sandbox departments if needed, write their sources file and serve their
+    HTTP services (market 8101, police 8102, bank 8103), for hubs run apart from them."""
+    from xietong.sandbox.config import write_sources_file
+    from xietong.sandbox.seed import is_seeded
+    from xietong.sandbox.serve import SandboxPorts, serve_sandbox
+
+    configure_json_logging()
+    if not is_seeded(data_dir, institutions=institutions, seed=DEFAULT_SEED):
+        run_seed(data_dir, institutions, DEFAULT_SEED)
+    sources = write_sources_file(data_dir.resolve(), advertise or host, SandboxPorts())
+    console.print(f"sources file for the hub: {sources}")
+    asyncio.run(serve_sandbox(data_dir, host, SandboxPorts()))
+
+
 add_auth_commands(app, settings_for)
 add_audit_commands(app, settings_for)
 add_review_commands(app, settings_for)
