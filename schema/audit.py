@@ -44,6 +44,10 @@ class AuditEvent:
     duration_ms: float
     prev_hash: str
     hash: str
+    trace_id: str | None = strawberry.field(
+        default=None,
+        description="The request's W3C trace id (its spans, its log lines); not hashed.",
+    )
 
 
 def audit_event_of(row: AuditEventRow) -> AuditEvent:

@@ -147,6 +147,13 @@ async def test_a_joint_record_is_one_trace_with_a_span_per_department_source(
     traced = [line for line in json_lines(caplog) if line.get("trace_id")]
     assert traced
     assert {line["trace_id"] for line in traced} == {TRACEPARENT.split("-")[1]}
+    auditor = await sqlite_harness.graphql(
+        "demo-auditor",
+        '{ auditEvents(filter: {clientId: "demo-education"}) '
+        "{ edges { node { operationName traceId } } } }",
+    )
+    events = [edge["node"] for edge in auditor.json()["data"]["auditEvents"]["edges"]]
+    assert {"operationName": "JointRecord", "traceId": TRACEPARENT.split("-")[1]} in events
 
 
 def parent_of(span: ReadableSpan) -> int | None:

@@ -23,6 +23,7 @@ from xietong.auth.backend import principal_of
 from xietong.kernel.errors import ErrorCode
 from xietong.web.metrics import ACCESS_LOG_APPEND, REQUEST_ERRORS, REQUESTS, operation_label
 from xietong.web.purpose import BODY, OPERATION_NAME_LIMIT, STATEMENT_KEY, Statement, logged
+from xietong.web.tracing import current_trace_id
 
 log = logging.getLogger("xietong.audit")
 
@@ -80,6 +81,7 @@ def _count(draft: AuditDraft, path: str) -> None:
 
 
 def _seal(draft: AuditDraft, scope: Scope, status: int) -> None:
+    draft.trace_id = current_trace_id()
     principal = principal_of(scope)
     if principal is not None:
         draft.client_id = principal.client_id
