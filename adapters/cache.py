@@ -18,6 +18,8 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from xietong.adapters.sources.metrics import CACHE_LOOKUPS
+
 R = TypeVar("R")
 
 Fetch = Callable[[list[str]], Awaitable[Mapping[str, R]]]
@@ -38,8 +40,12 @@ class RecordCache(Generic[R]):
         *,
         clock: Callable[[], float] = time.monotonic,
         max_entries: int = 50_000,
+        name: str = "",
     ) -> None:
+        """``name``: the source's, under which hits and misses are counted."""
         self.ttl = ttl
+        self._hits = CACHE_LOOKUPS.labels(name, "hit")
+        self._misses = CACHE_LOOKUPS.labels(name, "miss")
         self.max_entries = max_entries
         self._clock = clock
         self._entries: dict[str, _Entry[R]] = {}
@@ -50,6 +56,7 @@ class RecordCache(Generic[R]):
         if not wanted:
             return {}
         if self.ttl <= 0:
+            self._misses.inc(len(wanted))
             fetched = await fetch(wanted)
             return {key: fetched[key] for key in wanted if key in fetched}
         now = self._clock()
@@ -61,7 +68,9 @@ class RecordCache(Generic[R]):
                 missing.append(key)
             elif entry.record is not None:
                 found[key] = entry.record
+        self._hits.inc(len(wanted) - len(missing))
         if missing:
+            self._misses.inc(len(missing))
             asked_at = self._clock()
             fetched = await fetch(missing)
             for key in missing:

@@ -93,7 +93,9 @@ class SqlFireSafetyAdapter:
     def __init__(self, source: SqlSource, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.department = Department.FIRE_SAFETY
         self.source = source
-        self.cache = RecordCache[FireSafetyRecord](source.config.cache_ttl, clock=clock)
+        self.cache = RecordCache[FireSafetyRecord](
+            source.config.cache_ttl, clock=clock, name=source.config.name
+        )
 
     @property
     def source_names(self) -> Sequence[str]:

@@ -75,7 +75,9 @@ class HttpMarketAdapter:
     def __init__(self, source: HttpSource, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.department = Department.MARKET_SUPERVISION
         self.source = source
-        self.cache = RecordCache[BusinessRegistration](source.config.cache_ttl, clock=clock)
+        self.cache = RecordCache[BusinessRegistration](
+            source.config.cache_ttl, clock=clock, name=source.config.name
+        )
 
     @property
     def source_names(self) -> Sequence[str]:

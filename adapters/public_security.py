@@ -59,7 +59,9 @@ class HttpPublicSecurityAdapter:
         self.department = Department.PUBLIC_SECURITY
         self.source = source
         self.batch_limit = batch_limit
-        self.cache = RecordCache[BackgroundCheck](source.config.cache_ttl, clock=clock)
+        self.cache = RecordCache[BackgroundCheck](
+            source.config.cache_ttl, clock=clock, name=source.config.name
+        )
 
     @property
     def source_names(self) -> Sequence[str]:

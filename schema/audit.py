@@ -46,6 +46,10 @@ class AuditEvent:
     duration_ms: float = strawberry.field(description="How long it took.")
     prev_hash: str = strawberry.field(description="The previous event's hash.")
     hash: str = strawberry.field(description="SHA-256 over this event and prevHash.")
+    trace_id: str | None = strawberry.field(
+        default=None,
+        description="The request's W3C trace id (its spans, its log lines); not hashed.",
+    )
 
 
 def audit_event_of(row: AuditEventRow) -> AuditEvent:

@@ -20,10 +20,8 @@ from graphql import (
     Visitor,
     visit,
 )
-from sqlalchemy.exc import DBAPIError
 from strawberry.extensions import SchemaExtension
 
-from xietong.adapters.sources.errors import SourceUnavailableError
 from xietong.audit.events import AuditDraft, draft_of
 from xietong.audit.reads import Reads, asked_keys, coordinate_at, read_in_answer
 from xietong.audit.recorder import (
@@ -38,6 +36,7 @@ from xietong.kernel.errors import ErrorCode, new_correlation_id
 from xietong.schema.compat import graphql_schema_of
 from xietong.schema.limits.errors import parse_limit_error
 from xietong.schema.scalars import InvalidScalarError
+from xietong.schema.source_failures import report_source_failures, root_cause
 
 log = logging.getLogger("xietong.graphql")
 
@@ -54,10 +53,12 @@ class OperationRecorder(SchemaExtension):
             self._record([with_code(error, None, execution.query)], None)
             raise
         result = execution.result
-        errors = [
-            with_code(error, execution.graphql_document, execution.query)
-            for error in (getattr(result, "errors", None) or [])
-        ]
+        errors = report_source_failures(
+            [
+                with_code(error, execution.graphql_document, execution.query)
+                for error in (getattr(result, "errors", None) or [])
+            ]
+        )
         if result is not None and errors:
             result.errors = errors
         self._record(errors, getattr(result, "data", None))
@@ -162,9 +163,9 @@ def with_code(
     error: GraphQLError, document: DocumentNode | None = None, query: str | None = None
 ) -> GraphQLError:
     """Give every error a code (DESIGN §10); unexpected ones are masked as INTERNAL."""
-    original = _root_cause(error)
+    original = root_cause(error)
     if "code" in (error.extensions or {}):
-        return _without_database_detail(error, original)
+        return error
     syntax = error if isinstance(error, GraphQLSyntaxError) else original
     if isinstance(syntax, GraphQLSyntaxError):
         return parse_limit_error(syntax, query) or _recoded(error, ErrorCode.GRAPHQL_PARSE_FAILED)
@@ -187,40 +188,6 @@ def with_code(
         path=error.path,
         extensions={"code": ErrorCode.INTERNAL.value, "correlationId": correlation_id},
     )
-
-
-def _without_database_detail(error: GraphQLError, original: Exception | None) -> GraphQLError:
-    """A source's database error may quote its tables or its SQL: the client learns
-    that the source is unavailable, the log (under a correlation id) learns why."""
-    if (
-        not isinstance(original, SourceUnavailableError)
-        or not isinstance(original.__cause__, DBAPIError)
-        or "correlationId" in (error.extensions or {})
-    ):
-        return error
-    correlation_id = new_correlation_id()
-    log.warning(
-        "%s (correlation id %s)",
-        original,
-        correlation_id,
-        exc_info=original.__cause__,
-        extra={"correlation_id": correlation_id},
-    )
-    return GraphQLError(
-        f"{original.department} source {original.source!r} is unavailable: database error "
-        f"(correlation id {correlation_id})",
-        nodes=error.nodes,
-        path=error.path,
-        original_error=original,
-        extensions={**(error.extensions or {}), "correlationId": correlation_id},
-    )
-
-
-def _root_cause(error: GraphQLError) -> Exception | None:
-    cause = error.original_error
-    while isinstance(cause, GraphQLError) and cause.original_error is not None:
-        cause = cause.original_error
-    return cause
 
 
 def _bad_input(

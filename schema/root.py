@@ -12,6 +12,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from xietong.adapters.sources.errors import SourceUnavailableError
 from xietong.auth.decisions import decide, selected_coordinates
 from xietong.auth.policy import Policy
 from xietong.auth.schema_policy import Decisions, bind_policy, install_guards
@@ -30,6 +31,7 @@ from xietong.schema.review_results import ReviewResultsQuery
 from xietong.schema.reviews import ReviewMutation, ReviewQuery
 from xietong.schema.scalars import SCALAR_MAP, InvalidScalarError
 from xietong.schema.statistics import StatisticsQuery
+from xietong.schema.tracing import OperationSpan
 
 DOCUMENT_CACHE_SIZE = 512
 """Distinct documents whose parse and validation are kept (clients reuse a few)."""
@@ -110,7 +112,9 @@ class HubSchema(strawberry.Schema):
             error
             for error in errors
             if error.original_error is not None
-            and not isinstance(error.original_error, CodedError | InvalidScalarError)
+            and not isinstance(
+                error.original_error, CodedError | InvalidScalarError | SourceUnavailableError
+            )
         ]
         super().process_errors(unexpected, execution_context)
 
@@ -128,6 +132,7 @@ def build_schema(limits: QueryLimits | None = None) -> strawberry.Schema:
         mutation=Mutation,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         extensions=[
+            OperationSpan,
             OperationRecorder,
             OperationChoice,
             *limit_extensions(limits or QueryLimits()),

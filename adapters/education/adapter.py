@@ -46,7 +46,9 @@ class SqlEducationAdapter:
     def __init__(self, source: SqlSource, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.department = Department.EDUCATION
         self.source = source
-        self.cache = RecordCache[Institution](source.config.cache_ttl, clock=clock)
+        self.cache = RecordCache[Institution](
+            source.config.cache_ttl, clock=clock, name=source.config.name
+        )
 
     @property
     def source_names(self) -> Sequence[str]:

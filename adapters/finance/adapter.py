@@ -33,7 +33,9 @@ class BankFinanceAdapter:
         self.department = Department.FINANCE
         self.banks = list(banks)
         self._caches = [
-            RecordCache[FundSupervision](bank.source.config.cache_ttl, clock=clock)
+            RecordCache[FundSupervision](
+                bank.source.config.cache_ttl, clock=clock, name=bank.source.config.name
+            )
             for bank in self.banks
         ]
 

@@ -15,13 +15,18 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Protocol, TypeVar
 
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
+
 from xietong.adapters.config import SourceConfig
 from xietong.adapters.sources.breaker import CircuitBreaker
 from xietong.adapters.sources.errors import SourceUnavailableError
 from xietong.adapters.sources.health import SourceHealth
+from xietong.adapters.sources.metrics import SOURCE_CALL_SECONDS, SOURCE_ERRORS
 from xietong.adapters.sources.retry import CallFailed
 
 T = TypeVar("T")
+tracer = trace.get_tracer("xietong.sources")
 FailureOf = Callable[[Exception], CallFailed | None]
 """Why an exception raised by a call means the source failed; None lets it through."""
 
@@ -46,7 +51,48 @@ async def guarded_call(
     failure_of: FailureOf = call_failed,
 ) -> T:
     """The result of ``call()``; a refusal by the open circuit, a timeout or a
-    failure is a SourceUnavailableError naming the source."""
+    failure is a SourceUnavailableError naming the source.
+
+    Each call is one span (a child of the GraphQL operation's; an HTTP source passes
+    it on in ``traceparent``) and is timed and counted in ``adapters.sources.metrics``.
+    """
+    config = source.config
+    department = config.department.value
+    with tracer.start_as_current_span(
+        f"source {config.name}",
+        kind=SpanKind.CLIENT,
+        attributes={
+            "xietong.department": department,
+            "xietong.source": config.name,
+            "xietong.source.kind": config.kind.value,
+        },
+    ) as span:
+        started = time.perf_counter()
+        try:
+            result = await _guarded(source, call, failure_of)
+        except SourceUnavailableError as error:
+            span.set_status(Status(StatusCode.ERROR, error.reason))
+            reason = (
+                "circuit_open"
+                if error.__cause__ is None
+                else "timeout"
+                if error.reason == "timed out"
+                else "failed"
+            )
+            SOURCE_ERRORS.labels(config.name, department, reason).inc()
+            SOURCE_CALL_SECONDS.labels(config.name, department, "error").observe(
+                time.perf_counter() - started
+            )
+            raise
+        SOURCE_CALL_SECONDS.labels(config.name, department, "ok").observe(
+            time.perf_counter() - started
+        )
+        return result
+
+
+async def _guarded(
+    source: GuardedSource, call: Callable[[], Awaitable[T]], failure_of: FailureOf
+) -> T:
     config, breaker, health = source.config, source.breaker, source.health
     if not breaker.allow():
         reason = breaker.refusal()

@@ -18,6 +18,7 @@ from typing import Any
 
 import aiohttp
 import httpx
+from opentelemetry import propagate
 
 from xietong.adapters.config import SourceConfig
 from xietong.adapters.sources.breaker import CircuitBreaker
@@ -97,9 +98,11 @@ class HttpSource:
     async def _attempt(
         self, method: str, path: str, json: Any, params: dict[str, Any] | None
     ) -> Any:
+        headers: dict[str, str] = {}
+        propagate.inject(headers)  # the caller's trace goes on at the department
         try:
             async with self._client().request(
-                method, f"{self._base}{path}", json=json, params=params
+                method, f"{self._base}{path}", json=json, params=params, headers=headers
             ) as response:
                 status = response.status
                 if status >= 400:

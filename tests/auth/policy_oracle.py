@@ -312,6 +312,7 @@ TABLE: tuple[Row, ...] = (
             "AuditEvent.operationName", "AuditEvent.documentHash", "AuditEvent.fieldsRead",
             "AuditEvent.fieldsMasked", "AuditEvent.fieldsDenied", "AuditEvent.recordKeys",
             "AuditEvent.errorCodes", "AuditEvent.outcome", "AuditEvent.durationMs",
+            "AuditEvent.traceId",
             "AuditEvent.prevHash", "AuditEvent.hash",
             "AuditChainReport.intact", "AuditChainReport.events",
             "AuditChainReport.firstBrokenSeq", "AuditChainReport.reason",

@@ -39,6 +39,7 @@ HEALTHY_EMPTY = {
     "AuditChainReport.reason",
     "RiskAssessment.unavailable",
     "AnnualReview.awaitingSignatureFrom",
+    "AuditEvent.traceId",  # no trace without a caller's traceparent or a configured tracer
 }
 """Fields that are empty in a healthy world with nothing broken or down."""
 

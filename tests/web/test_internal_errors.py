@@ -151,7 +151,8 @@ async def test_a_source_database_error_reaches_the_client_without_its_sql(
     assert "no such table" not in response.text
     assert "database error" in error["message"]
     line = structured(caplog, error["extensions"]["correlationId"])
-    assert "no such table" in line["exception"]
+    assert "no such table" in line["reason"]
+    assert "exception" not in line, "an expected failure: its reason, not a traceback"
 
 
 def test_the_json_formatter_keeps_the_id_and_the_traceback() -> None:

@@ -53,6 +53,9 @@ class AuditDraft:
     selected them; merged into ``record_keys`` when the operation ends."""
     started_at: datetime | None = None
     """When the request arrived: the time of its event, whoever writes it."""
+    trace_id: str | None = None
+    """The request's trace id (stored beside the event, not hashed: see
+    ``kernel.store.UNHASHED``)."""
     written: list[int] = field(default_factory=list)
     """Sequence numbers of the events a write already committed with its change
     (``xietong.audit.in_transaction``): the request's event is then written, and the

@@ -86,6 +86,7 @@ class Statements:
                 "at": at.strftime("%Y-%m-%d %H:%M:%S.%f") if self.sqlite else at,
                 "prev_hash": prev_hash,
                 "hash": own_hash,
+                "trace_id": draft.trace_id,
             }
             rows.append(tuple(stored.get(column, body.get(column)) for column in COLUMNS))
             prev_hash = own_hash

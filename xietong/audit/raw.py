@@ -30,7 +30,7 @@ from sqlalchemy import JSON, Engine, String
 
 from xietong.audit.events import format_time
 from xietong.kernel.canonical import CANONICAL
-from xietong.kernel.store import AuditEvent
+from xietong.kernel.store import UNHASHED, AuditEvent
 
 COLUMNS = [column.name for column in AuditEvent.__table__.columns]
 """The columns of a raw row, in order."""
@@ -38,7 +38,7 @@ SEQ, PREV_HASH, HASH = (COLUMNS.index(name) for name in ("seq", "prev_hash", "ha
 _JSON_COLUMNS = {
     column.name for column in AuditEvent.__table__.columns if isinstance(column.type, JSON)
 }
-_BODY_KEYS = sorted(name for name in COLUMNS if name not in ("prev_hash", "hash"))
+_BODY_KEYS = sorted(name for name in COLUMNS if name not in UNHASHED)
 _PLAIN_LIST = re.compile(r'\[(?:"[^"\\\x00-\x1f]*"(?:, "[^"\\\x00-\x1f]*")*)?\]')
 _CHUNK = 10_000
 

@@ -36,14 +36,14 @@ from collections.abc import Callable
 from sqlalchemy import JSON, Connection, Engine, String, text
 
 from xietong.audit.events import GENESIS_HASH
-from xietong.kernel.store import AuditEvent
+from xietong.kernel.store import UNHASHED, AuditEvent
 
 RANGE = 50_000
 """Events per query: the unit of progress. The join's hash table of a range stays
 within PostgreSQL's default memory for one (4 MB work_mem, twice that for a hash)."""
 
 _COLUMNS = AuditEvent.__table__.columns
-_BODY_KEYS = sorted(column.name for column in _COLUMNS if column.name not in ("prev_hash", "hash"))
+_BODY_KEYS = sorted(column.name for column in _COLUMNS if column.name not in UNHASHED)
 _JSON = [key for key in _BODY_KEYS if isinstance(_COLUMNS[key].type, JSON)]
 _STRINGS = [key for key in _BODY_KEYS if isinstance(_COLUMNS[key].type, String)]
 _TYPES = {

@@ -25,11 +25,11 @@ from xietong.audit.raw import (
 )
 from xietong.audit.screen import suspects as sqlite_suspects
 from xietong.audit.screen_pg import suspects as postgres_suspects
-from xietong.kernel.store import AuditChainHead, AuditEvent
+from xietong.kernel.store import UNHASHED, AuditChainHead, AuditEvent
 
 _COLUMNS = list(AuditEvent.__table__.columns)
 Canonical = Callable[[Sequence[Any]], str]
-_BODY_KEYS = [c.name for c in _COLUMNS if c.name not in ("prev_hash", "hash")]
+_BODY_KEYS = [c.name for c in _COLUMNS if c.name not in UNHASHED]
 _CONFIRM_BATCH = 1000
 """Suspects whose stored events (and those before them) are read in one query."""
 

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 from collections.abc import Callable
+from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -87,10 +88,11 @@ def serve(
     from xietong.cli.serve import check_startup, serve_workers
 
     settings = run_or_exit(lambda: settings_for(data_dir))
-    configure_json_logging()  # before the checks: what they warn of is logged as JSON too
-    run_or_exit(lambda: asyncio.run(check_startup(settings)))
+    # Before the checks: what they warn of is logged as JSON too.
+    configure_json_logging(settings.log_level)
+    run_or_exit(lambda: asyncio.run(check_startup(settings, workers=workers)))
     os.environ["XIETONG_DATA_DIR"] = str(data_dir)
-    serve_workers(host=host, port=port, workers=workers)
+    serve_workers(host=host, port=port, workers=workers, log_level=settings.log_level)
 
 
 Institutions = Annotated[
@@ -141,12 +143,67 @@ def demo(
     from xietong.cli.demo import demo_settings, prepare, serve_demo
     from xietong.sandbox.seed import is_seeded
 
-    configure_json_logging()
     plan = run_or_exit(lambda: demo_settings(data_dir, host, port))
+    configure_json_logging(plan.settings.log_level)
     if not is_seeded(plan.settings.data_dir, institutions=institutions, seed=DEFAULT_SEED):
         run_seed(plan.settings.data_dir, institutions, DEFAULT_SEED)
     run_or_exit(lambda: prepare(plan))
     run_or_exit(lambda: asyncio.run(serve_demo(plan, console)))
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        typer.echo(f"xietong {package_version('xietong')}")
+        raise typer.Exit
+
+
+@app.callback()
+def options(
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            envvar="XIETONG_CONFIG",
+            help="A TOML file of settings (keys: the XIETONG_* variables' names without "
+            "the prefix, in lower case); a variable that is set wins over it.",
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_print_version, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Xietong (协同): a GraphQL data-sharing hub for the departments that jointly
+    supervise off-campus training institutions."""
+    if config is not None:
+        # Through the environment, so that every worker process reads the same file.
+        os.environ["XIETONG_CONFIG"] = str(config.resolve())
+
+
+@app.command()
+def sandbox(
+    host: Host = "127.0.0.1",
+    advertise: Annotated[
+        str | None,
+        typer.Option(help="Host name the hub reaches the services by (default: --host)."),
+    ] = None,
+    institutions: Institutions = 300,
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """Seed the sandbox departments if needed, write their sources file and serve their
+    HTTP services (market 8101, police 8102, bank 8103), for hubs run apart from them."""
+    from xietong.sandbox.config import write_sources_file
+    from xietong.sandbox.seed import is_seeded
+    from xietong.sandbox.serve import SandboxPorts, serve_sandbox
+
+    configure_json_logging()
+    if not is_seeded(data_dir, institutions=institutions, seed=DEFAULT_SEED):
+        run_seed(data_dir, institutions, DEFAULT_SEED)
+    sources = write_sources_file(data_dir.resolve(), advertise or host, SandboxPorts())
+    console.print(f"sources file for the hub: {sources}")
+    asyncio.run(serve_sandbox(data_dir, host, SandboxPorts()))
 
 
 add_auth_commands(app, settings_for)

@@ -21,6 +21,7 @@ from rich.markup import escape
 
 from xietong.audit.pseudonyms import rotate_pseudonym_key
 from xietong.auth.client_secrets import generate_secret
+from xietong.auth.demo import register_demo_clients
 from xietong.auth.identity_errors import (
     ClientRegistrationError,
     DisabledClientError,
@@ -136,6 +137,15 @@ def build_clients_app(settings_for: SettingsFor) -> typer.Typer:
         """Disable a client: it gets no new tokens and its current tokens stop working."""
         _run(settings_for(data_dir), lambda service: service.clients.disable(client_id))
         console.print(f"client [bold]{escape(client_id)}[/] is disabled", highlight=False)
+
+    @clients.command("demo")
+    def demo(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
+        """Register the demo clients (id = role, secret = id + '-secret') where missing:
+        for a demo hub only (`docker compose up` runs it), never in production."""
+        records = _run(
+            settings_for(data_dir), lambda service: register_demo_clients(service.clients)
+        )
+        console.print(f"{len(records)} demo clients are registered")
 
     return clients
 

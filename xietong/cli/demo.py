@@ -7,23 +7,28 @@ the hub and the sandbox's HTTP services in one event loop.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import uvicorn
-from rich.console import Console
+from rich.console import Console, Group
 from rich.table import Table
+from rich.text import Text
 
+from xietong.auth.access_tokens import IssuedToken
 from xietong.auth.demo import DEMO_CLIENTS, demo_tokens, register_demo_clients
 from xietong.cli.runtime import tune_garbage_collector
 from xietong.hub.services import Hub
 from xietong.kernel.migrate import upgrade
-from xietong.kernel.settings import Settings
+from xietong.kernel.settings import DATA_DIR_CONFIG, Settings
 from xietong.sandbox.config import write_sources_file
 from xietong.sandbox.reference import REFERENCE_DATE
 from xietong.sandbox.serve import SandboxPorts, sandbox_servers, serve_together
 from xietong.web.app import create_app
 from xietong.web.logs import log_config
+from xietong.web.tracing import configure_tracing
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,27 +58,21 @@ def demo_settings(data_dir: Path, host: str, port: int) -> DemoPlan:
 
 
 def prepare(plan: DemoPlan) -> Path:
-    """Migrate the hub store and write the sandbox's sources file."""
+    """Migrate the hub store and write the sandbox's sources file (and the issuer)."""
     upgrade(plan.settings.database_url)
+    write_issuer(plan)
     return write_sources_file(plan.settings.data_dir, plan.host, plan.sandbox_ports)
 
 
 async def serve_demo(plan: DemoPlan, console: Console) -> None:
+    configure_tracing(plan.settings)
     hub = await Hub.open(plan.settings)
     try:
         await hub.tokens.keys.ensure_signing_key()
         await register_demo_clients(hub.tokens.clients)
         tokens = await demo_tokens(hub.tokens)
-        console.print(credentials_table())
-        console.print("[bold]Access tokens[/] (valid 15 minutes; `xietong token ID` makes more):")
-        for client_id, token in tokens.items():
-            console.print(f"{client_id}  {token.access_token}", soft_wrap=True, highlight=False)
-        console.print(
-            f"\n[bold]Xietong demo[/] on {plan.base_url}/graphql (GraphiQL in a browser); "
-            f"demo data as of {plan.settings.reference_date}. Ctrl+C stops it.\n"
-            f"Token: curl -u demo-education:demo-education-secret "
-            f"-d grant_type=client_credentials {plan.base_url}/oauth/token"
-        )
+        tokens_file = write_tokens(plan.settings.data_dir, tokens)
+        console.print(banner(plan, tokens_file))
         sandbox = sandbox_servers(plan.settings.data_dir, plan.host, plan.sandbox_ports)
         # After the sandbox's: each uvicorn.Config sets up logging, and the hub's
         # JSON log (shared by uvicorn's loggers) must be the one that stays.
@@ -82,7 +81,7 @@ async def serve_demo(plan: DemoPlan, console: Console) -> None:
                 create_app(plan.settings, hub=hub),
                 host=plan.host,
                 port=plan.port,
-                log_config=log_config("info"),
+                log_config=log_config(plan.settings.log_level),
             )
         )
         tune_garbage_collector()
@@ -92,10 +91,53 @@ async def serve_demo(plan: DemoPlan, console: Console) -> None:
         await hub.close()
 
 
+def write_issuer(plan: DemoPlan) -> Path:
+    """``<data dir>/xietong.toml``: the demo's issuer and reference date, so that every
+    command run on this data directory (``xietong token``, ``serve``) agrees with it."""
+    path = plan.settings.data_dir / DATA_DIR_CONFIG
+    reference = plan.settings.reference_date or REFERENCE_DATE
+    path.write_text(
+        "# Written by `xietong demo`: every command on this data directory reads it.\n"
+        f'issuer = "{plan.settings.issuer}"\n'
+        f'reference_date = "{reference.isoformat()}"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def write_tokens(data_dir: Path, tokens: Mapping[str, IssuedToken]) -> Path:
+    """``<data dir>/demo-tokens.json``, readable by its owner only: ``{client id: token}``.
+    Tokens are kept off the terminal (its scrollback, a shared screen, a recording)."""
+    path = data_dir / "demo-tokens.json"
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
+    document = {client_id: token.access_token for client_id, token in tokens.items()}
+    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def banner(plan: DemoPlan, tokens_file: Path) -> Group:
+    """What the demo prints before serving: under 80 columns, no secrets but the
+    demo's own (each secret is the client id followed by ``-secret``)."""
+    base = plan.base_url
+    return Group(
+        credentials_table(),
+        Text.from_markup(
+            f"[bold]Xietong demo[/] on {base}/graphql (GraphiQL in a browser)\n"
+            f"Demo data as of {plan.settings.reference_date}. Ctrl+C stops it.\n"
+            "Each client's secret is its id followed by -secret.\n"
+            f"Access tokens (15 minutes) are in {tokens_file}\n"
+            "More: xietong token ID, or\n"
+            "  curl -u demo-education:demo-education-secret \\\n"
+            f"    -d grant_type=client_credentials {base}/oauth/token"
+        ),
+    )
+
+
 def credentials_table() -> Table:
     table = Table(title="Demo clients")
-    for column in ("client id", "role", "region", "secret"):
+    for column in ("client id", "role", "region"):
         table.add_column(column, no_wrap=True)
     for demo in DEMO_CLIENTS:
-        table.add_row(demo.client_id, demo.role, demo.region, demo.secret)
+        table.add_row(demo.client_id, demo.role, demo.region)
     return table

@@ -10,6 +10,7 @@ import asyncio
 import logging
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
 from xietong.audit.checkpoints import Checkpoint, head_progress, make_checkpoint
 from xietong.auth.clock import Clock, utc_now
@@ -33,6 +34,7 @@ class Checkpointer:
         self._every = settings.checkpoint_every
         self._seconds = settings.checkpoint_seconds
         self._clock = clock
+        self._failing = False
 
     @property
     def enabled(self) -> bool:
@@ -54,5 +56,21 @@ class Checkpointer:
             await asyncio.sleep(wait)
             try:
                 await self.tick()
+            except (DBAPIError, OSError) as error:
+                # The store is down (an expected failure, and /readyz says so): one
+                # line when it starts, not a traceback every second until it ends.
+                if not self._failing:
+                    reason = str(getattr(error, "orig", None) or error).strip().splitlines()
+                    log.error(
+                        "could not sign a checkpoint of the access log (%s); trying again "
+                        "every %g s",
+                        reason[0] if reason else type(error).__name__,
+                        wait,
+                    )
+                self._failing = True
             except Exception:
                 log.exception("could not sign a checkpoint of the access log")
+            else:
+                if self._failing:
+                    log.warning("checkpoints of the access log are signed again")
+                self._failing = False

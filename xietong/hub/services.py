@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 
@@ -9,7 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from xietong.adapters.catalog import AdapterCatalog
-from xietong.adapters.config import load_sources
+from xietong.adapters.config import SourceConfig, load_sources
 from xietong.adapters.departments import build_adapters
 from xietong.adapters.sources.registry import SourceRegistry
 from xietong.audit.log import AuditLog
@@ -17,8 +18,18 @@ from xietong.audit.pseudonyms import Pseudonyms
 from xietong.auth.token_service import TokenService
 from xietong.hub.rate_limits import RateLimiter
 from xietong.kernel.db import check_reachable, create_hub_engine, create_sync_engine
+from xietong.kernel.errors import ConfigError
 from xietong.kernel.settings import Settings
 from xietong.planner.cache import PlanCache
+
+
+def _check_required(settings: Settings, configs: Sequence[SourceConfig]) -> None:
+    unknown = sorted(set(settings.required_sources) - {config.name for config in configs})
+    if unknown:
+        raise ConfigError(
+            f"XIETONG_REQUIRED_SOURCES names {', '.join(unknown)}, not in {settings.sources_file}"
+        )
+
 
 CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
 
@@ -55,6 +66,7 @@ class Hub:
         A ConfigError says what is wrong with the sources file or database URL.
         """
         configs = load_sources(settings.sources_file)
+        _check_required(settings, configs)
         engine = create_hub_engine(settings.database_url)
         sync_engine = create_sync_engine(settings.database_url)
         sources = SourceRegistry.open(configs)
@@ -83,6 +95,23 @@ class Hub:
             await hub.close()
             raise
         return hub
+
+    async def replace_sources(self, configs: Sequence[SourceConfig]) -> SourceRegistry:
+        """Serve from ``configs`` from now on (a reloaded sources file); returns the
+        sources replaced, for the caller to close once requests under way are done
+        with them. A ConfigError leaves the hub as it was."""
+        _check_required(self.settings, configs)
+        sources = SourceRegistry.open(configs)
+        try:
+            adapters = build_adapters(sources)
+        except ConfigError:
+            await sources.close()
+            raise
+        replaced = self.sources
+        self.sources, self.adapters = sources, adapters
+        # Plans are the old sources' answers: the next page plans again.
+        self.plans = PlanCache(self.settings.plan_ttl)
+        return replaced
 
     async def check(self) -> None:
         await check_reachable(self.engine)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from limits import parse_many
 
+from xietong.kernel.config_file import variables_of
 from xietong.kernel.errors import ConfigError
 
 DEFAULT_DATA_DIR = Path(".xietong")
@@ -30,6 +31,13 @@ DEFAULT_CHECKPOINT_EVERY = 1000
 DEFAULT_CHECKPOINT_SECONDS = 60.0
 """A signed checkpoint of the access log at least every 1,000 events or every
 minute, whichever comes first (and only when the head moved)."""
+DATA_DIR_CONFIG = "xietong.toml"
+"""The configuration file every command in a data directory reads when
+``XIETONG_CONFIG`` names none (``xietong demo`` writes its issuer there, so that
+``xietong token`` signs for the demo's port)."""
+DEFAULT_RELOAD_SECONDS = 2.0
+"""A changed policy is in force within two seconds; looking costs two small reads."""
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 SHIPPED_POLICY = Path(__file__).resolve().parent.parent / "auth" / "policy.toml"
 
 
@@ -77,14 +85,39 @@ class Settings:
     checkpoint_seconds: float = DEFAULT_CHECKPOINT_SECONDS
     """``XIETONG_CHECKPOINT_SECONDS``: sign one once this long has passed since the
     last, if any event came; 0: not by time. Both 0: no checkpoints are made."""
+    required_sources: tuple[str, ...] = ()
+    """``XIETONG_REQUIRED_SOURCES``: names of sources (comma-separated) without which
+    ``/readyz`` says 503; by default none: the hub answers without any of them."""
+    log_level: str = "INFO"
+    """``XIETONG_LOG_LEVEL``: DEBUG, INFO, WARNING, ERROR or CRITICAL."""
+    otlp_endpoint: str | None = None
+    """``XIETONG_OTLP_ENDPOINT`` (or OpenTelemetry's ``OTEL_EXPORTER_OTLP_ENDPOINT``):
+    where to send traces over OTLP/HTTP; unset, none are exported."""
+    service_name: str = "xietong"
+    """``OTEL_SERVICE_NAME``: the service the traces are of."""
+    metrics_port: int | None = None
+    """``XIETONG_METRICS_PORT``: serve ``/metrics`` on this port only, not beside
+    ``/graphql`` (one worker only: each worker has metrics of its own)."""
+    metrics_host: str = "127.0.0.1"
+    """``XIETONG_METRICS_HOST``: the interface of that port."""
+    reload_seconds: float = DEFAULT_RELOAD_SECONDS
+    """``XIETONG_RELOAD_SECONDS``: how often each worker looks whether the policy or
+    the sources file changed (and reloads it); 0: only on SIGHUP."""
 
     @classmethod
     def from_env(
         cls, env: Mapping[str, str] | None = None, *, data_dir: Path | None = None
     ) -> Settings:
-        """Read ``XIETONG_*`` variables; ``data_dir`` (the ``--data-dir`` option) wins."""
+        """Read ``XIETONG_*`` variables, beside the configuration file that
+        ``XIETONG_CONFIG`` names (a variable wins over the file); ``data_dir`` (the
+        ``--data-dir`` option) wins over both."""
         env = os.environ if env is None else env
         root = data_dir or Path(env.get("XIETONG_DATA_DIR", str(DEFAULT_DATA_DIR)))
+        config = env.get("XIETONG_CONFIG") or (
+            root / DATA_DIR_CONFIG if (root / DATA_DIR_CONFIG).is_file() else None
+        )
+        if config:
+            env = {**variables_of(Path(config)), **env}
         return cls(
             data_dir=root,
             database_url=env.get("XIETONG_DATABASE_URL") or f"sqlite:///{root / 'hub.db'}",
@@ -107,10 +140,39 @@ class Settings:
             checkpoint_seconds=_seconds(
                 env, "XIETONG_CHECKPOINT_SECONDS", DEFAULT_CHECKPOINT_SECONDS
             ),
+            required_sources=_names(env, "XIETONG_REQUIRED_SOURCES"),
+            log_level=_log_level(env, "XIETONG_LOG_LEVEL"),
+            otlp_endpoint=env.get("XIETONG_OTLP_ENDPOINT")
+            or env.get("OTEL_EXPORTER_OTLP_ENDPOINT")
+            or None,
+            service_name=env.get("OTEL_SERVICE_NAME") or "xietong",
+            metrics_port=_port(env, "XIETONG_METRICS_PORT"),
+            metrics_host=env.get("XIETONG_METRICS_HOST") or "127.0.0.1",
+            reload_seconds=_seconds(env, "XIETONG_RELOAD_SECONDS", DEFAULT_RELOAD_SECONDS),
         )
 
     def with_changes(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _port(env: Mapping[str, str], name: str) -> int | None:
+    if not env.get(name):
+        return None
+    port = _whole(env, name, 0, unit="(a port)")
+    if port > 65535:
+        raise ConfigError(f"{name}={port} is not a port (1-65535)")
+    return port
+
+
+def _names(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in env.get(name, "").split(",") if part.strip())
+
+
+def _log_level(env: Mapping[str, str], name: str) -> str:
+    raw = env.get(name) or "INFO"
+    if raw.upper() not in LOG_LEVELS:
+        raise ConfigError(f"{name}={raw!r} is not one of {', '.join(LOG_LEVELS)}")
+    return raw.upper()
 
 
 def _date(env: Mapping[str, str], name: str) -> date | None:

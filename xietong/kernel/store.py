@@ -175,6 +175,14 @@ class AuditEvent(Base):
     duration_ms: Mapped[float] = mapped_column(Float)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    trace_id: Mapped[str | None] = mapped_column(String(32))
+    """The request's W3C trace id, to find its spans and log lines; outside the hashed
+    body (``UNHASHED``): a pointer into other records, not a fact of the access."""
+
+
+UNHASHED = frozenset({"prev_hash", "hash", "trace_id"})
+"""Columns of ``audit_events`` that are not part of the hashed event body: the chain
+links, and the trace id (added in 0007, so that events before it still verify)."""
 
 
 class AuditChainHead(Base):

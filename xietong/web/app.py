@@ -26,9 +26,12 @@ from xietong.web.audit import AuditMiddleware
 from xietong.web.error_boundary import ErrorBoundaryMiddleware, internal_error_handler
 from xietong.web.graphql import HubGraphQL
 from xietong.web.health import healthz, readyz
-from xietong.web.metrics import MetricsMiddleware, metrics_endpoint
+from xietong.web.metrics import METRICS_ROUTE, MetricsMiddleware, metrics_server
 from xietong.web.rate_limit import RateLimitMiddleware
+from xietong.web.reload import CurrentGraphQL, Reloader, reloading
+from xietong.web.request_id import RequestIdMiddleware
 from xietong.web.review_results import RESULTS_CSV, ReviewResultsCsv
+from xietong.web.tracing import TracingMiddleware
 
 GRAPHQL = "/graphql"
 FIRST_RETRY_SECONDS = 0.5
@@ -82,6 +85,25 @@ async def _wait_for_store(hub: Hub) -> None:
         return
 
 
+@contextlib.asynccontextmanager
+async def _serving_own(hub: Hub) -> AsyncIterator[None]:
+    """The hub a worker built for itself: waited for, and closed when it stops.
+
+    A worker (re)started while the store is down waits for it, serving meanwhile
+    (``/readyz`` says 503, requests fail closed as in any worker that lost its
+    store): failing start-up here would make uvicorn stop every worker. The
+    configuration was checked once, before the first worker.
+    """
+    waiting = asyncio.create_task(_wait_for_store(hub))
+    try:
+        yield
+    finally:
+        waiting.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await waiting
+        await hub.close()
+
+
 def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
     """Build the hub's ASGI app.
 
@@ -97,38 +119,36 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        if not owned:
-            async with _checkpointing(the_hub):
-                yield
-            return
-        # A worker (re)started while the store is down waits for it, serving
-        # meanwhile (``/readyz`` says 503, requests fail closed as in any worker
-        # that lost its store): failing start-up here would make uvicorn stop every
-        # worker. The configuration was checked once, before the first worker.
-        waiting = asyncio.create_task(_wait_for_store(the_hub))
-        try:
-            async with _checkpointing(the_hub):
-                yield
-        finally:
-            waiting.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await waiting
-            await the_hub.close()
+        async with contextlib.AsyncExitStack() as stack:
+            if owned:
+                await stack.enter_async_context(_serving_own(the_hub))
+            await stack.enter_async_context(_checkpointing(the_hub))
+            if settings.metrics_port is not None:
+                stack.enter_context(
+                    metrics_server(the_hub, settings.metrics_host, settings.metrics_port)
+                )
+            app.state.reloader = Reloader(app, the_hub, graphql)
+            await stack.enter_async_context(reloading(app.state.reloader))
+            yield
 
+    # On a port of its own (``XIETONG_METRICS_PORT``), /metrics is not beside /graphql.
+    metrics_routes = [] if settings.metrics_port else [METRICS_ROUTE]
     schema = build_schema(settings.query_limits)
     policy = apply_policy(schema, load_policy(settings.policy_file))
-    graphql = HubGraphQL(schema, policy=policy)
+    graphql = CurrentGraphQL(HubGraphQL(schema, policy=policy))
     app = Starlette(
         routes=[
             # Every method: the endpoint itself answers 405 with a coded error.
             Route(GRAPHQL, graphql),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
-            Route("/metrics", metrics_endpoint, methods=["GET"]),
-            Route(RESULTS_CSV, ReviewResultsCsv(schema, policy).respond, methods=["GET"]),
+            Route(RESULTS_CSV, ReviewResultsCsv(graphql).respond, methods=["GET"]),
+            *metrics_routes,
             *oauth_routes(the_hub.tokens),
         ],
         middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(TracingMiddleware),
             Middleware(MetricsMiddleware),
             Middleware(
                 AuditMiddleware,

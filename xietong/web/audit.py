@@ -21,7 +21,9 @@ from xietong.audit.events import DRAFT_KEY, AuditDraft, AuditOutcome
 from xietong.audit.log import AuditLog, now
 from xietong.auth.backend import principal_of
 from xietong.kernel.errors import ErrorCode
+from xietong.web.metrics import ACCESS_LOG_APPEND, REQUEST_ERRORS, REQUESTS, operation_label
 from xietong.web.purpose import BODY, OPERATION_NAME_LIMIT, STATEMENT_KEY, Statement, logged
+from xietong.web.tracing import current_trace_id
 
 log = logging.getLogger("xietong.audit")
 
@@ -47,12 +49,15 @@ class AuditMiddleware:
             nonlocal failed
             if message["type"] == "http.response.start" and not draft.written:
                 _seal(draft, scope, message["status"])
+                _count(draft, scope["path"])
                 try:
+                    appending = time.perf_counter()
                     await self.audit_log_of(scope).append(
                         draft,
                         at=started_at,
-                        duration_ms=(time.perf_counter() - started) * 1000,
+                        duration_ms=(appending - started) * 1000,
                     )
+                    ACCESS_LOG_APPEND.observe(time.perf_counter() - appending)
                 except Exception:
                     failed = True
                     correlation_id = uuid.uuid4().hex
@@ -66,7 +71,17 @@ class AuditMiddleware:
         await self.app(scope, receive, send_after_logging)
 
 
+def _count(draft: AuditDraft, path: str) -> None:
+    client = draft.client_id or ""
+    operation = operation_label(draft.operation_name)
+    outcome = draft.outcome.value if draft.outcome else ""
+    REQUESTS.labels(path, client, operation, outcome).inc()
+    for code in draft.error_codes:
+        REQUEST_ERRORS.labels(client, operation, code).inc()
+
+
 def _seal(draft: AuditDraft, scope: Scope, status: int) -> None:
+    draft.trace_id = current_trace_id()
     principal = principal_of(scope)
     if principal is not None:
         draft.client_id = principal.client_id

@@ -4,7 +4,10 @@ Ready means the hub's own store takes writes: without them no request can leave
 its access-log event, so every request would fail closed. Department sources are
 reported but do not make the hub unready: with one down the hub still answers,
 without that department's fields, and taking every worker out of service would
-cost the other departments too.
+cost the other departments too. An operator whose hub is worthless without some
+source names it in ``XIETONG_REQUIRED_SOURCES``: that one down makes it unready.
+Redis, when configured, is required too (DESIGN §11): without it every worker
+counts its own rate limits, so the hub's limits no longer hold as configured.
 """
 
 from __future__ import annotations
@@ -31,11 +34,21 @@ async def healthz(_request: Request) -> JSONResponse:
 
 
 async def readyz(request: Request) -> JSONResponse:
-    """200 when the hub database takes writes, 503 naming it when it does not; the
-    sources' state in the body either way."""
+    """200 when the hub database takes writes (and Redis, when configured, and every
+    required source answer), 503 naming what does not; the sources' state in the
+    body either way."""
     hub = request.app.state.hub
-    store, sources = await asyncio.gather(_store(hub), _sources(hub))
+    store, sources, limits = await asyncio.gather(
+        _store(hub), _sources(hub), _rate_limit_store(hub)
+    )
     failing = [] if store == "ok" else [{"name": "hub-database", "error": store}]
+    if limits == "unavailable":
+        failing.append({"name": "rate-limit-store", "error": "Redis does not answer"})
+    failing += [
+        {"name": name, "error": sources[name].get("error", sources[name]["status"])}
+        for name in hub.settings.required_sources
+        if sources.get(name, {}).get("status") != "ok"
+    ]
     ready = not failing
     return JSONResponse(
         {
@@ -43,8 +56,7 @@ async def readyz(request: Request) -> JSONResponse:
             "database": store,
             "sources": sources,
             "failing": failing,
-            # Reported, not required: without its store the limiter lets requests through.
-            "rateLimitStore": await _rate_limit_store(hub),
+            "rateLimitStore": limits,
         },
         status_code=200 if ready else 503,
     )

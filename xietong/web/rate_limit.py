@@ -16,6 +16,7 @@ from xietong.auth.backend import principal_of
 from xietong.hub.rate_limits import Budget, RateLimiter
 from xietong.kernel.errors import ErrorCode
 from xietong.web.graphql_http import JSON, error_response, negotiate
+from xietong.web.metrics import RATE_LIMIT_REFUSALS
 
 log = logging.getLogger("xietong.rate_limit")
 
@@ -54,6 +55,7 @@ class RateLimitMiddleware:
         if wait is None:
             await self.app(scope, receive, send)
             return
+        RATE_LIMIT_REFUSALS.labels(budget.value).inc()
         draft = draft_of(scope)
         if draft is not None:
             draft.outcome = AuditOutcome.DENIED

@@ -13,15 +13,14 @@ from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import Response
-from strawberry import Schema
 
 from xietong.auth.backend import principal_of, unauthenticated_response
-from xietong.auth.policy import Policy
 from xietong.kernel.errors import ErrorCode
 from xietong.resolvers.context import HubContext
 from xietong.web.graphql import record_statement
 from xietong.web.graphql_http import RequestProblem, problem_response
 from xietong.web.purpose import stated
+from xietong.web.reload import CurrentGraphQL
 
 RESULTS_CSV = "/reviews/results.csv"
 OPERATION = "AnnualReviewResultsCsv"
@@ -41,11 +40,10 @@ STATUS = {
 
 
 class ReviewResultsCsv:
-    """The endpoint, over the app's schema and policy."""
+    """The endpoint, over the schema and policy in force (a reload replaces them)."""
 
-    def __init__(self, schema: Schema, policy: Policy) -> None:
-        self.schema = schema
-        self.policy = policy
+    def __init__(self, graphql: CurrentGraphQL) -> None:
+        self.graphql = graphql
 
     async def respond(self, request: Request) -> Response:
         principal = principal_of(request.scope)
@@ -53,15 +51,19 @@ class ReviewResultsCsv:
             return unauthenticated_response(
                 "a bearer access token is required", invalid_token=False
             )
+        endpoint = self.graphql.endpoint  # one schema and policy for the whole request
         try:
             variables = _variables(request)
             context = HubContext(
-                request=request, hub=request.app.state.hub, policy=self.policy, principal=principal
+                request=request,
+                hub=request.app.state.hub,
+                policy=endpoint.policy,
+                principal=principal,
             )
             record_statement(request.scope, stated(request.headers), context)
         except RequestProblem as problem:
             return problem_response(problem, "application/json")
-        result = await self.schema.execute(
+        result = await endpoint.schema.execute(
             DOCUMENT, variable_values=variables, context_value=context, operation_name=OPERATION
         )
         if result.errors or not result.data or not result.data["annualReviewResults"]:
