@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from sqlalchemy.exc import DBAPIError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 from starlette.types import Scope
 
 from xietong.audit.log import AuditLog
@@ -24,6 +24,7 @@ from xietong.kernel.settings import Settings
 from xietong.schema.root import apply_policy, build_schema
 from xietong.web.audit import AuditMiddleware
 from xietong.web.error_boundary import ErrorBoundaryMiddleware, internal_error_handler
+from xietong.web.graphiql import ASSETS_PATH, GraphiQLFiles
 from xietong.web.graphql import HubGraphQL
 from xietong.web.health import healthz, readyz
 from xietong.web.metrics import MetricsMiddleware, metrics_endpoint
@@ -121,6 +122,7 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
         routes=[
             # Every method: the endpoint itself answers 405 with a coded error.
             Route(GRAPHQL, graphql),
+            Mount(ASSETS_PATH, GraphiQLFiles()),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),

@@ -25,6 +25,7 @@ from xietong.auth.backend import principal_of, unauthenticated_response
 from xietong.auth.policy import Policy
 from xietong.kernel.errors import ErrorCode
 from xietong.resolvers.context import HubContext
+from xietong.web.graphiql import graphiql_response
 from xietong.web.graphql_http import (
     JSON,
     MAX_BODY_BYTES,
@@ -98,6 +99,9 @@ class HubGraphQL(GraphQL[HubContext, None]):
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         return False  # decided in __call__, before the token is asked for
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return graphiql_response()
 
     async def parse_http_body(
         self, request: AsyncHTTPRequestAdapter
