@@ -42,6 +42,42 @@
     return "";
   }
 
+  // GraphiQL keeps its tabs and history in localStorage, each with the headers it
+  // ran with, whatever shouldPersistHeaders says: every value is stored without them.
+  function withoutHeaders(value) {
+    let parsed;
+    try {
+      parsed = JSON.parse(value);
+    } catch (error) {
+      return value;
+    }
+    return JSON.stringify(parsed, function (key, inner) {
+      return key === "headers" ? undefined : inner;
+    });
+  }
+
+  const storage = {
+    getItem: function (key) {
+      return window.localStorage.getItem(key);
+    },
+    setItem: function (key, value) {
+      window.localStorage.setItem(key, withoutHeaders(value));
+    },
+    removeItem: function (key) {
+      window.localStorage.removeItem(key);
+    },
+    clear: function () {
+      for (const key of Object.keys(window.localStorage)) {
+        if (key.startsWith("graphiql:")) {
+          window.localStorage.removeItem(key);
+        }
+      }
+    },
+    get length() {
+      return window.localStorage.length;
+    },
+  };
+
   function subscriptionUrlOf(httpUrl) {
     const parsed = new URL(httpUrl);
     parsed.protocol = parsed.protocol === "https:" ? "wss:" : "ws:";
@@ -78,6 +114,7 @@
 
     return React.createElement(GraphiQL, {
       fetcher: fetcher,
+      storage: storage,
       defaultEditorToolsVisibility: true,
       plugins: [GraphiQLPluginExplorer.explorerPlugin()],
       query: query,
