@@ -118,7 +118,12 @@ class AuditQuery:
             info.context, criteria, decode_cursor(after, sequence_key), size
         )
         return connection(
-            rows, first=size, total=total, key=lambda row: str(row.seq), node=audit_event_of
+            rows,
+            first=size,
+            after=after,
+            total=total,
+            key=lambda row: str(row.seq),
+            node=audit_event_of,
         )
 
     @strawberry.field(description="Walk the whole chain: is every event as it was written?")

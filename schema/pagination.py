@@ -20,8 +20,13 @@ MAX_PAGE = 500
 
 @strawberry.type
 class PageInfo:
+    """Relay's page info. Pages go forward only (``first``/``after``), so
+    ``hasPreviousPage`` says whether this page started after a cursor."""
+
     has_next_page: bool
     end_cursor: str | None
+    has_previous_page: bool = False
+    start_cursor: str | None = None
 
 
 @strawberry.type
@@ -87,14 +92,20 @@ def connection(
     total: int,
     key: Callable[[R], str],
     node: Callable[[R], T],
+    after: str | None = None,
 ) -> Connection[T]:
-    """A page from ``records`` (fetched as ``first + 1`` to know if more follow)."""
+    """A page from ``records`` (fetched as ``first + 1`` to know if more follow),
+    starting after the cursor ``after`` if one was given."""
     page = records[:first]
     return Connection(
         edges=[Edge(cursor=encode_cursor(key(record)), node=node(record)) for record in page],
         page_info=PageInfo(
             has_next_page=len(records) > first,
             end_cursor=encode_cursor(key(page[-1])) if page else None,
+            # The record the cursor stands for came before this page (Relay lets a
+            # forward-only connection say so without counting).
+            has_previous_page=after is not None,
+            start_cursor=encode_cursor(key(page[0])) if page else None,
         ),
         total_count=total,
     )
