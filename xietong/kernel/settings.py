@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from limits import parse_many
 
@@ -77,6 +78,9 @@ class Settings:
     checkpoint_seconds: float = DEFAULT_CHECKPOINT_SECONDS
     """``XIETONG_CHECKPOINT_SECONDS``: sign one once this long has passed since the
     last, if any event came; 0: not by time. Both 0: no checkpoints are made."""
+    cors_origins: tuple[str, ...] = ()
+    """``XIETONG_CORS_ORIGINS``: the web origins (``https://console.example.gov.cn``)
+    whose pages may call the hub from a browser, separated by commas; none by default."""
 
     @classmethod
     def from_env(
@@ -107,6 +111,7 @@ class Settings:
             checkpoint_seconds=_seconds(
                 env, "XIETONG_CHECKPOINT_SECONDS", DEFAULT_CHECKPOINT_SECONDS
             ),
+            cors_origins=_origins(env, "XIETONG_CORS_ORIGINS"),
         )
 
     def with_changes(self, **changes: object) -> Settings:
@@ -168,3 +173,26 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     if not 0 <= value < float("inf"):
         raise ConfigError(f"{name}={raw!r} must be 0 or more seconds")
     return value
+
+
+def _origins(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """Web origins as a browser sends them: scheme, host and port, nothing more."""
+    origins = []
+    for item in (env.get(name) or "").split(","):
+        origin = item.strip()
+        if not origin:
+            continue
+        parts = urlsplit(origin)
+        if (
+            parts.scheme not in {"http", "https"}
+            or not parts.hostname
+            or parts.path
+            or parts.query
+            or parts.fragment
+            or parts.username
+        ):
+            raise ConfigError(
+                f"{name}: {origin!r} is not a web origin such as https://console.example.gov.cn"
+            )
+        origins.append(origin.lower())
+    return tuple(dict.fromkeys(origins))

@@ -23,6 +23,7 @@ from xietong.kernel.errors import ConfigError
 from xietong.kernel.settings import Settings
 from xietong.schema.root import apply_policy, build_schema
 from xietong.web.audit import AuditMiddleware
+from xietong.web.cors import cors_middleware
 from xietong.web.error_boundary import ErrorBoundaryMiddleware, internal_error_handler
 from xietong.web.graphiql import ASSETS_PATH, GraphiQLFiles
 from xietong.web.graphql import HubGraphQL
@@ -129,6 +130,7 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
             *oauth_routes(the_hub.tokens),
         ],
         middleware=[
+            *cors_middleware(settings.cors_origins),
             Middleware(MetricsMiddleware),
             Middleware(
                 AuditMiddleware, audit_log_of=_audit_log_of, paths=[GRAPHQL, TOKEN_ENDPOINT]
