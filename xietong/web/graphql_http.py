@@ -39,11 +39,14 @@ class RequestProblem(Exception):
         code: ErrorCode = ErrorCode.BAD_USER_INPUT,
         headers: Mapping[str, str] | None = None,
         graphql_request_error: bool = False,
+        denied: bool = False,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.headers = dict(headers or {})
+        self.denied = denied
+        """Refused by rule (the access log's DENIED), not for a mistake (ERROR)."""
         self.graphql_request_error = graphql_request_error
         """A well-formed request GraphQL itself refused (the operation cannot be
         determined): 200 under ``application/json``, where status codes must not
