@@ -32,7 +32,10 @@ class AuditEvent:
     case_id: str | None
     operation_type: str | None
     operation_name: str | None
-    document_hash: str | None
+    document_hash: str | None = strawberry.field(
+        description="SHA-256 (hex) of the document's text, or, when the client ran a "
+        'registered trusted document, its id ("sha256:…").'
+    )
     fields_read: list[str]
     fields_masked: list[str]
     fields_denied: list[str]
