@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
@@ -76,6 +77,8 @@ async def test_every_script_and_style_is_served_by_the_hub_with_its_hash(
         digest = base64.b64encode(hashlib.sha384(served.content).digest()).decode()
         assert integrity == f"sha384-{digest}", url
         assert served.headers["x-content-type-options"] == "nosniff"
+        if url.endswith(".css"):  # a style sheet could still pull fonts from elsewhere
+            assert not re.search(r"url\(\s*['\"]?(https?:)?//|@import", served.text), url
 
 
 async def test_the_page_forbids_other_origins_and_framing(sqlite_harness: HubHarness) -> None:
