@@ -187,7 +187,11 @@ class AuditEvent(Base):
     case_id: Mapped[str | None] = mapped_column(String(200))
     operation_type: Mapped[str | None] = mapped_column(String(16))
     operation_name: Mapped[str | None] = mapped_column(String(200))
-    document_hash: Mapped[str | None] = mapped_column(String(DOCUMENT_ID_LENGTH))
+    document_hash: Mapped[str | None] = mapped_column(
+        # SQLite enforces no VARCHAR length, and re-creating this append-only table to
+        # widen it would drop its triggers: there the column stays as 0001 made it.
+        String(DOCUMENT_ID_LENGTH).with_variant(String(64), "sqlite")
+    )
     """Hex SHA-256 of the document's text, or the trusted document's id
     (``sha256:…``) when the client ran a registered one."""
     variables: Mapped[dict[str, Any]]
