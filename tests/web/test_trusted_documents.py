@@ -3,12 +3,14 @@ trusted documents only runs nothing else, and the access log names the document.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
 from sqlalchemy import select
 
 from tests.support.harness import HubHarness
+from xietong.audit.verify import verify_chain
 from xietong.auth.trusted_documents import document_id_of
 from xietong.kernel.store import AuditEvent
 
@@ -57,6 +59,8 @@ async def test_a_registered_document_runs_by_its_id_and_the_log_names_it(
     assert event.document_hash == ME_ID
     assert event.operation_name == "Me"
     assert event.outcome == "OK"
+    report = await asyncio.to_thread(verify_chain, harness.hub.sync_engine)
+    assert report.intact, report
 
 
 async def test_an_unknown_document_id_is_refused_and_logged(harness: HubHarness) -> None:
