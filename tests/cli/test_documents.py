@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
+import pytest
 import typer
 from typer.testing import CliRunner
 
@@ -16,6 +18,14 @@ from xietong.kernel.settings import Settings
 runner = CliRunner()
 ME = "query Me { me { clientId } }\n"
 COUNT = "query Count { institutions(first: 1) { totalCount } }"
+
+
+@pytest.fixture
+def database_url(migrated_sqlite_template: Path, tmp_path: Path) -> str:
+    """SQLite only: the registry under these commands is tested on both databases
+    (tests/auth/test_trusted_documents.py); here it is what the operator types."""
+    shutil.copyfile(migrated_sqlite_template, tmp_path / "hub.db")
+    return f"sqlite:///{tmp_path / 'hub.db'}"
 
 
 def cli_for(database_url: str) -> typer.Typer:
@@ -39,9 +49,9 @@ def register_client(app: typer.Typer) -> None:
 
 
 def test_an_operator_registers_lists_restricts_and_removes_documents(
-    hub_database_url: str, tmp_path: Path
+    database_url: str, tmp_path: Path
 ) -> None:
-    app = cli_for(hub_database_url)
+    app = cli_for(database_url)
     register_client(app)
     me = tmp_path / "me.graphql"
     me.write_text(ME, encoding="utf-8")
@@ -69,9 +79,9 @@ def test_an_operator_registers_lists_restricts_and_removes_documents(
 
 
 def test_a_document_the_hub_could_not_run_is_refused_in_one_line(
-    hub_database_url: str, tmp_path: Path
+    database_url: str, tmp_path: Path
 ) -> None:
-    app = cli_for(hub_database_url)
+    app = cli_for(database_url)
     register_client(app)
     unknown_field = tmp_path / "bad.graphql"
     unknown_field.write_text("{ me { nonsense } }", encoding="utf-8")
