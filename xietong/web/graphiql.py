@@ -27,6 +27,9 @@ from starlette.types import Scope
 STATIC = Path(__file__).resolve().parent / "static"
 ASSETS_PATH = "/graphiql"
 """Where the page's files are served (``/graphiql/vendor/graphiql-3.8.3/...``)."""
+_RELATIVE = ASSETS_PATH.removeprefix("/")
+"""How the page (at ``/graphql``) names them: relative, so that a hub served under a
+path prefix by its reverse proxy still finds them."""
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -65,7 +68,7 @@ class Asset:
 
     @property
     def url(self) -> str:
-        return f"{ASSETS_PATH}/vendor/{self.path}"
+        return f"{_RELATIVE}/vendor/{self.path}"
 
 
 def vendored_assets() -> list[Asset]:
@@ -84,7 +87,7 @@ def integrity_of(path: Path) -> str:
 def page_html() -> str:
     """The page: the vendored files in order (styles first), then the hub's own."""
     vendored = vendored_assets()
-    own = [(f"{ASSETS_PATH}/{name}", integrity_of(STATIC / name)) for name in _OWN]
+    own = [(f"{_RELATIVE}/{name}", integrity_of(STATIC / name)) for name in _OWN]
     styles = [(a.url, a.integrity) for a in vendored if a.path.endswith(".css")]
     styles += [(u, i) for u, i in own if u.endswith(".css")]
     scripts = [(a.url, a.integrity) for a in vendored if a.path.endswith(".js")]
