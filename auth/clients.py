@@ -55,6 +55,8 @@ class ClientRecord:
     jwks: dict[str, Any] | None
     created_at: datetime
     disabled_at: datetime | None
+    trusted_documents_only: bool = False
+    """Runs only the documents registered for it (``auth.trusted_documents``)."""
 
     @property
     def enabled(self) -> bool:
@@ -170,6 +172,16 @@ class ClientRegistry:
                 row.disabled_at = self._clock()
             return _record(row)
 
+    async def require_trusted_documents(self, client_id: str, *, only: bool) -> ClientRecord:
+        """Let the client run only its registered documents (``only``), or any
+        document again; takes effect on its next request, on every worker."""
+        async with self._sessions() as session, session.begin():
+            row = await session.get(Client, client_id)
+            if row is None:
+                raise UnknownClientError(f"no client is registered as '{client_id}'")
+            row.trusted_documents_only = only
+            return _record(row)
+
 
 def is_client_id(value: str) -> bool:
     """Whether ``value`` could name a client (say no before asking the database)."""
@@ -267,4 +279,5 @@ def _record(row: Client) -> ClientRecord:
         jwks=dict(row.jwks) if row.jwks is not None else None,
         created_at=as_utc(row.created_at),
         disabled_at=as_utc(row.disabled_at) if row.disabled_at is not None else None,
+        trusted_documents_only=bool(row.trusted_documents_only),
     )

@@ -20,3 +20,6 @@ class Principal:
     department: Department
     roles: tuple[str, ...]
     region: str
+    trusted_documents_only: bool = False
+    """The client may run only the documents registered for it, as its registry
+    entry says at the time of the request (not a claim of the token)."""

@@ -12,6 +12,7 @@ from xietong.auth.clients import ClientRecord, ClientRegistry
 from xietong.auth.clock import Clock, utc_now
 from xietong.auth.keys import SigningKeyPair, SigningKeyStore
 from xietong.auth.replay import AssertionReplayCache
+from xietong.auth.trusted_documents import TrustedDocuments
 from xietong.auth.verifier import HubTokenVerifier
 from xietong.kernel.settings import Settings
 
@@ -41,6 +42,7 @@ class TokenService:
         self.keys = SigningKeyStore(sessions, clock=clock)
         self.clients = ClientRegistry(sessions, clock=clock, lookup_engine=lookup_engine)
         self.used_assertions = AssertionReplayCache(sessions)
+        self.documents = TrustedDocuments(sessions, clock=clock, lookup_engine=lookup_engine)
         self.verifier = HubTokenVerifier(
             keys=self.keys,
             clients=self.clients,

@@ -10,6 +10,7 @@ at the unverified ``iss`` only to pick the verifier, which then checks it again.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -98,9 +99,11 @@ class HubTokenVerifier:
             raise InvalidTokenError(f"signing key '{kid}' was retired before this token was issued")
         principal = _principal(claims)
         try:
-            await self._clients.active(principal.client_id)
+            client = await self._clients.active(principal.client_id)
         except (UnknownClientError, DisabledClientError) as error:
             raise InvalidTokenError(str(error)) from None
+        if client.trusted_documents_only:
+            principal = replace(principal, trusted_documents_only=True)
         return principal
 
     def _check_claims(self, claims: Mapping[str, Any], now: int) -> None:

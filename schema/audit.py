@@ -32,7 +32,10 @@ class AuditEvent:
     case_id: str | None = strawberry.field(description="The case id stated.")
     operation_type: str | None = strawberry.field(description="query, mutation or subscription.")
     operation_name: str | None = strawberry.field(description="The operation's name.")
-    document_hash: str | None = strawberry.field(description="SHA-256 of the GraphQL document.")
+    document_hash: str | None = strawberry.field(
+        description="SHA-256 (hex) of the document's text, or, when the client ran a "
+        'registered trusted document, its id ("sha256:…").'
+    )
     fields_read: list[str] = strawberry.field(
         description="Fields answered with a value, as Type.field."
     )
@@ -132,7 +135,12 @@ class AuditQuery:
             info.context, criteria, decode_cursor(after, sequence_key), size
         )
         return connection(
-            rows, first=size, total=total, key=lambda row: str(row.seq), node=audit_event_of
+            rows,
+            first=size,
+            after=after,
+            total=total,
+            key=lambda row: str(row.seq),
+            node=audit_event_of,
         )
 
     @strawberry.field(description="Walk the whole chain: is every event as it was written?")

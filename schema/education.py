@@ -236,6 +236,7 @@ class EducationQuery:
         return connection(
             records,
             first=size,
+            after=after,
             total=total,
             key=lambda record: record.credit_code,
             node=partial(from_record, Institution),

@@ -67,6 +67,7 @@ class MarketQuery:
         return connection(
             records,
             first=size,
+            after=after,
             total=total,
             key=lambda record: record.credit_code,
             node=partial(from_record, BusinessRegistration),

@@ -81,7 +81,9 @@ class OperationRecorder(SchemaExtension):
         """Fill in the operation, its document and variables; the keys it asks for."""
         execution = self.execution_context
         document = execution.graphql_document
-        draft.document_hash = sha256_hex(execution.query) if execution.query else None
+        draft.document_hash = draft.trusted_document_id or (
+            sha256_hex(execution.query) if execution.query else None
+        )
         pseudonym = _pseudonym_of(execution.context)
         draft.variables = logged_variables(document, execution.variables or {}, pseudonym)
         operation = operation_of(document, execution.operation_name)

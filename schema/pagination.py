@@ -20,8 +20,17 @@ MAX_PAGE = 500
 
 @strawberry.type
 class PageInfo:
+    """Relay's page info. Pages go forward only (``first``/``after``), so
+    ``hasPreviousPage`` says whether this page started after a cursor."""
+
     has_next_page: bool = strawberry.field(description="Whether more follow.")
     end_cursor: str | None = strawberry.field(description="Give it as after for the next page.")
+    has_previous_page: bool = strawberry.field(
+        default=False, description="Whether this page started after a cursor."
+    )
+    start_cursor: str | None = strawberry.field(
+        default=None, description="The cursor of the page's first item."
+    )
 
 
 @strawberry.type
@@ -87,14 +96,20 @@ def connection(
     total: int,
     key: Callable[[R], str],
     node: Callable[[R], T],
+    after: str | None = None,
 ) -> Connection[T]:
-    """A page from ``records`` (fetched as ``first + 1`` to know if more follow)."""
+    """A page from ``records`` (fetched as ``first + 1`` to know if more follow),
+    starting after the cursor ``after`` if one was given."""
     page = records[:first]
     return Connection(
         edges=[Edge(cursor=encode_cursor(key(record)), node=node(record)) for record in page],
         page_info=PageInfo(
             has_next_page=len(records) > first,
             end_cursor=encode_cursor(key(page[-1])) if page else None,
+            # The record the cursor stands for came before this page (Relay lets a
+            # forward-only connection say so without counting).
+            has_previous_page=after is not None,
+            start_cursor=encode_cursor(key(page[0])) if page else None,
         ),
         total_count=total,
     )

@@ -197,6 +197,7 @@ class ReviewQuery:
         return connection(
             records,
             first=size,
+            after=after,
             total=total,
             key=queries.cursor_key,
             node=partial(from_record, AnnualReview),

@@ -53,3 +53,39 @@ def test_the_database_refuses_to_change_the_audit_log(
     finally:
         engine.dispose()
     assert outcomes == ["DENIED"]
+
+
+def test_trusted_documents_arrive_on_a_hub_with_clients_and_keep_its_log_append_only(
+    empty_database_url: str,
+) -> None:
+    upgrade(empty_database_url, "0006_audit_pseudonym_keys")
+    engine = create_sync_engine(empty_database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO clients (client_id, name, department, roles, region, "
+                    "created_at) VALUES ('edu', 'Education', 'EDUCATION', "
+                    "'[\"education.supervisor\"]', '410200', CURRENT_TIMESTAMP)"
+                )
+            )
+        upgrade(empty_database_url)
+        with engine.begin() as connection:
+            only = connection.execute(
+                text("SELECT trusted_documents_only FROM clients WHERE client_id = 'edu'")
+            ).scalar_one()
+            connection.execute(
+                text(
+                    "INSERT INTO audit_events (seq, at, document_hash, roles, variables, "
+                    "fields_read, fields_masked, fields_denied, record_keys, error_codes, "
+                    "outcome, duration_ms, prev_hash, hash) VALUES (1, CURRENT_TIMESTAMP, "
+                    ":document_id, '[]', '{}', '[]', '[]', '[]', '[]', '[]', 'OK', 1.0, "
+                    ":prev, :hash)"
+                ),
+                {"document_id": "sha256:" + "a" * 64, "prev": "0" * 64, "hash": "1" * 64},
+            )
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
+            connection.execute(text("DELETE FROM audit_events"))
+    finally:
+        engine.dispose()
+    assert not only

@@ -149,7 +149,11 @@ class HubHarness:
         purpose: str | None = "test",
         case_id: str | None = None,
     ) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {await self.token(client_id)}"}
+        headers = {
+            "Authorization": f"Bearer {await self.token(client_id)}",
+            # What GraphQL clients send today (without it the hub answers application/json).
+            "Accept": "application/graphql-response+json",
+        }
         if purpose:
             headers["X-Purpose"] = purpose
         if case_id:

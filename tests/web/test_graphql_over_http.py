@@ -59,9 +59,12 @@ async def test_answers_in_the_media_type_asked_for(sqlite_harness: HubHarness, a
 @pytest.mark.parametrize(
     ("accept", "media_type"),
     [
-        (None, GRAPHQL_RESPONSE),
-        ("*/*", GRAPHQL_RESPONSE),
-        ("application/*", GRAPHQL_RESPONSE),
+        (None, JSON),
+        ("*/*", JSON),
+        ("application/*", JSON),
+        (f"*/*, {GRAPHQL_RESPONSE}", GRAPHQL_RESPONSE),
+        (f"{JSON}, {GRAPHQL_RESPONSE}", GRAPHQL_RESPONSE),
+        (f"{GRAPHQL_RESPONSE};q=0.9, */*", JSON),
         (f"{GRAPHQL_RESPONSE};q=0.5, {JSON}", JSON),
         (f"{JSON}, {GRAPHQL_RESPONSE};q=0", JSON),
         (f"text/html, {JSON};q=0.9", JSON),

@@ -51,6 +51,9 @@ class AuditDraft:
     returned_keys: set[str] = field(default_factory=set)
     """Keys of the records resolvers loaded and returned, whether or not the answer
     selected them; merged into ``record_keys`` when the operation ends."""
+    trusted_document_id: str | None = None
+    """The id (``sha256:…``) of the registered document the request ran, if it
+    ran one: the event's ``document_hash`` then carries it."""
     started_at: datetime | None = None
     """When the request arrived: the time of its event, whoever writes it."""
     trace_id: str | None = None

@@ -22,6 +22,7 @@ from rich.progress import (
 
 from xietong.cli.audit import add_audit_commands
 from xietong.cli.auth import add_auth_commands
+from xietong.cli.documents import add_document_commands
 from xietong.cli.options import DataDir
 from xietong.cli.output import fail
 from xietong.cli.reviews import add_review_commands
@@ -207,6 +208,7 @@ def sandbox(
 
 
 add_auth_commands(app, settings_for)
+add_document_commands(app, settings_for)
 add_audit_commands(app, settings_for)
 add_review_commands(app, settings_for)
 

@@ -29,6 +29,7 @@ from xietong.auth.identity_errors import (
 )
 from xietong.auth.roles import KNOWN_ROLES
 from xietong.auth.token_service import TokenService
+from xietong.auth.trusted_documents import TrustedDocumentError
 from xietong.cli.options import DataDir, SettingsFor, require_migrated
 from xietong.cli.output import fail, table
 from xietong.domain.departments import Department
@@ -91,7 +92,7 @@ def build_clients_app(settings_for: SettingsFor) -> typer.Typer:
             fail("give --secret or --generate-secret, not both")
         chosen_secret = generate_secret() if generate_secret_ else secret
         public_jwks = _read_jwks(jwks) if jwks is not None else None
-        record = _run(
+        record = run_token_service(
             settings_for(data_dir),
             lambda service: service.clients.add(
                 client_id,
@@ -115,7 +116,9 @@ def build_clients_app(settings_for: SettingsFor) -> typer.Typer:
     @clients.command("list")
     def list_clients(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
         """Show every registered client, enabled or not."""
-        records = _run(settings_for(data_dir), lambda service: service.clients.list_all())
+        records = run_token_service(
+            settings_for(data_dir), lambda service: service.clients.list_all()
+        )
         rows = [
             [
                 escape(record.client_id),
@@ -135,14 +138,16 @@ def build_clients_app(settings_for: SettingsFor) -> typer.Typer:
     @clients.command("disable")
     def disable(client_id: ClientId, data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
         """Disable a client: it gets no new tokens and its current tokens stop working."""
-        _run(settings_for(data_dir), lambda service: service.clients.disable(client_id))
+        run_token_service(
+            settings_for(data_dir), lambda service: service.clients.disable(client_id)
+        )
         console.print(f"client [bold]{escape(client_id)}[/] is disabled", highlight=False)
 
     @clients.command("demo")
     def demo(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
         """Register the demo clients (id = role, secret = id + '-secret') where missing:
         for a demo hub only (`docker compose up` runs it), never in production."""
-        records = _run(
+        records = run_token_service(
             settings_for(data_dir), lambda service: register_demo_clients(service.clients)
         )
         console.print(f"{len(records)} demo clients are registered")
@@ -159,7 +164,7 @@ def build_keys_app(settings_for: SettingsFor) -> typer.Typer:
         log with a new key. Old signing keys stay published; tokens they signed keep
         working until they expire. Old pseudonym keys stay for searching the log."""
         settings = settings_for(data_dir)
-        rotation = _run(settings, lambda service: service.keys.rotate())
+        rotation = run_token_service(settings, lambda service: service.keys.rotate())
         console.print(f"new signing key {rotation.new_kid}", highlight=False, soft_wrap=True)
         engine = create_sync_engine(settings.database_url)
         try:
@@ -179,7 +184,9 @@ def build_keys_app(settings_for: SettingsFor) -> typer.Typer:
     @keys.command("list")
     def list_keys(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
         """Show every key in the JWKS and which one signs."""
-        published = _run(settings_for(data_dir), lambda service: service.keys.published_keys())
+        published = run_token_service(
+            settings_for(data_dir), lambda service: service.keys.published_keys()
+        )
         rows = [
             [
                 key.kid,
@@ -200,18 +207,20 @@ def build_token_command(settings_for: SettingsFor) -> Callable[..., None]:
     def token(client_id: ClientId, data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
         """Print a fresh access token for an enabled client (only the token, for scripts:
         TOKEN=$(xietong token demo-education))."""
-        issued = _run(settings_for(data_dir), lambda service: service.issue_access_token(client_id))
+        issued = run_token_service(
+            settings_for(data_dir), lambda service: service.issue_access_token(client_id)
+        )
         typer.echo(issued.access_token)
 
     return token
 
 
-def _run(settings: Settings, work: Callable[[TokenService], Awaitable[T]]) -> T:
+def run_token_service(settings: Settings, work: Callable[[TokenService], Awaitable[T]]) -> T:
     """Run ``work`` against the hub database; expected failures become one line."""
     try:
         require_migrated(settings)
         return asyncio.run(_with_service(settings, work))
-    except (ConfigError, ClientRegistrationError) as error:
+    except (ConfigError, ClientRegistrationError, TrustedDocumentError) as error:
         fail(str(error), code=2)
     except (UnknownClientError, DisabledClientError) as error:
         fail(str(error), code=1)

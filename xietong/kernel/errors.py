@@ -30,6 +30,11 @@ class ErrorCode(StrEnum):
     not UTF-8 (HTTP 400)."""
     SOURCE_UNAVAILABLE = "SOURCE_UNAVAILABLE"
     INTERNAL = "INTERNAL"
+    PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
+    """A ``documentId`` that names no document registered for the client (the code
+    Apollo's clients and router know for it)."""
+    PERSISTED_QUERY_NOT_IN_LIST = "PERSISTED_QUERY_NOT_IN_LIST"
+    """A client that may run only its registered documents sent another one."""
 
 
 class CodedError(Exception):

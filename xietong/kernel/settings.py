@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from limits import parse_many
 
@@ -103,6 +104,9 @@ class Settings:
     reload_seconds: float = DEFAULT_RELOAD_SECONDS
     """``XIETONG_RELOAD_SECONDS``: how often each worker looks whether the policy or
     the sources file changed (and reloads it); 0: only on SIGHUP."""
+    cors_origins: tuple[str, ...] = ()
+    """``XIETONG_CORS_ORIGINS``: the web origins (``https://console.example.gov.cn``)
+    whose pages may call the hub from a browser, separated by commas; none by default."""
 
     @classmethod
     def from_env(
@@ -149,6 +153,7 @@ class Settings:
             metrics_port=_port(env, "XIETONG_METRICS_PORT"),
             metrics_host=env.get("XIETONG_METRICS_HOST") or "127.0.0.1",
             reload_seconds=_seconds(env, "XIETONG_RELOAD_SECONDS", DEFAULT_RELOAD_SECONDS),
+            cors_origins=_origins(env, "XIETONG_CORS_ORIGINS"),
         )
 
     def with_changes(self, **changes: object) -> Settings:
@@ -230,3 +235,26 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     if not 0 <= value < float("inf"):
         raise ConfigError(f"{name}={raw!r} must be 0 or more seconds")
     return value
+
+
+def _origins(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """Web origins as a browser sends them: scheme, host and port, nothing more."""
+    origins = []
+    for item in (env.get(name) or "").split(","):
+        origin = item.strip()
+        if not origin:
+            continue
+        parts = urlsplit(origin)
+        if (
+            parts.scheme not in {"http", "https"}
+            or not parts.hostname
+            or parts.path
+            or parts.query
+            or parts.fragment
+            or parts.username
+        ):
+            raise ConfigError(
+                f"{name}: {origin!r} is not a web origin such as https://console.example.gov.cn"
+            )
+        origins.append(origin.lower())
+    return tuple(dict.fromkeys(origins))

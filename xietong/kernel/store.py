@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -17,9 +18,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+DOCUMENT_ID_LENGTH = len("sha256:") + 64
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -55,6 +59,25 @@ class Client(Base):
     """Public keys for private_key_jwt (RFC 7523)."""
     created_at: Mapped[datetime]
     disabled_at: Mapped[datetime | None]
+    trusted_documents_only: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    """Runs only the documents registered for it (``trusted_documents``)."""
+
+
+class TrustedDocument(Base):
+    """A GraphQL document a client may run by its id (GraphQL over HTTP's persisted
+    documents: ``{"documentId": "sha256:…"}``), agreed between the departments."""
+
+    __tablename__ = "trusted_documents"
+
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.client_id"), primary_key=True)
+    document_id: Mapped[str] = mapped_column(String(DOCUMENT_ID_LENGTH), primary_key=True)
+    """``sha256:`` and the lowercase hex SHA-256 of the document's UTF-8 text."""
+    document: Mapped[str] = mapped_column(Text)
+    name: Mapped[str | None] = mapped_column(String(200))
+    """Where it came from (a file, an operation), for people reading the list."""
+    added_at: Mapped[datetime]
 
 
 class SigningKey(Base):
@@ -164,7 +187,13 @@ class AuditEvent(Base):
     case_id: Mapped[str | None] = mapped_column(String(200))
     operation_type: Mapped[str | None] = mapped_column(String(16))
     operation_name: Mapped[str | None] = mapped_column(String(200))
-    document_hash: Mapped[str | None] = mapped_column(String(64))
+    document_hash: Mapped[str | None] = mapped_column(
+        # SQLite enforces no VARCHAR length, and re-creating this append-only table to
+        # widen it would drop its triggers: there the column stays as 0001 made it.
+        String(DOCUMENT_ID_LENGTH).with_variant(String(64), "sqlite")
+    )
+    """Hex SHA-256 of the document's text, or the trusted document's id
+    (``sha256:…``) when the client ran a registered one."""
     variables: Mapped[dict[str, Any]]
     fields_read: Mapped[list[str]]
     fields_masked: Mapped[list[str]]

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from sqlalchemy.exc import DBAPIError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 from starlette.types import Scope
 
 from xietong.audit.log import AuditLog
@@ -23,7 +23,9 @@ from xietong.kernel.errors import ConfigError
 from xietong.kernel.settings import Settings
 from xietong.schema.root import apply_policy, build_schema
 from xietong.web.audit import AuditMiddleware
+from xietong.web.cors import cors_middleware
 from xietong.web.error_boundary import ErrorBoundaryMiddleware, internal_error_handler
+from xietong.web.graphiql import ASSETS_PATH, GraphiQLFiles
 from xietong.web.graphql import HubGraphQL
 from xietong.web.health import healthz, readyz
 from xietong.web.metrics import METRICS_ROUTE, MetricsMiddleware, metrics_server
@@ -140,6 +142,7 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
         routes=[
             # Every method: the endpoint itself answers 405 with a coded error.
             Route(GRAPHQL, graphql),
+            Mount(ASSETS_PATH, GraphiQLFiles()),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route(RESULTS_CSV, ReviewResultsCsv(graphql).respond, methods=["GET"]),
@@ -147,6 +150,7 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
             *oauth_routes(the_hub.tokens),
         ],
         middleware=[
+            *cors_middleware(settings.cors_origins),
             Middleware(RequestIdMiddleware),
             Middleware(TracingMiddleware),
             Middleware(MetricsMiddleware),

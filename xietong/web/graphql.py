@@ -25,6 +25,7 @@ from xietong.auth.backend import principal_of, unauthenticated_response
 from xietong.auth.policy import Policy
 from xietong.kernel.errors import ErrorCode
 from xietong.resolvers.context import HubContext
+from xietong.web.graphiql import graphiql_response
 from xietong.web.graphql_http import (
     JSON,
     MAX_BODY_BYTES,
@@ -43,6 +44,7 @@ from xietong.web.purpose import (
     check_operation_name,
     stated,
 )
+from xietong.web.trusted_documents import DOCUMENT_ID_PARAMETER, settle_document
 
 MEDIA_TYPE_KEY = "graphql_media_type"
 
@@ -80,6 +82,7 @@ class HubGraphQL(GraphQL[HubContext, None]):
         request.scope.setdefault("state", {})[MEDIA_TYPE_KEY] = media_type
         BODY.set(None)
         _CONTEXT.set(None)
+        _DOCUMENT_ID.set(None)
         try:
             return await self.run(request)
         except BodyTooLargeError:
@@ -92,12 +95,15 @@ class HubGraphQL(GraphQL[HubContext, None]):
     def _refuse(self, scope: Scope, problem: RequestProblem, media_type: str | None) -> Response:
         draft = draft_of(scope)
         if draft is not None:
-            draft.outcome = AuditOutcome.ERROR
+            draft.outcome = AuditOutcome.DENIED if problem.denied else AuditOutcome.ERROR
             draft.error_codes = [problem.code.value]
         return problem_response(problem, media_type)
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         return False  # decided in __call__, before the token is asked for
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return graphiql_response()
 
     async def parse_http_body(
         self, request: AsyncHTTPRequestAdapter
@@ -106,6 +112,7 @@ class HubGraphQL(GraphQL[HubContext, None]):
             _check_content_type(request.content_type)
         data = await super().parse_http_body(request)
         if isinstance(data, GraphQLRequestData):
+            await self._settle_document(data)
             if data.operation_name is not None and not isinstance(data.operation_name, str):
                 raise RequestProblem(400, "operationName must be a string or null")
             if not data.query:
@@ -122,13 +129,34 @@ class HubGraphQL(GraphQL[HubContext, None]):
                 record_statement(scope, stated(request.headers, extensions), context)
         return data
 
+    async def _settle_document(self, data: GraphQLRequestData) -> None:
+        context = _CONTEXT.get()
+        if context is None:  # get_context refuses a request without a principal first
+            raise RequestProblem(
+                401, "a bearer access token is required", code=ErrorCode.UNAUTHENTICATED
+            )
+        await settle_document(
+            data,
+            _DOCUMENT_ID.get(),
+            principal=context.principal,
+            documents=context.hub.tokens.documents,
+            scope=context.request.scope,
+        )
+
     def parse_json(self, data: str | bytes) -> Any:
         value = self.decode_json(data)
         # Bytes are a POST body (query parameters arrive as text): it must be an
         # object, or strawberry takes it apart as one.
         if isinstance(data, bytes) and not isinstance(value, dict | list):
             raise RequestProblem(400, "the request body must be a JSON object")
+        if isinstance(data, bytes) and isinstance(value, dict):
+            _DOCUMENT_ID.set(value.get(DOCUMENT_ID_PARAMETER))
         return value
+
+    def parse_query_params(self, params: Any) -> dict[str, Any]:
+        parsed: dict[str, Any] = super().parse_query_params(params)
+        _DOCUMENT_ID.set(parsed.get(DOCUMENT_ID_PARAMETER))
+        return parsed
 
     def decode_json(self, data: str | bytes) -> object:
         """Strict: UTF-8 only, no NaN or Infinity; anything else is a 400, even
@@ -196,6 +224,8 @@ class HubGraphQL(GraphQL[HubContext, None]):
 
 _CONTEXT: ContextVar[HubContext | None] = ContextVar("xietong_graphql_context", default=None)
 """This request's context, for the body parser that strawberry calls after making it."""
+_DOCUMENT_ID: ContextVar[object] = ContextVar("xietong_document_id", default=None)
+"""The ``documentId`` the request named, if any, as it came (checked when settled)."""
 
 
 def record_statement(scope: Scope, statement: Statement, context: HubContext) -> None:

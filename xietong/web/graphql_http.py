@@ -39,11 +39,14 @@ class RequestProblem(Exception):
         code: ErrorCode = ErrorCode.BAD_USER_INPUT,
         headers: Mapping[str, str] | None = None,
         graphql_request_error: bool = False,
+        denied: bool = False,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.headers = dict(headers or {})
+        self.denied = denied
+        """Refused by rule (the access log's DENIED), not for a mistake (ERROR)."""
         self.graphql_request_error = graphql_request_error
         """A well-formed request GraphQL itself refused (the operation cannot be
         determined): 200 under ``application/json``, where status codes must not
@@ -57,20 +60,26 @@ class BodyTooLargeError(Exception):
 def negotiate(accept: str | None) -> str | None:
     """The media type to answer in, or ``None`` when the client accepts neither.
 
-    No ``Accept`` at all means ``application/graphql-response+json`` (the spec's
-    rule since 2025-01-01). Each supported type takes the quality of the most
-    specific range that matches it; the higher quality wins, a tie goes to
-    ``SUPPORTED``'s order, quality 0 means "not this one".
+    No ``Accept`` at all, or one that names neither type but only a wildcard
+    (``*/*``, ``application/*``), means ``application/json``: the type every
+    client of the last decade understands (the spec's SHOULD, and the
+    graphql-http audit's). Each supported type takes the quality of the most
+    specific range that matches it; the higher quality wins; on a tie a type
+    the client named beats one a wildcard matched, and between two named ones
+    ``SUPPORTED``'s order decides; quality 0 means "not this one".
     """
     if accept is None or not accept.strip():
-        return GRAPHQL_RESPONSE
+        return JSON
     ranges = [parsed for item in accept.split(",") if (parsed := _media_range(item))]
-    best: tuple[float, str] | None = None
-    for media_type in SUPPORTED:
-        quality = _quality(media_type, ranges)
-        if quality > 0 and (best is None or quality > best[0]):
-            best = (quality, media_type)
-    return best[1] if best else None
+    best: tuple[float, int, int, str] | None = None
+    for preference, media_type in enumerate(SUPPORTED):
+        quality, specificity = _quality(media_type, ranges)
+        named = specificity == _NAMED
+        # Named: graphql-response+json first; by wildcard only: JSON first.
+        rank = (quality, int(named), -preference if named else preference, media_type)
+        if quality > 0 and (best is None or rank[:3] > best[:3]):
+            best = rank
+    return best[3] if best else None
 
 
 def _media_range(item: str) -> tuple[str, str, float] | None:
@@ -89,12 +98,17 @@ def _media_range(item: str) -> tuple[str, str, float] | None:
     return main, sub, quality
 
 
-def _quality(media_type: str, ranges: Sequence[tuple[str, str, float]]) -> float:
+_NAMED = 2
+"""The specificity of a range that names the media type itself."""
+
+
+def _quality(media_type: str, ranges: Sequence[tuple[str, str, float]]) -> tuple[float, int]:
+    """The quality of the most specific range matching ``media_type``, and how specific."""
     main, sub = media_type.split("/")
     best_specificity, quality = -1, 0.0
     for range_main, range_sub, range_quality in ranges:
         if range_main == main and range_sub == sub:
-            specificity = 2
+            specificity = _NAMED
         elif range_main == main and range_sub == "*":
             specificity = 1
         elif range_main == "*" and range_sub == "*":
@@ -103,7 +117,7 @@ def _quality(media_type: str, ranges: Sequence[tuple[str, str, float]]) -> float
             continue
         if specificity > best_specificity:
             best_specificity, quality = specificity, range_quality
-    return quality
+    return quality, best_specificity
 
 
 def response_status(body: Mapping[str, Any], media_type: str) -> int:

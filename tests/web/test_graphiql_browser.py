@@ -1,0 +1,145 @@
+"""GraphiQL in headless Chromium with no network but the hub: it loads, takes a
+token, completes a field and runs the README's query."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import ConsoleMessage, Route, sync_playwright
+
+from tests.support.harness import SandboxWorld
+from tests.web.serving import ServedHub, served_hub
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("graphiql-browser")]
+
+README_QUERY = """{
+  institutions(first: 5) {
+    edges { node {
+      creditCode name region category supervisors
+      license { number status validUntil }
+      registration { status businessScope nonProfit }
+      fireSafety { acceptance acceptanceValidUntil openHazards sealed }
+      funds { bank accountNumber balance outstandingPrepaid coverageRatio }
+      staff { name idNumber position backgroundCheck { status } }
+      risk { level signals { code department detail } }
+    } }
+  }
+}"""
+
+
+def _chromium() -> str:
+    """Debian's Chromium (``.ci/run`` installs it); skipped where it is missing,
+    except in CI."""
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Chromium is not installed in CI (apt-get install chromium)")
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    return found
+
+
+@pytest.fixture(scope="module")
+def hub(world: SandboxWorld, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedHub]:
+    with served_hub(world, tmp_path_factory.mktemp("graphiql")) as served:
+        yield served
+
+
+def test_graphiql_runs_the_readme_query_with_the_network_cut_off(
+    hub: ServedHub, tmp_path: Path
+) -> None:
+    executable = _chromium()
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(hub.url))
+    token = hub.tokens["demo-education"]
+    requested: list[str] = []
+    refused: list[str] = []
+    problems: list[str] = []
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable,
+            args=["--no-sandbox", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"],
+        )
+        try:
+            context = browser.new_context()
+
+            def only_the_hub(route: Route) -> None:
+                url = route.request.url
+                requested.append(url)
+                if url.startswith(origin + "/") or url.startswith("data:"):
+                    route.continue_()
+                else:
+                    refused.append(url)
+                    route.abort("internetdisconnected")
+
+            context.route("**/*", only_the_hub)
+            page = context.new_page()
+
+            def complain(message: ConsoleMessage) -> None:
+                if message.type == "error":
+                    problems.append(message.text)
+
+            page.on("console", complain)
+            page.on("pageerror", lambda error: problems.append(str(error)))
+
+            page.goto(f"{hub.url}/graphql")
+            page.wait_for_selector(".graphiql-query-editor .CodeMirror", timeout=30_000)
+
+            # The token goes into the headers pane, as a person pastes it.
+            page.get_by_role("button", name="Headers").click()
+            headers = page.locator(".graphiql-editor-tool .CodeMirror").last
+            headers.click()
+            with page.expect_response(
+                lambda response: (
+                    response.request.method == "POST"
+                    and "IntrospectionQuery" in (response.request.post_data or "")
+                    and response.status == 200
+                ),
+                timeout=30_000,
+            ):
+                page.keyboard.insert_text(
+                    json.dumps({"Authorization": f"Bearer {token}", "X-Purpose": "browser test"})
+                )
+
+            # Autocomplete knows the schema now.
+            query = page.locator(".graphiql-query-editor .CodeMirror")
+            query.click()
+            page.keyboard.press("Control+A")
+            page.keyboard.press("Delete")
+            page.keyboard.insert_text("{ me { ")
+            page.keyboard.type("clie", delay=50)
+            hints = page.locator(".CodeMirror-hints")
+            hints.wait_for(timeout=10_000)
+            assert "clientId" in hints.inner_text()
+            page.keyboard.press("Escape")
+
+            # The README's query, run from the page.
+            page.keyboard.press("Control+A")
+            page.keyboard.press("Delete")
+            page.keyboard.insert_text(README_QUERY)
+            with page.expect_response(
+                lambda response: (
+                    response.request.method == "POST"
+                    and "institutions" in (response.request.post_data or "")
+                ),
+                timeout=60_000,
+            ) as answered:
+                page.locator(".graphiql-execute-button").click()
+            body = answered.value.json()
+            page.screenshot(path=str(tmp_path / "graphiql.png"))
+            storage = page.evaluate("() => JSON.stringify(window.localStorage)")
+        finally:
+            browser.close()
+
+    edges = body["data"]["institutions"]["edges"]
+    assert len(edges) == 5
+    assert all(edge["node"]["creditCode"] for edge in edges)
+    assert refused == []
+    assert all(url.startswith(origin) or url.startswith("data:") for url in requested)
+    assert not [p for p in problems if "Content Security Policy" in p], problems
+    assert token not in storage, "the bearer token was kept in localStorage"
