@@ -1,7 +1,7 @@
 """trusted documents: GraphQL documents registered per client, clients that run only them
 
 Revision ID: 0010_trusted_documents
-Revises: 0006_audit_pseudonym_keys
+Revises: 0009_audit_trace_id
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010_trusted_documents"
-down_revision: str | None = "0006_audit_pseudonym_keys"
+down_revision: str | None = "0009_audit_trace_id"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

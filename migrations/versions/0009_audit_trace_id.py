@@ -3,7 +3,7 @@
 Outside the hashed body (``xietong.kernel.store.UNHASHED``), so every event written
 before this revision still verifies as it was.
 
-Revision ID: 0007_audit_trace_id
+Revision ID: 0009_audit_trace_id
 Revises: 0006_audit_pseudonym_keys
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_audit_trace_id"
+revision: str = "0009_audit_trace_id"
 down_revision: str | None = "0006_audit_pseudonym_keys"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
