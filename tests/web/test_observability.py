@@ -64,7 +64,7 @@ def json_lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, object]]:
 async def test_a_failing_source_is_one_log_line_per_request_without_a_traceback(
     police_down: HubHarness, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.INFO):
+    with recorded_spans() as spans, caplog.at_level(logging.INFO):
         first = await police_down.graphql("demo-education", STAFF_PAGE)
         second = await police_down.graphql("demo-education", STAFF_PAGE)
 
@@ -84,6 +84,9 @@ async def test_a_failing_source_is_one_log_line_per_request_without_a_traceback(
         second.headers["x-request-id"],
     ]
     assert first.headers["x-request-id"] != second.headers["x-request-id"]
+    traces = [line["trace_id"] for line in warnings]
+    assert set(traces) == {f"{span.context.trace_id:032x}" for span in spans}
+    assert traces[0] != traces[1], "each request its own trace, named on its log line"
 
 
 async def test_a_request_id_the_client_sent_is_kept_and_a_bad_one_replaced(
@@ -117,11 +120,11 @@ def test_uvicorn_access_lines_are_json_with_their_parts_as_fields() -> None:
 
 
 async def test_a_joint_record_is_one_trace_with_a_span_per_department_source(
-    sqlite_harness: HubHarness, world: SandboxWorld, caplog: pytest.LogCaptureFixture
+    sqlite_harness: HubHarness, world: SandboxWorld
 ) -> None:
     code = next(iter(_institutions(world)))
     token = await sqlite_harness.token("demo-education")
-    with recorded_spans() as spans, caplog.at_level(logging.INFO):
+    with recorded_spans() as spans:
         response = await sqlite_harness.http.post(
             "/graphql",
             json={"query": JOINT_RECORD, "variables": {"code": code}},
@@ -144,9 +147,6 @@ async def test_a_joint_record_is_one_trace_with_a_span_per_department_source(
         source.config.name for source in sqlite_harness.hub.sources
     ), "one span per department source"
     assert {parent_of(span) for span in sources} == {span_of(operation)}
-    traced = [line for line in json_lines(caplog) if line.get("trace_id")]
-    assert traced
-    assert {line["trace_id"] for line in traced} == {TRACEPARENT.split("-")[1]}
     auditor = await sqlite_harness.graphql(
         "demo-auditor",
         '{ auditEvents(filter: {clientId: "demo-education"}) '
