@@ -15,12 +15,14 @@ from xietong.adapters.sources.errors import SourceUnavailableError, or_unavailab
 from xietong.auth.decisions import decide
 from xietong.domain.departments import Department
 from xietong.domain.records import (
+    AdvertisingViolation,
     BackgroundCheck,
     BusinessRegistration,
     Complaint,
     FireSafetyRecord,
     FundSupervision,
     Institution,
+    Premises,
     StaffMember,
 )
 from xietong.domain.risk import (
@@ -39,8 +41,13 @@ from xietong.resolvers.returned import note_returned, page_of
 # Sections keyed by the credit code alone, and the fields that need each: a direct
 # lookup asks their departments at the same time as the education bureau.
 _PREFETCHED = {
-    "registrations": {"Institution.registration", "Institution.complaints", "Institution.risk"},
-    "fire_safety": {"Institution.fireSafety", "Institution.risk"},
+    "registrations": {
+        "Institution.registration",
+        "Institution.complaints",
+        "Institution.advertisements",
+        "Institution.risk",
+    },
+    "fire_safety": {"Institution.fireSafety", "Institution.premises", "Institution.risk"},
     "funds": {"Institution.funds", "Institution.risk"},
 }
 
@@ -131,6 +138,17 @@ async def registration(context: HubContext, credit_code: str) -> BusinessRegistr
 async def complaints(context: HubContext, credit_code: str) -> list[Complaint]:
     found = await context.loaders.registrations.load(credit_code)
     return list(found.complaints) if found else []
+
+
+async def advertisements(context: HubContext, credit_code: str) -> list[AdvertisingViolation]:
+    found = await context.loaders.registrations.load(credit_code)
+    return list(found.advertising_violations) if found else []
+
+
+async def premises(context: HubContext, credit_code: str) -> list[Premises] | None:
+    """Each campus as fire safety holds it; None when fire safety has no record."""
+    found = await context.loaders.fire_safety.load(credit_code)
+    return None if found is None else list(found.premises)
 
 
 async def fire_safety(context: HubContext, credit_code: str) -> FireSafetyRecord | None:

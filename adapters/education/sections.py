@@ -12,7 +12,7 @@ Glossary (native → canonical; the platform's own is ``sandbox.schemas.educatio
   ``2`` SUSPENDED, ``3`` REVOKED, ``4`` EXPIRED), ``fzrq`` issued_on, ``yxqz`` valid_until
 - ``kc`` courses: ``kcmc`` name, ``sfxk`` subject, ``zks`` hours, ``sfbz`` price (fen →
   yuan, the whole course), ``yszdys``/``yszdks`` prepaid_limit_months/lessons (0: none),
-  ``jssfzh`` teacher_id_number
+  ``jssfzh`` teacher_id_number, ``pxly`` domain (codes as ``jg_pxly``)
 - ``jzg`` staff: ``xm`` name, ``sfzh`` id_number, ``gwlb`` position (``1`` head,
   ``2`` teacher, ``3`` teaching assistant, ``4`` administration, ``5`` finance),
   ``jszgzh`` teacher_certificate (empty: none)
@@ -22,7 +22,10 @@ Glossary (native → canonical; the platform's own is ``sandbox.schemas.educatio
   ``1`` CLOSED), ``zgnr`` content
 - ``jb`` 举报 tip_offs: ``jbrq`` received_on, ``jbnr`` content, ``jbrxm`` reporter,
   ``blzt`` status (``0`` NEW, ``1`` IN_PROGRESS, ``2`` CLOSED)
-- ``hmd`` 黑名单 blacklisted: an entry not yet removed (``ycrq`` empty)
+- ``hmd`` 黑名单 blacklist: ``lrrq`` listed_on, ``lrjg`` listed_by, ``lryy`` reason,
+  ``ycrq`` until (empty: no end); every entry, past ones too
+- ``cyjz`` 从业禁止 barred_staff: roster members (``jzg.sfzh``) with a bar: ``jzrq``
+  barred_on, ``jzjg`` barred_by, ``jzyy`` reason, ``jzqx`` until (empty: for life)
 
 Not carried: ``jgzt`` (operating status; the licence status says it), addresses,
 phones, founding and hiring dates, the reporter's phone.
@@ -38,6 +41,8 @@ from xietong.adapters.native import decode, fen, required_ymd, ymd
 from xietong.adapters.sources.sql import Query, Rows, query
 from xietong.domain.departments import Department
 from xietong.domain.records import (
+    BarredPerson,
+    BlacklistEntry,
     Course,
     Inspection,
     Institution,
@@ -90,7 +95,7 @@ _SECTIONS = (
     "SELECT tyshxydm, pxly FROM jg_pxly WHERE tyshxydm IN {within} ORDER BY pxly",
     "SELECT tyshxydm, zgbm FROM jg_zgbm WHERE tyshxydm IN {within} ORDER BY zgbm",
     "SELECT tyshxydm, xkzh, xkzzt, fzrq, yxqz FROM bxxkz WHERE tyshxydm IN {within}",
-    "SELECT tyshxydm, kcmc, sfxk, zks, sfbz, yszdys, yszdks, jssfzh FROM kc"
+    "SELECT tyshxydm, kcmc, sfxk, zks, sfbz, yszdys, yszdks, jssfzh, pxly FROM kc"
     " WHERE tyshxydm IN {within} ORDER BY kcid",
     f"SELECT {STAFF_COLUMNS} FROM jzg WHERE tyshxydm IN {{within}} ORDER BY jzgid",
     "SELECT tyshxydm, jcid, jcrq, jcry, jcjg FROM jcjl"
@@ -99,7 +104,11 @@ _SECTIONS = (
     " WHERE tyshxydm IN {within} ORDER BY xdrq, tzsid",
     "SELECT tyshxydm, jbrq, jbnr, jbrxm, blzt FROM jb"
     " WHERE tyshxydm IN {within} ORDER BY jbrq, jbid",
-    "SELECT DISTINCT tyshxydm FROM hmd WHERE tyshxydm IN {within} AND ycrq = ''",
+    "SELECT tyshxydm, lrrq, lrjg, lryy, ycrq FROM hmd WHERE tyshxydm IN {within}"
+    " ORDER BY lrrq, hmdid",
+    "SELECT j.tyshxydm, c.sfzh, c.xm, c.jzrq, c.jzjg, c.jzyy, c.jzqx"
+    " FROM jzg j JOIN cyjz c ON c.sfzh = j.sfzh WHERE j.tyshxydm IN {within}"
+    " ORDER BY c.jzrq, c.cyjzid",
 )
 
 
@@ -110,9 +119,10 @@ def section_queries(within: str, **parameters: Any) -> list[Query]:
 
 def institutions(sections: Sequence[Rows]) -> dict[str, Institution]:
     """Assemble the rows of ``section_queries`` into institutions by credit code."""
-    basics, domains, supervisors, licences, courses, staff, inspections, notices, tips, listed = (
-        sections
-    )
+    (
+        basics, domains, supervisors, licences, courses, staff, inspections, notices, tips,
+        listed, barred,
+    ) = sections  # fmt: skip
     domains_of, supervisors_of = _grouped(domains), _grouped(supervisors)
     licence_of = {row["tyshxydm"]: row for row in licences}
     courses_of, staff_of = _grouped(courses), _grouped(staff)
@@ -120,7 +130,7 @@ def institutions(sections: Sequence[Rows]) -> dict[str, Institution]:
     notices_of: defaultdict[int, list[RectificationNotice]] = defaultdict(list)
     for row in notices:
         notices_of[row["jcid"]].append(_notice(row))
-    blacklisted = {row["tyshxydm"] for row in listed}
+    listed_of, barred_of = _grouped(listed), _grouped(barred)
     found = {}
     for row in basics:
         code = row["tyshxydm"]
@@ -146,7 +156,8 @@ def institutions(sections: Sequence[Rows]) -> dict[str, Institution]:
                 for r in inspections_of[code]
             ),
             tip_offs=tuple(_tip_off(r) for r in tips_of[code]),
-            blacklisted=code in blacklisted,
+            blacklist=tuple(_blacklist_entry(r) for r in listed_of[code]),
+            barred_staff=tuple(_barred(r) for r in barred_of[code]),
         )
     return found
 
@@ -186,6 +197,27 @@ def _course(row: dict[str, Any]) -> Course:
         prepaid_limit_months=row["yszdys"] or None,
         teacher_id_number=row["jssfzh"] or None,
         prepaid_limit_lessons=row["yszdks"] or None,
+        domain=decode(DOMAINS, row["pxly"], "kc.pxly"),
+    )
+
+
+def _blacklist_entry(row: dict[str, Any]) -> BlacklistEntry:
+    return BlacklistEntry(
+        listed_on=required_ymd(row["lrrq"], "hmd.lrrq"),
+        listed_by=row["lrjg"],
+        reason=row["lryy"],
+        until=ymd(row["ycrq"], "hmd.ycrq"),
+    )
+
+
+def _barred(row: dict[str, Any]) -> BarredPerson:
+    return BarredPerson(
+        name=row["xm"],
+        id_number=row["sfzh"],
+        barred_on=required_ymd(row["jzrq"], "cyjz.jzrq"),
+        barred_by=row["jzjg"],
+        reason=row["jzyy"],
+        until=ymd(row["jzqx"], "cyjz.jzqx"),
     )
 
 

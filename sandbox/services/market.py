@@ -80,9 +80,9 @@ def market_app(db_path: Path, *, delay_ms: float | None = None) -> Starlette:
             )
         }
         for table, columns, order in (
-            ("ggwf", "tyshxydm, larq, wfss, cljg", "larq"),
+            ("ggwf", "tyshxydm, larq, wfss, fbmj, cljg, cfjdsh", "larq"),
             ("tfts", "tyshxydm, gdh, tsrq, sqje, tsnr, clzt", "tsrq"),
-            ("xzcf", "tyshxydm, cfjdsh, cfrq, cfsy, cfzl, fkje", "cfrq"),
+            ("xzcf", "tyshxydm, cfjdsh, cfrq, cfsy, cfzl, fkje, cfjg, cfyj", "cfrq"),
         ):
             rows = await reader.fetch(
                 f"SELECT {columns} FROM {table} WHERE tyshxydm IN ({marks}) ORDER BY {order}",

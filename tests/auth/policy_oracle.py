@@ -17,6 +17,14 @@ Decisions the table leaves to the reader, taken here once:
   row wherever it is reached; ``FundSupervision.bank`` is part of the funds.
 - A teacher's ID number on a course, and a person's name and ID number, are "staff
   name, ID number"; ``Employment`` is the staff post and certificate of a person.
+- Fire safety covers each campus (``Institution.premises``, ``Premises``); a course's
+  domain is part of the course.
+- A blacklist entry, an advertising violation and a penalty are market's and
+  education's published enforcement records (信用中国, 行政处罚 双公示): the
+  "registration" of the first row, for every data role.
+- A person barred from the industry (``BarredPerson``) is a person of the roster: the
+  section as ``Institution.staff``, who they are as "staff name, ID number", why and
+  until when as "background check status".
 - The annual review mutations are granted to the columns that can be a required
   signer; who actually signs what is the review workflow's business (DESIGN §9),
   and ``ReviewError`` goes with the mutations that return it.
@@ -124,7 +132,7 @@ TABLE: tuple[Row, ...] = (
             "SchoolLicense.number", "SchoolLicense.status", "SchoolLicense.issuedOn",
             "SchoolLicense.validUntil",
             "Course.name", "Course.subject", "Course.hours", "Course.price",
-            "Course.prepaidLimitMonths",
+            "Course.prepaidLimitMonths", "Course.domain",
             "Inspection.inspectedOn", "Inspection.inspector", "Inspection.result",
             "Inspection.notices",
             "RectificationNotice.issuedOn", "RectificationNotice.deadline",
@@ -137,6 +145,20 @@ TABLE: tuple[Row, ...] = (
             "FireSafetyRecord.acceptance", "FireSafetyRecord.acceptanceValidUntil",
             "FireSafetyRecord.lastInspectionOn", "FireSafetyRecord.openHazards",
             "FireSafetyRecord.sealed",
+            "Institution.premises",
+            "Premises.name", "Premises.address", "Premises.area", "Premises.acceptance",
+            "Premises.acceptanceValidUntil", "Premises.documentNumber",
+            "Premises.openHazards", "Premises.sealed",
+            "Institution.blacklist",
+            "BlacklistEntry.listedOn", "BlacklistEntry.listedBy", "BlacklistEntry.reason",
+            "BlacklistEntry.until",
+            "Institution.advertisements",
+            "AdvertisingViolation.foundOn", "AdvertisingViolation.medium",
+            "AdvertisingViolation.finding", "AdvertisingViolation.outcome",
+            "AdvertisingViolation.penalty",
+            "Penalty.decisionNumber", "Penalty.decidedOn", "Penalty.authority",
+            "Penalty.kind", "Penalty.amount", "Penalty.reason", "Penalty.basis",
+            "Institution.barredStaff",
             "RiskAssessment.level", "RiskAssessment.signals", "RiskAssessment.unavailable",
             "RiskSignal.code", "RiskSignal.department", "RiskSignal.detail",
             "RiskSignal.level", "RiskSignal.basis",
@@ -161,7 +183,7 @@ TABLE: tuple[Row, ...] = (
         "staff name, ID number (purpose)",
         (
             "StaffMember.name", "StaffMember.idNumber", "Course.teacherIdNumber",
-            "Person.name", "Person.idNumber",
+            "Person.name", "Person.idNumber", "BarredPerson.name", "BarredPerson.idNumber",
         ),
         (ALLOW, MASK, ALLOW, MASK, MASK, MASK, MASK, DENY),
         purpose=True,
@@ -179,6 +201,8 @@ TABLE: tuple[Row, ...] = (
         (
             "StaffMember.backgroundCheck", "Person.backgroundCheck",
             "BackgroundCheck.status", "BackgroundCheck.checkedOn",
+            "BarredPerson.barredOn", "BarredPerson.barredBy", "BarredPerson.reason",
+            "BarredPerson.until",
         ),
         (ALLOW, DENY, ALLOW, DENY, DENY, DENY, ALLOW, DENY),
         purpose=True,
@@ -279,6 +303,8 @@ MASKS: dict[str, Mask] = {
     "StaffMember.idNumber": Mask.ID_NUMBER,
     "Course.teacherIdNumber": Mask.ID_NUMBER,
     "Person.idNumber": Mask.ID_NUMBER,
+    "BarredPerson.name": Mask.NAME,
+    "BarredPerson.idNumber": Mask.ID_NUMBER,
     "FundSupervision.accountNumber": Mask.ACCOUNT_NUMBER,
 }
 """How a masked field is shown, by the kind of value it holds."""
