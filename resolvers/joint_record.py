@@ -37,6 +37,7 @@ from xietong.planner import FilterCriteria, plan
 from xietong.planner.cache import PlanKey
 from xietong.resolvers.context import HubContext
 from xietong.resolvers.returned import note_returned, page_of
+from xietong.reviews.checklist import Observation, take_snapshot
 
 # Sections keyed by the credit code alone, and the fields that need each: a direct
 # lookup asks their departments at the same time as the education bureau.
@@ -174,6 +175,24 @@ class Assessment:
 async def risk(context: HubContext, record: Institution) -> Assessment:
     """Evaluate the rules on what the departments answer; one that is down costs only
     its own rules, and the assessment names it."""
+    joint, unavailable = await _joint(context, record)
+    level, signals = assess(joint)
+    return Assessment(level, _shown(context, signals), unavailable)
+
+
+async def observation(context: HubContext, credit_code: str) -> Observation | None:
+    """The joint record as the caller reads it now, and its snapshot (what a review
+    signer saw); None when the education bureau knows no such institution."""
+    record = await context.loaders.institutions.load(credit_code)
+    if record is None:
+        return None
+    joint, unavailable = await _joint(context, record)
+    level, signals = assess(joint)
+    return Observation(joint, take_snapshot(joint, level, _shown(context, signals), unavailable))
+
+
+async def _joint(context: HubContext, record: Institution) -> tuple[JointRecord, list[Department]]:
+    """Every department's record of ``record``, and the departments that did not answer."""
     loaders = context.loaders
     code = record.credit_code
     registration_, fire_, funds_, checks = await asyncio.gather(
@@ -198,10 +217,13 @@ async def risk(context: HubContext, record: Institution) -> Assessment:
         },
         today=context.hub.today(),
     )
-    level, signals = assess(joint)
+    return joint, unavailable
+
+
+def _shown(context: HubContext, signals: list[RiskSignal]) -> list[RiskSignal]:
+    """The signals with the details this reader may not read withheld."""
     readable = _readable_details(context)
-    shown = [replace(s, detail=visible_detail(s, readable)) for s in signals]
-    return Assessment(level, shown, unavailable)
+    return [replace(s, detail=visible_detail(s, readable)) for s in signals]
 
 
 def _readable_details(context: HubContext) -> frozenset[str]:

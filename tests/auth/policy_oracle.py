@@ -25,6 +25,9 @@ Decisions the table leaves to the reader, taken here once:
 - A person barred from the industry (``BarredPerson``) is a person of the roster: the
   section as ``Institution.staff``, who they are as "staff name, ID number", why and
   until when as "background check status".
+- A review signature's snapshot and checklist quote funds coverage, complaints and
+  staff checks as the signer saw them: readable by the columns that may read all of
+  those (the signers' and the auditor's); its digest is part of the signature.
 - The annual review mutations are granted to the columns that can be a required
   signer; who actually signs what is the review workflow's business (DESIGN §9),
   and ``ReviewError`` goes with the mutations that return it.
@@ -175,7 +178,7 @@ TABLE: tuple[Row, ...] = (
             "AnnualReview.publishedByDepartment", "AnnualReview.publicationJws",
             "ReviewSignature.department", "ReviewSignature.signer", "ReviewSignature.conclusion",
             "ReviewSignature.findings", "ReviewSignature.signedAt", "ReviewSignature.jws",
-            "ReviewSignature.revokedAt",
+            "ReviewSignature.revokedAt", "ReviewSignature.snapshotDigest",
         ),
         (ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, DENY),
     ),
@@ -285,6 +288,16 @@ TABLE: tuple[Row, ...] = (
             "AuditChainReport.headHash",
         ),
         (DENY, DENY, DENY, DENY, DENY, DENY, ALLOW, DENY),
+    ),
+    Row(
+        "annual reviews: what a signer saw (snapshot, checklist: funds coverage, complaints, "
+        "staff checks)",
+        (
+            "ReviewSignature.snapshot", "ReviewSignature.checklist",
+            "ChecklistItem.item", "ChecklistItem.subject", "ChecklistItem.ok",
+            "ChecklistItem.value",
+        ),
+        (ALLOW, DENY, DENY, DENY, DENY, ALLOW, ALLOW, DENY),
     ),
     Row(
         "annual review mutations (as a required signer)",
