@@ -10,6 +10,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from tests.domain.test_risk import clean_record
 from tests.reviews.support import (
     ARTS_SCHOOL,
     CULTURE,
@@ -20,7 +21,6 @@ from tests.reviews.support import (
     tamper,
     workflow,
 )
-from tests.domain.test_risk import clean_record
 from xietong.cli.reviews import add_review_commands
 from xietong.kernel.settings import Settings
 from xietong.reviews.records import ReviewConclusion, ReviewRecord
@@ -75,8 +75,8 @@ def test_a_published_review_verifies_after_a_key_rotation(hub_database_url: str)
             id="finding",
         ),
         pytest.param(
-            "UPDATE review_signatures SET snapshot = replace(snapshot, '\"level\":\"LOW\"',"
-            " '\"level\":\"HIGH\"') WHERE id = :first",
+            'UPDATE review_signatures SET snapshot = replace(snapshot, \'"level":"LOW"\','
+            ' \'"level":"HIGH"\') WHERE id = :first',
             "signature 1 (EDUCATION, demo-education): the snapshot of the record it keeps is "
             "not the one its signer saw",
             id="snapshot",
