@@ -4,7 +4,8 @@ The shape is the GraphQL ``AnnualReview`` (camelCase, signatures in chain order,
 times in UTC, each signature's ``snapshot`` as its canonical JSON text), plus
 ``region``, so an exported review, or one a client fetched with every field,
 verifies with ``xietong reviews verify --document``. A published review carries
-its publication: ``publishedBy``, ``publishedByDepartment`` and the hub's ``publicationJws`` over them, the digest, the time and the opener.
+its publication: ``publishedBy``, ``publishedByDepartment`` and the hub's
+``publicationJws`` over them, the digest, the time and the opener.
 """
 
 from __future__ import annotations
