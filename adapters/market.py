@@ -17,7 +17,8 @@ Glossary (native → canonical; the registry's own is ``sandbox.schemas.market``
   ``wfss`` finding, ``cljg`` outcome, ``cfjdsh`` the penalty of that decision number
 - ``zs`` 住所 → address
 - ``pxbz`` 培训标志 ``1``: the scope covers training (what ``training_registrations`` scans)
-- ``/qyxx/query`` (what ``match`` scans): ``djzt`` status codes, ``zxtssl`` 最小投诉数量
+- ``/qyxx/query`` (what ``match`` scans): ``djzt`` status codes, ``fddbr`` the legal
+  representative (exactly), ``zxtssl`` 最小投诉数量
   at least this many refund complaints (``tsqsrq`` left out: counted over all dates),
   answering ``tssl`` the count per registration
 
@@ -127,6 +128,8 @@ class HttpMarketAdapter:
                 return set()
         if criteria.min_complaints > 0:
             filters["zxtssl"] = criteria.min_complaints
+        if criteria.legal_representative is not None:
+            filters["fddbr"] = criteria.legal_representative
         first = await self._data(
             "POST", "/api/v1/qyxx/query", json={**filters, "page": 1, "size": SCAN_PAGE}
         )
@@ -153,6 +156,9 @@ class HttpMarketAdapter:
                     if criteria.statuses and status not in criteria.statuses:
                         continue
                     if record["tssl"] < criteria.min_complaints:
+                        continue
+                    wanted = criteria.legal_representative
+                    if wanted is not None and record["fddbr"] != wanted:
                         continue
                     codes.add(record["tyshxydm"])
         return codes

@@ -123,6 +123,9 @@ class Institution:
     credit_code: CreditCode
     name: str
     region: RegionCode
+    address: str = strawberry.field(
+        description="Where it teaches (办学地址), as the education bureau registered it."
+    )
     category: InstitutionCategory
     domains: list[TrainingDomain]
     supervisors: list[Department] = strawberry.field(

@@ -3,7 +3,7 @@
 Glossary (native → canonical; the platform's own is ``sandbox.schemas.education``):
 
 - ``jg_jbxx`` 机构基本信息: ``tyshxydm`` credit_code, ``jgmc`` name, ``xzqh`` region,
-  ``jglb`` category (``1`` SUBJECT 学科类, ``2`` NON_SUBJECT 非学科类)
+  ``bxdz`` address, ``jglb`` category (``1`` SUBJECT 学科类, ``2`` NON_SUBJECT 非学科类)
 - ``jg_pxly`` ``pxly`` domains: ``01`` ACADEMIC, ``02`` SPORTS, ``03`` CULTURE_ART,
   ``04`` SCIENCE_TECHNOLOGY
 - ``jg_zgbm`` ``zgbm`` supervisors: ``1`` EDUCATION, ``2`` CULTURE_TOURISM,
@@ -27,7 +27,7 @@ Glossary (native → canonical; the platform's own is ``sandbox.schemas.educatio
 - ``cyjz`` 从业禁止 barred_staff: roster members (``jzg.sfzh``) with a bar: ``jzrq``
   barred_on, ``jzjg`` barred_by, ``jzyy`` reason, ``jzqx`` until (empty: for life)
 
-Not carried: ``jgzt`` (operating status; the licence status says it), addresses,
+Not carried: ``jgzt`` (operating status; the licence status says it),
 phones, founding and hiring dates, the reporter's phone.
 """
 
@@ -91,7 +91,7 @@ STAFF_COLUMNS = "tyshxydm, xm, sfzh, gwlb, jszgzh"
 # One statement per section, in the order ``institutions`` reads them; ``{within}``
 # is the set of credit codes (a bound list, or a subquery for a page).
 _SECTIONS = (
-    "SELECT tyshxydm, jgmc, xzqh, jglb FROM jg_jbxx WHERE tyshxydm IN {within}",
+    "SELECT tyshxydm, jgmc, xzqh, jglb, bxdz FROM jg_jbxx WHERE tyshxydm IN {within}",
     "SELECT tyshxydm, pxly FROM jg_pxly WHERE tyshxydm IN {within} ORDER BY pxly",
     "SELECT tyshxydm, zgbm FROM jg_zgbm WHERE tyshxydm IN {within} ORDER BY zgbm",
     "SELECT tyshxydm, xkzh, xkzzt, fzrq, yxqz FROM bxxkz WHERE tyshxydm IN {within}",
@@ -138,6 +138,7 @@ def institutions(sections: Sequence[Rows]) -> dict[str, Institution]:
             credit_code=code,
             name=row["jgmc"],
             region=row["xzqh"],
+            address=row["bxdz"],
             category=decode(CATEGORIES, row["jglb"], "jg_jbxx.jglb"),
             domains=tuple(decode(DOMAINS, r["pxly"], "jg_pxly.pxly") for r in domains_of[code]),
             supervisors=tuple(

@@ -74,6 +74,7 @@ INDEXES = (
     # Covers the filtered scans in credit code order: pages are read from the
     # index alone, whichever of region, status and training flag is filtered on.
     "CREATE INDEX ix_qydj_scan ON qydj (tyshxydm, xzqh, djzt, pxbz)",
+    "CREATE INDEX ix_qydj_fddbr ON qydj (fddbr)",
     "CREATE INDEX ix_ggwf_tyshxydm ON ggwf (tyshxydm)",
     "CREATE INDEX ix_tfts_tyshxydm ON tfts (tyshxydm, tsrq)",
     "CREATE INDEX ix_xzcf_tyshxydm ON xzcf (tyshxydm)",

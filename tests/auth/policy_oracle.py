@@ -128,6 +128,7 @@ TABLE: tuple[Row, ...] = (
             "InstitutionConnection.totalCount", "InstitutionEdge.cursor", "InstitutionEdge.node",
             "PageInfo.hasNextPage", "PageInfo.endCursor",
             "Institution.creditCode", "Institution.name", "Institution.region",
+            "Institution.address",
             "Institution.category", "Institution.domains", "Institution.supervisors",
             "Institution.license", "Institution.courses", "Institution.staff",
             "Institution.inspections", "Institution.registration", "Institution.fireSafety",

@@ -125,6 +125,17 @@ def _holds(record: JointRecord, name: str, value: Any) -> bool:
             return (len(registration.complaints) if registration else 0) >= int(value)
         case "riskAtLeast":
             return assess(record)[0] >= RiskLevel[value]
+        case "nameContains":
+            return str(value).strip() in institution.name
+        case "legalRepresentative":
+            return registration is not None and registration.legal_representative == value
+        case "address":
+            return str(value).strip() in institution.address
+        case "blacklisted":
+            listed = any(
+                entry.until is None or entry.until > record.today for entry in institution.blacklist
+            )
+            return listed is value
     raise AssertionError(f"no brute force for {name}")
 
 

@@ -175,6 +175,8 @@ class Institution:
     staff: tuple[StaffMember, ...]
     inspections: tuple[Inspection, ...]
     tip_offs: tuple[TipOff, ...]
+    address: str = ""
+    """办学地址: where it teaches, as the education bureau registered it."""
     blacklist: tuple[BlacklistEntry, ...] = ()
     """Every blacklist entry on record, past ones included (``listed_as_of`` says which hold)."""
     barred_staff: tuple[BarredPerson, ...] = ()

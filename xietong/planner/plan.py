@@ -124,7 +124,7 @@ def _stages(
     adapters: AdapterCatalog, criteria: FilterCriteria, region_prefix: str, today: date
 ) -> list[_Stage]:
     """The departments to ask, in the order to ask them."""
-    institution = criteria.institution(region_prefix)
+    institution = criteria.institution(region_prefix, today)
     education = _Stage(
         "education",
         Department.EDUCATION,
@@ -167,7 +167,7 @@ def _scanning_stages(
     if registration is not None:
         stages.append(
             _Stage(
-                "registrationStatus, minComplaints",
+                "registrationStatus, minComplaints, legalRepresentative",
                 Department.MARKET_SUPERVISION,
                 among=lambda codes: adapters.market.match(registration, among=codes),
                 scan=lambda: adapters.market.match(registration),
