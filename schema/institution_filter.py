@@ -92,7 +92,8 @@ class InstitutionFilter:
     name_contains: str | None = strawberry.field(
         default=None,
         description="Its name (as the education bureau registered it) contains this text "
-        "(spaces around it ignored; case as given): `启航` finds 开封市龙亭区启航培训学校. At most 100 characters.",
+        "(spaces around it ignored; case as given): `启航` finds 开封市龙亭区启航培训学校. "
+        "At most 100 characters.",
     )
     legal_representative: str | None = strawberry.field(
         default=None,
