@@ -109,7 +109,14 @@ class SqlEducationAdapter:
 
     async def _scan(self, criteria: InstitutionCriteria, wanted: dict[str, list[str]]) -> set[str]:
         region, parameters = _in_region(criteria.region_prefix)
-        conditions = [region]
+        texts = {"jgmc": criteria.name_contains, "bxdz": criteria.address_contains}
+        # With a text condition, the whole table is read faster than the region's rows
+        # through the region index (five times, at 100,000 in SQLite): the region is
+        # then tested here, with the text.
+        by_text = any(text is not None for text in texts.values())
+        conditions = [] if by_text else [region]
+        if by_text:
+            parameters = {}
         for column, codes in wanted.items():
             parameters[column] = codes
             if column == "jglb":
@@ -117,7 +124,7 @@ class SqlEducationAdapter:
             else:
                 section = f"SELECT tyshxydm FROM {_SECTIONS[column]} WHERE {column} IN :{column}"
                 conditions.append(f"tyshxydm IN ({section})")
-        for column, text in (("jgmc", criteria.name_contains), ("bxdz", criteria.address_contains)):
+        for column, text in texts.items():
             if text is not None:
                 # LIKE narrows in the database (a scan of one narrow column); the exact,
                 # case-sensitive test is ``accepts_text`` below.
@@ -127,9 +134,17 @@ class SqlEducationAdapter:
             parameters["today"] = _today(criteria)
             negation = "" if criteria.blacklisted else "NOT "
             conditions.append(f"tyshxydm {negation}IN ({_LISTED})")
-        sql = f"SELECT tyshxydm, jgmc, bxdz FROM jg_jbxx WHERE {' AND '.join(conditions)}"
+        sql = (
+            "SELECT tyshxydm, xzqh, jgmc, bxdz FROM jg_jbxx"
+            f" WHERE {' AND '.join(conditions) or '1 = 1'}"
+        )
         (rows,) = await self.source.fetch_tuples([query(sql, **parameters)])
-        return {code for code, name, address in rows if criteria.accepts_text(name, address)}
+        return {
+            code
+            for code, region_code, name, address in rows
+            if region_code.startswith(criteria.region_prefix)
+            and criteria.accepts_text(name, address)
+        }
 
     async def _among(
         self, criteria: InstitutionCriteria, wanted: dict[str, list[str]], among: Sequence[str]
