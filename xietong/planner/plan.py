@@ -6,8 +6,9 @@ it, the answers intersected, most selective and cheapest first.
    the HTTP bank's scan), market supervision (a paged HTTP scan: registration
    status, complaints, legal representative). The education bureau's own
    predicates (category, domain, supervisor, licence status, name, address,
-   blacklist) lead when given, being one query of its own tables; without them, it comes after the others,
-   where it only applies the region scope to the few codes left.
+   blacklist) lead when given, being one query of its own tables; without them,
+   it comes after the others, where it only applies the region scope to the few
+   codes left.
 2. The education bureau's answer is also the universe and the scope: an
    institution is what it registers, in the region it says (another department's
    codes outside it, such as unlicensed operators, drop out).
