@@ -2,21 +2,22 @@
 (source format ``fire``).
 
 Glossary (native → canonical; the database's own is ``sandbox.schemas.fire``).
-Records hang off premises (``xf_cs`` 场所, ``csid``); an institution's record
-sums up all of its premises, since it is only as safe as its least safe one:
+Records hang off premises (``xf_cs`` 场所, ``csid``): each is one of ``premises``
+(``csmc`` name, ``csdz`` address, ``jzmj`` area, ``ysbawh`` document_number and the
+fields below, per campus); the institution's record sums them up, since it is only
+as safe as its least safe campus:
 
 - acceptance: ``xf_cs.ysbazt`` 验收备案状态 (``1`` PASSED 验收合格, ``2`` FILED 已备案,
-  ``3`` NOT_FILED 未备案, ``4`` FAILED 验收不合格) of the worst premises — failed, then
-  not filed, then the accepted or filed one whose validity ends first;
-  acceptance_valid_until its ``yxqz`` (empty: none). EXPIRED is not stored: the
+  ``3`` NOT_FILED 未备案, ``4`` FAILED 验收不合格) of the worst premises — failed, not
+  filed, expired, filed, passed (``records.worst_premises``), judged as of the hub's
+  date; acceptance_valid_until its ``yxqz`` (empty: none). EXPIRED is not stored: the
   acceptance system never rewrites ``ysbazt`` when ``yxqz`` passes, so it is judged
   against the hub's date (``FireSafetyRecord.acceptance_on``; ``match`` takes the date).
 - last_inspection_on: the latest ``xf_jc.jcrq`` 检查日期 of any premises
 - open_hazards: ``xf_yh`` 火灾隐患 rows with ``zgzt`` ``0`` 未整改
 - sealed: a ``xf_cf`` 查封 seal-up with no ``jfrq`` 解封日期 yet
 
-Not carried: premises names, addresses, floor areas, document numbers, inspection
-results and inspectors, hazard descriptions, seal-up reasons.
+Not carried: inspection results and inspectors, hazard descriptions, seal-up reasons.
 """
 
 from __future__ import annotations
@@ -33,7 +34,12 @@ from xietong.adapters.sources.sql import Query, Rows, SqlSource, query
 from xietong.domain.census import FireCensus
 from xietong.domain.departments import Department
 from xietong.domain.matching import AcceptanceCriteria
-from xietong.domain.records import FireAcceptanceStatus, FireSafetyRecord, acceptance_on
+from xietong.domain.records import (
+    FireAcceptanceStatus,
+    FireSafetyRecord,
+    Premises,
+    worst_premises,
+)
 from xietong.kernel.identifiers import credit_code_error
 
 SQL_BATCH = 500
@@ -52,6 +58,7 @@ _NOT_COMPLIANT = (
 )
 """Acceptances that raise FIRE_NON_COMPLIANT: neither passed nor filed, or lapsed."""
 _WORST_FIRST = {FireAcceptanceStatus.FAILED: 0, FireAcceptanceStatus.NOT_FILED: 1}
+_PREMISES_COLUMNS = "csid, tyshxydm, csmc, csdz, jzmj, ysbazt, ysbawh, yxqz"
 _STILL_VALID = "(yxqz = '' OR yxqz >= :today)"
 _PREMISES_WITH = {
     FireAcceptanceStatus.PASSED: f"ysbazt = '1' AND {_STILL_VALID}",
@@ -68,7 +75,7 @@ def _queries(codes: list[str]) -> list[Query]:
     premises = "SELECT csid FROM xf_cs WHERE tyshxydm IN :codes"
     return [
         query(
-            "SELECT tyshxydm, ysbazt, yxqz FROM xf_cs WHERE tyshxydm IN :codes ORDER BY csid",
+            f"SELECT {_PREMISES_COLUMNS} FROM xf_cs WHERE tyshxydm IN :codes ORDER BY csid",
             codes=codes,
         ),
         query(
@@ -77,13 +84,12 @@ def _queries(codes: list[str]) -> list[Query]:
             codes=codes,
         ),
         query(
-            "SELECT c.tyshxydm, COUNT(*) AS n FROM xf_yh y JOIN xf_cs c ON c.csid = y.csid"
-            f" WHERE y.zgzt = '0' AND y.csid IN ({premises}) GROUP BY c.tyshxydm",
+            "SELECT csid, COUNT(*) AS n FROM xf_yh"
+            f" WHERE zgzt = '0' AND csid IN ({premises}) GROUP BY csid",
             codes=codes,
         ),
         query(
-            "SELECT DISTINCT c.tyshxydm FROM xf_cf f JOIN xf_cs c ON c.csid = f.csid"
-            f" WHERE f.jfrq = '' AND f.csid IN ({premises})",
+            f"SELECT DISTINCT csid FROM xf_cf WHERE jfrq = '' AND csid IN ({premises})",
             codes=codes,
         ),
     ]
@@ -134,7 +140,7 @@ class SqlFireSafetyAdapter:
                 # An institution with a second campus has the acceptance of its worst
                 # premises: those are judged here from all their premises, as ``load`` does.
                 query(
-                    "SELECT tyshxydm, ysbazt, yxqz FROM xf_cs"
+                    f"SELECT {_PREMISES_COLUMNS} FROM xf_cs"
                     f" WHERE tyshxydm IN ({campuses}) ORDER BY csid",
                     **batch,
                 ),
@@ -145,13 +151,13 @@ class SqlFireSafetyAdapter:
         found: set[str] = set()
         for candidates, several in zip(answers[::2], answers[1::2], strict=True):
             with native_shape(self.department, self.source.config.name):
-                premises = [{"tyshxydm": c, "ysbazt": s, "yxqz": v} for c, s, v in several]
-                judged = _acceptances(premises)
+                columns = _PREMISES_COLUMNS.split(", ")
+                judged = _campuses([dict(zip(columns, row, strict=True)) for row in several])
             found.update(code for (code,) in candidates if code not in judged)
             found.update(
                 code
-                for code, (status, valid_until) in judged.items()
-                if acceptance_on(status, valid_until, criteria.today) in criteria.statuses
+                for code, campuses in judged.items()
+                if _worst_on(campuses, criteria.today) in criteria.statuses
             )
         return found
 
@@ -190,14 +196,32 @@ class SqlFireSafetyAdapter:
         return found
 
 
-def _acceptances(premises: Rows) -> dict[str, tuple[FireAcceptanceStatus, date | None]]:
-    """Each institution's acceptance and its validity: those of its worst premises."""
-    acceptances: dict[str, list[tuple[FireAcceptanceStatus, date | None]]] = {}
+def _campuses(
+    premises: Rows, hazards: Mapping[int, int] | None = None, sealed: set[int] | None = None
+) -> dict[str, tuple[Premises, ...]]:
+    """Each institution's campuses, in ``csid`` order."""
+    found: dict[str, list[Premises]] = {}
     for row in premises:
-        acceptances.setdefault(row["tyshxydm"], []).append(
-            (decode(ACCEPTANCE, row["ysbazt"], "xf_cs.ysbazt"), ymd(row["yxqz"], "xf_cs.yxqz"))
+        csid = row["csid"]
+        found.setdefault(row["tyshxydm"], []).append(
+            Premises(
+                name=row["csmc"],
+                address=row["csdz"],
+                area=int(row["jzmj"]),
+                acceptance=decode(ACCEPTANCE, row["ysbazt"], "xf_cs.ysbazt"),
+                acceptance_valid_until=ymd(row["yxqz"], "xf_cs.yxqz"),
+                document_number=row["ysbawh"] or None,
+                open_hazards=(hazards or {}).get(csid, 0),
+                sealed=csid in (sealed or set()),
+            )
         )
-    return {code: min(candidates, key=_severity) for code, candidates in acceptances.items()}
+    return {code: tuple(campuses) for code, campuses in found.items()}
+
+
+def _worst_on(campuses: tuple[Premises, ...], today: date) -> FireAcceptanceStatus:
+    worst = worst_premises(campuses, today)
+    assert worst is not None  # an institution is listed with at least one campus
+    return worst.acceptance_on(today)
 
 
 def _records(
@@ -208,22 +232,25 @@ def _records(
         inspected, code = ymd(row["jcrq"], "xf_jc.jcrq"), row["tyshxydm"]
         if inspected is not None and inspected > last_inspection.get(code, date.min):
             last_inspection[code] = inspected
-    open_hazards = {row["tyshxydm"]: int(row["n"]) for row in hazards}
-    sealed = {row["tyshxydm"] for row in seal_ups}
+    open_hazards = {int(row["csid"]): int(row["n"]) for row in hazards}
+    sealed = {int(row["csid"]) for row in seal_ups}
     records = {}
-    for code, (acceptance, valid_until) in _acceptances(premises).items():
+    for code, campuses in _campuses(premises, open_hazards, sealed).items():
+        # The date-free summary: failed, not filed, then the validity that ends first;
+        # ``acceptance_on`` judges the campuses themselves as of a date.
+        summary = min(campuses, key=_severity)
         records[code] = FireSafetyRecord(
             credit_code=code,
-            acceptance=acceptance,
-            acceptance_valid_until=valid_until,
+            acceptance=summary.acceptance,
+            acceptance_valid_until=summary.acceptance_valid_until,
             last_inspection_on=last_inspection.get(code),
-            open_hazards=open_hazards.get(code, 0),
-            sealed=code in sealed,
+            open_hazards=sum(campus.open_hazards for campus in campuses),
+            sealed=any(campus.sealed for campus in campuses),
+            premises=campuses,
         )
     return records
 
 
-def _severity(acceptance: tuple[FireAcceptanceStatus, date | None]) -> tuple[int, date]:
+def _severity(campus: Premises) -> tuple[int, date]:
     """Sort key: the worst premises first (failed, not filed, then earliest expiry)."""
-    status, valid_until = acceptance
-    return (_WORST_FIRST.get(status, 2), valid_until or date.max)
+    return (_WORST_FIRST.get(campus.acceptance, 2), campus.acceptance_valid_until or date.max)

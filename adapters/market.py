@@ -10,16 +10,20 @@ Glossary (native → canonical; the registry's own is ``sandbox.schemas.market``
 - ``tfts`` 退费投诉 (12315) → complaints of kind ``REFUND``: ``tsrq`` filed_on,
   ``sqje`` amount (fen → yuan), ``clzt`` status (``1`` RECEIVED, ``2`` IN_MEDIATION,
   ``3`` CLOSED), ``tsnr`` summary
-- ``xzcf`` 行政处罚 → penalties, one line each: decision number, date, reason, and
-  ``cfzl`` (``1`` warning, ``2`` fine of ``fkje`` fen, ``3`` business licence revoked)
-- ``ggwf`` 广告违法 → advertising_violations: date, ``wfss`` finding, ``cljg`` outcome
+- ``xzcf`` 行政处罚 → penalties: ``cfjdsh`` decision_number, ``cfrq`` decided_on,
+  ``cfjg`` authority, ``cfsy`` reason, ``cfyj`` basis, ``cfzl`` kind (``1`` WARNING,
+  ``2`` FINE, ``3`` BUSINESS_LICENCE_REVOKED), ``fkje`` amount (fen → yuan; fines only)
+- ``ggwf`` 广告违法 → advertising_violations: ``larq`` found_on, ``fbmj`` medium,
+  ``wfss`` finding, ``cljg`` outcome, ``cfjdsh`` the penalty of that decision number
+- ``zs`` 住所 → address
 - ``pxbz`` 培训标志 ``1``: the scope covers training (what ``training_registrations`` scans)
-- ``/qyxx/query`` (what ``match`` scans): ``djzt`` status codes, ``zxtssl`` 最小投诉数量
+- ``/qyxx/query`` (what ``match`` scans): ``djzt`` status codes, ``fddbr`` the legal
+  representative (exactly), ``zxtssl`` 最小投诉数量
   at least this many refund complaints (``tsqsrq`` left out: counted over all dates),
   answering ``tssl`` the count per registration
 
 Not carried: ``qylx`` legal form, the legal representative's ID number, ``dxrq``,
-``djjg``, ``zs``, 12315 ticket numbers.
+``djjg``, 12315 ticket numbers.
 """
 
 from __future__ import annotations
@@ -50,7 +54,13 @@ from xietong.adapters.sources.registry import ProbeResult, probe_source
 from xietong.domain.census import MarketCensus, Registered
 from xietong.domain.departments import Department
 from xietong.domain.matching import RegistrationCriteria
-from xietong.domain.records import BusinessRegistration, Complaint, RegistrationStatus
+from xietong.domain.records import (
+    AdvertisingViolation,
+    BusinessRegistration,
+    Complaint,
+    Penalty,
+    RegistrationStatus,
+)
 from xietong.kernel.identifiers import credit_code_error
 
 BATCH_LIMIT = 500
@@ -68,6 +78,7 @@ STATUSES = {
 PROFIT_TYPES = {"1": False, "2": True}
 """``yllx`` → non_profit."""
 COMPLAINT_STATUSES = {"1": "RECEIVED", "2": "IN_MEDIATION", "3": "CLOSED"}
+PENALTY_KINDS = {"1": "WARNING", "2": "FINE", "3": "BUSINESS_LICENCE_REVOKED"}
 REFUND_COMPLAINT = "REFUND"
 
 
@@ -121,6 +132,8 @@ class HttpMarketAdapter:
                 return set()
         if criteria.min_complaints > 0:
             filters["zxtssl"] = criteria.min_complaints
+        if criteria.legal_representative is not None:
+            filters["fddbr"] = criteria.legal_representative
         codes: set[str] = set()
         records = await self._scan(filters)
         with native_shape(self.department, self.source.config.name):
@@ -129,6 +142,9 @@ class HttpMarketAdapter:
                 if criteria.statuses and status not in criteria.statuses:
                     continue
                 if record["tssl"] < criteria.min_complaints:
+                    continue
+                wanted = criteria.legal_representative
+                if wanted is not None and record["fddbr"] != wanted:
                     continue
                 codes.add(record["tyshxydm"])
         return codes
@@ -216,6 +232,8 @@ class HttpMarketAdapter:
 
 
 def _registration(row: dict[str, Any]) -> BusinessRegistration:
+    penalties = tuple(_penalty(p) for p in json_list(row["xzcf"], "xzcf"))
+    by_number = {penalty.decision_number: penalty for penalty in penalties}
     return BusinessRegistration(
         credit_code=row["tyshxydm"],
         name=row["qymc"],
@@ -226,11 +244,18 @@ def _registration(row: dict[str, Any]) -> BusinessRegistration:
         registered_on=ymd(row["clrq"], "qydj.clrq"),
         non_profit=decode(PROFIT_TYPES, row["yllx"], "qydj.yllx"),
         complaints=tuple(_complaint(c) for c in json_list(row["tfts"], "tfts")),
-        penalties=tuple(_penalty(p) for p in json_list(row["xzcf"], "xzcf")),
+        penalties=penalties,
         advertising_violations=tuple(
-            f"{_day(v['larq'], 'ggwf.larq')}: {v['wfss']} — {v['cljg']}"
+            AdvertisingViolation(
+                found_on=required_ymd(v["larq"], "ggwf.larq"),
+                medium=v["fbmj"],
+                finding=v["wfss"],
+                outcome=v["cljg"],
+                penalty=by_number.get(v["cfjdsh"]) if v["cfjdsh"] else None,
+            )
             for v in json_list(row["ggwf"], "ggwf")
         ),
+        address=row["zs"],
     )
 
 
@@ -255,14 +280,14 @@ def _complaint(row: dict[str, Any]) -> Complaint:
     )
 
 
-def _penalty(row: dict[str, Any]) -> str:
-    kind = row["cfzl"]
-    if kind == "2":
-        sanction = f"fine of {fen(row['fkje'], 'xzcf.fkje')} yuan"
-    else:
-        sanction = decode({"1": "warning", "3": "business licence revoked"}, kind, "xzcf.cfzl")
-    return f"{row['cfjdsh']} {_day(row['cfrq'], 'xzcf.cfrq')}: {row['cfsy']} — {sanction}"
-
-
-def _day(value: Any, field: str) -> str:
-    return required_ymd(value, field).isoformat()
+def _penalty(row: dict[str, Any]) -> Penalty:
+    kind = decode(PENALTY_KINDS, row["cfzl"], "xzcf.cfzl")
+    return Penalty(
+        decision_number=row["cfjdsh"],
+        decided_on=required_ymd(row["cfrq"], "xzcf.cfrq"),
+        authority=row["cfjg"],
+        kind=kind,
+        amount=fen(row["fkje"], "xzcf.fkje") if kind == "FINE" else None,
+        reason=row["cfsy"],
+        basis=row["cfyj"],
+    )

@@ -15,12 +15,14 @@ from xietong.adapters.sources.errors import SourceUnavailableError, or_unavailab
 from xietong.auth.decisions import decide
 from xietong.domain.departments import Department
 from xietong.domain.records import (
+    AdvertisingViolation,
     BackgroundCheck,
     BusinessRegistration,
     Complaint,
     FireSafetyRecord,
     FundSupervision,
     Institution,
+    Premises,
     StaffMember,
 )
 from xietong.domain.risk import (
@@ -35,12 +37,18 @@ from xietong.planner import FilterCriteria, plan
 from xietong.planner.cache import PlanKey
 from xietong.resolvers.context import HubContext
 from xietong.resolvers.returned import note_returned, page_of
+from xietong.reviews.checklist import Observation, take_snapshot
 
 # Sections keyed by the credit code alone, and the fields that need each: a direct
 # lookup asks their departments at the same time as the education bureau.
 _PREFETCHED = {
-    "registrations": {"Institution.registration", "Institution.complaints", "Institution.risk"},
-    "fire_safety": {"Institution.fireSafety", "Institution.risk"},
+    "registrations": {
+        "Institution.registration",
+        "Institution.complaints",
+        "Institution.advertisements",
+        "Institution.risk",
+    },
+    "fire_safety": {"Institution.fireSafety", "Institution.premises", "Institution.risk"},
     "funds": {"Institution.funds", "Institution.risk"},
 }
 
@@ -133,6 +141,17 @@ async def complaints(context: HubContext, credit_code: str) -> list[Complaint]:
     return list(found.complaints) if found else []
 
 
+async def advertisements(context: HubContext, credit_code: str) -> list[AdvertisingViolation]:
+    found = await context.loaders.registrations.load(credit_code)
+    return list(found.advertising_violations) if found else []
+
+
+async def premises(context: HubContext, credit_code: str) -> list[Premises] | None:
+    """Each campus as fire safety holds it; None when fire safety has no record."""
+    found = await context.loaders.fire_safety.load(credit_code)
+    return None if found is None else list(found.premises)
+
+
 async def fire_safety(context: HubContext, credit_code: str) -> FireSafetyRecord | None:
     return await context.loaders.fire_safety.load(credit_code)
 
@@ -156,6 +175,24 @@ class Assessment:
 async def risk(context: HubContext, record: Institution) -> Assessment:
     """Evaluate the rules on what the departments answer; one that is down costs only
     its own rules, and the assessment names it."""
+    joint, unavailable = await _joint(context, record)
+    level, signals = assess(joint)
+    return Assessment(level, _shown(context, signals), unavailable)
+
+
+async def observation(context: HubContext, credit_code: str) -> Observation | None:
+    """The joint record as the caller reads it now, and its snapshot (what a review
+    signer saw); None when the education bureau knows no such institution."""
+    record = await context.loaders.institutions.load(credit_code)
+    if record is None:
+        return None
+    joint, unavailable = await _joint(context, record)
+    level, signals = assess(joint)
+    return Observation(joint, take_snapshot(joint, level, _shown(context, signals), unavailable))
+
+
+async def _joint(context: HubContext, record: Institution) -> tuple[JointRecord, list[Department]]:
+    """Every department's record of ``record``, and the departments that did not answer."""
     loaders = context.loaders
     code = record.credit_code
     registration_, fire_, funds_, checks = await asyncio.gather(
@@ -180,10 +217,13 @@ async def risk(context: HubContext, record: Institution) -> Assessment:
         },
         today=context.hub.today(),
     )
-    level, signals = assess(joint)
+    return joint, unavailable
+
+
+def _shown(context: HubContext, signals: list[RiskSignal]) -> list[RiskSignal]:
+    """The signals with the details this reader may not read withheld."""
     readable = _readable_details(context)
-    shown = [replace(s, detail=visible_detail(s, readable)) for s in signals]
-    return Assessment(level, shown, unavailable)
+    return [replace(s, detail=visible_detail(s, readable)) for s in signals]
 
 
 def _readable_details(context: HubContext) -> frozenset[str]:

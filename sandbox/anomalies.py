@@ -26,6 +26,17 @@ Each is planted in native data only; how it shows in each source:
     ``jszgzh`` is empty.
 ``OPEN_RECTIFICATION``
     a rectification notice is still open (``zgzt`` ``0``) after its deadline ``zgqx``.
+``BLACKLISTED``
+    a blacklist entry (``hmd``) that holds (``ycrq`` empty or after the reference
+    date) — every institution whose licence was revoked has one — or a person on
+    the roster barred from the industry (``cyjz``, ``jzqx`` empty or after it).
+``AD_VIOLATION``
+    an advertising violation (``ggwf``) opened within ``AD_VIOLATION_DAYS`` days
+    before the reference date.
+
+``FIRE_NON_COMPLIANT`` may sit on a second campus only, and ``SCOPE_MISMATCH`` may
+also be a course filed under a domain (``kc.pxly``) the institution is not
+approved for (``jg_pxly``), which its business scope does not cover either.
 """
 
 from __future__ import annotations
@@ -43,6 +54,8 @@ class Anomaly(StrEnum):
     COMPLAINT_SURGE = "COMPLAINT_SURGE"
     UNQUALIFIED_TEACHER = "UNQUALIFIED_TEACHER"
     OPEN_RECTIFICATION = "OPEN_RECTIFICATION"
+    BLACKLISTED = "BLACKLISTED"
+    AD_VIOLATION = "AD_VIOLATION"
 
 
 ANOMALY_RATES: dict[Anomaly, float] = {
@@ -55,10 +68,16 @@ ANOMALY_RATES: dict[Anomaly, float] = {
     Anomaly.COMPLAINT_SURGE: 0.04,
     Anomaly.UNQUALIFIED_TEACHER: 0.04,
     Anomaly.OPEN_RECTIFICATION: 0.05,
+    Anomaly.BLACKLISTED: 0.02,
+    Anomaly.AD_VIOLATION: 0.03,
 }
 """Share of institutions that get each anomaly (independently): about 60% of
 institutions come out clean. The first institutions of every seed get one
 anomaly each as well, so even a tiny seed shows every kind."""
+
+LATER_ANOMALIES = (Anomaly.BLACKLISTED, Anomaly.AD_VIOLATION)
+"""Anomalies added after the first nine: drawn from a generator of their own, so the
+data the first nine were planted in stays what it was for every seed."""
 
 UNLICENSED_RATE = 0.04
 """Unlicensed operators, as a share of the institutions seeded (on top of them)."""

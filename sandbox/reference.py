@@ -23,6 +23,10 @@ COMPLAINT_SURGE_MIN: Final = 5
 ``COMPLAINT_SURGE_DAYS`` days up to ``REFERENCE_DATE``; clean institutions are
 seeded with at most two complaints in any such window."""
 
+AD_VIOLATION_DAYS: Final = 365
+"""An advertising violation opened this many days before ``REFERENCE_DATE`` or later is
+recent (the AD_VIOLATION signal); the rest are seeded older than that."""
+
 KAIFENG_DISTRICTS: Final = {
     "410202": "龙亭区",
     "410203": "顺河回族区",

@@ -19,10 +19,10 @@ from xietong.schema.enums import (
     TrainingDomain,
 )
 from xietong.schema.finance import FundSupervision
-from xietong.schema.fire import FireSafetyRecord
+from xietong.schema.fire import FireSafetyRecord, Premises
 from xietong.schema.institution_filter import InstitutionFilter
 from xietong.schema.mapping import from_record, from_records
-from xietong.schema.market import BusinessRegistration, Complaint
+from xietong.schema.market import AdvertisingViolation, BusinessRegistration, Complaint
 from xietong.schema.pagination import (
     Connection,
     connection,
@@ -58,6 +58,30 @@ class Course:
     teacher_id_number: IdNumber | None = strawberry.field(
         description="The teacher's resident ID number (masked for some roles)."
     )
+    domain: TrainingDomain | None = strawberry.field(
+        description="The training domain the course is filed under; SCOPE_MISMATCH names a "
+        "course outside the licence's domains or the business scope."
+    )
+
+
+@strawberry.type(description="An entry of the education bureau's blacklist (黑名单).")
+class BlacklistEntry:
+    listed_on: date
+    listed_by: str = strawberry.field(description="The authority that listed the institution.")
+    reason: str
+    until: date | None = strawberry.field(
+        description="The day it leaves the list; null: no end set. Past entries are listed too."
+    )
+
+
+@strawberry.type(description="A person on the roster barred from the industry (从业禁止).")
+class BarredPerson:
+    name: str | None
+    id_number: IdNumber | None
+    barred_on: date | None
+    barred_by: str | None
+    reason: str | None
+    until: date | None = strawberry.field(description="Null: barred for life.")
 
 
 @strawberry.type(description="One line of an institution's staff roster.")
@@ -115,11 +139,25 @@ class Institution:
     )
     name: str = strawberry.field(description="Registered name (机构名称).")
     region: RegionCode = strawberry.field(description="Region code of its district.")
+    address: str = strawberry.field(
+        description="Where it teaches (办学地址), as the education bureau registered it."
+    )
     category: InstitutionCategory = strawberry.field(description="Subject or non-subject training.")
     domains: list[TrainingDomain] = strawberry.field(description="Its training domains.")
     supervisors: list[Department] = strawberry.field(
         description="EDUCATION plus the competent bureau(s): the annual review's signers."
     )
+
+    @strawberry.field(
+        description="Its blacklist entries, past ones included; the `blacklisted` filter and "
+        "the BLACKLISTED signal see those that hold today."
+    )
+    def blacklist(self) -> list[BlacklistEntry]:
+        return from_records(BlacklistEntry, self.record.blacklist)
+
+    @strawberry.field(description="People on its roster barred from the industry (从业禁止).")
+    def barred_staff(self) -> list[BarredPerson]:
+        return from_records(BarredPerson, self.record.barred_staff)
 
     @strawberry.field(description="Its school licence (办学许可证); null if it holds none.")
     def license(self) -> SchoolLicense | None:
@@ -156,13 +194,38 @@ class Institution:
         found = await joint_record.complaints(info.context, self.record.credit_code)
         return from_records(Complaint, found)
 
+    @strawberry.field(
+        description="Advertising violations market supervision found (广告违法), oldest first."
+    )
+    async def advertisements(self, info: HubInfo) -> list[AdvertisingViolation] | None:
+        found = await joint_record.advertisements(info.context, self.record.credit_code)
+        return from_records(AdvertisingViolation, found)
+
+    @strawberry.field(
+        description="Each campus with its own fire acceptance, hazards and seal-ups; null "
+        "when fire safety holds no record."
+    )
+    async def premises(self, info: HubInfo) -> list[Premises] | None:
+        found = await joint_record.premises(info.context, self.record.credit_code)
+        if found is None:
+            return None
+        today = info.context.hub.today()
+        return [from_record(Premises, p, acceptance=p.acceptance_on(today)) for p in found]
+
     @strawberry.field(description="Fire safety's record of its premises.")
     async def fire_safety(self, info: HubInfo) -> FireSafetyRecord | None:
         found = await joint_record.fire_safety(info.context, self.record.credit_code)
         if found is None:
             return None
+        today = info.context.hub.today()
+        worst = found.worst_premises(today)
         return from_record(
-            FireSafetyRecord, found, acceptance=found.acceptance_on(info.context.hub.today())
+            FireSafetyRecord,
+            found,
+            acceptance=found.acceptance_on(today),
+            acceptance_valid_until=(
+                worst.acceptance_valid_until if worst else found.acceptance_valid_until
+            ),
         )
 
     @strawberry.field(description="Its custody account at a supervising bank.")

@@ -10,12 +10,32 @@ from xietong.schema.enums import FireAcceptanceStatus
 
 
 @strawberry.type(
+    description="One campus (校区) an institution teaches in, with its own fire acceptance."
+)
+class Premises:
+    name: str
+    address: str
+    area: int = strawberry.field(description="Floor area in m².")
+    acceptance: FireAcceptanceStatus = strawberry.field(
+        description="This campus's acceptance today (EXPIRED: passed or filed, past its validity)."
+    )
+    acceptance_valid_until: date | None
+    document_number: str | None = strawberry.field(
+        description="The acceptance or filing document (验收/备案文号); null when not filed."
+    )
+    open_hazards: int
+    sealed: bool
+
+
+@strawberry.type(
     description="Fire acceptance or filing of the premises (消防验收/备案, issued by housing & "
     "construction), and what fire inspections found."
 )
 class FireSafetyRecord:
     acceptance: FireAcceptanceStatus = strawberry.field(
-        description="Acceptance of the worst premises, as of today (EXPIRED once past validity)."
+        description="That of the worst campus today — FAILED, NOT_FILED, EXPIRED, FILED, then "
+        "PASSED — so one campus merely filed is not hidden behind another that passed; "
+        "Institution.premises lists each."
     )
     acceptance_valid_until: date | None = strawberry.field(
         description="When that acceptance or filing ends; null if open-ended."

@@ -10,7 +10,7 @@ import math
 
 import strawberry
 
-from xietong.domain.matching import MAX_COMPLAINTS, MAX_COVERAGE_RATIO
+from xietong.domain.matching import MAX_COMPLAINTS, MAX_COVERAGE_RATIO, MAX_TEXT
 from xietong.kernel.errors import CodedError, ErrorCode
 from xietong.planner import FilterCriteria
 from xietong.schema.enums import (
@@ -36,6 +36,10 @@ FIELDS_TESTED = {
     "hasUncheckedOrFlaggedStaff": "BackgroundCheck.status",
     "minComplaints": "Institution.complaints",
     "riskAtLeast": "RiskAssessment.level",
+    "nameContains": "Institution.name",
+    "legalRepresentative": "BusinessRegistration.legalRepresentative",
+    "address": "Institution.address",
+    "blacklisted": "Institution.blacklist",
 }
 """Predicate → the field of the joint record it tests."""
 
@@ -87,6 +91,27 @@ class InstitutionFilter:
     risk_at_least: RiskLevel | None = strawberry.field(
         default=None, description="Its risk assessment is this level or higher."
     )
+    name_contains: str | None = strawberry.field(
+        default=None,
+        description="Its name (as the education bureau registered it) contains this text "
+        "(spaces around it ignored; case as given): `启航` finds 开封市龙亭区启航培训学校. "
+        "At most 100 characters.",
+    )
+    legal_representative: str | None = strawberry.field(
+        default=None,
+        description="Its legal representative (法定代表人, market supervision's registration) "
+        "is this person, by full name.",
+    )
+    address: str | None = strawberry.field(
+        default=None,
+        description="Its address (办学地址, the education bureau's) contains this text, e.g. "
+        "`中山路`.",
+    )
+    blacklisted: bool | None = strawberry.field(
+        default=None,
+        description="true: a blacklist entry of the institution holds today; false: none "
+        "does. (People barred from the industry show in risk as BLACKLISTED, not here.)",
+    )
 
     def given(self) -> dict[str, str]:
         """The predicates given, as ``filter.<name>`` → the field each tests."""
@@ -102,6 +127,10 @@ class InstitutionFilter:
             "hasUncheckedOrFlaggedStaff": self.has_unchecked_or_flagged_staff,
             "minComplaints": self.min_complaints,
             "riskAtLeast": self.risk_at_least,
+            "nameContains": self.name_contains,
+            "legalRepresentative": self.legal_representative,
+            "address": self.address,
+            "blacklisted": self.blacklisted,
         }
         return {
             f"filter.{name}": FIELDS_TESTED[name]
@@ -118,6 +147,14 @@ class InstitutionFilter:
             )
         if self.min_complaints is not None and not 0 <= self.min_complaints <= MAX_COMPLAINTS:
             raise _bad("filter.minComplaints", f"must be from 0 to {MAX_COMPLAINTS:,}")
+        texts = {
+            "nameContains": self.name_contains,
+            "legalRepresentative": self.legal_representative,
+            "address": self.address,
+        }
+        for name, text in texts.items():
+            if text is not None and not (text.strip() and len(text) <= MAX_TEXT):
+                raise _bad(f"filter.{name}", f"must be some text, at most {MAX_TEXT} characters")
         return FilterCriteria(
             region=self.region,
             category=self.category,
@@ -130,7 +167,15 @@ class InstitutionFilter:
             has_unchecked_or_flagged_staff=self.has_unchecked_or_flagged_staff,
             min_complaints=self.min_complaints,
             risk_at_least=self.risk_at_least,
+            name_contains=_stripped(self.name_contains),
+            legal_representative=_stripped(self.legal_representative),
+            address=_stripped(self.address),
+            blacklisted=self.blacklisted,
         )
+
+
+def _stripped(text: str | None) -> str | None:
+    return None if text is None else text.strip()
 
 
 def _bad(argument: str, reason: str) -> CodedError:

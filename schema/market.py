@@ -30,6 +30,29 @@ class Complaint:
     summary: str = strawberry.field(description="What the complainant says.")
 
 
+@strawberry.type(description="An administrative penalty (行政处罚) decided by market supervision.")
+class Penalty:
+    decision_number: str = strawberry.field(description="处罚决定书号.")
+    decided_on: date
+    authority: str
+    kind: str = strawberry.field(description="WARNING, FINE or BUSINESS_LICENCE_REVOKED.")
+    amount: Decimal | None = strawberry.field(description="The fine in yuan; null if no fine.")
+    reason: str
+    basis: str = strawberry.field(description="The provisions applied (处罚依据).")
+
+
+@strawberry.type(
+    description="An advertisement market supervision found unlawful (广告违法), e.g. promising "
+    "score gains or inventing teachers."
+)
+class AdvertisingViolation:
+    found_on: date
+    medium: str = strawberry.field(description="Where it ran (发布媒介).")
+    finding: str = strawberry.field(description="What was false or forbidden (违法事实).")
+    outcome: str
+    penalty: Penalty | None = strawberry.field(description="The penalty decided for it, if any.")
+
+
 @strawberry.type(
     description="Business registration (营业执照 / 民非登记) held by market supervision."
 )
@@ -44,7 +67,9 @@ class BusinessRegistration:
     non_profit: bool = strawberry.field(
         description="Whether it is registered as non-profit (民非)."
     )
-    penalties: list[str] = strawberry.field(description="Administrative penalties, one line each.")
+    penalties: list[Penalty] = strawberry.field(
+        description="Administrative penalties (行政处罚), as decisions."
+    )
 
 
 @strawberry.type

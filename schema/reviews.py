@@ -14,6 +14,7 @@ import strawberry
 
 from xietong.resolvers.context import HubInfo
 from xietong.resolvers.reviews import queries, resolvers
+from xietong.reviews.checklist import ChecklistItemCode, snapshot_from_canonical
 from xietong.reviews.records import (
     ReviewConclusion,
     ReviewErrorCode,
@@ -21,10 +22,11 @@ from xietong.reviews.records import (
     ReviewFilter,
     ReviewRecord,
     ReviewStatus,
+    SignatureRecord,
 )
 from xietong.reviews.service import ReviewResult
 from xietong.schema.enums import Department, register
-from xietong.schema.mapping import from_record
+from xietong.schema.mapping import from_record, from_records
 from xietong.schema.pagination import Connection, connection, decode_cursor, page_size
 from xietong.schema.scalars import CreditCode
 
@@ -34,10 +36,27 @@ if TYPE_CHECKING:
 register(ReviewStatus, "Where an annual review stands.")
 register(ReviewConclusion, "An annual review's conclusion (年检结论).")
 register(ReviewErrorCode, "Why a review mutation was refused.")
+register(ChecklistItemCode, "An item of a review's checklist, filled from the joint record.")
+
+
+@strawberry.type(
+    description="One item of the annual review's checklist, as the joint record showed it "
+    "when the signer signed."
+)
+class ChecklistItem:
+    item: ChecklistItemCode
+    subject: str | None = strawberry.field(
+        description="What the item is about when there are several (a campus, a licence)."
+    )
+    ok: bool | None = strawberry.field(
+        description="Whether the item is in order; null when its department did not answer."
+    )
+    value: str
 
 
 @strawberry.type(description="One department's signature on an annual review.")
 class ReviewSignature:
+    record: strawberry.Private[SignatureRecord]
     department: Department = strawberry.field(description="The signing department.")
     signer: str = strawberry.field(description="The subject of the client that signed.")
     conclusion: ReviewConclusion = strawberry.field(description="Its conclusion.")
@@ -50,6 +69,23 @@ class ReviewSignature:
     revoked_at: datetime | None = strawberry.field(
         description="When its department withdrew it; it stays, as part of the record."
     )
+    snapshot_digest: str | None = strawberry.field(
+        description="SHA-256 of `snapshot`; inside the JWS, so the snapshot cannot change."
+    )
+
+    @strawberry.field(
+        description="What the signer saw when signing, as canonical JSON: the risk "
+        "assessment (as shown to the signer) and the checklist. Null for signatures made "
+        "before snapshots were taken."
+    )
+    def snapshot(self) -> str | None:
+        return self.record.snapshot
+
+    @strawberry.field(description="The checklist of the snapshot, item by item.")
+    def checklist(self) -> list[ChecklistItem] | None:
+        if self.record.snapshot is None:
+            return None
+        return from_records(ChecklistItem, snapshot_from_canonical(self.record.snapshot).checklist)
 
 
 @strawberry.type(description="An institution's annual review, co-signed by its supervisors.")

@@ -3,7 +3,7 @@
 Glossary (native → canonical; the platform's own is ``sandbox.schemas.education``):
 
 - ``jg_jbxx`` 机构基本信息: ``tyshxydm`` credit_code, ``jgmc`` name, ``xzqh`` region,
-  ``jglb`` category (``1`` SUBJECT 学科类, ``2`` NON_SUBJECT 非学科类)
+  ``bxdz`` address, ``jglb`` category (``1`` SUBJECT 学科类, ``2`` NON_SUBJECT 非学科类)
 - ``jg_pxly`` ``pxly`` domains: ``01`` ACADEMIC, ``02`` SPORTS, ``03`` CULTURE_ART,
   ``04`` SCIENCE_TECHNOLOGY
 - ``jg_zgbm`` ``zgbm`` supervisors: ``1`` EDUCATION, ``2`` CULTURE_TOURISM,
@@ -12,7 +12,7 @@ Glossary (native → canonical; the platform's own is ``sandbox.schemas.educatio
   ``2`` SUSPENDED, ``3`` REVOKED, ``4`` EXPIRED), ``fzrq`` issued_on, ``yxqz`` valid_until
 - ``kc`` courses: ``kcmc`` name, ``sfxk`` subject, ``zks`` hours, ``sfbz`` price (fen →
   yuan, the whole course), ``yszdys``/``yszdks`` prepaid_limit_months/lessons (0: none),
-  ``jssfzh`` teacher_id_number
+  ``jssfzh`` teacher_id_number, ``pxly`` domain (codes as ``jg_pxly``)
 - ``jzg`` staff: ``xm`` name, ``sfzh`` id_number, ``gwlb`` position (``1`` head,
   ``2`` teacher, ``3`` teaching assistant, ``4`` administration, ``5`` finance),
   ``jszgzh`` teacher_certificate (empty: none)
@@ -22,9 +22,12 @@ Glossary (native → canonical; the platform's own is ``sandbox.schemas.educatio
   ``1`` CLOSED), ``zgnr`` content
 - ``jb`` 举报 tip_offs: ``jbrq`` received_on, ``jbnr`` content, ``jbrxm`` reporter,
   ``blzt`` status (``0`` NEW, ``1`` IN_PROGRESS, ``2`` CLOSED)
-- ``hmd`` 黑名单 blacklisted: an entry not yet removed (``ycrq`` empty)
+- ``hmd`` 黑名单 blacklist: ``lrrq`` listed_on, ``lrjg`` listed_by, ``lryy`` reason,
+  ``ycrq`` until (empty: no end); every entry, past ones too
+- ``cyjz`` 从业禁止 barred_staff: roster members (``jzg.sfzh``) with a bar: ``jzrq``
+  barred_on, ``jzjg`` barred_by, ``jzyy`` reason, ``jzqx`` until (empty: for life)
 
-Not carried: ``jgzt`` (operating status; the licence status says it), addresses,
+Not carried: ``jgzt`` (operating status; the licence status says it),
 phones, founding and hiring dates, the reporter's phone.
 """
 
@@ -38,6 +41,8 @@ from xietong.adapters.native import decode, fen, required_ymd, ymd
 from xietong.adapters.sources.sql import Query, Rows, query
 from xietong.domain.departments import Department
 from xietong.domain.records import (
+    BarredPerson,
+    BlacklistEntry,
     Course,
     Inspection,
     Institution,
@@ -86,11 +91,11 @@ STAFF_COLUMNS = "tyshxydm, xm, sfzh, gwlb, jszgzh"
 # One statement per section, in the order ``institutions`` reads them; ``{within}``
 # is the set of credit codes (a bound list, or a subquery for a page).
 _SECTIONS = (
-    "SELECT tyshxydm, jgmc, xzqh, jglb FROM jg_jbxx WHERE tyshxydm IN {within}",
+    "SELECT tyshxydm, jgmc, xzqh, jglb, bxdz FROM jg_jbxx WHERE tyshxydm IN {within}",
     "SELECT tyshxydm, pxly FROM jg_pxly WHERE tyshxydm IN {within} ORDER BY pxly",
     "SELECT tyshxydm, zgbm FROM jg_zgbm WHERE tyshxydm IN {within} ORDER BY zgbm",
     "SELECT tyshxydm, xkzh, xkzzt, fzrq, yxqz FROM bxxkz WHERE tyshxydm IN {within}",
-    "SELECT tyshxydm, kcmc, sfxk, zks, sfbz, yszdys, yszdks, jssfzh FROM kc"
+    "SELECT tyshxydm, kcmc, sfxk, zks, sfbz, yszdys, yszdks, jssfzh, pxly FROM kc"
     " WHERE tyshxydm IN {within} ORDER BY kcid",
     f"SELECT {STAFF_COLUMNS} FROM jzg WHERE tyshxydm IN {{within}} ORDER BY jzgid",
     "SELECT tyshxydm, jcid, jcrq, jcry, jcjg FROM jcjl"
@@ -99,7 +104,11 @@ _SECTIONS = (
     " WHERE tyshxydm IN {within} ORDER BY xdrq, tzsid",
     "SELECT tyshxydm, jbrq, jbnr, jbrxm, blzt FROM jb"
     " WHERE tyshxydm IN {within} ORDER BY jbrq, jbid",
-    "SELECT DISTINCT tyshxydm FROM hmd WHERE tyshxydm IN {within} AND ycrq = ''",
+    "SELECT tyshxydm, lrrq, lrjg, lryy, ycrq FROM hmd WHERE tyshxydm IN {within}"
+    " ORDER BY lrrq, hmdid",
+    "SELECT j.tyshxydm, c.sfzh, c.xm, c.jzrq, c.jzjg, c.jzyy, c.jzqx"
+    " FROM jzg j JOIN cyjz c ON c.sfzh = j.sfzh WHERE j.tyshxydm IN {within}"
+    " ORDER BY c.jzrq, c.cyjzid",
 )
 
 
@@ -110,9 +119,10 @@ def section_queries(within: str, **parameters: Any) -> list[Query]:
 
 def institutions(sections: Sequence[Rows]) -> dict[str, Institution]:
     """Assemble the rows of ``section_queries`` into institutions by credit code."""
-    basics, domains, supervisors, licences, courses, staff, inspections, notices, tips, listed = (
-        sections
-    )
+    (
+        basics, domains, supervisors, licences, courses, staff, inspections, notices, tips,
+        listed, barred,
+    ) = sections  # fmt: skip
     domains_of, supervisors_of = _grouped(domains), _grouped(supervisors)
     licence_of = {row["tyshxydm"]: row for row in licences}
     courses_of, staff_of = _grouped(courses), _grouped(staff)
@@ -120,7 +130,7 @@ def institutions(sections: Sequence[Rows]) -> dict[str, Institution]:
     notices_of: defaultdict[int, list[RectificationNotice]] = defaultdict(list)
     for row in notices:
         notices_of[row["jcid"]].append(_notice(row))
-    blacklisted = {row["tyshxydm"] for row in listed}
+    listed_of, barred_of = _grouped(listed), _grouped(barred)
     found = {}
     for row in basics:
         code = row["tyshxydm"]
@@ -128,6 +138,7 @@ def institutions(sections: Sequence[Rows]) -> dict[str, Institution]:
             credit_code=code,
             name=row["jgmc"],
             region=row["xzqh"],
+            address=row["bxdz"],
             category=decode(CATEGORIES, row["jglb"], "jg_jbxx.jglb"),
             domains=tuple(decode(DOMAINS, r["pxly"], "jg_pxly.pxly") for r in domains_of[code]),
             supervisors=tuple(
@@ -146,7 +157,8 @@ def institutions(sections: Sequence[Rows]) -> dict[str, Institution]:
                 for r in inspections_of[code]
             ),
             tip_offs=tuple(_tip_off(r) for r in tips_of[code]),
-            blacklisted=code in blacklisted,
+            blacklist=tuple(_blacklist_entry(r) for r in listed_of[code]),
+            barred_staff=tuple(_barred(r) for r in barred_of[code]),
         )
     return found
 
@@ -186,6 +198,27 @@ def _course(row: dict[str, Any]) -> Course:
         prepaid_limit_months=row["yszdys"] or None,
         teacher_id_number=row["jssfzh"] or None,
         prepaid_limit_lessons=row["yszdks"] or None,
+        domain=decode(DOMAINS, row["pxly"], "kc.pxly"),
+    )
+
+
+def _blacklist_entry(row: dict[str, Any]) -> BlacklistEntry:
+    return BlacklistEntry(
+        listed_on=required_ymd(row["lrrq"], "hmd.lrrq"),
+        listed_by=row["lrjg"],
+        reason=row["lryy"],
+        until=ymd(row["ycrq"], "hmd.ycrq"),
+    )
+
+
+def _barred(row: dict[str, Any]) -> BarredPerson:
+    return BarredPerson(
+        name=row["xm"],
+        id_number=row["sfzh"],
+        barred_on=required_ymd(row["jzrq"], "cyjz.jzrq"),
+        barred_by=row["jzjg"],
+        reason=row["jzyy"],
+        until=ymd(row["jzqx"], "cyjz.jzqx"),
     )
 
 

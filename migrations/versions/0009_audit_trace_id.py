@@ -4,7 +4,7 @@ Outside the hashed body (``xietong.kernel.store.UNHASHED``), so every event writ
 before this revision still verifies as it was.
 
 Revision ID: 0009_audit_trace_id
-Revises: 0006_audit_pseudonym_keys
+Revises: 0008_review_snapshots
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009_audit_trace_id"
-down_revision: str | None = "0006_audit_pseudonym_keys"
+down_revision: str | None = "0008_review_snapshots"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

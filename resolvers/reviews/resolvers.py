@@ -3,8 +3,11 @@ they name, and the workflow's answer (``ReviewRecord`` or ``ReviewFailure``)."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from xietong.auth.principal import Principal
 from xietong.kernel.errors import CodedError, ErrorCode
+from xietong.resolvers import joint_record
 from xietong.resolvers.context import HubContext
 from xietong.resolvers.writes import write_event
 from xietong.reviews.records import Actor, ReviewConclusion
@@ -30,7 +33,12 @@ async def sign_annual_review(
 ) -> ReviewResult:
     actor = _actor(context.principal)
     return await _service(context).sign(
-        actor, review_id, conclusion, _checked_findings(findings), expected_version
+        actor,
+        review_id,
+        conclusion,
+        _checked_findings(findings),
+        expected_version,
+        observe=partial(joint_record.observation, context),
     )
 
 

@@ -7,6 +7,7 @@ from xietong.sandbox.generate.identity import REFERENCE_ORDINAL, phone, random_n
 from xietong.sandbox.generate.plan import InstitutionPlan
 from xietong.sandbox.generate.rows import Rows
 from xietong.sandbox.generate.vocabulary import (
+    BARRED_REASONS,
     BLACKLIST_REASONS,
     EDU_INSPECTORS,
     INSPECTION_REMARKS,
@@ -48,8 +49,9 @@ def emit_education(plan: InstitutionPlan, rows: Rows) -> None:
             course.max_months,
             course.max_lessons,
             course.teacher.person.id_number,
+            course.domain,
         )
-        for course in plan.courses
+        for course in (*plan.courses, *([plan.outside_course] if plan.outside_course else []))
     )
     rows["education.jzg"].extend(
         (
@@ -65,11 +67,39 @@ def emit_education(plan: InstitutionPlan, rows: Rows) -> None:
     )
     _inspections(plan, rows, city)
     _tip_offs(plan, rows)
+    authority = f"{plan.district}教育局"
     if plan.licence_status == "3" or plan.rng.random() < 0.005:
         listed = REFERENCE_ORDINAL - 5 - int(plan.rng.random() * 300)
-        removed = "" if plan.licence_status == "3" else ymd(min(listed + 180, REFERENCE_ORDINAL))
+        # A revoked licence lists the institution for five years; the rare other
+        # entry was removed again after half a year at most.
+        if plan.licence_status == "3":
+            removed = ymd(listed + 1826)
+        else:
+            removed = ymd(min(listed + 180, REFERENCE_ORDINAL))
         reason = BLACKLIST_REASONS[0 if plan.licence_status == "3" else 1]
-        rows["education.hmd"].append((plan.index + 1, code, ymd(listed), reason, removed))
+        rows["education.hmd"].append(
+            (plan.index + 1, code, ymd(listed), authority, reason, removed)
+        )
+    _later_blacklist(plan, rows, authority)
+
+
+def _later_blacklist(plan: InstitutionPlan, rows: Rows, authority: str) -> None:
+    """BLACKLISTED besides a revoked licence: an entry of its own, or a barred head."""
+    later = plan.later.random
+    listed = REFERENCE_ORDINAL - 5 - int(later() * 400)
+    # Listed for three years, or with no end set.
+    until = "" if later() < 0.5 else ymd(listed + 1095)
+    if plan.blacklist_form == "LISTED":
+        reason = BLACKLIST_REASONS[1 + int(later() * (len(BLACKLIST_REASONS) - 1))]
+        rows["education.hmd"].append(
+            (10**9 + plan.index, plan.credit_code, ymd(listed), authority, reason, until)
+        )
+    elif plan.blacklist_form == "BARRED":
+        head = plan.head.person
+        reason = BARRED_REASONS[int(later() * len(BARRED_REASONS))]
+        rows["education.cyjz"].append(
+            (plan.index + 1, head.id_number, head.name, ymd(listed), authority, reason, until)
+        )
 
 
 def _inspections(plan: InstitutionPlan, rows: Rows, city: str) -> None:

@@ -21,9 +21,10 @@ def emit_fire(plan: InstitutionPlan, rows: Rows) -> None:
         fault = plan.rng.choices(_FAULTS, _FAULT_WEIGHTS)[0]
     short_city = "汴" if plan.region.startswith("4102") else "郑"
     authority = f"{'开封市' if short_city == '汴' else '郑州市'}住房和城乡建设局"
+    faulty_campus = 1 if premises == 2 and plan.fire_on_second_campus else 0
     for number in range(premises):
         csid = plan.index * 10 + number
-        this_fault = fault if number == 0 else ""
+        this_fault = fault if number == faulty_campus else ""
         if number == 0:
             name, address = f"{plan.name}主校区", plan.address
         else:

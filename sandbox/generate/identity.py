@@ -67,6 +67,13 @@ def institution_rng(seed: int, index: int) -> Random:
     return Random(mix64(seed) ^ index)
 
 
+def later_rng(seed: int, index: int) -> Random:
+    """A second generator for one institution, for what was added to the seed later
+    (``anomalies.LATER_ANOMALIES``): drawing from it leaves ``institution_rng``'s
+    sequence, and so all the data planted before, as it was."""
+    return Random(mix64(seed ^ 0x5EC0_4D) ^ index)
+
+
 def credit_code(seed: int, index: int, region: str, *, non_profit: bool) -> str:
     """A valid, unique credit code: ``52`` (民办非企业单位, civil affairs) for
     non-profit schools, ``91`` (enterprise) otherwise; then the region, a GB 11714

@@ -16,6 +16,7 @@ from xietong.sandbox.generate.identity import (
 from xietong.sandbox.generate.plan import InstitutionPlan
 from xietong.sandbox.generate.rows import Rows
 from xietong.sandbox.generate.vocabulary import (
+    AD_MEDIA,
     AD_VIOLATIONS,
     BRANDS,
     COMPLAINTS,
@@ -26,7 +27,7 @@ from xietong.sandbox.generate.vocabulary import (
     UNLICENSED_NAMES,
     UNLICENSED_SCOPES,
 )
-from xietong.sandbox.reference import COMPLAINT_SURGE_DAYS, KAIFENG_DISTRICTS
+from xietong.sandbox.reference import AD_VIOLATION_DAYS, COMPLAINT_SURGE_DAYS, KAIFENG_DISTRICTS
 
 _FOR_PROFIT_SUBJECT_SCOPE = "中小学文化课辅导培训；教育咨询服务"
 _UNLICENSED_REGIONS = tuple(KAIFENG_DISTRICTS)
@@ -39,7 +40,7 @@ def emit_market(plan: InstitutionPlan, rows: Rows) -> None:
     trains = True
     if plan.subject and not plan.non_profit:
         scope = _FOR_PROFIT_SUBJECT_SCOPE
-    elif Anomaly.SCOPE_MISMATCH in plan.anomalies:
+    elif Anomaly.SCOPE_MISMATCH in plan.anomalies and plan.outside_course is None:
         scope = SCOPE_WITHOUT_TRAINING[int(random() * len(SCOPE_WITHOUT_TRAINING))]
         trains = False
     else:
@@ -59,23 +60,34 @@ def emit_market(plan: InstitutionPlan, rows: Rows) -> None:
         plan.head.person.name, plan.head.person.id_number, ymd(plan.founded), ended,
         authority, plan.address, plan.region,
     ))  # fmt: skip
+    market_bureau = f"{city}{plan.district}市场监督管理局"
     if status == "2":
         rows["market.xzcf"].append((
             plan.index * 10, f"{city[:2]}市监处罚〔{ended[:4]}〕{plan.index:06d}号", code,
-            ended, "未按规定年报且经营异常", "3", 0,
+            ended, "未按规定年报且经营异常", "3", 0, market_bureau,
+            "《中华人民共和国市场主体登记管理条例》第四十四条",
         ))  # fmt: skip
     surge = Anomaly.COMPLAINT_SURGE in plan.anomalies
     _complaints(rng, plan.index, code, rows, surge=surge)
-    if random() < 0.03:
-        opened = REFERENCE_ORDINAL - 40 - int(random() * 500)  # decided 30 days later
-        violation = AD_VIOLATIONS[int(random() * len(AD_VIOLATIONS))]
+    drew = random() < 0.03
+    planted = Anomaly.AD_VIOLATION in plan.anomalies
+    if drew or planted:
+        draw = random if drew else plan.later.random
+        # Planted: opened within AD_VIOLATION_DAYS; otherwise older than that.
+        if planted:
+            opened = REFERENCE_ORDINAL - 40 - int(draw() * (AD_VIOLATION_DAYS - 41))
+        else:
+            opened = REFERENCE_ORDINAL - AD_VIOLATION_DAYS - 1 - int(draw() * 500)
+        violation = AD_VIOLATIONS[int(draw() * len(AD_VIOLATIONS))]
+        medium = AD_MEDIA[int(plan.later.random() * len(AD_MEDIA))]
+        decision = f"{city[:2]}市监处罚〔{ymd(opened + 30)[:4]}〕{plan.index:06d}-1号"
         rows["market.ggwf"].append(
-            (plan.index * 10, code, ymd(opened), violation, "责令停止发布，罚款")
+            (plan.index * 10, code, ymd(opened), violation, medium, "责令停止发布，罚款", decision)
         )
         rows["market.xzcf"].append((
-            plan.index * 10 + 1, f"{city[:2]}市监处罚〔{ymd(opened)[:4]}〕{plan.index:06d}-1号",
-            code, ymd(opened + 30), f"发布违法广告：{violation}", "2",
-            100 * (5000 + int(random() * 45000)),
+            plan.index * 10 + 1, decision, code, ymd(opened + 30), f"发布违法广告：{violation}",
+            "2", 100 * (5000 + int(draw() * 45000)), market_bureau,
+            "《中华人民共和国广告法》第二十四条、第五十八条",
         ))  # fmt: skip
 
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from random import Random
 
-from xietong.sandbox.anomalies import ANOMALY_RATES, Anomaly
+from xietong.sandbox.anomalies import ANOMALY_RATES, LATER_ANOMALIES, Anomaly
 from xietong.sandbox.generate.identity import (
     PERSON_SLOTS,
     REFERENCE_ORDINAL,
     Person,
     credit_code,
     institution_rng,
+    later_rng,
     person,
     phone,
 )
@@ -31,7 +32,7 @@ from xietong.sandbox.reference import KAIFENG_DISTRICTS, ZHENGZHOU_DISTRICTS
 
 SUBJECT_DOMAIN = "01"
 NON_SUBJECT_DOMAINS = ("02", "03", "04")
-_ANOMALY_ORDER = tuple(Anomaly)
+_ANOMALY_ORDER = tuple(kind for kind in Anomaly if kind not in LATER_ANOMALIES)
 _KAIFENG_WEIGHTED = (
     ("410202",) * 4 + ("410203",) * 3 + ("410204",) * 4 + ("410205",) * 3 + ("410211",) * 2
     + ("410212",) * 2 + ("410221",) + ("410222",) + ("410223",) + ("410225",)
@@ -65,6 +66,8 @@ class Course:
     teacher: StaffMember
     max_months: int
     max_lessons: int
+    domain: str
+    """``kc.pxly``: the training domain the course is filed under."""
 
 
 @dataclass(slots=True)
@@ -90,6 +93,15 @@ class InstitutionPlan:
     staff: list[StaffMember] = field(default_factory=list)
     courses: list[Course] = field(default_factory=list)
     bank_is_sql: bool = True
+    later: Random = field(default_factory=Random)
+    """``identity.later_rng``: draws for what the seed learnt to plant later."""
+    blacklist_form: str = ""
+    """How BLACKLISTED shows besides a revoked licence's entry: ``LISTED`` (an entry
+    for another reason) or ``BARRED`` (the head is barred from the industry)."""
+    fire_on_second_campus: bool = False
+    """FIRE_NON_COMPLIANT sits on the second campus, the first being compliant."""
+    outside_course: Course | None = None
+    """SCOPE_MISMATCH as practice: a subject course at a non-subject institution."""
 
     @property
     def head(self) -> StaffMember:
@@ -103,6 +115,10 @@ def plan_institution(seed: int, index: int, institutions: int) -> InstitutionPla
     anomalies = {kind for kind in _ANOMALY_ORDER if random() < ANOMALY_RATES[kind]}
     if index < len(_ANOMALY_ORDER):
         anomalies.add(_ANOMALY_ORDER[index])  # every kind shows, even in a tiny seed
+    later = later_rng(seed, index)
+    anomalies |= {kind for kind in LATER_ANOMALIES if later.random() < ANOMALY_RATES[kind]}
+    if 0 <= index - len(_ANOMALY_ORDER) < len(LATER_ANOMALIES):
+        anomalies.add(LATER_ANOMALIES[index - len(_ANOMALY_ORDER)])
     subject = random() < 0.22 or Anomaly.UNQUALIFIED_TEACHER in anomalies
     if subject:
         domains: tuple[str, ...] = (SUBJECT_DOMAIN,)
@@ -127,6 +143,11 @@ def plan_institution(seed: int, index: int, institutions: int) -> InstitutionPla
     if Anomaly.LICENSE_INACTIVE in anomalies:
         draw = random()
         licence_status = "2" if draw < 0.35 else "3" if draw < 0.6 else "4"
+    blacklist_form = ""
+    if licence_status == "3":
+        anomalies.add(Anomaly.BLACKLISTED)  # a revoked licence is always blacklisted
+    elif Anomaly.BLACKLISTED in anomalies:
+        blacklist_form = "LISTED" if later.random() < 0.5 else "BARRED"
     if licence_status == "4":
         issued = REFERENCE_ORDINAL - _LICENCE_DAYS - 1 - int(random() * 600)
     else:
@@ -154,9 +175,14 @@ def plan_institution(seed: int, index: int, institutions: int) -> InstitutionPla
         f"{1 + int(random() * 300)}号",
         phone=phone(rng),
         bank_is_sql=random() < 0.6,
+        later=later,
+        blacklist_form=blacklist_form,
+        fire_on_second_campus=later.random() < 0.5,
     )
     _plan_staff(plan, seed, institutions)
     _plan_courses(plan)
+    if Anomaly.SCOPE_MISMATCH in anomalies and not subject and later.random() < 0.5:
+        plan.outside_course = _outside_course(plan)
     return plan
 
 
@@ -226,5 +252,25 @@ def _plan_courses(plan: InstitutionPlan) -> None:
                 teacher=teacher,
                 max_months=3,  # 预收费不得超过3个月或60课时
                 max_lessons=min(lessons, 60),
+                domain=domain,
             )
         )
+
+
+def _outside_course(plan: InstitutionPlan) -> Course:
+    """A subject course (学科类) at a non-subject institution, taught by one of its
+    certified teachers: outside its approved domains and its business scope alone."""
+    later = plan.later.random
+    pool = DOMAIN_COURSES[SUBJECT_DOMAIN]
+    name = pool[int(later() * len(pool))] + "冲刺班"
+    return Course(
+        course_id=plan.index * 10 + 9,
+        name=name,
+        subject=True,
+        lessons=24,
+        price_per_lesson=100 * (60 + int(later() * 40)),
+        teacher=plan.staff[1],
+        max_months=3,
+        max_lessons=24,
+        domain=SUBJECT_DOMAIN,
+    )

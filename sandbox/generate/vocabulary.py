@@ -113,5 +113,7 @@ FIRE_HAZARDS = (
 )
 SEAL_REASONS = ("未经消防验收擅自投入使用", "存在重大火灾隐患拒不整改")
 BLACKLIST_REASONS = ("办学许可证被吊销", "违规收费并拒不退费", "超范围开展学科类培训")
+BARRED_REASONS = ("违反师德师风被处理", "有性侵害违法犯罪记录", "虐待儿童被行政处罚")
+AD_MEDIA = ("户外广告牌", "宣传单", "微信公众号", "短视频平台", "电梯广告屏")
 EDU_INSPECTORS = tuple(f"{s}{g}" for s, g in zip("张李王赵刘陈", "强静军敏伟芳", strict=True))
 FIRE_INSPECTORS = tuple(f"{s}{g}" for s, g in zip("孙周吴郑冯", "涛磊鹏辉杰", strict=True))

@@ -44,6 +44,7 @@ Read directly over SQL by the EDUCATION adapter. Every table carries
     yszdys    预收最长月数, prepaid terms: at most this many months in advance
     yszdks    预收最多课时, prepaid terms: at most this many lessons in advance
     jssfzh    授课教师身份证号, the teacher's ID number (a ``jzg.sfzh``)
+    pxly      培训领域 the course is filed under (codes as ``jg_pxly.pxly``)
 
 ``jzg`` 教职工 — staff roster; one person may work at several institutions
     jzgid     staff row id
@@ -83,8 +84,20 @@ Read directly over SQL by the EDUCATION adapter. Every table carries
 ``hmd`` 黑名单 — blacklist of institutions
     hmdid     entry id
     lrrq      列入日期, listed on
+    lrjg      列入机关, the authority that listed it
     lryy      列入原因, reason
-    ycrq      移出日期, removed on (empty while listed)
+    ycrq      移出日期, leaves (or left) the list on; empty: no end set. An entry
+              holds while ``ycrq`` is empty or after today.
+
+``cyjz`` 从业禁止 — persons barred from working in training (by ID number, not
+by institution: the roster ``jzg`` says where they work)
+    cyjzid    entry id
+    sfzh      身份证号, resident ID number
+    xm        姓名, name
+    jzrq      禁止日期, barred on
+    jzjg      决定机关, the authority that barred them
+    jzyy      禁止原因, reason
+    jzqx      禁止期限至, barred until; empty: for life (终身)
 """
 
 from __future__ import annotations
@@ -103,7 +116,7 @@ TABLES = (
         kcid INTEGER PRIMARY KEY, tyshxydm TEXT NOT NULL, kcmc TEXT NOT NULL,
         sfxk TEXT NOT NULL, zks INTEGER NOT NULL, ksdj INTEGER NOT NULL,
         sfbz INTEGER NOT NULL, yszdys INTEGER NOT NULL, yszdks INTEGER NOT NULL,
-        jssfzh TEXT NOT NULL)""",
+        jssfzh TEXT NOT NULL, pxly TEXT NOT NULL)""",
     """CREATE TABLE jzg (
         jzgid INTEGER PRIMARY KEY, tyshxydm TEXT NOT NULL, xm TEXT NOT NULL,
         sfzh TEXT NOT NULL, gwlb TEXT NOT NULL, jszgzh TEXT NOT NULL, rzrq TEXT NOT NULL)""",
@@ -119,7 +132,10 @@ TABLES = (
         jbnr TEXT NOT NULL, jbrxm TEXT NOT NULL, jbrdh TEXT NOT NULL, blzt TEXT NOT NULL)""",
     """CREATE TABLE hmd (
         hmdid INTEGER PRIMARY KEY, tyshxydm TEXT NOT NULL, lrrq TEXT NOT NULL,
-        lryy TEXT NOT NULL, ycrq TEXT NOT NULL)""",
+        lrjg TEXT NOT NULL, lryy TEXT NOT NULL, ycrq TEXT NOT NULL)""",
+    """CREATE TABLE cyjz (
+        cyjzid INTEGER PRIMARY KEY, sfzh TEXT NOT NULL, xm TEXT NOT NULL,
+        jzrq TEXT NOT NULL, jzjg TEXT NOT NULL, jzyy TEXT NOT NULL, jzqx TEXT NOT NULL)""",
 )
 
 INDEXES = (
@@ -140,5 +156,6 @@ INDEXES = (
     "CREATE INDEX ix_zgtzs_tyshxydm ON zgtzs (tyshxydm)",
     "CREATE INDEX ix_zgtzs_zgzt ON zgtzs (zgzt, zgqx)",
     "CREATE INDEX ix_jb_tyshxydm ON jb (tyshxydm)",
-    "CREATE INDEX ix_hmd_tyshxydm ON hmd (tyshxydm)",
+    "CREATE INDEX ix_hmd_tyshxydm ON hmd (tyshxydm, ycrq)",
+    "CREATE INDEX ix_cyjz_sfzh ON cyjz (sfzh)",
 )

@@ -25,7 +25,9 @@ so every institution has exactly one registration here.
 
 ``ggwf`` 广告违法 — advertising violations
     wfid      id; ``larq`` 立案日期 case opened on; ``wfss`` 违法事实 what was found;
+    fbmj      发布媒介, where the advertisement ran
     cljg      处理结果, outcome
+    cfjdsh    处罚决定书号 of the penalty decided for it (``xzcf``); empty: none
 
 ``tfts`` 退费投诉 — refund complaints received through 12315
     tsid      id
@@ -41,6 +43,8 @@ so every institution has exactly one registration here.
     cfsy      处罚事由, reason
     cfzl      处罚种类: ``1`` 警告 warning, ``2`` 罚款 fine, ``3`` 吊销营业执照 licence revoked
     fkje      罚款金额, fine in fen (0 when none)
+    cfjg      处罚机关, the deciding authority
+    cfyj      处罚依据, the provisions applied
 """
 
 from __future__ import annotations
@@ -54,13 +58,15 @@ TABLES = (
         xzqh TEXT NOT NULL)""",
     """CREATE TABLE ggwf (
         wfid INTEGER PRIMARY KEY, tyshxydm TEXT NOT NULL, larq TEXT NOT NULL,
-        wfss TEXT NOT NULL, cljg TEXT NOT NULL)""",
+        wfss TEXT NOT NULL, fbmj TEXT NOT NULL, cljg TEXT NOT NULL,
+        cfjdsh TEXT NOT NULL)""",
     """CREATE TABLE tfts (
         tsid INTEGER PRIMARY KEY, gdh TEXT NOT NULL, tyshxydm TEXT NOT NULL,
         tsrq TEXT NOT NULL, sqje INTEGER NOT NULL, tsnr TEXT NOT NULL, clzt TEXT NOT NULL)""",
     """CREATE TABLE xzcf (
         cfid INTEGER PRIMARY KEY, cfjdsh TEXT NOT NULL, tyshxydm TEXT NOT NULL,
-        cfrq TEXT NOT NULL, cfsy TEXT NOT NULL, cfzl TEXT NOT NULL, fkje INTEGER NOT NULL)""",
+        cfrq TEXT NOT NULL, cfsy TEXT NOT NULL, cfzl TEXT NOT NULL, fkje INTEGER NOT NULL,
+        cfjg TEXT NOT NULL, cfyj TEXT NOT NULL)""",
 )
 
 INDEXES = (
@@ -68,6 +74,7 @@ INDEXES = (
     # Covers the filtered scans in credit code order: pages are read from the
     # index alone, whichever of region, status and training flag is filtered on.
     "CREATE INDEX ix_qydj_scan ON qydj (tyshxydm, xzqh, djzt, pxbz)",
+    "CREATE INDEX ix_qydj_fddbr ON qydj (fddbr)",
     "CREATE INDEX ix_ggwf_tyshxydm ON ggwf (tyshxydm)",
     "CREATE INDEX ix_tfts_tyshxydm ON tfts (tyshxydm, tsrq)",
     "CREATE INDEX ix_xzcf_tyshxydm ON xzcf (tyshxydm)",

@@ -17,7 +17,8 @@ the store's native names. Every answer is an envelope
 ``POST /api/v1/qyxx/query`` — filtered scan for cross-department queries, body
     with all fields optional: ``xzqh`` region prefix (2-6 digits: ``"4102"`` is
     all of Kaifeng), ``djzt`` list of status codes, ``jyfw`` keyword the scope
-    must contain, ``pxbz`` ``"1"``/``"0"``, ``zxtssl`` minimum number of refund
+    must contain, ``fddbr`` the legal representative's name (exactly),
+    ``pxbz`` ``"1"``/``"0"``, ``zxtssl`` minimum number of refund
     complaints, ``tsqsrq`` count complaints from this ``YYYYMMDD`` on (default:
     all), ``page`` (from 1) and ``size`` (at most 1000).
     ``data``: ``{"total", "page", "size", "records"}``; a record is the ``qydj``
@@ -80,9 +81,9 @@ def market_app(db_path: Path, *, delay_ms: float | None = None) -> Starlette:
             )
         }
         for table, columns, order in (
-            ("ggwf", "tyshxydm, larq, wfss, cljg", "larq"),
+            ("ggwf", "tyshxydm, larq, wfss, fbmj, cljg, cfjdsh", "larq"),
             ("tfts", "tyshxydm, gdh, tsrq, sqje, tsnr, clzt", "tsrq"),
-            ("xzcf", "tyshxydm, cfjdsh, cfrq, cfsy, cfzl, fkje", "cfrq"),
+            ("xzcf", "tyshxydm, cfjdsh, cfrq, cfsy, cfzl, fkje, cfjg, cfyj", "cfrq"),
         ):
             rows = await reader.fetch(
                 f"SELECT {columns} FROM {table} WHERE tyshxydm IN ({marks}) ORDER BY {order}",
@@ -99,7 +100,7 @@ def market_app(db_path: Path, *, delay_ms: float | None = None) -> Starlette:
         )
 
     async def query(request: Request) -> JSONResponse:
-        allowed = {"xzqh", "djzt", "jyfw", "pxbz", "zxtssl", "tsqsrq", "page", "size"}
+        allowed = {"xzqh", "djzt", "jyfw", "fddbr", "pxbz", "zxtssl", "tsqsrq", "page", "size"}
         body = await json_object(request, allowed, "4001")
         return _ok(await _scan(reader, body))
 
@@ -149,6 +150,12 @@ async def _scan(reader: SqliteReader, filters: dict[str, Any]) -> dict[str, Any]
             raise InputError("4003", "jyfw must be a non-empty keyword")
         where.append("instr(q.jyfw, ?) > 0")
         parameters.append(keyword.strip())
+    representative = filters.get("fddbr")
+    if representative is not None:
+        if not isinstance(representative, str) or not representative.strip():
+            raise InputError("4003", "fddbr must be a non-empty name")
+        where.append("q.fddbr = ?")
+        parameters.append(representative.strip())
     flag = filters.get("pxbz")
     if flag is not None:
         if flag not in ("0", "1"):

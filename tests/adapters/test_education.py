@@ -13,6 +13,7 @@ from tests.adapters.support import day, opened_sql, yuan
 from tests.support.harness import SandboxWorld
 from xietong.adapters.config import SourceConfig
 from xietong.adapters.education.adapter import SqlEducationAdapter
+from xietong.adapters.education.sections import DOMAINS
 from xietong.adapters.sources.sql import SqlSource
 from xietong.domain.departments import Department
 from xietong.domain.records import (
@@ -21,6 +22,7 @@ from xietong.domain.records import (
     RectificationStatus,
     TrainingDomain,
 )
+from xietong.sandbox.reference import REFERENCE_DATE
 
 CATEGORIES = {"1": InstitutionCategory.SUBJECT, "2": InstitutionCategory.NON_SUBJECT}
 LICENSE_STATUSES = {
@@ -155,9 +157,37 @@ async def test_every_section_matches_the_native_tables(
             "SELECT tyshxydm, jbrq, jbrxm, blzt FROM edu.jb"
         )
     }
-    assert {code for code, record in found.items() if record.blacklisted} == {
-        code for (code,) in native.execute("SELECT tyshxydm FROM edu.hmd WHERE ycrq = ''")
+    entries = {
+        (code, e.listed_on, e.listed_by, e.reason, e.until)
+        for code, record in found.items()
+        for e in record.blacklist
     }
+    assert entries == {
+        (code, day(listed), by, reason, day(until) if until else None)
+        for code, listed, by, reason, until in native.execute(
+            "SELECT tyshxydm, lrrq, lrjg, lryy, ycrq FROM edu.hmd"
+        )
+    }
+    assert any(not e.listed_as_of(REFERENCE_DATE) for record in found.values()
+               for e in record.blacklist)  # fmt: skip
+    barred = {
+        (code, p.id_number, p.barred_by, p.until)
+        for code, record in found.items()
+        for p in record.barred_staff
+    }
+    assert barred == {
+        (code, id_number, by, day(until) if until else None)
+        for code, id_number, by, until in native.execute(
+            "SELECT j.tyshxydm, c.sfzh, c.jzjg, c.jzqx FROM edu.jzg j JOIN edu.cyjz c USING (sfzh)"
+        )
+    }
+    assert barred
+    course_domains = Counter(
+        course.domain for record in found.values() for course in record.courses
+    )
+    assert course_domains == Counter(
+        DOMAINS[domain] for (domain,) in native.execute("SELECT pxly FROM edu.kc")
+    )
 
 
 async def test_a_page_is_ordered_by_credit_code_and_costs_one_call(

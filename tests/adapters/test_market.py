@@ -59,18 +59,34 @@ async def test_a_registration_with_complaints_penalties_and_advertising_cases(
         (day(filed), yuan(amount), summary, statuses[state], "REFUND")
         for filed, amount, summary, state in complaints
     ]
-    for number, decided, reason, kind, fine in native.execute(
-        "SELECT cfjdsh, cfrq, cfsy, cfzl, fkje FROM mkt.xzcf WHERE tyshxydm = ?", (code,)
-    ):
-        (penalty,) = [p for p in record.penalties if p.startswith(number + " ")]
-        assert str(day(decided)) in penalty
-        assert reason in penalty
-        if kind == "2":
-            assert f"fine of {yuan(fine):.2f} yuan" in penalty
-    cases = native.execute("SELECT wfss FROM mkt.ggwf WHERE tyshxydm = ?", (code,)).fetchall()
-    assert len(record.advertising_violations) == len(cases)
-    for (finding,) in cases:
-        assert any(finding in line for line in record.advertising_violations)
+    penalties = native.execute(
+        "SELECT cfjdsh, cfrq, cfjg, cfsy, cfyj, cfzl, fkje FROM mkt.xzcf WHERE tyshxydm = ?"
+        " ORDER BY cfrq",
+        (code,),
+    ).fetchall()
+    kinds = {"1": "WARNING", "2": "FINE", "3": "BUSINESS_LICENCE_REVOKED"}
+    assert [
+        (p.decision_number, p.decided_on, p.authority, p.reason, p.basis, p.kind, p.amount)
+        for p in record.penalties
+    ] == [
+        (number, day(decided), authority, reason, basis, kinds[kind],
+         yuan(fine) if kind == "2" else None)
+        for number, decided, authority, reason, basis, kind, fine in penalties
+    ]  # fmt: skip
+    assert all(p.amount is None or p.amount > 0 for p in record.penalties)
+    cases = native.execute(
+        "SELECT larq, fbmj, wfss, cljg, cfjdsh FROM mkt.ggwf WHERE tyshxydm = ? ORDER BY larq",
+        (code,),
+    ).fetchall()
+    assert [
+        (v.found_on, v.medium, v.finding, v.outcome, v.penalty and v.penalty.decision_number)
+        for v in record.advertising_violations
+    ] == [(day(found), medium, finding, outcome, number or None)
+          for found, medium, finding, outcome, number in cases]  # fmt: skip
+    assert any(v.penalty is not None and v.penalty.kind == "FINE"
+               for v in record.advertising_violations)  # fmt: skip
+    (address,) = native.execute("SELECT zs FROM mkt.qydj WHERE tyshxydm = ?", (code,)).fetchone()
+    assert record.address == address
 
 
 async def test_statuses_and_profit_types_match_the_registry(

@@ -46,6 +46,13 @@ def _institution_meets(criteria: InstitutionCriteria, record: Institution) -> bo
             not criteria.license_statuses
             or (licence is not None and licence.status in criteria.license_statuses)
         )
+        and (criteria.name_contains is None or criteria.name_contains in record.name)
+        and (criteria.address_contains is None or criteria.address_contains in record.address)
+        and (
+            criteria.blacklisted is None
+            or criteria.blacklisted
+            is any(e.until is None or e.until > REFERENCE_DATE for e in record.blacklist)
+        )
     )
 
 
@@ -61,6 +68,13 @@ CONDITIONS: dict[Department, list[Any]] = {
             )
         ),
         InstitutionCriteria(supervisor=Department.FINANCE),
+        InstitutionCriteria(name_contains="启航"),
+        InstitutionCriteria("4102", name_contains="艺术", address_contains="路"),
+        InstitutionCriteria(name_contains="100%_\\"),  # LIKE's own characters, literally
+        InstitutionCriteria(blacklisted=True, today=REFERENCE_DATE),
+        InstitutionCriteria(
+            category=InstitutionCategory.NON_SUBJECT, blacklisted=False, today=REFERENCE_DATE
+        ),
     ],
     Department.FIRE_SAFETY: [
         *(AcceptanceCriteria(frozenset({status}), REFERENCE_DATE) for status in FIRE),
@@ -72,6 +86,7 @@ CONDITIONS: dict[Department, list[Any]] = {
         RegistrationCriteria(frozenset({RegistrationStatus.REVOKED, RegistrationStatus.CANCELLED})),
         RegistrationCriteria(min_complaints=3),
         RegistrationCriteria(frozenset({RegistrationStatus.ACTIVE}), min_complaints=1),
+        RegistrationCriteria(legal_representative="无此人"),
     ],
 }
 MATCHING = [case for case in CASES if case.department in CONDITIONS]
@@ -113,7 +128,11 @@ async def test_match_finds_exactly_the_records_that_meet_the_condition(
     candidates = [*held[::3], UNKNOWN_CREDIT_CODE]
 
     sizes = []
-    for condition in CONDITIONS[case.department]:
+    conditions = list(CONDITIONS[case.department])
+    if case.department is Department.MARKET_SUPERVISION:
+        someone = next(iter(records.values())).legal_representative
+        conditions.append(RegistrationCriteria(legal_representative=someone))
+    for condition in conditions:
         meets = _meets(condition)
         expected = {code for code, record in records.items() if meets(record)}
         scanned = await adapter.match(condition)  # type: ignore[attr-defined]

@@ -22,6 +22,17 @@ Decisions the table leaves to the reader, taken here once:
   supervision (whether an institution holds an account) with the funds section that
   the coverage ratio row opens; the other counts (institutions, licences, risk,
   notices, prepaid courses) with the first row. ``labels`` reads no department data.
+- Fire safety covers each campus (``Institution.premises``, ``Premises``); a course's
+  domain is part of the course.
+- A blacklist entry, an advertising violation and a penalty are market's and
+  education's published enforcement records (信用中国, 行政处罚 双公示): the
+  "registration" of the first row, for every data role.
+- A person barred from the industry (``BarredPerson``) is a person of the roster: the
+  section as ``Institution.staff``, who they are as "staff name, ID number", why and
+  until when as "background check status".
+- A review signature's snapshot and checklist quote funds coverage, complaints and
+  staff checks as the signer saw them: readable by the columns that may read all of
+  those (the signers' and the auditor's); its digest is part of the signature.
 - The annual review mutations are granted to the columns that can be a required
   signer; who actually signs what is the review workflow's business (DESIGN §9),
   and ``ReviewError`` goes with the mutations that return it.
@@ -132,6 +143,7 @@ TABLE: tuple[Row, ...] = (
             "PageInfo.hasNextPage", "PageInfo.endCursor", "PageInfo.hasPreviousPage",
             "PageInfo.startCursor",
             "Institution.creditCode", "Institution.name", "Institution.region",
+            "Institution.address",
             "Institution.category", "Institution.domains", "Institution.supervisors",
             "Institution.license", "Institution.courses", "Institution.staff",
             "Institution.inspections", "Institution.registration", "Institution.fireSafety",
@@ -139,7 +151,7 @@ TABLE: tuple[Row, ...] = (
             "SchoolLicense.number", "SchoolLicense.status", "SchoolLicense.issuedOn",
             "SchoolLicense.validUntil",
             "Course.name", "Course.subject", "Course.hours", "Course.price",
-            "Course.prepaidLimitMonths",
+            "Course.prepaidLimitMonths", "Course.domain",
             "Inspection.inspectedOn", "Inspection.inspector", "Inspection.result",
             "Inspection.notices",
             "RectificationNotice.issuedOn", "RectificationNotice.deadline",
@@ -152,6 +164,20 @@ TABLE: tuple[Row, ...] = (
             "FireSafetyRecord.acceptance", "FireSafetyRecord.acceptanceValidUntil",
             "FireSafetyRecord.lastInspectionOn", "FireSafetyRecord.openHazards",
             "FireSafetyRecord.sealed",
+            "Institution.premises",
+            "Premises.name", "Premises.address", "Premises.area", "Premises.acceptance",
+            "Premises.acceptanceValidUntil", "Premises.documentNumber",
+            "Premises.openHazards", "Premises.sealed",
+            "Institution.blacklist",
+            "BlacklistEntry.listedOn", "BlacklistEntry.listedBy", "BlacklistEntry.reason",
+            "BlacklistEntry.until",
+            "Institution.advertisements",
+            "AdvertisingViolation.foundOn", "AdvertisingViolation.medium",
+            "AdvertisingViolation.finding", "AdvertisingViolation.outcome",
+            "AdvertisingViolation.penalty",
+            "Penalty.decisionNumber", "Penalty.decidedOn", "Penalty.authority",
+            "Penalty.kind", "Penalty.amount", "Penalty.reason", "Penalty.basis",
+            "Institution.barredStaff",
             "RiskAssessment.level", "RiskAssessment.signals", "RiskAssessment.unavailable",
             "RiskSignal.code", "RiskSignal.department", "RiskSignal.detail",
             "RiskSignal.level", "RiskSignal.basis",
@@ -168,7 +194,7 @@ TABLE: tuple[Row, ...] = (
             "AnnualReview.publishedByDepartment", "AnnualReview.publicationJws",
             "ReviewSignature.department", "ReviewSignature.signer", "ReviewSignature.conclusion",
             "ReviewSignature.findings", "ReviewSignature.signedAt", "ReviewSignature.jws",
-            "ReviewSignature.revokedAt",
+            "ReviewSignature.revokedAt", "ReviewSignature.snapshotDigest",
         ),
         (ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, DENY),
     ),
@@ -219,7 +245,7 @@ TABLE: tuple[Row, ...] = (
         "staff name, ID number (purpose)",
         (
             "StaffMember.name", "StaffMember.idNumber", "Course.teacherIdNumber",
-            "Person.name", "Person.idNumber",
+            "Person.name", "Person.idNumber", "BarredPerson.name", "BarredPerson.idNumber",
         ),
         (ALLOW, MASK, ALLOW, MASK, MASK, MASK, MASK, DENY),
         purpose=True,
@@ -237,6 +263,8 @@ TABLE: tuple[Row, ...] = (
         (
             "StaffMember.backgroundCheck", "Person.backgroundCheck",
             "BackgroundCheck.status", "BackgroundCheck.checkedOn",
+            "BarredPerson.barredOn", "BarredPerson.barredBy", "BarredPerson.reason",
+            "BarredPerson.until",
         ),
         (ALLOW, DENY, ALLOW, DENY, DENY, DENY, ALLOW, DENY),
         purpose=True,
@@ -322,6 +350,16 @@ TABLE: tuple[Row, ...] = (
         (DENY, DENY, DENY, DENY, DENY, DENY, ALLOW, DENY),
     ),
     Row(
+        "annual reviews: what a signer saw (snapshot, checklist: funds coverage, complaints, "
+        "staff checks)",
+        (
+            "ReviewSignature.snapshot", "ReviewSignature.checklist",
+            "ChecklistItem.item", "ChecklistItem.subject", "ChecklistItem.ok",
+            "ChecklistItem.value",
+        ),
+        (ALLOW, DENY, DENY, DENY, DENY, ALLOW, ALLOW, DENY),
+    ),
+    Row(
         "annual review mutations (as a required signer)",
         (
             "Mutation.openAnnualReview", "Mutation.signAnnualReview",
@@ -338,6 +376,8 @@ MASKS: dict[str, Mask] = {
     "StaffMember.idNumber": Mask.ID_NUMBER,
     "Course.teacherIdNumber": Mask.ID_NUMBER,
     "Person.idNumber": Mask.ID_NUMBER,
+    "BarredPerson.name": Mask.NAME,
+    "BarredPerson.idNumber": Mask.ID_NUMBER,
     "FundSupervision.accountNumber": Mask.ACCOUNT_NUMBER,
 }
 """How a masked field is shown, by the kind of value it holds."""

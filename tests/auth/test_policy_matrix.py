@@ -404,7 +404,8 @@ async def rich_samples(harness: HubHarness) -> dict[str, str]:
     response = await harness.graphql(
         "demo-education",
         """query Samples { institutions(first: 200) { edges { node {
-            creditCode staff { idNumber backgroundCheck { status } } } } } }""",
+            creditCode staff { idNumber backgroundCheck { status } }
+            risk { signals { code } } premises { acceptance } } } } }""",
         case_id="MATRIX-1",
     )
     nodes = [edge["node"] for edge in response.json()["data"]["institutions"]["edges"]]
@@ -415,4 +416,11 @@ async def rich_samples(harness: HubHarness) -> dict[str, str]:
         if member["backgroundCheck"]["status"] == "RECORD_FOUND"
     ]
     assert flagged, "the seeded world has no staff member with a record found"
-    return {"creditCode": nodes[0]["creditCode"], "idNumber": flagged[0]}
+    # The review sample must be one a PASS does not contradict (CONTRADICTS_RECORD).
+    passable = next(
+        node
+        for node in nodes
+        if not {"BLACKLISTED", "LICENSE_INACTIVE"} & {s["code"] for s in node["risk"]["signals"]}
+        and all(campus["acceptance"] != "FAILED" for campus in node["premises"])
+    )
+    return {"creditCode": passable["creditCode"], "idNumber": flagged[0]}

@@ -10,11 +10,13 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from tests.domain.test_risk import clean_record
 from tests.reviews.support import (
     ARTS_SCHOOL,
     CULTURE,
     EDUCATION,
     arts_school,
+    observing,
     ok,
     tamper,
     workflow,
@@ -43,9 +45,11 @@ async def _published_across_a_key_rotation(database_url: str) -> ReviewRecord:
     async with workflow(database_url) as flow:
         reviews = flow.reviews
         review = ok(await reviews.open(EDUCATION, ARTS_SCHOOL, 2025, arts_school()))
-        ok(await reviews.sign(EDUCATION, review.id, ReviewConclusion.PASS, "in order", 1))
+        # Each signer saw the joint record: the snapshot is signed with the signature.
+        seen = observing(clean_record())
+        ok(await reviews.sign(EDUCATION, review.id, ReviewConclusion.PASS, "in order", 1, seen))
         await flow.keys.rotate()
-        ok(await reviews.sign(CULTURE, review.id, ReviewConclusion.PASS, "in order", 2))
+        ok(await reviews.sign(CULTURE, review.id, ReviewConclusion.PASS, "in order", 2, seen))
         return ok(await reviews.publish(CULTURE, review.id, 3))
 
 
@@ -69,6 +73,13 @@ def test_a_published_review_verifies_after_a_key_rotation(hub_database_url: str)
             "signature 1 (EDUCATION, demo-education): its department, signer, conclusion, "
             "findings or time differ from what was signed",
             id="finding",
+        ),
+        pytest.param(
+            'UPDATE review_signatures SET snapshot = replace(snapshot, \'"level":"LOW"\','
+            ' \'"level":"HIGH"\') WHERE id = :first',
+            "signature 1 (EDUCATION, demo-education): the snapshot of the record it keeps is "
+            "not the one its signer saw",
+            id="snapshot",
         ),
         pytest.param(
             "UPDATE review_signatures SET jws = :forged WHERE id = :first",

@@ -1,4 +1,4 @@
-"""The nine risk rules, each on its edge: one step inside is quiet, one step over signals."""
+"""The risk rules, each on its edge: one step inside is quiet, one step over signals."""
 
 from __future__ import annotations
 
@@ -12,8 +12,11 @@ import pytest
 from xietong.domain import risk
 from xietong.domain.departments import Department
 from xietong.domain.records import (
+    AdvertisingViolation,
     BackgroundCheck,
     BackgroundCheckStatus,
+    BarredPerson,
+    BlacklistEntry,
     BusinessRegistration,
     Complaint,
     Course,
@@ -24,6 +27,7 @@ from xietong.domain.records import (
     Institution,
     InstitutionCategory,
     LicenseStatus,
+    Premises,
     RectificationNotice,
     RectificationStatus,
     RegistrationStatus,
@@ -52,7 +56,6 @@ def clean_record() -> JointRecord:
         staff=(StaffMember("张三", TEACHER, "teacher", "20194100000001", CODE),),
         inspections=(),
         tip_offs=(),
-        blacklisted=False,
     )
     return JointRecord(
         institution=institution,
@@ -301,3 +304,101 @@ def test_a_fund_shortfall_names_no_amount_or_bank() -> None:
     assert signal is not None
     assert "12.34" not in signal.detail
     assert record.funds.bank not in signal.detail
+
+
+@pytest.mark.parametrize(
+    ("until", "signals"),
+    [(None, True), (TODAY + timedelta(days=1), True), (TODAY, False)],
+)
+def test_blacklisted_while_an_entry_holds(until: date | None, signals: bool) -> None:
+    entry = BlacklistEntry(date(2026, 1, 5), "龙亭区教育局", "违规收费并拒不退费", until)
+    record = with_institution(clean_record(), blacklist=(entry,))
+
+    signal = risk.blacklisted(record)
+    assert (signal is not None) is signals
+    assert risk.blacklisted(clean_record()) is None
+    if signal is not None:
+        assert signal.level is RiskLevel.HIGH
+        assert "龙亭区教育局" in signal.detail
+
+
+def test_a_barred_person_on_the_roster_is_blacklisted_until_the_bar_ends() -> None:
+    barred = BarredPerson("张三", TEACHER, date(2025, 3, 1), "龙亭区教育局", "师德", None)
+    ended = dataclasses.replace(barred, until=TODAY)
+
+    assert risk.blacklisted(with_institution(clean_record(), barred_staff=(barred,))) is not None
+    assert risk.blacklisted(with_institution(clean_record(), barred_staff=(ended,))) is None
+
+
+@pytest.mark.parametrize(("age", "signals"), [(365, True), (366, False)])
+def test_ad_violation_counts_the_last_year(age: int, signals: bool) -> None:
+    record = clean_record()
+    assert record.registration is not None
+    violation = AdvertisingViolation(
+        TODAY - timedelta(days=age), "宣传单", "宣传“提分30分”", "责令停止发布，罚款", None
+    )
+    record = dataclasses.replace(
+        record,
+        registration=dataclasses.replace(record.registration, advertising_violations=(violation,)),
+    )
+
+    assert (risk.ad_violation(record) is not None) is signals
+
+
+@pytest.mark.parametrize(
+    ("domain", "scope", "named"),
+    [
+        (TrainingDomain.ACADEMIC, "开展义务教育阶段学科类校外培训（非营利性）", None),
+        (TrainingDomain.CULTURE_ART, "学科类校外培训；文化艺术培训", "approved domains"),
+        (TrainingDomain.ACADEMIC, "文化艺术培训（不含学科类校外培训）", "business scope"),
+        (None, "文化艺术培训（不含学科类校外培训）", None),  # a course filed without a domain
+    ],
+)
+def test_scope_mismatch_names_a_course_outside_the_licence_or_the_scope(
+    domain: TrainingDomain | None, scope: str, named: str | None
+) -> None:
+    record = clean_record()
+    assert record.registration is not None
+    course = dataclasses.replace(record.institution.courses[0], domain=domain)
+    record = dataclasses.replace(
+        with_institution(record, courses=(course,)),
+        registration=dataclasses.replace(record.registration, business_scope=scope),
+    )
+
+    signal = risk.scope_mismatch(record)
+    if named is None:
+        assert signal is None
+    else:
+        assert signal is not None
+        assert f"course 初中数学 ({domain}) is outside" in signal.detail
+        assert named in signal.detail
+
+
+def campus(acceptance: FireAcceptanceStatus, valid_until: date | None, name: str) -> Premises:
+    return Premises(
+        name, "河南省开封市龙亭区中山路1号", 300, acceptance, valid_until, None, 0, False
+    )
+
+
+def test_the_worst_campus_decides_the_acceptance_and_a_faulty_one_signals() -> None:
+    record = clean_record()
+    assert record.fire_safety is not None
+    passed = campus(FireAcceptanceStatus.PASSED, date(2027, 1, 1), "主校区")
+    filed = campus(FireAcceptanceStatus.FILED, date(2030, 1, 1), "分校区")
+    lapsed = campus(FireAcceptanceStatus.PASSED, TODAY - timedelta(days=1), "分校区")
+    failed = campus(FireAcceptanceStatus.FAILED, None, "分校区")
+
+    def fire(*campuses: Premises) -> FireSafetyRecord:
+        assert record.fire_safety is not None
+        return dataclasses.replace(record.fire_safety, premises=campuses)
+
+    assert fire(passed, filed).acceptance_on(TODAY) is FireAcceptanceStatus.FILED
+    assert fire(filed, lapsed).acceptance_on(TODAY) is FireAcceptanceStatus.EXPIRED
+    assert fire(lapsed, failed).acceptance_on(TODAY) is FireAcceptanceStatus.FAILED
+    assert (
+        risk.fire_non_compliant(dataclasses.replace(record, fire_safety=fire(passed, filed)))
+        is None
+    )
+    signal = risk.fire_non_compliant(dataclasses.replace(record, fire_safety=fire(passed, failed)))
+    assert signal is not None
+    assert signal.detail == "分校区: acceptance FAILED"

@@ -125,16 +125,42 @@ def _holds(record: JointRecord, name: str, value: Any) -> bool:
             return (len(registration.complaints) if registration else 0) >= int(value)
         case "riskAtLeast":
             return assess(record)[0] >= RiskLevel[value]
+        case "nameContains":
+            return str(value).strip() in institution.name
+        case "legalRepresentative":
+            return registration is not None and registration.legal_representative == value
+        case "address":
+            return str(value).strip() in institution.address
+        case "blacklisted":
+            listed = any(
+                entry.until is None or entry.until > record.today for entry in institution.blacklist
+            )
+            return listed is value
     raise AssertionError(f"no brute force for {name}")
+
+
+_WORST_FIRST = ("FAILED", "NOT_FILED", "EXPIRED", "FILED", "PASSED")
+"""The filter's contract: the worst campus decides, in this order."""
 
 
 def _acceptance(record: JointRecord) -> str:
     fire = record.fire_safety
     assert fire is not None
-    lapsed = fire.acceptance_valid_until is not None and fire.acceptance_valid_until < record.today
-    if fire.acceptance in (FireAcceptanceStatus.PASSED, FireAcceptanceStatus.FILED) and lapsed:
-        return "EXPIRED"
-    return fire.acceptance.value
+    statuses = []
+    for campus in fire.premises:
+        lapsed = (
+            campus.acceptance_valid_until is not None
+            and campus.acceptance_valid_until < record.today
+        )
+        if (
+            campus.acceptance in (FireAcceptanceStatus.PASSED, FireAcceptanceStatus.FILED)
+            and lapsed
+        ):
+            statuses.append("EXPIRED")
+        else:
+            statuses.append(campus.acceptance.value)
+    assert statuses, "fire safety lists every institution with its campuses"
+    return min(statuses, key=_WORST_FIRST.index)
 
 
 def _has_unchecked_or_flagged(record: JointRecord) -> bool:

@@ -40,6 +40,14 @@ PREDICATES: dict[str, st.SearchStrategy[Any]] = {
     "hasUncheckedOrFlaggedStaff": st.booleans(),
     "minComplaints": st.integers(min_value=0, max_value=6),
     "riskAtLeast": st.sampled_from(["LOW", "MEDIUM", "HIGH"]),
+    "nameContains": st.one_of(
+        st.sampled_from(["启航", "开封市", "龙亭区", "艺术培训", "有限公司", "学校", "无此名"]),
+        st.text(
+            alphabet="开封市龙亭区启航博雅明德培训学校艺术体育科技有限公司", min_size=1, max_size=3
+        ),
+    ),
+    "address": st.sampled_from(["中山路", "鼓楼街", "河南省开封市", "郑州市", "1号", "无此路"]),
+    "blacklisted": st.booleans(),
 }
 
 
@@ -95,6 +103,8 @@ async def opened(sqlite_harness: HubHarness) -> Opened:
     first=7,
 )
 @example(filter_={}, limits=SCAN_ALL, first=500)
+@example(filter_={"nameContains": "启航", "blacklisted": False}, limits=LOOK_UP_ALL, first=7)
+@example(filter_={"address": "中山路", "blacklisted": True}, limits=SCAN_ALL, first=500)
 async def test_a_filter_answers_what_brute_force_over_every_record_answers(
     opened: Opened,
     filter_: dict[str, Any],
@@ -123,5 +133,48 @@ async def test_the_brute_force_is_not_trivial(opened: Opened) -> None:
         ("riskAtLeast", "HIGH"),
         ("registrationStatus", ["REVOKED", "CANCELLED"]),
         ("licenseStatus", ["SUSPENDED", "REVOKED", "EXPIRED"]),
+        ("nameContains", "启航"),
+        ("address", "中山路"),
+        ("blacklisted", True),
     ]:
         assert 0 < len(brute_force(records, {name: value})) < len(everyone), name
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=40,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(text=PREDICATES["nameContains"], limits=LOOKUP_LIMITS)
+async def test_name_contains_answers_what_a_scan_of_every_name_answers(
+    opened: Opened, text: str, limits: dict[SourceKind, int]
+) -> None:
+    with patch.dict("xietong.planner.plan.AMONG_LIMITS", limits):
+        found = await walk(opened.harness, {"nameContains": text})
+
+    assert found.codes == brute_force(opened.records, {"nameContains": text})
+
+
+async def test_each_text_filter_and_the_blacklist_answer_what_brute_force_answers(
+    opened: Opened,
+) -> None:
+    """The new predicates alone and next to a scanning department, on values the
+    sandbox holds: a legal representative's full name, a brand, a road, the blacklist."""
+    kaifeng = [r for r in opened.records if r.institution.region.startswith("4102")]
+    person = next(r.registration.legal_representative for r in kaifeng if r.registration)
+    for filter_ in (
+        {"legalRepresentative": person},
+        {"legalRepresentative": person, "minComplaints": 0},
+        {"legalRepresentative": "无此人"},
+        {"nameContains": "启航"},
+        {"nameContains": " 启航 "},
+        {"address": "中山路", "fireAcceptance": ["PASSED", "FILED"]},
+        {"blacklisted": True},
+        {"blacklisted": False, "licenseStatus": ["REVOKED"]},
+    ):
+        expected = brute_force(opened.records, filter_)
+        assert (await walk(opened.harness, filter_)).codes == expected, filter_
+    assert brute_force(opened.records, {"legalRepresentative": person})
+    assert brute_force(opened.records, {"blacklisted": False, "licenseStatus": ["REVOKED"]}) == []

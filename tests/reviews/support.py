@@ -3,16 +3,21 @@ database, and a way to tamper with stored rows behind the triggers' back."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tests.domain.test_risk import clean_record, with_institution
 from xietong.auth.keys import SigningKeyStore
 from xietong.domain.departments import Department
+from xietong.domain.records import BlacklistEntry
+from xietong.domain.risk import JointRecord, assess
 from xietong.kernel.db import create_hub_engine, create_sync_engine
+from xietong.reviews.checklist import Observation, take_snapshot
 from xietong.reviews.records import Actor, ReviewConclusion, ReviewFailure, ReviewRecord
 from xietong.reviews.service import ReviewResult, ReviewService
 
@@ -57,6 +62,22 @@ async def workflow(database_url: str) -> AsyncIterator[Workflow]:
         yield Workflow(ReviewService(sessions, keys), keys, sessions)
     finally:
         await engine.dispose()
+
+
+def observing(record: JointRecord) -> Callable[[str], Awaitable[Observation | None]]:
+    """An ``observe`` for ``ReviewService.sign`` that sees ``record`` (all details shown)."""
+
+    async def observe(credit_code: str) -> Observation | None:
+        level, signals = assess(record)
+        return Observation(record, take_snapshot(record, level, signals, ()))
+
+    return observe
+
+
+def blacklisted_record() -> JointRecord:
+    """A joint record that is clean but for a blacklist entry that holds."""
+    entry = BlacklistEntry(date(2026, 3, 1), "鼓楼区教育局", "违规收费并拒不退费", None)
+    return with_institution(clean_record(), blacklist=(entry,))
 
 
 def ok(result: ReviewResult) -> ReviewRecord:

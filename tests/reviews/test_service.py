@@ -23,8 +23,10 @@ from tests.reviews.support import (
     Workflow,
     actor,
     arts_school,
+    blacklisted_record,
     cosigned_review,
     failed,
+    observing,
     ok,
     tamper,
     workflow,
@@ -129,6 +131,9 @@ async def test_every_refusal_is_a_value_with_its_code(flow: Workflow) -> None:
         "stale version": await reviews.sign(CULTURE, review.id, PASS, "x", 1),
         "second review": await reviews.open(CULTURE, ARTS_SCHOOL, 2025, school),
         "outside the district": await reviews.sign(district, review.id, PASS, "x", 2),
+        "contradicts the record": await reviews.sign(
+            CULTURE, review.id, PASS, "x", 2, observe=observing(blacklisted_record())
+        ),
     }
 
     codes = {case: failed(result).code for case, result in refusals.items()}
@@ -143,6 +148,7 @@ async def test_every_refusal_is_a_value_with_its_code(flow: Workflow) -> None:
         "stale version": ReviewErrorCode.VERSION_CONFLICT,
         "second review": ReviewErrorCode.DUPLICATE_REVIEW,
         "outside the district": ReviewErrorCode.OUT_OF_SCOPE,
+        "contradicts the record": ReviewErrorCode.CONTRADICTS_RECORD,
     }
     assert set(codes.values()) == set(ReviewErrorCode)
     assert failed(refusals["stale version"]).field == "expectedVersion"

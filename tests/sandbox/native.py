@@ -9,7 +9,12 @@ from pathlib import Path
 
 from xietong.sandbox.anomalies import Anomaly
 from xietong.sandbox.layout import sandbox_files
-from xietong.sandbox.reference import COMPLAINT_SURGE_DAYS, COMPLAINT_SURGE_MIN, REFERENCE_DATE
+from xietong.sandbox.reference import (
+    AD_VIOLATION_DAYS,
+    COMPLAINT_SURGE_DAYS,
+    COMPLAINT_SURGE_MIN,
+    REFERENCE_DATE,
+)
 
 NATIVE_ALIASES = {
     "education": "edu",
@@ -23,6 +28,7 @@ NATIVE_ALIASES = {
 
 REF = REFERENCE_DATE.strftime("%Y%m%d")
 SURGE_AFTER = (REFERENCE_DATE - timedelta(days=COMPLAINT_SURGE_DAYS)).strftime("%Y%m%d")
+AD_SINCE = (REFERENCE_DATE - timedelta(days=AD_VIOLATION_DAYS)).strftime("%Y%m%d")
 
 ANOMALY_QUERIES: dict[Anomaly, str] = {
     Anomaly.FUND_SHORTFALL: """
@@ -45,7 +51,9 @@ ANOMALY_QUERIES: dict[Anomaly, str] = {
     Anomaly.LICENSE_INACTIVE: "SELECT tyshxydm FROM edu.bxxkz WHERE xkzzt IN ('2', '3', '4')",
     Anomaly.SCOPE_MISMATCH: """
         SELECT q.tyshxydm FROM mkt.qydj q JOIN edu.jg_jbxx j USING (tyshxydm)
-         WHERE q.pxbz = '0' OR (j.jglb = '1' AND q.yllx = '1')""",
+         WHERE q.pxbz = '0' OR (j.jglb = '1' AND q.yllx = '1')
+        UNION SELECT k.tyshxydm FROM edu.kc k
+         WHERE k.pxly NOT IN (SELECT p.pxly FROM edu.jg_pxly p WHERE p.tyshxydm = k.tyshxydm)""",
     Anomaly.COMPLAINT_SURGE: f"""
         SELECT t.tyshxydm FROM mkt.tfts t JOIN edu.jg_jbxx USING (tyshxydm)
          WHERE t.tsrq > '{SURGE_AFTER}' AND t.tsrq <= '{REF}'
@@ -56,6 +64,12 @@ ANOMALY_QUERIES: dict[Anomaly, str] = {
          WHERE k.sfxk = '1' AND j.jszgzh = ''""",
     Anomaly.OPEN_RECTIFICATION: f"""
         SELECT tyshxydm FROM edu.zgtzs WHERE zgzt = '0' AND zgqx < '{REF}'""",
+    Anomaly.BLACKLISTED: f"""
+        SELECT tyshxydm FROM edu.hmd WHERE ycrq = '' OR ycrq > '{REF}'
+        UNION SELECT j.tyshxydm FROM edu.jzg j JOIN edu.cyjz c USING (sfzh)
+         WHERE c.jzqx = '' OR c.jzqx > '{REF}'""",
+    Anomaly.AD_VIOLATION: f"""
+        SELECT tyshxydm FROM mkt.ggwf WHERE larq >= '{AD_SINCE}' AND larq <= '{REF}'""",
 }
 """For each anomaly, the credit codes that show it in the native data."""
 

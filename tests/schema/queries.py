@@ -13,9 +13,14 @@ EVERY_SECTION = """
                 notices { issuedOn deadline status content } }
   tipOffs { receivedOn content reporter status }
   registration { creditCode name region status businessScope legalRepresentative
-                 registeredOn nonProfit penalties }
+                 registeredOn nonProfit
+                 penalties { decisionNumber decidedOn authority kind amount reason basis } }
   complaints { filedOn kind amount status summary }
   fireSafety { acceptance acceptanceValidUntil lastInspectionOn openHazards sealed }
+  premises { name address area acceptance acceptanceValidUntil documentNumber openHazards
+             sealed }
+  blacklist { listedOn listedBy reason until }
+  advertisements { foundOn medium finding outcome penalty { decisionNumber amount } }
   funds { bank accountNumber balance riskDeposit outstandingPrepaid releasedTotal
           coverageRatio }
   annualReviews { id year status requiredSigners conclusion version digest openedAt

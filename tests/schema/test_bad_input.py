@@ -77,3 +77,19 @@ async def test_an_out_of_range_complaint_count_is_refused_by_the_hub_itself(
         [error] = response.json()["errors"]
         assert error["extensions"]["code"] == "BAD_USER_INPUT", (count, error)
         assert error["extensions"]["argument"] == "filter.minComplaints"
+
+
+@pytest.mark.parametrize("name", ["nameContains", "legalRepresentative", "address"])
+async def test_blank_or_overlong_text_conditions_are_refused(
+    sqlite_harness: HubHarness, name: str
+) -> None:
+    for text in ["", "   ", "启" * 101]:
+        response = await sqlite_harness.graphql(
+            "demo-education",
+            f"query F($t: String) {{ institutions(filter: {{{name}: $t}}) {{ totalCount }} }}",
+            {"t": text},
+        )
+
+        [error] = response.json()["errors"]
+        assert error["extensions"]["code"] == "BAD_USER_INPUT", (text, error)
+        assert error["extensions"]["argument"] == f"filter.{name}"

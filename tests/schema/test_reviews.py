@@ -3,6 +3,8 @@ institutions, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.support.harness import HubHarness
 from xietong.domain.departments import Department
-from xietong.domain.records import Institution
+from xietong.domain.records import FireAcceptanceStatus, Institution, LicenseStatus
 from xietong.reviews.document import review_from_document
 from xietong.reviews.verify import verify_review
 
@@ -29,7 +31,8 @@ fragment Result on AnnualReviewResult {
     id creditCode year status version conclusion digest requiredSigners
     awaitingSignatureFrom openedBy openedAt publishedAt publishedBy publishedByDepartment
     publicationJws
-    signatures { department signer conclusion findings signedAt jws revokedAt }
+    signatures { department signer conclusion findings signedAt jws revokedAt snapshot
+                 snapshotDigest checklist { item subject ok value } }
   }
   ... on ReviewError { code message field }
 }
@@ -58,10 +61,24 @@ async def schools(harness: HubHarness) -> Schools:
 
 
 async def _schools(harness: HubHarness) -> Schools:
+    """Schools whose record a PASS does not contradict (licence not revoked, not
+    blacklisted, no campus failed fire acceptance)."""
     records, _ = await harness.hub.adapters.education.page("41", None, 500)
+    fire = await harness.hub.adapters.fire_safety.load([r.credit_code for r in records])
+    today = harness.hub.today()
+
+    def passable(record: Institution) -> bool:
+        campuses = fire[record.credit_code].premises
+        return (
+            record.license is not None
+            and record.license.status is LicenseStatus.VALID
+            and not record.blacklisted_on(today)
+            and not record.barred_staff
+            and all(c.acceptance is not FireAcceptanceStatus.FAILED for c in campuses)
+        )
 
     def first(test: Any) -> str:
-        return next(record.credit_code for record in records if test(record))
+        return next(record.credit_code for record in records if test(record) and passable(record))
 
     def kaifeng(record: Institution, *competent: Department) -> bool:
         return (
@@ -332,7 +349,9 @@ async def test_a_page_of_institutions_reads_all_their_reviews_in_one_query(
             harness, "demo-education", "openAnnualReview", creditCode=code, year=year
         )
         assert opened[code, year]["__typename"] == "AnnualReview", opened[code, year]
-    opened[codes[0], 2025] = await sign(harness, "demo-education", opened[codes[0], 2025])
+    opened[codes[0], 2025] = await sign(
+        harness, "demo-education", opened[codes[0], 2025], conclusion="FAIL"
+    )
     query = (
         "{ institutions(first: 6) { edges { node { creditCode "
         "annualReviews { id creditCode year status signatures { department } } } } } }"
@@ -471,3 +490,47 @@ async def test_a_year_that_cannot_be_reviewed_or_blank_findings_are_bad_user_inp
         response = await harness.graphql("demo-education", query, {"i": fields})
         [problem] = response.json()["errors"]
         assert problem["extensions"] == {"code": "BAD_USER_INPUT", "argument": argument}
+
+
+async def test_a_pass_contradicting_the_sandbox_record_is_refused_for_each_cause(
+    harness: HubHarness,
+) -> None:
+    """An institution with a revoked licence (blacklisted with it), one whose second
+    campus failed fire acceptance and one with a barred head: PASS and EXCELLENT are
+    CONTRADICTS_RECORD naming what contradicts them; FAIL is signed, with the checklist
+    the signer saw."""
+    records, _ = await harness.hub.adapters.education.page("4102", None, 500)
+    fire = await harness.hub.adapters.fire_safety.load([r.credit_code for r in records])
+    revoked = next(r for r in records if r.license and r.license.status is LicenseStatus.REVOKED)
+    failed_campus = next(
+        r
+        for r in records
+        if any(c.acceptance is FireAcceptanceStatus.FAILED for c in fire[r.credit_code].premises)
+    )
+    barred = next(r for r in records if r.barred_staff)
+    assert revoked.license is not None
+    causes = {
+        revoked.credit_code: ["BLACKLIST: the institution is on the blacklist",
+                              f"LICENSE_VALID: school licence {revoked.license.number} is REVOKED"],
+        failed_campus.credit_code: ["FIRE_ACCEPTANCE: "],
+        barred.credit_code: ["BLACKLIST: 1 staff barred from the industry"],
+    }  # fmt: skip
+
+    for code, items in causes.items():
+        opened = await mutate(
+            harness, "demo-education", "openAnnualReview", creditCode=code, year=2025
+        )
+        for conclusion in ("PASS", "EXCELLENT"):
+            refused = await sign(harness, "demo-education", opened, conclusion=conclusion)
+            assert error(refused) == ("CONTRADICTS_RECORD", "conclusion")
+            assert all(item in refused["message"] for item in items), refused["message"]
+        signed = await sign(harness, "demo-education", opened, conclusion="FAIL")
+        assert signed["version"] == 2
+        (signature,) = signed["signatures"]
+        checklist = {(i["item"], i["subject"]): i for i in signature["checklist"]}
+        assert any(not i["ok"] for i in checklist.values())
+        assert json.loads(signature["snapshot"])["risk"]["level"] == "HIGH"
+        assert (
+            signature["snapshotDigest"]
+            == hashlib.sha256(signature["snapshot"].encode()).hexdigest()
+        )

@@ -27,6 +27,8 @@ from xietong.domain.records import (
 MAX_COMPLAINTS = 100_000
 """No institution has more complaints on record: a larger ``min_complaints`` is a
 mistake, refused before any department is asked."""
+MAX_TEXT = 100
+"""The longest text a name, address or person condition takes."""
 MAX_COVERAGE_RATIO = 100.0
 """The largest coverage ratio a bank's scan takes (the custody API's own cap)."""
 
@@ -44,11 +46,26 @@ class InstitutionCriteria:
     """One of its competent departments."""
     license_statuses: frozenset[LicenseStatus] = frozenset()
     """Its school licence has one of these statuses (no licence: never)."""
+    name_contains: str | None = None
+    """Its name contains this text (a Chinese substring: ``"启航"``)."""
+    address_contains: str | None = None
+    """Its address (办学地址) contains this text."""
+    blacklisted: bool | None = None
+    """True: a blacklist entry holds on ``today``; False: none does."""
+    today: date | None = None
+    """The day ``blacklisted`` is judged on (given with it)."""
 
     @property
     def beyond_region(self) -> bool:
         """Whether anything but the region is asked."""
         return self != InstitutionCriteria(self.region_prefix)
+
+    def accepts_text(self, name: str, address: str) -> bool:
+        """The substring conditions, on the values themselves (exact and case-sensitive,
+        which a database's LIKE is not everywhere)."""
+        if self.name_contains is not None and self.name_contains not in name:
+            return False
+        return self.address_contains is None or self.address_contains in address
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +76,14 @@ class RegistrationCriteria:
     """Empty: any status."""
     min_complaints: int = 0
     """At least this many refund complaints on record (all of them, of any date)."""
+    legal_representative: str | None = None
+    """The legal representative (法定代表人) is this person, by name exactly."""
 
     def accepts(self, registration: BusinessRegistration) -> bool:
         if self.statuses and registration.status not in self.statuses:
+            return False
+        wanted = self.legal_representative
+        if wanted is not None and registration.legal_representative != wanted:
             return False
         return len(registration.complaints) >= self.min_complaints
 

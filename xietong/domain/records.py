@@ -86,6 +86,40 @@ class Course:
     teacher_id_number: str | None
     prepaid_limit_lessons: int | None = None
     """Prepaid terms, besides the months: at most this many lessons paid in advance."""
+    domain: TrainingDomain | None = None
+    """The training domain the course belongs to, as the platform files it (None: not
+    filed), compared with the licence's approved domains and the business scope."""
+
+
+@dataclass(frozen=True, slots=True)
+class BlacklistEntry:
+    """黑名单: an institution listed by the education bureau, and until when."""
+
+    listed_on: date
+    listed_by: str
+    """The authority that listed it (列入机关)."""
+    reason: str
+    until: date | None
+    """The day it leaves the list (移出日期); None: listed with no end."""
+
+    def listed_as_of(self, today: date) -> bool:
+        return self.until is None or self.until > today
+
+
+@dataclass(frozen=True, slots=True)
+class BarredPerson:
+    """从业禁止: a person barred from working in training, who is on this roster."""
+
+    name: str
+    id_number: str
+    barred_on: date
+    barred_by: str
+    reason: str
+    until: date | None
+    """None: barred for life (终身禁止)."""
+
+    def barred_as_of(self, today: date) -> bool:
+        return self.until is None or self.until > today
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +175,16 @@ class Institution:
     staff: tuple[StaffMember, ...]
     inspections: tuple[Inspection, ...]
     tip_offs: tuple[TipOff, ...]
-    blacklisted: bool
+    address: str = ""
+    """办学地址: where it teaches, as the education bureau registered it."""
+    blacklist: tuple[BlacklistEntry, ...] = ()
+    """Every blacklist entry on record, past ones included (``listed_as_of`` says which hold)."""
+    barred_staff: tuple[BarredPerson, ...] = ()
+    """People on the roster whom the industry bar (从业禁止) covers, past bars included."""
+
+    def blacklisted_on(self, today: date) -> bool:
+        """Whether an entry of the blacklist holds on ``today``."""
+        return any(entry.listed_as_of(today) for entry in self.blacklist)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +196,38 @@ class Complaint:
     amount: Decimal | None
     status: str
     summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class Penalty:
+    """行政处罚: one decision of an administrative penalty."""
+
+    decision_number: str
+    """处罚决定书号."""
+    decided_on: date
+    authority: str
+    kind: str
+    """WARNING, FINE or BUSINESS_LICENCE_REVOKED."""
+    amount: Decimal | None
+    """The fine in yuan; None when the penalty is not a fine."""
+    reason: str
+    basis: str
+    """The provisions the decision applies (处罚依据)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AdvertisingViolation:
+    """广告违法: an advertisement market supervision found unlawful, e.g. promising
+    score gains (《广告法》第二十四条) or inventing teachers' backgrounds."""
+
+    found_on: date
+    medium: str
+    """Where it ran (发布媒介): outdoor board, leaflet, an app, a video platform."""
+    finding: str
+    """What was false or forbidden (违法事实)."""
+    outcome: str
+    penalty: Penalty | None
+    """The penalty decided for it, when one was."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,9 +243,29 @@ class BusinessRegistration:
     registered_on: date | None
     non_profit: bool
     complaints: tuple[Complaint, ...]
-    penalties: tuple[str, ...]
-    advertising_violations: tuple[str, ...] = ()
-    """广告违法: advertising cases, such as promising score gains or inventing teachers."""
+    penalties: tuple[Penalty, ...]
+    advertising_violations: tuple[AdvertisingViolation, ...] = ()
+    address: str = ""
+    """住所: the registered address."""
+
+
+@dataclass(frozen=True, slots=True)
+class Premises:
+    """One campus (校区) an institution teaches in, with its own fire acceptance."""
+
+    name: str
+    address: str
+    area: int
+    """Floor area in m²."""
+    acceptance: FireAcceptanceStatus
+    acceptance_valid_until: date | None
+    document_number: str | None
+    """The acceptance or filing document (验收/备案文号); None when not filed."""
+    open_hazards: int
+    sealed: bool
+
+    def acceptance_on(self, today: date) -> FireAcceptanceStatus:
+        return acceptance_on(self.acceptance, self.acceptance_valid_until, today)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,11 +277,45 @@ class FireSafetyRecord:
     open_hazards: int
     sealed: bool
     """查封: premises sealed up by the fire department."""
+    premises: tuple[Premises, ...] = ()
+    """Each campus on its own; ``acceptance`` is then that of the worst of them."""
 
     def acceptance_on(self, today: date) -> FireAcceptanceStatus:
         """The acceptance as of ``today``: a passed or filed acceptance whose validity
-        has ended is EXPIRED (the acceptance system never rewrites it itself)."""
+        has ended is EXPIRED (the acceptance system never rewrites it itself). With
+        several campuses, the worst campus's (``worst_premises``)."""
+        worst = worst_premises(self.premises, today)
+        if worst is not None:
+            return worst.acceptance_on(today)
         return acceptance_on(self.acceptance, self.acceptance_valid_until, today)
+
+    def worst_premises(self, today: date) -> Premises | None:
+        return worst_premises(self.premises, today)
+
+
+ACCEPTANCE_SEVERITY = {
+    FireAcceptanceStatus.FAILED: 0,
+    FireAcceptanceStatus.NOT_FILED: 1,
+    FireAcceptanceStatus.EXPIRED: 2,
+    FireAcceptanceStatus.FILED: 3,
+    FireAcceptanceStatus.PASSED: 4,
+}
+"""Worst first: an institution is only as safe as its least safe campus, and a
+campus merely filed (备案, checked by sampling) is below one that passed acceptance."""
+
+
+def worst_premises(premises: tuple[Premises, ...], today: date) -> Premises | None:
+    """The campus whose acceptance as of ``today`` is worst (ties: the one whose
+    validity ends first); None for no campus."""
+    if not premises:
+        return None
+    return min(
+        premises,
+        key=lambda p: (
+            ACCEPTANCE_SEVERITY[p.acceptance_on(today)],
+            p.acceptance_valid_until or date.max,
+        ),
+    )
 
 
 def acceptance_on(

@@ -1,4 +1,4 @@
-"""Risk assessment: nine rules, each a small pure function over canonical records.
+"""Risk assessment: eleven rules, each a small pure function over canonical records.
 
 A rule returns the signal it raises, or None. The regulatory basis of each rule
 is the first line of its docstring. Rules see only what the sources returned:
@@ -12,6 +12,7 @@ and otherwise says which department holds the facts (``withheld_detail``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -22,6 +23,7 @@ from xietong.domain.records import (
     BackgroundCheck,
     BackgroundCheckStatus,
     BusinessRegistration,
+    Course,
     FireAcceptanceStatus,
     FireSafetyRecord,
     FundSupervision,
@@ -30,6 +32,7 @@ from xietong.domain.records import (
     LicenseStatus,
     RectificationStatus,
     RegistrationStatus,
+    TrainingDomain,
 )
 
 
@@ -43,6 +46,8 @@ class RiskCode(StrEnum):
     COMPLAINT_SURGE = "COMPLAINT_SURGE"
     UNQUALIFIED_TEACHER = "UNQUALIFIED_TEACHER"
     OPEN_RECTIFICATION = "OPEN_RECTIFICATION"
+    BLACKLISTED = "BLACKLISTED"
+    AD_VIOLATION = "AD_VIOLATION"
 
 
 class RiskLevel(IntEnum):
@@ -82,6 +87,16 @@ class JointRecord:
 COMPLAINT_SURGE_COUNT = 3
 COMPLAINT_SURGE_WINDOW = timedelta(days=90)
 TRAINING_SCOPE_TERMS = ("培训", "教育咨询")
+AD_VIOLATION_WINDOW = timedelta(days=365)
+DOMAIN_SCOPE_TERMS: Mapping[TrainingDomain, tuple[str, ...]] = {
+    TrainingDomain.ACADEMIC: ("学科类校外培训", "学科类培训", "文化课"),
+    TrainingDomain.SPORTS: ("体育培训", "体育类校外培训"),
+    TrainingDomain.CULTURE_ART: ("艺术培训", "文化艺术类校外培训"),
+    TrainingDomain.SCIENCE_TECHNOLOGY: ("科技培训", "科技类校外培训"),
+}
+"""Business-scope items (经营范围规范表述) that cover courses of each training domain.
+An exclusion in brackets — ``（不含学科类校外培训）`` — covers nothing."""
+_EXCLUSION = re.compile(r"[（(]不含[^）)]*[）)]")
 _SEVERE = frozenset(
     {
         RiskCode.FUND_SHORTFALL,
@@ -89,6 +104,7 @@ _SEVERE = frozenset(
         RiskCode.UNCHECKED_OR_FLAGGED_STAFF,
         RiskCode.LICENSE_INACTIVE,
         RiskCode.REGISTRATION_INACTIVE,
+        RiskCode.BLACKLISTED,
     }
 )
 
@@ -110,22 +126,55 @@ def fund_shortfall(record: JointRecord) -> RiskSignal | None:
 
 def fire_non_compliant(record: JointRecord) -> RiskSignal | None:
     """《中华人民共和国消防法》第十一至十五条: premises open to the public pass fire
-    acceptance or are filed, keep it valid, fix hazards, and are not in use when sealed."""
+    acceptance or are filed, keep it valid, fix hazards, and are not in use when sealed.
+    Every campus is judged on its own: one compliant campus does not cover another."""
     fire = record.fire_safety
     if fire is None:
         return None
     problems = []
-    if fire.acceptance not in (FireAcceptanceStatus.PASSED, FireAcceptanceStatus.FILED):
-        problems.append(f"acceptance {fire.acceptance.value}")
-    elif fire.acceptance_valid_until is not None and fire.acceptance_valid_until < record.today:
-        problems.append(f"acceptance expired on {fire.acceptance_valid_until.isoformat()}")
-    if fire.open_hazards:
-        problems.append(f"{fire.open_hazards} open hazard(s)")
-    if fire.sealed:
-        problems.append("premises sealed")
+    campuses = fire.premises or ()
+    if campuses:
+        for campus in campuses:
+            problems += [
+                f"{campus.name}: {problem}"
+                for problem in _premises_problems(
+                    campus.acceptance,
+                    campus.acceptance_valid_until,
+                    campus.open_hazards,
+                    campus.sealed,
+                    record.today,
+                )
+            ]
+    else:
+        problems = _premises_problems(
+            fire.acceptance,
+            fire.acceptance_valid_until,
+            fire.open_hazards,
+            fire.sealed,
+            record.today,
+        )
     if not problems:
         return None
     return RiskSignal(RiskCode.FIRE_NON_COMPLIANT, Department.FIRE_SAFETY, "; ".join(problems))
+
+
+def _premises_problems(
+    acceptance: FireAcceptanceStatus,
+    valid_until: date | None,
+    open_hazards: int,
+    sealed: bool,
+    today: date,
+) -> list[str]:
+    problems = []
+    if acceptance not in (FireAcceptanceStatus.PASSED, FireAcceptanceStatus.FILED):
+        problems.append(f"acceptance {acceptance.value}")
+    elif valid_until is not None and valid_until < today:
+        problems.append(f"acceptance expired on {valid_until.isoformat()}")
+    if open_hazards:
+        problems.append(f"{open_hazards} open hazard(s)")
+    if sealed:
+        problems.append("premises sealed")
+    return problems
 
 
 def unchecked_or_flagged_staff(record: JointRecord) -> RiskSignal | None:
@@ -193,17 +242,39 @@ def license_inactive(record: JointRecord) -> RiskSignal | None:
 
 def scope_mismatch(record: JointRecord) -> RiskSignal | None:
     """《关于进一步减轻义务教育阶段学生作业负担和校外培训负担的意见》(双减) §13: subject
-    training institutions are registered as non-profit; any training needs it in scope."""
-    registration = record.registration
-    if registration is None:
+    training institutions are registered as non-profit; any training needs it in scope,
+    and what is taught stays within the licence's approved domains and the scope."""
+    registration, institution = record.registration, record.institution
+    problems = []
+    if registration is not None:
+        if not any(term in registration.business_scope for term in TRAINING_SCOPE_TERMS):
+            problems.append("registered business scope does not cover training")
+        elif institution.category is InstitutionCategory.SUBJECT and not registration.non_profit:
+            problems.append("subject training under a for-profit registration")
+    for course in institution.courses:
+        if course.domain is None:
+            continue
+        if course.domain not in institution.domains:
+            problems.append(
+                f"course {course.name} ({course.domain.value}) is outside the licence's "
+                "approved domains"
+            )
+        elif registration is not None and not scope_covers(registration.business_scope, course):
+            problems.append(
+                f"course {course.name} ({course.domain.value}) is outside the registered "
+                "business scope"
+            )
+    if not problems:
         return None
-    if not any(term in registration.business_scope for term in TRAINING_SCOPE_TERMS):
-        detail = "registered business scope does not cover training"
-    elif record.institution.category is InstitutionCategory.SUBJECT and not registration.non_profit:
-        detail = "subject training under a for-profit registration"
-    else:
-        return None
-    return RiskSignal(RiskCode.SCOPE_MISMATCH, Department.MARKET_SUPERVISION, detail)
+    return RiskSignal(RiskCode.SCOPE_MISMATCH, Department.MARKET_SUPERVISION, "; ".join(problems))
+
+
+def scope_covers(business_scope: str, course: Course) -> bool:
+    """Whether an item of the scope, exclusions struck out, covers the course's domain."""
+    if course.domain is None:
+        return True
+    scope = _EXCLUSION.sub("", business_scope)
+    return any(term in scope for term in DOMAIN_SCOPE_TERMS[course.domain])
 
 
 def complaint_surge(record: JointRecord) -> RiskSignal | None:
@@ -261,6 +332,46 @@ def open_rectification(record: JointRecord) -> RiskSignal | None:
     )
 
 
+def blacklisted(record: JointRecord) -> RiskSignal | None:
+    """《校外培训行政处罚暂行办法》第二十二条与黑名单管理: a blacklisted institution, or
+    one employing a person barred from the industry (从业禁止), may not be trusted with
+    children or prepaid fees."""
+    institution, today = record.institution, record.today
+    problems = [
+        f"blacklisted since {entry.listed_on.isoformat()} by {entry.listed_by}: {entry.reason}"
+        for entry in institution.blacklist
+        if entry.listed_as_of(today)
+    ]
+    barred = sorted({p.id_number for p in institution.barred_staff if p.barred_as_of(today)})
+    if barred:
+        problems.append(f"{len(barred)} staff barred from the industry")
+    if not problems:
+        return None
+    return RiskSignal(RiskCode.BLACKLISTED, Department.EDUCATION, "; ".join(problems))
+
+
+def ad_violation(record: JointRecord) -> RiskSignal | None:
+    """《中华人民共和国广告法》第二十四条: education and training advertisements may not
+    promise results or invent teachers; a violation found in the last year signals."""
+    registration = record.registration
+    if registration is None:
+        return None
+    since = record.today - AD_VIOLATION_WINDOW
+    recent = sorted(
+        (v for v in registration.advertising_violations if v.found_on >= since),
+        key=lambda v: v.found_on,
+    )
+    if not recent:
+        return None
+    latest = recent[-1]
+    return RiskSignal(
+        RiskCode.AD_VIOLATION,
+        Department.MARKET_SUPERVISION,
+        f"{len(recent)} advertising violation(s) in the last {AD_VIOLATION_WINDOW.days} days,"
+        f" latest {latest.found_on.isoformat()}: {latest.finding}",
+    )
+
+
 RULES: tuple[Callable[[JointRecord], RiskSignal | None], ...] = (
     fund_shortfall,
     fire_non_compliant,
@@ -271,6 +382,8 @@ RULES: tuple[Callable[[JointRecord], RiskSignal | None], ...] = (
     complaint_surge,
     unqualified_teacher,
     open_rectification,
+    blacklisted,
+    ad_violation,
 )
 
 
@@ -284,6 +397,12 @@ DETAIL_FIELDS: Mapping[RiskCode, frozenset[str]] = {
             "FireSafetyRecord.acceptanceValidUntil",
             "FireSafetyRecord.openHazards",
             "FireSafetyRecord.sealed",
+            "Institution.premises",
+            "Premises.name",
+            "Premises.acceptance",
+            "Premises.acceptanceValidUntil",
+            "Premises.openHazards",
+            "Premises.sealed",
         }
     ),
     RiskCode.UNCHECKED_OR_FLAGGED_STAFF: frozenset(
@@ -300,6 +419,10 @@ DETAIL_FIELDS: Mapping[RiskCode, frozenset[str]] = {
             "BusinessRegistration.businessScope",
             "BusinessRegistration.nonProfit",
             "Institution.category",
+            "Institution.domains",
+            "Institution.courses",
+            "Course.name",
+            "Course.domain",
         }
     ),
     RiskCode.COMPLAINT_SURGE: frozenset({"Institution.complaints", "Complaint.filedOn"}),
@@ -320,6 +443,25 @@ DETAIL_FIELDS: Mapping[RiskCode, frozenset[str]] = {
             "Inspection.notices",
             "RectificationNotice.deadline",
             "RectificationNotice.status",
+        }
+    ),
+    RiskCode.BLACKLISTED: frozenset(
+        {
+            "Institution.blacklist",
+            "BlacklistEntry.listedOn",
+            "BlacklistEntry.listedBy",
+            "BlacklistEntry.reason",
+            "BlacklistEntry.until",
+            "Institution.barredStaff",
+            "BarredPerson.idNumber",
+            "BarredPerson.until",
+        }
+    ),
+    RiskCode.AD_VIOLATION: frozenset(
+        {
+            "Institution.advertisements",
+            "AdvertisingViolation.foundOn",
+            "AdvertisingViolation.finding",
         }
     ),
 }

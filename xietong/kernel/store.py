@@ -167,6 +167,10 @@ class ReviewSignature(Base):
     """The signer's region when it signed: who else may revoke the signature
     (a client of the department whose region contains it). Null for signatures
     made before it was recorded whose signer the hub did not know."""
+    snapshot: Mapped[str | None] = mapped_column(Text)
+    """The canonical JSON of the joint record's checklist and risk as the signer saw
+    them (``xietong.reviews.checklist``); its digest is inside the signature's JWS.
+    Null for signatures made before snapshots were taken."""
 
     review: Mapped[AnnualReview] = relationship(back_populates="signatures")
 

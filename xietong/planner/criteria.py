@@ -50,25 +50,40 @@ class FilterCriteria:
     """At least this many refund complaints on record, of any date (``Institution.
     complaints``); the 90-day surge is what ``riskAtLeast`` sees."""
     risk_at_least: RiskLevel | None = None
+    name_contains: str | None = None
+    """The education bureau's name of the institution contains this."""
+    legal_representative: str | None = None
+    """Market supervision's legal representative is this person (by name, exactly)."""
+    address: str | None = None
+    """The education bureau's address (办学地址) of the institution contains this."""
+    blacklisted: bool | None = None
+    """True: a blacklist entry of the institution holds today; False: none does."""
 
     @property
     def only_region(self) -> bool:
         """Nothing asked beyond a region: the plain list answers it."""
         return self == FilterCriteria(region=self.region)
 
-    def institution(self, region_prefix: str) -> InstitutionCriteria:
+    def institution(self, region_prefix: str, today: date) -> InstitutionCriteria:
         return InstitutionCriteria(
             region_prefix=region_prefix,
             category=self.category,
             domain=self.domain,
             supervisor=self.supervisor,
             license_statuses=self.license_statuses,
+            name_contains=self.name_contains,
+            address_contains=self.address,
+            blacklisted=self.blacklisted,
+            today=today if self.blacklisted is not None else None,
         )
 
     def registration(self) -> RegistrationCriteria | None:
-        if not self.registration_statuses and not self.min_complaints:
+        wanted = (self.registration_statuses, self.min_complaints, self.legal_representative)
+        if not any(wanted):
             return None
-        return RegistrationCriteria(self.registration_statuses, self.min_complaints or 0)
+        return RegistrationCriteria(
+            self.registration_statuses, self.min_complaints or 0, self.legal_representative
+        )
 
     def acceptance(self, today: date) -> AcceptanceCriteria | None:
         return AcceptanceCriteria(self.fire_acceptance, today) if self.fire_acceptance else None

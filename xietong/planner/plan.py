@@ -3,10 +3,12 @@ it, the answers intersected, most selective and cheapest first.
 
 1. The departments that can find institutions by their own conditions go first,
    cheapest first: fire safety (one SQL query), finance (every bank: a SQL query,
-   the HTTP bank's scan), market supervision (a paged HTTP scan). The education
-   bureau's own predicates (category, domain, supervisor, licence status) lead
-   when given, being one indexed query; without them, it comes after the others,
-   where it only applies the region scope to the few codes left.
+   the HTTP bank's scan), market supervision (a paged HTTP scan: registration
+   status, complaints, legal representative). The education bureau's own
+   predicates (category, domain, supervisor, licence status, name, address,
+   blacklist) lead when given, being one query of its own tables; without them,
+   it comes after the others, where it only applies the region scope to the few
+   codes left.
 2. The education bureau's answer is also the universe and the scope: an
    institution is what it registers, in the region it says (another department's
    codes outside it, such as unlicensed operators, drop out).
@@ -124,7 +126,7 @@ def _stages(
     adapters: AdapterCatalog, criteria: FilterCriteria, region_prefix: str, today: date
 ) -> list[_Stage]:
     """The departments to ask, in the order to ask them."""
-    institution = criteria.institution(region_prefix)
+    institution = criteria.institution(region_prefix, today)
     education = _Stage(
         "education",
         Department.EDUCATION,
@@ -167,7 +169,7 @@ def _scanning_stages(
     if registration is not None:
         stages.append(
             _Stage(
-                "registrationStatus, minComplaints",
+                "registrationStatus, minComplaints, legalRepresentative",
                 Department.MARKET_SUPERVISION,
                 among=lambda codes: adapters.market.match(registration, among=codes),
                 scan=lambda: adapters.market.match(registration),

@@ -4,7 +4,10 @@ The digest is a hash chain, so a signature commits to everything before it::
 
     d0 = SHA-256(canonical {kind, id, creditCode, year, requiredSigners})
     dn = SHA-256(canonical {previous: d(n-1), review, department, signer,
-                            conclusion, findings, signedAt})
+                            conclusion, findings, signedAt[, snapshot]})
+
+``snapshot`` is the SHA-256 of the canonical snapshot of what the signer saw
+(``reviews.checklist``), left out for signatures made before snapshots existed.
 
 Canonical JSON is sorted keys, no whitespace, UTF-8 (the RFC 8785 form for the
 strings and integers used here); ``signedAt`` is UTC as
@@ -40,6 +43,8 @@ class SignatureFields(Protocol):
     def findings(self) -> str: ...
     @property
     def signed_at(self) -> datetime: ...
+    @property
+    def snapshot_digest(self) -> str | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +54,12 @@ class SignatureContent:
     conclusion: ReviewConclusion
     findings: str
     signed_at: datetime
+    snapshot: str | None = None
+    """The canonical snapshot JSON the signature commits to."""
+
+    @property
+    def snapshot_digest(self) -> str | None:
+        return None if self.snapshot is None else sha256_hex(self.snapshot.encode("utf-8"))
 
 
 def canonical_time(moment: datetime) -> str:
@@ -76,16 +87,15 @@ def content_digest(
 
 def link_digest(previous: str, review_id: str, signature: SignatureFields) -> str:
     """``dn``: the digest before a signature, extended by what the signature says."""
-    return sha256_hex(
-        canonical_bytes(
-            {
-                "previous": previous,
-                "review": review_id,
-                "department": str(signature.department),
-                "signer": signature.signer,
-                "conclusion": str(signature.conclusion),
-                "findings": signature.findings,
-                "signedAt": canonical_time(signature.signed_at),
-            }
-        )
-    )
+    content = {
+        "previous": previous,
+        "review": review_id,
+        "department": str(signature.department),
+        "signer": signature.signer,
+        "conclusion": str(signature.conclusion),
+        "findings": signature.findings,
+        "signedAt": canonical_time(signature.signed_at),
+    }
+    if signature.snapshot_digest is not None:
+        content["snapshot"] = signature.snapshot_digest
+    return sha256_hex(canonical_bytes(content))

@@ -1,10 +1,11 @@
 """A review as a JSON document, for verification away from the hub.
 
 The shape is the GraphQL ``AnnualReview`` (camelCase, signatures in chain order,
-times in UTC), plus ``region``, so an exported review, or one a client fetched
-with every field, verifies with ``xietong reviews verify --document``. A published
-review carries its publication: ``publishedBy``, ``publishedByDepartment`` and the
-hub's ``publicationJws`` over them, the digest, the time and the opener.
+times in UTC, each signature's ``snapshot`` as its canonical JSON text), plus
+``region``, so an exported review, or one a client fetched with every field,
+verifies with ``xietong reviews verify --document``. A published review carries
+its publication: ``publishedBy``, ``publishedByDepartment`` and the hub's
+``publicationJws`` over them, the digest, the time and the opener.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ def _signature_document(signature: SignatureRecord) -> dict[str, Any]:
         "signedAt": canonical_time(signature.signed_at),
         "jws": signature.jws,
         "revokedAt": canonical_time(signature.revoked_at) if signature.revoked_at else None,
+        "snapshot": signature.snapshot,
     }
 
 
@@ -97,6 +99,7 @@ def _signature(place: int, document: Mapping[str, Any]) -> SignatureRecord:
         signed_at=_time(document["signedAt"]),
         jws=str(document["jws"]),
         revoked_at=_time(document["revokedAt"]) if document.get("revokedAt") else None,
+        snapshot=_text(document.get("snapshot")),
     )
 
 

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from xietong.domain.departments import Department
 from xietong.domain.scope import Scope
+from xietong.kernel.canonical import sha256_hex
 
 
 class ReviewStatus(StrEnum):
@@ -42,6 +43,9 @@ class ReviewErrorCode(StrEnum):
     VERSION_CONFLICT = "VERSION_CONFLICT"
     DUPLICATE_REVIEW = "DUPLICATE_REVIEW"
     OUT_OF_SCOPE = "OUT_OF_SCOPE"
+    CONTRADICTS_RECORD = "CONTRADICTS_RECORD"
+    """PASS or EXCELLENT for an institution the joint record shows blacklisted, with a
+    revoked licence or a campus that failed fire acceptance (``reviews.checklist``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +86,17 @@ class SignatureRecord:
     revoked_at: datetime | None
     signer_region: str | None = None
     """The signer's region when it signed (who else may revoke it); None if unknown."""
+    snapshot: str | None = None
+    """The canonical JSON of what the signer saw (``reviews.checklist.Snapshot``); None
+    for signatures made before snapshots were taken."""
 
     @property
     def live(self) -> bool:
         return self.revoked_at is None
+
+    @property
+    def snapshot_digest(self) -> str | None:
+        return None if self.snapshot is None else sha256_hex(self.snapshot.encode("utf-8"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from xietong.auth.clock import Clock, utc_now
 from xietong.auth.keys import SigningKeyStore
 from xietong.domain.departments import Department
 from xietong.reviews import store
+from xietong.reviews.checklist import Observation, contradictions
 from xietong.reviews.digest import SignatureContent, content_digest, link_digest
 from xietong.reviews.publication import Publication, sign_publication
 from xietong.reviews.records import (
@@ -50,6 +51,8 @@ from xietong.reviews.signing import sign_link
 ReviewResult = ReviewRecord | ReviewFailure
 Write = Callable[[AsyncSession], Awaitable[None]]
 """One transaction's writes, the compare-and-set first."""
+Observe = Callable[[str], Awaitable[Observation | None]]
+"""The joint record of a credit code as the signer reads it now (None: not found)."""
 
 
 class _LostRace(Exception):
@@ -137,19 +140,36 @@ class ReviewService:
         conclusion: ReviewConclusion,
         findings: str,
         expected_version: int,
+        observe: Observe | None = None,
     ) -> ReviewResult:
+        """Sign with ``conclusion``. ``observe`` reads the joint record as the signer
+        sees it: the conclusion is checked against it (CONTRADICTS_RECORD) and its
+        snapshot is signed with the signature; without it, no snapshot is kept."""
         review = await self.get(review_id)
         if review is None:
             return unknown_review(review_id)
         refusal = refusal_to_sign(actor, review, expected_version)
         if refusal is not None:
             return refusal
+        snapshot = None
+        seen = await observe(review.credit_code) if observe is not None else None
+        if seen is not None:
+            contradicted = contradictions(seen.record, conclusion)
+            if contradicted:
+                return ReviewFailure(
+                    ReviewErrorCode.CONTRADICTS_RECORD,
+                    f"{conclusion} contradicts the joint record: {'; '.join(contradicted)}",
+                    "conclusion",
+                )
+            snapshot = seen.snapshot.canonical()
         content = SignatureContent(
-            actor.department, actor.subject, conclusion, findings, self._clock()
+            actor.department, actor.subject, conclusion, findings, self._clock(), snapshot
         )
         digest = link_digest(review.digest, review.id, content)
         key = await self._keys.signing_key()
-        jws = sign_link(key, review.id, actor.department, review.digest, digest)
+        jws = sign_link(
+            key, review.id, actor.department, review.digest, digest, content.snapshot_digest
+        )
         signed = [*_conclusions(review.live_signatures), (actor.department, conclusion)]
         status, agreed = outcome(review.required_signers, signed)
 

@@ -1,8 +1,9 @@
 """Hub-signed compact JWS over a signature's digest, checkable with the JWKS alone.
 
 Header ``{"alg": "ES256", "kid": ..., "typ": "xietong-review+jws"}``; payload the
-canonical JSON ``{"review", "department", "previous", "digest"}``: the digest
-before this signature and the digest with it (``xietong.reviews.digest``).
+canonical JSON ``{"review", "department", "previous", "digest"[, "snapshot"]}``: the
+digest before this signature, the digest with it (``xietong.reviews.digest``) and
+the digest of the snapshot of what the signer saw (``xietong.reviews.checklist``).
 Carrying ``previous`` lets a verifier tell a changed signature from a removed or
 reordered one. The ``kid`` names the hub key that signed; rotated keys stay in
 the JWKS (``auth.keys``), so old signatures keep verifying.
@@ -34,10 +35,17 @@ class SignedLink:
     department: str
     previous: str
     digest: str
+    snapshot: str | None = None
+    """The digest of the snapshot the signer saw; None before snapshots existed."""
 
 
 def sign_link(
-    key: SigningKeyPair, review_id: str, department: Department, previous: str, digest: str
+    key: SigningKeyPair,
+    review_id: str,
+    department: Department,
+    previous: str,
+    digest: str,
+    snapshot: str | None = None,
 ) -> str:
     claims = {
         "review": review_id,
@@ -45,6 +53,8 @@ def sign_link(
         "previous": previous,
         "digest": digest,
     }
+    if snapshot is not None:
+        claims["snapshot"] = snapshot
     return sign_claims(
         claims,
         kid=key.kid,
@@ -70,4 +80,7 @@ def open_signed_link(token: str, keys: KeySet) -> SignedLink:
     names = ("review", "department", "previous", "digest")
     if not all(isinstance(claims.get(name), str) for name in names):
         raise UnverifiableSignatureError(f"its JWS payload lacks {', '.join(names)}")
-    return SignedLink(kid=kid, **{name: claims[name] for name in names})
+    snapshot = claims.get("snapshot")
+    if snapshot is not None and not isinstance(snapshot, str):
+        raise UnverifiableSignatureError("its JWS payload's snapshot is not a digest")
+    return SignedLink(kid=kid, **{name: claims[name] for name in names}, snapshot=snapshot)

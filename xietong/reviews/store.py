@@ -123,6 +123,7 @@ async def add_signature(
             jws=jws,
             revoked_at=None,
             signer_region=signer_region,
+            snapshot=content.snapshot,
         )
     )
     await session.flush()
@@ -246,6 +247,7 @@ def _signatures(rows: Sequence[ReviewSignature]) -> tuple[SignatureRecord, ...]:
             jws=row.jws,
             revoked_at=as_utc(row.revoked_at) if row.revoked_at else None,
             signer_region=row.signer_region,
+            snapshot=row.snapshot,
         )
         for row in sorted(rows, key=lambda row: row.id)
     )

@@ -71,6 +71,11 @@ def _check_chain(review: ReviewRecord, keys: KeySet) -> tuple[str, list[str]]:
             problems.append(f"{where}: its JWS was made by {link.department}")
         if link.previous != previous:
             problems.append(f"{where}: {_out_of_chain(place)}")
+        if link.snapshot != signature.snapshot_digest:
+            problems.append(
+                f"{where}: the snapshot of the record it keeps is not the one its signer saw "
+                "and signed (changed, added or removed after signing)"
+            )
         if link_digest(link.previous, review.id, signature) != link.digest:
             problems.append(
                 f"{where}: its department, signer, conclusion, findings or time differ "
