@@ -66,9 +66,9 @@ class Course:
 
 @strawberry.type(description="An entry of the education bureau's blacklist (黑名单).")
 class BlacklistEntry:
-    listed_on: date
+    listed_on: date = strawberry.field(description="The day it was listed.")
     listed_by: str = strawberry.field(description="The authority that listed the institution.")
-    reason: str
+    reason: str = strawberry.field(description="Why it was listed (列入事由).")
     until: date | None = strawberry.field(
         description="The day it leaves the list; null: no end set. Past entries are listed too."
     )
@@ -76,11 +76,13 @@ class BlacklistEntry:
 
 @strawberry.type(description="A person on the roster barred from the industry (从业禁止).")
 class BarredPerson:
-    name: str | None
-    id_number: IdNumber | None
-    barred_on: date | None
-    barred_by: str | None
-    reason: str | None
+    name: str | None = strawberry.field(description="Name (masked for some roles).")
+    id_number: IdNumber | None = strawberry.field(
+        description="Resident ID number (masked for some roles)."
+    )
+    barred_on: date | None = strawberry.field(description="The day the bar took effect.")
+    barred_by: str | None = strawberry.field(description="The authority that barred the person.")
+    reason: str | None = strawberry.field(description="Why the person is barred.")
     until: date | None = strawberry.field(description="Null: barred for life.")
 
 

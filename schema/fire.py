@@ -13,18 +13,20 @@ from xietong.schema.enums import FireAcceptanceStatus
     description="One campus (校区) an institution teaches in, with its own fire acceptance."
 )
 class Premises:
-    name: str
-    address: str
+    name: str = strawberry.field(description="The campus's name (校区).")
+    address: str = strawberry.field(description="Where the campus is.")
     area: int = strawberry.field(description="Floor area in m².")
     acceptance: FireAcceptanceStatus = strawberry.field(
         description="This campus's acceptance today (EXPIRED: passed or filed, past its validity)."
     )
-    acceptance_valid_until: date | None
+    acceptance_valid_until: date | None = strawberry.field(
+        description="When this campus's acceptance or filing ends; null if open-ended."
+    )
     document_number: str | None = strawberry.field(
         description="The acceptance or filing document (验收/备案文号); null when not filed."
     )
-    open_hazards: int
-    sealed: bool
+    open_hazards: int = strawberry.field(description="Fire hazards found here, not yet fixed.")
+    sealed: bool = strawberry.field(description="Whether this campus is sealed up (查封).")
 
 
 @strawberry.type(

@@ -27,6 +27,7 @@ from xietong.domain.records import (
     TrainingDomain,
 )
 from xietong.domain.risk import RiskCode, RiskLevel
+from xietong.reviews.checklist import ChecklistItemCode
 from xietong.reviews.records import ReviewConclusion, ReviewErrorCode, ReviewStatus
 from xietong.statistics.records import StatisticsGroupBy
 
@@ -100,6 +101,11 @@ GLOSSARY: dict[type[Enum], dict[str, Term]] = {
         "HIGH": Term("高风险", "A severe signal, or three signals at once."),
     },
     RiskCode: {
+        "BLACKLISTED": Term(
+            "列入黑名单",
+            "On the blacklist today, or a person barred from the industry on its roster.",
+        ),
+        "AD_VIOLATION": Term("广告违法", "An advertising violation found in the last 365 days."),
         "FUND_SHORTFALL": Term(
             "资金监管不足", "Custody balance below the prepaid fees not yet taught."
         ),
@@ -136,7 +142,21 @@ GLOSSARY: dict[type[Enum], dict[str, Term]] = {
         "BASIC_PASS": Term("基本合格", "Pass with reservations."),
         "FAIL": Term("不合格", "Fail."),
     },
+    ChecklistItemCode: {
+        "LICENSE_VALID": Term("办学许可证有效", "The school licence is valid today."),
+        "FIRE_ACCEPTANCE": Term("消防验收", "Fire acceptance of one campus (subject names it)."),
+        "STAFF_CHECKS": Term("从业人员审查", "Background checks of the staff roster."),
+        "FUNDS_COVERAGE": Term(
+            "资金监管覆盖", "Custody balance against prepaid fees not yet taught."
+        ),
+        "COMPLAINTS": Term("投诉", "Complaints in the last 90 days."),
+        "OPEN_RECTIFICATIONS": Term("未完成整改", "Rectification notices still open."),
+        "BLACKLIST": Term("黑名单", "Blacklist entries and barred persons on the roster."),
+    },
     ReviewErrorCode: {
+        "CONTRADICTS_RECORD": Term(
+            "与记录矛盾", "PASS or EXCELLENT refused: blacklisted, licence revoked or fire failed."
+        ),
         "NOT_FOUND": Term("未找到", "No such review, or none visible to the caller."),
         "NOT_A_SIGNER": Term("非签署部门", "The caller's department is not a required signer."),
         "ALREADY_SIGNED": Term("已签署", "The caller's department has a live signature."),

@@ -33,11 +33,11 @@ class Complaint:
 @strawberry.type(description="An administrative penalty (行政处罚) decided by market supervision.")
 class Penalty:
     decision_number: str = strawberry.field(description="处罚决定书号.")
-    decided_on: date
-    authority: str
+    decided_on: date = strawberry.field(description="The day of the decision.")
+    authority: str = strawberry.field(description="The authority that decided it.")
     kind: str = strawberry.field(description="WARNING, FINE or BUSINESS_LICENCE_REVOKED.")
     amount: Decimal | None = strawberry.field(description="The fine in yuan; null if no fine.")
-    reason: str
+    reason: str = strawberry.field(description="The facts found (违法事实).")
     basis: str = strawberry.field(description="The provisions applied (处罚依据).")
 
 
@@ -46,10 +46,10 @@ class Penalty:
     "score gains or inventing teachers."
 )
 class AdvertisingViolation:
-    found_on: date
+    found_on: date = strawberry.field(description="The day market supervision found it.")
     medium: str = strawberry.field(description="Where it ran (发布媒介).")
     finding: str = strawberry.field(description="What was false or forbidden (违法事实).")
-    outcome: str
+    outcome: str = strawberry.field(description="What was done about it (处理结果).")
     penalty: Penalty | None = strawberry.field(description="The penalty decided for it, if any.")
 
 

@@ -44,14 +44,16 @@ register(ChecklistItemCode, "An item of a review's checklist, filled from the jo
     "when the signer signed."
 )
 class ChecklistItem:
-    item: ChecklistItemCode
+    item: ChecklistItemCode = strawberry.field(description="What is checked.")
     subject: str | None = strawberry.field(
         description="What the item is about when there are several (a campus, a licence)."
     )
     ok: bool | None = strawberry.field(
         description="Whether the item is in order; null when its department did not answer."
     )
-    value: str
+    value: str = strawberry.field(
+        description="What the joint record showed (UNAVAILABLE when its department did not answer)."
+    )
 
 
 @strawberry.type(description="One department's signature on an annual review.")
