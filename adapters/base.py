@@ -23,7 +23,7 @@ from datetime import date
 from typing import Protocol, TypeVar
 
 from xietong.adapters.sources.registry import ProbeResult
-from xietong.domain.census import EducationCensus, FireCensus, MarketCensus
+from xietong.domain.census import EducationCensus, MarketCensus
 from xietong.domain.departments import Department
 from xietong.domain.matching import (
     AcceptanceCriteria,
@@ -116,10 +116,6 @@ class FireSafetyAdapter(DepartmentAdapter[FireSafetyRecord], Protocol):
         self, criteria: AcceptanceCriteria, *, among: Sequence[str] | None = None
     ) -> set[str]:
         """Credit codes whose fire acceptance meets ``criteria``."""
-        ...
-
-    async def census(self, today: date) -> FireCensus:
-        """Every institution raising FIRE_NON_COMPLIANT as of ``today``."""
         ...
 
 

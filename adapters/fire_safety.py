@@ -22,7 +22,6 @@ Not carried: inspection results and inspectors, hazard descriptions, seal-up rea
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
@@ -31,7 +30,6 @@ from xietong.adapters.cache import RecordCache
 from xietong.adapters.native import chunked, decode, gather_batches, native_shape, valid_keys, ymd
 from xietong.adapters.sources.registry import ProbeResult, probe_source
 from xietong.adapters.sources.sql import Query, Rows, SqlSource, query
-from xietong.domain.census import FireCensus
 from xietong.domain.departments import Department
 from xietong.domain.matching import AcceptanceCriteria
 from xietong.domain.records import (
@@ -160,28 +158,6 @@ class SqlFireSafetyAdapter:
                 if _worst_on(campuses, criteria.today) in criteria.statuses
             )
         return found
-
-    async def census(self, today: date) -> FireCensus:
-        """Acceptance as ``match`` judges it (the worst premises), and the institutions
-        with an open hazard or a sealed premises, by two queries of their own."""
-        lapsed = AcceptanceCriteria(frozenset(_NOT_COMPLIANT), today)
-        accepted, (hazards, seal_ups) = await asyncio.gather(
-            self.match(lapsed),
-            self.source.fetch_tuples(
-                [
-                    query(
-                        "SELECT DISTINCT c.tyshxydm FROM xf_yh y JOIN xf_cs c"
-                        " ON c.csid = y.csid WHERE y.zgzt = '0'"
-                    ),
-                    query(
-                        "SELECT DISTINCT c.tyshxydm FROM xf_cf f JOIN xf_cs c"
-                        " ON c.csid = f.csid WHERE f.jfrq = ''"
-                    ),
-                ]
-            ),
-        )
-        flagged = {code for (code,) in hazards} | {code for (code,) in seal_ups}
-        return FireCensus(frozenset(accepted | flagged))
 
     async def health(self) -> list[ProbeResult]:
         return [await probe_source(self.source)]

@@ -22,10 +22,10 @@ from tests.statistics.support import STATISTICS
 from tests.support.harness import HubHarness, hub_harness, sandbox_world
 from xietong.adapters.catalog import AdapterCatalog
 from xietong.adapters.sources.errors import SourceUnavailableError
-from xietong.domain.matching import CoverageCriteria
 from xietong.domain.risk import COMPLAINT_SURGE_WINDOW, JointRecord, assess
 from xietong.kernel.migrate import upgrade
-from xietong.planner.evaluate import joint_records, with_unchecked_or_flagged_staff
+from xietong.planner.evaluate import joint_records
+from xietong.statistics.count import assessed
 from xietong.statistics.custody import supervised_among
 
 WITHOUT_RISK = STATISTICS.replace(
@@ -82,7 +82,7 @@ async def _measure(
         f"  p99 {timing.p99_ms / 1000:.2f}s over {timing.runs} runs, caches off; "
         f"unavailable in some run: {', '.join(sorted(unavailable)) or 'none'}",
         f"statistics_without_risk_seconds: {counts.p50_ms / 1000:.2f}s  (the same without "
-        f"riskLevels and signals: no staff check, no fire or bank scan; baseline "
+        f"riskLevels and signals, which read the joint records; baseline "
         f"{seconds:.2f}s, every count)",
         *(f"  {name}: {part:.2f}s alone" for name, part in parts),
     ]
@@ -99,12 +99,7 @@ async def _parts(harness: HubHarness) -> list[tuple[str, float]]:
             "market census (registry scan)",
             lambda: adapters.market.census(SCOPE, today - COMPLAINT_SURGE_WINDOW, codes),
         ),
-        ("fire census", lambda: adapters.fire_safety.census(today)),
-        ("finance shortfall (bank scans)", lambda: adapters.finance.match(CoverageCriteria(1.0))),
-        (
-            "staff check (rosters, police by ID)",
-            lambda: with_unchecked_or_flagged_staff(adapters, codes, True),
-        ),
+        ("risk (joint records, by the rules)", lambda: assessed(adapters, codes, today)),
         ("custody accounts", lambda: supervised_among(adapters, education.prepaid)),
     ]
     timings = []

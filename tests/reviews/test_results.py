@@ -29,12 +29,21 @@ async def _ask(harness: HubHarness, client: str, query: str) -> dict[str, Any]:
 
 
 async def _institutions(harness: HubHarness) -> list[dict[str, Any]]:
+    """Institutions a PASS does not contradict (not blacklisted, licence in force, no
+    campus failed fire acceptance), so each conclusion below can be signed."""
     data = await _ask(
         harness,
         "demo-education",
-        "{ institutions(first: 100) { edges { node { creditCode name region supervisors } } } }",
+        "{ institutions(first: 100) { edges { node { creditCode name region supervisors "
+        "risk { signals { code } } premises { acceptance } } } } }",
     )
-    return [edge["node"] for edge in data["institutions"]["edges"]]
+    return [
+        edge["node"]
+        for edge in data["institutions"]["edges"]
+        if not {"BLACKLISTED", "LICENSE_INACTIVE"}
+        & {signal["code"] for signal in edge["node"]["risk"]["signals"]}
+        and all(campus["acceptance"] != "FAILED" for campus in edge["node"]["premises"] or [])
+    ]
 
 
 async def _review(

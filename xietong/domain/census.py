@@ -64,10 +64,3 @@ class Registered:
 class MarketCensus:
     registrations: Mapping[str, Registered] = field(default_factory=dict)
     """By credit code: the region's registrations, and those of the codes asked about."""
-
-
-@dataclass(frozen=True, slots=True)
-class FireCensus:
-    non_compliant: frozenset[str]
-    """Raising FIRE_NON_COMPLIANT: acceptance not passed or filed, or expired, as of the
-    census's day; an open hazard; a sealed premises."""

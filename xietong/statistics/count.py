@@ -1,11 +1,12 @@
-"""Counting a region: each department's census asked at once, the risk rules applied
-to the sets they answer, then one pass over the region's institutions.
+"""Counting a region: each department's census asked at once, then one pass over
+the region's institutions.
 
-Every risk signal comes from its department's own aggregate (``SIGNALS`` says
-from which), so the risk level of each institution is known without its joint
-record: ``domain.risk.level_of`` of the signals it raises. The staff check is the
-planner's (rosters from the education bureau, then public security by ID number in
-batches): the check service cannot be counted any other way.
+The risk counts are the risk rules themselves (``domain.risk.assess``) over the
+region's joint records, read a chunk at a time as the planner's ``riskAtLeast`` reads
+them: a rule added to ``domain.risk`` is counted the day it is written, and the
+counts are exactly what each institution's ``risk`` says. The other counts come
+from the departments' own aggregates. Pushing the rules down to the departments
+(issue 18) will make the risk counts cheaper without changing them.
 
 A department that does not answer costs only the measures that need it
 (``RegionStatistics.unavailable``); without the education bureau there is nothing to
@@ -15,25 +16,19 @@ count.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
 
 from xietong.adapters.catalog import AdapterCatalog
+from xietong.adapters.native import chunked
 from xietong.adapters.sources.errors import SourceUnavailableError, or_unavailable
-from xietong.domain.census import EducationCensus, FireCensus, Listed, MarketCensus, Registered
-from xietong.domain.matching import CoverageCriteria, InstitutionCriteria
-from xietong.domain.records import InstitutionCategory, RegistrationStatus, TrainingDomain
-from xietong.domain.risk import (
-    COMPLAINT_SURGE_COUNT,
-    COMPLAINT_SURGE_WINDOW,
-    TRAINING_SCOPE_TERMS,
-    RiskCode,
-    RiskLevel,
-    level_of,
-)
-from xietong.planner.evaluate import with_unchecked_or_flagged_staff
+from xietong.domain.census import EducationCensus, Listed, MarketCensus, Registered
+from xietong.domain.matching import InstitutionCriteria
+from xietong.domain.records import InstitutionCategory, TrainingDomain
+from xietong.domain.risk import COMPLAINT_SURGE_WINDOW, RiskCode, RiskLevel, assess
+from xietong.planner.evaluate import RISK_CHUNK, joint_records
 from xietong.statistics.custody import supervised_among
 from xietong.statistics.records import Counts, Measure, RegionStatistics, StatisticsGroupBy
 
@@ -47,9 +42,8 @@ NEEDS_MARKET = RISK | {Measure.UNLICENSED_LEADS, Measure.COMPLAINTS}
 class _Answers:
     education: EducationCensus
     market: MarketCensus | SourceUnavailableError | None
-    fire: FireCensus | SourceUnavailableError | None
-    shortfall: set[str] | SourceUnavailableError | None
-    staff: set[str] | SourceUnavailableError | None
+    risk: dict[str, tuple[RiskLevel, list[RiskCode]]] | SourceUnavailableError | None
+    """Each institution's risk level and signals, when risk is counted."""
     supervised: frozenset[str] | SourceUnavailableError | None
 
 
@@ -67,9 +61,7 @@ async def count(
     unavailable: dict[Measure, SourceUnavailableError] = {}
     for measures, answer in (
         (NEEDS_MARKET, answers.market),
-        (RISK, answers.fire),
-        (RISK, answers.shortfall),
-        (RISK, answers.staff),
+        (RISK, answers.risk),
         ({Measure.CUSTODY}, answers.supervised),
     ):
         if isinstance(answer, SourceUnavailableError):
@@ -84,9 +76,8 @@ async def count(
         else:
             leads = found
     counting = frozenset(wanted - set(unavailable))
-    signals = _signals(answers, market, today) if counting & RISK else {}
     tally = _Tally(group_by, counting)
-    _count_institutions(tally, answers, market, signals)
+    _count_institutions(tally, answers, market)
     for registration in leads.values():
         tally.add_lead(registration.region)
     return RegionStatistics(
@@ -113,35 +104,27 @@ async def _ask(
     ) -> Awaitable[T | SourceUnavailableError | None]:
         return or_unavailable(make()) if needed else _nothing()
 
-    risk = bool(wanted & RISK)
-    # Scans first, then the lookups by key (people, accounts), which send many
-    # requests: side by side with a scan, they would queue its pages past the timeout.
-    market, fire, shortfall = await asyncio.gather(
+    market, risk, supervised = await asyncio.gather(
         asked(
             bool(wanted & NEEDS_MARKET),
             lambda: adapters.market.census(region_prefix, since, codes),
         ),
-        asked(risk, lambda: adapters.fire_safety.census(today)),
-        asked(risk, lambda: adapters.finance.match(CoverageCriteria(1.0))),
-    )
-    staff, supervised = await asyncio.gather(
-        asked(risk, lambda: _flagged_staff(adapters, codes)),
+        asked(bool(wanted & RISK), lambda: assessed(adapters, codes, today)),
         asked(Measure.CUSTODY in wanted, lambda: supervised_among(adapters, education.prepaid)),
     )
-    return _Answers(education, market, fire, shortfall, staff, supervised)
+    return _Answers(education, market, risk, supervised)
 
 
-STAFF_WAVE = 2_000
-"""Institutions whose staff are checked at once: some ten requests to public security."""
-
-
-async def _flagged_staff(adapters: AdapterCatalog, codes: list[str]) -> set[str]:
-    """The planner's staff check, a wave of institutions at a time."""
-    flagged: set[str] = set()
-    for start in range(0, len(codes), STAFF_WAVE):
-        wave = codes[start : start + STAFF_WAVE]
-        flagged |= await with_unchecked_or_flagged_staff(adapters, wave, True)
-    return flagged
+async def assessed(
+    adapters: AdapterCatalog, codes: list[str], today: date
+) -> dict[str, tuple[RiskLevel, list[RiskCode]]]:
+    """Each institution's risk, by the rules, from its joint record."""
+    found: dict[str, tuple[RiskLevel, list[RiskCode]]] = {}
+    for chunk in chunked(codes, RISK_CHUNK):
+        for record in await joint_records(adapters, chunk, today):
+            level, signals = assess(record)
+            found[record.institution.credit_code] = (level, [signal.code for signal in signals])
+    return found
 
 
 async def _nothing() -> None:
@@ -163,69 +146,25 @@ async def _leads(
     return {code: r for code, r in candidates.items() if code not in listed}
 
 
-def _signals(
-    answers: _Answers, market: MarketCensus, today: date
-) -> dict[RiskCode, frozenset[str]]:
-    """The institutions raising each signal, from the department that holds its facts
-    (``domain.risk``'s rules, in the departments' aggregates)."""
-    education, registrations = answers.education, market.registrations
-    assert isinstance(answers.fire, FireCensus)
-    assert isinstance(answers.shortfall, set)
-    assert isinstance(answers.staff, set)
-
-    def registered(test: Callable[[str, Registered], bool]) -> frozenset[str]:
-        return frozenset(
-            code
-            for code, registration in registrations.items()
-            if code in education.institutions and test(code, registration)
-        )
-
-    return {
-        RiskCode.FUND_SHORTFALL: frozenset(answers.shortfall),
-        RiskCode.FIRE_NON_COMPLIANT: answers.fire.non_compliant,
-        RiskCode.UNCHECKED_OR_FLAGGED_STAFF: frozenset(answers.staff),
-        RiskCode.REGISTRATION_INACTIVE: registered(
-            lambda code, r: (
-                code in education.valid_licence and r.status is not RegistrationStatus.ACTIVE
-            )
-        ),
-        RiskCode.LICENSE_INACTIVE: frozenset(education.institutions) - education.licensed,
-        RiskCode.SCOPE_MISMATCH: registered(
-            lambda code, r: _scope_mismatch(r, education.institutions[code])
-        ),
-        RiskCode.COMPLAINT_SURGE: registered(
-            lambda _code, r: r.recent_complaints >= COMPLAINT_SURGE_COUNT
-        ),
-        RiskCode.UNQUALIFIED_TEACHER: education.unqualified_teacher,
-        RiskCode.OPEN_RECTIFICATION: education.overdue_rectification,
-    }
-
-
-def _scope_mismatch(registration: Registered, listed: Listed) -> bool:
-    """SCOPE_MISMATCH (``domain.risk.scope_mismatch``) from a registry scan's record."""
-    if not any(term in registration.business_scope for term in TRAINING_SCOPE_TERMS):
-        return True
-    return listed.category is InstitutionCategory.SUBJECT and not registration.non_profit
-
-
 def _count_institutions(
     tally: _Tally,
     answers: _Answers,
     market: MarketCensus,
-    signals: Mapping[RiskCode, frozenset[str]],
 ) -> None:
     education = answers.education
     supervised = answers.supervised if isinstance(answers.supervised, frozenset) else frozenset()
     registrations = market.registrations
     measures = tally.measures
     for code, listed in education.institutions.items():
-        raised = [signal for signal, codes in signals.items() if code in codes]
+        level, raised = (
+            answers.risk.get(code, (None, [])) if isinstance(answers.risk, dict) else (None, [])
+        )
         registration = registrations.get(code)
         tally.add(
             listed,
             licensed=code in education.licensed,
             raised=raised,
-            level=level_of(raised) if Measure.RISK_LEVELS in measures else None,
+            level=level if Measure.RISK_LEVELS in measures else None,
             prepaid=code in education.prepaid,
             supervised=code in supervised,
             open_notices=education.open_notices.get(code, 0),
