@@ -5,6 +5,11 @@ institution each time, no source cache) answered per second. ``p99_single_ms``:
 their 99th-percentile latency. Baseline: ``/healthz`` on the same server under the
 same load, which is what this machine's HTTP stack and load generator can do at all.
 
+What the hub itself costs, from the serving processes' CPU time (the departments
+run in another process, so their work is not counted): ``hub_cpu_ms_single`` per
+joint record, ``hub_cpu_ms_page`` per page of 100, and ``hub_rps_per_core``, joint
+records answered per second of hub CPU. Baseline: the same for ``/healthz``.
+
 The hub store is PostgreSQL when ``XIETONG_BENCH_POSTGRES_URL`` (default the test
 database) answers, SQLite otherwise; the departments are served from another process.
 """
@@ -20,8 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import psutil
 
-from bench.joint_record import SINGLE
+from bench.joint_record import PAGE, SINGLE
 from bench.measure import figure, hub_database
 from tests.support.harness import SandboxWorld, hub_harness, sandbox_world
 from tests.support.processes import serving
@@ -40,6 +46,12 @@ class Load:
     requests: int
     seconds: float
     latencies_ms: list[float]
+    cpu_seconds: float
+    """CPU time the serving processes spent while the counted requests ran."""
+
+    @property
+    def cpu_ms(self) -> float:
+        return self.cpu_seconds * 1000 / self.requests
 
     @property
     def rps(self) -> float:
@@ -64,12 +76,25 @@ def run(folder: Path, institutions: int, *, quick: bool) -> list[str]:
             "XIETONG_SOURCES": str(world.sources_file),
             "XIETONG_RATE_LIMIT": "1000000/second",
         }
-        with served(folder, env) as (url, _):
+        with served(folder, env) as (url, process):
+            hub = psutil.Process(process.pid)
             codes = asyncio.run(_credit_codes(url, tokens))
-            single = asyncio.run(_single_load(url, tokens, codes, seconds))
-            healthz = asyncio.run(_healthz_load(url, seconds))
+            single = asyncio.run(_single_load(url, hub, tokens, codes, seconds))
+            page = asyncio.run(_page_load(url, hub, tokens, seconds))
+            healthz = asyncio.run(_healthz_load(url, hub, seconds))
     where = f"{WORKERS} workers, {CONCURRENCY} clients, hub store on {kind}"
     return [
+        figure("hub_cpu_ms_single", single.cpu_ms, baseline=healthz.cpu_ms, target="<= 3")
+        + "  (baseline /healthz)",
+        figure("hub_cpu_ms_page", page.cpu_ms, baseline=healthz.cpu_ms, target="<= 40")
+        + f"  (a page of 100, {WORKERS} clients, {page.requests} pages; baseline /healthz)",
+        figure(
+            "hub_rps_per_core",
+            single.requests / single.cpu_seconds,
+            baseline=healthz.requests / healthz.cpu_seconds,
+            target="as high as it goes; Apollo Router ~170, Hive Router ~1,000",
+        )
+        + "  (joint records per second of hub CPU; baseline /healthz)",
         figure("rps_single", single.rps, baseline=healthz.rps, target="as high as it goes")
         + f"  ({where}; baseline /healthz rps)",
         figure(
@@ -108,7 +133,9 @@ async def _credit_codes(url: str, token: str) -> list[str]:
     return [edge["node"]["creditCode"] for edge in edges]
 
 
-async def _single_load(url: str, token: str, codes: list[str], seconds: float) -> Load:
+async def _single_load(
+    url: str, hub: psutil.Process, token: str, codes: list[str], seconds: float
+) -> Load:
     headers = _headers(token)
     turn = 0
 
@@ -123,25 +150,57 @@ async def _single_load(url: str, token: str, codes: list[str], seconds: float) -
         if response.status_code != 200 or "errors" in body:
             raise RuntimeError(f"the joint record failed: {response.text[:300]}")
 
-    return await _load(url, one, seconds)
+    return await _load(url, hub, one, seconds)
 
 
-async def _healthz_load(url: str, seconds: float) -> Load:
+async def _page_load(url: str, hub: psutil.Process, token: str, seconds: float) -> Load:
+    headers = _headers(token)
+
+    async def one(http: httpx.AsyncClient) -> None:
+        response = await http.post("/graphql", json={"query": PAGE}, headers=headers)
+        if response.status_code != 200 or "errors" in response.json():
+            raise RuntimeError(f"the page failed: {response.text[:300]}")
+
+    return await _load(url, hub, one, seconds, concurrency=WORKERS)
+
+
+async def _healthz_load(url: str, hub: psutil.Process, seconds: float) -> Load:
     async def one(http: httpx.AsyncClient) -> None:
         (await http.get("/healthz")).raise_for_status()
 
-    return await _load(url, one, seconds)
+    return await _load(url, hub, one, seconds)
 
 
-async def _load(url: str, ask: Ask, seconds: float, warmup: float = 1.0) -> Load:
-    """``CONCURRENCY`` clients on keep-alive connections, each asking as fast as
-    answers come, for ``warmup`` then ``seconds``; only the latter is counted."""
-    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+def _cpu_seconds(hub: psutil.Process) -> float:
+    """User and system CPU of ``xietong serve`` and its workers so far."""
+    total = 0.0
+    for process in (hub, *hub.children(recursive=True)):
+        times = process.cpu_times()
+        total += times.user + times.system
+    return total
+
+
+async def _load(
+    url: str,
+    hub: psutil.Process,
+    ask: Ask,
+    seconds: float,
+    *,
+    warmup: float = 1.0,
+    concurrency: int = CONCURRENCY,
+) -> Load:
+    """``concurrency`` clients on keep-alive connections, each asking as fast as
+    answers come, for ``warmup`` then ``seconds``; only the latter is counted, in
+    requests and in the serving processes' CPU (requests still running when the
+    clock starts or stops are a few among hundreds)."""
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     latencies: list[float] = []
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as http:
         started = time.perf_counter()
         counting_from = started + warmup
         stop = counting_from + seconds
+
+        cpu_from = cpu_to = 0.0
 
         async def client() -> None:
             while (now := time.perf_counter()) < stop:
@@ -149,8 +208,15 @@ async def _load(url: str, ask: Ask, seconds: float, warmup: float = 1.0) -> Load
                 if now >= counting_from:
                     latencies.append((time.perf_counter() - now) * 1000)
 
-        await asyncio.gather(*(client() for _ in range(CONCURRENCY)))
-    return Load(len(latencies), seconds, latencies)
+        async def meter() -> None:
+            nonlocal cpu_from, cpu_to
+            await asyncio.sleep(counting_from - time.perf_counter())
+            cpu_from = _cpu_seconds(hub)
+            await asyncio.sleep(stop - time.perf_counter())
+            cpu_to = _cpu_seconds(hub)
+
+        await asyncio.gather(meter(), *(client() for _ in range(concurrency)))
+    return Load(len(latencies), seconds, latencies, cpu_to - cpu_from)
 
 
 def _headers(token: str) -> dict[str, str]:

@@ -3,14 +3,20 @@
 Each call is bounded by the source's ``timeout`` as a whole (retries included),
 retried with jitter when it is a read that failed for a reason another try may
 cure, and refused at once while the circuit breaker is open.
+
+The client is aiohttp's: a call cost the hub 1.6-1.8 ms of CPU through httpx and
+0.3 ms through aiohttp (the same POST and JSON answer over loopback, measured in
+the calling thread), and a joint record makes a call to each HTTP department.
 """
 
 from __future__ import annotations
 
 import functools
+import json as json_module
 import ssl
 from typing import Any
 
+import aiohttp
 import httpx
 from opentelemetry import propagate
 
@@ -39,7 +45,6 @@ class HttpSource:
         self,
         config: SourceConfig,
         *,
-        transport: httpx.AsyncBaseTransport | None = None,
         retry: RetryPolicy | None = None,
         breaker: CircuitBreaker | None = None,
     ) -> None:
@@ -49,13 +54,8 @@ class HttpSource:
         self.breaker = breaker or CircuitBreaker()
         self.calls = 0
         """Calls that reached for the network (a retried call counts once)."""
-        self.client = httpx.AsyncClient(
-            base_url=config.url,
-            timeout=config.timeout,
-            transport=transport,
-            verify=_tls(),
-            limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
-        )
+        self._base = config.url.rstrip("/")
+        self._session: aiohttp.ClientSession | None = None
 
     async def request_json(
         self,
@@ -81,7 +81,19 @@ class HttpSource:
         await self.request_json("GET", self.config.health_path)
 
     async def close(self) -> None:
-        await self.client.aclose()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def _client(self) -> aiohttp.ClientSession:
+        """The pooled session, made on first use: aiohttp binds it to the running loop."""
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=50, ssl=_tls()),
+                timeout=aiohttp.ClientTimeout(total=self.config.timeout),
+                trust_env=True,  # proxies from the environment, as before
+            )
+        return self._session
 
     async def _attempt(
         self, method: str, path: str, json: Any, params: dict[str, Any] | None
@@ -89,22 +101,23 @@ class HttpSource:
         headers: dict[str, str] = {}
         propagate.inject(headers)  # the caller's trace goes on at the department
         try:
-            response = await self.client.request(
-                method, path, json=json, params=params, headers=headers
-            )
-        except httpx.TimeoutException as error:
+            async with self._client().request(
+                method, f"{self._base}{path}", json=json, params=params, headers=headers or None
+            ) as response:
+                status = response.status
+                if status >= 400:
+                    raise CallFailed(
+                        f"HTTP {status} from {path}",
+                        transient=status in _TRANSIENT_STATUSES,
+                        source_fault=status >= 500 or status == 429,
+                    )
+                body = await response.read()
+        except TimeoutError as error:
             raise CallFailed("timed out", transient=True) from error
-        except httpx.TransportError as error:
+        except aiohttp.ClientError as error:
             # Includes a keep-alive connection the service closed meanwhile.
             raise CallFailed(f"cannot connect ({type(error).__name__})", transient=True) from error
-        status = response.status_code
-        if status >= 400:
-            raise CallFailed(
-                f"HTTP {status} from {path}",
-                transient=status in _TRANSIENT_STATUSES,
-                source_fault=status >= 500 or status == 429,
-            )
         try:
-            return response.json()
+            return json_module.loads(body)
         except ValueError as error:
             raise CallFailed(f"answered with invalid JSON ({error})", transient=False) from error

@@ -23,6 +23,7 @@ from graphql import (
 from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, QueryDepthLimiter
 from strawberry.extensions.max_aliases import count_fields_with_alias
 
+from xietong.kernel.documents import fragments_of
 from xietong.kernel.errors import ErrorCode
 from xietong.schema.limits.errors import too_complex
 
@@ -34,7 +35,7 @@ def depth_rule(maximum: int) -> type[ASTValidationRule]:
     deeper than ``maximum`` (introspection fields do not count, as in strawberry)."""
 
     def recode(document: DocumentNode) -> list[GraphQLError]:
-        fragments = _fragments(document)
+        fragments = fragments_of(document)
         return [
             too_complex("depth", depth, maximum, nodes=[operation])
             for operation in _operations(document)
@@ -48,7 +49,7 @@ def aliases_rule(maximum: int) -> type[ASTValidationRule]:
     """strawberry's ``MaxAliasesLimiter`` rule, reporting one refusal for the document."""
 
     def recode(document: DocumentNode) -> list[GraphQLError]:
-        fragments = _fragments(document)
+        fragments = fragments_of(document)
         total = sum(count_fields_with_alias(op, fragments) for op in _operations(document))
         return [too_complex("aliases", total, maximum)] if total > maximum else []
 
@@ -135,14 +136,6 @@ def _recoding(rule: type[ASTValidationRule], recode: Recode) -> type[ASTValidati
                     context.report_error(error)
 
     return Recoding
-
-
-def _fragments(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
-    return {
-        definition.name.value: definition
-        for definition in document.definitions
-        if isinstance(definition, FragmentDefinitionNode)
-    }
 
 
 def _operations(document: DocumentNode) -> list[OperationDefinitionNode]:

@@ -22,17 +22,15 @@ from xietong.audit.screen_pg import suspects
 from xietong.audit.verify import verify_chain
 from xietong.hub.services import Hub
 from xietong.kernel.db import create_sync_engine
-from xietong.kernel.migrate import upgrade
 from xietong.kernel.settings import Settings
 
 pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-async def hub(tmp_path: Path, postgres_schema_url: str) -> AsyncIterator[Hub]:
-    upgrade(postgres_schema_url)
+async def hub(tmp_path: Path, postgres_database_url: str) -> AsyncIterator[Hub]:
     (tmp_path / "sources.toml").write_text("", encoding="utf-8")
-    environment = {"XIETONG_DATABASE_URL": postgres_schema_url}
+    environment = {"XIETONG_DATABASE_URL": postgres_database_url}
     opened = await Hub.open(Settings.from_env(environment, data_dir=tmp_path))
     yield opened
     await opened.close()

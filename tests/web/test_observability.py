@@ -98,6 +98,25 @@ async def test_a_request_id_the_client_sent_is_kept_and_a_bad_one_replaced(
     assert re.fullmatch(r"[0-9a-f]{32}", replaced.headers["x-request-id"])
 
 
+async def test_a_failing_sources_line_carries_the_callers_trace_id(
+    police_down: HubHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    token = await police_down.token("demo-education")
+    with caplog.at_level(logging.WARNING):
+        await police_down.http.post(
+            "/graphql",
+            json={"query": STAFF_PAGE},
+            headers={
+                "Authorization": f"Bearer {token}",
+                "X-Purpose": "test",
+                "traceparent": TRACEPARENT,
+            },
+        )
+
+    (line,) = [line for line in json_lines(caplog) if line["logger"] == "xietong.sources"]
+    assert line["trace_id"] == TRACEPARENT.split("-")[1]
+
+
 def test_uvicorn_access_lines_are_json_with_their_parts_as_fields() -> None:
     record = logging.LogRecord(
         "uvicorn.access",
@@ -117,11 +136,11 @@ def test_uvicorn_access_lines_are_json_with_their_parts_as_fields() -> None:
 
 
 async def test_a_joint_record_is_one_trace_with_a_span_per_department_source(
-    sqlite_harness: HubHarness, world: SandboxWorld, caplog: pytest.LogCaptureFixture
+    sqlite_harness: HubHarness, world: SandboxWorld
 ) -> None:
     code = next(iter(_institutions(world)))
     token = await sqlite_harness.token("demo-education")
-    with recorded_spans() as spans, caplog.at_level(logging.INFO):
+    with recorded_spans() as spans:
         response = await sqlite_harness.http.post(
             "/graphql",
             json={"query": JOINT_RECORD, "variables": {"code": code}},
@@ -144,9 +163,6 @@ async def test_a_joint_record_is_one_trace_with_a_span_per_department_source(
         source.config.name for source in sqlite_harness.hub.sources
     ), "one span per department source"
     assert {parent_of(span) for span in sources} == {span_of(operation)}
-    traced = [line for line in json_lines(caplog) if line.get("trace_id")]
-    assert traced
-    assert {line["trace_id"] for line in traced} == {TRACEPARENT.split("-")[1]}
     auditor = await sqlite_harness.graphql(
         "demo-auditor",
         '{ auditEvents(filter: {clientId: "demo-education"}) '

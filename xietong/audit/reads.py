@@ -41,6 +41,8 @@ from graphql import (
     visit,
 )
 
+from xietong.kernel.documents import fragments_of
+
 T = TypeVar("T")
 
 KEY_SCALARS = frozenset({"CreditCode", "IdNumber"})
@@ -141,7 +143,7 @@ def read_in_answer(
         return reads
     plan = _cached(
         ("plan", id(schema), cache_key),
-        lambda: _plan(schema, _fragments(document), root, operation.selection_set),
+        lambda: _plan(schema, fragments_of(document), root, operation.selection_set),
     )
     _walk(plan, [data], reads)
     return reads
@@ -252,14 +254,6 @@ def _applying(selection: _Selection, value: dict[str, Any]) -> tuple[_Field, ...
     return ()
 
 
-def _fragments(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
-    return {
-        definition.name.value: definition
-        for definition in document.definitions
-        if isinstance(definition, FragmentDefinitionNode)
-    }
-
-
 _PLANS: OrderedDict[tuple[str, int, str | None], Any] = OrderedDict()
 _PLANS_KEPT = 512
 
@@ -319,7 +313,7 @@ def coordinate_at(
 ) -> str | None:
     """The ``Type.field`` an error's ``path`` ends at (list indices skipped; inside a
     union, the member whose fragment selects the response key)."""
-    fragments = _fragments(document)
+    fragments = fragments_of(document)
     parent: Any = schema.get_root_type(operation.operation)
     selection_set: SelectionSetNode | None = operation.selection_set
     coordinate = None
