@@ -1,10 +1,48 @@
-"""Finance's part of the joint record: custody of prepaid fees at a supervising bank."""
+"""Finance's part of the joint record: custody of prepaid fees at a supervising bank,
+its ledger (orders, refunds) and the releases the education bureau approved."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import TypeVar
+
 import strawberry
 
+from xietong.domain.records import CustodyStatus, OrderStatus
+from xietong.domain.records import FundSupervision as FundRecord
+from xietong.schema.mapping import from_record
+from xietong.schema.pagination import Connection, connection, decode_cursor, page_size
 from xietong.schema.scalars import Decimal
+
+strawberry.enum(CustodyStatus, description="A custody account's state at its bank.")
+strawberry.enum(OrderStatus)
+
+R = TypeVar("R")
+T = TypeVar("T")
+_LEDGER_KEY = re.compile(r"[0-9A-Za-z_-]{1,64}")
+
+
+@strawberry.type(description="A prepaid order (预付订单) held in custody.")
+class PrepaidOrder:
+    number: str
+    course: str
+    student_name: str | None
+    amount: Decimal
+    lessons_bought: int
+    lessons_released: int
+    amount_released: Decimal
+    ordered_on: date
+    status: OrderStatus
+
+
+@strawberry.type(description="A refund of prepaid fees to the payer.")
+class Refund:
+    number: str
+    order_number: str
+    amount: Decimal
+    refunded_on: date
 
 
 @strawberry.type(
@@ -13,10 +51,63 @@ from xietong.schema.scalars import Decimal
 class FundSupervision:
     bank: str | None
     account_number: str | None
+    status: CustodyStatus | None
+    status_since: date | None = strawberry.field(description="In this status since.")
+    opened_on: date | None
     balance: Decimal | None
     risk_deposit: Decimal | None
     outstanding_prepaid: Decimal | None
+    received_total: Decimal | None = strawberry.field(description="Prepaid fees received.")
     released_total: Decimal | None
+    refunded_total: Decimal | None
     coverage_ratio: float | None = strawberry.field(
         description="Custody balance ÷ outstanding prepaid; null when nothing is outstanding."
+    )
+    record: strawberry.Private[FundRecord]
+
+    @strawberry.field(description="Its prepaid orders, oldest first.")
+    def orders(self, first: int = 50, after: str | None = None) -> Connection[PrepaidOrder] | None:
+        return _page(
+            self.record.orders,
+            first,
+            after,
+            key=lambda order: order.number,
+            node=lambda order: from_record(PrepaidOrder, order),
+        )
+
+    @strawberry.field(description="Refunds to payers, oldest first.")
+    def refunds(self, first: int = 50, after: str | None = None) -> Connection[Refund] | None:
+        return _page(
+            self.record.refunds,
+            first,
+            after,
+            key=lambda refund: refund.number,
+            node=lambda refund: from_record(Refund, refund),
+        )
+
+
+def _ledger_key(key: str) -> str:
+    if not _LEDGER_KEY.fullmatch(key):
+        raise ValueError(key)
+    return key
+
+
+def _page(
+    records: Sequence[R],
+    first: int,
+    after: str | None,
+    *,
+    key: Callable[[R], str],
+    node: Callable[[R], T],
+) -> Connection[T]:
+    """A page of a ledger list the bank answered whole (an account's orders number in
+    the tens): sliced here, the cursor being the entry's own number."""
+    size = page_size(first)
+    start = 0
+    cursor = decode_cursor(after, _ledger_key)
+    if cursor is not None:
+        keys = [key(record) for record in records]
+        start = keys.index(cursor) + 1 if cursor in keys else len(records)
+    return connection(
+        records[start : start + size + 1], first=size, total=len(records), key=key, node=node
     )

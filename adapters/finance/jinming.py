@@ -1,12 +1,15 @@
 """金明银行 (Jinming Bank)'s custody system, read over SQL (source format ``bank-jinming``).
 
 Glossary (native → canonical; the bank's own is ``sandbox.schemas.bank_sql``),
-from ``jgzh`` 监管账户, whose running totals make one row per account enough:
-``tyshxydm`` credit_code, ``zh`` account_number, ``ye`` balance, ``fxbzj`` risk_deposit,
-``dxje`` 待消金额 outstanding_prepaid, ``ljhb`` 累计划拨 released_total, ``ljtk``
-累计退款 refunded_total — all fen → yuan. Not carried: ``zhzt`` account status,
-``ljsk`` received total, opening date, and the orders (``yfdd``) and refunds
-(``tkjl``) behind the totals.
+from ``jgzh`` 监管账户: ``tyshxydm`` credit_code, ``zh`` account_number, ``zhzt``
+status (``0`` NORMAL, ``1`` FROZEN, ``2`` CLOSED) since ``ztrq``, ``khrq`` opened_on,
+``ye`` balance, ``fxbzj`` risk_deposit, ``dxje`` 待消金额 outstanding_prepaid, ``ljsk``
+累计收款 received_total, ``ljhb`` 累计划拨 released_total, ``ljtk`` 累计退款
+refunded_total — all fen → yuan; from ``yfdd`` 预付订单 the orders (``ddh`` number,
+``kcmc`` course, ``xyxm`` student_name, ``ddje`` amount, ``gmks`` lessons_bought,
+``yxks`` lessons_released, ``yxje`` amount_released, ``xdrq`` ordered_on, ``ddzt``
+``1`` RUNNING ``2`` COMPLETED ``3`` REFUNDED); from ``tkjl`` 退款记录 the refunds.
+An account, its orders and its refunds are three statements in one round.
 """
 
 from __future__ import annotations
@@ -14,14 +17,37 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from xietong.adapters.native import chunked, fen, gather_batches, native_shape
+from xietong.adapters.native import (
+    chunked,
+    decode,
+    fen,
+    gather_batches,
+    native_shape,
+    required_ymd,
+)
 from xietong.adapters.sources.sql import Query, SqlSource, query
-from xietong.domain.records import FundSupervision
+from xietong.domain.records import (
+    CustodyStatus,
+    FundSupervision,
+    OrderStatus,
+    PrepaidOrder,
+    Refund,
+)
 
 DISPLAY_NAME = "金明银行"
 SQL_BATCH = 500
 """Codes per ``IN`` list, far below SQLite's bound-variable limit."""
-_ACCOUNT = "SELECT tyshxydm, zh, ye, fxbzj, dxje, ljhb, ljtk FROM jgzh"
+_ACCOUNT = "SELECT tyshxydm, zh, zhzt, ztrq, khrq, ye, fxbzj, dxje, ljsk, ljhb, ljtk FROM jgzh"
+_ORDERS = (
+    "SELECT a.tyshxydm, d.ddh, d.kcmc, d.xyxm, d.ddje, d.gmks, d.yxks, d.yxje, d.xdrq, d.ddzt"
+    " FROM yfdd d JOIN jgzh a ON a.zh = d.zh WHERE a.tyshxydm IN :codes ORDER BY d.ddid"
+)
+_REFUNDS = (
+    "SELECT a.tyshxydm, r.tkid, r.ddh, r.tkje, r.tkrq"
+    " FROM tkjl r JOIN jgzh a ON a.zh = r.zh WHERE a.tyshxydm IN :codes ORDER BY r.tkid"
+)
+STATUSES = {"0": CustodyStatus.NORMAL, "1": CustodyStatus.FROZEN, "2": CustodyStatus.CLOSED}
+ORDER_STATUSES = {"1": OrderStatus.RUNNING, "2": OrderStatus.COMPLETED, "3": OrderStatus.REFUNDED}
 # Whole fen times basis points: no rounding in the database; 64-bit, as fen times
 # 10,000 outgrows a 32-bit INTEGER column (PostgreSQL's).
 _BELOW = "dxje > 0 AND CAST(ye AS BIGINT) * 10000 < CAST(dxje AS BIGINT) * :basis_points"
@@ -33,12 +59,34 @@ class JinmingBank:
         self.display_name = DISPLAY_NAME
 
     async def accounts(self, codes: list[str]) -> dict[str, FundSupervision]:
-        return await self._accounts(
+        """Accounts with their orders and refunds: three statements, one round per batch."""
+        batches = await gather_batches(
             [
-                query(f"{_ACCOUNT} WHERE tyshxydm IN :codes", codes=batch)
+                self.source.fetch_many(
+                    [
+                        query(f"{_ACCOUNT} WHERE tyshxydm IN :codes", codes=batch),
+                        query(_ORDERS, codes=batch),
+                        query(_REFUNDS, codes=batch),
+                    ]
+                )
                 for batch in chunked(codes, SQL_BATCH)
             ]
         )
+        found = {}
+        with native_shape(self.source.config.department, self.source.config.name):
+            for accounts, orders, refunds in batches:
+                orders_of: dict[str, list[PrepaidOrder]] = {}
+                for row in orders:
+                    orders_of.setdefault(row["tyshxydm"], []).append(_order(row))
+                refunds_of: dict[str, list[Refund]] = {}
+                for row in refunds:
+                    refunds_of.setdefault(row["tyshxydm"], []).append(_refund(row))
+                for row in accounts:
+                    code = row["tyshxydm"]
+                    found[code] = self._account(
+                        row, tuple(orders_of.get(code, ())), tuple(refunds_of.get(code, ()))
+                    )
+        return found
 
     async def accounts_below(
         self, basis_points: int, among: Sequence[str] | None
@@ -67,7 +115,12 @@ class JinmingBank:
                     found[row["tyshxydm"]] = self._account(row)
         return found
 
-    def _account(self, row: dict[str, Any]) -> FundSupervision:
+    def _account(
+        self,
+        row: dict[str, Any],
+        orders: tuple[PrepaidOrder, ...] = (),
+        refunds: tuple[Refund, ...] = (),
+    ) -> FundSupervision:
         return FundSupervision(
             credit_code=row["tyshxydm"],
             bank=self.display_name,
@@ -77,4 +130,33 @@ class JinmingBank:
             outstanding_prepaid=fen(row["dxje"], "jgzh.dxje"),
             released_total=fen(row["ljhb"], "jgzh.ljhb"),
             refunded_total=fen(row["ljtk"], "jgzh.ljtk"),
+            status=decode(STATUSES, row["zhzt"], "jgzh.zhzt"),
+            status_since=required_ymd(row["ztrq"], "jgzh.ztrq"),
+            opened_on=required_ymd(row["khrq"], "jgzh.khrq"),
+            received_total=fen(row["ljsk"], "jgzh.ljsk"),
+            orders=orders,
+            refunds=refunds,
         )
+
+
+def _order(row: dict[str, Any]) -> PrepaidOrder:
+    return PrepaidOrder(
+        number=row["ddh"],
+        course=row["kcmc"],
+        student_name=row["xyxm"],
+        amount=fen(row["ddje"], "yfdd.ddje"),
+        lessons_bought=row["gmks"],
+        lessons_released=row["yxks"],
+        amount_released=fen(row["yxje"], "yfdd.yxje"),
+        ordered_on=required_ymd(row["xdrq"], "yfdd.xdrq"),
+        status=decode(ORDER_STATUSES, row["ddzt"], "yfdd.ddzt"),
+    )
+
+
+def _refund(row: dict[str, Any]) -> Refund:
+    return Refund(
+        number=f"TK{row['tkid']:012d}",
+        order_number=row["ddh"],
+        amount=fen(row["tkje"], "tkjl.tkje"),
+        refunded_on=required_ymd(row["tkrq"], "tkjl.tkrq"),
+    )

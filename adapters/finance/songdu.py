@@ -5,11 +5,16 @@ envelope ``{"retCode": "000000", "retMsg", "body"}``; ``POST
 /openapi/v2/custody/accounts/query`` with ``orgCodes`` (at most 200) answers
 ``body.accounts``: ``orgCode`` credit_code, ``acctNo`` account_number, ``balance``,
 ``riskDeposit`` risk_deposit, ``outstandingPrepay`` outstanding_prepaid, ``released``
-released_total, ``refunded`` refunded_total — yuan strings (``"1234.50"``) → Decimal.
-Orders are not asked for (``withOrders: false``): the totals are what the hub shows.
+released_total, ``refunded`` refunded_total, ``collected`` received_total — yuan
+strings (``"1234.50"``) → Decimal; ``acctStatus`` (``A`` NORMAL, ``F`` FROZEN, ``C``
+CLOSED) since ``statusDate``, ``openDate`` opened_on; with ``withOrders`` the
+``orders`` (``orderNo``, ``courseName``, ``studentName``, ``amount``, ``lessons``,
+``releasedLessons``, ``releasedAmount``, ``orderTime``, ``status`` ``O`` RUNNING
+``D`` COMPLETED ``R`` REFUNDED) and ``refunds``. Lookups ask for the orders; scans
+(which only select codes) do not.
 ``POST /openapi/v2/custody/accounts/scan`` with ``coverageBelow`` (a ratio with four
 decimals) pages through the accounts below it by ``cursor``/``nextCursor``.
-Not carried: ``acctStatus``, ``collected``, ``openDate``, ``acctName``.
+Not carried: ``acctName``.
 """
 
 from __future__ import annotations
@@ -21,14 +26,22 @@ from typing import Any
 from xietong.adapters.native import (
     NativeShapeError,
     chunked,
+    decode,
     gather_batches,
+    iso_date,
     json_list,
     json_object,
     native_shape,
     yuan,
 )
 from xietong.adapters.sources.http import HttpSource
-from xietong.domain.records import FundSupervision
+from xietong.domain.records import (
+    CustodyStatus,
+    FundSupervision,
+    OrderStatus,
+    PrepaidOrder,
+    Refund,
+)
 
 DISPLAY_NAME = "宋都银行"
 BATCH_LIMIT = 200
@@ -36,6 +49,8 @@ BATCH_LIMIT = 200
 SCAN_LIMIT = 1000
 """Accounts per page of a scan, the API's cap."""
 _OK = "000000"
+STATUSES = {"A": CustodyStatus.NORMAL, "F": CustodyStatus.FROZEN, "C": CustodyStatus.CLOSED}
+ORDER_STATUSES = {"O": OrderStatus.RUNNING, "D": OrderStatus.COMPLETED, "R": OrderStatus.REFUNDED}
 
 
 class SongduBank:
@@ -49,7 +64,7 @@ class SongduBank:
                 self.source.request_json(
                     "POST",
                     "/openapi/v2/custody/accounts/query",
-                    json={"orgCodes": batch, "withOrders": False},
+                    json={"orgCodes": batch, "withOrders": True},
                     idempotent=True,
                 )
                 for batch in chunked(codes, BATCH_LIMIT)
@@ -100,7 +115,42 @@ class SongduBank:
             outstanding_prepaid=yuan(account["outstandingPrepay"], "outstandingPrepay"),
             released_total=yuan(account["released"], "released"),
             refunded_total=yuan(account["refunded"], "refunded"),
+            status=decode(STATUSES, account["acctStatus"], "acctStatus"),
+            status_since=iso_date(account["statusDate"], "statusDate"),
+            opened_on=iso_date(account["openDate"], "openDate"),
+            received_total=yuan(account["collected"], "collected"),
+            orders=tuple(
+                _order(json_object(order, "orders[]"))
+                for order in json_list(account.get("orders", []), "orders")
+            ),
+            refunds=tuple(
+                _refund(json_object(refund, "refunds[]"))
+                for refund in json_list(account.get("refunds", []), "refunds")
+            ),
         )
+
+
+def _order(order: dict[str, Any]) -> PrepaidOrder:
+    return PrepaidOrder(
+        number=order["orderNo"],
+        course=order["courseName"],
+        student_name=order["studentName"],
+        amount=yuan(order["amount"], "orders[].amount"),
+        lessons_bought=order["lessons"],
+        lessons_released=order["releasedLessons"],
+        amount_released=yuan(order["releasedAmount"], "orders[].releasedAmount"),
+        ordered_on=iso_date(order["orderTime"], "orders[].orderTime"),
+        status=decode(ORDER_STATUSES, order["status"], "orders[].status"),
+    )
+
+
+def _refund(refund: dict[str, Any]) -> Refund:
+    return Refund(
+        number=refund["refundNo"],
+        order_number=refund["orderNo"],
+        amount=yuan(refund["amount"], "refunds[].amount"),
+        refunded_on=iso_date(refund["refundTime"], "refunds[].refundTime"),
+    )
 
 
 def _body(answer: Any) -> dict[str, Any]:

@@ -15,7 +15,7 @@ parameter, ``404``/``405`` unknown path or method).
     at most 200 credit codes. ``body.accounts``: one account per known code, in
     request order; ``body.notFound``: the codes without an account here.
     An account: ``acctNo``, ``acctName``, ``orgCode`` (credit code), ``openDate``,
-    ``acctStatus`` (``A`` active, ``F`` frozen, ``C`` closed), ``balance``,
+    ``acctStatus`` (``A`` active, ``F`` frozen, ``C`` closed) since ``statusDate``, ``balance``,
     ``riskDeposit`` (风险保证金), ``collected`` (prepaid fees received),
     ``released`` (paid out lesson by lesson, 一课一消), ``refunded``,
     ``outstandingPrepay`` (received, not yet released or refunded), and with
@@ -58,7 +58,7 @@ from xietong.sandbox.services.common import (
 MAX_BATCH = 200
 MAX_SCAN = 1000
 _ACCOUNT_COLUMNS = (
-    "ACCT_NO, ACCT_NM, ORG_USCC, OPEN_DT, ACCT_STAT, AVAIL_BAL, RISK_DEP_BAL,"
+    "ACCT_NO, ACCT_NM, ORG_USCC, OPEN_DT, ACCT_STAT, STAT_DT, AVAIL_BAL, RISK_DEP_BAL,"
     " TOT_COLL_AMT, TOT_RLS_AMT, TOT_RFD_AMT, UNRLS_AMT"
 )
 
@@ -156,6 +156,7 @@ def _account(row: sqlite3.Row) -> dict[str, Any]:
         "orgCode": row["ORG_USCC"],
         "openDate": row["OPEN_DT"],
         "acctStatus": row["ACCT_STAT"],
+        "statusDate": row["STAT_DT"],
         "balance": yuan(row["AVAIL_BAL"]),
         "riskDeposit": yuan(row["RISK_DEP_BAL"]),
         "collected": yuan(row["TOT_COLL_AMT"]),

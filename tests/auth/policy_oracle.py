@@ -213,8 +213,24 @@ TABLE: tuple[Row, ...] = (
         (
             "FundSupervision.bank", "FundSupervision.balance", "FundSupervision.riskDeposit",
             "FundSupervision.outstandingPrepaid", "FundSupervision.releasedTotal",
+            "FundSupervision.status", "FundSupervision.statusSince", "FundSupervision.openedOn",
+            "FundSupervision.receivedTotal", "FundSupervision.refundedTotal",
+            "FundSupervision.orders", "FundSupervision.refunds",
+            "PrepaidOrderConnection.edges", "PrepaidOrderConnection.pageInfo",
+            "PrepaidOrderConnection.totalCount", "PrepaidOrderEdge.cursor",
+            "PrepaidOrderEdge.node", "PrepaidOrder.number", "PrepaidOrder.course",
+            "PrepaidOrder.amount", "PrepaidOrder.lessonsBought", "PrepaidOrder.lessonsReleased",
+            "PrepaidOrder.amountReleased", "PrepaidOrder.orderedOn", "PrepaidOrder.status",
+            "RefundConnection.edges", "RefundConnection.pageInfo", "RefundConnection.totalCount",
+            "RefundEdge.cursor", "RefundEdge.node", "Refund.number", "Refund.orderNumber",
+            "Refund.amount", "Refund.refundedOn",
         ),
         (ALLOW, DENY, DENY, DENY, ALLOW, DENY, ALLOW, DENY),
+    ),
+    Row(
+        "funds: a prepaid order's student (masked for all but finance and education)",
+        ("PrepaidOrder.studentName",),
+        (ALLOW, DENY, DENY, DENY, ALLOW, DENY, MASK, DENY),
     ),
     Row(
         "funds coverage ratio",
@@ -280,6 +296,7 @@ MASKS: dict[str, Mask] = {
     "Course.teacherIdNumber": Mask.ID_NUMBER,
     "Person.idNumber": Mask.ID_NUMBER,
     "FundSupervision.accountNumber": Mask.ACCOUNT_NUMBER,
+    "PrepaidOrder.studentName": Mask.NAME,
 }
 """How a masked field is shown, by the kind of value it holds."""
 

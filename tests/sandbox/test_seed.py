@@ -165,14 +165,16 @@ def test_some_people_work_at_several_institutions(native: sqlite3.Connection) ->
     assert checked_once == native.execute("SELECT COUNT(*) FROM pol.rybjhc").fetchone()[0]
 
 
-def test_every_institution_banks_at_exactly_one_bank(native: sqlite3.Connection) -> None:
+def test_every_institution_banks_at_one_bank_at_most(native: sqlite3.Connection) -> None:
     jinming = codes(native, "SELECT tyshxydm FROM jm.jgzh")
     songdu = codes(native, "SELECT ORG_USCC FROM sd.CUST_ACCT")
     licensed = codes(native, "SELECT tyshxydm FROM edu.jg_jbxx")
     assert jinming
     assert songdu
     assert not jinming & songdu
-    assert jinming | songdu == licensed
+    assert jinming | songdu <= licensed
+    uncovered = licensed - jinming - songdu  # NO_CUSTODY_ACCOUNT, planted
+    assert 0 < len(uncovered) < len(licensed) // 10
 
 
 def test_custody_totals_agree_with_orders_and_refunds(native: sqlite3.Connection) -> None:

@@ -201,9 +201,48 @@ def acceptance_on(
     return acceptance
 
 
+class CustodyStatus(StrEnum):
+    """A custody account's state at its bank; FROZEN and CLOSED release nothing."""
+
+    NORMAL = "NORMAL"
+    FROZEN = "FROZEN"
+    CLOSED = "CLOSED"
+
+
+class OrderStatus(StrEnum):
+    RUNNING = "RUNNING"
+    """Lessons still to be given (履约中)."""
+    COMPLETED = "COMPLETED"
+    REFUNDED = "REFUNDED"
+    """The untaught part was refunded to the payer."""
+
+
+@dataclass(frozen=True, slots=True)
+class PrepaidOrder:
+    """A prepaid order (预付订单) held in custody, as its bank records it."""
+
+    number: str
+    course: str
+    student_name: str
+    amount: Decimal
+    lessons_bought: int
+    lessons_released: int
+    amount_released: Decimal
+    ordered_on: date
+    status: OrderStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Refund:
+    number: str
+    order_number: str
+    amount: Decimal
+    refunded_on: date
+
+
 @dataclass(frozen=True, slots=True)
 class FundSupervision:
-    """Custody of prepaid fees at one supervising bank."""
+    """Custody of prepaid fees at one supervising bank: the account and its ledger."""
 
     credit_code: str
     bank: str
@@ -215,6 +254,12 @@ class FundSupervision:
     """Prepaid for lessons not yet given (一课一消 releases the rest)."""
     released_total: Decimal
     refunded_total: Decimal
+    status: CustodyStatus = CustodyStatus.NORMAL
+    status_since: date | None = None
+    opened_on: date | None = None
+    received_total: Decimal = Decimal(0)
+    orders: tuple[PrepaidOrder, ...] = ()
+    refunds: tuple[Refund, ...] = ()
 
     @property
     def coverage_ratio(self) -> float | None:
@@ -230,3 +275,15 @@ class BackgroundCheck:
     status: BackgroundCheckStatus
     checked_on: date | None
     record_categories: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LessonDelivery:
+    """Lessons an institution reports as given on one order (消课记录), to the education
+    platform; only those the payer confirmed may be released from custody."""
+
+    credit_code: str
+    order_number: str
+    lessons: int
+    confirmed: bool
+    delivered_on: date
