@@ -32,9 +32,11 @@ from xietong.domain.matching import (
 from xietong.domain.records import (
     BackgroundCheck,
     BusinessRegistration,
+    CustodyStatus,
     FireSafetyRecord,
     FundSupervision,
     Institution,
+    LessonDelivery,
     StaffMember,
 )
 
@@ -83,6 +85,14 @@ class EducationAdapter(DepartmentAdapter[Institution], Protocol):
         background check is asked by)."""
         ...
 
+    async def prepaid_limits(self, codes: Sequence[str]) -> Mapping[str, Mapping[str, int]]:
+        """Credit code → course name → most lessons it may take in advance (its terms)."""
+        ...
+
+    async def deliveries(self, code: str) -> list[LessonDelivery]:
+        """The lessons the institution reported as given (消课记录), oldest first."""
+        ...
+
 
 class MarketAdapter(DepartmentAdapter[BusinessRegistration], Protocol):
     """Market supervision: business registrations, complaints, penalties."""
@@ -115,6 +125,22 @@ class FinanceAdapter(DepartmentAdapter[FundSupervision], Protocol):
         self, criteria: CoverageCriteria, *, among: Sequence[str] | None = None
     ) -> set[str]:
         """Credit codes whose custody account meets ``criteria``, at any bank."""
+        ...
+
+    async def match_custody(
+        self, statuses: frozenset[CustodyStatus], *, among: Sequence[str] | None = None
+    ) -> set[str]:
+        """Credit codes whose custody account is in one of ``statuses``, at any bank."""
+        ...
+
+    async def without_custody(self, among: Sequence[str]) -> set[str]:
+        """Which of ``among`` hold a custody account at no bank."""
+        ...
+
+    async def order_peaks(
+        self, *, among: Sequence[str] | None = None
+    ) -> Mapping[str, Mapping[str, int]]:
+        """Credit code → course → the most lessons one order (not refunded) bought."""
         ...
 
 

@@ -179,6 +179,7 @@ async def risk(context: HubContext, record: Institution) -> Assessment:
             if check is not None
         },
         today=context.hub.today(),
+        funds_answered=not isinstance(funds_, SourceUnavailableError),
     )
     level, signals = assess(joint)
     readable = _readable_details(context)

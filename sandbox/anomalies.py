@@ -26,6 +26,12 @@ Each is planted in native data only; how it shows in each source:
     ``jszgzh`` is empty.
 ``OPEN_RECTIFICATION``
     a rectification notice is still open (``zgzt`` ``0``) after its deadline ``zgqx``.
+
+The custody ledger's three (``FUND_ACCOUNT_FROZEN``: ``jgzh.zhzt`` ``1`` /
+``acctStatus`` ``F``; ``PREPAID_CAP_EXCEEDED``: an order of more than 60 lessons;
+``NO_CUSTODY_ACCOUNT``: no account at either bank) are planted by
+``sandbox.generate.finance`` from a generator of its own, not listed here: adding
+kinds to ``Anomaly`` would move every later draw of the plan's generator.
 """
 
 from __future__ import annotations

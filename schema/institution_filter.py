@@ -7,10 +7,12 @@ on what it may read (``FIELDS_TESTED``, decided by the policy like a selection).
 from __future__ import annotations
 
 import math
+from enum import Enum
 
 import strawberry
 
 from xietong.domain.matching import MAX_COMPLAINTS, MAX_COVERAGE_RATIO
+from xietong.domain.records import CustodyStatus
 from xietong.kernel.errors import CodedError, ErrorCode
 from xietong.planner import FilterCriteria
 from xietong.schema.enums import (
@@ -36,8 +38,21 @@ FIELDS_TESTED = {
     "hasUncheckedOrFlaggedStaff": "BackgroundCheck.status",
     "minComplaints": "Institution.complaints",
     "riskAtLeast": "RiskAssessment.level",
+    "custody": "FundSupervision.status",
+    "prepaidCapExceeded": "PrepaidOrder.lessonsBought",
 }
 """Predicate → the field of the joint record it tests."""
+
+
+@strawberry.enum(description="A custody account's state, or NONE: no account at any bank.")
+class CustodyState(Enum):
+    NONE = "NONE"
+    NORMAL = "NORMAL"
+    FROZEN = "FROZEN"
+    CLOSED = "CLOSED"
+
+    def status(self) -> CustodyStatus | None:
+        return None if self is CustodyState.NONE else CustodyStatus(self.value)
 
 
 @strawberry.input(
@@ -85,6 +100,15 @@ class InstitutionFilter:
     risk_at_least: RiskLevel | None = strawberry.field(
         default=None, description="Its risk assessment is this level or higher."
     )
+    custody: list[CustodyState] | None = strawberry.field(
+        default=None,
+        description="Its custody account is in one of these states (NONE: it has none).",
+    )
+    prepaid_cap_exceeded: bool | None = strawberry.field(
+        default=None,
+        description="true: an order (not refunded) prepaid more than 60 lessons or more than "
+        "its course's prepaid terms; false: none did.",
+    )
 
     def given(self) -> dict[str, str]:
         """The predicates given, as ``filter.<name>`` → the field each tests."""
@@ -100,6 +124,8 @@ class InstitutionFilter:
             "hasUncheckedOrFlaggedStaff": self.has_unchecked_or_flagged_staff,
             "minComplaints": self.min_complaints,
             "riskAtLeast": self.risk_at_least,
+            "custody": self.custody,
+            "prepaidCapExceeded": self.prepaid_cap_exceeded,
         }
         return {
             f"filter.{name}": FIELDS_TESTED[name]
@@ -128,6 +154,8 @@ class InstitutionFilter:
             has_unchecked_or_flagged_staff=self.has_unchecked_or_flagged_staff,
             min_complaints=self.min_complaints,
             risk_at_least=self.risk_at_least,
+            custody=frozenset(state.status() for state in self.custody or ()),
+            prepaid_cap_exceeded=self.prepaid_cap_exceeded,
         )
 
 

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 
 from xietong.adapters.cache import RecordCache
+from xietong.adapters.education import ledger
 from xietong.adapters.education.sections import (
     CATEGORIES,
     DOMAINS,
@@ -27,7 +28,7 @@ from xietong.adapters.sources.registry import ProbeResult, probe_source
 from xietong.adapters.sources.sql import Query, SqlSource, query
 from xietong.domain.departments import Department
 from xietong.domain.matching import InstitutionCriteria
-from xietong.domain.records import Institution, StaffMember
+from xietong.domain.records import Institution, LessonDelivery, StaffMember
 from xietong.kernel.identifiers import credit_code_error, id_number_error
 
 SQL_BATCH = 500
@@ -180,6 +181,13 @@ class SqlEducationAdapter:
                 for code, id_number in rows:
                     found.setdefault(code, []).append(id_number)
         return found
+
+    async def prepaid_limits(self, codes: Sequence[str]) -> Mapping[str, Mapping[str, int]]:
+        return await ledger.prepaid_limits(self.source, valid_keys(codes, credit_code_error))
+
+    async def deliveries(self, code: str) -> list[LessonDelivery]:
+        with native_shape(self.department, self.source.config.name):
+            return await ledger.deliveries(self.source, code)
 
     async def health(self) -> list[ProbeResult]:
         return [await probe_source(self.source)]

@@ -10,7 +10,10 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from xietong.adapters.sources.registry import Source
-from xietong.domain.records import FundSupervision
+from xietong.domain.records import CustodyStatus, FundSupervision
+
+OrderPeaks = dict[str, dict[str, int]]
+"""Credit code → course name → the most lessons of one order (not refunded)."""
 
 
 class CustodyBank(Protocol):
@@ -34,4 +37,15 @@ class CustodyBank(Protocol):
         """Accounts whose balance is below ``basis_points`` ÷ 10,000 times the outstanding
         prepaid amount (of the codes ``among``, if given). May hold a few more: the
         caller compares the ratio itself."""
+        ...
+
+    async def accounts_in(
+        self, statuses: frozenset[CustodyStatus], among: Sequence[str] | None
+    ) -> set[str]:
+        """Codes whose account is in one of ``statuses`` (of the codes ``among``, if given)."""
+        ...
+
+    async def order_peaks(self, among: Sequence[str] | None) -> OrderPeaks:
+        """Per institution and course, the most lessons one order (not refunded) bought:
+        the bank's own aggregate, which the prepaid cap is judged on."""
         ...

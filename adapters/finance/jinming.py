@@ -17,11 +17,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from xietong.adapters.finance.banks import OrderPeaks
 from xietong.adapters.native import (
     chunked,
     decode,
     fen,
     gather_batches,
+    native_codes,
     native_shape,
     required_ymd,
 )
@@ -105,6 +107,44 @@ class JinmingBank:
                 for batch in chunked(among, SQL_BATCH)
             ]
         )
+
+    async def accounts_in(
+        self, statuses: frozenset[CustodyStatus], among: Sequence[str] | None
+    ) -> set[str]:
+        wanted = native_codes(STATUSES, statuses)
+        if not wanted:
+            return set()
+        sql = "SELECT tyshxydm FROM jgzh WHERE zhzt IN :statuses"
+        statements = (
+            [query(sql, statuses=wanted)]
+            if among is None
+            else [
+                query(f"{sql} AND tyshxydm IN :codes", statuses=wanted, codes=batch)
+                for batch in chunked(among, SQL_BATCH)
+            ]
+        )
+        batches = await gather_batches([self.source.fetch(*statement) for statement in statements])
+        return {row["tyshxydm"] for rows in batches for row in rows}
+
+    async def order_peaks(self, among: Sequence[str] | None) -> OrderPeaks:
+        sql = (
+            "SELECT a.tyshxydm, d.kcmc, MAX(d.gmks) AS most FROM yfdd d JOIN jgzh a"
+            " ON a.zh = d.zh WHERE d.ddzt <> '3'{within} GROUP BY a.tyshxydm, d.kcmc"
+        )
+        statements = (
+            [query(sql.format(within=""))]
+            if among is None
+            else [
+                query(sql.format(within=" AND a.tyshxydm IN :codes"), codes=batch)
+                for batch in chunked(among, SQL_BATCH)
+            ]
+        )
+        batches = await gather_batches([self.source.fetch(*statement) for statement in statements])
+        peaks: OrderPeaks = {}
+        for rows in batches:
+            for row in rows:
+                peaks.setdefault(row["tyshxydm"], {})[row["kcmc"]] = int(row["most"])
+        return peaks
 
     async def _accounts(self, statements: list[Query]) -> dict[str, FundSupervision]:
         batches = await gather_batches([self.source.fetch(*statement) for statement in statements])

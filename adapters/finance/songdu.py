@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from xietong.adapters.finance.banks import OrderPeaks
 from xietong.adapters.native import (
     NativeShapeError,
     chunked,
@@ -31,6 +32,7 @@ from xietong.adapters.native import (
     iso_date,
     json_list,
     json_object,
+    native_codes,
     native_shape,
     yuan,
 )
@@ -85,14 +87,63 @@ class SongduBank:
         scan cannot be narrowed to codes), leaving the comparison to the caller."""
         if among is not None:
             return await self.accounts(list(among))
-        ratio = str(Decimal(basis_points).scaleb(-4))
+        return await self._scan({"coverageBelow": str(Decimal(basis_points).scaleb(-4))})
+
+    async def accounts_in(
+        self, statuses: frozenset[CustodyStatus], among: Sequence[str] | None
+    ) -> set[str]:
+        wanted = native_codes(STATUSES, statuses)
+        if not wanted:
+            return set()
+        if among is not None:
+            found = await self.accounts(list(among))
+            return {code for code, account in found.items() if account.status in statuses}
+        return set(await self._scan({"acctStatus": wanted}))
+
+    async def order_peaks(self, among: Sequence[str] | None) -> OrderPeaks:
+        if among is not None:
+            answers = await gather_batches(
+                [
+                    self.source.request_json(
+                        "POST",
+                        "/openapi/v2/custody/orders/peaks",
+                        json={"orgCodes": batch},
+                        idempotent=True,
+                    )
+                    for batch in chunked(among, BATCH_LIMIT)
+                ]
+            )
+        else:
+            answers = []
+            cursor: str | None = ""
+            while cursor is not None:
+                answer = await self.source.request_json(
+                    "POST",
+                    "/openapi/v2/custody/orders/peaks",
+                    json={"cursor": cursor, "limit": SCAN_LIMIT},
+                    idempotent=True,
+                )
+                answers.append(answer)
+                with native_shape(self.source.config.department, self.source.config.name):
+                    cursor = _cursor(_body(answer))
+        peaks: OrderPeaks = {}
+        with native_shape(self.source.config.department, self.source.config.name):
+            for answer in answers:
+                for item in json_list(_body(answer)["peaks"], "body.peaks"):
+                    peak = json_object(item, "body.peaks[]")
+                    peaks.setdefault(peak["orgCode"], {})[peak["courseName"]] = int(
+                        peak["maxLessons"]
+                    )
+        return peaks
+
+    async def _scan(self, condition: dict[str, Any]) -> dict[str, FundSupervision]:
         found: dict[str, FundSupervision] = {}
         cursor: str | None = ""
         while cursor is not None:
             answer = await self.source.request_json(
                 "POST",
                 "/openapi/v2/custody/accounts/scan",
-                json={"coverageBelow": ratio, "cursor": cursor, "limit": SCAN_LIMIT},
+                json={**condition, "cursor": cursor, "limit": SCAN_LIMIT},
                 idempotent=True,
             )
             with native_shape(self.source.config.department, self.source.config.name):
@@ -100,9 +151,7 @@ class SongduBank:
                 for account in json_list(body["accounts"], "body.accounts"):
                     record = self._account(json_object(account, "body.accounts[]"))
                     found[record.credit_code] = record
-                cursor = body["nextCursor"]
-                if cursor is not None and not isinstance(cursor, str):
-                    raise NativeShapeError("body.nextCursor is not a string")
+                cursor = _cursor(body)
         return found
 
     def _account(self, account: dict[str, Any]) -> FundSupervision:
@@ -151,6 +200,13 @@ def _refund(refund: dict[str, Any]) -> Refund:
         amount=yuan(refund["amount"], "refunds[].amount"),
         refunded_on=iso_date(refund["refundTime"], "refunds[].refundTime"),
     )
+
+
+def _cursor(body: dict[str, Any]) -> str | None:
+    cursor = body["nextCursor"]
+    if cursor is not None and not isinstance(cursor, str):
+        raise NativeShapeError("body.nextCursor is not a string")
+    return cursor
 
 
 def _body(answer: Any) -> dict[str, Any]:

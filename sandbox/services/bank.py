@@ -30,6 +30,13 @@ parameter, ``404``/``405`` unknown path or method).
     prepaid amount (accounts with nothing outstanding are never below), ordered
     by ``orgCode``, without orders. ``body``: ``{"accounts", "nextCursor"}``;
     pass ``nextCursor`` back as ``cursor`` until it is null. ``limit`` ≤ 1000.
+    With ``acctStatus`` (a list of ``A``/``F``/``C``) instead of, or besides,
+    ``coverageBelow``: the accounts in those states.
+``POST /openapi/v2/custody/orders/peaks`` — ``{"orgCodes": [...]}`` (optional,
+    at most 200; without it, every account, paged by ``cursor``/``limit`` as a
+    scan): per account and course, the most lessons one order bought, refunded
+    orders aside. ``body``: ``{"peaks": [{"orgCode", "courseName",
+    "maxLessons"}], "nextCursor"}``.
 """
 
 from __future__ import annotations
@@ -113,28 +120,82 @@ def bank_app(db_path: Path, *, delay_ms: float | None = None) -> Starlette:
         )
 
     async def scan(request: Request) -> JSONResponse:
-        body = await json_object(request, {"coverageBelow", "cursor", "limit"}, "400001")
-        basis_points = _ratio_basis_points(body.get("coverageBelow"))
-        cursor = body.get("cursor") or ""
-        if not isinstance(cursor, str):
-            raise InputError("400003", "cursor must be the nextCursor of the previous page")
-        limit = whole_number(body.get("limit", 200), "limit", "400003", low=1, high=MAX_SCAN)
-        # Integer arithmetic in cents: 10000 * balance < ratio (in basis points) * outstanding.
+        body = await json_object(
+            request, {"coverageBelow", "acctStatus", "cursor", "limit"}, "400001"
+        )
+        conditions: list[str] = []
+        parameters: list[object] = []
+        if "coverageBelow" in body or "acctStatus" not in body:
+            # Integer arithmetic in cents: 10000 * balance < ratio (basis points) * outstanding.
+            conditions.append("UNRLS_AMT > 0 AND AVAIL_BAL * 10000 < UNRLS_AMT * ?")
+            parameters.append(_ratio_basis_points(body.get("coverageBelow")))
+        if "acctStatus" in body:
+            states = string_list(
+                body["acctStatus"], "acctStatus", "400003", limit=3, check=_state_error
+            )
+            conditions.append(f"ACCT_STAT IN ({', '.join('?' * len(states))})")
+            parameters.extend(states)
+        cursor, limit = _page(body)
         rows = await reader.fetch(
-            f"SELECT {_ACCOUNT_COLUMNS} FROM CUST_ACCT WHERE ORG_USCC > ? AND UNRLS_AMT > 0"
-            " AND AVAIL_BAL * 10000 < UNRLS_AMT * ? ORDER BY ORG_USCC LIMIT ?",
-            [cursor, basis_points, limit + 1],
+            f"SELECT {_ACCOUNT_COLUMNS} FROM CUST_ACCT WHERE ORG_USCC > ? AND "
+            f"{' AND '.join(conditions)} ORDER BY ORG_USCC LIMIT ?",
+            [cursor, *parameters, limit + 1],
         )
         page = [_account(row) for row in rows[:limit]]
         next_cursor = page[-1]["orgCode"] if len(rows) > limit else None
         return _ok({"accounts": page, "nextCursor": next_cursor})
 
+    async def peaks(request: Request) -> JSONResponse:
+        body = await json_object(request, {"orgCodes", "cursor", "limit"}, "400001")
+        peaks_of = (
+            "SELECT a.ORG_USCC, o.CRS_NM, MAX(o.LSN_CNT) AS MOST FROM PREPAY_ORD o"
+            " JOIN CUST_ACCT a ON a.ACCT_NO = o.ACCT_NO WHERE o.ORD_STAT <> 'R' AND {accounts}"
+            " GROUP BY a.ORG_USCC, o.CRS_NM ORDER BY a.ORG_USCC"
+        )
+        next_cursor = None
+        if "orgCodes" in body:
+            codes = string_list(
+                body["orgCodes"], "orgCodes", "400002", limit=MAX_BATCH, check=credit_code_error
+            )
+            accounts = f"a.ORG_USCC IN ({', '.join('?' * len(codes))})"
+            rows = await reader.fetch(peaks_of.format(accounts=accounts), codes)
+        else:
+            cursor, limit = _page(body)
+            page = await reader.fetch(
+                "SELECT ORG_USCC FROM CUST_ACCT WHERE ORG_USCC > ? ORDER BY ORG_USCC LIMIT ?",
+                [cursor, limit + 1],
+            )
+            if len(page) > limit:
+                next_cursor = page[limit - 1]["ORG_USCC"]
+                page = page[:limit]
+            last = page[-1]["ORG_USCC"] if page else cursor
+            accounts = "a.ORG_USCC > ? AND a.ORG_USCC <= ?"
+            rows = await reader.fetch(peaks_of.format(accounts=accounts), [cursor, last])
+        found = [
+            {"orgCode": row["ORG_USCC"], "courseName": row["CRS_NM"], "maxLessons": row["MOST"]}
+            for row in rows
+        ]
+        return _ok({"peaks": found, "nextCursor": next_cursor})
+
     routes = [
         Route("/openapi/health", health, methods=["GET"]),
         Route("/openapi/v2/custody/accounts/query", query, methods=["POST"]),
         Route("/openapi/v2/custody/accounts/scan", scan, methods=["POST"]),
+        Route("/openapi/v2/custody/orders/peaks", peaks, methods=["POST"]),
     ]
     return native_app(routes, reader, _error, delay_ms=delay_ms)
+
+
+def _page(body: dict[str, Any]) -> tuple[str, int]:
+    """A scan's ``cursor`` (the last ``orgCode`` of the previous page) and ``limit``."""
+    cursor = body.get("cursor") or ""
+    if not isinstance(cursor, str):
+        raise InputError("400003", "cursor must be the nextCursor of the previous page")
+    return cursor, whole_number(body.get("limit", 200), "limit", "400003", low=1, high=MAX_SCAN)
+
+
+def _state_error(state: str) -> str | None:
+    return None if state in ("A", "F", "C") else "is not an account state (A, F or C)"
 
 
 def _ratio_basis_points(value: object) -> int:

@@ -14,6 +14,7 @@ from xietong.domain.matching import (
     RegistrationCriteria,
 )
 from xietong.domain.records import (
+    CustodyStatus,
     FireAcceptanceStatus,
     InstitutionCategory,
     LicenseStatus,
@@ -50,6 +51,11 @@ class FilterCriteria:
     """At least this many refund complaints on record, of any date (``Institution.
     complaints``); the 90-day surge is what ``riskAtLeast`` sees."""
     risk_at_least: RiskLevel | None = None
+    custody: frozenset[CustodyStatus | None] = frozenset()
+    """The custody account is in one of these states; None stands for NONE (at no bank)."""
+    prepaid_cap_exceeded: bool | None = None
+    """True: an order (not refunded) bought more lessons than may be prepaid (the
+    PREPAID_CAP_EXCEEDED rule); False: none did."""
 
     @property
     def only_region(self) -> bool:

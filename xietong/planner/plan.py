@@ -3,7 +3,8 @@ it, the answers intersected, most selective and cheapest first.
 
 1. The departments that can find institutions by their own conditions go first,
    cheapest first: fire safety (one SQL query), finance (every bank: a SQL query,
-   the HTTP bank's scan), market supervision (a paged HTTP scan). The education
+   the HTTP bank's scan; for ``custody`` the account states, for ``prepaidCapExceeded``
+   the banks' per-course order aggregate), market supervision (a paged HTTP scan). The education
    bureau's own predicates (category, domain, supervisor, licence status) lead
    when given, being one indexed query; without them, it comes after the others,
    where it only applies the region scope to the few codes left.
@@ -33,7 +34,12 @@ from xietong.adapters.catalog import AdapterCatalog
 from xietong.adapters.config import SourceKind
 from xietong.domain.departments import Department
 from xietong.planner.criteria import FilterCriteria
-from xietong.planner.evaluate import at_risk, with_unchecked_or_flagged_staff
+from xietong.planner.evaluate import (
+    at_risk,
+    in_custody_states,
+    over_prepaid_cap,
+    with_unchecked_or_flagged_staff,
+)
 
 log = logging.getLogger("xietong.planner")
 
@@ -163,6 +169,25 @@ def _scanning_stages(
                 scan=lambda: adapters.finance.match(coverage),
             )
         )
+    statuses = frozenset(state for state in criteria.custody if state is not None)
+    if statuses and None not in criteria.custody:
+        stages.append(
+            _Stage(
+                "custody",
+                Department.FINANCE,
+                among=lambda codes: adapters.finance.match_custody(statuses, among=codes),
+                scan=lambda: adapters.finance.match_custody(statuses),
+            )
+        )
+    if criteria.prepaid_cap_exceeded:
+        stages.append(
+            _Stage(
+                "prepaidCapExceeded",
+                Department.FINANCE,
+                among=lambda codes: over_prepaid_cap(adapters, codes),
+                scan=lambda: over_prepaid_cap(adapters, None),
+            )
+        )
     registration = criteria.registration()
     if registration is not None:
         stages.append(
@@ -190,9 +215,30 @@ def _evaluated_stages(
                 among=lambda codes: with_unchecked_or_flagged_staff(adapters, codes, wanted),
             )
         )
+    if None in criteria.custody:
+        states = criteria.custody
+        stages.append(
+            _Stage(
+                "custody",
+                Department.FINANCE,
+                among=lambda codes: in_custody_states(adapters, states, codes),
+            )
+        )
+    if criteria.prepaid_cap_exceeded is False:
+        stages.append(
+            _Stage(
+                "prepaidCapExceeded",
+                Department.FINANCE,
+                among=lambda codes: _without(codes, over_prepaid_cap(adapters, codes)),
+            )
+        )
     level = criteria.risk()
     if level is not None:
         stages.append(
             _Stage("riskAtLeast", None, among=lambda codes: at_risk(adapters, codes, level, today))
         )
     return stages
+
+
+async def _without(codes: list[str], found: Awaitable[set[str]]) -> set[str]:
+    return set(codes) - await found
