@@ -31,12 +31,14 @@ from xietong.domain.matching import (
 )
 from xietong.domain.records import (
     BackgroundCheck,
+    BankVerdict,
     BusinessRegistration,
     CustodyStatus,
     FireSafetyRecord,
     FundSupervision,
     Institution,
     LessonDelivery,
+    ReleaseRequest,
     StaffMember,
 )
 
@@ -141,6 +143,11 @@ class FinanceAdapter(DepartmentAdapter[FundSupervision], Protocol):
         self, *, among: Sequence[str] | None = None
     ) -> Mapping[str, Mapping[str, int]]:
         """Credit code → course → the most lessons one order (not refunded) bought."""
+        ...
+
+    async def release(self, bank: str, request: ReleaseRequest) -> BankVerdict:
+        """Send a release instruction to ``bank``; SourceUnavailableError if its answer
+        did not arrive (it may have been applied: send it again)."""
         ...
 
 

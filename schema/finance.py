@@ -12,6 +12,9 @@ import strawberry
 
 from xietong.domain.records import CustodyStatus, OrderStatus
 from xietong.domain.records import FundSupervision as FundRecord
+from xietong.resolvers import funds
+from xietong.resolvers.context import HubInfo
+from xietong.schema.funds import ReleaseInstruction, instruction_of
 from xietong.schema.mapping import from_record
 from xietong.schema.pagination import Connection, connection, decode_cursor, page_size
 from xietong.schema.scalars import Decimal
@@ -74,6 +77,13 @@ class FundSupervision:
             key=lambda order: order.number,
             node=lambda order: from_record(PrepaidOrder, order),
         )
+
+    @strawberry.field(
+        description="Release instructions approved on this account (一课一消), newest first."
+    )
+    async def releases(self, info: HubInfo) -> list[ReleaseInstruction] | None:
+        found = await funds.institution_releases(info.context, self.record.credit_code)
+        return [instruction_of(record) for record in found]
 
     @strawberry.field(description="Refunds to payers, oldest first.")
     def refunds(self, first: int = 50, after: str | None = None) -> Connection[Refund] | None:

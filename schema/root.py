@@ -19,6 +19,7 @@ from xietong.kernel.errors import CodedError
 from xietong.schema.audit import AuditQuery
 from xietong.schema.compat import graphql_schema_of
 from xietong.schema.education import EducationQuery
+from xietong.schema.funds import FundsMutation, FundsQuery
 from xietong.schema.hub import HubQuery
 from xietong.schema.limits import QueryLimits
 from xietong.schema.limits.extensions import limit_extensions
@@ -33,12 +34,12 @@ DOCUMENT_CACHE_SIZE = 512
 
 
 @strawberry.type
-class Query(HubQuery, EducationQuery, MarketQuery, AuditQuery, ReviewQuery):
+class Query(HubQuery, EducationQuery, MarketQuery, AuditQuery, ReviewQuery, FundsQuery):
     pass
 
 
 @strawberry.type
-class Mutation(ReviewMutation):
+class Mutation(ReviewMutation, FundsMutation):
     pass
 
 

@@ -22,7 +22,7 @@ from xietong.adapters.sources.errors import SourceUnavailableError
 from xietong.adapters.sources.registry import ProbeResult, probe_source
 from xietong.domain.departments import Department
 from xietong.domain.matching import CoverageCriteria
-from xietong.domain.records import CustodyStatus, FundSupervision
+from xietong.domain.records import BankVerdict, CustodyStatus, FundSupervision, ReleaseRequest
 from xietong.kernel.identifiers import credit_code_error
 
 T = TypeVar("T")
@@ -126,6 +126,13 @@ class BankFinanceAdapter:
         for answer in _every_answer(answers):
             merged.update(answer)  # one bank per institution
         return merged
+
+    async def release(self, bank: str, request: ReleaseRequest) -> BankVerdict:
+        """Send ``request`` to the bank named ``bank`` (``FundSupervision.bank``)."""
+        for candidate in self.banks:
+            if candidate.display_name == bank:
+                return await candidate.release(request)
+        raise SourceUnavailableError(self.department, bank, "no such bank is configured")
 
     async def health(self) -> list[ProbeResult]:
         return list(await asyncio.gather(*(probe_source(bank.source) for bank in self.banks)))

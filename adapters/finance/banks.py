@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from xietong.adapters.sources.registry import Source
-from xietong.domain.records import CustodyStatus, FundSupervision
+from xietong.domain.records import BankVerdict, CustodyStatus, FundSupervision, ReleaseRequest
 
 OrderPeaks = dict[str, dict[str, int]]
 """Credit code → course name → the most lessons of one order (not refunded)."""
@@ -48,4 +48,11 @@ class CustodyBank(Protocol):
     async def order_peaks(self, among: Sequence[str] | None) -> OrderPeaks:
         """Per institution and course, the most lessons one order (not refunded) bought:
         the bank's own aggregate, which the prepaid cap is judged on."""
+        ...
+
+    async def release(self, request: ReleaseRequest) -> BankVerdict:
+        """Send one release instruction; the bank applies it atomically, once per
+        instruction id (a second send answers the first application). Raises
+        SourceUnavailableError when the answer did not arrive: it may or may not have
+        been applied, and sending it again is safe."""
         ...

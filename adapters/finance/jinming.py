@@ -10,12 +10,24 @@ refunded_total — all fen → yuan; from ``yfdd`` 预付订单 the orders (``dd
 ``yxks`` lessons_released, ``yxje`` amount_released, ``xdrq`` ordered_on, ``ddzt``
 ``1`` RUNNING ``2`` COMPLETED ``3`` REFUNDED); from ``tkjl`` 退款记录 the refunds.
 An account, its orders and its refunds are three statements in one round.
+
+Releases: the hub inserts its instruction into ``hbzl`` (``zlbh`` the instruction id,
+``ddh``, ``hbks`` lessons, ``hbje`` fen, ``sqr`` approver, ``jsrq`` received); the
+bank's triggers apply it in the insert or abort with a coded message (``E201``
+frozen, ``E202`` closed, ``E301``-``E303`` more than the order holds, ``E401``
+balance, ``E404`` no order); the unique ``zlbh`` makes a second insert fail, and the
+first application's ``lsh`` is the answer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta, timezone
+from functools import partial
 from typing import Any
+
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import IntegrityError
 
 from xietong.adapters.finance.banks import OrderPeaks
 from xietong.adapters.native import (
@@ -29,11 +41,14 @@ from xietong.adapters.native import (
 )
 from xietong.adapters.sources.sql import Query, SqlSource, query
 from xietong.domain.records import (
+    BankRefusal,
+    BankVerdict,
     CustodyStatus,
     FundSupervision,
     OrderStatus,
     PrepaidOrder,
     Refund,
+    ReleaseRequest,
 )
 
 DISPLAY_NAME = "金明银行"
@@ -53,6 +68,18 @@ ORDER_STATUSES = {"1": OrderStatus.RUNNING, "2": OrderStatus.COMPLETED, "3": Ord
 # Whole fen times basis points: no rounding in the database; 64-bit, as fen times
 # 10,000 outgrows a 32-bit INTEGER column (PostgreSQL's).
 _BELOW = "dxje > 0 AND CAST(ye AS BIGINT) * 10000 < CAST(dxje AS BIGINT) * :basis_points"
+
+
+REFUSALS = {
+    "E404": BankRefusal.NO_ORDER,
+    "E201": BankRefusal.ACCOUNT_FROZEN,
+    "E202": BankRefusal.ACCOUNT_CLOSED,
+    "E301": BankRefusal.EXCEEDS_ORDER,
+    "E302": BankRefusal.EXCEEDS_ORDER,
+    "E303": BankRefusal.EXCEEDS_ORDER,
+    "E401": BankRefusal.INSUFFICIENT_BALANCE,
+}
+_BEIJING = timezone(timedelta(hours=8))
 
 
 class JinmingBank:
@@ -146,6 +173,9 @@ class JinmingBank:
                 peaks.setdefault(row["tyshxydm"], {})[row["kcmc"]] = int(row["most"])
         return peaks
 
+    async def release(self, request: ReleaseRequest) -> BankVerdict:
+        return await self.source.write(partial(_submit, request))
+
     async def _accounts(self, statements: list[Query]) -> dict[str, FundSupervision]:
         batches = await gather_batches([self.source.fetch(*statement) for statement in statements])
         found = {}
@@ -200,3 +230,37 @@ def _refund(row: dict[str, Any]) -> Refund:
         amount=fen(row["tkje"], "tkjl.tkje"),
         refunded_on=required_ymd(row["tkrq"], "tkjl.tkrq"),
     )
+
+
+def _submit(request: ReleaseRequest, connection: Connection) -> BankVerdict:
+    """In the source's thread: insert the instruction, let the bank's triggers judge."""
+    received = request.approved_at.astimezone(_BEIJING).strftime("%Y%m%d%H%M%S")
+    try:
+        with connection.begin():
+            connection.execute(
+                text(
+                    "INSERT INTO hbzl (zlbh, ddh, hbks, hbje, sqr, jsrq)"
+                    " VALUES (:zlbh, :ddh, :hbks, :hbje, :sqr, :jsrq)"
+                ),
+                {
+                    "zlbh": request.instruction_id,
+                    "ddh": request.order_number,
+                    "hbks": request.lessons,
+                    "hbje": request.amount_fen,
+                    "sqr": request.approved_by,
+                    "jsrq": received,
+                },
+            )
+    except IntegrityError as error:
+        message = str(error.orig)
+        refusal = REFUSALS.get(message.split(" ", 1)[0])
+        if refusal is not None:
+            return BankVerdict(False, refusal=refusal, reason=message)
+        # Otherwise the unique zlbh: applied before. Its row says so (or, if there is
+        # none, the error was something else, and is raised).
+    row = connection.execute(
+        text("SELECT lsh FROM hbzl WHERE zlbh = :zlbh"), {"zlbh": request.instruction_id}
+    ).one_or_none()
+    if row is None:
+        raise RuntimeError(f"instruction {request.instruction_id} neither applied nor refused")
+    return BankVerdict(True, reference=row[0])

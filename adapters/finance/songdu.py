@@ -15,6 +15,12 @@ CLOSED) since ``statusDate``, ``openDate`` opened_on; with ``withOrders`` the
 ``POST /openapi/v2/custody/accounts/scan`` with ``coverageBelow`` (a ratio with four
 decimals) pages through the accounts below it by ``cursor``/``nextCursor``.
 Not carried: ``acctName``.
+``POST /openapi/v2/custody/releases`` takes a release instruction (``instructionId``,
+``orderNo``, ``lessons``, ``amount`` yuan string, ``approvedBy``, ``approvedAt``);
+``retCode`` ``000000`` applied (``body.txnRef``), ``RLS409`` applied before (the
+first application's ``body``), else refused: ``RLS404`` no order, ``RLS423`` frozen,
+``RLS410`` closed, ``RLS422``/``RLS412`` more than the order holds, ``RLS402``
+balance. Not retried by the HTTP client (not a read); the hub's outbox re-sends.
 """
 
 from __future__ import annotations
@@ -38,11 +44,14 @@ from xietong.adapters.native import (
 )
 from xietong.adapters.sources.http import HttpSource
 from xietong.domain.records import (
+    BankRefusal,
+    BankVerdict,
     CustodyStatus,
     FundSupervision,
     OrderStatus,
     PrepaidOrder,
     Refund,
+    ReleaseRequest,
 )
 
 DISPLAY_NAME = "宋都银行"
@@ -53,6 +62,17 @@ SCAN_LIMIT = 1000
 _OK = "000000"
 STATUSES = {"A": CustodyStatus.NORMAL, "F": CustodyStatus.FROZEN, "C": CustodyStatus.CLOSED}
 ORDER_STATUSES = {"O": OrderStatus.RUNNING, "D": OrderStatus.COMPLETED, "R": OrderStatus.REFUNDED}
+
+
+REFUSALS = {
+    "RLS404": BankRefusal.NO_ORDER,
+    "RLS423": BankRefusal.ACCOUNT_FROZEN,
+    "RLS410": BankRefusal.ACCOUNT_CLOSED,
+    "RLS422": BankRefusal.EXCEEDS_ORDER,
+    "RLS412": BankRefusal.EXCEEDS_ORDER,
+    "RLS402": BankRefusal.INSUFFICIENT_BALANCE,
+}
+_APPLIED = {_OK, "RLS409"}
 
 
 class SongduBank:
@@ -135,6 +155,33 @@ class SongduBank:
                         peak["maxLessons"]
                     )
         return peaks
+
+    async def release(self, request: ReleaseRequest) -> BankVerdict:
+        answer = await self.source.request_json(
+            "POST",
+            "/openapi/v2/custody/releases",
+            json={
+                "instructionId": request.instruction_id,
+                "orderNo": request.order_number,
+                "lessons": request.lessons,
+                "amount": f"{request.amount_fen // 100}.{request.amount_fen % 100:02d}",
+                "approvedBy": request.approved_by,
+                "approvedAt": request.approved_at.isoformat(),
+            },
+            idempotent=False,
+        )
+        with native_shape(self.source.config.department, self.source.config.name):
+            envelope = json_object(answer, "answer")
+            code, message = envelope.get("retCode"), str(envelope.get("retMsg"))
+            if code in _APPLIED:
+                reference = json_object(envelope["body"], "body")["txnRef"]
+                if not isinstance(reference, str):
+                    raise NativeShapeError("body.txnRef is not a string")
+                return BankVerdict(True, reference=reference)
+            refusal = REFUSALS.get(str(code))
+            if refusal is None:
+                raise NativeShapeError(f"retCode {code!r}: {message!r}")
+            return BankVerdict(False, refusal=refusal, reason=f"{code} {message}")
 
     async def _scan(self, condition: dict[str, Any]) -> dict[str, FundSupervision]:
         found: dict[str, FundSupervision] = {}

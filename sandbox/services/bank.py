@@ -37,16 +37,29 @@ parameter, ``404``/``405`` unknown path or method).
     scan): per account and course, the most lessons one order bought, refunded
     orders aside. ``body``: ``{"peaks": [{"orgCode", "courseName",
     "maxLessons"}], "nextCursor"}``.
+``POST /openapi/v2/custody/releases`` — ``{"instructionId", "orderNo", "lessons",
+    "amount", "approvedBy", "approvedAt"}``: pay the institution ``amount`` (yuan
+    string) for ``lessons`` of the order, on the education bureau's approval. Applied
+    at once and atomically (order, account totals, balance) in one transaction;
+    ``body``: ``{"instructionId", "txnRef", "releasedLessons", "releasedAmount"}``.
+    Business refusals come with HTTP 200 and their own ``retCode``: ``RLS409`` this
+    instructionId was applied before (``body`` is the first application: nothing
+    moves twice), ``RLS404`` no such order, ``RLS423`` account frozen, ``RLS410``
+    account closed, ``RLS422`` order refunded or fewer lessons left, ``RLS412``
+    amount not the order's price per lesson (the rest on the last), ``RLS402``
+    balance too low.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -62,6 +75,7 @@ from xietong.sandbox.services.common import (
     yuan,
 )
 
+_BEIJING = timezone(timedelta(hours=8))
 MAX_BATCH = 200
 MAX_SCAN = 1000
 _ACCOUNT_COLUMNS = (
@@ -177,13 +191,146 @@ def bank_app(db_path: Path, *, delay_ms: float | None = None) -> Starlette:
         ]
         return _ok({"peaks": found, "nextCursor": next_cursor})
 
+    writer = ReleaseWriter(db_path)
+
+    async def release(request: Request) -> JSONResponse:
+        body = await json_object(
+            request,
+            {"instructionId", "orderNo", "lessons", "amount", "approvedBy", "approvedAt"},
+            "400001",
+        )
+        instruction, order, approver, at = (
+            _text(body.get(field), field)
+            for field in ("instructionId", "orderNo", "approvedBy", "approvedAt")
+        )
+        lessons = whole_number(body.get("lessons"), "lessons", "400001", low=1, high=10_000)
+        cents = _cents(body.get("amount"))
+        code, message, answer = await run_in_threadpool(
+            writer.apply, instruction, order, lessons, cents, approver, at
+        )
+        return JSONResponse({"retCode": code, "retMsg": message, "body": answer})
+
     routes = [
         Route("/openapi/health", health, methods=["GET"]),
         Route("/openapi/v2/custody/accounts/query", query, methods=["POST"]),
         Route("/openapi/v2/custody/accounts/scan", scan, methods=["POST"]),
         Route("/openapi/v2/custody/orders/peaks", peaks, methods=["POST"]),
+        Route("/openapi/v2/custody/releases", release, methods=["POST"]),
     ]
     return native_app(routes, reader, _error, delay_ms=delay_ms)
+
+
+class ReleaseWriter:
+    """The core's release transaction: ``BEGIN IMMEDIATE`` takes the write lock first,
+    so the checks and the moves see and change one state; the unique index on
+    ``INSTR_ID`` is the last word on "applied once"."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def apply(
+        self, instruction: str, order_no: str, lessons: int, cents: int, approver: str, at: str
+    ) -> tuple[str, str, dict[str, Any] | None]:
+        connection = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+        connection.row_factory = sqlite3.Row
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                answer = self._apply(connection, instruction, order_no, lessons, cents, approver)
+            except Exception:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT" if answer[0] == "000000" else "ROLLBACK")
+            return answer
+        finally:
+            connection.close()
+
+    def _apply(
+        self,
+        connection: sqlite3.Connection,
+        instruction: str,
+        order_no: str,
+        lessons: int,
+        cents: int,
+        approver: str,
+    ) -> tuple[str, str, dict[str, Any] | None]:
+        done = connection.execute(
+            "SELECT * FROM RLS_TXN WHERE INSTR_ID = ?", (instruction,)
+        ).fetchone()
+        if done is not None:
+            return "RLS409", "instruction already applied", _release(done)
+        order = connection.execute(
+            "SELECT o.*, a.ACCT_STAT, a.AVAIL_BAL FROM PREPAY_ORD o"
+            " JOIN CUST_ACCT a ON a.ACCT_NO = o.ACCT_NO WHERE o.ORD_NO = ?",
+            (order_no,),
+        ).fetchone()
+        if order is None:
+            return "RLS404", f"no order {order_no}", None
+        if order["ACCT_STAT"] == "F":
+            return "RLS423", "account frozen", None
+        if order["ACCT_STAT"] == "C":
+            return "RLS410", "account closed", None
+        left = order["LSN_CNT"] - order["RLS_LSN_CNT"]
+        if order["ORD_STAT"] == "R" or lessons > left:
+            return "RLS422", f"{left} lesson(s) left on the order", None
+        price = order["ORD_AMT"] // order["LSN_CNT"]
+        expected = order["ORD_AMT"] - order["RLS_AMT"] if lessons == left else lessons * price
+        if cents != expected:
+            return "RLS412", f"amount must be {yuan(expected)}", None
+        if order["AVAIL_BAL"] < cents:
+            return "RLS402", "balance too low", None
+        now = datetime.now(_BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+        cursor = connection.execute(
+            "INSERT INTO RLS_TXN (INSTR_ID, ORD_NO, ACCT_NO, LSN_CNT, RLS_AMT, APPR_BY, RLS_TM,"
+            " TXN_REF) VALUES (?, ?, ?, ?, ?, ?, ?, '')",
+            (instruction, order_no, order["ACCT_NO"], lessons, cents, approver, now),
+        )
+        reference = f"SDR{cursor.lastrowid:012d}"
+        connection.execute(
+            "UPDATE RLS_TXN SET TXN_REF = ? WHERE RLS_ID = ?", (reference, cursor.lastrowid)
+        )
+        connection.execute(
+            "UPDATE PREPAY_ORD SET RLS_LSN_CNT = RLS_LSN_CNT + ?, RLS_AMT = RLS_AMT + ?,"
+            " ORD_STAT = CASE WHEN RLS_LSN_CNT + ? = LSN_CNT THEN 'D' ELSE ORD_STAT END"
+            " WHERE ORD_NO = ?",
+            (lessons, cents, lessons, order_no),
+        )
+        connection.execute(
+            "UPDATE CUST_ACCT SET AVAIL_BAL = AVAIL_BAL - ?, TOT_RLS_AMT = TOT_RLS_AMT + ?,"
+            " UNRLS_AMT = UNRLS_AMT - ? WHERE ACCT_NO = ?",
+            (cents, cents, cents, order["ACCT_NO"]),
+        )
+        done = connection.execute(
+            "SELECT * FROM RLS_TXN WHERE INSTR_ID = ?", (instruction,)
+        ).fetchone()
+        return "000000", "SUCCESS", _release(done)
+
+
+def _release(row: sqlite3.Row) -> dict[str, Any]:
+    return {
+        "instructionId": row["INSTR_ID"],
+        "txnRef": row["TXN_REF"],
+        "releasedLessons": row["LSN_CNT"],
+        "releasedAmount": yuan(row["RLS_AMT"]),
+    }
+
+
+def _text(value: object, field: str) -> str:
+    if not isinstance(value, str) or not value or len(value) > 200:
+        raise InputError("400001", f"{field} must be a non-empty string")
+    return value
+
+
+def _cents(value: object) -> int:
+    if not isinstance(value, str):
+        raise InputError("400001", 'amount must be a yuan string such as "1234.50"')
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        raise InputError("400001", 'amount must be a yuan string such as "1234.50"') from None
+    if not amount.is_finite() or amount <= 0 or amount.as_tuple().exponent != -2:
+        raise InputError("400001", 'amount must be a positive yuan string such as "1234.50"')
+    return int(amount * 100)
 
 
 def _page(body: dict[str, Any]) -> tuple[str, int]:

@@ -17,6 +17,9 @@ Decisions the table leaves to the reader, taken here once:
   row wherever it is reached; ``FundSupervision.bank`` is part of the funds.
 - A teacher's ID number on a course, and a person's name and ID number, are "staff
   name, ID number"; ``Employment`` is the staff post and certificate of a person.
+- The release mutations (DESIGN §12) are granted to every department's column, so
+  that anyone but an education supervisor learns NOT_PERMITTED from the workflow;
+  what an approval returns (``LessonRelease``) is the ledger's, like ``releases``.
 - The annual review mutations are granted to the columns that can be a required
   signer; who actually signs what is the review workflow's business (DESIGN §9),
   and ``ReviewError`` goes with the mutations that return it.
@@ -223,7 +226,7 @@ TABLE: tuple[Row, ...] = (
             "PrepaidOrder.amountReleased", "PrepaidOrder.orderedOn", "PrepaidOrder.status",
             "RefundConnection.edges", "RefundConnection.pageInfo", "RefundConnection.totalCount",
             "RefundEdge.cursor", "RefundEdge.node", "Refund.number", "Refund.orderNumber",
-            "Refund.amount", "Refund.refundedOn",
+            "Refund.amount", "Refund.refundedOn", "FundSupervision.releases",
         ),
         (ALLOW, DENY, DENY, DENY, ALLOW, DENY, ALLOW, DENY),
     ),
@@ -231,6 +234,43 @@ TABLE: tuple[Row, ...] = (
         "funds: a prepaid order's student (masked for all but finance and education)",
         ("PrepaidOrder.studentName",),
         (ALLOW, DENY, DENY, DENY, ALLOW, DENY, MASK, DENY),
+    ),
+    Row(
+        "funds: a release as approved (what an approval answers; others read it through the "
+        "ledger's releases or releaseInstructions)",
+        (
+            "LessonRelease.creditCode", "LessonRelease.idempotencyKey",
+            "LessonRelease.approvedBy", "LessonRelease.approvedAt", "LessonRelease.lessons",
+            "LessonRelease.amount", "LessonRelease.status", "LessonRelease.instructions",
+            "ReleaseInstruction.id", "ReleaseInstruction.creditCode",
+            "ReleaseInstruction.orderNumber", "ReleaseInstruction.bank",
+            "ReleaseInstruction.firstLesson", "ReleaseInstruction.lastLesson",
+            "ReleaseInstruction.lessons", "ReleaseInstruction.amount",
+            "ReleaseInstruction.approvedBy", "ReleaseInstruction.approvedAt",
+            "ReleaseInstruction.status", "ReleaseInstruction.bankReference",
+            "ReleaseInstruction.refusalReason", "ReleaseInstruction.attempts",
+            "ReleaseInstruction.settledAt",
+        ),
+        (ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, DENY),
+    ),
+    Row(
+        "funds: every release instruction in the region (releaseInstructions)",
+        (
+            "Query.releaseInstructions",
+            "ReleaseInstructionConnection.edges", "ReleaseInstructionConnection.pageInfo",
+            "ReleaseInstructionConnection.totalCount",
+            "ReleaseInstructionEdge.cursor", "ReleaseInstructionEdge.node",
+        ),
+        (DENY, DENY, DENY, DENY, ALLOW, DENY, ALLOW, DENY),
+    ),
+    Row(
+        "funds: release approvals (the workflow admits education supervisors only)",
+        (
+            "Mutation.approveLessonRelease", "Mutation.approveReleases",
+            "ReleaseError.code", "ReleaseError.message", "ReleaseError.field",
+            "ReleaseError.first",
+        ),
+        (ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, DENY, DENY),
     ),
     Row(
         "funds coverage ratio",

@@ -38,6 +38,7 @@ HEALTHY_EMPTY = {
     "AuditChainReport.reason",
     "RiskAssessment.unavailable",
     "AnnualReview.awaitingSignatureFrom",
+    "ReleaseInstruction.refusalReason",
 }
 """Fields that are empty in a healthy world with nothing broken or down."""
 
@@ -82,6 +83,7 @@ def root_steps(samples: dict[str, str]) -> dict[str, Step]:
         "auditEvents": '(filter: {clientId: "demo-education"}, first: 500)',
         "annualReviews": "(first: 5)",
         "annualReview": f'(id: "{samples["reviewId"]}")',
+        "releaseInstructions": "(first: 5)",
     }
     roots = ("me", "sources", *arguments, "auditChain", "auditCheckpoints")
     return {root: Step(f"Query.{root}", arguments.get(root, "")) for root in roots}
@@ -231,6 +233,7 @@ async def test_every_role_gets_from_every_field_what_design_7_says(
     empty: set[str] = set()
     samples = await rich_samples(harness)
     samples["reviewId"] = await check_mutations(harness, samples, checked, mismatches)
+    await check_release_mutations(harness, samples, checked, mismatches)
     await sign_revoke_resign_publish(harness, samples["reviewId"])
     key = await harness.hub.tokens.keys.signing_key()
     make_checkpoint(harness.hub.sync_engine, key, at=datetime.now(UTC))  # something to read
@@ -329,6 +332,63 @@ async def check_mutations(
     return review_id
 
 
+RELEASE_RESULT = (
+    "{ __typename ... on LessonRelease { creditCode idempotencyKey approvedBy approvedAt lessons"
+    " amount status instructions { id } } ... on ReleaseError { code message field"
+    " first { creditCode } } }"
+)
+RELEASE_MUTATIONS = {
+    "approveLessonRelease": '{creditCode: "%(creditCode)s", orderNumber: "NO-SUCH-ORDER", '
+    'lessons: 1, idempotencyKey: "matrix-one-%(role)s"}',
+    "approveReleases": '{creditCode: "%(released)s", through: "%(today)s", '
+    'idempotencyKey: "matrix-all"}',
+}
+
+
+async def check_release_mutations(
+    harness: HubHarness, samples: dict[str, str], checked: set[str], mismatches: list[str]
+) -> None:
+    """Education releases the lessons waiting at one of the first institutions (so that
+    the ledger has a release to read); then each role asks both release mutations, with
+    a purpose and without: refused, or a typed result (NOT_PERMITTED, NOT_FOUND, or
+    DUPLICATE with the first outcome)."""
+    today = harness.hub.today().isoformat()
+    released = ""
+    for code in samples["firstCodes"].split(","):
+        query = (
+            f'mutation {{ approveReleases(input: {{creditCode: "{code}", through: "{today}", '
+            f'idempotencyKey: "matrix-all"}}) {RELEASE_RESULT} }}'
+        )
+        result = (await harness.graphql("demo-education", query)).json()["data"]["approveReleases"]
+        if result["__typename"] == "LessonRelease":
+            released = code
+            checked.update(f"LessonRelease.{field}" for field in result if field != "__typename")
+            break
+    assert released, "no lesson given and confirmed waits among the first institutions"
+    values = {**samples, "released": released, "today": today}
+    for role in ROLES:
+        for name, arguments in RELEASE_MUTATIONS.items():
+            coordinate = f"Mutation.{name}"
+            expected = ORACLE[coordinate][role]
+            query = f"mutation {{ {name}(input: {arguments % {**values, 'role': role}}) "
+            query += f"{RELEASE_RESULT} }}"
+            for purpose in (PURPOSE, None):
+                body = (await harness.graphql(DEMO_CLIENTS[role], query, purpose=purpose)).json()
+                result = (body.get("data") or {}).get(name)
+                problem = effect_problem(expected, purpose, [result], error_codes_at(body, [name]))
+                if problem:
+                    mismatches.append(f"{role} {coordinate} (purpose={purpose!r}): {problem}")
+                elif expected.effect is not Effect.DENY and not expected.purpose:
+                    assert result is not None, body
+                    assert result["__typename"] == "ReleaseError", result
+                    want = "NOT_PERMITTED" if role != "education.supervisor" else None
+                    assert want is None or result["code"] == want, result
+                    checked.update(
+                        f"ReleaseError.{field}" for field in ("code", "message", "field", "first")
+                    )
+            checked.add(coordinate)
+
+
 async def sign_revoke_resign_publish(harness: HubHarness, review_id: str) -> None:
     """Give the review every kind of data: a revoked signature, a live one, publication."""
     steps = [
@@ -377,4 +437,8 @@ async def rich_samples(harness: HubHarness) -> dict[str, str]:
         if member["backgroundCheck"]["status"] == "RECORD_FOUND"
     ]
     assert flagged, "the seeded world has no staff member with a record found"
-    return {"creditCode": nodes[0]["creditCode"], "idNumber": flagged[0]}
+    return {
+        "creditCode": nodes[0]["creditCode"],
+        "idNumber": flagged[0],
+        "firstCodes": ",".join(node["creditCode"] for node in nodes[:40]),
+    }

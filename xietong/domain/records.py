@@ -8,7 +8,7 @@ out. Money is ``Decimal`` yuan, dates are ``date``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -287,3 +287,37 @@ class LessonDelivery:
     lessons: int
     confirmed: bool
     delivered_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseRequest:
+    """A release instruction as the bank holding the account receives it: pay the
+    institution ``amount_fen`` for ``lessons`` of the order, once per ``instruction_id``."""
+
+    instruction_id: str
+    order_number: str
+    lessons: int
+    amount_fen: int
+    approved_by: str
+    approved_at: datetime
+
+
+class BankRefusal(StrEnum):
+    """Why a bank would not apply an instruction, in the hub's words."""
+
+    NO_ORDER = "NO_ORDER"
+    ACCOUNT_FROZEN = "ACCOUNT_FROZEN"
+    ACCOUNT_CLOSED = "ACCOUNT_CLOSED"
+    EXCEEDS_ORDER = "EXCEEDS_ORDER"
+    INSUFFICIENT_BALANCE = "INSUFFICIENT_BALANCE"
+
+
+@dataclass(frozen=True, slots=True)
+class BankVerdict:
+    """The bank's answer to an instruction: applied (now, or already before: the bank
+    applies an instruction id once) with its reference, or refused and why."""
+
+    applied: bool
+    reference: str | None = None
+    refusal: BankRefusal | None = None
+    reason: str = ""

@@ -18,6 +18,7 @@ from xietong.auth.policy import load_policy
 from xietong.auth.routes import TOKEN_ENDPOINT, authentication_middleware, oauth_routes
 from xietong.hub.checkpoints import Checkpointer
 from xietong.hub.rate_limits import Budget, RateLimiter
+from xietong.hub.releases import ReleaseResender
 from xietong.hub.services import Hub
 from xietong.kernel.errors import ConfigError
 from xietong.kernel.settings import Settings
@@ -61,6 +62,18 @@ async def _checkpointing(hub: Hub) -> AsyncIterator[None]:
                 await task
 
 
+@contextlib.asynccontextmanager
+async def _resending_releases(hub: Hub) -> AsyncIterator[None]:
+    """Re-send release instructions left PENDING while the app serves."""
+    task = asyncio.create_task(ReleaseResender(hub).run())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 async def _wait_for_store(hub: Hub) -> None:
     """Reach the hub database and make sure a signing key exists, retrying with
     backoff for as long as it takes."""
@@ -97,7 +110,7 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if not owned:
-            async with _checkpointing(the_hub):
+            async with _checkpointing(the_hub), _resending_releases(the_hub):
                 yield
             return
         # A worker (re)started while the store is down waits for it, serving
@@ -106,7 +119,7 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
         # worker. The configuration was checked once, before the first worker.
         waiting = asyncio.create_task(_wait_for_store(the_hub))
         try:
-            async with _checkpointing(the_hub):
+            async with _checkpointing(the_hub), _resending_releases(the_hub):
                 yield
         finally:
             waiting.cancel()

@@ -1,0 +1,193 @@
+"""Releases of prepaid fees after lessons are given (一课一消), approved by the education
+bureau and paid by the bank that holds the custody account.
+
+Expected refusals are values: both mutations answer ``ReleaseResult``, a
+``LessonRelease`` or a ``ReleaseError`` whose ``code`` says why.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+import strawberry
+
+from xietong.funds.records import (
+    Approval,
+    InstructionFilter,
+    InstructionRecord,
+    ReleaseErrorCode,
+    ReleaseFailure,
+    ReleaseStatus,
+)
+from xietong.funds.service import ReleaseResult as ReleaseOutcome
+from xietong.resolvers import funds as resolvers
+from xietong.resolvers.context import HubInfo
+from xietong.schema.mapping import from_record
+from xietong.schema.pagination import (
+    Connection,
+    connection,
+    decode_cursor,
+    page_size,
+    sequence_key,
+)
+from xietong.schema.scalars import CreditCode, Decimal
+
+strawberry.enum(ReleaseStatus, description="Where a release instruction stands at its bank.")
+strawberry.enum(ReleaseErrorCode)
+
+
+@strawberry.type(description="One release instruction to the bank holding the custody account.")
+class ReleaseInstruction:
+    id: strawberry.ID = strawberry.field(description="The instruction id the bank applies once.")
+    credit_code: CreditCode
+    order_number: str
+    bank: str
+    first_lesson: int = strawberry.field(description="The order's lessons first..last.")
+    last_lesson: int
+    lessons: int
+    amount: Decimal = strawberry.field(
+        description="Lessons × (order amount ÷ lessons bought); the last lesson takes the rest."
+    )
+    approved_by: str
+    approved_at: datetime
+    status: ReleaseStatus
+    bank_reference: str | None = strawberry.field(description="The bank's own reference.")
+    refusal_reason: str | None = strawberry.field(description="Why the bank refused it.")
+    attempts: int = strawberry.field(description="Times it was sent to the bank.")
+    settled_at: datetime | None
+
+
+@strawberry.type(description="An approval: the lessons released, one instruction per order.")
+class LessonRelease:
+    credit_code: CreditCode
+    idempotency_key: str
+    approved_by: str
+    approved_at: datetime
+    lessons: int
+    amount: Decimal
+    status: ReleaseStatus = strawberry.field(
+        description="PENDING while the bank has not confirmed every instruction (the hub "
+        "sends them again until it does); REFUSED if it refused them all."
+    )
+    instructions: list[ReleaseInstruction]
+
+
+@strawberry.type(description="Why an approval was refused.")
+class ReleaseError:
+    code: ReleaseErrorCode
+    message: str
+    field: str | None = strawberry.field(description="The input field at fault, if one is.")
+    first: LessonRelease | None = strawberry.field(
+        description="DUPLICATE: the first approval under this key; a bank's refusal: what "
+        "was recorded and refused."
+    )
+
+
+ReleaseResult = Annotated[LessonRelease | ReleaseError, strawberry.union("ReleaseResult")]
+
+
+def instruction_of(record: InstructionRecord) -> ReleaseInstruction:
+    return from_record(ReleaseInstruction, record, id=strawberry.ID(record.instruction_id))
+
+
+def _release_of(approval: Approval) -> LessonRelease:
+    return from_record(
+        LessonRelease,
+        approval,
+        instructions=[instruction_of(record) for record in approval.instructions],
+    )
+
+
+def result_of(result: ReleaseOutcome) -> LessonRelease | ReleaseError:
+    if isinstance(result, ReleaseFailure):
+        first = None if result.first is None else _release_of(result.first)
+        return from_record(ReleaseError, result, first=first)
+    return _release_of(result)
+
+
+@strawberry.input(description="Release lessons given on one prepaid order.")
+class ApproveLessonReleaseInput:
+    credit_code: CreditCode
+    order_number: str
+    lessons: int
+    idempotency_key: str = strawberry.field(
+        description="Your own key for this approval: sent again, it answers DUPLICATE with "
+        "the first outcome instead of releasing twice."
+    )
+
+
+@strawberry.input(description="Release every lesson given and confirmed up to a date (一键拨付).")
+class ApproveReleasesInput:
+    credit_code: CreditCode
+    through: date
+    idempotency_key: str
+
+
+@strawberry.input(description="Every condition given must hold.")
+class ReleaseInstructionFilter:
+    credit_code: CreditCode | None = None
+    order_number: str | None = None
+    status: list[ReleaseStatus] | None = None
+
+    def to_filter(self) -> InstructionFilter:
+        return InstructionFilter(
+            credit_code=self.credit_code,
+            order_number=self.order_number,
+            statuses=frozenset(self.status or ()),
+        )
+
+
+@strawberry.type
+class FundsQuery:
+    @strawberry.field(description="Release instructions in the principal's region, newest first.")
+    async def release_instructions(
+        self,
+        info: HubInfo,
+        filter: ReleaseInstructionFilter | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> Connection[ReleaseInstruction] | None:
+        size = page_size(first)
+        records, total = await resolvers.release_instructions(
+            info.context,
+            filter.to_filter() if filter else InstructionFilter(),
+            decode_cursor(after, sequence_key),
+            size + 1,
+        )
+        return connection(
+            records, first=size, total=total, key=lambda r: str(r.seq), node=instruction_of
+        )
+
+
+@strawberry.type
+class FundsMutation:
+    @strawberry.mutation(
+        description="Approve the release of lessons given on one order (an education "
+        "supervisor, within region)."
+    )
+    async def approve_lesson_release(
+        self, info: HubInfo, input: ApproveLessonReleaseInput
+    ) -> ReleaseResult | None:
+        return result_of(
+            await resolvers.approve_lesson_release(
+                info.context,
+                input.credit_code,
+                input.order_number,
+                input.lessons,
+                input.idempotency_key,
+            )
+        )
+
+    @strawberry.mutation(
+        description="Approve every lesson given and confirmed up to a date, on every order "
+        "of the institution."
+    )
+    async def approve_releases(
+        self, info: HubInfo, input: ApproveReleasesInput
+    ) -> ReleaseResult | None:
+        return result_of(
+            await resolvers.approve_releases(
+                info.context, input.credit_code, input.through, input.idempotency_key
+            )
+        )
