@@ -50,9 +50,7 @@ def upgrade() -> None:
         sa.Column("last_attempt_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("settled_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_release_instructions")),
-        sa.UniqueConstraint(
-            "instruction_id", name=op.f("uq_release_instructions_instruction_id")
-        ),
+        sa.UniqueConstraint("instruction_id", name=op.f("uq_release_instructions_instruction_id")),
         sa.UniqueConstraint(
             "client_id",
             "idempotency_key",
