@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,6 +110,11 @@ class Native:
     def order(self, number: str) -> Order:
         return next(order for order in self.orders() if order.number == number)
 
+    def region(self, order: Order) -> str:
+        return str(
+            self.rows("SELECT xzqh FROM edu.jg_jbxx WHERE tyshxydm = ?", order.credit_code)[0][0]
+        )
+
     def account_state(self, order: Order) -> str:
         if order.bank == "jinming":
             return str(self.rows("SELECT zhzt FROM jm.jgzh WHERE zh = ?", order.account)[0][0])
@@ -170,13 +175,21 @@ def native(data_dir: Path) -> Iterator[Native]:
 
 
 def an_order(
-    native: Native, *, bank: str | None = None, waiting: int = 1, status: str | None = None
+    native: Native,
+    *,
+    bank: str | None = None,
+    waiting: int = 1,
+    status: str | None = None,
+    avoid: Collection[str] = (),
 ) -> Order:
-    """An order at a NORMAL account with at least ``waiting`` lessons confirmed and not
-    released (confirming more if none has), at ``bank`` if given."""
+    """An order of a Kaifeng institution (demo-education's region) at a NORMAL account
+    with at least ``waiting`` lessons confirmed and not released (confirming more if
+    none has), at ``bank`` if given."""
     running = {"jinming": "1", "songdu": "O"}
     for order in native.orders():
-        if bank is not None and order.bank != bank:
+        if (bank is not None and order.bank != bank) or order.account in avoid:
+            continue
+        if not native.region(order).startswith("4102"):
             continue
         if native.account_state(order) != "0":
             continue
@@ -230,16 +243,25 @@ def approval_events(harness: HubHarness) -> list[list[str]]:
     return [found for found in keys if any(key.startswith("changed:") for key in found)]
 
 
+KINDS = ("before", "after", "timeout")
+"""How a call fails: before reaching the bank, after it applied (the answer lost), or
+after a wait, applied or not."""
+
+
 class FlakyBank:
     """A real bank behind a bad line: ``rate`` of the calls fail — before reaching the
     bank, or after it applied the instruction with the answer lost, or after a long
     wait — from a seeded generator, so a failing run can be replayed."""
 
-    def __init__(self, bank: CustodyBank, rate: float, seed: int) -> None:
+    def __init__(
+        self, bank: CustodyBank, rate: float, seed: int, *, kinds: tuple[str, ...] = KINDS
+    ) -> None:
         self.bank = bank
         self.rate = rate
         self.random = Random(seed)
+        self.kinds = kinds
         self.calls = 0
+        self.failures = 0
 
     @property
     def display_name(self) -> str:
@@ -263,24 +285,28 @@ class FlakyBank:
 
     async def release(self, request: ReleaseRequest) -> BankVerdict:
         self.calls += 1
-        draw = self.random.random()
         name = self.display_name
-        if draw < self.rate / 3:
+        if self.random.random() >= self.rate:
+            return await self.bank.release(request)
+        kind = self.kinds[int(self.random.random() * len(self.kinds))]
+        self.failures += 1
+        if kind == "before":
             raise SourceUnavailableError(Department.FINANCE, name, "connection refused (test)")
-        if draw < self.rate * 2 / 3:
+        if kind == "after":
             await self.bank.release(request)
             raise SourceUnavailableError(Department.FINANCE, name, "answer lost (test)")
-        if draw < self.rate:
-            await asyncio.sleep(0.05)
-            if self.random.random() < 0.5:
-                await self.bank.release(request)
-            raise SourceUnavailableError(Department.FINANCE, name, "timed out (test)")
-        return await self.bank.release(request)
+        await asyncio.sleep(0.05)
+        if self.random.random() < 0.5:
+            await self.bank.release(request)
+        raise SourceUnavailableError(Department.FINANCE, name, "timed out (test)")
 
 
-def make_flaky(harness: HubHarness, rate: float, seed: int) -> list[FlakyBank]:
+def make_flaky(
+    harness: HubHarness, rate: float, seed: int, *, kinds: tuple[str, ...] = KINDS
+) -> list[FlakyBank]:
+    """Put every bank of the hub behind a bad line (the same banks, the same sandbox)."""
     finance = harness.hub.adapters.finance
     assert isinstance(finance, BankFinanceAdapter)
-    flaky = [FlakyBank(bank, rate, seed + n) for n, bank in enumerate(finance.banks)]
+    flaky = [FlakyBank(bank, rate, seed + n, kinds=kinds) for n, bank in enumerate(finance.banks)]
     finance.banks = list(flaky)
     return flaky

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 from decimal import Decimal
+from typing import Any
 
 from tests.funds.support import (
     APPROVE_ALL,
     Native,
+    Order,
     an_order,
     approval_events,
     approve,
@@ -71,103 +73,66 @@ async def test_the_same_key_again_is_a_duplicate_with_the_first_outcome(
     assert len(approval_events(hub)) == 1  # a duplicate changes nothing
 
 
-async def test_lessons_not_confirmed_by_the_payer_are_not_delivered(
+async def test_each_refusal_says_why_and_leaves_the_bank_untouched(
     hub: HubHarness, banks: Native
 ) -> None:
-    order = an_order(banks, waiting=1)
-    banks.confirm(order, 2, confirmed=False)  # given, the payer has not confirmed
+    """Every ReleaseError code but DUPLICATE and BANK_UNAVAILABLE (tested on their own),
+    each on an account of its own so that one refusal's setting cannot cause another."""
+    used: set[str] = set()
 
-    result = await approve(hub, EDUCATION, order, order.waiting + 1, "too-many")
+    def fresh(**options: Any) -> Order:
+        order = an_order(banks, avoid=used, **options)
+        used.add(order.account)
+        return order
 
-    assert result["code"] == "NOT_DELIVERED"
-    assert result["field"] == "lessons"
-    assert banks.bank_releases(order) == []
-
-
-async def test_more_lessons_than_the_order_has_left_exceeds_it(
-    hub: HubHarness, banks: Native
-) -> None:
-    order = an_order(banks, waiting=1)
-    left = order.lessons - order.released
-    banks.confirm(order, left + 5)
-
-    result = await approve(hub, EDUCATION, order, left + 1, "beyond")
-
-    assert result["code"] == "EXCEEDS_ORDER"
-    assert banks.bank_releases(order) == []
-
-
-async def test_a_refunded_order_has_nothing_left_to_release(hub: HubHarness, banks: Native) -> None:
-    order = next(
-        o for o in banks.orders() if o.status in ("3", "R") and banks.account_state(o) == "0"
-    )
-    banks.confirm(order, order.lessons)
-
-    result = await approve(hub, EDUCATION, order, 1, "after-refund")
-
-    assert result["code"] == "EXCEEDS_ORDER"
-    assert banks.bank_releases(order) == []
-    assert banks.order(order.number).released == order.released
-
-
-async def test_a_frozen_or_closed_account_releases_nothing(hub: HubHarness, banks: Native) -> None:
-    frozen = an_order(banks, bank="jinming", waiting=1)
-    closed = an_order(banks, bank="songdu", waiting=1)
-    banks.set_account(frozen, state="1")
-    banks.set_account(closed, state="2")
-
-    assert (await approve(hub, EDUCATION, frozen, 1, "f"))["code"] == "ACCOUNT_FROZEN"
-    assert (await approve(hub, EDUCATION, closed, 1, "c"))["code"] == "ACCOUNT_CLOSED"
-    assert banks.bank_releases(frozen) == banks.bank_releases(closed) == []
-
-
-async def test_a_balance_below_the_amount_is_insufficient(hub: HubHarness, banks: Native) -> None:
-    order = an_order(banks, waiting=1)
-    banks.set_account(order, balance=0)
-
-    result = await approve(hub, EDUCATION, order, 1, "poor")
-
-    assert result["code"] == "INSUFFICIENT_BALANCE"
-    assert banks.bank_releases(order) == []
-
-
-async def test_only_education_within_its_region_approves(hub: HubHarness, banks: Native) -> None:
-    order = an_order(banks, waiting=1)
-    outside = next(
+    unconfirmed = fresh(waiting=1)
+    banks.confirm(unconfirmed, 2, confirmed=False)  # given, the payer has not confirmed
+    beyond = fresh(waiting=1)
+    banks.confirm(beyond, beyond.lessons)
+    refunded = next(
         o
         for o in banks.orders()
-        if not banks.rows(
-            "SELECT 1 FROM edu.jg_jbxx WHERE tyshxydm = ? AND xzqh = '410202'", o.credit_code
-        )
+        if o.status in ("3", "R")
+        and banks.account_state(o) == "0"
+        and o.account not in used
+        and banks.region(o).startswith("4102")
     )
-
-    refused = await approve(hub, "demo-finance", order, 1, "finance")
-    district = await approve(hub, "demo-education-district", outside, 1, "district")
-
-    assert refused["code"] == "NOT_PERMITTED"
-    assert district["code"] == "OUT_OF_SCOPE"
-    missing = await hub.graphql(
+    used.add(refunded.account)
+    banks.confirm(refunded, refunded.lessons)
+    frozen, closed, poor = fresh(bank="jinming"), fresh(bank="songdu"), fresh()
+    banks.set_account(frozen, state="1")
+    banks.set_account(closed, state="2")
+    banks.set_account(poor, balance=0)
+    plain = fresh()
+    outside = next(o for o in banks.orders() if banks.region(o) != "410202")
+    cases = [
+        (EDUCATION, unconfirmed, unconfirmed.waiting + 1, "NOT_DELIVERED", "lessons"),
+        (EDUCATION, beyond, beyond.lessons - beyond.released + 1, "EXCEEDS_ORDER", "lessons"),
+        (EDUCATION, refunded, 1, "EXCEEDS_ORDER", "lessons"),
+        (EDUCATION, frozen, 1, "ACCOUNT_FROZEN", None),
+        (EDUCATION, closed, 1, "ACCOUNT_CLOSED", None),
+        (EDUCATION, poor, 1, "INSUFFICIENT_BALANCE", None),
+        ("demo-finance", plain, 1, "NOT_PERMITTED", None),
+        ("demo-education-district", outside, 1, "OUT_OF_SCOPE", "creditCode"),
+        (EDUCATION, replace(plain, number="JM00000000000000000"), 1, "NOT_FOUND", "orderNumber"),
+    ]
+    for n, (client, order, lessons, code, field) in enumerate(cases):
+        result = await approve(hub, client, order, lessons, f"refused-{n}")
+        assert (result.get("code"), result.get("field")) == (code, field), (code, result)
+        assert banks.bank_releases(order) == []
+    everything = await hub.graphql(
         EDUCATION,
-        APPROVE_ALL.replace("ApproveAll", "Missing"),
+        APPROVE_ALL,
         {
             "input": {
-                "creditCode": order.credit_code,
+                "creditCode": plain.credit_code,
                 "through": "2000-01-01",
                 "idempotencyKey": "k",
             }
         },
     )
-    assert missing.json()["data"]["approveReleases"]["code"] == "NOT_DELIVERED"
-    assert banks.bank_releases(order) == banks.bank_releases(outside) == []
-
-
-async def test_an_unknown_order_is_not_found(hub: HubHarness, banks: Native) -> None:
-    order = an_order(banks, waiting=1)
-
-    result = await approve(hub, EDUCATION, replace(order, number="JM00000000000000000"), 1, "x")
-
-    assert result["code"] == "NOT_FOUND"
-    assert result["field"] == "orderNumber"
+    assert everything.json()["data"]["approveReleases"]["code"] == "NOT_DELIVERED"
+    assert approval_events(hub) == []
 
 
 async def test_a_bank_that_cannot_be_asked_is_unavailable_and_nothing_is_recorded(
