@@ -34,6 +34,7 @@ from xietong.domain.records import (
     BankVerdict,
     BusinessRegistration,
     CustodyStatus,
+    CustodyTotals,
     FireSafetyRecord,
     FundSupervision,
     Institution,
@@ -95,6 +96,10 @@ class EducationAdapter(DepartmentAdapter[Institution], Protocol):
         """The lessons the institution reported as given (消课记录), oldest first."""
         ...
 
+    async def prepaid_institutions(self, region_prefix: str) -> Mapping[str, int]:
+        """District → institutions there with a course sold on prepaid terms (an aggregate)."""
+        ...
+
 
 class MarketAdapter(DepartmentAdapter[BusinessRegistration], Protocol):
     """Market supervision: business registrations, complaints, penalties."""
@@ -143,6 +148,10 @@ class FinanceAdapter(DepartmentAdapter[FundSupervision], Protocol):
         self, *, among: Sequence[str] | None = None
     ) -> Mapping[str, Mapping[str, int]]:
         """Credit code → course → the most lessons one order (not refunded) bought."""
+        ...
+
+    async def district_totals(self, region_prefix: str) -> Mapping[str, CustodyTotals]:
+        """District → every bank's totals of its custody accounts there (bank aggregates)."""
         ...
 
     async def release(self, bank: str, request: ReleaseRequest) -> BankVerdict:

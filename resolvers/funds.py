@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from xietong.domain.records import CustodyDistrict
 from xietong.funds.records import Approver, InstructionFilter, InstructionRecord
 from xietong.funds.rules import MAX_LESSONS
 from xietong.funds.service import ReleaseResult, ReleaseService
 from xietong.kernel.errors import CodedError, ErrorCode
+from xietong.planner.custody import custody_by_district, overall
 from xietong.resolvers.context import HubContext
 from xietong.resolvers.returned import note_returned, page_of
 from xietong.resolvers.writes import write_event
@@ -59,6 +61,15 @@ async def institution_releases(context: HubContext, credit_code: str) -> list[In
         InstructionFilter(credit_code=credit_code), context.scope.prefix, after=None, first=500
     )
     return found
+
+
+async def custody_overview(
+    context: HubContext, region: str | None
+) -> tuple[CustodyDistrict, list[CustodyDistrict]]:
+    """The region asked (within the principal's) as a whole, and district by district."""
+    scope = context.scope.narrowed(region, argument="region")
+    districts = await custody_by_district(context.hub.adapters, scope.prefix)
+    return overall(scope.region, districts), districts
 
 
 def _service(context: HubContext) -> ReleaseService:

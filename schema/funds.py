@@ -12,6 +12,7 @@ from typing import Annotated
 
 import strawberry
 
+from xietong.domain.records import CustodyDistrict as CustodyDistrictRecord
 from xietong.funds.records import (
     Approval,
     InstructionFilter,
@@ -31,7 +32,7 @@ from xietong.schema.pagination import (
     page_size,
     sequence_key,
 )
-from xietong.schema.scalars import CreditCode, Decimal
+from xietong.schema.scalars import CreditCode, Decimal, RegionCode
 
 strawberry.enum(ReleaseStatus, description="Where a release instruction stands at its bank.")
 strawberry.enum(ReleaseErrorCode)
@@ -138,8 +139,66 @@ class ReleaseInstructionFilter:
         )
 
 
+@strawberry.type(
+    description="Prepaid-fee supervision in one district or region (sums of the banks' own "
+    "aggregates)."
+)
+class CustodyDistrict:
+    region: RegionCode
+    institutions_with_prepaid_courses: int
+    with_custody_account: int = strawberry.field(
+        description="Custody accounts held by the region's institutions, at every bank."
+    )
+    supervision_rate: float | None = strawberry.field(
+        description="监管率: custody accounts ÷ institutions selling prepaid courses (at most 1)."
+    )
+    frozen_accounts: int
+    received: Decimal
+    released: Decimal
+    refunded: Decimal
+    outstanding: Decimal
+
+
+@strawberry.type
+class CustodyOverview:
+    region: RegionCode
+    total: CustodyDistrict
+    districts: list[CustodyDistrict]
+
+
+def _district(record: CustodyDistrictRecord) -> CustodyDistrict:
+    totals = record.totals
+    return from_record(
+        CustodyDistrict,
+        record,
+        institutions_with_prepaid_courses=record.prepaid_institutions,
+        with_custody_account=totals.accounts,
+        frozen_accounts=totals.frozen,
+        received=totals.received,
+        released=totals.released,
+        refunded=totals.refunded,
+        outstanding=totals.outstanding,
+    )
+
+
 @strawberry.type
 class FundsQuery:
+    @strawberry.field(
+        description="Prepaid-fee supervision per district of a region (the caller's, or one "
+        "within it): institutions selling prepaid courses, custody accounts, the supervision "
+        "rate, frozen accounts and the money."
+    )
+    async def custody_overview(
+        self, info: HubInfo, region: RegionCode | None = None
+    ) -> CustodyOverview | None:
+        total, districts = await resolvers.custody_overview(info.context, region)
+        return from_record(
+            CustodyOverview,
+            total,
+            total=_district(total),
+            districts=[_district(district) for district in districts],
+        )
+
     @strawberry.field(description="Release instructions in the principal's region, newest first.")
     async def release_instructions(
         self,

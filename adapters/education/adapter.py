@@ -185,6 +185,9 @@ class SqlEducationAdapter:
     async def prepaid_limits(self, codes: Sequence[str]) -> Mapping[str, Mapping[str, int]]:
         return await ledger.prepaid_limits(self.source, valid_keys(codes, credit_code_error))
 
+    async def prepaid_institutions(self, region_prefix: str) -> Mapping[str, int]:
+        return await ledger.prepaid_institutions(self.source, region_prefix)
+
     async def deliveries(self, code: str) -> list[LessonDelivery]:
         with native_shape(self.department, self.source.config.name):
             return await ledger.deliveries(self.source, code)

@@ -59,3 +59,19 @@ async def deliveries(source: SqlSource, code: str) -> list[LessonDelivery]:
         )
         for row in rows
     ]
+
+
+async def prepaid_institutions(source: SqlSource, region_prefix: str) -> dict[str, int]:
+    """District → institutions with a course on prepaid terms: one ``GROUP BY``."""
+    low = region_prefix
+    high = region_prefix[:-1] + chr(ord(region_prefix[-1]) + 1) if region_prefix else "a"
+    rows = await source.fetch(
+        *query(
+            "SELECT j.xzqh, COUNT(*) AS n FROM jg_jbxx j WHERE j.xzqh >= :low AND j.xzqh < :high"
+            " AND EXISTS (SELECT 1 FROM kc WHERE kc.tyshxydm = j.tyshxydm"
+            " AND (kc.yszdys > 0 OR kc.yszdks > 0)) GROUP BY j.xzqh",
+            low=low,
+            high=high,
+        )
+    )
+    return {str(row["xzqh"]): int(row["n"]) for row in rows}

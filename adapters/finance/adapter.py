@@ -22,7 +22,13 @@ from xietong.adapters.sources.errors import SourceUnavailableError
 from xietong.adapters.sources.registry import ProbeResult, probe_source
 from xietong.domain.departments import Department
 from xietong.domain.matching import CoverageCriteria
-from xietong.domain.records import BankVerdict, CustodyStatus, FundSupervision, ReleaseRequest
+from xietong.domain.records import (
+    BankVerdict,
+    CustodyStatus,
+    CustodyTotals,
+    FundSupervision,
+    ReleaseRequest,
+)
 from xietong.kernel.identifiers import credit_code_error
 
 T = TypeVar("T")
@@ -125,6 +131,19 @@ class BankFinanceAdapter:
         merged: OrderPeaks = {}
         for answer in _every_answer(answers):
             merged.update(answer)  # one bank per institution
+        return merged
+
+    async def district_totals(self, region_prefix: str) -> dict[str, CustodyTotals]:
+        """Per district within ``region_prefix``, every bank's totals added up: each bank
+        aggregates its own accounts (SQL ``GROUP BY``, the HTTP bank's summary)."""
+        answers = await asyncio.gather(
+            *(bank.district_totals(region_prefix) for bank in self.banks),
+            return_exceptions=True,
+        )
+        merged: dict[str, CustodyTotals] = {}
+        for answer in _every_answer(answers):
+            for district, totals in answer.items():
+                merged[district] = merged.get(district, CustodyTotals()) + totals
         return merged
 
     async def release(self, bank: str, request: ReleaseRequest) -> BankVerdict:

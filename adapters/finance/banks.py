@@ -10,8 +10,17 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from xietong.adapters.sources.registry import Source
-from xietong.domain.records import BankVerdict, CustodyStatus, FundSupervision, ReleaseRequest
+from xietong.domain.records import (
+    BankVerdict,
+    CustodyStatus,
+    CustodyTotals,
+    FundSupervision,
+    ReleaseRequest,
+)
 
+DISTRICT_OF_CODE = slice(2, 8)
+"""Characters 3-8 of a credit code: the registering authority's region (GB 32100), which
+is all a bank knows of where an institution is, and what it groups its accounts by."""
 OrderPeaks = dict[str, dict[str, int]]
 """Credit code → course name → the most lessons of one order (not refunded)."""
 
@@ -55,4 +64,9 @@ class CustodyBank(Protocol):
         instruction id (a second send answers the first application). Raises
         SourceUnavailableError when the answer did not arrive: it may or may not have
         been applied, and sending it again is safe."""
+        ...
+
+    async def district_totals(self, region_prefix: str) -> dict[str, CustodyTotals]:
+        """Per district (characters 3-8 of the credit code) starting ``region_prefix``:
+        the bank's own aggregate of its accounts, never the accounts themselves."""
         ...

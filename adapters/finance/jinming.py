@@ -44,6 +44,7 @@ from xietong.domain.records import (
     BankRefusal,
     BankVerdict,
     CustodyStatus,
+    CustodyTotals,
     FundSupervision,
     OrderStatus,
     PrepaidOrder,
@@ -172,6 +173,31 @@ class JinmingBank:
             for row in rows:
                 peaks.setdefault(row["tyshxydm"], {})[row["kcmc"]] = int(row["most"])
         return peaks
+
+    async def district_totals(self, region_prefix: str) -> dict[str, CustodyTotals]:
+        rows = await self.source.fetch(
+            *query(
+                "SELECT substr(tyshxydm, 3, 6) AS district, COUNT(*) AS accounts,"
+                " SUM(CASE WHEN zhzt = '1' THEN 1 ELSE 0 END) AS frozen, SUM(ljsk) AS received,"
+                " SUM(ljhb) AS released, SUM(ljtk) AS refunded, SUM(dxje) AS outstanding"
+                " FROM jgzh WHERE substr(tyshxydm, 3, :width) = :prefix"
+                " GROUP BY substr(tyshxydm, 3, 6)",
+                width=len(region_prefix),
+                prefix=region_prefix,
+            )
+        )
+        with native_shape(self.source.config.department, self.source.config.name):
+            return {
+                row["district"]: CustodyTotals(
+                    accounts=int(row["accounts"]),
+                    frozen=int(row["frozen"]),
+                    received=fen(int(row["received"]), "SUM(jgzh.ljsk)"),
+                    released=fen(int(row["released"]), "SUM(jgzh.ljhb)"),
+                    refunded=fen(int(row["refunded"]), "SUM(jgzh.ljtk)"),
+                    outstanding=fen(int(row["outstanding"]), "SUM(jgzh.dxje)"),
+                )
+                for row in rows
+            }
 
     async def release(self, request: ReleaseRequest) -> BankVerdict:
         return await self.source.write(partial(_submit, request))

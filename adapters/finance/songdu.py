@@ -15,6 +15,9 @@ CLOSED) since ``statusDate``, ``openDate`` opened_on; with ``withOrders`` the
 ``POST /openapi/v2/custody/accounts/scan`` with ``coverageBelow`` (a ratio with four
 decimals) pages through the accounts below it by ``cursor``/``nextCursor``.
 Not carried: ``acctName``.
+``POST /openapi/v2/custody/summary`` with ``regionPrefix`` answers the bank's totals
+per district (``body.districts``: ``district``, ``accounts``, ``frozen``,
+``collected`` received, ``released``, ``refunded``, ``outstanding``).
 ``POST /openapi/v2/custody/releases`` takes a release instruction (``instructionId``,
 ``orderNo``, ``lessons``, ``amount`` yuan string, ``approvedBy``, ``approvedAt``);
 ``retCode`` ``000000`` applied (``body.txnRef``), ``RLS409`` applied before (the
@@ -47,6 +50,7 @@ from xietong.domain.records import (
     BankRefusal,
     BankVerdict,
     CustodyStatus,
+    CustodyTotals,
     FundSupervision,
     OrderStatus,
     PrepaidOrder,
@@ -155,6 +159,27 @@ class SongduBank:
                         peak["maxLessons"]
                     )
         return peaks
+
+    async def district_totals(self, region_prefix: str) -> dict[str, CustodyTotals]:
+        answer = await self.source.request_json(
+            "POST",
+            "/openapi/v2/custody/summary",
+            json={"regionPrefix": region_prefix},
+            idempotent=True,
+        )
+        found = {}
+        with native_shape(self.source.config.department, self.source.config.name):
+            for item in json_list(_body(answer)["districts"], "body.districts"):
+                row = json_object(item, "body.districts[]")
+                found[str(row["district"])] = CustodyTotals(
+                    accounts=int(row["accounts"]),
+                    frozen=int(row["frozen"]),
+                    received=yuan(row["collected"], "collected"),
+                    released=yuan(row["released"], "released"),
+                    refunded=yuan(row["refunded"], "refunded"),
+                    outstanding=yuan(row["outstanding"], "outstanding"),
+                )
+        return found
 
     async def release(self, request: ReleaseRequest) -> BankVerdict:
         answer = await self.source.request_json(

@@ -37,6 +37,11 @@ parameter, ``404``/``405`` unknown path or method).
     scan): per account and course, the most lessons one order bought, refunded
     orders aside. ``body``: ``{"peaks": [{"orgCode", "courseName",
     "maxLessons"}], "nextCursor"}``.
+``POST /openapi/v2/custody/summary`` — ``{"regionPrefix": "4102"}`` (digits, may be
+    empty): the bank's totals per district, the district being characters 3-8 of
+    the account holder's credit code. ``body.districts``: ``[{"district",
+    "accounts", "frozen", "collected", "released", "refunded", "outstanding"}]``
+    (amounts as yuan strings).
 ``POST /openapi/v2/custody/releases`` — ``{"instructionId", "orderNo", "lessons",
     "amount", "approvedBy", "approvedAt"}``: pay the institution ``amount`` (yuan
     string) for ``lessons`` of the order, on the education bureau's approval. Applied
@@ -193,6 +198,35 @@ def bank_app(db_path: Path, *, delay_ms: float | None = None) -> Starlette:
 
     writer = ReleaseWriter(db_path)
 
+    async def summary(request: Request) -> JSONResponse:
+        body = await json_object(request, {"regionPrefix"}, "400001")
+        prefix = body.get("regionPrefix", "")
+        if not isinstance(prefix, str) or not (prefix.isdigit() or prefix == ""):
+            raise InputError("400003", "regionPrefix must be digits of a region code")
+        if len(prefix) > 6:
+            raise InputError("400003", "regionPrefix has at most 6 digits")
+        rows = await reader.fetch(
+            "SELECT substr(ORG_USCC, 3, 6) AS DISTRICT, COUNT(*) AS ACCOUNTS,"
+            " SUM(CASE WHEN ACCT_STAT = 'F' THEN 1 ELSE 0 END) AS FROZEN,"
+            " SUM(TOT_COLL_AMT) AS COLL, SUM(TOT_RLS_AMT) AS RLS, SUM(TOT_RFD_AMT) AS RFD,"
+            " SUM(UNRLS_AMT) AS UNRLS FROM CUST_ACCT WHERE substr(ORG_USCC, 3, ?) = ?"
+            " GROUP BY substr(ORG_USCC, 3, 6) ORDER BY DISTRICT",
+            [len(prefix), prefix],
+        )
+        districts = [
+            {
+                "district": row["DISTRICT"],
+                "accounts": row["ACCOUNTS"],
+                "frozen": row["FROZEN"],
+                "collected": yuan(row["COLL"]),
+                "released": yuan(row["RLS"]),
+                "refunded": yuan(row["RFD"]),
+                "outstanding": yuan(row["UNRLS"]),
+            }
+            for row in rows
+        ]
+        return _ok({"districts": districts})
+
     async def release(request: Request) -> JSONResponse:
         body = await json_object(
             request,
@@ -216,6 +250,7 @@ def bank_app(db_path: Path, *, delay_ms: float | None = None) -> Starlette:
         Route("/openapi/v2/custody/accounts/scan", scan, methods=["POST"]),
         Route("/openapi/v2/custody/orders/peaks", peaks, methods=["POST"]),
         Route("/openapi/v2/custody/releases", release, methods=["POST"]),
+        Route("/openapi/v2/custody/summary", summary, methods=["POST"]),
     ]
     return native_app(routes, reader, _error, delay_ms=delay_ms)
 

@@ -254,6 +254,18 @@ TABLE: tuple[Row, ...] = (
         (ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, DENY),
     ),
     Row(
+        "funds (balances, orders): per district (custodyOverview)",
+        (
+            "Query.custodyOverview", "CustodyOverview.region", "CustodyOverview.total",
+            "CustodyOverview.districts", "CustodyDistrict.region",
+            "CustodyDistrict.institutionsWithPrepaidCourses",
+            "CustodyDistrict.withCustodyAccount", "CustodyDistrict.supervisionRate",
+            "CustodyDistrict.frozenAccounts", "CustodyDistrict.received",
+            "CustodyDistrict.released", "CustodyDistrict.refunded", "CustodyDistrict.outstanding",
+        ),
+        (ALLOW, DENY, DENY, DENY, ALLOW, DENY, ALLOW, DENY),
+    ),
+    Row(
         "funds: every release instruction in the region (releaseInstructions)",
         (
             "Query.releaseInstructions",

@@ -84,6 +84,7 @@ def root_steps(samples: dict[str, str]) -> dict[str, Step]:
         "annualReviews": "(first: 5)",
         "annualReview": f'(id: "{samples["reviewId"]}")',
         "releaseInstructions": "(first: 5)",
+        "custodyOverview": "",
     }
     roots = ("me", "sources", *arguments, "auditChain", "auditCheckpoints")
     return {root: Step(f"Query.{root}", arguments.get(root, "")) for root in roots}

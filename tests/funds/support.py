@@ -21,7 +21,13 @@ from xietong.adapters.finance.banks import CustodyBank, OrderPeaks
 from xietong.adapters.sources.errors import SourceUnavailableError
 from xietong.adapters.sources.registry import Source
 from xietong.domain.departments import Department
-from xietong.domain.records import BankVerdict, CustodyStatus, FundSupervision, ReleaseRequest
+from xietong.domain.records import (
+    BankVerdict,
+    CustodyStatus,
+    CustodyTotals,
+    FundSupervision,
+    ReleaseRequest,
+)
 from xietong.sandbox.layout import sandbox_files
 from xietong.sandbox.reference import REFERENCE_DATE
 
@@ -282,6 +288,9 @@ class FlakyBank:
 
     async def order_peaks(self, among: Any) -> OrderPeaks:
         return await self.bank.order_peaks(among)
+
+    async def district_totals(self, region_prefix: str) -> dict[str, CustodyTotals]:
+        return await self.bank.district_totals(region_prefix)
 
     async def release(self, request: ReleaseRequest) -> BankVerdict:
         self.calls += 1

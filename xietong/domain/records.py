@@ -321,3 +321,43 @@ class BankVerdict:
     reference: str | None = None
     refusal: BankRefusal | None = None
     reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CustodyTotals:
+    """One district's custody accounts, as the banks add them up (their own aggregates)."""
+
+    accounts: int = 0
+    frozen: int = 0
+    received: Decimal = Decimal("0.00")
+    released: Decimal = Decimal("0.00")
+    refunded: Decimal = Decimal("0.00")
+    outstanding: Decimal = Decimal("0.00")
+
+    def __add__(self, other: CustodyTotals) -> CustodyTotals:
+        return CustodyTotals(
+            self.accounts + other.accounts,
+            self.frozen + other.frozen,
+            self.received + other.received,
+            self.released + other.released,
+            self.refunded + other.refunded,
+            self.outstanding + other.outstanding,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CustodyDistrict:
+    """Prepaid-fee supervision in one district (or a whole region): how many institutions
+    sell prepaid courses, how many of them keep a custody account (监管率), and the money."""
+
+    region: str
+    prepaid_institutions: int
+    totals: CustodyTotals
+
+    @property
+    def supervision_rate(self) -> float | None:
+        """Custody accounts ÷ institutions selling prepaid courses (at most 1); None when
+        none sells them."""
+        if not self.prepaid_institutions:
+            return None
+        return min(1.0, self.totals.accounts / self.prepaid_institutions)
