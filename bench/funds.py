@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.measure import hub_database
-from tests.funds.support import APPROVE, Native, an_order, make_flaky, native
+from tests.funds.support import APPROVE, Native, Order, an_order, make_flaky, native
 from tests.support.harness import HubHarness, hub_harness, sandbox_world
 from xietong.domain.records import ReleaseRequest
 from xietong.funds.service import ReleaseService
@@ -98,14 +98,14 @@ APPROVALS = 6
 """Per order, at once: two under one idempotency key, four under keys of their own."""
 
 
-def _due(order: Any) -> int:
+def _due(order: Order) -> int:
     """What the approvals of two lessons each can pay: every confirmed lesson, in twos,
     up to the five distinct approvals."""
     return min(order.waiting // 2, 5) * 2
 
 
-def _orders(banks: Native, count: int) -> list[Any]:
-    chosen: list[Any] = []
+def _orders(banks: Native, count: int) -> list[Order]:
+    chosen: list[Order] = []
     used: set[str] = set()
     while len(chosen) < count:
         order = an_order(banks, waiting=4, avoid=used)
@@ -115,7 +115,7 @@ def _orders(banks: Native, count: int) -> list[Any]:
     return chosen
 
 
-async def _approve(harness: HubHarness, order: Any, lessons: int, key: str) -> None:
+async def _approve(harness: HubHarness, order: Order, lessons: int, key: str) -> None:
     response = await harness.graphql(
         "demo-education",
         APPROVE,
