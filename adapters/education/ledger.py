@@ -67,9 +67,9 @@ async def prepaid_institutions(source: SqlSource, region_prefix: str) -> dict[st
     high = region_prefix[:-1] + chr(ord(region_prefix[-1]) + 1) if region_prefix else "a"
     rows = await source.fetch(
         *query(
-            "SELECT j.xzqh, COUNT(*) AS n FROM jg_jbxx j WHERE j.xzqh >= :low AND j.xzqh < :high"
-            " AND EXISTS (SELECT 1 FROM kc WHERE kc.tyshxydm = j.tyshxydm"
-            " AND (kc.yszdys > 0 OR kc.yszdks > 0)) GROUP BY j.xzqh",
+            "SELECT xzqh, COUNT(*) AS n FROM jg_jbxx WHERE xzqh >= :low AND xzqh < :high"
+            " AND tyshxydm IN (SELECT tyshxydm FROM kc WHERE yszdys > 0 OR yszdks > 0)"
+            " GROUP BY xzqh",
             low=low,
             high=high,
         )

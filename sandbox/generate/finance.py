@@ -173,14 +173,16 @@ def _deliveries(
     approval) or not yet confirmed by the payer."""
     table = rows["education.xkjl"]
     for order, number in zip(orders, numbers, strict=True):
-        base = order.order_id * 32
-        given, parts = order.released_lessons, 0
-        day = order.ordered
-        while given > 0:
-            lessons = min(given, 4 + int(ledger.random() * 8))
-            day = min(day + 7 + int(ledger.random() * 10), REFERENCE_ORDINAL - 2)
-            table.append((base + parts, plan.credit_code, number, lessons, "1", ymd(day)))
-            given, parts = given - lessons, parts + 1
+        base = order.order_id * 4
+        given = order.released_lessons
+        if given:  # reported in two reports at most: the first weeks, then the rest
+            first = given if given < 8 else given // 2
+            day = min(order.ordered + 14 + int(ledger.random() * 20), REFERENCE_ORDINAL - 3)
+            table.append((base, plan.credit_code, number, first, "1", ymd(day)))
+            if first < given:
+                day = min(day + 20 + int(ledger.random() * 30), REFERENCE_ORDINAL - 2)
+                table.append((base + 1, plan.credit_code, number, given - first, "1", ymd(day)))
+        parts = 2
         left = order.lessons - order.released_lessons
         if order.status != "1" or left <= 0 or ledger.random() >= 0.35:
             continue

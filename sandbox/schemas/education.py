@@ -144,6 +144,7 @@ INDEXES = (
     "CREATE INDEX ix_bxxkz_xkzzt ON bxxkz (xkzzt, tyshxydm)",
     "CREATE INDEX ix_kc_tyshxydm ON kc (tyshxydm)",
     "CREATE INDEX ix_kc_jssfzh ON kc (jssfzh)",
+    "CREATE INDEX ix_kc_prepaid ON kc (yszdys, yszdks, tyshxydm)",
     "CREATE INDEX ix_jzg_tyshxydm ON jzg (tyshxydm)",
     "CREATE INDEX ix_jzg_sfzh ON jzg (sfzh)",
     "CREATE INDEX ix_jcjl_tyshxydm ON jcjl (tyshxydm)",
