@@ -34,6 +34,8 @@ from xietong.funds.service import ReleaseService
 from xietong.kernel.migrate import upgrade
 
 UNLIMITED = {"XIETONG_RATE_LIMIT": "1000000/second"}
+SAMPLE = 1_000
+"""Institutions the naive baseline loads (one page, within a source's timeout), scaled."""
 OVERVIEW = """{ custodyOverview { total { withCustodyAccount supervisionRate received }
   districts { region withCustodyAccount } } }"""
 
@@ -191,7 +193,7 @@ async def _overview(folder: Path, institutions: int, *, runs: int) -> list[str]:
 
 async def _naive_overview(harness: HubHarness, institutions: int) -> tuple[float, int]:
     adapters = harness.hub.adapters
-    page, _total = await adapters.education.page("4102", None, min(institutions, 10_000))
+    page, _total = await adapters.education.page("4102", None, min(institutions, SAMPLE))
     codes = [record.credit_code for record in page]
     started = time.perf_counter()
     accounts = await adapters.finance.load(codes)

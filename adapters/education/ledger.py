@@ -62,14 +62,15 @@ async def deliveries(source: SqlSource, code: str) -> list[LessonDelivery]:
 
 
 async def prepaid_institutions(source: SqlSource, region_prefix: str) -> dict[str, int]:
-    """District → institutions with a course on prepaid terms: one ``GROUP BY``."""
+    """District → institutions with a course on prepaid terms: one ``GROUP BY``, read
+    from two covering indexes (region and code; code and prepaid terms), never the rows."""
     low = region_prefix
     high = region_prefix[:-1] + chr(ord(region_prefix[-1]) + 1) if region_prefix else "a"
     rows = await source.fetch(
         *query(
-            "SELECT xzqh, COUNT(*) AS n FROM jg_jbxx WHERE xzqh >= :low AND xzqh < :high"
-            " AND tyshxydm IN (SELECT tyshxydm FROM kc WHERE yszdys > 0 OR yszdks > 0)"
-            " GROUP BY xzqh",
+            "SELECT j.xzqh, COUNT(*) AS n FROM jg_jbxx j WHERE j.xzqh >= :low AND j.xzqh < :high"
+            " AND EXISTS (SELECT 1 FROM kc WHERE kc.tyshxydm = j.tyshxydm"
+            " AND (kc.yszdys > 0 OR kc.yszdks > 0)) GROUP BY j.xzqh",
             low=low,
             high=high,
         )
