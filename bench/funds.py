@@ -29,6 +29,7 @@ from typing import Any
 from bench.measure import hub_database
 from tests.funds.support import APPROVE, Native, Order, an_order, make_flaky, native
 from tests.support.harness import HubHarness, hub_harness, sandbox_world
+from xietong.adapters.sources.errors import SourceUnavailableError
 from xietong.domain.records import ReleaseRequest
 from xietong.funds.service import ReleaseService
 from xietong.kernel.migrate import upgrade
@@ -158,7 +159,12 @@ async def _straight_to_the_banks(harness: HubHarness, banks: Native, count: int)
     async def one_order(items: list[Any]) -> None:
         for order, request in items:  # in order, as the hub sends them
             bank = "金明银行" if order.bank == "jinming" else "宋都银行"
-            await finance.release(bank, request)
+            while True:  # a busy bank (SQLite locked) is asked again, as the outbox would
+                try:
+                    await finance.release(bank, request)
+                    break
+                except SourceUnavailableError:
+                    await asyncio.sleep(0.01)
 
     await asyncio.gather(*(one_order(items) for items in by_order.values()))
     return len(requests) / (time.perf_counter() - started)
