@@ -33,10 +33,15 @@ from xietong.domain.matching import (
 )
 from xietong.domain.records import (
     BackgroundCheck,
+    BankVerdict,
     BusinessRegistration,
+    CustodyStatus,
+    CustodyTotals,
     FireSafetyRecord,
     FundSupervision,
     Institution,
+    LessonDelivery,
+    ReleaseRequest,
     StaffMember,
 )
 
@@ -87,6 +92,17 @@ class EducationAdapter(DepartmentAdapter[Institution], Protocol):
 
     async def census(self, region_prefix: str, today: date) -> EducationCensus:
         """Counts over every institution of the region, by its own queries (statistics)."""
+
+    async def prepaid_limits(self, codes: Sequence[str]) -> Mapping[str, Mapping[str, int]]:
+        """Credit code → course name → most lessons it may take in advance (its terms)."""
+        ...
+
+    async def deliveries(self, code: str) -> list[LessonDelivery]:
+        """The lessons the institution reported as given (消课记录), oldest first."""
+        ...
+
+    async def prepaid_institutions(self, region_prefix: str) -> Mapping[str, int]:
+        """District → institutions there with a course sold on prepaid terms (an aggregate)."""
         ...
 
 
@@ -130,6 +146,30 @@ class FinanceAdapter(DepartmentAdapter[FundSupervision], Protocol):
 
     async def with_account(self, among: Sequence[str]) -> set[str]:
         """Those of ``among`` holding a custody account at any bank."""
+
+    async def match_custody(
+        self, statuses: frozenset[CustodyStatus], *, among: Sequence[str] | None = None
+    ) -> set[str]:
+        """Credit codes whose custody account is in one of ``statuses``, at any bank."""
+        ...
+
+    async def without_custody(self, among: Sequence[str]) -> set[str]:
+        """Which of ``among`` hold a custody account at no bank."""
+        ...
+
+    async def order_peaks(
+        self, *, among: Sequence[str] | None = None
+    ) -> Mapping[str, Mapping[str, int]]:
+        """Credit code → course → the most lessons one order (not refunded) bought."""
+        ...
+
+    async def district_totals(self, region_prefix: str) -> Mapping[str, CustodyTotals]:
+        """District → every bank's totals of its custody accounts there (bank aggregates)."""
+        ...
+
+    async def release(self, bank: str, request: ReleaseRequest) -> BankVerdict:
+        """Send a release instruction to ``bank``; SourceUnavailableError if its answer
+        did not arrive (it may have been applied: send it again)."""
         ...
 
 

@@ -73,6 +73,20 @@ def required_ymd(value: Any, field: str) -> date:
     return found
 
 
+def iso_date(value: Any, field: str) -> date:
+    """``YYYY-MM-DD``, or the date of an ISO 8601 time (``2026-09-01T10:20:00+08:00``,
+    the local day as the source states it) → date."""
+    text = value[:10] if isinstance(value, str) else None
+    try:
+        return date.fromisoformat(text) if text and len(text) == 10 else _no_date(field, value)
+    except ValueError:
+        return _no_date(field, value)
+
+
+def _no_date(field: str, value: Any) -> date:
+    raise NativeShapeError(f"{field} is not an ISO date: {value!r}")
+
+
 def fen(value: Any, field: str) -> Decimal:
     """Integer fen (分) → Decimal yuan with two places: 123450 → 1234.50."""
     if not isinstance(value, int) or isinstance(value, bool):

@@ -216,6 +216,7 @@ async def _joint(context: HubContext, record: Institution) -> tuple[JointRecord,
             if check is not None
         },
         today=context.hub.today(),
+        funds_answered=not isinstance(funds_, SourceUnavailableError),
     )
     return joint, unavailable
 

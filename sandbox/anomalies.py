@@ -37,6 +37,13 @@ Each is planted in native data only; how it shows in each source:
 ``FIRE_NON_COMPLIANT`` may sit on a second campus only, and ``SCOPE_MISMATCH`` may
 also be a course filed under a domain (``kc.pxly``) the institution is not
 approved for (``jg_pxly``), which its business scope does not cover either.
+
+The custody ledger's three (``LEDGER_ANOMALIES``; ``FUND_ACCOUNT_FROZEN``:
+``jgzh.zhzt`` ``1`` / ``acctStatus`` ``F``; ``PREPAID_CAP_EXCEEDED``: an order of more
+than 60 lessons, or more than its course's prepaid terms; ``NO_CUSTODY_ACCOUNT``: no
+account at either bank for an institution selling prepaid courses) are planted by
+``sandbox.generate.finance`` from a generator of its own (``ledger_rng``), never drawn
+for by the plan: neither the plan's generator nor ``later_rng`` moves for them.
 """
 
 from __future__ import annotations
@@ -56,6 +63,9 @@ class Anomaly(StrEnum):
     OPEN_RECTIFICATION = "OPEN_RECTIFICATION"
     BLACKLISTED = "BLACKLISTED"
     AD_VIOLATION = "AD_VIOLATION"
+    FUND_ACCOUNT_FROZEN = "FUND_ACCOUNT_FROZEN"
+    PREPAID_CAP_EXCEEDED = "PREPAID_CAP_EXCEEDED"
+    NO_CUSTODY_ACCOUNT = "NO_CUSTODY_ACCOUNT"
 
 
 ANOMALY_RATES: dict[Anomaly, float] = {
@@ -78,6 +88,14 @@ anomaly each as well, so even a tiny seed shows every kind."""
 LATER_ANOMALIES = (Anomaly.BLACKLISTED, Anomaly.AD_VIOLATION)
 """Anomalies added after the first nine: drawn from a generator of their own, so the
 data the first nine were planted in stays what it was for every seed."""
+
+LEDGER_ANOMALIES = (
+    Anomaly.FUND_ACCOUNT_FROZEN,
+    Anomaly.PREPAID_CAP_EXCEEDED,
+    Anomaly.NO_CUSTODY_ACCOUNT,
+)
+"""Planted by the custody ledger's own generator (``sandbox.generate.finance``), at its
+own rates: not in ``ANOMALY_RATES``, and the plan draws nothing for them."""
 
 UNLICENSED_RATE = 0.04
 """Unlicensed operators, as a share of the institutions seeded (on top of them)."""

@@ -10,7 +10,7 @@ import math
 
 import strawberry
 
-from xietong.domain.matching import MAX_COMPLAINTS, MAX_COVERAGE_RATIO, MAX_TEXT
+from xietong.domain.matching import MAX_COMPLAINTS, MAX_COVERAGE_RATIO, MAX_TEXT, CustodyState
 from xietong.kernel.errors import CodedError, ErrorCode
 from xietong.planner import FilterCriteria
 from xietong.schema.enums import (
@@ -21,6 +21,7 @@ from xietong.schema.enums import (
     RegistrationStatus,
     RiskLevel,
     TrainingDomain,
+    register,
 )
 from xietong.schema.scalars import RegionCode
 
@@ -40,8 +41,13 @@ FIELDS_TESTED = {
     "legalRepresentative": "BusinessRegistration.legalRepresentative",
     "address": "Institution.address",
     "blacklisted": "Institution.blacklist",
+    "custody": "FundSupervision.status",
+    "prepaidCapExceeded": "PrepaidOrder.lessonsBought",
 }
 """Predicate → the field of the joint record it tests."""
+
+
+register(CustodyState, "A custody account's state, or NONE: no account at any bank.")
 
 
 @strawberry.input(
@@ -112,6 +118,15 @@ class InstitutionFilter:
         description="true: a blacklist entry of the institution holds today; false: none "
         "does. (People barred from the industry show in risk as BLACKLISTED, not here.)",
     )
+    custody: list[CustodyState] | None = strawberry.field(
+        default=None,
+        description="Its custody account is in one of these states (NONE: it has none).",
+    )
+    prepaid_cap_exceeded: bool | None = strawberry.field(
+        default=None,
+        description="true: an order (not refunded) prepaid more than 60 lessons or more than "
+        "its course's prepaid terms; false: none did.",
+    )
 
     def given(self) -> dict[str, str]:
         """The predicates given, as ``filter.<name>`` → the field each tests."""
@@ -131,6 +146,8 @@ class InstitutionFilter:
             "legalRepresentative": self.legal_representative,
             "address": self.address,
             "blacklisted": self.blacklisted,
+            "custody": self.custody,
+            "prepaidCapExceeded": self.prepaid_cap_exceeded,
         }
         return {
             f"filter.{name}": FIELDS_TESTED[name]
@@ -171,6 +188,8 @@ class InstitutionFilter:
             legal_representative=_stripped(self.legal_representative),
             address=_stripped(self.address),
             blacklisted=self.blacklisted,
+            custody=frozenset(state.status() for state in self.custody or ()),
+            prepaid_cap_exceeded=self.prepaid_cap_exceeded,
         )
 
 

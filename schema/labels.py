@@ -17,16 +17,20 @@ from typing import NamedTuple
 
 from xietong.audit.events import AuditOutcome
 from xietong.domain.departments import Department
+from xietong.domain.matching import CustodyState
 from xietong.domain.records import (
     BackgroundCheckStatus,
+    CustodyStatus,
     FireAcceptanceStatus,
     InstitutionCategory,
     LicenseStatus,
+    OrderStatus,
     RectificationStatus,
     RegistrationStatus,
     TrainingDomain,
 )
 from xietong.domain.risk import RiskCode, RiskLevel
+from xietong.funds.records import ReleaseErrorCode, ReleaseStatus
 from xietong.reviews.checklist import ChecklistItemCode
 from xietong.reviews.records import ReviewConclusion, ReviewErrorCode, ReviewStatus
 from xietong.statistics.records import StatisticsGroupBy
@@ -129,6 +133,50 @@ GLOSSARY: dict[type[Enum], dict[str, Term]] = {
             "教师无资格证", "A subject course taught without a teacher certificate."
         ),
         "OPEN_RECTIFICATION": Term("整改逾期", "A rectification notice open past its deadline."),
+        "FUND_ACCOUNT_FROZEN": Term("监管账户冻结", "The custody account is frozen."),
+        "PREPAID_CAP_EXCEEDED": Term(
+            "超期预收费", "An order prepaid more than 60 lessons or three months of lessons."
+        ),
+        "NO_CUSTODY_ACCOUNT": Term(
+            "未开设监管账户", "Prepaid courses on sale, but no custody account at any bank."
+        ),
+    },
+    CustodyStatus: {
+        "NORMAL": Term("正常", "Open and usable."),
+        "FROZEN": Term("冻结", "Frozen by its bank or a court: nothing can be paid out."),
+        "CLOSED": Term("销户", "Closed."),
+    },
+    CustodyState: {
+        "NONE": Term("未开户", "No custody account at any bank."),
+        "NORMAL": Term("正常", "Open and usable."),
+        "FROZEN": Term("冻结", "Frozen by its bank or a court: nothing can be paid out."),
+        "CLOSED": Term("销户", "Closed."),
+    },
+    OrderStatus: {
+        "RUNNING": Term("履约中", "Lessons are still being given."),
+        "COMPLETED": Term("已完结", "Every lesson was given and released."),
+        "REFUNDED": Term("已退费", "Refunded to the payer."),
+    },
+    ReleaseStatus: {
+        "PENDING": Term("待银行确认", "Recorded; the bank has not answered yet (sent again)."),
+        "APPLIED": Term("已划拨", "The bank paid the institution."),
+        "REFUSED": Term("银行拒绝", "The bank refused the instruction."),
+    },
+    ReleaseErrorCode: {
+        "NOT_PERMITTED": Term("无权审批", "Only an education supervisor approves releases."),
+        "OUT_OF_SCOPE": Term("超出辖区", "The institution is outside the approver's region."),
+        "NOT_FOUND": Term("未找到", "No such institution, custody account or order."),
+        "ACCOUNT_FROZEN": Term("账户冻结", "The custody account is frozen."),
+        "ACCOUNT_CLOSED": Term("账户已销户", "The custody account is closed."),
+        "NOT_DELIVERED": Term(
+            "课时未确认", "The lessons were not reported as given, or not confirmed by the payer."
+        ),
+        "EXCEEDS_ORDER": Term("超出订单课时", "More lessons than the order has left."),
+        "INSUFFICIENT_BALANCE": Term("余额不足", "The custody balance cannot pay the lessons."),
+        "BANK_UNAVAILABLE": Term(
+            "银行不可用", "The bank could not be asked; nothing was recorded: try again."
+        ),
+        "DUPLICATE": Term("重复提交", "The key was used before: the first outcome is returned."),
     },
     ReviewStatus: {
         "OPEN": Term("待签署", "Waiting for signatures, none disagreeing."),

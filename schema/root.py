@@ -20,6 +20,7 @@ from xietong.kernel.errors import CodedError
 from xietong.schema.audit import AuditQuery
 from xietong.schema.compat import graphql_schema_of
 from xietong.schema.education import EducationQuery
+from xietong.schema.funds import FundsMutation, FundsQuery
 from xietong.schema.hub import HubQuery
 from xietong.schema.labels_query import LabelsQuery
 from xietong.schema.limits import QueryLimits
@@ -47,12 +48,13 @@ class Query(
     ReviewQuery,
     ReviewResultsQuery,
     StatisticsQuery,
+    FundsQuery,
 ):
     pass
 
 
 @strawberry.type
-class Mutation(ReviewMutation):
+class Mutation(ReviewMutation, FundsMutation):
     pass
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from xietong.adapters.cache import RecordCache
 from xietong.adapters.education import census as census_sql
+from xietong.adapters.education import ledger
 from xietong.adapters.education.sections import (
     CATEGORIES,
     DOMAINS,
@@ -31,7 +32,7 @@ from xietong.adapters.sources.sql import THREADS, Query, SqlSource, query
 from xietong.domain.census import EducationCensus
 from xietong.domain.departments import Department
 from xietong.domain.matching import InstitutionCriteria
-from xietong.domain.records import Institution, StaffMember
+from xietong.domain.records import Institution, LessonDelivery, StaffMember
 from xietong.kernel.identifiers import credit_code_error, id_number_error
 
 SQL_BATCH = 500
@@ -253,6 +254,16 @@ class SqlEducationAdapter:
             return census_sql.read_census(
                 basics, [rows for answer in answers for rows in answer], today
             )
+
+    async def prepaid_limits(self, codes: Sequence[str]) -> Mapping[str, Mapping[str, int]]:
+        return await ledger.prepaid_limits(self.source, valid_keys(codes, credit_code_error))
+
+    async def prepaid_institutions(self, region_prefix: str) -> Mapping[str, int]:
+        return await ledger.prepaid_institutions(self.source, region_prefix)
+
+    async def deliveries(self, code: str) -> list[LessonDelivery]:
+        with native_shape(self.department, self.source.config.name):
+            return await ledger.deliveries(self.source, code)
 
     async def health(self) -> list[ProbeResult]:
         return [await probe_source(self.source)]

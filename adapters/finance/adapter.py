@@ -13,17 +13,26 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Mapping, Sequence
+from typing import TypeVar
 
 from xietong.adapters.cache import RecordCache
 from xietong.adapters.config import SourceKind
-from xietong.adapters.finance.banks import CustodyBank
+from xietong.adapters.finance.banks import CustodyBank, OrderPeaks
 from xietong.adapters.native import valid_keys
 from xietong.adapters.sources.errors import SourceUnavailableError
 from xietong.adapters.sources.registry import ProbeResult, probe_source
 from xietong.domain.departments import Department
 from xietong.domain.matching import CoverageCriteria
-from xietong.domain.records import FundSupervision
+from xietong.domain.records import (
+    BankVerdict,
+    CustodyStatus,
+    CustodyTotals,
+    FundSupervision,
+    ReleaseRequest,
+)
 from xietong.kernel.identifiers import credit_code_error
+
+T = TypeVar("T")
 
 
 class BankFinanceAdapter:
@@ -101,5 +110,74 @@ class BankFinanceAdapter:
             left = [code for code in left if code not in found]
         return held
 
+    async def match_custody(
+        self, statuses: frozenset[CustodyStatus], *, among: Sequence[str] | None = None
+    ) -> set[str]:
+        """Codes whose custody account is in one of ``statuses``, at any bank (every bank
+        is asked; any failing fails the match). NONE is not a bank's to answer: the
+        planner takes it as "at no bank" (``custody_unknown``)."""
+        wanted = None if among is None else valid_keys(among, credit_code_error)
+        if wanted is not None and not wanted:
+            return set()
+        answers = await asyncio.gather(
+            *(bank.accounts_in(statuses, wanted) for bank in self.banks),
+            return_exceptions=True,
+        )
+        return set().union(*_every_answer(answers))
+
+    async def without_custody(self, among: Sequence[str]) -> set[str]:
+        """Which of ``among`` hold an account at no bank (every bank must answer)."""
+        wanted = valid_keys(among, credit_code_error)
+        if not wanted:
+            return set()
+        answers = await asyncio.gather(
+            *(bank.accounts_in(frozenset(CustodyStatus), wanted) for bank in self.banks),
+            return_exceptions=True,
+        )
+        return set(wanted) - set().union(*_every_answer(answers))
+
+    async def order_peaks(self, *, among: Sequence[str] | None = None) -> OrderPeaks:
+        """Per institution and course, the most lessons one order (not refunded) bought,
+        from every bank's own aggregate."""
+        wanted = None if among is None else valid_keys(among, credit_code_error)
+        if wanted is not None and not wanted:
+            return {}
+        answers = await asyncio.gather(
+            *(bank.order_peaks(wanted) for bank in self.banks), return_exceptions=True
+        )
+        merged: OrderPeaks = {}
+        for answer in _every_answer(answers):
+            merged.update(answer)  # one bank per institution
+        return merged
+
+    async def district_totals(self, region_prefix: str) -> dict[str, CustodyTotals]:
+        """Per district within ``region_prefix``, every bank's totals added up: each bank
+        aggregates its own accounts (SQL ``GROUP BY``, the HTTP bank's summary)."""
+        answers = await asyncio.gather(
+            *(bank.district_totals(region_prefix) for bank in self.banks),
+            return_exceptions=True,
+        )
+        merged: dict[str, CustodyTotals] = {}
+        for answer in _every_answer(answers):
+            for district, totals in answer.items():
+                merged[district] = merged.get(district, CustodyTotals()) + totals
+        return merged
+
+    async def release(self, bank: str, request: ReleaseRequest) -> BankVerdict:
+        """Send ``request`` to the bank named ``bank`` (``FundSupervision.bank``)."""
+        for candidate in self.banks:
+            if candidate.display_name == bank:
+                return await candidate.release(request)
+        raise SourceUnavailableError(self.department, bank, "no such bank is configured")
+
     async def health(self) -> list[ProbeResult]:
         return list(await asyncio.gather(*(probe_source(bank.source) for bank in self.banks)))
+
+
+def _every_answer(answers: Sequence[T | BaseException]) -> list[T]:
+    """Every bank's answer, or the first failure raised: a question put to every bank
+    cannot be answered while one of them is silent."""
+    for answer in answers:
+        if isinstance(answer, BaseException):
+            raise answer
+    return [answer for answer in answers if not isinstance(answer, BaseException)]

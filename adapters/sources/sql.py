@@ -83,17 +83,18 @@ def _sqlite_file(config: SourceConfig) -> Path | None:
     return Path(url.database)
 
 
-def _read_only_engine(config: SourceConfig) -> Engine:
+def _engine(config: SourceConfig, *, read_only: bool = True) -> Engine:
     try:
         url = make_url(config.url)
     except ArgumentError:
         raise ConfigError(f"source {config.name!r}: {config.url!r} is not a database URL") from None
     backend = url.get_backend_name()
     if backend == "sqlite":
-        # mode=ro: the hub never writes to a department's database.
+        # mode=ro: the hub reads a department's database, never writes to it (but for
+        # the instructions a bank takes in its own instruction table: ``write``).
         url = url.set(
             drivername="sqlite",
-            database=f"file:{url.database}?mode=ro",
+            database=f"file:{url.database}?mode={'ro' if read_only else 'rw'}",
             query={"uri": "true"},
         )
         # Pooled connections are used from the worker threads in turn, never at once.
@@ -106,7 +107,8 @@ def _read_only_engine(config: SourceConfig) -> Engine:
         url = url.set(drivername="postgresql+psycopg")
         # connect_args replaces the URL's own `options` (a search_path, say): keep both.
         given = url.query.get("options")
-        options = " ".join((*([given] if isinstance(given, str) else given or ()), _READ_ONLY))
+        read = (_READ_ONLY,) if read_only else ()
+        options = " ".join((*([given] if isinstance(given, str) else given or ()), *read))
         return create_engine(
             url.difference_update_query(["options"]),
             pool_pre_ping=True,
@@ -122,7 +124,9 @@ class SqlSource:
         self.config = config
         self.health = SourceHealth()
         self.breaker = breaker or CircuitBreaker()
-        self.engine = _read_only_engine(config)
+        self.engine = _engine(config)
+        self._writer = _engine(config, read_only=False)
+        """Connects only when ``write`` is called (creating an engine does no I/O)."""
         self._file = _sqlite_file(config)
         self._threads = ThreadPoolExecutor(THREADS, thread_name_prefix=f"source-{config.name}")
         self.calls = 0
@@ -179,12 +183,28 @@ class SqlSource:
                 shape(connection.execute(clause, parameters)) for clause, parameters in statements
             ]
 
+    async def write(self, work: Callable[[Connection], R]) -> R:
+        """``work`` on a writable connection of its own, in the source's threads and under
+        its guard (circuit, timeout, health): for the one thing the hub writes to a
+        department, a bank's release instruction. ``work`` owns its transaction."""
+
+        async def attempt() -> R:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._threads, self._write, work)
+
+        return await guarded_call(self, attempt, failure_of=_failure_of)
+
+    def _write(self, work: Callable[[Connection], R]) -> R:
+        with self._writer.connect() as connection:
+            return work(connection)
+
     async def ping(self) -> None:
         await self.fetch("SELECT 1")
 
     async def close(self) -> None:
         self._threads.shutdown(wait=False, cancel_futures=True)
         self.engine.dispose()
+        self._writer.dispose()
 
 
 class _Running:

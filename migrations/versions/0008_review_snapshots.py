@@ -6,7 +6,7 @@ trigger that keeps a signature's content unchanged covers it too: a snapshot is
 never rewritten after signing.
 
 Revision ID: 0008_review_snapshots
-Revises: 0006_audit_pseudonym_keys
+Revises: 0007_lesson_releases
 """
 
 import importlib
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008_review_snapshots"
-down_revision: str | None = "0006_audit_pseudonym_keys"
+down_revision: str | None = "0007_lesson_releases"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from random import Random
 
-from xietong.sandbox.anomalies import ANOMALY_RATES, LATER_ANOMALIES, Anomaly
+from xietong.sandbox.anomalies import ANOMALY_RATES, LATER_ANOMALIES, LEDGER_ANOMALIES, Anomaly
 from xietong.sandbox.generate.identity import (
     PERSON_SLOTS,
     REFERENCE_ORDINAL,
@@ -32,7 +32,9 @@ from xietong.sandbox.reference import KAIFENG_DISTRICTS, ZHENGZHOU_DISTRICTS
 
 SUBJECT_DOMAIN = "01"
 NON_SUBJECT_DOMAINS = ("02", "03", "04")
-_ANOMALY_ORDER = tuple(kind for kind in Anomaly if kind not in LATER_ANOMALIES)
+_ANOMALY_ORDER = tuple(
+    kind for kind in Anomaly if kind not in LATER_ANOMALIES and kind not in LEDGER_ANOMALIES
+)
 _KAIFENG_WEIGHTED = (
     ("410202",) * 4 + ("410203",) * 3 + ("410204",) * 4 + ("410205",) * 3 + ("410211",) * 2
     + ("410212",) * 2 + ("410221",) + ("410222",) + ("410223",) + ("410225",)

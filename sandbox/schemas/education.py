@@ -81,6 +81,13 @@ Read directly over SQL by the EDUCATION adapter. Every table carries
     jbrdh     举报人电话, reporter's phone (confidential)
     blzt      办理状态: ``0`` 待处理 new, ``1`` 处理中 in progress, ``2`` 已办结 closed
 
+``xkjl`` 消课记录 — lessons given, as the institution reports them per prepaid order
+    xkid      id
+    ddh       订单号, the order at its custody bank
+    xkks      消课课时, lessons given
+    sfqr      是否确认, confirmed by the payer: ``1`` yes, ``0`` not yet
+    xkrq      消课日期, given on
+
 ``hmd`` 黑名单 — blacklist of institutions
     hmdid     entry id
     lrrq      列入日期, listed on
@@ -130,6 +137,9 @@ TABLES = (
     """CREATE TABLE jb (
         jbid INTEGER PRIMARY KEY, tyshxydm TEXT NOT NULL, jbrq TEXT NOT NULL,
         jbnr TEXT NOT NULL, jbrxm TEXT NOT NULL, jbrdh TEXT NOT NULL, blzt TEXT NOT NULL)""",
+    """CREATE TABLE xkjl (
+        xkid INTEGER PRIMARY KEY, tyshxydm TEXT NOT NULL, ddh TEXT NOT NULL,
+        xkks INTEGER NOT NULL, sfqr TEXT NOT NULL, xkrq TEXT NOT NULL)""",
     """CREATE TABLE hmd (
         hmdid INTEGER PRIMARY KEY, tyshxydm TEXT NOT NULL, lrrq TEXT NOT NULL,
         lrjg TEXT NOT NULL, lryy TEXT NOT NULL, ycrq TEXT NOT NULL)""",
@@ -150,6 +160,8 @@ INDEXES = (
     "CREATE INDEX ix_bxxkz_xkzzt ON bxxkz (xkzzt, tyshxydm)",
     "CREATE INDEX ix_kc_tyshxydm ON kc (tyshxydm)",
     "CREATE INDEX ix_kc_jssfzh ON kc (jssfzh)",
+    "CREATE INDEX ix_kc_prepaid ON kc (tyshxydm, yszdys, yszdks)",
+    "CREATE INDEX ix_jg_jbxx_xzqh_code ON jg_jbxx (xzqh, tyshxydm)",
     "CREATE INDEX ix_jzg_tyshxydm ON jzg (tyshxydm)",
     "CREATE INDEX ix_jzg_sfzh ON jzg (sfzh)",
     "CREATE INDEX ix_jcjl_tyshxydm ON jcjl (tyshxydm)",
@@ -158,4 +170,5 @@ INDEXES = (
     "CREATE INDEX ix_jb_tyshxydm ON jb (tyshxydm)",
     "CREATE INDEX ix_hmd_tyshxydm ON hmd (tyshxydm, ycrq)",
     "CREATE INDEX ix_cyjz_sfzh ON cyjz (sfzh)",
+    "CREATE INDEX ix_xkjl_tyshxydm ON xkjl (tyshxydm, ddh)",
 )

@@ -15,7 +15,7 @@ parameter, ``404``/``405`` unknown path or method).
     at most 200 credit codes. ``body.accounts``: one account per known code, in
     request order; ``body.notFound``: the codes without an account here.
     An account: ``acctNo``, ``acctName``, ``orgCode`` (credit code), ``openDate``,
-    ``acctStatus`` (``A`` active, ``F`` frozen, ``C`` closed), ``balance``,
+    ``acctStatus`` (``A`` active, ``F`` frozen, ``C`` closed) since ``statusDate``, ``balance``,
     ``riskDeposit`` (风险保证金), ``collected`` (prepaid fees received),
     ``released`` (paid out lesson by lesson, 一课一消), ``refunded``,
     ``outstandingPrepay`` (received, not yet released or refunded), and with
@@ -30,16 +30,41 @@ parameter, ``404``/``405`` unknown path or method).
     prepaid amount (accounts with nothing outstanding are never below), ordered
     by ``orgCode``, without orders. ``body``: ``{"accounts", "nextCursor"}``;
     pass ``nextCursor`` back as ``cursor`` until it is null. ``limit`` ≤ 1000.
+    With ``acctStatus`` (a list of ``A``/``F``/``C``) instead of, or besides,
+    ``coverageBelow``: the accounts in those states.
+``POST /openapi/v2/custody/orders/peaks`` — ``{"orgCodes": [...]}`` (optional,
+    at most 200; without it, every account, paged by ``cursor``/``limit`` as a
+    scan): per account and course, the most lessons one order bought, refunded
+    orders aside. ``body``: ``{"peaks": [{"orgCode", "courseName",
+    "maxLessons"}], "nextCursor"}``.
+``POST /openapi/v2/custody/summary`` — ``{"regionPrefix": "4102"}`` (digits, may be
+    empty): the bank's totals per district, the district being characters 3-8 of
+    the account holder's credit code. ``body.districts``: ``[{"district",
+    "accounts", "frozen", "collected", "released", "refunded", "outstanding"}]``
+    (amounts as yuan strings).
+``POST /openapi/v2/custody/releases`` — ``{"instructionId", "orderNo", "lessons",
+    "amount", "approvedBy", "approvedAt"}``: pay the institution ``amount`` (yuan
+    string) for ``lessons`` of the order, on the education bureau's approval. Applied
+    at once and atomically (order, account totals, balance) in one transaction;
+    ``body``: ``{"instructionId", "txnRef", "releasedLessons", "releasedAmount"}``.
+    Business refusals come with HTTP 200 and their own ``retCode``: ``RLS409`` this
+    instructionId was applied before (``body`` is the first application: nothing
+    moves twice), ``RLS404`` no such order, ``RLS423`` account frozen, ``RLS410``
+    account closed, ``RLS422`` order refunded or fewer lessons left, ``RLS412``
+    amount not the order's price per lesson (the rest on the last), ``RLS402``
+    balance too low.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -55,10 +80,11 @@ from xietong.sandbox.services.common import (
     yuan,
 )
 
+_BEIJING = timezone(timedelta(hours=8))
 MAX_BATCH = 200
 MAX_SCAN = 1000
 _ACCOUNT_COLUMNS = (
-    "ACCT_NO, ACCT_NM, ORG_USCC, OPEN_DT, ACCT_STAT, AVAIL_BAL, RISK_DEP_BAL,"
+    "ACCT_NO, ACCT_NM, ORG_USCC, OPEN_DT, ACCT_STAT, STAT_DT, AVAIL_BAL, RISK_DEP_BAL,"
     " TOT_COLL_AMT, TOT_RLS_AMT, TOT_RFD_AMT, UNRLS_AMT"
 )
 
@@ -113,28 +139,245 @@ def bank_app(db_path: Path, *, delay_ms: float | None = None) -> Starlette:
         )
 
     async def scan(request: Request) -> JSONResponse:
-        body = await json_object(request, {"coverageBelow", "cursor", "limit"}, "400001")
-        basis_points = _ratio_basis_points(body.get("coverageBelow"))
-        cursor = body.get("cursor") or ""
-        if not isinstance(cursor, str):
-            raise InputError("400003", "cursor must be the nextCursor of the previous page")
-        limit = whole_number(body.get("limit", 200), "limit", "400003", low=1, high=MAX_SCAN)
-        # Integer arithmetic in cents: 10000 * balance < ratio (in basis points) * outstanding.
+        body = await json_object(
+            request, {"coverageBelow", "acctStatus", "cursor", "limit"}, "400001"
+        )
+        conditions: list[str] = []
+        parameters: list[object] = []
+        if "coverageBelow" in body or "acctStatus" not in body:
+            # Integer arithmetic in cents: 10000 * balance < ratio (basis points) * outstanding.
+            conditions.append("UNRLS_AMT > 0 AND AVAIL_BAL * 10000 < UNRLS_AMT * ?")
+            parameters.append(_ratio_basis_points(body.get("coverageBelow")))
+        if "acctStatus" in body:
+            states = string_list(
+                body["acctStatus"], "acctStatus", "400003", limit=3, check=_state_error
+            )
+            conditions.append(f"ACCT_STAT IN ({', '.join('?' * len(states))})")
+            parameters.extend(states)
+        cursor, limit = _page(body)
         rows = await reader.fetch(
-            f"SELECT {_ACCOUNT_COLUMNS} FROM CUST_ACCT WHERE ORG_USCC > ? AND UNRLS_AMT > 0"
-            " AND AVAIL_BAL * 10000 < UNRLS_AMT * ? ORDER BY ORG_USCC LIMIT ?",
-            [cursor, basis_points, limit + 1],
+            f"SELECT {_ACCOUNT_COLUMNS} FROM CUST_ACCT WHERE ORG_USCC > ? AND "
+            f"{' AND '.join(conditions)} ORDER BY ORG_USCC LIMIT ?",
+            [cursor, *parameters, limit + 1],
         )
         page = [_account(row) for row in rows[:limit]]
         next_cursor = page[-1]["orgCode"] if len(rows) > limit else None
         return _ok({"accounts": page, "nextCursor": next_cursor})
 
+    async def peaks(request: Request) -> JSONResponse:
+        body = await json_object(request, {"orgCodes", "cursor", "limit"}, "400001")
+        peaks_of = (
+            "SELECT a.ORG_USCC, o.CRS_NM, MAX(o.LSN_CNT) AS MOST FROM PREPAY_ORD o"
+            " JOIN CUST_ACCT a ON a.ACCT_NO = o.ACCT_NO WHERE o.ORD_STAT <> 'R' AND {accounts}"
+            " GROUP BY a.ORG_USCC, o.CRS_NM ORDER BY a.ORG_USCC"
+        )
+        next_cursor = None
+        if "orgCodes" in body:
+            codes = string_list(
+                body["orgCodes"], "orgCodes", "400002", limit=MAX_BATCH, check=credit_code_error
+            )
+            accounts = f"a.ORG_USCC IN ({', '.join('?' * len(codes))})"
+            rows = await reader.fetch(peaks_of.format(accounts=accounts), codes)
+        else:
+            cursor, limit = _page(body)
+            page = await reader.fetch(
+                "SELECT ORG_USCC FROM CUST_ACCT WHERE ORG_USCC > ? ORDER BY ORG_USCC LIMIT ?",
+                [cursor, limit + 1],
+            )
+            if len(page) > limit:
+                next_cursor = page[limit - 1]["ORG_USCC"]
+                page = page[:limit]
+            last = page[-1]["ORG_USCC"] if page else cursor
+            accounts = "a.ORG_USCC > ? AND a.ORG_USCC <= ?"
+            rows = await reader.fetch(peaks_of.format(accounts=accounts), [cursor, last])
+        found = [
+            {"orgCode": row["ORG_USCC"], "courseName": row["CRS_NM"], "maxLessons": row["MOST"]}
+            for row in rows
+        ]
+        return _ok({"peaks": found, "nextCursor": next_cursor})
+
+    writer = ReleaseWriter(db_path)
+
+    async def summary(request: Request) -> JSONResponse:
+        body = await json_object(request, {"regionPrefix"}, "400001")
+        prefix = body.get("regionPrefix", "")
+        if not isinstance(prefix, str) or not (prefix.isdigit() or prefix == ""):
+            raise InputError("400003", "regionPrefix must be digits of a region code")
+        if len(prefix) > 6:
+            raise InputError("400003", "regionPrefix has at most 6 digits")
+        rows = await reader.fetch(
+            "SELECT substr(ORG_USCC, 3, 6) AS DISTRICT, COUNT(*) AS ACCOUNTS,"
+            " SUM(CASE WHEN ACCT_STAT = 'F' THEN 1 ELSE 0 END) AS FROZEN,"
+            " SUM(TOT_COLL_AMT) AS COLL, SUM(TOT_RLS_AMT) AS RLS, SUM(TOT_RFD_AMT) AS RFD,"
+            " SUM(UNRLS_AMT) AS UNRLS FROM CUST_ACCT WHERE substr(ORG_USCC, 3, ?) = ?"
+            " GROUP BY substr(ORG_USCC, 3, 6) ORDER BY DISTRICT",
+            [len(prefix), prefix],
+        )
+        districts = [
+            {
+                "district": row["DISTRICT"],
+                "accounts": row["ACCOUNTS"],
+                "frozen": row["FROZEN"],
+                "collected": yuan(row["COLL"]),
+                "released": yuan(row["RLS"]),
+                "refunded": yuan(row["RFD"]),
+                "outstanding": yuan(row["UNRLS"]),
+            }
+            for row in rows
+        ]
+        return _ok({"districts": districts})
+
+    async def release(request: Request) -> JSONResponse:
+        body = await json_object(
+            request,
+            {"instructionId", "orderNo", "lessons", "amount", "approvedBy", "approvedAt"},
+            "400001",
+        )
+        instruction, order, approver, at = (
+            _text(body.get(field), field)
+            for field in ("instructionId", "orderNo", "approvedBy", "approvedAt")
+        )
+        lessons = whole_number(body.get("lessons"), "lessons", "400001", low=1, high=10_000)
+        cents = _cents(body.get("amount"))
+        code, message, answer = await run_in_threadpool(
+            writer.apply, instruction, order, lessons, cents, approver, at
+        )
+        return JSONResponse({"retCode": code, "retMsg": message, "body": answer})
+
     routes = [
         Route("/openapi/health", health, methods=["GET"]),
         Route("/openapi/v2/custody/accounts/query", query, methods=["POST"]),
         Route("/openapi/v2/custody/accounts/scan", scan, methods=["POST"]),
+        Route("/openapi/v2/custody/orders/peaks", peaks, methods=["POST"]),
+        Route("/openapi/v2/custody/releases", release, methods=["POST"]),
+        Route("/openapi/v2/custody/summary", summary, methods=["POST"]),
     ]
     return native_app(routes, reader, _error, delay_ms=delay_ms)
+
+
+class ReleaseWriter:
+    """The core's release transaction: ``BEGIN IMMEDIATE`` takes the write lock first,
+    so the checks and the moves see and change one state; the unique index on
+    ``INSTR_ID`` is the last word on "applied once"."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def apply(
+        self, instruction: str, order_no: str, lessons: int, cents: int, approver: str, at: str
+    ) -> tuple[str, str, dict[str, Any] | None]:
+        connection = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+        connection.row_factory = sqlite3.Row
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                answer = self._apply(connection, instruction, order_no, lessons, cents, approver)
+            except Exception:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT" if answer[0] == "000000" else "ROLLBACK")
+            return answer
+        finally:
+            connection.close()
+
+    def _apply(
+        self,
+        connection: sqlite3.Connection,
+        instruction: str,
+        order_no: str,
+        lessons: int,
+        cents: int,
+        approver: str,
+    ) -> tuple[str, str, dict[str, Any] | None]:
+        done = connection.execute(
+            "SELECT * FROM RLS_TXN WHERE INSTR_ID = ?", (instruction,)
+        ).fetchone()
+        if done is not None:
+            return "RLS409", "instruction already applied", _release(done)
+        order = connection.execute(
+            "SELECT o.*, a.ACCT_STAT, a.AVAIL_BAL FROM PREPAY_ORD o"
+            " JOIN CUST_ACCT a ON a.ACCT_NO = o.ACCT_NO WHERE o.ORD_NO = ?",
+            (order_no,),
+        ).fetchone()
+        if order is None:
+            return "RLS404", f"no order {order_no}", None
+        if order["ACCT_STAT"] == "F":
+            return "RLS423", "account frozen", None
+        if order["ACCT_STAT"] == "C":
+            return "RLS410", "account closed", None
+        left = order["LSN_CNT"] - order["RLS_LSN_CNT"]
+        if order["ORD_STAT"] == "R" or lessons > left:
+            return "RLS422", f"{left} lesson(s) left on the order", None
+        price = order["ORD_AMT"] // order["LSN_CNT"]
+        expected = order["ORD_AMT"] - order["RLS_AMT"] if lessons == left else lessons * price
+        if cents != expected:
+            return "RLS412", f"amount must be {yuan(expected)}", None
+        if order["AVAIL_BAL"] < cents:
+            return "RLS402", "balance too low", None
+        now = datetime.now(_BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+        cursor = connection.execute(
+            "INSERT INTO RLS_TXN (INSTR_ID, ORD_NO, ACCT_NO, LSN_CNT, RLS_AMT, APPR_BY, RLS_TM,"
+            " TXN_REF) VALUES (?, ?, ?, ?, ?, ?, ?, '')",
+            (instruction, order_no, order["ACCT_NO"], lessons, cents, approver, now),
+        )
+        reference = f"SDR{cursor.lastrowid:012d}"
+        connection.execute(
+            "UPDATE RLS_TXN SET TXN_REF = ? WHERE RLS_ID = ?", (reference, cursor.lastrowid)
+        )
+        connection.execute(
+            "UPDATE PREPAY_ORD SET RLS_LSN_CNT = RLS_LSN_CNT + ?, RLS_AMT = RLS_AMT + ?,"
+            " ORD_STAT = CASE WHEN RLS_LSN_CNT + ? = LSN_CNT THEN 'D' ELSE ORD_STAT END"
+            " WHERE ORD_NO = ?",
+            (lessons, cents, lessons, order_no),
+        )
+        connection.execute(
+            "UPDATE CUST_ACCT SET AVAIL_BAL = AVAIL_BAL - ?, TOT_RLS_AMT = TOT_RLS_AMT + ?,"
+            " UNRLS_AMT = UNRLS_AMT - ? WHERE ACCT_NO = ?",
+            (cents, cents, cents, order["ACCT_NO"]),
+        )
+        done = connection.execute(
+            "SELECT * FROM RLS_TXN WHERE INSTR_ID = ?", (instruction,)
+        ).fetchone()
+        return "000000", "SUCCESS", _release(done)
+
+
+def _release(row: sqlite3.Row) -> dict[str, Any]:
+    return {
+        "instructionId": row["INSTR_ID"],
+        "txnRef": row["TXN_REF"],
+        "releasedLessons": row["LSN_CNT"],
+        "releasedAmount": yuan(row["RLS_AMT"]),
+    }
+
+
+def _text(value: object, field: str) -> str:
+    if not isinstance(value, str) or not value or len(value) > 200:
+        raise InputError("400001", f"{field} must be a non-empty string")
+    return value
+
+
+def _cents(value: object) -> int:
+    if not isinstance(value, str):
+        raise InputError("400001", 'amount must be a yuan string such as "1234.50"')
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        raise InputError("400001", 'amount must be a yuan string such as "1234.50"') from None
+    if not amount.is_finite() or amount <= 0 or amount.as_tuple().exponent != -2:
+        raise InputError("400001", 'amount must be a positive yuan string such as "1234.50"')
+    return int(amount * 100)
+
+
+def _page(body: dict[str, Any]) -> tuple[str, int]:
+    """A scan's ``cursor`` (the last ``orgCode`` of the previous page) and ``limit``."""
+    cursor = body.get("cursor") or ""
+    if not isinstance(cursor, str):
+        raise InputError("400003", "cursor must be the nextCursor of the previous page")
+    return cursor, whole_number(body.get("limit", 200), "limit", "400003", low=1, high=MAX_SCAN)
+
+
+def _state_error(state: str) -> str | None:
+    return None if state in ("A", "F", "C") else "is not an account state (A, F or C)"
 
 
 def _ratio_basis_points(value: object) -> int:
@@ -156,6 +399,7 @@ def _account(row: sqlite3.Row) -> dict[str, Any]:
         "orgCode": row["ORG_USCC"],
         "openDate": row["OPEN_DT"],
         "acctStatus": row["ACCT_STAT"],
+        "statusDate": row["STAT_DT"],
         "balance": yuan(row["AVAIL_BAL"]),
         "riskDeposit": yuan(row["RISK_DEP_BAL"]),
         "collected": yuan(row["TOT_COLL_AMT"]),

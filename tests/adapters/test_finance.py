@@ -18,6 +18,7 @@ from xietong.adapters.sources.errors import SourceUnavailableError
 from xietong.adapters.sources.http import HttpSource
 from xietong.adapters.sources.sql import SqlSource
 from xietong.domain.departments import Department
+from xietong.domain.records import CustodyStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,3 +115,66 @@ async def test_a_bank_down_costs_only_the_accounts_it_might_hold(
         with pytest.raises(SourceUnavailableError) as raised:
             await finance.load([*at_jinming, UNKNOWN_CREDIT_CODE])
     assert (raised.value.department, raised.value.source) == (Department.FINANCE, "bank-songdu")
+
+
+async def test_both_banks_ledgers_status_orders_and_refunds(
+    banks: Banks, native: sqlite3.Connection
+) -> None:
+    """The same facts from two native shapes: codes, fen or yuan strings, two date forms."""
+    jinming = native.execute(
+        "SELECT a.tyshxydm, a.zhzt, a.ztrq, a.ljsk, COUNT(d.ddid), SUM(d.gmks), SUM(d.yxje)"
+        " FROM jm.jgzh a JOIN jm.yfdd d ON d.zh = a.zh GROUP BY a.tyshxydm"
+    ).fetchall()
+    songdu = native.execute(
+        "SELECT a.ORG_USCC, a.ACCT_STAT, REPLACE(a.STAT_DT, '-', ''), a.TOT_COLL_AMT,"
+        " COUNT(o.ORD_ID), SUM(o.LSN_CNT), SUM(o.RLS_AMT)"
+        " FROM sd.CUST_ACCT a JOIN sd.PREPAY_ORD o ON o.ACCT_NO = a.ACCT_NO GROUP BY a.ORG_USCC"
+    ).fetchall()
+    status = {"0": "NORMAL", "1": "FROZEN", "2": "CLOSED", "A": "NORMAL", "F": "FROZEN"}
+    found = await banks.finance.load([row[0] for row in [*jinming, *songdu]])
+    frozen = 0
+    for code, state, since, received, orders, lessons, released in [*jinming, *songdu]:
+        account = found[code]
+        assert account.status.value == status[state]
+        assert account.status_since is not None
+        assert account.status_since.strftime("%Y%m%d") == since
+        assert account.received_total == yuan(received)
+        assert len(account.orders) == orders
+        assert sum(order.lessons_bought for order in account.orders) == lessons
+        assert sum(order.amount_released for order in account.orders) == yuan(released)
+        assert sum(order.amount for order in account.orders) == account.received_total
+        frozen += account.status.value == "FROZEN"
+    assert frozen  # the seed freezes a few accounts at each bank
+    refunds = [refund for account in found.values() for refund in account.refunds]
+    assert sum(refund.amount for refund in refunds) == sum(
+        account.refunded_total for account in found.values()
+    )
+
+
+async def test_custody_states_and_order_peaks_are_the_banks_own_answers(
+    banks: Banks, native: sqlite3.Connection
+) -> None:
+    frozen = {c for (c,) in native.execute("SELECT tyshxydm FROM jm.jgzh WHERE zhzt = '1'")}
+    frozen |= {
+        c for (c,) in native.execute("SELECT ORG_USCC FROM sd.CUST_ACCT WHERE ACCT_STAT = 'F'")
+    }
+    assert await banks.finance.match_custody(frozenset({CustodyStatus.FROZEN})) == frozen
+    some = sorted(frozen)[:3] + institutions(native)[:5]
+    assert await banks.finance.match_custody(
+        frozenset({CustodyStatus.FROZEN}), among=some
+    ) == frozen & set(some)
+    over = {
+        c
+        for (c,) in native.execute(
+            "SELECT a.tyshxydm FROM jm.jgzh a JOIN jm.yfdd d ON d.zh = a.zh"
+            " WHERE d.gmks > 60 AND d.ddzt <> '3'"
+            " UNION SELECT a.ORG_USCC FROM sd.CUST_ACCT a JOIN sd.PREPAY_ORD o"
+            " ON o.ACCT_NO = a.ACCT_NO WHERE o.LSN_CNT > 60 AND o.ORD_STAT <> 'R'"
+        )
+    }
+    peaks = await banks.finance.order_peaks()
+    assert over
+    assert {code for code, courses in peaks.items() if max(courses.values()) > 60} == over
+    uncovered = await banks.finance.without_custody(institutions(native))
+    assert uncovered
+    assert not uncovered & set(peaks)

@@ -33,6 +33,9 @@ Decisions the table leaves to the reader, taken here once:
 - A review signature's snapshot and checklist quote funds coverage, complaints and
   staff checks as the signer saw them: readable by the columns that may read all of
   those (the signers' and the auditor's); its digest is part of the signature.
+- The release mutations (DESIGN §12) are granted to every department's column, so
+  that anyone but an education supervisor learns NOT_PERMITTED from the workflow;
+  what an approval returns (``LessonRelease``) is the ledger's, like ``releases``.
 - The annual review mutations are granted to the columns that can be a required
   signer; who actually signs what is the review workflow's business (DESIGN §9),
   and ``ReviewError`` goes with the mutations that return it.
@@ -299,8 +302,73 @@ TABLE: tuple[Row, ...] = (
         (
             "FundSupervision.bank", "FundSupervision.balance", "FundSupervision.riskDeposit",
             "FundSupervision.outstandingPrepaid", "FundSupervision.releasedTotal",
+            "FundSupervision.status", "FundSupervision.statusSince", "FundSupervision.openedOn",
+            "FundSupervision.receivedTotal", "FundSupervision.refundedTotal",
+            "FundSupervision.orders", "FundSupervision.refunds",
+            "PrepaidOrderConnection.edges", "PrepaidOrderConnection.pageInfo",
+            "PrepaidOrderConnection.totalCount", "PrepaidOrderEdge.cursor",
+            "PrepaidOrderEdge.node", "PrepaidOrder.number", "PrepaidOrder.course",
+            "PrepaidOrder.amount", "PrepaidOrder.lessonsBought", "PrepaidOrder.lessonsReleased",
+            "PrepaidOrder.amountReleased", "PrepaidOrder.orderedOn", "PrepaidOrder.status",
+            "RefundConnection.edges", "RefundConnection.pageInfo", "RefundConnection.totalCount",
+            "RefundEdge.cursor", "RefundEdge.node", "Refund.number", "Refund.orderNumber",
+            "Refund.amount", "Refund.refundedOn", "FundSupervision.releases",
         ),
         (ALLOW, DENY, DENY, DENY, ALLOW, DENY, ALLOW, DENY),
+    ),
+    Row(
+        "funds: a prepaid order's student (masked for all but finance and education)",
+        ("PrepaidOrder.studentName",),
+        (ALLOW, DENY, DENY, DENY, ALLOW, DENY, MASK, DENY),
+    ),
+    Row(
+        "funds: a release as approved (what an approval answers; others read it through the "
+        "ledger's releases or releaseInstructions)",
+        (
+            "LessonRelease.creditCode", "LessonRelease.idempotencyKey",
+            "LessonRelease.approvedBy", "LessonRelease.approvedAt", "LessonRelease.lessons",
+            "LessonRelease.amount", "LessonRelease.status", "LessonRelease.instructions",
+            "ReleaseInstruction.id", "ReleaseInstruction.creditCode",
+            "ReleaseInstruction.orderNumber", "ReleaseInstruction.bank",
+            "ReleaseInstruction.firstLesson", "ReleaseInstruction.lastLesson",
+            "ReleaseInstruction.lessons", "ReleaseInstruction.amount",
+            "ReleaseInstruction.approvedBy", "ReleaseInstruction.approvedAt",
+            "ReleaseInstruction.status", "ReleaseInstruction.bankReference",
+            "ReleaseInstruction.refusalReason", "ReleaseInstruction.attempts",
+            "ReleaseInstruction.settledAt",
+        ),
+        (ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, DENY),
+    ),
+    Row(
+        "funds (balances, orders): per district (custodyOverview)",
+        (
+            "Query.custodyOverview", "CustodyOverview.region", "CustodyOverview.total",
+            "CustodyOverview.districts", "CustodyDistrict.region",
+            "CustodyDistrict.institutionsWithPrepaidCourses",
+            "CustodyDistrict.withCustodyAccount", "CustodyDistrict.supervisionRate",
+            "CustodyDistrict.frozenAccounts", "CustodyDistrict.received",
+            "CustodyDistrict.released", "CustodyDistrict.refunded", "CustodyDistrict.outstanding",
+        ),
+        (ALLOW, DENY, DENY, DENY, ALLOW, DENY, ALLOW, DENY),
+    ),
+    Row(
+        "funds: every release instruction in the region (releaseInstructions)",
+        (
+            "Query.releaseInstructions",
+            "ReleaseInstructionConnection.edges", "ReleaseInstructionConnection.pageInfo",
+            "ReleaseInstructionConnection.totalCount",
+            "ReleaseInstructionEdge.cursor", "ReleaseInstructionEdge.node",
+        ),
+        (DENY, DENY, DENY, DENY, ALLOW, DENY, ALLOW, DENY),
+    ),
+    Row(
+        "funds: release approvals (the workflow admits education supervisors only)",
+        (
+            "Mutation.approveLessonRelease", "Mutation.approveReleases",
+            "ReleaseError.code", "ReleaseError.message", "ReleaseError.field",
+            "ReleaseError.first",
+        ),
+        (ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, DENY, DENY),
     ),
     Row(
         "funds coverage ratio",
@@ -379,6 +447,7 @@ MASKS: dict[str, Mask] = {
     "BarredPerson.name": Mask.NAME,
     "BarredPerson.idNumber": Mask.ID_NUMBER,
     "FundSupervision.accountNumber": Mask.ACCOUNT_NUMBER,
+    "PrepaidOrder.studentName": Mask.NAME,
 }
 """How a masked field is shown, by the kind of value it holds."""
 

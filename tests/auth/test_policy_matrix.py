@@ -28,7 +28,8 @@ from tests.auth.policy_oracle import (
     Expected,
     looks_masked,
 )
-from tests.support.harness import HubHarness
+from tests.funds.support import native
+from tests.support.harness import HubHarness, SandboxWorld
 from xietong.audit.checkpoints import make_checkpoint
 from xietong.schema.compat import graphql_schema_of
 from xietong.schema.root import build_schema
@@ -40,6 +41,7 @@ HEALTHY_EMPTY = {
     "RiskAssessment.unavailable",
     "AnnualReview.awaitingSignatureFrom",
     "AuditEvent.traceId",  # no trace without a caller's traceparent or a configured tracer
+    "ReleaseInstruction.refusalReason",
 }
 """Fields that are empty in a healthy world with nothing broken or down."""
 
@@ -85,6 +87,8 @@ def root_steps(samples: dict[str, str]) -> dict[str, Step]:
         "annualReviews": "(first: 5)",
         "annualReviewResults": "(year: 2025)",
         "annualReview": f'(id: "{samples["reviewId"]}")',
+        "releaseInstructions": "(first: 5)",
+        "custodyOverview": "",
     }
     roots = ("me", "sources", "labels", "statistics", *arguments, "auditChain", "auditCheckpoints")
     return {root: Step(f"Query.{root}", arguments.get(root, "")) for root in roots}
@@ -245,6 +249,13 @@ def test_the_walk_asks_some_role_for_every_field_of_the_schema() -> None:
         for role in ROLES
     ):  # some role gets a typed ReviewError back, which check_mutations reads
         asked.update(f"ReviewError.{field}" for field in ("code", "message", "field"))
+    # Reachable only through the release mutations, which check_release_mutations asks
+    # (education gets a LessonRelease, the others a typed ReleaseError).
+    asked.update(f"Mutation.{name}" for name in RELEASE_MUTATIONS)
+    lesson_release = schema.type_map["LessonRelease"]
+    assert isinstance(lesson_release, GraphQLObjectType)
+    asked.update(f"LessonRelease.{field}" for field in lesson_release.fields)
+    asked.update(f"ReleaseError.{field}" for field in ("code", "message", "field", "first"))
     for role in ROLES:
         asked |= walked_coordinates(schema, role, roots)
     assert sorted(schema_fields(schema) - asked) == [], "never asked"
@@ -252,7 +263,7 @@ def test_the_walk_asks_some_role_for_every_field_of_the_schema() -> None:
 
 @pytest.mark.parametrize("role", ROLES)
 async def test_a_role_gets_from_every_field_what_design_7_says(
-    role: str, sqlite_harness: HubHarness
+    role: str, sqlite_harness: HubHarness, world: SandboxWorld
 ) -> None:
     harness = sqlite_harness
     schema: GraphQLSchema = graphql_schema_of(harness.app.state.schema)
@@ -267,6 +278,7 @@ async def test_a_role_gets_from_every_field_what_design_7_says(
     samples["reviewId"] = await open_review(harness, samples)
     await education_is_refused_and_masked(harness, samples)
     await check_mutations(harness, role, samples, mismatches)
+    await check_release_mutations(harness, world, role, samples, mismatches)
     await sign_revoke_resign_publish(harness, samples["reviewId"])
     key = await harness.hub.tokens.keys.signing_key()
     make_checkpoint(harness.hub.sync_engine, key, at=datetime.now(UTC))  # something to read
@@ -367,6 +379,89 @@ async def check_mutations(
                     assert result["message"], result
 
 
+RELEASE_RESULT = (
+    "{ __typename ... on LessonRelease { creditCode idempotencyKey approvedBy approvedAt lessons"
+    " amount status instructions { id } } ... on ReleaseError { code message field"
+    " first { creditCode } } }"
+)
+RELEASE_MUTATIONS = {
+    "approveLessonRelease": '{creditCode: "%(creditCode)s", orderNumber: "NO-SUCH-ORDER", '
+    'lessons: 1, idempotencyKey: "matrix-one"}',
+    "approveReleases": '{creditCode: "%(released)s", through: "%(today)s", '
+    'idempotencyKey: "matrix-all"}',
+}
+
+
+async def check_release_mutations(
+    harness: HubHarness,
+    world: SandboxWorld,
+    role: str,
+    samples: dict[str, str],
+    mismatches: list[str],
+) -> None:
+    """Education releases a lesson given at one of the first institutions (so that the
+    ledger has a release to read); then ``role`` asks both release mutations, with a
+    purpose and without: refused, or a typed result (NOT_PERMITTED, NOT_FOUND, or
+    DUPLICATE with the first outcome)."""
+    today = harness.hub.today().isoformat()
+    released = await release_a_lesson(harness, world, samples["firstCodes"].split(","), today)
+    values = {**samples, "released": released, "today": today}
+    for name, arguments in RELEASE_MUTATIONS.items():
+        coordinate = f"Mutation.{name}"
+        expected = ORACLE[coordinate][role]
+        query = f"mutation {{ {name}(input: {arguments % values}) {RELEASE_RESULT} }}"
+        for purpose in (PURPOSE, None):
+            body = (await harness.graphql(DEMO_CLIENTS[role], query, purpose=purpose)).json()
+            result = (body.get("data") or {}).get(name)
+            problem = effect_problem(expected, purpose, [result], error_codes_at(body, [name]))
+            if problem:
+                mismatches.append(f"{coordinate} (purpose={purpose!r}): {problem}")
+            elif expected.effect is not Effect.DENY and not expected.purpose:
+                assert result is not None, body
+                assert result["__typename"] == "ReleaseError", result
+                assert result["message"], result
+                if role != "education.supervisor":
+                    assert result["code"] == "NOT_PERMITTED", result
+                elif name == "approveReleases":
+                    assert result["code"] == "DUPLICATE", result
+                    assert result["first"]["creditCode"] == released, result
+                else:
+                    assert result["code"] == "NOT_FOUND", result
+
+
+async def release_a_lesson(
+    harness: HubHarness, world: SandboxWorld, codes: list[str], today: str
+) -> str:
+    """The institution, among ``codes``, of which education released every lesson given
+    and confirmed. The sandbox world is shared by every role's test: each first
+    confirms a lesson more in education's ``xkjl`` on a running order with lessons left
+    (at a NORMAL account), so that a release waits whichever role runs first."""
+    with native(world.data_dir) as banks:
+        candidates = [
+            order
+            for order in banks.orders()
+            if order.credit_code in codes
+            and order.status in RUNNING
+            and banks.account_state(order) == "0"
+            and order.released < order.lessons
+            and order.confirmed < order.lessons
+        ]
+        for order in sorted(candidates, key=lambda order: codes.index(order.credit_code)):
+            banks.confirm(order, 1)
+            query = (
+                f'mutation {{ approveReleases(input: {{creditCode: "{order.credit_code}", '
+                f'through: "{today}", idempotencyKey: "matrix-all"}}) {RELEASE_RESULT} }}'
+            )
+            body = (await harness.graphql("demo-education", query)).json()
+            if body["data"]["approveReleases"]["__typename"] == "LessonRelease":
+                return order.credit_code
+    raise AssertionError("no lesson could be given and released among the first institutions")
+
+
+RUNNING = {"1", "O"}
+"""A running order in Jinming's and Songdu's codes."""
+
+
 async def sign_revoke_resign_publish(harness: HubHarness, review_id: str) -> None:
     """Give the review every kind of data: a revoked signature, a live one, publication."""
     steps = [
@@ -423,4 +518,8 @@ async def rich_samples(harness: HubHarness) -> dict[str, str]:
         if not {"BLACKLISTED", "LICENSE_INACTIVE"} & {s["code"] for s in node["risk"]["signals"]}
         and all(campus["acceptance"] != "FAILED" for campus in node["premises"])
     )
-    return {"creditCode": passable["creditCode"], "idNumber": flagged[0]}
+    return {
+        "creditCode": passable["creditCode"],
+        "idNumber": flagged[0],
+        "firstCodes": ",".join(node["creditCode"] for node in nodes[:40]),
+    }

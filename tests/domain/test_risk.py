@@ -20,6 +20,7 @@ from xietong.domain.records import (
     BusinessRegistration,
     Complaint,
     Course,
+    CustodyStatus,
     FireAcceptanceStatus,
     FireSafetyRecord,
     FundSupervision,
@@ -27,7 +28,9 @@ from xietong.domain.records import (
     Institution,
     InstitutionCategory,
     LicenseStatus,
+    OrderStatus,
     Premises,
+    PrepaidOrder,
     RectificationNotice,
     RectificationStatus,
     RegistrationStatus,
@@ -402,3 +405,62 @@ def test_the_worst_campus_decides_the_acceptance_and_a_faulty_one_signals() -> N
     signal = risk.fire_non_compliant(dataclasses.replace(record, fire_safety=fire(passed, failed)))
     assert signal is not None
     assert signal.detail == "分校区: acceptance FAILED"
+
+
+def with_funds(record: JointRecord, **changes: Any) -> JointRecord:
+    assert record.funds is not None
+    return dataclasses.replace(record, funds=dataclasses.replace(record.funds, **changes))
+
+
+def order(
+    lessons: int, *, course: str = "初中数学", status: OrderStatus = OrderStatus.RUNNING
+) -> PrepaidOrder:
+    return PrepaidOrder(
+        number="JM20261001000000001",
+        course=course,
+        student_name="王小明",
+        amount=Decimal(lessons * 80),
+        lessons_bought=lessons,
+        lessons_released=0,
+        amount_released=Decimal(0),
+        ordered_on=date(2026, 10, 1),
+        status=status,
+    )
+
+
+def test_a_frozen_custody_account_is_a_high_risk() -> None:
+    frozen = with_funds(
+        clean_record(), status=CustodyStatus.FROZEN, status_since=date(2026, 10, 20)
+    )
+    assert codes(frozen) == {RiskCode.FUND_ACCOUNT_FROZEN}
+    assert assess(frozen)[0] is RiskLevel.HIGH
+    assert "2026-10-20" in assess(frozen)[1][0].detail
+    closed = with_funds(clean_record(), status=CustodyStatus.CLOSED)
+    assert codes(closed) == set()
+
+
+def test_prepaid_cap_is_sixty_lessons_or_the_course_terms_whichever_is_fewer() -> None:
+    record = clean_record()
+    assert codes(with_funds(record, orders=(order(60, course="other"),))) == set()
+    assert codes(with_funds(record, orders=(order(61, course="other"),))) == {
+        RiskCode.PREPAID_CAP_EXCEEDED
+    }
+    limited = with_institution(
+        record,
+        courses=(Course("初中数学", True, 40, Decimal("3200.00"), 3, TEACHER, 24),),
+    )
+    assert codes(with_funds(limited, orders=(order(24),))) == set()
+    assert codes(with_funds(limited, orders=(order(25),))) == {RiskCode.PREPAID_CAP_EXCEEDED}
+    refunded = order(90, status=OrderStatus.REFUNDED)
+    assert codes(with_funds(limited, orders=(refunded,))) == set()
+
+
+def test_no_custody_account_needs_prepaid_courses_and_banks_that_answered() -> None:
+    record = dataclasses.replace(clean_record(), funds=None)
+    assert codes(record) == {RiskCode.NO_CUSTODY_ACCOUNT}
+    assert assess(record)[0] is RiskLevel.HIGH
+    assert codes(dataclasses.replace(record, funds_answered=False)) == set()
+    no_prepaid = with_institution(
+        record, courses=(Course("初中数学", True, 40, Decimal("3200.00"), None, TEACHER),)
+    )
+    assert codes(no_prepaid) == set()

@@ -136,6 +136,10 @@ def _holds(record: JointRecord, name: str, value: Any) -> bool:
                 entry.until is None or entry.until > record.today for entry in institution.blacklist
             )
             return listed is value
+        case "custody":
+            return (record.funds.status.value if record.funds else "NONE") in value
+        case "prepaidCapExceeded":
+            return _over_cap(record) is value
     raise AssertionError(f"no brute force for {name}")
 
 
@@ -168,5 +172,20 @@ def _has_unchecked_or_flagged(record: JointRecord) -> bool:
     for member in record.institution.staff:
         check = checks.get(member.id_number)
         if check is None or check.status is not BackgroundCheckStatus.CLEAR:
+            return True
+    return False
+
+
+def _over_cap(record: JointRecord) -> bool:
+    """An order, not refunded, of more than 60 lessons or more than its course's terms."""
+    if record.funds is None:
+        return False
+    for order in record.funds.orders:
+        limits = [
+            course.prepaid_limit_lessons
+            for course in record.institution.courses
+            if course.name == order.course and course.prepaid_limit_lessons
+        ]
+        if order.status.value != "REFUNDED" and order.lessons_bought > min([60, *limits]):
             return True
     return False

@@ -64,6 +64,25 @@ async def test_a_two_department_filter_answers_the_joint_records_that_meet_it(
     assert found.codes  # the seed plants both anomalies together in a few institutions
 
 
+@pytest.mark.parametrize(
+    "filter_",
+    [
+        {"custody": ["FROZEN"]},
+        {"custody": ["NONE"]},
+        {"custody": ["NONE", "FROZEN"], "category": "NON_SUBJECT"},
+        {"prepaidCapExceeded": True},
+        {"prepaidCapExceeded": False, "custody": ["NORMAL"]},
+    ],
+)
+async def test_custody_and_prepaid_cap_filters_answer_what_the_ledger_shows(
+    harness: HubHarness, records: list[JointRecord], filter_: dict[str, Any]
+) -> None:
+    found = await walk(harness, filter_)
+
+    assert found.codes == brute_force(records, filter_)
+    assert found.codes  # the seed plants each of them
+
+
 async def test_an_empty_filter_is_the_plain_list(harness: HubHarness) -> None:
     plain = await harness.graphql(AUDITOR, "{ institutions(first: 500) { totalCount } }")
     empty = await ask(harness, {})

@@ -30,6 +30,11 @@ REF = REFERENCE_DATE.strftime("%Y%m%d")
 SURGE_AFTER = (REFERENCE_DATE - timedelta(days=COMPLAINT_SURGE_DAYS)).strftime("%Y%m%d")
 AD_SINCE = (REFERENCE_DATE - timedelta(days=AD_VIOLATION_DAYS)).strftime("%Y%m%d")
 
+_CAP = """MIN(60, COALESCE((SELECT MIN(k.yszdks) FROM edu.kc k
+          WHERE k.tyshxydm = %s AND k.kcmc = %s AND k.yszdks > 0), 60))"""
+"""The most lessons an order of (institution, course) may prepay: 60, or fewer by the
+course's prepaid terms (its namesakes' strictest)."""
+
 ANOMALY_QUERIES: dict[Anomaly, str] = {
     Anomaly.FUND_SHORTFALL: """
         SELECT tyshxydm FROM jm.jgzh WHERE ye < dxje
@@ -70,6 +75,18 @@ ANOMALY_QUERIES: dict[Anomaly, str] = {
          WHERE c.jzqx = '' OR c.jzqx > '{REF}'""",
     Anomaly.AD_VIOLATION: f"""
         SELECT tyshxydm FROM mkt.ggwf WHERE larq >= '{AD_SINCE}' AND larq <= '{REF}'""",
+    Anomaly.FUND_ACCOUNT_FROZEN: """
+        SELECT tyshxydm FROM jm.jgzh WHERE zhzt = '1'
+        UNION SELECT ORG_USCC FROM sd.CUST_ACCT WHERE ACCT_STAT = 'F'""",
+    Anomaly.PREPAID_CAP_EXCEEDED: f"""
+        SELECT a.tyshxydm FROM jm.yfdd d JOIN jm.jgzh a ON a.zh = d.zh
+         WHERE d.ddzt <> '3' AND d.gmks > {_CAP % ("a.tyshxydm", "d.kcmc")}
+        UNION SELECT a.ORG_USCC FROM sd.PREPAY_ORD o JOIN sd.CUST_ACCT a USING (ACCT_NO)
+         WHERE o.ORD_STAT <> 'R' AND o.LSN_CNT > {_CAP % ("a.ORG_USCC", "o.CRS_NM")}""",
+    Anomaly.NO_CUSTODY_ACCOUNT: """
+        SELECT tyshxydm FROM edu.kc WHERE yszdys > 0 OR yszdks > 0
+        EXCEPT SELECT tyshxydm FROM jm.jgzh
+        EXCEPT SELECT ORG_USCC FROM sd.CUST_ACCT""",
 }
 """For each anomaly, the credit codes that show it in the native data."""
 

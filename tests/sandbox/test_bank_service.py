@@ -13,6 +13,7 @@ import pytest
 
 from tests.sandbox.native import codes
 from xietong.sandbox.layout import sandbox_files
+from xietong.sandbox.seed import seed_sandbox
 from xietong.sandbox.serve import serve_in_thread
 from xietong.sandbox.services import bank_app
 
@@ -127,3 +128,51 @@ def test_an_artificial_delay_holds_every_request(seeded: Path) -> None:
         started = time.perf_counter()
         assert client.get("/openapi/health").status_code == 200
         assert time.perf_counter() - started >= 0.06
+
+
+def test_a_release_is_applied_once_per_instruction_id(tmp_path: Path) -> None:
+    """Songdu's own release API: applied atomically (order, totals, balance), a second
+    send of the same instruction answered with the first application, a refusal in
+    the envelope, bad input a native 400."""
+    seed_sandbox(tmp_path, 20)
+    path = sandbox_files(tmp_path).bank_http
+    with sqlite3.connect(path) as db:
+        number, account, amount, lessons, done, paid = db.execute(
+            "SELECT o.ORD_NO, o.ACCT_NO, o.ORD_AMT, o.LSN_CNT, o.RLS_LSN_CNT, o.RLS_AMT"
+            " FROM PREPAY_ORD o JOIN CUST_ACCT a ON a.ACCT_NO = o.ACCT_NO"
+            " WHERE o.ORD_STAT = 'O' AND a.ACCT_STAT = 'A' AND o.LSN_CNT - o.RLS_LSN_CNT >= 3"
+            " AND a.AVAIL_BAL > o.ORD_AMT LIMIT 1"
+        ).fetchone()
+        (balance,) = db.execute(
+            "SELECT AVAIL_BAL FROM CUST_ACCT WHERE ACCT_NO = ?", (account,)
+        ).fetchone()
+    price = amount // lessons
+    release = {
+        "instructionId": "i-1",
+        "orderNo": number,
+        "lessons": 2,
+        "amount": f"{2 * price / 100:.2f}",
+        "approvedBy": "officer",
+        "approvedAt": "2026-10-31T10:00:00+08:00",
+    }
+    with serve_in_thread(bank_app(path)) as url, httpx.Client(base_url=url) as client:
+        first = client.post("/openapi/v2/custody/releases", json=release).json()
+        again = client.post("/openapi/v2/custody/releases", json=release).json()
+        wrong = client.post(
+            "/openapi/v2/custody/releases", json={**release, "instructionId": "i-2", "lessons": 1}
+        ).json()
+        bad = client.post("/openapi/v2/custody/releases", json={**release, "lessons": 0})
+    assert first["retCode"] == "000000"
+    assert again["retCode"] == "RLS409"
+    assert again["body"]["txnRef"] == first["body"]["txnRef"]
+    assert wrong["retCode"] == "RLS412"  # one lesson is not worth two lessons' amount
+    assert bad.status_code == 400
+    assert bad.json()["retCode"] == "400001"
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT COUNT(*) FROM RLS_TXN").fetchone() == (1,)
+        assert db.execute(
+            "SELECT RLS_LSN_CNT, RLS_AMT FROM PREPAY_ORD WHERE ORD_NO = ?", (number,)
+        ).fetchone() == (done + 2, paid + 2 * price)
+        assert db.execute(
+            "SELECT AVAIL_BAL FROM CUST_ACCT WHERE ACCT_NO = ?", (account,)
+        ).fetchone() == (balance - 2 * price,)

@@ -41,9 +41,15 @@ def fire_database_locked(world: SandboxWorld) -> Iterator[None]:
 
 
 def codes_in_city(world: SandboxWorld, count: int) -> list[str]:
-    with sqlite3.connect(sandbox_files(world.data_dir).education) as connection:
+    """Institutions of Kaifeng that keep a custody account (a few keep none)."""
+    files = sandbox_files(world.data_dir)
+    with sqlite3.connect(files.education) as connection:
+        connection.execute("ATTACH DATABASE ? AS jm", (str(files.bank_sql),))
+        connection.execute("ATTACH DATABASE ? AS sd", (str(files.bank_http),))
         rows = connection.execute(
-            "SELECT tyshxydm FROM jg_jbxx WHERE xzqh LIKE '4102%' ORDER BY tyshxydm LIMIT ?",
+            "SELECT tyshxydm FROM jg_jbxx WHERE xzqh LIKE '4102%' AND (tyshxydm IN"
+            " (SELECT tyshxydm FROM jm.jgzh) OR tyshxydm IN (SELECT ORG_USCC FROM sd.CUST_ACCT))"
+            " ORDER BY tyshxydm LIMIT ?",
             (count,),
         )
         return [code for (code,) in rows]

@@ -11,10 +11,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date
+from enum import Enum
 
 from xietong.domain.departments import Department
 from xietong.domain.records import (
     BusinessRegistration,
+    CustodyStatus,
     FireAcceptanceStatus,
     FireSafetyRecord,
     FundSupervision,
@@ -116,3 +118,15 @@ class CoverageCriteria:
         """``below`` in basis points, rounded up and one more, so that a source comparing
         in basis points finds every account ``accepts`` (and perhaps a few more)."""
         return min(math.ceil(self.below * 10_000) + 1, int(MAX_COVERAGE_RATIO * 10_000))
+
+
+class CustodyState(Enum):
+    """A custody account's state as a filter names it, or NONE: no account at any bank."""
+
+    NONE = "NONE"
+    NORMAL = "NORMAL"
+    FROZEN = "FROZEN"
+    CLOSED = "CLOSED"
+
+    def status(self) -> CustodyStatus | None:
+        return None if self is CustodyState.NONE else CustodyStatus(self.value)

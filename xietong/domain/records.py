@@ -8,7 +8,7 @@ out. Money is ``Decimal`` yuan, dates are ``date``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -330,9 +330,48 @@ def acceptance_on(
     return acceptance
 
 
+class CustodyStatus(StrEnum):
+    """A custody account's state at its bank; FROZEN and CLOSED release nothing."""
+
+    NORMAL = "NORMAL"
+    FROZEN = "FROZEN"
+    CLOSED = "CLOSED"
+
+
+class OrderStatus(StrEnum):
+    RUNNING = "RUNNING"
+    """Lessons still to be given (履约中)."""
+    COMPLETED = "COMPLETED"
+    REFUNDED = "REFUNDED"
+    """The untaught part was refunded to the payer."""
+
+
+@dataclass(frozen=True, slots=True)
+class PrepaidOrder:
+    """A prepaid order (预付订单) held in custody, as its bank records it."""
+
+    number: str
+    course: str
+    student_name: str
+    amount: Decimal
+    lessons_bought: int
+    lessons_released: int
+    amount_released: Decimal
+    ordered_on: date
+    status: OrderStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Refund:
+    number: str
+    order_number: str
+    amount: Decimal
+    refunded_on: date
+
+
 @dataclass(frozen=True, slots=True)
 class FundSupervision:
-    """Custody of prepaid fees at one supervising bank."""
+    """Custody of prepaid fees at one supervising bank: the account and its ledger."""
 
     credit_code: str
     bank: str
@@ -344,6 +383,12 @@ class FundSupervision:
     """Prepaid for lessons not yet given (一课一消 releases the rest)."""
     released_total: Decimal
     refunded_total: Decimal
+    status: CustodyStatus = CustodyStatus.NORMAL
+    status_since: date | None = None
+    opened_on: date | None = None
+    received_total: Decimal = Decimal(0)
+    orders: tuple[PrepaidOrder, ...] = ()
+    refunds: tuple[Refund, ...] = ()
 
     @property
     def coverage_ratio(self) -> float | None:
@@ -359,3 +404,89 @@ class BackgroundCheck:
     status: BackgroundCheckStatus
     checked_on: date | None
     record_categories: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LessonDelivery:
+    """Lessons an institution reports as given on one order (消课记录), to the education
+    platform; only those the payer confirmed may be released from custody."""
+
+    credit_code: str
+    order_number: str
+    lessons: int
+    confirmed: bool
+    delivered_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseRequest:
+    """A release instruction as the bank holding the account receives it: pay the
+    institution ``amount_fen`` for ``lessons`` of the order, once per ``instruction_id``."""
+
+    instruction_id: str
+    order_number: str
+    lessons: int
+    amount_fen: int
+    approved_by: str
+    approved_at: datetime
+
+
+class BankRefusal(StrEnum):
+    """Why a bank would not apply an instruction, in the hub's words."""
+
+    NO_ORDER = "NO_ORDER"
+    ACCOUNT_FROZEN = "ACCOUNT_FROZEN"
+    ACCOUNT_CLOSED = "ACCOUNT_CLOSED"
+    EXCEEDS_ORDER = "EXCEEDS_ORDER"
+    INSUFFICIENT_BALANCE = "INSUFFICIENT_BALANCE"
+
+
+@dataclass(frozen=True, slots=True)
+class BankVerdict:
+    """The bank's answer to an instruction: applied (now, or already before: the bank
+    applies an instruction id once) with its reference, or refused and why."""
+
+    applied: bool
+    reference: str | None = None
+    refusal: BankRefusal | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CustodyTotals:
+    """One district's custody accounts, as the banks add them up (their own aggregates)."""
+
+    accounts: int = 0
+    frozen: int = 0
+    received: Decimal = Decimal("0.00")
+    released: Decimal = Decimal("0.00")
+    refunded: Decimal = Decimal("0.00")
+    outstanding: Decimal = Decimal("0.00")
+
+    def __add__(self, other: CustodyTotals) -> CustodyTotals:
+        return CustodyTotals(
+            self.accounts + other.accounts,
+            self.frozen + other.frozen,
+            self.received + other.received,
+            self.released + other.released,
+            self.refunded + other.refunded,
+            self.outstanding + other.outstanding,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CustodyDistrict:
+    """Prepaid-fee supervision in one district (or a whole region): how many institutions
+    sell prepaid courses, how many of them keep a custody account (监管率), and the money."""
+
+    region: str
+    prepaid_institutions: int
+    totals: CustodyTotals
+
+    @property
+    def supervision_rate(self) -> float | None:
+        """Custody accounts ÷ institutions selling prepaid courses (at most 1); None when
+        none sells them."""
+        if not self.prepaid_institutions:
+            return None
+        return min(1.0, self.totals.accounts / self.prepaid_institutions)

@@ -1,4 +1,4 @@
-"""Risk assessment: eleven rules, each a small pure function over canonical records.
+"""Risk assessment: fourteen rules, each a small pure function over canonical records.
 
 A rule returns the signal it raises, or None. The regulatory basis of each rule
 is the first line of its docstring. Rules see only what the sources returned:
@@ -13,7 +13,7 @@ and otherwise says which department holds the facts (``withheld_detail``).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import IntEnum, StrEnum
@@ -24,12 +24,15 @@ from xietong.domain.records import (
     BackgroundCheckStatus,
     BusinessRegistration,
     Course,
+    CustodyStatus,
     FireAcceptanceStatus,
     FireSafetyRecord,
     FundSupervision,
     Institution,
     InstitutionCategory,
     LicenseStatus,
+    OrderStatus,
+    PrepaidOrder,
     RectificationStatus,
     RegistrationStatus,
     TrainingDomain,
@@ -48,6 +51,9 @@ class RiskCode(StrEnum):
     OPEN_RECTIFICATION = "OPEN_RECTIFICATION"
     BLACKLISTED = "BLACKLISTED"
     AD_VIOLATION = "AD_VIOLATION"
+    FUND_ACCOUNT_FROZEN = "FUND_ACCOUNT_FROZEN"
+    PREPAID_CAP_EXCEEDED = "PREPAID_CAP_EXCEEDED"
+    NO_CUSTODY_ACCOUNT = "NO_CUSTODY_ACCOUNT"
 
 
 class RiskLevel(IntEnum):
@@ -82,8 +88,12 @@ class JointRecord:
     funds: FundSupervision | None
     background_checks: Mapping[str, BackgroundCheck] | None
     today: date
+    funds_answered: bool = True
+    """Whether the banks answered: no ``funds`` then means no custody account at all."""
 
 
+PREPAID_LESSONS_CAP = 60
+"""No order may prepay more than 60 lessons (nor more than three months of lessons)."""
 COMPLAINT_SURGE_COUNT = 3
 COMPLAINT_SURGE_WINDOW = timedelta(days=90)
 TRAINING_SCOPE_TERMS = ("培训", "教育咨询")
@@ -105,6 +115,8 @@ _SEVERE = frozenset(
         RiskCode.LICENSE_INACTIVE,
         RiskCode.REGISTRATION_INACTIVE,
         RiskCode.BLACKLISTED,
+        RiskCode.FUND_ACCOUNT_FROZEN,
+        RiskCode.NO_CUSTODY_ACCOUNT,
     }
 )
 
@@ -372,6 +384,77 @@ def ad_violation(record: JointRecord) -> RiskSignal | None:
     )
 
 
+def fund_account_frozen(record: JointRecord) -> RiskSignal | None:
+    """教育部等《关于加强校外培训机构预收费监管工作的通知》: a custody account frozen by
+    its bank or a court holds the payers' money out of reach; lessons cannot be paid for."""
+    funds = record.funds
+    if funds is None or funds.status is not CustodyStatus.FROZEN:
+        return None
+    since = f" since {funds.status_since.isoformat()}" if funds.status_since else ""
+    return RiskSignal(
+        RiskCode.FUND_ACCOUNT_FROZEN, Department.FINANCE, f"custody account frozen{since}"
+    )
+
+
+def prepaid_cap(course_limits: Iterable[int | None]) -> int:
+    """The most lessons an order may prepay: 60, or fewer if its course's prepaid terms
+    (three months of lessons, ``Course.prepaid_limit_lessons``) say so."""
+    return min([PREPAID_LESSONS_CAP, *(limit for limit in course_limits if limit)])
+
+
+def peaks_over_cap(peaks: Mapping[str, int], limits: Mapping[str, int]) -> bool:
+    """Whether any course's largest order (``peaks``: course → lessons) is over its cap
+    (``limits``: course → its prepaid terms in lessons): the banks' aggregate judged."""
+    return any(most > prepaid_cap([limits.get(course)]) for course, most in peaks.items())
+
+
+def over_cap_orders(funds: FundSupervision, courses: Sequence[Course]) -> list[PrepaidOrder]:
+    """Orders, not refunded, of more lessons than may be prepaid."""
+    return [
+        order
+        for order in funds.orders
+        if order.status is not OrderStatus.REFUNDED
+        and order.lessons_bought
+        > prepaid_cap(c.prepaid_limit_lessons for c in courses if c.name == order.course)
+    ]
+
+
+def prepaid_cap_exceeded(record: JointRecord) -> RiskSignal | None:
+    """教育部等《关于加强校外培训机构预收费监管工作的通知》: fees may not be collected for
+    more than 60 lessons, nor for more than three months of lessons, in advance."""
+    if record.funds is None:
+        return None
+    over = over_cap_orders(record.funds, record.institution.courses)
+    if not over:
+        return None
+    first = over[0]
+    return RiskSignal(
+        RiskCode.PREPAID_CAP_EXCEEDED,
+        Department.FINANCE,
+        f"{len(over)} order(s) over the prepaid cap, e.g. {first.number}: "
+        f"{first.lessons_bought} lessons",
+    )
+
+
+def no_custody_account(record: JointRecord) -> RiskSignal | None:
+    """教育部等《关于加强校外培训机构预收费监管工作的通知》: an institution that collects
+    fees in advance keeps them in a custody account at a supervising bank."""
+    if record.funds is not None or not record.funds_answered:
+        return None
+    prepaid = [
+        course
+        for course in record.institution.courses
+        if course.prepaid_limit_months or course.prepaid_limit_lessons
+    ]
+    if not prepaid:
+        return None
+    return RiskSignal(
+        RiskCode.NO_CUSTODY_ACCOUNT,
+        Department.FINANCE,
+        f"{len(prepaid)} prepaid course(s) on sale, no custody account at any bank",
+    )
+
+
 RULES: tuple[Callable[[JointRecord], RiskSignal | None], ...] = (
     fund_shortfall,
     fire_non_compliant,
@@ -384,6 +467,9 @@ RULES: tuple[Callable[[JointRecord], RiskSignal | None], ...] = (
     open_rectification,
     blacklisted,
     ad_violation,
+    fund_account_frozen,
+    prepaid_cap_exceeded,
+    no_custody_account,
 )
 
 
@@ -463,6 +549,15 @@ DETAIL_FIELDS: Mapping[RiskCode, frozenset[str]] = {
             "AdvertisingViolation.foundOn",
             "AdvertisingViolation.finding",
         }
+    ),
+    RiskCode.FUND_ACCOUNT_FROZEN: frozenset(
+        {"FundSupervision.status", "FundSupervision.statusSince"}
+    ),
+    RiskCode.PREPAID_CAP_EXCEEDED: frozenset(
+        {"FundSupervision.orders", "PrepaidOrder.number", "PrepaidOrder.lessonsBought"}
+    ),
+    RiskCode.NO_CUSTODY_ACCOUNT: frozenset(
+        {"Institution.courses", "Course.prepaidLimitMonths", "Institution.funds"}
     ),
 }
 """The ``Type.field`` coordinates each signal's detail quotes values of."""

@@ -215,7 +215,7 @@ class AuditEvent(Base):
 
 UNHASHED = frozenset({"prev_hash", "hash", "trace_id"})
 """Columns of ``audit_events`` that are not part of the hashed event body: the chain
-links, and the trace id (added in 0007, so that events before it still verify)."""
+links, and the trace id (added in 0009, so that events before it still verify)."""
 
 
 class AuditChainHead(Base):
@@ -253,3 +253,56 @@ class AuditPseudonymKey(Base):
     secret: Mapped[str] = mapped_column(String(64))
     """Hex of 32 random bytes."""
     created_at: Mapped[datetime]
+
+
+class ReleaseOrder(Base):
+    """One prepaid order the education bureau has approved releases on (一课一消): how
+    many of its lessons are approved so far. Approvals of the same order serialise on
+    this row (a conditional ``UPDATE``), so no lesson is approved twice."""
+
+    __tablename__ = "release_orders"
+
+    credit_code: Mapped[str] = mapped_column(String(18), primary_key=True)
+    order_number: Mapped[str] = mapped_column(String(64), primary_key=True)
+    bank: Mapped[str] = mapped_column(String(100))
+    lessons_bought: Mapped[int] = mapped_column(Integer)
+    amount_fen: Mapped[int] = mapped_column(Integer)
+    approved_lessons: Mapped[int] = mapped_column(Integer)
+    """Lessons released at the bank when first seen, plus those of every instruction
+    not refused since."""
+    updated_at: Mapped[datetime]
+
+
+class ReleaseInstruction(Base):
+    """The outbox of release instructions: recorded before the bank is called, re-sent
+    while PENDING, settled once the bank applies (APPLIED) or refuses (REFUSED)."""
+
+    __tablename__ = "release_instructions"
+    __table_args__ = (
+        UniqueConstraint("client_id", "idempotency_key", "order_number"),
+        Index("ix_release_instructions_pending", "status", "credit_code", "order_number"),
+        Index("ix_release_instructions_institution", "credit_code", "seq"),
+    )
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    """Order of recording: an order's instructions are sent in this order."""
+    instruction_id: Mapped[str] = mapped_column(String(36), unique=True)
+    """What the bank sees and refuses to apply twice."""
+    credit_code: Mapped[str] = mapped_column(String(18))
+    region: Mapped[str] = mapped_column(String(6))
+    order_number: Mapped[str] = mapped_column(String(64))
+    bank: Mapped[str] = mapped_column(String(100))
+    first_lesson: Mapped[int] = mapped_column(Integer)
+    lessons: Mapped[int] = mapped_column(Integer)
+    amount_fen: Mapped[int] = mapped_column(Integer)
+    client_id: Mapped[str] = mapped_column(String(100))
+    idempotency_key: Mapped[str] = mapped_column(String(100))
+    approved_by: Mapped[str] = mapped_column(String(200))
+    approved_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(10))
+    bank_reference: Mapped[str | None] = mapped_column(String(100))
+    refusal_code: Mapped[str | None] = mapped_column(String(40))
+    refusal_reason: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    last_attempt_at: Mapped[datetime | None]
+    settled_at: Mapped[datetime | None]

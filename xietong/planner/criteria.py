@@ -14,6 +14,7 @@ from xietong.domain.matching import (
     RegistrationCriteria,
 )
 from xietong.domain.records import (
+    CustodyStatus,
     FireAcceptanceStatus,
     InstitutionCategory,
     LicenseStatus,
@@ -58,6 +59,11 @@ class FilterCriteria:
     """The education bureau's address (办学地址) of the institution contains this."""
     blacklisted: bool | None = None
     """True: a blacklist entry of the institution holds today; False: none does."""
+    custody: frozenset[CustodyStatus | None] = frozenset()
+    """The custody account is in one of these states; None stands for NONE (at no bank)."""
+    prepaid_cap_exceeded: bool | None = None
+    """True: an order (not refunded) bought more lessons than may be prepaid (the
+    PREPAID_CAP_EXCEEDED rule); False: none did."""
 
     @property
     def only_region(self) -> bool:

@@ -3,8 +3,10 @@
 ``hasUncheckedOrFlaggedStaff`` starts from the education bureau's rosters and asks
 public security about those people only, by ID number in batches: the check
 service is never scanned (it cannot be, and must not be). ``riskAtLeast`` runs the
-nine rules of ``resolvers.risk`` on each candidate's joint record. Both take their
-candidates in chunks, so memory stays bounded however many there are.
+rules of ``domain.risk`` on each candidate's joint record. Both take their
+candidates in chunks, so memory stays bounded however many there are. The custody
+ledger's two (``custody`` with NONE, ``prepaidCapExceeded``) join a bank's answer with
+the education platform's.
 """
 
 from __future__ import annotations
@@ -17,7 +19,14 @@ from typing import TypeVar
 from xietong.adapters.catalog import AdapterCatalog
 from xietong.adapters.native import chunked
 from xietong.adapters.sources.errors import SourceUnavailableError, or_unavailable
-from xietong.domain.risk import JointRecord, RiskLevel, assess, unchecked_or_flagged
+from xietong.domain.records import CustodyStatus
+from xietong.domain.risk import (
+    JointRecord,
+    RiskLevel,
+    assess,
+    peaks_over_cap,
+    unchecked_or_flagged,
+)
 
 T = TypeVar("T")
 
@@ -92,3 +101,26 @@ def _answered(answer: T | SourceUnavailableError) -> T:
     if isinstance(answer, SourceUnavailableError):
         raise answer
     return answer
+
+
+async def over_prepaid_cap(adapters: AdapterCatalog, among: Sequence[str] | None) -> set[str]:
+    """Institutions (of ``among``, or all) with an order over the prepaid cap: the banks
+    aggregate their orders (the largest per course), the education platform gives the
+    courses' terms for the few institutions with an order large enough to matter."""
+    peaks = await adapters.finance.order_peaks(among=among)
+    # An order over 60 lessons is over whatever its course says; the others need the terms.
+    over = {code for code, courses in peaks.items() if peaks_over_cap(courses, {})}
+    asked = sorted(set(peaks) - over)
+    limits = await adapters.education.prepaid_limits(asked) if asked else {}
+    return over | {code for code in asked if peaks_over_cap(peaks[code], limits.get(code, {}))}
+
+
+async def in_custody_states(
+    adapters: AdapterCatalog, states: frozenset[CustodyStatus | None], among: Sequence[str]
+) -> set[str]:
+    """Which of ``among`` have their custody account in one of ``states`` (None: at no bank)."""
+    statuses = frozenset(state for state in states if state is not None)
+    found = await adapters.finance.match_custody(statuses, among=among) if statuses else set()
+    if None in states:
+        found |= await adapters.finance.without_custody(among)
+    return found

@@ -3,8 +3,11 @@ it, the answers intersected, most selective and cheapest first.
 
 1. The departments that can find institutions by their own conditions go first,
    cheapest first: fire safety (one SQL query), finance (every bank: a SQL query,
-   the HTTP bank's scan), market supervision (a paged HTTP scan: registration
-   status, complaints, legal representative). The education bureau's own
+1. The departments that can find institutions by their own conditions go first,
+   cheapest first: fire safety (one SQL query), finance (every bank: a SQL query,
+   the HTTP bank's scan; for ``custody`` the account states, for ``prepaidCapExceeded``
+   the banks' per-course order aggregate), market supervision (a paged HTTP scan:
+   registration status, complaints, legal representative). The education bureau's own
    predicates (category, domain, supervisor, licence status, name, address,
    blacklist) lead when given, being one query of its own tables; without them,
    it comes after the others, where it only applies the region scope to the few
@@ -35,7 +38,12 @@ from xietong.adapters.catalog import AdapterCatalog
 from xietong.adapters.config import SourceKind
 from xietong.domain.departments import Department
 from xietong.planner.criteria import FilterCriteria
-from xietong.planner.evaluate import at_risk, with_unchecked_or_flagged_staff
+from xietong.planner.evaluate import (
+    at_risk,
+    in_custody_states,
+    over_prepaid_cap,
+    with_unchecked_or_flagged_staff,
+)
 
 log = logging.getLogger("xietong.planner")
 
@@ -165,6 +173,25 @@ def _scanning_stages(
                 scan=lambda: adapters.finance.match(coverage),
             )
         )
+    statuses = frozenset(state for state in criteria.custody if state is not None)
+    if statuses and None not in criteria.custody:
+        stages.append(
+            _Stage(
+                "custody",
+                Department.FINANCE,
+                among=lambda codes: adapters.finance.match_custody(statuses, among=codes),
+                scan=lambda: adapters.finance.match_custody(statuses),
+            )
+        )
+    if criteria.prepaid_cap_exceeded:
+        stages.append(
+            _Stage(
+                "prepaidCapExceeded",
+                Department.FINANCE,
+                among=lambda codes: over_prepaid_cap(adapters, codes),
+                scan=lambda: over_prepaid_cap(adapters, None),
+            )
+        )
     registration = criteria.registration()
     if registration is not None:
         stages.append(
@@ -192,9 +219,30 @@ def _evaluated_stages(
                 among=lambda codes: with_unchecked_or_flagged_staff(adapters, codes, wanted),
             )
         )
+    if None in criteria.custody:
+        states = criteria.custody
+        stages.append(
+            _Stage(
+                "custody",
+                Department.FINANCE,
+                among=lambda codes: in_custody_states(adapters, states, codes),
+            )
+        )
+    if criteria.prepaid_cap_exceeded is False:
+        stages.append(
+            _Stage(
+                "prepaidCapExceeded",
+                Department.FINANCE,
+                among=lambda codes: _without(codes, over_prepaid_cap(adapters, codes)),
+            )
+        )
     level = criteria.risk()
     if level is not None:
         stages.append(
             _Stage("riskAtLeast", None, among=lambda codes: at_risk(adapters, codes, level, today))
         )
     return stages
+
+
+async def _without(codes: list[str], found: Awaitable[set[str]]) -> set[str]:
+    return set(codes) - await found

@@ -1,10 +1,12 @@
 """The custody supervision rate's facts: which institutions taking prepaid fees hold a
 custody account (资金监管账户).
 
-Today the finance adapter answers it by asking the banks about those institutions
-(SQL banks first, each bank only about the codes the others did not hold). One
-function, so that once the banks report their own per-district aggregate (the
-custody ledger) it can answer instead without the statistics changing.
+The finance adapter answers it by asking the banks about those institutions (SQL
+banks first, each bank only about the codes the others did not hold). The banks' own
+per-district aggregate (``xietong.planner.custody.custody_by_district``, behind
+``custodyOverview``) cannot answer instead: it counts every account by the district
+in its credit code, while statistics count institutions selling prepaid courses, by
+the education bureau's district and by domain or category as well.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from xietong.auth.policy import load_policy
 from xietong.auth.routes import TOKEN_ENDPOINT, authentication_middleware, oauth_routes
 from xietong.hub.checkpoints import Checkpointer
 from xietong.hub.rate_limits import Budget, RateLimiter
+from xietong.hub.releases import ReleaseResender
 from xietong.hub.services import Hub
 from xietong.kernel.errors import ConfigError
 from xietong.kernel.settings import Settings
@@ -65,6 +66,18 @@ async def _checkpointing(hub: Hub) -> AsyncIterator[None]:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+
+@contextlib.asynccontextmanager
+async def _resending_releases(hub: Hub) -> AsyncIterator[None]:
+    """Re-send release instructions left PENDING while the app serves."""
+    task = asyncio.create_task(ReleaseResender(hub).run())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 async def _wait_for_store(hub: Hub) -> None:
@@ -125,6 +138,7 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
             if owned:
                 await stack.enter_async_context(_serving_own(the_hub))
             await stack.enter_async_context(_checkpointing(the_hub))
+            await stack.enter_async_context(_resending_releases(the_hub))
             if settings.metrics_port is not None:
                 stack.enter_context(
                     metrics_server(the_hub, settings.metrics_host, settings.metrics_port)
