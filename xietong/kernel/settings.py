@@ -15,6 +15,7 @@ from pathlib import Path
 
 from limits import parse_many
 
+from xietong.kernel.case_settings import CaseSettings
 from xietong.kernel.errors import ConfigError
 
 DEFAULT_DATA_DIR = Path(".xietong")
@@ -77,6 +78,8 @@ class Settings:
     checkpoint_seconds: float = DEFAULT_CHECKPOINT_SECONDS
     """``XIETONG_CHECKPOINT_SECONDS``: sign one once this long has passed since the
     last, if any event came; 0: not by time. Both 0: no checkpoints are made."""
+    cases: CaseSettings = field(default_factory=CaseSettings)
+    """``XIETONG_CASE_*``: notice numbering and the referral calendar."""
 
     @classmethod
     def from_env(
@@ -107,6 +110,7 @@ class Settings:
             checkpoint_seconds=_seconds(
                 env, "XIETONG_CHECKPOINT_SECONDS", DEFAULT_CHECKPOINT_SECONDS
             ),
+            cases=CaseSettings.from_env(env),
         )
 
     def with_changes(self, **changes: object) -> Settings:

@@ -1,0 +1,156 @@
+"""The case workflow's vocabulary: kinds, statuses, actions, a case as read, its
+timeline, and a refusal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from xietong.domain.departments import Department
+from xietong.domain.scope import Scope
+
+
+class CaseKind(StrEnum):
+    RECTIFICATION = "RECTIFICATION"
+    """A rectification notice (整改通知书) with items and a deadline."""
+
+
+class CaseStatus(StrEnum):
+    ISSUED = "ISSUED"
+    """A notice served; the institution has not answered yet."""
+    RESPONDED = "RESPONDED"
+    """The institution's response is recorded; waiting for the issuer's review."""
+    ACCEPTED = "ACCEPTED"
+    """The issuer found the rectification done (after a follow-up inspection)."""
+    REJECTED = "REJECTED"
+    """The issuer found it not done; a new response can be recorded."""
+    CLOSED = "CLOSED"
+    """Closed with an outcome; it never changes again."""
+
+
+FINAL = frozenset({CaseStatus.ACCEPTED, CaseStatus.CLOSED})
+"""Statuses a case never leaves."""
+
+
+class CaseAction(StrEnum):
+    """What a step of a case's timeline did."""
+
+    ISSUED = "ISSUED"
+    RESPONDED = "RESPONDED"
+    ACCEPTED = "ACCEPTED"
+    REJECTED = "REJECTED"
+    REFERRED = "REFERRED"
+    REFERRAL_ACCEPTED = "REFERRAL_ACCEPTED"
+    RETURNED = "RETURNED"
+    CLOSED = "CLOSED"
+
+
+class CaseErrorCode(StrEnum):
+    """Why a case mutation was refused (``CaseError.code``, DESIGN §13)."""
+
+    NOT_PERMITTED = "NOT_PERMITTED"
+    OUT_OF_SCOPE = "OUT_OF_SCOPE"
+    WRONG_STATE = "WRONG_STATE"
+    VERSION_CONFLICT = "VERSION_CONFLICT"
+    NOT_FOUND = "NOT_FOUND"
+    TOO_LARGE = "TOO_LARGE"
+    INVALID = "INVALID"
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFailure:
+    """An expected refusal, returned as a value (``CaseError`` in the schema)."""
+
+    code: CaseErrorCode
+    message: str
+    field: str | None = None
+    """The input field at fault, e.g. ``expectedVersion``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who acts on a case: a department's client, within its region."""
+
+    department: Department
+    region: str
+    subject: str
+    client_id: str
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(self.region)
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    """One step of a case: who did what, when, from which client."""
+
+    at: datetime
+    action: CaseAction
+    status: CaseStatus
+    department: Department
+    subject: str
+    client_id: str
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRecord:
+    id: str
+    kind: CaseKind
+    status: CaseStatus
+    credit_code: str | None
+    region: str
+    number: str | None
+    opened_by_department: Department
+    responsible: Department
+    assigned_to: Department
+    referred_by: Department | None
+    answer_due: date | None
+    involved: tuple[Department, ...]
+    details: dict[str, Any]
+    version: int
+    opened_by: str
+    opened_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    outcome: str | None
+    timeline: tuple[TimelineEntry, ...] = ()
+
+    @property
+    def referral_pending(self) -> bool:
+        return self.referred_by is not None
+
+    def overdue_on(self, today: date) -> bool:
+        """A referral not answered by its last working day."""
+        return self.answer_due is not None and today > self.answer_due
+
+    def visible_to(self, department: Department) -> bool:
+        """Cases are seen by the departments they involve, and by auditors."""
+        return department is Department.AUDIT or department in self.involved
+
+
+@dataclass(frozen=True, slots=True)
+class RectificationNotice:
+    """What a notice says (``issueRectificationNotice``'s input)."""
+
+    basis: str
+    """The legal basis cited (依据)."""
+    items: tuple[str, ...]
+    """What must be rectified, one item each."""
+    deadline: date
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFilter:
+    """``CaseFilter``: every condition given must hold."""
+
+    assigned_to: Department | None = None
+    kind: CaseKind | None = None
+    status: CaseStatus | None = None
+    overdue: bool | None = None
+    credit_code: str | None = None
+    visible_to: Department | None = field(default=None)
+    """The reader's department (None: an auditor, who sees every case in region)."""

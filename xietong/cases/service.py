@@ -1,0 +1,324 @@
+"""The case workflow: issue a rectification notice, record the institution's
+response, review it; refer a case, accept or return the referral, close it
+(DESIGN §13).
+
+Each change reads the case, asks ``rules`` whether the actor may make it, and
+writes in one short transaction that starts with the compare-and-set on
+``version`` (``store``), adds the step to the case's timeline and ends with the
+request's access-log event (``xietong.audit.in_transaction``): a change is
+committed with its timeline step and its event, or not at all. Refusals are
+returned as ``CaseFailure`` values.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from xietong.audit.in_transaction import WriteEvent, audited
+from xietong.auth.clock import Clock, utc_now
+from xietong.cases import store
+from xietong.cases.calendar import WorkingCalendar
+from xietong.cases.numbering import notice_number
+from xietong.cases.records import (
+    Actor,
+    CaseAction,
+    CaseFailure,
+    CaseFilter,
+    CaseKind,
+    CaseRecord,
+    CaseStatus,
+    RectificationNotice,
+    TimelineEntry,
+)
+from xietong.cases.rules import (
+    Located,
+    refusal_to_answer,
+    refusal_to_close,
+    refusal_to_issue,
+    refusal_to_refer,
+    refusal_to_respond,
+    refusal_to_review,
+    unknown_case,
+    unknown_institution,
+    version_conflict,
+)
+from xietong.domain.departments import Department
+from xietong.kernel.case_settings import CaseSettings
+
+CaseResult = CaseRecord | CaseFailure
+
+
+class _LostRace(Exception):
+    """The case moved on between reading it and writing: undo and say so."""
+
+
+class CaseService:
+    """The workflow over the hub database.
+
+    Example::
+
+        cases = CaseService(hub.sessions, hub.settings.cases, today=hub.today,
+                            event=WriteEvent(draft))
+        notice = await cases.issue_notice(actor, "91410204MA9F1A2B3C", institution,
+                                          RectificationNotice(basis, items, deadline))
+        if isinstance(notice, CaseFailure): ...   # notice.code says why
+        notice.number                             # '汴教整改〔2026〕31号'
+    """
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        settings: CaseSettings,
+        *,
+        today: Callable[[], date],
+        clock: Clock = utc_now,
+        event: WriteEvent | None = None,
+    ) -> None:
+        """``today``: the date deadlines are judged on (the hub's, in China);
+        ``event``: the access-log event each change commits with (a request's)."""
+        self._sessions = sessions
+        self._prefixes: Mapping[str, str] = settings.notice_prefixes
+        self._referral_days = settings.referral_days
+        self._calendar = WorkingCalendar(settings.holidays, settings.workdays)
+        self._today = today
+        self._clock = clock
+        self._event = event
+
+    async def get(self, case_id: str) -> CaseRecord | None:
+        async with self._sessions() as session:
+            return await store.load_case(session, case_id)
+
+    async def page(
+        self,
+        *,
+        region_prefix: str,
+        where: CaseFilter,
+        after: store.PageKey | None,
+        limit: int,
+    ) -> tuple[list[CaseRecord], int]:
+        async with self._sessions() as session:
+            return await store.cases_page(
+                session,
+                region_prefix=region_prefix,
+                where=where,
+                today=self._today(),
+                after=after,
+                limit=limit,
+            )
+
+    async def issue_notice(
+        self,
+        actor: Actor,
+        credit_code: str,
+        institution: Located | None,
+        notice: RectificationNotice,
+    ) -> CaseResult:
+        """Serve a rectification notice on ``institution``, numbered in the issuing
+        department's sequence for this year."""
+        if institution is None:
+            return unknown_institution(credit_code)
+        today = self._today()
+        refusal = refusal_to_issue(actor, institution, notice, today, self._prefixes)
+        if refusal is not None:
+            return refusal
+        case_id = str(uuid.uuid4())
+        now = self._clock()
+        details = {
+            "basis": notice.basis,
+            "items": list(notice.items),
+            "deadline": notice.deadline.isoformat(),
+        }
+        async with audited(
+            self._sessions, self._event, changed=[f"id:{case_id}", credit_code]
+        ) as session:
+            seq = await store.next_number(session, actor.department, today.year)
+            case = CaseRecord(
+                id=case_id,
+                kind=CaseKind.RECTIFICATION,
+                status=CaseStatus.ISSUED,
+                credit_code=credit_code,
+                region=institution.region,
+                number=notice_number(self._prefixes, actor.department, today.year, seq),
+                opened_by_department=actor.department,
+                responsible=actor.department,
+                assigned_to=actor.department,
+                referred_by=None,
+                answer_due=None,
+                involved=(actor.department,),
+                details=details,
+                version=1,
+                opened_by=actor.subject,
+                opened_at=now,
+                updated_at=now,
+                closed_at=None,
+                outcome=None,
+            )
+            await store.add_case(session, case)
+            await store.add_event(
+                session, case_id, self._step(actor, CaseAction.ISSUED, CaseStatus.ISSUED, None)
+            )
+        found = await self.get(case_id)
+        assert found is not None, "cases are never deleted"
+        return found
+
+    async def record_response(
+        self, actor: Actor, case_id: str, response: str, expected_version: int
+    ) -> CaseResult:
+        """Record the institution's answer to a notice (ISSUED or REJECTED → RESPONDED)."""
+        case = await self.get(case_id)
+        if case is None:
+            return unknown_case(case_id)
+        refusal = refusal_to_respond(actor, case, response, expected_version)
+        if refusal is not None:
+            return refusal
+        details = {**case.details, "response": response, "respondedOn": self._today().isoformat()}
+        changed = self._next(case, status=CaseStatus.RESPONDED, details=details)
+        return await self._change(
+            actor, case, expected_version, changed, CaseAction.RESPONDED, response
+        )
+
+    async def review_rectification(
+        self,
+        actor: Actor,
+        case_id: str,
+        *,
+        accepted: bool,
+        note: str,
+        follow_up_on: date,
+        expected_version: int,
+    ) -> CaseResult:
+        """Accept or reject a response after a follow-up inspection on ``follow_up_on``."""
+        case = await self.get(case_id)
+        if case is None:
+            return unknown_case(case_id)
+        refusal = refusal_to_review(
+            actor, case, note, follow_up_on, self._today(), expected_version
+        )
+        if refusal is not None:
+            return refusal
+        status = CaseStatus.ACCEPTED if accepted else CaseStatus.REJECTED
+        details = {**case.details, "followUpInspectedOn": follow_up_on.isoformat()}
+        changed = self._next(
+            case,
+            status=status,
+            details=details,
+            closed_at=self._clock() if accepted else None,
+            outcome=note if accepted else None,
+        )
+        action = CaseAction.ACCEPTED if accepted else CaseAction.REJECTED
+        return await self._change(actor, case, expected_version, changed, action, note)
+
+    async def refer(
+        self, actor: Actor, case_id: str, to: Department, note: str, expected_version: int
+    ) -> CaseResult:
+        """Hand the case to ``to``, which has the configured working days to answer;
+        the actor's department stays responsible until it accepts."""
+        case = await self.get(case_id)
+        if case is None:
+            return unknown_case(case_id)
+        refusal = refusal_to_refer(actor, case, to, note, expected_version)
+        if refusal is not None:
+            return refusal
+        involved = case.involved if to in case.involved else (*case.involved, to)
+        changed = self._next(
+            case,
+            assigned_to=to,
+            referred_by=actor.department,
+            answer_due=self._calendar.add_working_days(self._today(), self._referral_days),
+            involved=involved,
+        )
+        return await self._change(
+            actor, case, expected_version, changed, CaseAction.REFERRED, f"→ {to}: {note}"
+        )
+
+    async def accept(self, actor: Actor, case_id: str, expected_version: int) -> CaseResult:
+        """Take the referred case: the accepting department is now responsible."""
+        case = await self.get(case_id)
+        if case is None:
+            return unknown_case(case_id)
+        refusal = refusal_to_answer(actor, case, None, expected_version)
+        if refusal is not None:
+            return refusal
+        changed = self._next(case, responsible=actor.department, referred_by=None, answer_due=None)
+        return await self._change(
+            actor, case, expected_version, changed, CaseAction.REFERRAL_ACCEPTED, None
+        )
+
+    async def return_case(
+        self, actor: Actor, case_id: str, reason: str, expected_version: int
+    ) -> CaseResult:
+        """Send the referred case back to the department responsible, saying why."""
+        case = await self.get(case_id)
+        if case is None:
+            return unknown_case(case_id)
+        refusal = refusal_to_answer(actor, case, reason, expected_version)
+        if refusal is not None:
+            return refusal
+        changed = self._next(case, assigned_to=case.responsible, referred_by=None, answer_due=None)
+        return await self._change(
+            actor, case, expected_version, changed, CaseAction.RETURNED, reason
+        )
+
+    async def close(
+        self, actor: Actor, case_id: str, outcome: str, expected_version: int
+    ) -> CaseResult:
+        case = await self.get(case_id)
+        if case is None:
+            return unknown_case(case_id)
+        refusal = refusal_to_close(actor, case, outcome, expected_version)
+        if refusal is not None:
+            return refusal
+        changed = self._next(
+            case, status=CaseStatus.CLOSED, closed_at=self._clock(), outcome=outcome
+        )
+        return await self._change(
+            actor, case, expected_version, changed, CaseAction.CLOSED, outcome
+        )
+
+    def _next(self, case: CaseRecord, **changes: Any) -> CaseRecord:
+        return dataclasses.replace(
+            case, version=case.version + 1, updated_at=self._clock(), **changes
+        )
+
+    def _step(
+        self, actor: Actor, action: CaseAction, status: CaseStatus, note: str | None
+    ) -> TimelineEntry:
+        return TimelineEntry(
+            at=self._clock(),
+            action=action,
+            status=status,
+            department=actor.department,
+            subject=actor.subject,
+            client_id=actor.client_id,
+            note=note,
+        )
+
+    async def _change(
+        self,
+        actor: Actor,
+        case: CaseRecord,
+        expected_version: int,
+        changed: CaseRecord,
+        action: CaseAction,
+        note: str | None,
+    ) -> CaseResult:
+        keys = [f"id:{case.id}", *([case.credit_code] if case.credit_code else [])]
+        try:
+            async with audited(self._sessions, self._event, changed=keys) as session:
+                if not await store.compare_and_set(session, case, expected_version, changed):
+                    raise _LostRace
+                await store.add_event(
+                    session, case.id, self._step(actor, action, changed.status, note)
+                )
+        except _LostRace:
+            current = await self.get(case.id)
+            return version_conflict(expected_version, current.version if current else None)
+        found = await self.get(case.id)
+        assert found is not None, "cases are never deleted"
+        return found
