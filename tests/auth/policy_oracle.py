@@ -20,6 +20,10 @@ Decisions the table leaves to the reader, taken here once:
 - The annual review mutations are granted to the columns that can be a required
   signer; who actually signs what is the review workflow's business (DESIGN §9),
   and ``ReviewError`` goes with the mutations that return it.
+- Joint cases (DESIGN §13) are read by every department and the auditors, which
+  cases being the row scope's business (those a department has a part in); the
+  notice mutations go to the bureaus that serve notices, the referral mutations to
+  every department a case can be handed to, and ``CaseError`` with the latter.
 """
 
 from __future__ import annotations
@@ -270,6 +274,44 @@ TABLE: tuple[Row, ...] = (
             "ReviewError.code", "ReviewError.message", "ReviewError.field",
         ),
         (ALLOW, DENY, DENY, DENY, DENY, ALLOW, DENY, DENY),
+    ),
+    Row(
+        "joint cases (DESIGN §13; which cases: those the reader's department is part of, "
+        "all for auditors)",
+        (
+            "Query.case", "Query.cases",
+            "CaseConnection.edges", "CaseConnection.pageInfo", "CaseConnection.totalCount",
+            "CaseEdge.cursor", "CaseEdge.node",
+            "Case.id", "Case.kind", "Case.status", "Case.creditCode", "Case.region",
+            "Case.number", "Case.openedByDepartment", "Case.responsible", "Case.assignedTo",
+            "Case.referredBy", "Case.answerDue", "Case.involved", "Case.version",
+            "Case.openedBy", "Case.openedAt", "Case.updatedAt", "Case.closedAt",
+            "Case.outcome", "Case.timeline", "Case.overdue", "Case.rectification",
+            "CaseTimelineEntry.at", "CaseTimelineEntry.action", "CaseTimelineEntry.status",
+            "CaseTimelineEntry.department", "CaseTimelineEntry.subject",
+            "CaseTimelineEntry.clientId", "CaseTimelineEntry.note",
+            "RectificationDetails.basis", "RectificationDetails.items",
+            "RectificationDetails.deadline", "RectificationDetails.response",
+            "RectificationDetails.followUpInspectedOn",
+        ),
+        (ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, DENY),
+    ),
+    Row(
+        "rectification notice mutations (the bureaus that serve notices)",
+        (
+            "Mutation.issueRectificationNotice", "Mutation.recordRectificationResponse",
+            "Mutation.reviewRectification",
+        ),
+        (ALLOW, ALLOW, DENY, ALLOW, DENY, DENY, DENY, DENY),
+    ),
+    Row(
+        "case referral mutations (any department a case may be handed to)",
+        (
+            "Mutation.referCase", "Mutation.acceptCase", "Mutation.returnCase",
+            "Mutation.closeCase",
+            "CaseError.code", "CaseError.message", "CaseError.field",
+        ),
+        (ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, DENY, DENY),
     ),
 )  # fmt: skip
 

@@ -1,0 +1,315 @@
+"""Joint cases between departments (DESIGN §13): rectification notices, referral
+and each department's inbox.
+
+Expected refusals are values: every mutation answers ``CaseResult``, a ``Case`` or
+a ``CaseError`` whose ``code`` says why.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import partial
+from typing import Annotated
+
+import strawberry
+
+from xietong.cases.records import (
+    CaseAction,
+    CaseErrorCode,
+    CaseFailure,
+    CaseFilter,
+    CaseKind,
+    CaseRecord,
+    CaseStatus,
+    RectificationNotice,
+)
+from xietong.cases.service import CaseResult
+from xietong.resolvers.cases import queries, resolvers
+from xietong.resolvers.context import HubInfo
+from xietong.schema.enums import Department
+from xietong.schema.mapping import from_record
+from xietong.schema.pagination import Connection, connection, decode_cursor, page_size
+from xietong.schema.scalars import CreditCode, RegionCode
+
+for enum in (CaseKind, CaseStatus, CaseAction, CaseErrorCode):
+    strawberry.enum(enum)
+
+
+@strawberry.type(description="One step of a case: who did what, when, from which client.")
+class CaseTimelineEntry:
+    at: datetime
+    action: CaseAction
+    status: CaseStatus = strawberry.field(description="The case's status after the step.")
+    department: Department
+    subject: str = strawberry.field(description="The officer or system that acted.")
+    client_id: str = strawberry.field(description="The client it acted through.")
+    note: str | None
+
+
+@strawberry.type(description="What a rectification notice (整改通知书) requires, and its answer.")
+class RectificationDetails:
+    details: strawberry.Private[dict[str, object]]
+
+    @strawberry.field(description="The legal basis cited.")
+    def basis(self) -> str:
+        return str(self.details["basis"])
+
+    @strawberry.field(description="What must be rectified, one item each.")
+    def items(self) -> list[str]:
+        items = self.details["items"]
+        assert isinstance(items, list)
+        return [str(item) for item in items]
+
+    @strawberry.field
+    def deadline(self) -> date:
+        return date.fromisoformat(str(self.details["deadline"]))
+
+    @strawberry.field(description="The institution's latest response, as recorded.")
+    def response(self) -> str | None:
+        found = self.details.get("response")
+        return None if found is None else str(found)
+
+    @strawberry.field(description="The day of the follow-up inspection that reviewed it.")
+    def follow_up_inspected_on(self) -> date | None:
+        found = self.details.get("followUpInspectedOn")
+        return None if found is None else date.fromisoformat(str(found))
+
+
+@strawberry.type(description="Joint work on an institution, owned by the hub.")
+class Case:
+    record: strawberry.Private[CaseRecord]
+    id: strawberry.ID
+    kind: CaseKind
+    status: CaseStatus
+    credit_code: CreditCode | None
+    region: RegionCode
+    number: str | None = strawberry.field(
+        description="A notice's official number, e.g. 汴教整改〔2026〕31号."
+    )
+    opened_by_department: Department
+    responsible: Department = strawberry.field(
+        description="The department answerable now: the first contact until a referral "
+        "is accepted (首接负责制)."
+    )
+    assigned_to: Department = strawberry.field(
+        description="Whose inbox it is in: the referral's target while one is pending."
+    )
+    referred_by: Department | None = strawberry.field(
+        description="Who referred it, while the referral waits for an answer."
+    )
+    answer_due: date | None = strawberry.field(
+        description="The last working day to accept or return the pending referral."
+    )
+    involved: list[Department] = strawberry.field(
+        description="Every department the case ever involved: those that see it."
+    )
+    version: int = strawberry.field(description="Give it as expectedVersion to change the case.")
+    opened_by: str
+    opened_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    outcome: str | None
+    timeline: list[CaseTimelineEntry]
+
+    @strawberry.field(description="A referral not answered by its due day.")
+    def overdue(self, info: HubInfo) -> bool:
+        return queries.overdue(info.context, self.record)
+
+    @strawberry.field(description="The notice's terms and answer (rectification cases).")
+    def rectification(self) -> RectificationDetails | None:
+        if self.record.kind is not CaseKind.RECTIFICATION:
+            return None
+        return RectificationDetails(details=self.record.details)
+
+
+@strawberry.type(description="Why a case mutation was refused; nothing was changed.")
+class CaseError:
+    code: CaseErrorCode
+    message: str
+    field: str | None = strawberry.field(description="The input field at fault, if one is.")
+
+
+CaseResultType = Annotated[Case | CaseError, strawberry.union("CaseResult")]
+
+
+def result_of(result: CaseResult) -> Case | CaseError:
+    if isinstance(result, CaseFailure):
+        return from_record(CaseError, result)
+    return from_record(Case, result)
+
+
+@strawberry.input
+class IssueRectificationNoticeInput:
+    credit_code: CreditCode
+    basis: str
+    items: list[str]
+    deadline: date
+
+
+@strawberry.input
+class RecordRectificationResponseInput:
+    case_id: strawberry.ID
+    response: str
+    expected_version: int
+
+
+@strawberry.input
+class ReviewRectificationInput:
+    case_id: strawberry.ID
+    accepted: bool
+    note: str
+    follow_up_inspected_on: date
+    expected_version: int
+
+
+@strawberry.input
+class ReferCaseInput:
+    case_id: strawberry.ID
+    to: Department
+    note: str
+    expected_version: int
+
+
+@strawberry.input
+class AcceptCaseInput:
+    case_id: strawberry.ID
+    expected_version: int
+
+
+@strawberry.input
+class ReturnCaseInput:
+    case_id: strawberry.ID
+    reason: str
+    expected_version: int
+
+
+@strawberry.input
+class CloseCaseInput:
+    case_id: strawberry.ID
+    outcome: str
+    expected_version: int
+
+
+@strawberry.input(description="Every condition given must hold.")
+class CaseFilterInput:
+    assigned_to: Department | None = strawberry.field(
+        default=None, description="A department's inbox."
+    )
+    kind: CaseKind | None = None
+    status: CaseStatus | None = None
+    overdue: bool | None = None
+    credit_code: CreditCode | None = None
+    region: RegionCode | None = None
+
+    def to_filter(self) -> CaseFilter:
+        return CaseFilter(
+            assigned_to=self.assigned_to,
+            kind=self.kind,
+            status=self.status,
+            overdue=self.overdue,
+            credit_code=self.credit_code,
+        )
+
+
+@strawberry.type
+class CaseQuery:
+    @strawberry.field(description="One case, by id, if your department has a part in it.")
+    async def case(self, info: HubInfo, id: strawberry.ID) -> Case | None:
+        found = await queries.case(info.context, id)
+        return from_record(Case, found) if found else None
+
+    @strawberry.field(
+        description="Cases in the principal's region that its department has a part in "
+        "(auditors: all), newest first."
+    )
+    async def cases(
+        self,
+        info: HubInfo,
+        filter: CaseFilterInput | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> Connection[Case] | None:
+        size = page_size(first)
+        records, total = await queries.cases_page(
+            info.context,
+            filter.to_filter() if filter else CaseFilter(),
+            filter.region if filter else None,
+            decode_cursor(after, queries.page_key),
+            size + 1,
+        )
+        return connection(
+            records,
+            first=size,
+            total=total,
+            key=queries.cursor_key,
+            node=partial(from_record, Case),
+        )
+
+
+@strawberry.type
+class CaseMutation:
+    @strawberry.mutation(
+        description="Serve a rectification notice (education, market supervision, fire)."
+    )
+    async def issue_rectification_notice(
+        self, info: HubInfo, input: IssueRectificationNoticeInput
+    ) -> CaseResultType | None:
+        notice = RectificationNotice(input.basis, tuple(input.items), input.deadline)
+        return result_of(
+            await resolvers.issue_rectification_notice(info.context, input.credit_code, notice)
+        )
+
+    @strawberry.mutation(description="Record the institution's response to a notice.")
+    async def record_rectification_response(
+        self, info: HubInfo, input: RecordRectificationResponseInput
+    ) -> CaseResultType | None:
+        return result_of(
+            await resolvers.record_rectification_response(
+                info.context, input.case_id, input.response, input.expected_version
+            )
+        )
+
+    @strawberry.mutation(description="Accept or reject a response after a follow-up inspection.")
+    async def review_rectification(
+        self, info: HubInfo, input: ReviewRectificationInput
+    ) -> CaseResultType | None:
+        return result_of(
+            await resolvers.review_rectification(
+                info.context,
+                input.case_id,
+                accepted=input.accepted,
+                note=input.note,
+                follow_up_on=input.follow_up_inspected_on,
+                expected_version=input.expected_version,
+            )
+        )
+
+    @strawberry.mutation(description="Hand a case to another department, which must answer.")
+    async def refer_case(self, info: HubInfo, input: ReferCaseInput) -> CaseResultType | None:
+        return result_of(
+            await resolvers.refer_case(
+                info.context, input.case_id, input.to, input.note, input.expected_version
+            )
+        )
+
+    @strawberry.mutation(description="Take a case referred to your department.")
+    async def accept_case(self, info: HubInfo, input: AcceptCaseInput) -> CaseResultType | None:
+        return result_of(
+            await resolvers.accept_case(info.context, input.case_id, input.expected_version)
+        )
+
+    @strawberry.mutation(description="Send a referred case back, saying why.")
+    async def return_case(self, info: HubInfo, input: ReturnCaseInput) -> CaseResultType | None:
+        return result_of(
+            await resolvers.return_case(
+                info.context, input.case_id, input.reason, input.expected_version
+            )
+        )
+
+    @strawberry.mutation(description="Close a case your department is responsible for.")
+    async def close_case(self, info: HubInfo, input: CloseCaseInput) -> CaseResultType | None:
+        return result_of(
+            await resolvers.close_case(
+                info.context, input.case_id, input.outcome, input.expected_version
+            )
+        )

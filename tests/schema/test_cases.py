@@ -1,0 +1,202 @@
+"""Joint cases through GraphQL, as the departments use them, over the sandbox's
+institutions, on SQLite and PostgreSQL: a notice issued by education, referred to
+market supervision, accepted and closed; who sees it; refusals as typed values;
+one access-log event per action."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from tests.support.harness import HubHarness
+from xietong.kernel.store import AuditEvent
+
+UNKNOWN_CODE = "91310110666007217T"
+"""A valid credit code the sandbox's education bureau does not know."""
+CASE = """
+fragment Case on CaseResult {
+  __typename
+  ... on Case {
+    id kind status number creditCode version responsible assignedTo referredBy answerDue
+    overdue involved outcome closedAt
+    rectification { basis items deadline response followUpInspectedOn }
+    timeline { action status department subject clientId note }
+  }
+  ... on CaseError { code message field }
+}
+"""
+INPUTS = {
+    "issueRectificationNotice": "IssueRectificationNoticeInput",
+    "recordRectificationResponse": "RecordRectificationResponseInput",
+    "referCase": "ReferCaseInput",
+    "acceptCase": "AcceptCaseInput",
+    "closeCase": "CloseCaseInput",
+}
+
+
+async def mutate(harness: HubHarness, client_id: str, name: str, **fields: Any) -> dict[str, Any]:
+    query = f"mutation($input: {INPUTS[name]}!) {{ {name}(input: $input) {{ ...Case }} }}"
+    body = (await harness.graphql(client_id, query + CASE, {"input": fields}, purpose=None)).json()
+    assert "errors" not in body, body
+    result: dict[str, Any] = body["data"][name]
+    return result
+
+
+async def kaifeng_schools(harness: HubHarness) -> tuple[str, str]:
+    """A school in Kaifeng (410200) and one in Zhengzhou (410100)."""
+    records, _ = await harness.hub.adapters.education.page("41", None, 500)
+    kaifeng = next(r.credit_code for r in records if r.region.startswith("4102"))
+    zhengzhou = next(r.credit_code for r in records if r.region.startswith("4101"))
+    return kaifeng, zhengzhou
+
+
+async def issue(harness: HubHarness, credit_code: str, **changes: Any) -> dict[str, Any]:
+    fields = {
+        "creditCode": credit_code,
+        "basis": "《校外培训行政处罚暂行办法》第十四条",
+        "items": ["hang the licence at the entrance", "publish the fee schedule"],
+        "deadline": "2099-12-31",
+        **changes,
+    }
+    return await mutate(harness, "demo-education", "issueRectificationNotice", **fields)
+
+
+async def inbox(harness: HubHarness, client_id: str, filter: str = "{}") -> list[str]:
+    query = f"{{ cases(filter: {filter}) {{ totalCount edges {{ node {{ id }} }} }} }}"
+    body = (await harness.graphql(client_id, query)).json()
+    assert "errors" not in body, body
+    found = body["data"]["cases"]
+    ids = [edge["node"]["id"] for edge in found["edges"]]
+    assert found["totalCount"] == len(ids)
+    return ids
+
+
+async def test_a_notice_referred_to_market_accepted_and_closed(harness: HubHarness) -> None:
+    school, _ = await kaifeng_schools(harness)
+    issued = await issue(harness, school)
+    referred = await mutate(
+        harness, "demo-education", "referCase",
+        caseId=issued["id"], to="MARKET_SUPERVISION", note="prepaid fees over the cap",
+        expectedVersion=1,
+    )  # fmt: skip
+    market_inbox = await inbox(harness, "demo-market", "{assignedTo: MARKET_SUPERVISION}")
+    seen = {
+        client: await inbox(harness, client)
+        for client in ("demo-education", "demo-market", "demo-auditor", "demo-police")
+    }
+    by_id = "query($id: ID!) { case(id: $id) { id } }"
+    police_by_id = (await harness.graphql("demo-police", by_id, {"id": issued["id"]})).json()
+    accepted = await mutate(
+        harness, "demo-market", "acceptCase", caseId=issued["id"], expectedVersion=2
+    )
+    closed = await mutate(
+        harness, "demo-market", "closeCase",
+        caseId=issued["id"], outcome="fees refunded, 3 families", expectedVersion=3,
+    )  # fmt: skip
+
+    assert issued["__typename"] == "Case", issued
+    assert issued["number"].startswith("汴教整改〔")
+    assert issued["number"].endswith("〕1号")
+    assert (issued["status"], issued["kind"], issued["creditCode"]) == (
+        "ISSUED", "RECTIFICATION", school
+    )  # fmt: skip
+    assert issued["rectification"]["items"] == [
+        "hang the licence at the entrance", "publish the fee schedule"
+    ]  # fmt: skip
+    assert (referred["assignedTo"], referred["responsible"], referred["overdue"]) == (
+        "MARKET_SUPERVISION", "EDUCATION", False
+    )  # fmt: skip
+    assert referred["answerDue"] is not None
+    assert market_inbox == [issued["id"]]
+    assert seen == {
+        "demo-education": [issued["id"]],
+        "demo-market": [issued["id"]],
+        "demo-auditor": [issued["id"]],
+        "demo-police": [],
+    }
+    assert police_by_id["data"] == {"case": None}
+    assert (accepted["responsible"], accepted["referredBy"]) == ("MARKET_SUPERVISION", None)
+    assert (closed["status"], closed["outcome"]) == ("CLOSED", "fees refunded, 3 families")
+    assert [(s["action"], s["clientId"]) for s in closed["timeline"]] == [
+        ("ISSUED", "demo-education"),
+        ("REFERRED", "demo-education"),
+        ("REFERRAL_ACCEPTED", "demo-market"),
+        ("CLOSED", "demo-market"),
+    ]
+    with harness.hub.sync_engine.connect() as connection:
+        logged = connection.execute(
+            select(AuditEvent.client_id, AuditEvent.record_keys)
+            .where(AuditEvent.operation_type == "mutation")
+            .order_by(AuditEvent.seq)
+        ).all()
+    assert [client for client, _ in logged] == ["demo-education"] * 2 + ["demo-market"] * 2
+    assert all(f"changed:id:{issued['id']}" in keys for _, keys in logged)
+
+
+async def test_refusals_are_typed(harness: HubHarness) -> None:
+    school, zhengzhou = await kaifeng_schools(harness)
+    unknown = await issue(harness, UNKNOWN_CODE)
+    outside = await issue(harness, zhengzhou)
+    no_items = await issue(harness, school, items=[])
+    past = await issue(harness, school, deadline="2001-01-01")
+    issued = await issue(harness, school)
+    stale = await mutate(
+        harness, "demo-education", "recordRectificationResponse",
+        caseId=issued["id"], response="done", expectedVersion=9,
+    )  # fmt: skip
+    by_market = await mutate(
+        harness, "demo-market", "recordRectificationResponse",
+        caseId=issued["id"], response="done", expectedVersion=1,
+    )  # fmt: skip
+    police = (
+        await harness.graphql(
+            "demo-police",
+            "mutation($code: CreditCode!) { issueRectificationNotice(input: "
+            '{creditCode: $code, basis: "b", items: ["i"], deadline: "2099-01-01"}) '
+            "{ __typename } }",
+            {"code": school},
+        )
+    ).json()
+
+    def code(result: dict[str, Any]) -> tuple[str, str | None]:
+        assert result["__typename"] == "CaseError", result
+        return result["code"], result["field"]
+
+    assert code(unknown) == ("NOT_FOUND", "creditCode")
+    assert code(outside) == ("OUT_OF_SCOPE", "creditCode")
+    assert code(no_items) == ("INVALID", "items")
+    assert code(past) == ("INVALID", "deadline")
+    assert code(stale) == ("VERSION_CONFLICT", "expectedVersion")
+    assert code(by_market) == ("NOT_PERMITTED", "caseId")
+    assert issued["number"].endswith("〕1号")  # refused notices took no number
+    assert police["data"] == {"issueRectificationNotice": None}
+    assert [e["extensions"]["code"] for e in police["errors"]] == ["FORBIDDEN"]
+
+
+async def test_the_inbox_pages_with_cursors(harness: HubHarness) -> None:
+    school, _ = await kaifeng_schools(harness)
+    made = [(await issue(harness, school))["id"] for _ in range(3)]
+    query = (
+        "query($after: String) { cases(first: 2, after: $after) { totalCount "
+        "pageInfo { hasNextPage endCursor } edges { node { id } } } }"
+    )
+    first = (await harness.graphql("demo-education", query)).json()["data"]["cases"]
+    after = first["pageInfo"]["endCursor"]
+    rest = (await harness.graphql("demo-education", query, {"after": after})).json()["data"]
+    bad = (await harness.graphql("demo-education", query, {"after": "nonsense"})).json()
+    outside = (
+        await harness.graphql(
+            "demo-education-district", '{ cases(filter: {region: "410200"}) { totalCount } }'
+        )
+    ).json()
+
+    assert first["totalCount"] == 3
+    assert first["pageInfo"]["hasNextPage"] is True
+    ids = [e["node"]["id"] for e in first["edges"]] + [
+        e["node"]["id"] for e in rest["cases"]["edges"]
+    ]
+    assert ids == list(reversed(made))
+    assert rest["cases"]["pageInfo"]["hasNextPage"] is False
+    assert bad["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert outside["errors"][0]["extensions"]["code"] == "OUT_OF_SCOPE"
