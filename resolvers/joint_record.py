@@ -21,6 +21,7 @@ from xietong.domain.records import (
     FireSafetyRecord,
     FundSupervision,
     Institution,
+    RectificationNotice,
     StaffMember,
 )
 from xietong.domain.risk import (
@@ -141,6 +142,15 @@ async def funds(context: HubContext, credit_code: str) -> FundSupervision | None
     return await context.loaders.funds.load(credit_code)
 
 
+async def rectification_notices(
+    context: HubContext, record: Institution
+) -> list[RectificationNotice]:
+    """Every rectification notice served on the institution: the education bureau's
+    own, from its inspections, then those issued in the hub, each saying its origin."""
+    own = [notice for inspection in record.inspections for notice in inspection.notices]
+    return [*own, *await context.loaders.hub_notices.load(record.credit_code)]
+
+
 async def background_check(context: HubContext, id_number: str) -> BackgroundCheck | None:
     return await context.loaders.background_checks.load(id_number)
 
@@ -158,11 +168,12 @@ async def risk(context: HubContext, record: Institution) -> Assessment:
     its own rules, and the assessment names it."""
     loaders = context.loaders
     code = record.credit_code
-    registration_, fire_, funds_, checks = await asyncio.gather(
+    registration_, fire_, funds_, checks, hub_notices = await asyncio.gather(
         or_unavailable(loaders.registrations.load(code)),
         or_unavailable(loaders.fire_safety.load(code)),
         or_unavailable(loaders.funds.load(code)),
         or_unavailable(loaders.background_checks.load_many([m.id_number for m in record.staff])),
+        loaders.hub_notices.load(code),
     )
     answers = (registration_, fire_, funds_, checks)
     unavailable = [a.department for a in answers if isinstance(a, SourceUnavailableError)]
@@ -179,6 +190,7 @@ async def risk(context: HubContext, record: Institution) -> Assessment:
             if check is not None
         },
         today=context.hub.today(),
+        hub_notices=tuple(hub_notices),
     )
     level, signals = assess(joint)
     readable = _readable_details(context)

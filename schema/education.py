@@ -15,6 +15,7 @@ from xietong.schema.enums import (
     Department,
     InstitutionCategory,
     LicenseStatus,
+    RecordOrigin,
     RectificationStatus,
     TrainingDomain,
 )
@@ -75,6 +76,14 @@ class RectificationNotice:
     deadline: date
     status: RectificationStatus
     content: str
+    origin: RecordOrigin = strawberry.field(
+        description="DEPARTMENT: the education bureau's own record; HUB: issued in the hub."
+    )
+    issued_by: Department
+    number: str | None = strawberry.field(description="e.g. 汴教整改〔2026〕31号 (hub notices).")
+    case_id: strawberry.ID | None = strawberry.field(
+        description="The hub case that is this notice (see Query.case), for the hub's own."
+    )
 
 
 @strawberry.type
@@ -117,6 +126,14 @@ class Institution:
     @strawberry.field
     def staff(self) -> list[StaffMember]:
         return from_records(StaffMember, self.record.staff)
+
+    @strawberry.field(
+        description="Every rectification notice: the education bureau's own, from its "
+        "inspections, then those issued in the hub (origin says which)."
+    )
+    async def rectification_notices(self, info: HubInfo) -> list[RectificationNotice]:
+        found = await joint_record.rectification_notices(info.context, self.record)
+        return from_records(RectificationNotice, found)
 
     @strawberry.field
     def inspections(self) -> list[Inspection]:

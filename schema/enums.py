@@ -9,6 +9,7 @@ from xietong.domain.records import (
     FireAcceptanceStatus,
     InstitutionCategory,
     LicenseStatus,
+    RecordOrigin,
     RectificationStatus,
     RegistrationStatus,
     TrainingDomain,
@@ -24,6 +25,7 @@ for enum in (
     FireAcceptanceStatus,
     BackgroundCheckStatus,
     RectificationStatus,
+    RecordOrigin,
     RiskLevel,
     RiskCode,
 ):
@@ -35,6 +37,7 @@ __all__ = [
     "FireAcceptanceStatus",
     "InstitutionCategory",
     "LicenseStatus",
+    "RecordOrigin",
     "RectificationStatus",
     "RegistrationStatus",
     "RiskCode",

@@ -5,6 +5,7 @@ one access-log event per action."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -200,3 +201,46 @@ async def test_the_inbox_pages_with_cursors(harness: HubHarness) -> None:
     assert rest["cases"]["pageInfo"]["hasNextPage"] is False
     assert bad["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert outside["errors"][0]["extensions"]["code"] == "OUT_OF_SCOPE"
+
+
+RECORD = """query($code: CreditCode!) { institution(creditCode: $code) {
+  rectificationNotices { origin issuedBy number caseId status deadline content }
+  risk { signals { code detail } } } }"""
+
+
+async def test_a_hub_notice_is_in_the_joint_record_and_overdue_raises_open_rectification(
+    harness: HubHarness,
+) -> None:
+    records, _ = await harness.hub.adapters.education.page("4102", None, 500)
+    quiet = next(r for r in records if not any(n for i in r.inspections for n in i.notices))
+    today = harness.hub.today()
+    issued = await issue(
+        harness, quiet.credit_code, deadline=(today + timedelta(days=1)).isoformat()
+    )
+
+    async def joint() -> dict[str, Any]:
+        body = (await harness.graphql("demo-fire", RECORD, {"code": quiet.credit_code})).json()
+        assert "errors" not in body, body
+        found: dict[str, Any] = body["data"]["institution"]
+        return found
+
+    before = await joint()
+    harness.hub.reference_date = today + timedelta(days=3)
+    after = await joint()
+
+    assert before["rectificationNotices"] == [
+        {
+            "origin": "HUB",
+            "issuedBy": "EDUCATION",
+            "number": issued["number"],
+            "caseId": issued["id"],
+            "status": "OPEN",
+            "deadline": (today + timedelta(days=1)).isoformat(),
+            "content": "《校外培训行政处罚暂行办法》第十四条: hang the licence at the entrance; "
+            "publish the fee schedule",
+        }
+    ]
+    assert "OPEN_RECTIFICATION" not in {s["code"] for s in before["risk"]["signals"]}
+    assert {"code": "OPEN_RECTIFICATION", "detail": (
+        f"1 rectification notice(s) overdue since {(today + timedelta(days=1)).isoformat()}"
+    )} in after["risk"]["signals"]  # fmt: skip

@@ -130,6 +130,7 @@ class CaseService:
         case_id = str(uuid.uuid4())
         now = self._clock()
         details = {
+            "issuedOn": today.isoformat(),
             "basis": notice.basis,
             "items": list(notice.items),
             "deadline": notice.deadline.isoformat(),

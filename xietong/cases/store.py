@@ -11,7 +11,7 @@ notice that rolls back gives its number back with it, so numbers are gapless.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -161,6 +161,26 @@ async def cases_page(
     return [_record(row) for row in rows], total or 0
 
 
+async def notices_of_institutions(
+    session: AsyncSession, credit_codes: Collection[str]
+) -> dict[str, list[CaseRecord]]:
+    """Each institution's rectification notices, oldest first, read together; an
+    institution without any is left out."""
+    rows = await session.scalars(
+        select(Case)
+        .where(
+            Case.kind == CaseKind.RECTIFICATION.value,
+            Case.credit_code.in_(sorted(set(credit_codes))),
+        )
+        .order_by(Case.opened_at, Case.id)
+    )
+    found: dict[str, list[CaseRecord]] = {}
+    for row in rows:
+        assert row.credit_code is not None, "a notice is served on an institution"
+        found.setdefault(row.credit_code, []).append(_record(row, timeline=False))
+    return found
+
+
 def _filtered(where: CaseFilter, today: date) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if where.visible_to is not None:
@@ -183,7 +203,7 @@ def _filtered(where: CaseFilter, today: date) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _record(row: Case) -> CaseRecord:
+def _record(row: Case, *, timeline: bool = True) -> CaseRecord:
     return CaseRecord(
         id=row.id,
         kind=CaseKind(row.kind),
@@ -204,7 +224,7 @@ def _record(row: Case) -> CaseRecord:
         updated_at=as_utc(row.updated_at),
         closed_at=as_utc(row.closed_at) if row.closed_at else None,
         outcome=row.outcome,
-        timeline=_timeline(row.timeline),
+        timeline=_timeline(row.timeline) if timeline else (),
     )
 
 

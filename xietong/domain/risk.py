@@ -28,6 +28,7 @@ from xietong.domain.records import (
     Institution,
     InstitutionCategory,
     LicenseStatus,
+    RectificationNotice,
     RectificationStatus,
     RegistrationStatus,
 )
@@ -77,6 +78,9 @@ class JointRecord:
     funds: FundSupervision | None
     background_checks: Mapping[str, BackgroundCheck] | None
     today: date
+    hub_notices: tuple[RectificationNotice, ...] = ()
+    """Rectification notices issued in the hub (``xietong.cases``), beside the
+    education bureau's own in ``institution.inspections``."""
 
 
 COMPLAINT_SURGE_COUNT = 3
@@ -245,10 +249,13 @@ def unqualified_teacher(record: JointRecord) -> RiskSignal | None:
 def open_rectification(record: JointRecord) -> RiskSignal | None:
     """《校外培训行政处罚暂行办法》第十三条: a rectification notice (整改通知书) not
     complied with by its deadline."""
+    notices = [
+        *(notice for inspection in record.institution.inspections for notice in inspection.notices),
+        *record.hub_notices,
+    ]
     overdue = [
         notice
-        for inspection in record.institution.inspections
-        for notice in inspection.notices
+        for notice in notices
         if notice.status is RectificationStatus.OPEN and notice.deadline < record.today
     ]
     if not overdue:
