@@ -1,10 +1,13 @@
-"""joint cases: cases, their timeline, the per-department notice counters
+"""joint cases: cases, their timeline, the per-department notice counters, the
+keys that seal tip-off reporters (first key made here)
 
 Revision ID: 0011_cases
 Revises: 0006_audit_pseudonym_keys
 """
 
+import secrets
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
@@ -66,9 +69,29 @@ def upgrade() -> None:
         sa.Column("last", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("department", "year", name=op.f("pk_case_counters")),
     )
+    keys = op.create_table(
+        "case_reporter_keys",
+        sa.Column("kid", sa.String(length=32), nullable=False),
+        sa.Column("secret", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("kid", name=op.f("pk_case_reporter_keys")),
+    )
+    # The first key is made here, as the access log's pseudonym key is: no tip-off
+    # is ever stored without one to seal its reporter.
+    op.bulk_insert(
+        keys,
+        [
+            {
+                "kid": secrets.token_hex(8),
+                "secret": secrets.token_hex(32),
+                "created_at": datetime.now(UTC),
+            }
+        ],
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("case_reporter_keys")
     op.drop_table("case_counters")
     op.drop_index(op.f("ix_case_events_case_id"), table_name="case_events")
     op.drop_table("case_events")

@@ -15,9 +15,13 @@ from xietong.domain.scope import Scope
 class CaseKind(StrEnum):
     RECTIFICATION = "RECTIFICATION"
     """A rectification notice (整改通知书) with items and a deadline."""
+    TIP_OFF = "TIP_OFF"
+    """A tip-off (举报) from the public, its reporter confidential."""
 
 
 class CaseStatus(StrEnum):
+    OPEN = "OPEN"
+    """Received and being handled (tip-offs)."""
     ISSUED = "ISSUED"
     """A notice served; the institution has not answered yet."""
     RESPONDED = "RESPONDED"
@@ -38,9 +42,11 @@ class CaseAction(StrEnum):
     """What a step of a case's timeline did."""
 
     ISSUED = "ISSUED"
+    SUBMITTED = "SUBMITTED"
     RESPONDED = "RESPONDED"
     ACCEPTED = "ACCEPTED"
     REJECTED = "REJECTED"
+    REWARD_DECIDED = "REWARD_DECIDED"
     REFERRED = "REFERRED"
     REFERRAL_ACCEPTED = "REFERRAL_ACCEPTED"
     RETURNED = "RETURNED"
@@ -141,6 +147,55 @@ class RectificationNotice:
     items: tuple[str, ...]
     """What must be rectified, one item each."""
     deadline: date
+
+
+class TipOffCategory(StrEnum):
+    """The seven kinds of tip-off the bureaus take (the seeds' reward rules)."""
+
+    UNLICENSED_OPERATION = "UNLICENSED_OPERATION"
+    """无证无照办学."""
+    BEYOND_SCOPE = "BEYOND_SCOPE"
+    """超范围培训 (subject training under a non-subject licence, ...)."""
+    ILLEGAL_FEES = "ILLEGAL_FEES"
+    """违规收费: prepaid beyond the cap, fees not refunded."""
+    FALSE_ADVERTISING = "FALSE_ADVERTISING"
+    """虚假宣传."""
+    MOONLIGHTING_TEACHERS = "MOONLIGHTING_TEACHERS"
+    """在职中小学教师有偿补课."""
+    SAFETY_HAZARD = "SAFETY_HAZARD"
+    """安全隐患."""
+    OTHER = "OTHER"
+
+
+class TipOffChannel(StrEnum):
+    HOTLINE = "HOTLINE"
+    """12345 or the bureau's own line."""
+    ONLINE = "ONLINE"
+    LETTER = "LETTER"
+    IN_PERSON = "IN_PERSON"
+
+
+@dataclass(frozen=True, slots=True)
+class Reporter:
+    """Who reported a tip-off: confidential, sealed at rest (``cases.confidential``)."""
+
+    name: str
+    phone: str
+
+
+@dataclass(frozen=True, slots=True)
+class TipOffSubmission:
+    """What ``submitTipOff`` says: about a listed institution (``credit_code``) or an
+    unlisted operator (``name`` and ``address``)."""
+
+    credit_code: str | None
+    name: str | None
+    address: str | None
+    category: TipOffCategory
+    content: str
+    channel: TipOffChannel
+    reporter: Reporter | None
+    """None: anonymous."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Protocol
 
 from xietong.cases.records import (
@@ -23,6 +24,7 @@ from xietong.cases.records import (
     CaseRecord,
     CaseStatus,
     RectificationNotice,
+    TipOffSubmission,
 )
 from xietong.domain.departments import Department
 
@@ -38,6 +40,13 @@ MAX_TEXT = 2_000
 MAX_LONG_TEXT = 20_000
 """An institution's response, an outcome."""
 MAX_ITEMS = 50
+MAX_NAME = 200
+"""A name, an address, a phone number."""
+REWARD_MIN = Decimal("200")
+REWARD_MAX = Decimal("2000")
+"""Rewards for a tip-off that proves true, in yuan (the seeds: ¥200-2,000)."""
+REWARDING = Department.EDUCATION
+"""The bureau that pays tip-off rewards."""
 
 
 class Located(Protocol):
@@ -53,11 +62,9 @@ def _fail(code: CaseErrorCode, message: str, field: str | None = None) -> CaseFa
     return CaseFailure(code, message, field)
 
 
-def unknown_institution(credit_code: str) -> CaseFailure:
+def unknown_institution(credit_code: str, field: str = "creditCode") -> CaseFailure:
     return _fail(
-        CaseErrorCode.NOT_FOUND,
-        f"the education bureau knows no institution {credit_code}",
-        "creditCode",
+        CaseErrorCode.NOT_FOUND, f"the education bureau knows no institution {credit_code}", field
     )
 
 
@@ -95,6 +102,60 @@ def refusal_to_issue(
         or _items(notice.items)
         or _future("deadline", notice.deadline, today)
     )
+
+
+def refusal_to_submit(
+    actor: Actor, institution: Located | None, tip_off: TipOffSubmission
+) -> CaseFailure | None:
+    """Any department takes a tip-off (first contact); auditors do not."""
+    if institution is not None and not actor.scope.contains(institution.region):
+        return _fail(
+            CaseErrorCode.OUT_OF_SCOPE,
+            f"institution {institution.credit_code} is outside region {actor.region}",
+            "subject.creditCode",
+        )
+    if actor.department is Department.AUDIT:
+        return _fail(CaseErrorCode.NOT_PERMITTED, "auditors do not take tip-offs")
+    if tip_off.credit_code is not None and institution is None:
+        return unknown_institution(tip_off.credit_code, "subject.creditCode")
+    if tip_off.credit_code is None and not (tip_off.name or "").strip():
+        return _fail(
+            CaseErrorCode.INVALID,
+            "name the operator: a credit code, or a name and an address",
+            "subject",
+        )
+    refusal = _text("content", tip_off.content, MAX_LONG_TEXT)
+    for field, value in (
+        ("subject.name", tip_off.name),
+        ("subject.address", tip_off.address),
+        ("reporter.name", tip_off.reporter.name if tip_off.reporter else None),
+        ("reporter.phone", tip_off.reporter.phone if tip_off.reporter else None),
+    ):
+        if refusal is None and value is not None:
+            refusal = _text(field, value, MAX_NAME)
+    return refusal
+
+
+def refusal_to_reward(
+    actor: Actor, case: CaseRecord, amount: Decimal, reason: str, expected_version: int
+) -> CaseFailure | None:
+    refusal = _refusal_to_see(actor, case)
+    if refusal is None and actor.department is not REWARDING:
+        refusal = _fail(
+            CaseErrorCode.NOT_PERMITTED,
+            f"rewards are decided by {REWARDING}, not {actor.department}",
+        )
+    refusal = refusal or _kind(case, CaseKind.TIP_OFF)
+    if refusal is None and not REWARD_MIN <= amount <= REWARD_MAX:
+        refusal = _fail(
+            CaseErrorCode.INVALID,
+            f"a reward is {REWARD_MIN}-{REWARD_MAX} yuan, not {amount}",
+            "amount",
+        )
+    refusal = refusal or _text("reason", reason)
+    if refusal is None and "reward" in case.details:
+        refusal = _fail(CaseErrorCode.WRONG_STATE, "a reward is already decided for this tip-off")
+    return refusal or _stale(case, expected_version)
 
 
 def refusal_to_respond(

@@ -73,3 +73,16 @@ class CaseCounter(Base):
     department: Mapped[str] = mapped_column(String(40), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last: Mapped[int] = mapped_column(Integer)
+
+
+class ReporterKey(Base):
+    """A key that seals tip-off reporters (AES-256-GCM); the newest seals, every
+    one stays to open what it sealed. ``xietong migrate`` makes the first,
+    ``xietong keys rotate`` a new one."""
+
+    __tablename__ = "case_reporter_keys"
+
+    kid: Mapped[str] = mapped_column(String(32), primary_key=True)
+    secret: Mapped[str] = mapped_column(String(64))
+    """Hex of 32 random bytes."""
+    created_at: Mapped[datetime]
