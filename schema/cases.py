@@ -8,6 +8,7 @@ a ``CaseError`` whose ``code`` says why.
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal as PyDecimal
 from functools import partial
 from typing import Annotated
 
@@ -22,6 +23,10 @@ from xietong.cases.records import (
     CaseRecord,
     CaseStatus,
     RectificationNotice,
+    Reporter,
+    TipOffCategory,
+    TipOffChannel,
+    TipOffSubmission,
 )
 from xietong.cases.service import CaseResult
 from xietong.resolvers.cases import queries, resolvers
@@ -29,9 +34,9 @@ from xietong.resolvers.context import HubInfo
 from xietong.schema.enums import Department
 from xietong.schema.mapping import from_record
 from xietong.schema.pagination import Connection, connection, decode_cursor, page_size
-from xietong.schema.scalars import CreditCode, RegionCode
+from xietong.schema.scalars import CreditCode, Decimal, RegionCode
 
-for enum in (CaseKind, CaseStatus, CaseAction, CaseErrorCode):
+for enum in (CaseKind, CaseStatus, CaseAction, CaseErrorCode, TipOffCategory, TipOffChannel):
     strawberry.enum(enum)
 
 
@@ -73,6 +78,74 @@ class RectificationDetails:
     def follow_up_inspected_on(self) -> date | None:
         found = self.details.get("followUpInspectedOn")
         return None if found is None else date.fromisoformat(str(found))
+
+
+@strawberry.type(description="Who reported a tip-off (confidential: education, with a purpose).")
+class TipOffReporter:
+    name: str | None
+    phone: str | None
+
+
+@strawberry.type(description="A tip-off reward decided by education (200-2,000 yuan).")
+class TipOffReward:
+    details: strawberry.Private[dict[str, object]]
+
+    @strawberry.field
+    def amount(self) -> Decimal:
+        return Decimal(PyDecimal(str(self.details["amount"])))
+
+    @strawberry.field
+    def reason(self) -> str:
+        return str(self.details["reason"])
+
+    @strawberry.field
+    def decided_on(self) -> date:
+        return date.fromisoformat(str(self.details["decidedOn"]))
+
+    @strawberry.field(description="The education officer who decided it.")
+    def decided_by(self) -> str:
+        return str(self.details["decidedBy"])
+
+
+@strawberry.type(description="A tip-off (举报) taken in the hub.")
+class TipOffDetails:
+    record: strawberry.Private[CaseRecord]
+
+    @strawberry.field
+    def category(self) -> TipOffCategory:
+        return TipOffCategory(str(self.record.details["category"]))
+
+    @strawberry.field
+    def channel(self) -> TipOffChannel:
+        return TipOffChannel(str(self.record.details["channel"]))
+
+    @strawberry.field
+    def received_on(self) -> date:
+        return date.fromisoformat(str(self.record.details["receivedOn"]))
+
+    @strawberry.field(description="The operator's name, for one not in the education register.")
+    def subject_name(self) -> str | None:
+        found = self.record.details.get("subjectName")
+        return None if found is None else str(found)
+
+    @strawberry.field
+    def subject_address(self) -> str | None:
+        found = self.record.details.get("subjectAddress")
+        return None if found is None else str(found)
+
+    @strawberry.field(description="What the reporter said.")
+    def content(self) -> str | None:
+        return str(self.record.details["content"])
+
+    @strawberry.field(description="Confidential; null for an anonymous tip-off.")
+    async def reporter(self, info: HubInfo) -> TipOffReporter | None:
+        found = await queries.reporter(info.context, self.record)
+        return from_record(TipOffReporter, found) if found else None
+
+    @strawberry.field
+    def reward(self) -> TipOffReward | None:
+        found = self.record.details.get("reward")
+        return TipOffReward(details=found) if isinstance(found, dict) else None
 
 
 @strawberry.type(description="Joint work on an institution, owned by the hub.")
@@ -120,6 +193,12 @@ class Case:
         if self.record.kind is not CaseKind.RECTIFICATION:
             return None
         return RectificationDetails(details=self.record.details)
+
+    @strawberry.field(description="The tip-off (tip-off cases).")
+    def tip_off(self) -> TipOffDetails | None:
+        if self.record.kind is not CaseKind.TIP_OFF:
+            return None
+        return TipOffDetails(record=self.record)
 
 
 @strawberry.type(description="Why a case mutation was refused; nothing was changed.")
@@ -187,6 +266,50 @@ class ReturnCaseInput:
 class CloseCaseInput:
     case_id: strawberry.ID
     outcome: str
+    expected_version: int
+
+
+@strawberry.input(description="A listed institution (creditCode), or an unlisted operator.")
+class TipOffSubjectInput:
+    credit_code: CreditCode | None = None
+    name: str | None = None
+    address: str | None = None
+
+
+@strawberry.input
+class TipOffReporterInput:
+    name: str
+    phone: str
+
+
+@strawberry.input
+class SubmitTipOffInput:
+    subject: TipOffSubjectInput
+    category: TipOffCategory
+    content: str
+    channel: TipOffChannel
+    reporter: TipOffReporterInput | None = strawberry.field(
+        default=None, description="Omit for an anonymous tip-off."
+    )
+
+    def to_submission(self) -> TipOffSubmission:
+        reporter = self.reporter
+        return TipOffSubmission(
+            credit_code=self.subject.credit_code,
+            name=self.subject.name,
+            address=self.subject.address,
+            category=self.category,
+            content=self.content,
+            channel=self.channel,
+            reporter=Reporter(reporter.name, reporter.phone) if reporter else None,
+        )
+
+
+@strawberry.input
+class DecideRewardInput:
+    case_id: strawberry.ID
+    amount: Decimal
+    reason: str
     expected_version: int
 
 
@@ -303,6 +426,20 @@ class CaseMutation:
         return result_of(
             await resolvers.return_case(
                 info.context, input.case_id, input.reason, input.expected_version
+            )
+        )
+
+    @strawberry.mutation(description="Take a tip-off; your department is its first contact.")
+    async def submit_tip_off(
+        self, info: HubInfo, input: SubmitTipOffInput
+    ) -> CaseResultType | None:
+        return result_of(await resolvers.submit_tip_off(info.context, input.to_submission()))
+
+    @strawberry.mutation(description="Decide a tip-off's reward, 200-2,000 yuan (education).")
+    async def decide_reward(self, info: HubInfo, input: DecideRewardInput) -> CaseResultType | None:
+        return result_of(
+            await resolvers.decide_reward(
+                info.context, input.case_id, input.amount, input.reason, input.expected_version
             )
         )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from xietong.cases.records import CaseFilter, CaseRecord
+from xietong.cases.records import CaseFilter, CaseRecord, Reporter
 from xietong.cases.service import CaseService
 from xietong.cases.store import PageKey
 from xietong.domain.departments import Department
@@ -55,6 +55,12 @@ async def cases_page(
     )
     note_returned(context, [key for c in page_of(found, first) for key in _keys(c)])
     return found, total
+
+
+async def reporter(context: HubContext, record: CaseRecord) -> Reporter | None:
+    """The tip-off's reporter, opened: the policy has granted the field (education,
+    with a purpose) before this runs, and the access log records the read."""
+    return await service(context).reporter(record)
 
 
 def overdue(context: HubContext, record: CaseRecord) -> bool:

@@ -4,9 +4,10 @@ they name, and the workflow's answer (``CaseRecord`` or ``CaseFailure``)."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from xietong.auth.principal import Principal
-from xietong.cases.records import Actor, RectificationNotice
+from xietong.cases.records import Actor, RectificationNotice, TipOffSubmission
 from xietong.cases.service import CaseResult, CaseService
 from xietong.domain.departments import Department
 from xietong.resolvers.context import HubContext
@@ -72,6 +73,20 @@ async def close_case(
 ) -> CaseResult:
     actor = _actor(context.principal)
     return await _service(context).close(actor, case_id, outcome, expected_version)
+
+
+async def submit_tip_off(context: HubContext, tip_off: TipOffSubmission) -> CaseResult:
+    actor = _actor(context.principal)
+    code = tip_off.credit_code
+    institution = await context.loaders.institutions.load(code) if code else None
+    return await _service(context).submit_tip_off(actor, institution, tip_off)
+
+
+async def decide_reward(
+    context: HubContext, case_id: str, amount: Decimal, reason: str, expected_version: int
+) -> CaseResult:
+    actor = _actor(context.principal)
+    return await _service(context).decide_reward(actor, case_id, amount, reason, expected_version)
 
 
 def _service(context: HubContext) -> CaseService:

@@ -340,6 +340,8 @@ CASE_MUTATIONS = {
     "acceptCase": '{caseId: "%(missing)s", expectedVersion: 1}',
     "returnCase": '{caseId: "%(missing)s", reason: "r", expectedVersion: 1}',
     "closeCase": '{caseId: "%(missing)s", outcome: "o", expectedVersion: 1}',
+    "submitTipOff": '{subject: {}, category: OTHER, content: "c", channel: HOTLINE}',
+    "decideReward": '{caseId: "%(missing)s", amount: "500.00", reason: "r", expectedVersion: 1}',
 }
 CASE_RESULT = "{ __typename ... on Case { id version } ... on CaseError { code message field } }"
 CASE_HOLDERS = {
@@ -355,9 +357,10 @@ CASE_HOLDERS = {
 
 
 async def open_cases(harness: HubHarness, samples: dict[str, str]) -> str:
-    """Two notices of education's, each handed to every other department and back (so
-    every department has a part in them and sees them): one answered, rejected and
-    closed, one referred to market supervision and waiting. The second's id."""
+    """Two notices of education's and a tip-off, each handed to every other department
+    and back (so every department has a part in them and sees them): one notice
+    answered, rejected and closed, one referred to market supervision and waiting;
+    the tip-off rewarded. The second notice's id."""
 
     async def change(client_id: str, name: str, arguments: str) -> dict[str, Any]:
         query = f"mutation {{ {name}(input: {{{arguments}}}) {CASE_RESULT} }}"
@@ -365,6 +368,34 @@ async def open_cases(harness: HubHarness, samples: dict[str, str]) -> str:
         assert result["__typename"] == "Case", result
         return result
 
+    listed = f'creditCode: "{samples["creditCode"]}"'
+    unlisted = 'name: "星星补习班", address: "鼓楼区书店街12号"'
+    for subject in (listed, unlisted):
+        tip_off = await change(
+            "demo-education",
+            "submitTipOff",
+            f"subject: {{{subject}}}, category: ILLEGAL_FEES, "
+            'content: "refuses refunds", channel: HOTLINE, '
+            'reporter: {name: "王小明", phone: "13800138000"}',
+        )
+        if subject is listed:
+            tip_off = await change(
+                "demo-education",
+                "decideReward",
+                f'caseId: "{tip_off["id"]}", amount: "500.00", reason: "true", expectedVersion: 1',
+            )
+        for department, client_id in CASE_HOLDERS.items():
+            at = f'caseId: "{tip_off["id"]}"'
+            tip_off = await change(
+                "demo-education",
+                "referCase",
+                f'{at}, to: {department}, note: "yours?", expectedVersion: {tip_off["version"]}',
+            )
+            tip_off = await change(
+                client_id,
+                "returnCase",
+                f'{at}, reason: "not ours", expectedVersion: {tip_off["version"]}',
+            )
     ids = []
     for closed in (True, False):
         case = await change(

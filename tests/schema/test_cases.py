@@ -244,3 +244,70 @@ async def test_a_hub_notice_is_in_the_joint_record_and_overdue_raises_open_recti
     assert {"code": "OPEN_RECTIFICATION", "detail": (
         f"1 rectification notice(s) overdue since {(today + timedelta(days=1)).isoformat()}"
     )} in after["risk"]["signals"]  # fmt: skip
+
+
+TIP_OFF_READ = """query($id: ID!) { case(id: $id) { id tipOff {
+  category subjectName content reporter { name phone } reward { amount decidedBy } } } }"""
+
+
+async def test_a_tip_off_reporter_is_read_by_education_with_a_purpose_only(
+    harness: HubHarness,
+) -> None:
+    school, _ = await kaifeng_schools(harness)
+    submit = """mutation($code: CreditCode!) { submitTipOff(input: {
+        subject: {creditCode: $code}, category: ILLEGAL_FEES, content: "refuses refunds",
+        channel: HOTLINE, reporter: {name: "王小明", phone: "13800138000"}}) {
+        ... on Case { id version } ... on CaseError { code } } }"""
+    body = (await harness.graphql("demo-education", submit, {"code": school})).json()
+    case = body["data"]["submitTipOff"]
+    await mutate(
+        harness, "demo-education", "referCase",
+        caseId=case["id"], to="MARKET_SUPERVISION", note="refunds", expectedVersion=1,
+    )  # fmt: skip
+    reward = """mutation($id: ID!) { decideReward(input: {caseId: $id, amount: "800",
+        reason: "proved true", expectedVersion: 2}) { ... on Case { version }
+        ... on CaseError { code field } } }"""
+    rewarded = (await harness.graphql("demo-education", reward, {"id": case["id"]})).json()
+    too_much = (await harness.graphql("demo-education", reward.replace("800", "2500"), {
+        "id": case["id"]
+    })).json()  # fmt: skip
+
+    def read(client_id: str, purpose: str | None) -> Any:
+        return harness.graphql(client_id, TIP_OFF_READ, {"id": case["id"]}, purpose=purpose)
+
+    education = (await read("demo-education", "verify the reporter for the reward")).json()
+    no_purpose = (await read("demo-education", None)).json()
+    market = (await read("demo-market", "handle the referral")).json()
+    auditor = (await read("demo-auditor", "audit")).json()
+
+    def denied(body: dict[str, Any]) -> dict[str, str]:
+        return {
+            "/".join(str(p) for p in error["path"]): error["extensions"]["code"]
+            for error in body.get("errors", [])
+        }
+
+    assert rewarded["data"]["decideReward"] == {"version": 3}
+    assert too_much["data"]["decideReward"] == {"code": "INVALID", "field": "amount"}
+    assert education["data"]["case"]["tipOff"] == {
+        "category": "ILLEGAL_FEES",
+        "subjectName": None,
+        "content": "refuses refunds",
+        "reporter": {"name": "王小明", "phone": "13800138000"},
+        "reward": {"amount": "800.00", "decidedBy": "demo-education"},
+    }
+    assert denied(no_purpose) == {"case/tipOff/reporter": "PURPOSE_REQUIRED"}
+    assert denied(market) == {
+        "case/tipOff/content": "FORBIDDEN",
+        "case/tipOff/reporter": "FORBIDDEN",
+    }
+    assert market["data"]["case"]["tipOff"]["category"] == "ILLEGAL_FEES"
+    assert denied(auditor) == {"case/tipOff/reporter": "FORBIDDEN"}
+    with harness.hub.sync_engine.connect() as connection:
+        reads = connection.execute(
+            select(AuditEvent.client_id, AuditEvent.purpose, AuditEvent.fields_read).where(
+                AuditEvent.operation_type == "query"
+            )
+        ).all()
+    assert [
+        (client, purpose) for client, purpose, fields in reads if "TipOffReporter.name" in fields
+    ] == [("demo-education", "verify the reporter for the reward")]
