@@ -168,12 +168,13 @@ async def risk(context: HubContext, record: Institution) -> Assessment:
     its own rules, and the assessment names it."""
     loaders = context.loaders
     code = record.credit_code
-    registration_, fire_, funds_, checks, hub_notices = await asyncio.gather(
+    registration_, fire_, funds_, checks, hub_notices, alerts = await asyncio.gather(
         or_unavailable(loaders.registrations.load(code)),
         or_unavailable(loaders.fire_safety.load(code)),
         or_unavailable(loaders.funds.load(code)),
         or_unavailable(loaders.background_checks.load_many([m.id_number for m in record.staff])),
         loaders.hub_notices.load(code),
+        loaders.tip_off_alerts.load(code),
     )
     answers = (registration_, fire_, funds_, checks)
     unavailable = [a.department for a in answers if isinstance(a, SourceUnavailableError)]
@@ -191,6 +192,7 @@ async def risk(context: HubContext, record: Institution) -> Assessment:
         },
         today=context.hub.today(),
         hub_notices=tuple(hub_notices),
+        tip_off_alerts=alerts,
     )
     level, signals = assess(joint)
     readable = _readable_details(context)

@@ -61,6 +61,17 @@ def _hub_notices_by_institution(
     return batch
 
 
+def _tip_off_alerts_by_institution(
+    sessions: async_sessionmaker[AsyncSession],
+) -> Callable[[list[str]], Awaitable[list[int]]]:
+    async def batch(credit_codes: list[str]) -> list[int]:
+        async with sessions() as session:
+            found = await cases.tip_off_alerts_of(session, credit_codes)
+        return [found.get(code, 0) for code in credit_codes]
+
+    return batch
+
+
 class Loaders:
     """One set per request, so nothing cached here outlives the request."""
 
@@ -98,6 +109,9 @@ class Loaders:
         # Not cached either, for the same reason: the hub issues and closes them.
         self.hub_notices: DataLoader[str, list[RectificationNotice]] = DataLoader(
             _hub_notices_by_institution(sessions), cache=False
+        )
+        self.tip_off_alerts: DataLoader[str, int] = DataLoader(
+            _tip_off_alerts_by_institution(sessions), cache=False
         )
 
     async def visible_institutions(self, credit_codes: Sequence[str]) -> list[Institution | None]:

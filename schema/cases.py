@@ -26,6 +26,7 @@ from xietong.cases.records import (
     Reporter,
     TipOffCategory,
     TipOffChannel,
+    TipOffConcern,
     TipOffSubmission,
 )
 from xietong.cases.service import CaseResult
@@ -36,7 +37,15 @@ from xietong.schema.mapping import from_record
 from xietong.schema.pagination import Connection, connection, decode_cursor, page_size
 from xietong.schema.scalars import CreditCode, Decimal, RegionCode
 
-for enum in (CaseKind, CaseStatus, CaseAction, CaseErrorCode, TipOffCategory, TipOffChannel):
+for enum in (
+    CaseKind,
+    CaseStatus,
+    CaseAction,
+    CaseErrorCode,
+    TipOffCategory,
+    TipOffChannel,
+    TipOffConcern,
+):
     strawberry.enum(enum)
 
 
@@ -132,6 +141,12 @@ class TipOffDetails:
     def subject_address(self) -> str | None:
         found = self.record.details.get("subjectAddress")
         return None if found is None else str(found)
+
+    @strawberry.field(description="Open, these raise the TIP_OFF_ALERT risk signal.")
+    def concerns(self) -> list[TipOffConcern]:
+        found = self.record.details.get("concerns") or []
+        assert isinstance(found, list)
+        return [TipOffConcern(str(concern)) for concern in found]
 
     @strawberry.field(description="What the reporter said.")
     def content(self) -> str | None:
@@ -291,6 +306,9 @@ class SubmitTipOffInput:
     reporter: TipOffReporterInput | None = strawberry.field(
         default=None, description="Omit for an anonymous tip-off."
     )
+    concerns: list[TipOffConcern] = strawberry.field(
+        default_factory=list, description="Absconding, refused refunds: an early warning."
+    )
 
     def to_submission(self) -> TipOffSubmission:
         reporter = self.reporter
@@ -302,6 +320,7 @@ class SubmitTipOffInput:
             content=self.content,
             channel=self.channel,
             reporter=Reporter(reporter.name, reporter.phone) if reporter else None,
+            concerns=tuple(self.concerns),
         )
 
 

@@ -298,6 +298,7 @@ TABLE: tuple[Row, ...] = (
             "RectificationDetails.followUpInspectedOn", "Case.tipOff",
             "TipOffDetails.category", "TipOffDetails.channel", "TipOffDetails.receivedOn",
             "TipOffDetails.subjectName", "TipOffDetails.subjectAddress", "TipOffDetails.reward",
+            "TipOffDetails.concerns",
             "TipOffReward.amount", "TipOffReward.reason", "TipOffReward.decidedOn",
             "TipOffReward.decidedBy",
         ),

@@ -375,7 +375,7 @@ async def open_cases(harness: HubHarness, samples: dict[str, str]) -> str:
             "demo-education",
             "submitTipOff",
             f"subject: {{{subject}}}, category: ILLEGAL_FEES, "
-            'content: "refuses refunds", channel: HOTLINE, '
+            'content: "refuses refunds", channel: HOTLINE, concerns: [REFUND_REFUSED], '
             'reporter: {name: "王小明", phone: "13800138000"}',
         )
         if subject is listed:

@@ -311,3 +311,35 @@ async def test_a_tip_off_reporter_is_read_by_education_with_a_purpose_only(
     assert [
         (client, purpose) for client, purpose, fields in reads if "TipOffReporter.name" in fields
     ] == [("demo-education", "verify the reporter for the reward")]
+
+
+async def test_an_open_tip_off_about_refused_refunds_raises_tip_off_alert_until_closed(
+    harness: HubHarness,
+) -> None:
+    school, _ = await kaifeng_schools(harness)
+    submit = """mutation($code: CreditCode!, $concerns: [TipOffConcern!]!) { submitTipOff(
+        input: {subject: {creditCode: $code}, category: ILLEGAL_FEES, content: "no refund",
+        channel: ONLINE, concerns: $concerns}) { ... on Case { id version } } }"""
+
+    async def alerts() -> list[str]:
+        body = (await harness.graphql("demo-market", RECORD, {"code": school})).json()
+        signals = body["data"]["institution"]["risk"]["signals"]
+        return [s["detail"] for s in signals if s["code"] == "TIP_OFF_ALERT"]
+
+    plain = await harness.graphql("demo-education", submit, {"code": school, "concerns": []})
+    quiet = await alerts()
+    alarming = (
+        await harness.graphql(
+            "demo-education", submit, {"code": school, "concerns": ["REFUND_REFUSED"]}
+        )
+    ).json()["data"]["submitTipOff"]
+    raised = await alerts()
+    await mutate(
+        harness, "demo-education", "closeCase",
+        caseId=alarming["id"], outcome="refunded in full", expectedVersion=1,
+    )  # fmt: skip
+
+    assert plain.json()["data"]["submitTipOff"]["version"] == 1
+    assert quiet == []
+    assert raised == ["1 open tip-off(s) about absconding or refused refunds"]
+    assert await alerts() == []

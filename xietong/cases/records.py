@@ -167,6 +167,16 @@ class TipOffCategory(StrEnum):
     OTHER = "OTHER"
 
 
+class TipOffConcern(StrEnum):
+    """What makes a tip-off an early warning that an institution is about to
+    collapse (爆雷/冒烟): the ``TIP_OFF_ALERT`` risk signal while it is open."""
+
+    ABSCONDING = "ABSCONDING"
+    """跑路: the operator is leaving with the prepaid fees."""
+    REFUND_REFUSED = "REFUND_REFUSED"
+    """拒不退费."""
+
+
 class TipOffChannel(StrEnum):
     HOTLINE = "HOTLINE"
     """12345 or the bureau's own line."""
@@ -196,6 +206,7 @@ class TipOffSubmission:
     channel: TipOffChannel
     reporter: Reporter | None
     """None: anonymous."""
+    concerns: tuple[TipOffConcern, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

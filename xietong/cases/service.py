@@ -190,6 +190,7 @@ class CaseService:
             "content": tip_off.content,
             "subjectName": tip_off.name,
             "subjectAddress": tip_off.address,
+            "concerns": sorted({concern.value for concern in tip_off.concerns}),
         }
         keys = [f"id:{case_id}", *([tip_off.credit_code] if tip_off.credit_code else [])]
         async with audited(self._sessions, self._event, changed=keys) as session:

@@ -181,6 +181,23 @@ async def notices_of_institutions(
     return found
 
 
+async def tip_off_alerts_of(session: AsyncSession, credit_codes: Collection[str]) -> dict[str, int]:
+    """How many open tip-offs about each institution raise a concern (absconding,
+    refused refunds); an institution without any is left out."""
+    rows = await session.execute(
+        select(Case.credit_code, Case.details).where(
+            Case.kind == CaseKind.TIP_OFF.value,
+            Case.status != CaseStatus.CLOSED.value,
+            Case.credit_code.in_(sorted(set(credit_codes))),
+        )
+    )
+    found: dict[str, int] = {}
+    for credit_code, details in rows:
+        if credit_code is not None and details.get("concerns"):
+            found[credit_code] = found.get(credit_code, 0) + 1
+    return found
+
+
 def _filtered(where: CaseFilter, today: date) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if where.visible_to is not None:

@@ -44,6 +44,7 @@ class RiskCode(StrEnum):
     COMPLAINT_SURGE = "COMPLAINT_SURGE"
     UNQUALIFIED_TEACHER = "UNQUALIFIED_TEACHER"
     OPEN_RECTIFICATION = "OPEN_RECTIFICATION"
+    TIP_OFF_ALERT = "TIP_OFF_ALERT"
 
 
 class RiskLevel(IntEnum):
@@ -81,6 +82,8 @@ class JointRecord:
     hub_notices: tuple[RectificationNotice, ...] = ()
     """Rectification notices issued in the hub (``xietong.cases``), beside the
     education bureau's own in ``institution.inspections``."""
+    tip_off_alerts: int = 0
+    """Open hub tip-offs that the institution absconds or refuses refunds."""
 
 
 COMPLAINT_SURGE_COUNT = 3
@@ -268,6 +271,19 @@ def open_rectification(record: JointRecord) -> RiskSignal | None:
     )
 
 
+def tip_off_alert(record: JointRecord) -> RiskSignal | None:
+    """教育部等《关于加强校外培训机构预收费监管工作的通知》: tip-offs that an institution
+    absconds or refuses refunds are the early warning of a collapse (爆雷/冒烟), to act
+    on before the prepaid fees are gone."""
+    if record.tip_off_alerts == 0:
+        return None
+    return RiskSignal(
+        RiskCode.TIP_OFF_ALERT,
+        Department.EDUCATION,
+        f"{record.tip_off_alerts} open tip-off(s) about absconding or refused refunds",
+    )
+
+
 RULES: tuple[Callable[[JointRecord], RiskSignal | None], ...] = (
     fund_shortfall,
     fire_non_compliant,
@@ -278,6 +294,7 @@ RULES: tuple[Callable[[JointRecord], RiskSignal | None], ...] = (
     complaint_surge,
     unqualified_teacher,
     open_rectification,
+    tip_off_alert,
 )
 
 
@@ -329,6 +346,7 @@ DETAIL_FIELDS: Mapping[RiskCode, frozenset[str]] = {
             "RectificationNotice.status",
         }
     ),
+    RiskCode.TIP_OFF_ALERT: frozenset({"Case.tipOff", "TipOffDetails.concerns"}),
 }
 """The ``Type.field`` coordinates each signal's detail quotes values of."""
 
