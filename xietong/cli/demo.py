@@ -16,6 +16,7 @@ from rich.table import Table
 
 from xietong.auth.demo import DEMO_CLIENTS, demo_tokens, register_demo_clients
 from xietong.cli.runtime import tune_garbage_collector
+from xietong.hub.demo_cases import seed_demo_cases
 from xietong.hub.services import Hub
 from xietong.kernel.migrate import upgrade
 from xietong.kernel.settings import Settings
@@ -63,6 +64,7 @@ async def serve_demo(plan: DemoPlan, console: Console) -> None:
     try:
         await hub.tokens.keys.ensure_signing_key()
         await register_demo_clients(hub.tokens.clients)
+        await seed_demo_cases(hub)
         tokens = await demo_tokens(hub.tokens)
         console.print(credentials_table())
         console.print("[bold]Access tokens[/] (valid 15 minutes; `xietong token ID` makes more):")
