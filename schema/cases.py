@@ -22,6 +22,9 @@ from xietong.cases.records import (
     CaseKind,
     CaseRecord,
     CaseStatus,
+    ComplaintSubmission,
+    Mediation,
+    MediationOutcome,
     RectificationNotice,
     Reporter,
     TipOffCategory,
@@ -163,6 +166,57 @@ class TipOffDetails:
         return TipOffReward(details=found) if isinstance(found, dict) else None
 
 
+@strawberry.type(description="The outcome of mediating a refund complaint.")
+class ComplaintMediation:
+    details: strawberry.Private[dict[str, object]]
+
+    @strawberry.field
+    def outcome(self) -> MediationOutcome:
+        return MediationOutcome(str(self.details["outcome"]))
+
+    @strawberry.field(description="What the institution refunded, in yuan.")
+    def amount_refunded(self) -> Decimal:
+        return Decimal(PyDecimal(str(self.details["amountRefunded"])))
+
+    @strawberry.field
+    def note(self) -> str:
+        return str(self.details["note"])
+
+    @strawberry.field
+    def mediated_on(self) -> date:
+        return date.fromisoformat(str(self.details["mediatedOn"]))
+
+    @strawberry.field(description="The department that mediated.")
+    def department(self) -> Department:
+        return Department(str(self.details["department"]))
+
+
+@strawberry.type(description="A refund complaint (退费投诉) taken in the hub.")
+class ComplaintDetails:
+    details: strawberry.Private[dict[str, object]]
+
+    @strawberry.field
+    def received_on(self) -> date:
+        return date.fromisoformat(str(self.details["receivedOn"]))
+
+    @strawberry.field
+    def content(self) -> str:
+        return str(self.details["content"])
+
+    @strawberry.field(description="What the complainant asks back, in yuan.")
+    def amount_claimed(self) -> Decimal:
+        return Decimal(PyDecimal(str(self.details["amountClaimed"])))
+
+    @strawberry.field
+    def channel(self) -> TipOffChannel:
+        return TipOffChannel(str(self.details["channel"]))
+
+    @strawberry.field(description="The latest mediation, if any.")
+    def mediation(self) -> ComplaintMediation | None:
+        found = self.details.get("mediation")
+        return ComplaintMediation(details=found) if isinstance(found, dict) else None
+
+
 @strawberry.type(description="Joint work on an institution, owned by the hub.")
 class Case:
     record: strawberry.Private[CaseRecord]
@@ -208,6 +262,12 @@ class Case:
         if self.record.kind is not CaseKind.RECTIFICATION:
             return None
         return RectificationDetails(details=self.record.details)
+
+    @strawberry.field(description="The refund complaint (complaint cases).")
+    def complaint(self) -> ComplaintDetails | None:
+        if self.record.kind is not CaseKind.COMPLAINT:
+            return None
+        return ComplaintDetails(details=self.record.details)
 
     @strawberry.field(description="The tip-off (tip-off cases).")
     def tip_off(self) -> TipOffDetails | None:
@@ -322,6 +382,28 @@ class SubmitTipOffInput:
             reporter=Reporter(reporter.name, reporter.phone) if reporter else None,
             concerns=tuple(self.concerns),
         )
+
+
+@strawberry.input
+class OpenComplaintInput:
+    credit_code: CreditCode
+    content: str
+    amount_claimed: Decimal
+    channel: TipOffChannel
+
+    def to_submission(self) -> ComplaintSubmission:
+        return ComplaintSubmission(
+            self.credit_code, self.content, self.amount_claimed, self.channel
+        )
+
+
+@strawberry.input
+class RecordMediationInput:
+    case_id: strawberry.ID
+    outcome: MediationOutcome
+    amount_refunded: Decimal
+    note: str
+    expected_version: int
 
 
 @strawberry.input
@@ -453,6 +535,26 @@ class CaseMutation:
         self, info: HubInfo, input: SubmitTipOffInput
     ) -> CaseResultType | None:
         return result_of(await resolvers.submit_tip_off(info.context, input.to_submission()))
+
+    @strawberry.mutation(
+        description="Open a refund complaint; your department is its first contact, "
+        "responsible until a referral is accepted."
+    )
+    async def open_complaint(
+        self, info: HubInfo, input: OpenComplaintInput
+    ) -> CaseResultType | None:
+        return result_of(await resolvers.open_complaint(info.context, input.to_submission()))
+
+    @strawberry.mutation(description="Record a mediation; a settlement closes the complaint.")
+    async def record_mediation(
+        self, info: HubInfo, input: RecordMediationInput
+    ) -> CaseResultType | None:
+        mediation = Mediation(input.outcome, input.amount_refunded, input.note)
+        return result_of(
+            await resolvers.record_mediation(
+                info.context, input.case_id, mediation, input.expected_version
+            )
+        )
 
     @strawberry.mutation(description="Decide a tip-off's reward, 200-2,000 yuan (education).")
     async def decide_reward(self, info: HubInfo, input: DecideRewardInput) -> CaseResultType | None:

@@ -7,7 +7,13 @@ from datetime import date
 from decimal import Decimal
 
 from xietong.auth.principal import Principal
-from xietong.cases.records import Actor, RectificationNotice, TipOffSubmission
+from xietong.cases.records import (
+    Actor,
+    ComplaintSubmission,
+    Mediation,
+    RectificationNotice,
+    TipOffSubmission,
+)
 from xietong.cases.service import CaseResult, CaseService
 from xietong.domain.departments import Department
 from xietong.resolvers.context import HubContext
@@ -80,6 +86,19 @@ async def submit_tip_off(context: HubContext, tip_off: TipOffSubmission) -> Case
     code = tip_off.credit_code
     institution = await context.loaders.institutions.load(code) if code else None
     return await _service(context).submit_tip_off(actor, institution, tip_off)
+
+
+async def open_complaint(context: HubContext, complaint: ComplaintSubmission) -> CaseResult:
+    actor = _actor(context.principal)
+    institution = await context.loaders.institutions.load(complaint.credit_code)
+    return await _service(context).open_complaint(actor, institution, complaint)
+
+
+async def record_mediation(
+    context: HubContext, case_id: str, mediation: Mediation, expected_version: int
+) -> CaseResult:
+    actor = _actor(context.principal)
+    return await _service(context).record_mediation(actor, case_id, mediation, expected_version)
 
 
 async def decide_reward(

@@ -83,7 +83,7 @@ def root_steps(samples: dict[str, str]) -> dict[str, Step]:
         "auditEvents": '(filter: {clientId: "demo-education"}, first: 500)',
         "annualReviews": "(first: 5)",
         "annualReview": f'(id: "{samples["reviewId"]}")',
-        "cases": "(first: 5)",
+        "cases": "(first: 10)",
         "case": f'(id: "{samples["caseId"]}")',
     }
     roots = ("me", "sources", *arguments, "auditChain", "auditCheckpoints")
@@ -342,6 +342,10 @@ CASE_MUTATIONS = {
     "closeCase": '{caseId: "%(missing)s", outcome: "o", expectedVersion: 1}',
     "submitTipOff": '{subject: {}, category: OTHER, content: "c", channel: HOTLINE}',
     "decideReward": '{caseId: "%(missing)s", amount: "500.00", reason: "r", expectedVersion: 1}',
+    "openComplaint": '{creditCode: "%(creditCode)s", content: "c", amountClaimed: "-1", '
+    "channel: HOTLINE}",
+    "recordMediation": '{caseId: "%(missing)s", outcome: SETTLED, amountRefunded: "1", '
+    'note: "n", expectedVersion: 1}',
 }
 CASE_RESULT = "{ __typename ... on Case { id version } ... on CaseError { code message field } }"
 CASE_HOLDERS = {
@@ -396,6 +400,30 @@ async def open_cases(harness: HubHarness, samples: dict[str, str]) -> str:
                 "returnCase",
                 f'{at}, reason: "not ours", expectedVersion: {tip_off["version"]}',
             )
+    complaint = await change(
+        "demo-education",
+        "openComplaint",
+        f'creditCode: "{samples["creditCode"]}", content: "no refund", '
+        'amountClaimed: "6800", channel: HOTLINE',
+    )
+    complaint = await change(
+        "demo-education",
+        "recordMediation",
+        f'caseId: "{complaint["id"]}", outcome: NOT_SETTLED, amountRefunded: "0", '
+        'note: "refused to meet", expectedVersion: 1',
+    )
+    for department, client_id in CASE_HOLDERS.items():
+        at = f'caseId: "{complaint["id"]}"'
+        complaint = await change(
+            "demo-education",
+            "referCase",
+            f'{at}, to: {department}, note: "yours?", expectedVersion: {complaint["version"]}',
+        )
+        complaint = await change(
+            client_id,
+            "returnCase",
+            f'{at}, reason: "not ours", expectedVersion: {complaint["version"]}',
+        )
     ids = []
     for closed in (True, False):
         case = await change(

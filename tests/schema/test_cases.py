@@ -343,3 +343,43 @@ async def test_an_open_tip_off_about_refused_refunds_raises_tip_off_alert_until_
     assert quiet == []
     assert raised == ["1 open tip-off(s) about absconding or refused refunds"]
     assert await alerts() == []
+
+
+async def test_a_refund_complaint_is_mediated_with_the_amount_refunded(
+    harness: HubHarness,
+) -> None:
+    school, _ = await kaifeng_schools(harness)
+    opened = (
+        await harness.graphql(
+            "demo-market",
+            """mutation($code: CreditCode!) { openComplaint(input: {creditCode: $code,
+            content: "class closed, 6,800 yuan not refunded", amountClaimed: "6800",
+            channel: HOTLINE}) { ... on Case { id version responsible } } }""",
+            {"code": school},
+        )
+    ).json()["data"]["openComplaint"]
+    mediate = """mutation($id: ID!, $amount: Decimal!) { recordMediation(input: {caseId: $id,
+        outcome: SETTLED, amountRefunded: $amount, note: "refunded", expectedVersion: 1}) {
+        ... on Case { status complaint { amountClaimed mediation {
+          outcome amountRefunded department } } }
+        ... on CaseError { code field } } }"""
+    bad = (
+        await harness.graphql("demo-market", mediate, {"id": opened["id"], "amount": "-5"})
+    ).json()
+    done = (
+        await harness.graphql("demo-market", mediate, {"id": opened["id"], "amount": "6800"})
+    ).json()
+
+    assert opened["responsible"] == "MARKET_SUPERVISION"
+    assert bad["data"]["recordMediation"] == {"code": "INVALID", "field": "amountRefunded"}
+    assert done["data"]["recordMediation"] == {
+        "status": "CLOSED",
+        "complaint": {
+            "amountClaimed": "6800.00",
+            "mediation": {
+                "outcome": "SETTLED",
+                "amountRefunded": "6800.00",
+                "department": "MARKET_SUPERVISION",
+            },
+        },
+    }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -17,6 +18,8 @@ class CaseKind(StrEnum):
     """A rectification notice (整改通知书) with items and a deadline."""
     TIP_OFF = "TIP_OFF"
     """A tip-off (举报) from the public, its reporter confidential."""
+    COMPLAINT = "COMPLAINT"
+    """A refund complaint (退费投诉), mediated by the department responsible."""
 
 
 class CaseStatus(StrEnum):
@@ -47,6 +50,8 @@ class CaseAction(StrEnum):
     ACCEPTED = "ACCEPTED"
     REJECTED = "REJECTED"
     REWARD_DECIDED = "REWARD_DECIDED"
+    COMPLAINT_OPENED = "COMPLAINT_OPENED"
+    MEDIATED = "MEDIATED"
     REFERRED = "REFERRED"
     REFERRAL_ACCEPTED = "REFERRAL_ACCEPTED"
     RETURNED = "RETURNED"
@@ -207,6 +212,30 @@ class TipOffSubmission:
     reporter: Reporter | None
     """None: anonymous."""
     concerns: tuple[TipOffConcern, ...] = ()
+
+
+class MediationOutcome(StrEnum):
+    SETTLED = "SETTLED"
+    """The parties agreed (调解成功): the case closes with the amount refunded."""
+    NOT_SETTLED = "NOT_SETTLED"
+    """No agreement: the case stays open, to refer or to enforce."""
+
+
+@dataclass(frozen=True, slots=True)
+class ComplaintSubmission:
+    """What ``openComplaint`` says: a refund complaint about a listed institution."""
+
+    credit_code: str
+    content: str
+    amount_claimed: Decimal
+    channel: TipOffChannel
+
+
+@dataclass(frozen=True, slots=True)
+class Mediation:
+    outcome: MediationOutcome
+    amount_refunded: Decimal
+    note: str
 
 
 @dataclass(frozen=True, slots=True)

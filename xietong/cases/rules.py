@@ -23,6 +23,8 @@ from xietong.cases.records import (
     CaseKind,
     CaseRecord,
     CaseStatus,
+    ComplaintSubmission,
+    Mediation,
     RectificationNotice,
     TipOffSubmission,
 )
@@ -40,6 +42,8 @@ MAX_TEXT = 2_000
 MAX_LONG_TEXT = 20_000
 """An institution's response, an outcome."""
 MAX_ITEMS = 50
+MAX_AMOUNT = Decimal("100000000")
+"""A claim or refund, in yuan: anything larger is a typing error."""
 MAX_NAME = 200
 """A name, an address, a phone number."""
 REWARD_MIN = Decimal("200")
@@ -134,6 +138,52 @@ def refusal_to_submit(
         if refusal is None and value is not None:
             refusal = _text(field, value, MAX_NAME)
     return refusal
+
+
+def refusal_to_open_complaint(
+    actor: Actor, institution: Located | None, complaint: ComplaintSubmission
+) -> CaseFailure | None:
+    """Whoever receives a refund complaint opens it and is responsible for it until
+    a department it is referred to accepts it (首接负责制); auditors do not."""
+    if institution is None:
+        return unknown_institution(complaint.credit_code)
+    if not actor.scope.contains(institution.region):
+        return _fail(
+            CaseErrorCode.OUT_OF_SCOPE,
+            f"institution {institution.credit_code} is outside region {actor.region}",
+            "creditCode",
+        )
+    if actor.department is Department.AUDIT:
+        return _fail(CaseErrorCode.NOT_PERMITTED, "auditors do not take complaints")
+    return _text("content", complaint.content, MAX_LONG_TEXT) or _amount(
+        "amountClaimed", complaint.amount_claimed
+    )
+
+
+def refusal_to_mediate(
+    actor: Actor, case: CaseRecord, mediation: Mediation, expected_version: int
+) -> CaseFailure | None:
+    refusal = (
+        _refusal_to_handle(actor, case)
+        or _kind(case, CaseKind.COMPLAINT)
+        or _text("note", mediation.note)
+        or _amount("amountRefunded", mediation.amount_refunded)
+        or _open(case)
+    )
+    if refusal is None and case.referral_pending:
+        refusal = _fail(
+            CaseErrorCode.WRONG_STATE,
+            f"the case waits for {case.assigned_to} to answer its referral",
+        )
+    return refusal or _stale(case, expected_version)
+
+
+def _amount(field: str, amount: Decimal) -> CaseFailure | None:
+    if not amount.is_finite() or amount < 0:
+        return _fail(CaseErrorCode.INVALID, f"{field} must be a positive amount", field)
+    if amount > MAX_AMOUNT:
+        return _fail(CaseErrorCode.TOO_LARGE, f"{field}: at most {MAX_AMOUNT} yuan", field)
+    return None
 
 
 def refusal_to_reward(

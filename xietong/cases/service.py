@@ -34,6 +34,9 @@ from xietong.cases.records import (
     CaseKind,
     CaseRecord,
     CaseStatus,
+    ComplaintSubmission,
+    Mediation,
+    MediationOutcome,
     RectificationNotice,
     Reporter,
     TimelineEntry,
@@ -44,6 +47,8 @@ from xietong.cases.rules import (
     refusal_to_answer,
     refusal_to_close,
     refusal_to_issue,
+    refusal_to_mediate,
+    refusal_to_open_complaint,
     refusal_to_refer,
     refusal_to_respond,
     refusal_to_review,
@@ -220,6 +225,99 @@ class CaseService:
             await store.add_case(session, case)
             step = self._step(actor, CaseAction.SUBMITTED, CaseStatus.OPEN, None)
             await store.add_event(session, case_id, step)
+        found = await self.get(case_id)
+        assert found is not None, "cases are never deleted"
+        return found
+
+    async def open_complaint(
+        self, actor: Actor, institution: Located | None, complaint: ComplaintSubmission
+    ) -> CaseResult:
+        """Open a refund complaint: the actor's department is its first contact."""
+        refusal = refusal_to_open_complaint(actor, institution, complaint)
+        if refusal is not None:
+            return refusal
+        assert institution is not None, "refusal_to_open_complaint checked it"
+        details: dict[str, Any] = {
+            "receivedOn": self._today().isoformat(),
+            "content": complaint.content,
+            "amountClaimed": f"{complaint.amount_claimed:.2f}",
+            "channel": complaint.channel.value,
+        }
+        return await self._open(
+            actor,
+            CaseKind.COMPLAINT,
+            institution.credit_code,
+            institution.region,
+            details,
+            CaseAction.COMPLAINT_OPENED,
+        )
+
+    async def record_mediation(
+        self, actor: Actor, case_id: str, mediation: Mediation, expected_version: int
+    ) -> CaseResult:
+        """The mediation's outcome; a settlement closes the case with the refund."""
+        case = await self.get(case_id)
+        if case is None:
+            return unknown_case(case_id)
+        refusal = refusal_to_mediate(actor, case, mediation, expected_version)
+        if refusal is not None:
+            return refusal
+        settled = mediation.outcome is MediationOutcome.SETTLED
+        record = {
+            "outcome": mediation.outcome.value,
+            "amountRefunded": f"{mediation.amount_refunded:.2f}",
+            "note": mediation.note,
+            "mediatedOn": self._today().isoformat(),
+            "department": actor.department.value,
+        }
+        changed = self._next(
+            case,
+            details={**case.details, "mediation": record},
+            status=CaseStatus.CLOSED if settled else case.status,
+            closed_at=self._clock() if settled else None,
+            outcome=mediation.note if settled else None,
+        )
+        return await self._change(
+            actor, case, expected_version, changed, CaseAction.MEDIATED, mediation.note
+        )
+
+    async def _open(
+        self,
+        actor: Actor,
+        kind: CaseKind,
+        credit_code: str,
+        region: str,
+        details: dict[str, Any],
+        action: CaseAction,
+    ) -> CaseResult:
+        case_id = str(uuid.uuid4())
+        now = self._clock()
+        case = CaseRecord(
+            id=case_id,
+            kind=kind,
+            status=CaseStatus.OPEN,
+            credit_code=credit_code,
+            region=region,
+            number=None,
+            opened_by_department=actor.department,
+            responsible=actor.department,
+            assigned_to=actor.department,
+            referred_by=None,
+            answer_due=None,
+            involved=(actor.department,),
+            details=details,
+            version=1,
+            opened_by=actor.subject,
+            opened_at=now,
+            updated_at=now,
+            closed_at=None,
+            outcome=None,
+        )
+        async with audited(
+            self._sessions, self._event, changed=[f"id:{case_id}", credit_code]
+        ) as session:
+            await store.add_case(session, case)
+            await store.add_event(session, case_id, self._step(actor, action, case.status, None))
         found = await self.get(case_id)
         assert found is not None, "cases are never deleted"
         return found
