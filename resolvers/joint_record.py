@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 import bisect
 from dataclasses import dataclass, replace
+from functools import partial
 
 from xietong.adapters.sources.errors import SourceUnavailableError, or_unavailable
 from xietong.auth.decisions import decide
+from xietong.cases.facts import hub_facts
 from xietong.domain.departments import Department
 from xietong.domain.records import (
     BackgroundCheck,
@@ -93,7 +95,14 @@ async def institutions_page(
     else:
         key = PlanKey(criteria, scope.prefix, context.hub.today())
         found = await context.hub.plans.plan(
-            key, lambda: plan(adapters, criteria, region_prefix=key.region_prefix, today=key.today)
+            key,
+            lambda: plan(
+                adapters,
+                criteria,
+                region_prefix=key.region_prefix,
+                today=key.today,
+                hub_facts=partial(hub_facts, context.hub.sessions),
+            ),
         )
         start = bisect.bisect_right(found.codes, after) if after is not None else 0
         records = await context.loaders.visible_institutions(found.codes[start : start + first])

@@ -383,3 +383,30 @@ async def test_a_refund_complaint_is_mediated_with_the_amount_refunded(
             },
         },
     }
+
+
+async def test_the_risk_filter_counts_what_the_hub_cases_raise(harness: HubHarness) -> None:
+    query = """{ institutions(filter: {region: "410200"}, first: 500) { edges { node {
+        creditCode risk { level } } } } }"""
+    body = (await harness.graphql("demo-education", query)).json()
+    calm = [
+        e["node"]["creditCode"]
+        for e in body["data"]["institutions"]["edges"]
+        if e["node"]["risk"]["level"] == "LOW"
+    ]
+    submit = """mutation($code: CreditCode!) { submitTipOff(input: {
+        subject: {creditCode: $code}, category: ILLEGAL_FEES, content: "run away",
+        channel: HOTLINE, concerns: [ABSCONDING]}) { __typename } }"""
+    await harness.graphql("demo-education", submit, {"code": calm[0]})
+    risky = """{ institutions(filter: {region: "410200", riskAtLeast: MEDIUM}, first: 500) {
+        edges { node { creditCode risk { level signals { code } } } } } }"""
+    found = {
+        e["node"]["creditCode"]: e["node"]["risk"]
+        for e in (await harness.graphql("demo-education", risky)).json()["data"]["institutions"][
+            "edges"
+        ]
+    }
+
+    assert calm[0] in found
+    assert found[calm[0]] == {"level": "MEDIUM", "signals": [{"code": "TIP_OFF_ALERT"}]}
+    assert calm[1] not in found

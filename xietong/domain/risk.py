@@ -12,7 +12,7 @@ and otherwise says which department holds the facts (``withheld_detail``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import IntEnum, StrEnum
@@ -84,6 +84,19 @@ class JointRecord:
     education bureau's own in ``institution.inspections``."""
     tip_off_alerts: int = 0
     """Open hub tip-offs that the institution absconds or refuses refunds."""
+
+
+@dataclass(frozen=True, slots=True)
+class HubFacts:
+    """What the hub's own cases add to an institution's joint record."""
+
+    notices: tuple[RectificationNotice, ...] = ()
+    tip_off_alerts: int = 0
+
+
+HubFactsOf = Callable[[Sequence[str]], Awaitable[Mapping[str, HubFacts]]]
+"""Reads the hub's facts of many institutions at once (``xietong.cases.facts``);
+passed down to the planner, which may not import the cases."""
 
 
 COMPLAINT_SURGE_COUNT = 3
