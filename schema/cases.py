@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal as PyDecimal
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
@@ -23,6 +23,9 @@ from xietong.cases.records import (
     CaseRecord,
     CaseStatus,
     ComplaintSubmission,
+    Finding,
+    InspectionKind,
+    InspectionSubmission,
     Mediation,
     MediationOutcome,
     RectificationNotice,
@@ -217,6 +220,67 @@ class ComplaintDetails:
         return ComplaintMediation(details=found) if isinstance(found, dict) else None
 
 
+@strawberry.type(description="One department's finding in an inspection.")
+class InspectionFinding:
+    department: Department
+    item: str
+    result: str
+    note: str | None
+
+
+@strawberry.type(description="An inspection (检查) recorded in the hub.")
+class InspectionDetails:
+    details: strawberry.Private[dict[str, object]]
+
+    @strawberry.field
+    def inspected_on(self) -> date:
+        return date.fromisoformat(str(self.details["inspectedOn"]))
+
+    @strawberry.field
+    def kind(self) -> InspectionKind:
+        return InspectionKind(str(self.details["inspectionKind"]))
+
+    @strawberry.field
+    def departments(self) -> list[Department]:
+        return [Department(str(d)) for d in _listed(self.details, "departments")]
+
+    @strawberry.field
+    def findings(self) -> list[InspectionFinding]:
+        return [
+            InspectionFinding(
+                department=Department(str(f["department"])),
+                item=str(f["item"]),
+                result=str(f["result"]),
+                note=None if f.get("note") is None else str(f["note"]),
+            )
+            for f in _listed(self.details, "findings")
+        ]
+
+    @strawberry.field(description="Departments that confirmed their findings.")
+    def confirmed_by(self) -> list[Department]:
+        return [Department(str(d)) for d in _listed(self.details, "confirmedBy")]
+
+    @strawberry.field
+    def awaiting_confirmation_from(self) -> list[Department]:
+        confirmed = set(_listed(self.details, "confirmedBy"))
+        return [
+            Department(str(d)) for d in _listed(self.details, "departments") if d not in confirmed
+        ]
+
+    @strawberry.field(description="A JOINT inspection every department has confirmed.")
+    def joint(self) -> bool:
+        confirmed = set(_listed(self.details, "confirmedBy"))
+        return self.details["inspectionKind"] == InspectionKind.JOINT.value and confirmed >= set(
+            _listed(self.details, "departments")
+        )
+
+
+def _listed(details: dict[str, object], key: str) -> list[Any]:
+    found = details.get(key) or []
+    assert isinstance(found, list)
+    return found
+
+
 @strawberry.type(description="Joint work on an institution, owned by the hub.")
 class Case:
     record: strawberry.Private[CaseRecord]
@@ -262,6 +326,12 @@ class Case:
         if self.record.kind is not CaseKind.RECTIFICATION:
             return None
         return RectificationDetails(details=self.record.details)
+
+    @strawberry.field(description="The inspection (inspection cases).")
+    def inspection(self) -> InspectionDetails | None:
+        if self.record.kind is not CaseKind.INSPECTION:
+            return None
+        return InspectionDetails(details=self.record.details)
 
     @strawberry.field(description="The refund complaint (complaint cases).")
     def complaint(self) -> ComplaintDetails | None:
@@ -382,6 +452,38 @@ class SubmitTipOffInput:
             reporter=Reporter(reporter.name, reporter.phone) if reporter else None,
             concerns=tuple(self.concerns),
         )
+
+
+@strawberry.input
+class InspectionFindingInput:
+    department: Department
+    item: str
+    result: str
+    note: str | None = None
+
+
+@strawberry.input
+class RecordInspectionInput:
+    credit_code: CreditCode
+    inspected_on: date
+    kind: InspectionKind
+    departments: list[Department]
+    findings: list[InspectionFindingInput]
+
+    def to_submission(self) -> InspectionSubmission:
+        return InspectionSubmission(
+            self.credit_code,
+            self.inspected_on,
+            self.kind,
+            tuple(self.departments),
+            tuple(Finding(f.department, f.item, f.result, f.note) for f in self.findings),
+        )
+
+
+@strawberry.input
+class ConfirmInspectionFindingsInput:
+    case_id: strawberry.ID
+    expected_version: int
 
 
 @strawberry.input
@@ -535,6 +637,22 @@ class CaseMutation:
         self, info: HubInfo, input: SubmitTipOffInput
     ) -> CaseResultType | None:
         return result_of(await resolvers.submit_tip_off(info.context, input.to_submission()))
+
+    @strawberry.mutation(description="Record an inspection your department took part in.")
+    async def record_inspection(
+        self, info: HubInfo, input: RecordInspectionInput
+    ) -> CaseResultType | None:
+        return result_of(await resolvers.record_inspection(info.context, input.to_submission()))
+
+    @strawberry.mutation(description="Confirm your department's findings in an inspection.")
+    async def confirm_inspection_findings(
+        self, info: HubInfo, input: ConfirmInspectionFindingsInput
+    ) -> CaseResultType | None:
+        return result_of(
+            await resolvers.confirm_inspection_findings(
+                info.context, input.case_id, input.expected_version
+            )
+        )
 
     @strawberry.mutation(
         description="Open a refund complaint; your department is its first contact, "

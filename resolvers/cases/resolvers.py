@@ -10,6 +10,7 @@ from xietong.auth.principal import Principal
 from xietong.cases.records import (
     Actor,
     ComplaintSubmission,
+    InspectionSubmission,
     Mediation,
     RectificationNotice,
     TipOffSubmission,
@@ -86,6 +87,19 @@ async def submit_tip_off(context: HubContext, tip_off: TipOffSubmission) -> Case
     code = tip_off.credit_code
     institution = await context.loaders.institutions.load(code) if code else None
     return await _service(context).submit_tip_off(actor, institution, tip_off)
+
+
+async def record_inspection(context: HubContext, inspection: InspectionSubmission) -> CaseResult:
+    actor = _actor(context.principal)
+    institution = await context.loaders.institutions.load(inspection.credit_code)
+    return await _service(context).record_inspection(actor, institution, inspection)
+
+
+async def confirm_inspection_findings(
+    context: HubContext, case_id: str, expected_version: int
+) -> CaseResult:
+    actor = _actor(context.principal)
+    return await _service(context).confirm_findings(actor, case_id, expected_version)
 
 
 async def open_complaint(context: HubContext, complaint: ComplaintSubmission) -> CaseResult:

@@ -346,6 +346,9 @@ CASE_MUTATIONS = {
     "channel: HOTLINE}",
     "recordMediation": '{caseId: "%(missing)s", outcome: SETTLED, amountRefunded: "1", '
     'note: "n", expectedVersion: 1}',
+    "recordInspection": '{creditCode: "%(creditCode)s", inspectedOn: "2020-01-01", '
+    "kind: JOINT, departments: [], findings: []}",
+    "confirmInspectionFindings": '{caseId: "%(missing)s", expectedVersion: 1}',
 }
 CASE_RESULT = "{ __typename ... on Case { id version } ... on CaseError { code message field } }"
 CASE_HOLDERS = {
@@ -423,6 +426,23 @@ async def open_cases(harness: HubHarness, samples: dict[str, str]) -> str:
             client_id,
             "returnCase",
             f'{at}, reason: "not ours", expectedVersion: {complaint["version"]}',
+        )
+    everyone = ", ".join(["EDUCATION", *CASE_HOLDERS])
+    findings = ", ".join(
+        f'{{department: {d}, item: "premises", result: "ok", note: "seen"}}'
+        for d in ["EDUCATION", *CASE_HOLDERS]
+    )
+    inspection = await change(
+        "demo-education",
+        "recordInspection",
+        f'creditCode: "{samples["creditCode"]}", inspectedOn: "2020-01-01", kind: JOINT, '
+        f"departments: [{everyone}], findings: [{findings}]",
+    )
+    for client_id in list(CASE_HOLDERS.values())[:-1]:  # sports has not confirmed yet
+        inspection = await change(
+            client_id,
+            "confirmInspectionFindings",
+            f'caseId: "{inspection["id"]}", expectedVersion: {inspection["version"]}',
         )
     ids = []
     for closed in (True, False):

@@ -410,3 +410,31 @@ async def test_the_risk_filter_counts_what_the_hub_cases_raise(harness: HubHarne
     assert calm[0] in found
     assert found[calm[0]] == {"level": "MEDIUM", "signals": [{"code": "TIP_OFF_ALERT"}]}
     assert calm[1] not in found
+
+
+async def test_a_joint_inspection_recorded_and_confirmed_by_each_department(
+    harness: HubHarness,
+) -> None:
+    school, _ = await kaifeng_schools(harness)
+    record = """mutation($code: CreditCode!) { recordInspection(input: {creditCode: $code,
+        inspectedOn: "2020-05-06", kind: JOINT, departments: [EDUCATION, FIRE_SAFETY],
+        findings: [{department: EDUCATION, item: "licence", result: "displayed"},
+                   {department: FIRE_SAFETY, item: "exits", result: "blocked", note: "boxes"}]}) {
+        ... on Case { id version inspection { joint awaitingConfirmationFrom } } } }"""
+    recorded = (await harness.graphql("demo-education", record, {"code": school})).json()
+    case = recorded["data"]["recordInspection"]
+    confirm = """mutation($id: ID!) { confirmInspectionFindings(input: {caseId: $id,
+        expectedVersion: 1}) { ... on Case { status inspection { joint confirmedBy
+        findings { department result note } } } ... on CaseError { code } } }"""
+    by_market = (await harness.graphql("demo-market", confirm, {"id": case["id"]})).json()
+    by_fire = (await harness.graphql("demo-fire", confirm, {"id": case["id"]})).json()
+
+    assert case["inspection"] == {"joint": False, "awaitingConfirmationFrom": ["FIRE_SAFETY"]}
+    assert by_market["data"]["confirmInspectionFindings"] == {"code": "NOT_PERMITTED"}
+    done = by_fire["data"]["confirmInspectionFindings"]
+    assert done["status"] == "CONFIRMED"
+    assert done["inspection"]["joint"] is True
+    assert done["inspection"]["confirmedBy"] == ["EDUCATION", "FIRE_SAFETY"]
+    assert done["inspection"]["findings"][1] == {
+        "department": "FIRE_SAFETY", "result": "blocked", "note": "boxes"
+    }  # fmt: skip

@@ -20,6 +20,8 @@ class CaseKind(StrEnum):
     """A tip-off (举报) from the public, its reporter confidential."""
     COMPLAINT = "COMPLAINT"
     """A refund complaint (退费投诉), mediated by the department responsible."""
+    INSPECTION = "INSPECTION"
+    """An inspection (检查), joint when several departments confirm their findings."""
 
 
 class CaseStatus(StrEnum):
@@ -35,9 +37,11 @@ class CaseStatus(StrEnum):
     """The issuer found it not done; a new response can be recorded."""
     CLOSED = "CLOSED"
     """Closed with an outcome; it never changes again."""
+    CONFIRMED = "CONFIRMED"
+    """An inspection whose every department confirmed its findings; final."""
 
 
-FINAL = frozenset({CaseStatus.ACCEPTED, CaseStatus.CLOSED})
+FINAL = frozenset({CaseStatus.ACCEPTED, CaseStatus.CLOSED, CaseStatus.CONFIRMED})
 """Statuses a case never leaves."""
 
 
@@ -52,6 +56,8 @@ class CaseAction(StrEnum):
     REWARD_DECIDED = "REWARD_DECIDED"
     COMPLAINT_OPENED = "COMPLAINT_OPENED"
     MEDIATED = "MEDIATED"
+    INSPECTION_RECORDED = "INSPECTION_RECORDED"
+    FINDINGS_CONFIRMED = "FINDINGS_CONFIRMED"
     REFERRED = "REFERRED"
     REFERRAL_ACCEPTED = "REFERRAL_ACCEPTED"
     RETURNED = "RETURNED"
@@ -236,6 +242,33 @@ class Mediation:
     outcome: MediationOutcome
     amount_refunded: Decimal
     note: str
+
+
+class InspectionKind(StrEnum):
+    ROUTINE = "ROUTINE"
+    SPECIAL = "SPECIAL"
+    """专项检查: one concern across institutions (fees, fire exits, ...)."""
+    JOINT = "JOINT"
+    """联合执法: several departments at once; joint once each confirmed its findings."""
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    department: Department
+    item: str
+    result: str
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InspectionSubmission:
+    """What ``recordInspection`` says."""
+
+    credit_code: str
+    inspected_on: date
+    kind: InspectionKind
+    departments: tuple[Department, ...]
+    findings: tuple[Finding, ...]
 
 
 @dataclass(frozen=True, slots=True)

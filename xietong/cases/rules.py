@@ -24,6 +24,8 @@ from xietong.cases.records import (
     CaseRecord,
     CaseStatus,
     ComplaintSubmission,
+    InspectionKind,
+    InspectionSubmission,
     Mediation,
     RectificationNotice,
     TipOffSubmission,
@@ -158,6 +160,60 @@ def refusal_to_open_complaint(
     return _text("content", complaint.content, MAX_LONG_TEXT) or _amount(
         "amountClaimed", complaint.amount_claimed
     )
+
+
+def refusal_to_record_inspection(
+    actor: Actor, institution: Located | None, inspection: InspectionSubmission, today: date
+) -> CaseFailure | None:
+    if institution is None:
+        return unknown_institution(inspection.credit_code)
+    if not actor.scope.contains(institution.region):
+        return _fail(
+            CaseErrorCode.OUT_OF_SCOPE,
+            f"institution {institution.credit_code} is outside region {actor.region}",
+            "creditCode",
+        )
+    departments = set(inspection.departments)
+    if actor.department not in departments or Department.AUDIT in departments:
+        return _fail(
+            CaseErrorCode.NOT_PERMITTED,
+            f"{actor.department} records only inspections it took part in (not auditors)",
+            "departments",
+        )
+    if inspection.kind is InspectionKind.JOINT and len(departments) < 2:
+        return _fail(
+            CaseErrorCode.INVALID, "a joint inspection lists several departments", "departments"
+        )
+    if len(inspection.findings) > MAX_ITEMS:
+        return _fail(CaseErrorCode.TOO_LARGE, f"findings: at most {MAX_ITEMS}", "findings")
+    for finding in inspection.findings:
+        if finding.department not in departments:
+            return _fail(
+                CaseErrorCode.INVALID,
+                f"a finding of {finding.department}, which is not among the departments",
+                "findings",
+            )
+        refusal = _text("findings", finding.item) or _text("findings", finding.result)
+        if refusal is None and finding.note is not None and len(finding.note) > MAX_TEXT:
+            refusal = _fail(CaseErrorCode.TOO_LARGE, f"findings: at most {MAX_TEXT}", "findings")
+        if refusal is not None:
+            return refusal
+    return _not_future("inspectedOn", inspection.inspected_on, today)
+
+
+def refusal_to_confirm(actor: Actor, case: CaseRecord, expected_version: int) -> CaseFailure | None:
+    refusal = _refusal_to_see(actor, case) or _kind(case, CaseKind.INSPECTION)
+    if refusal is None and actor.department.value not in case.details["departments"]:
+        refusal = _fail(
+            CaseErrorCode.NOT_PERMITTED,
+            f"{actor.department} did not take part in this inspection",
+            "caseId",
+        )
+    if refusal is None and actor.department.value in case.details["confirmedBy"]:
+        refusal = _fail(
+            CaseErrorCode.WRONG_STATE, f"{actor.department} has already confirmed its findings"
+        )
+    return refusal or _open(case) or _stale(case, expected_version)
 
 
 def refusal_to_mediate(

@@ -27,6 +27,7 @@ from xietong.cases import confidential, store
 from xietong.cases.calendar import WorkingCalendar
 from xietong.cases.numbering import notice_number
 from xietong.cases.records import (
+    FINAL,
     Actor,
     CaseAction,
     CaseFailure,
@@ -35,6 +36,7 @@ from xietong.cases.records import (
     CaseRecord,
     CaseStatus,
     ComplaintSubmission,
+    InspectionSubmission,
     Mediation,
     MediationOutcome,
     RectificationNotice,
@@ -46,9 +48,11 @@ from xietong.cases.rules import (
     Located,
     refusal_to_answer,
     refusal_to_close,
+    refusal_to_confirm,
     refusal_to_issue,
     refusal_to_mediate,
     refusal_to_open_complaint,
+    refusal_to_record_inspection,
     refusal_to_refer,
     refusal_to_respond,
     refusal_to_review,
@@ -281,6 +285,64 @@ class CaseService:
             actor, case, expected_version, changed, CaseAction.MEDIATED, mediation.note
         )
 
+    async def record_inspection(
+        self, actor: Actor, institution: Located | None, inspection: InspectionSubmission
+    ) -> CaseResult:
+        """Record an inspection and its findings; the recording department's findings
+        count as confirmed, each other department confirms its own."""
+        refusal = refusal_to_record_inspection(actor, institution, inspection, self._today())
+        if refusal is not None:
+            return refusal
+        assert institution is not None, "refusal_to_record_inspection checked it"
+        departments = sorted({d.value for d in inspection.departments})
+        details: dict[str, Any] = {
+            "inspectedOn": inspection.inspected_on.isoformat(),
+            "inspectionKind": inspection.kind.value,
+            "departments": departments,
+            "findings": [
+                {
+                    "department": f.department.value,
+                    "item": f.item,
+                    "result": f.result,
+                    "note": f.note,
+                }
+                for f in inspection.findings
+            ],
+            "confirmedBy": [actor.department.value],
+        }
+        return await self._open(
+            actor,
+            CaseKind.INSPECTION,
+            institution.credit_code,
+            institution.region,
+            details,
+            CaseAction.INSPECTION_RECORDED,
+            involved=tuple(Department(d) for d in departments),
+            status=CaseStatus.CONFIRMED if departments == [actor.department.value] else None,
+        )
+
+    async def confirm_findings(
+        self, actor: Actor, case_id: str, expected_version: int
+    ) -> CaseResult:
+        """The actor's department confirms its findings; the last one makes it CONFIRMED."""
+        case = await self.get(case_id)
+        if case is None:
+            return unknown_case(case_id)
+        refusal = refusal_to_confirm(actor, case, expected_version)
+        if refusal is not None:
+            return refusal
+        confirmed = sorted({*case.details["confirmedBy"], actor.department.value})
+        done = set(confirmed) >= set(case.details["departments"])
+        changed = self._next(
+            case,
+            details={**case.details, "confirmedBy": confirmed},
+            status=CaseStatus.CONFIRMED if done else case.status,
+            closed_at=self._clock() if done else None,
+        )
+        return await self._change(
+            actor, case, expected_version, changed, CaseAction.FINDINGS_CONFIRMED, None
+        )
+
     async def _open(
         self,
         actor: Actor,
@@ -289,13 +351,16 @@ class CaseService:
         region: str,
         details: dict[str, Any],
         action: CaseAction,
+        *,
+        involved: tuple[Department, ...] | None = None,
+        status: CaseStatus | None = None,
     ) -> CaseResult:
         case_id = str(uuid.uuid4())
         now = self._clock()
         case = CaseRecord(
             id=case_id,
             kind=kind,
-            status=CaseStatus.OPEN,
+            status=status or CaseStatus.OPEN,
             credit_code=credit_code,
             region=region,
             number=None,
@@ -304,13 +369,13 @@ class CaseService:
             assigned_to=actor.department,
             referred_by=None,
             answer_due=None,
-            involved=(actor.department,),
+            involved=involved or (actor.department,),
             details=details,
             version=1,
             opened_by=actor.subject,
             opened_at=now,
             updated_at=now,
-            closed_at=None,
+            closed_at=now if status in FINAL else None,
             outcome=None,
         )
         async with audited(

@@ -84,8 +84,8 @@ async def add_case(session: AsyncSession, case: CaseRecord) -> None:
             opened_by=case.opened_by,
             opened_at=case.opened_at,
             updated_at=case.updated_at,
-            closed_at=None,
-            outcome=None,
+            closed_at=case.closed_at,
+            outcome=case.outcome,
         )
     )
     await session.flush()
