@@ -22,6 +22,7 @@ from xietong.domain.records import (
     Complaint,
     FireSafetyRecord,
     FundSupervision,
+    Inspection,
     Institution,
     RectificationNotice,
     StaffMember,
@@ -149,6 +150,12 @@ async def fire_safety(context: HubContext, credit_code: str) -> FireSafetyRecord
 
 async def funds(context: HubContext, credit_code: str) -> FundSupervision | None:
     return await context.loaders.funds.load(credit_code)
+
+
+async def inspections(context: HubContext, record: Institution) -> list[Inspection]:
+    """The education bureau's inspections, then those recorded in the hub, each
+    saying its origin."""
+    return [*record.inspections, *await context.loaders.hub_inspections.load(record.credit_code)]
 
 
 async def rectification_notices(

@@ -12,12 +12,14 @@ from strawberry.dataloader import DataLoader
 
 from xietong.adapters.catalog import AdapterCatalog
 from xietong.cases import store as cases
-from xietong.cases.notices import as_notice
+from xietong.cases.notices import as_inspection, as_notice
+from xietong.cases.records import CaseKind
 from xietong.domain.records import (
     BackgroundCheck,
     BusinessRegistration,
     FireSafetyRecord,
     FundSupervision,
+    Inspection,
     Institution,
     RectificationNotice,
     StaffMember,
@@ -57,6 +59,17 @@ def _hub_notices_by_institution(
         async with sessions() as session:
             found = await cases.notices_of_institutions(session, credit_codes)
         return [[as_notice(case) for case in found.get(code, [])] for code in credit_codes]
+
+    return batch
+
+
+def _hub_inspections_by_institution(
+    sessions: async_sessionmaker[AsyncSession],
+) -> Callable[[list[str]], Awaitable[list[list[Inspection]]]]:
+    async def batch(credit_codes: list[str]) -> list[list[Inspection]]:
+        async with sessions() as session:
+            found = await cases.notices_of_institutions(session, credit_codes, CaseKind.INSPECTION)
+        return [[as_inspection(case) for case in found.get(code, [])] for code in credit_codes]
 
     return batch
 
@@ -109,6 +122,9 @@ class Loaders:
         # Not cached either, for the same reason: the hub issues and closes them.
         self.hub_notices: DataLoader[str, list[RectificationNotice]] = DataLoader(
             _hub_notices_by_institution(sessions), cache=False
+        )
+        self.hub_inspections: DataLoader[str, list[Inspection]] = DataLoader(
+            _hub_inspections_by_institution(sessions), cache=False
         )
         self.tip_off_alerts: DataLoader[str, int] = DataLoader(
             _tip_off_alerts_by_institution(sessions), cache=False

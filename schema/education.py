@@ -92,6 +92,12 @@ class Inspection:
     inspector: str
     result: str
     notices: list[RectificationNotice]
+    origin: RecordOrigin = strawberry.field(
+        description="DEPARTMENT: the education bureau's own record; HUB: recorded in the hub."
+    )
+    case_id: strawberry.ID | None = strawberry.field(
+        description="The hub case that is this inspection (see Query.case), for the hub's own."
+    )
 
 
 @strawberry.type(description="Tip-off (举报); the reporter is confidential.")
@@ -135,9 +141,12 @@ class Institution:
         found = await joint_record.rectification_notices(info.context, self.record)
         return from_records(RectificationNotice, found)
 
-    @strawberry.field
-    def inspections(self) -> list[Inspection]:
-        return from_records(Inspection, self.record.inspections)
+    @strawberry.field(
+        description="The education bureau's inspections, then those recorded in the hub "
+        "(origin says which)."
+    )
+    async def inspections(self, info: HubInfo) -> list[Inspection]:
+        return from_records(Inspection, await joint_record.inspections(info.context, self.record))
 
     @strawberry.field
     def tip_offs(self) -> list[TipOff] | None:

@@ -136,6 +136,7 @@ TABLE: tuple[Row, ...] = (
             "RectificationNotice.origin", "RectificationNotice.issuedBy",
             "RectificationNotice.number", "RectificationNotice.caseId",
             "Institution.rectificationNotices",
+            "Inspection.origin", "Inspection.caseId",
             "BusinessRegistration.creditCode", "BusinessRegistration.name",
             "BusinessRegistration.region", "BusinessRegistration.status",
             "BusinessRegistration.businessScope", "BusinessRegistration.legalRepresentative",

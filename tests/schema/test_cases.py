@@ -438,3 +438,17 @@ async def test_a_joint_inspection_recorded_and_confirmed_by_each_department(
     assert done["inspection"]["findings"][1] == {
         "department": "FIRE_SAFETY", "result": "blocked", "note": "boxes"
     }  # fmt: skip
+    joint = """query($code: CreditCode!) { institution(creditCode: $code) {
+        inspections { origin caseId inspectedOn inspector result } } }"""
+    shown = (await harness.graphql("demo-police", joint, {"code": school})).json()
+    inspections = shown["data"]["institution"]["inspections"]
+    assert {i["origin"] for i in inspections if i["caseId"] is None} <= {"DEPARTMENT"}
+    assert [i for i in inspections if i["origin"] == "HUB"] == [
+        {
+            "origin": "HUB",
+            "caseId": case["id"],
+            "inspectedOn": "2020-05-06",
+            "inspector": "EDUCATION, FIRE_SAFETY",
+            "result": "EDUCATION licence: displayed; FIRE_SAFETY exits: blocked",
+        }
+    ]

@@ -1,5 +1,5 @@
-"""A hub rectification notice as the joint record shows it, beside the education
-bureau's own (``domain.records.RectificationNotice``, origin HUB), so that
+"""Hub notices and inspections as the joint record shows them, beside the education
+bureau's own (``domain.records``, origin HUB), so that ``Institution.inspections``,
 ``Institution.rectificationNotices`` and the OPEN_RECTIFICATION rule count both."""
 
 from __future__ import annotations
@@ -7,7 +7,12 @@ from __future__ import annotations
 from datetime import date
 
 from xietong.cases.records import FINAL, CaseKind, CaseRecord
-from xietong.domain.records import RecordOrigin, RectificationNotice, RectificationStatus
+from xietong.domain.records import (
+    Inspection,
+    RecordOrigin,
+    RectificationNotice,
+    RectificationStatus,
+)
 
 
 def as_notice(case: CaseRecord) -> RectificationNotice:
@@ -22,5 +27,23 @@ def as_notice(case: CaseRecord) -> RectificationNotice:
         origin=RecordOrigin.HUB,
         issued_by=case.opened_by_department,
         number=case.number,
+        case_id=case.id,
+    )
+
+
+def as_inspection(case: CaseRecord) -> Inspection:
+    """A hub inspection as the joint record shows it: its departments as the
+    inspector, its findings as the result."""
+    assert case.kind is CaseKind.INSPECTION, case.kind
+    details = case.details
+    findings = "; ".join(
+        f"{f['department']} {f['item']}: {f['result']}" for f in details["findings"]
+    )
+    return Inspection(
+        inspected_on=date.fromisoformat(str(details["inspectedOn"])),
+        inspector=", ".join(str(d) for d in details["departments"]),
+        result=findings or str(details["inspectionKind"]),
+        notices=(),
+        origin=RecordOrigin.HUB,
         case_id=case.id,
     )

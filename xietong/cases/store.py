@@ -162,21 +162,23 @@ async def cases_page(
 
 
 async def notices_of_institutions(
-    session: AsyncSession, credit_codes: Collection[str]
+    session: AsyncSession,
+    credit_codes: Collection[str],
+    kind: CaseKind = CaseKind.RECTIFICATION,
 ) -> dict[str, list[CaseRecord]]:
-    """Each institution's rectification notices, oldest first, read together; an
-    institution without any is left out."""
+    """Each institution's cases of ``kind`` (rectification notices unless told),
+    oldest first, read together; an institution without any is left out."""
     rows = await session.scalars(
         select(Case)
         .where(
-            Case.kind == CaseKind.RECTIFICATION.value,
+            Case.kind == kind.value,
             Case.credit_code.in_(sorted(set(credit_codes))),
         )
         .order_by(Case.opened_at, Case.id)
     )
     found: dict[str, list[CaseRecord]] = {}
     for row in rows:
-        assert row.credit_code is not None, "a notice is served on an institution"
+        assert row.credit_code is not None, "notices and inspections are of an institution"
         found.setdefault(row.credit_code, []).append(_record(row, timeline=False))
     return found
 

@@ -130,6 +130,9 @@ class Inspection:
     inspector: str
     result: str
     notices: tuple[RectificationNotice, ...]
+    origin: RecordOrigin = RecordOrigin.DEPARTMENT
+    case_id: str | None = None
+    """The hub case that is this inspection, for the hub's own."""
 
 
 @dataclass(frozen=True, slots=True)
