@@ -386,7 +386,8 @@ async def test_a_refund_complaint_is_mediated_with_the_amount_refunded(
 
 
 async def test_the_risk_filter_counts_what_the_hub_cases_raise(harness: HubHarness) -> None:
-    query = """{ institutions(filter: {region: "410200"}, first: 500) { edges { node {
+    # A few institutions' risk only: each costs a read of every department.
+    query = """{ institutions(filter: {region: "410200"}, first: 30) { edges { node {
         creditCode risk { level } } } } }"""
     body = (await harness.graphql("demo-education", query)).json()
     calm = [
@@ -399,17 +400,14 @@ async def test_the_risk_filter_counts_what_the_hub_cases_raise(harness: HubHarne
         channel: HOTLINE, concerns: [ABSCONDING]}) { __typename } }"""
     await harness.graphql("demo-education", submit, {"code": calm[0]})
     risky = """{ institutions(filter: {region: "410200", riskAtLeast: MEDIUM}, first: 500) {
-        edges { node { creditCode risk { level signals { code } } } } } }"""
-    found = {
-        e["node"]["creditCode"]: e["node"]["risk"]
-        for e in (await harness.graphql("demo-education", risky)).json()["data"]["institutions"][
-            "edges"
-        ]
-    }
+        edges { node { creditCode } } } }"""
+    edges = (await harness.graphql("demo-education", risky)).json()["data"]["institutions"]
+    found = {e["node"]["creditCode"] for e in edges["edges"]}
+    now = (await harness.graphql("demo-education", RECORD, {"code": calm[0]})).json()
 
     assert calm[0] in found
-    assert found[calm[0]] == {"level": "MEDIUM", "signals": [{"code": "TIP_OFF_ALERT"}]}
     assert calm[1] not in found
+    assert [s["code"] for s in now["data"]["institution"]["risk"]["signals"]] == ["TIP_OFF_ALERT"]
 
 
 async def test_a_joint_inspection_recorded_and_confirmed_by_each_department(
