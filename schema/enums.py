@@ -12,6 +12,7 @@ from xietong.domain.records import (
     FireAcceptanceStatus,
     InstitutionCategory,
     LicenseStatus,
+    RecordOrigin,
     RectificationStatus,
     RegistrationStatus,
     TrainingDomain,
@@ -41,6 +42,7 @@ register(RegistrationStatus, "The status of a business registration.")
 register(FireAcceptanceStatus, "Fire acceptance or filing of premises (消防验收/备案).")
 register(BackgroundCheckStatus, "Public security's check of a staff member.")
 register(RectificationStatus, "Whether a rectification notice (整改通知书) was complied with.")
+register(RecordOrigin, "Where a record comes from: a department's own system or the hub.")
 register(RiskLevel, "How much concern an institution's risk signals raise.")
 register(RiskCode, "A risk rule, named for what it finds.")
 
@@ -50,6 +52,7 @@ __all__ = [
     "FireAcceptanceStatus",
     "InstitutionCategory",
     "LicenseStatus",
+    "RecordOrigin",
     "RectificationStatus",
     "RegistrationStatus",
     "RiskCode",
