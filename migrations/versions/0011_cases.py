@@ -2,7 +2,7 @@
 keys that seal tip-off reporters (first key made here)
 
 Revision ID: 0011_cases
-Revises: 0006_audit_pseudonym_keys
+Revises: 0010_trusted_documents
 """
 
 import secrets
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011_cases"
-down_revision: str | None = "0006_audit_pseudonym_keys"
+down_revision: str | None = "0010_trusted_documents"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
