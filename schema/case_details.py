@@ -12,8 +12,6 @@ import strawberry
 
 from xietong.cases.records import (
     CaseAction,
-    CaseErrorCode,
-    CaseKind,
     CaseRecord,
     CaseStatus,
     InspectionKind,
@@ -28,29 +26,18 @@ from xietong.schema.enums import Department
 from xietong.schema.mapping import from_record
 from xietong.schema.scalars import Decimal
 
-for enum in (
-    CaseKind,
-    CaseStatus,
-    CaseAction,
-    CaseErrorCode,
-    TipOffCategory,
-    TipOffChannel,
-    TipOffConcern,
-    MediationOutcome,
-    InspectionKind,
-):
-    strawberry.enum(enum)
-
 
 @strawberry.type(description="One step of a case: who did what, when, from which client.")
 class CaseTimelineEntry:
-    at: datetime
-    action: CaseAction
+    at: datetime = strawberry.field(description="When the step was taken.")
+    action: CaseAction = strawberry.field(description="What the step did.")
     status: CaseStatus = strawberry.field(description="The case's status after the step.")
-    department: Department
+    department: Department = strawberry.field(description="The department that took it.")
     subject: str = strawberry.field(description="The officer or system that acted.")
     client_id: str = strawberry.field(description="The client it acted through.")
-    note: str | None
+    note: str | None = strawberry.field(
+        description="The step's note (a response, a reason, an outcome), if any."
+    )
 
 
 @strawberry.type(description="What a rectification notice (整改通知书) requires, and its answer.")
@@ -67,7 +54,7 @@ class RectificationDetails:
         assert isinstance(items, list)
         return [str(item) for item in items]
 
-    @strawberry.field
+    @strawberry.field(description="The last day to rectify.")
     def deadline(self) -> date:
         return date.fromisoformat(str(self.details["deadline"]))
 
@@ -84,23 +71,23 @@ class RectificationDetails:
 
 @strawberry.type(description="Who reported a tip-off (confidential: education, with a purpose).")
 class TipOffReporter:
-    name: str | None
-    phone: str | None
+    name: str | None = strawberry.field(description="The reporter's name.")
+    phone: str | None = strawberry.field(description="The reporter's phone number.")
 
 
 @strawberry.type(description="A tip-off reward decided by education (200-2,000 yuan).")
 class TipOffReward:
     details: strawberry.Private[dict[str, object]]
 
-    @strawberry.field
+    @strawberry.field(description="The reward in yuan.")
     def amount(self) -> Decimal:
         return Decimal(PyDecimal(str(self.details["amount"])))
 
-    @strawberry.field
+    @strawberry.field(description="Why it was granted.")
     def reason(self) -> str:
         return str(self.details["reason"])
 
-    @strawberry.field
+    @strawberry.field(description="The day it was decided.")
     def decided_on(self) -> date:
         return date.fromisoformat(str(self.details["decidedOn"]))
 
@@ -113,15 +100,15 @@ class TipOffReward:
 class TipOffDetails:
     record: strawberry.Private[CaseRecord]
 
-    @strawberry.field
+    @strawberry.field(description="What the tip-off reports.")
     def category(self) -> TipOffCategory:
         return TipOffCategory(str(self.record.details["category"]))
 
-    @strawberry.field
+    @strawberry.field(description="How the tip-off arrived.")
     def channel(self) -> TipOffChannel:
         return TipOffChannel(str(self.record.details["channel"]))
 
-    @strawberry.field
+    @strawberry.field(description="The day the tip-off was received.")
     def received_on(self) -> date:
         return date.fromisoformat(str(self.record.details["receivedOn"]))
 
@@ -130,7 +117,7 @@ class TipOffDetails:
         found = self.record.details.get("subjectName")
         return None if found is None else str(found)
 
-    @strawberry.field
+    @strawberry.field(description="The operator's address, for one not in the education register.")
     def subject_address(self) -> str | None:
         found = self.record.details.get("subjectAddress")
         return None if found is None else str(found)
@@ -150,7 +137,7 @@ class TipOffDetails:
         found = await queries.reporter(info.context, self.record)
         return from_record(TipOffReporter, found) if found else None
 
-    @strawberry.field
+    @strawberry.field(description="The reward (奖励) education decided, if any.")
     def reward(self) -> TipOffReward | None:
         found = self.record.details.get("reward")
         return TipOffReward(details=found) if isinstance(found, dict) else None
@@ -160,7 +147,7 @@ class TipOffDetails:
 class ComplaintMediation:
     details: strawberry.Private[dict[str, object]]
 
-    @strawberry.field
+    @strawberry.field(description="Settled (调解成功) or not.")
     def outcome(self) -> MediationOutcome:
         return MediationOutcome(str(self.details["outcome"]))
 
@@ -168,11 +155,11 @@ class ComplaintMediation:
     def amount_refunded(self) -> Decimal:
         return Decimal(PyDecimal(str(self.details["amountRefunded"])))
 
-    @strawberry.field
+    @strawberry.field(description="What was agreed or why not.")
     def note(self) -> str:
         return str(self.details["note"])
 
-    @strawberry.field
+    @strawberry.field(description="The day of the mediation.")
     def mediated_on(self) -> date:
         return date.fromisoformat(str(self.details["mediatedOn"]))
 
@@ -185,11 +172,11 @@ class ComplaintMediation:
 class ComplaintDetails:
     details: strawberry.Private[dict[str, object]]
 
-    @strawberry.field
+    @strawberry.field(description="The day the complaint was received.")
     def received_on(self) -> date:
         return date.fromisoformat(str(self.details["receivedOn"]))
 
-    @strawberry.field
+    @strawberry.field(description="What the complainant said.")
     def content(self) -> str:
         return str(self.details["content"])
 
@@ -197,7 +184,7 @@ class ComplaintDetails:
     def amount_claimed(self) -> Decimal:
         return Decimal(PyDecimal(str(self.details["amountClaimed"])))
 
-    @strawberry.field
+    @strawberry.field(description="How the complaint arrived.")
     def channel(self) -> TipOffChannel:
         return TipOffChannel(str(self.details["channel"]))
 
@@ -209,29 +196,29 @@ class ComplaintDetails:
 
 @strawberry.type(description="One department's finding in an inspection.")
 class InspectionFinding:
-    department: Department
-    item: str
-    result: str
-    note: str | None
+    department: Department = strawberry.field(description="The department that found it.")
+    item: str = strawberry.field(description="What was inspected.")
+    result: str = strawberry.field(description="What was found.")
+    note: str | None = strawberry.field(description="A remark, if any.")
 
 
 @strawberry.type(description="An inspection (检查) recorded in the hub.")
 class InspectionDetails:
     details: strawberry.Private[dict[str, object]]
 
-    @strawberry.field
+    @strawberry.field(description="The day of the inspection.")
     def inspected_on(self) -> date:
         return date.fromisoformat(str(self.details["inspectedOn"]))
 
-    @strawberry.field
+    @strawberry.field(description="Routine, special (专项) or joint (联合执法).")
     def kind(self) -> InspectionKind:
         return InspectionKind(str(self.details["inspectionKind"]))
 
-    @strawberry.field
+    @strawberry.field(description="The departments that took part.")
     def departments(self) -> list[Department]:
         return [Department(str(d)) for d in _listed(self.details, "departments")]
 
-    @strawberry.field
+    @strawberry.field(description="What each department found.")
     def findings(self) -> list[InspectionFinding]:
         return [
             InspectionFinding(
@@ -247,7 +234,7 @@ class InspectionDetails:
     def confirmed_by(self) -> list[Department]:
         return [Department(str(d)) for d in _listed(self.details, "confirmedBy")]
 
-    @strawberry.field
+    @strawberry.field(description="Departments that have not yet confirmed their findings.")
     def awaiting_confirmation_from(self) -> list[Department]:
         confirmed = set(_listed(self.details, "confirmedBy"))
         return [

@@ -27,75 +27,81 @@ from xietong.schema.scalars import CreditCode, Decimal, RegionCode
 
 @strawberry.input
 class IssueRectificationNoticeInput:
-    credit_code: CreditCode
-    basis: str
-    items: list[str]
-    deadline: date
+    credit_code: CreditCode = strawberry.field(description="The institution served.")
+    basis: str = strawberry.field(description="The legal basis cited.")
+    items: list[str] = strawberry.field(description="What must be rectified, one item each.")
+    deadline: date = strawberry.field(description="The last day to rectify; after today.")
 
 
 @strawberry.input
 class RecordRectificationResponseInput:
-    case_id: strawberry.ID
-    response: str
-    expected_version: int
+    case_id: strawberry.ID = strawberry.field(description="The notice's case.")
+    response: str = strawberry.field(description="What the institution answered.")
+    expected_version: int = strawberry.field(description="The version you read.")
 
 
 @strawberry.input
 class ReviewRectificationInput:
-    case_id: strawberry.ID
-    accepted: bool
-    note: str
-    follow_up_inspected_on: date
-    expected_version: int
+    case_id: strawberry.ID = strawberry.field(description="The notice's case.")
+    accepted: bool = strawberry.field(description="Whether the rectification is done.")
+    note: str = strawberry.field(description="What the follow-up inspection found.")
+    follow_up_inspected_on: date = strawberry.field(
+        description="The day of the follow-up inspection; not after today."
+    )
+    expected_version: int = strawberry.field(description="The version you read.")
 
 
 @strawberry.input
 class ReferCaseInput:
-    case_id: strawberry.ID
-    to: Department
-    note: str
-    expected_version: int
+    case_id: strawberry.ID = strawberry.field(description="The case to refer.")
+    to: Department = strawberry.field(description="The department to refer it to (转办).")
+    note: str = strawberry.field(description="Why it is referred.")
+    expected_version: int = strawberry.field(description="The version you read.")
 
 
 @strawberry.input
 class AcceptCaseInput:
-    case_id: strawberry.ID
-    expected_version: int
+    case_id: strawberry.ID = strawberry.field(description="The case referred to your department.")
+    expected_version: int = strawberry.field(description="The version you read.")
 
 
 @strawberry.input
 class ReturnCaseInput:
-    case_id: strawberry.ID
-    reason: str
-    expected_version: int
+    case_id: strawberry.ID = strawberry.field(description="The case referred to your department.")
+    reason: str = strawberry.field(description="Why it is sent back.")
+    expected_version: int = strawberry.field(description="The version you read.")
 
 
 @strawberry.input
 class CloseCaseInput:
-    case_id: strawberry.ID
-    outcome: str
-    expected_version: int
+    case_id: strawberry.ID = strawberry.field(description="The case to close.")
+    outcome: str = strawberry.field(description="How it ended.")
+    expected_version: int = strawberry.field(description="The version you read.")
 
 
 @strawberry.input(description="A listed institution (creditCode), or an unlisted operator.")
 class TipOffSubjectInput:
-    credit_code: CreditCode | None = None
-    name: str | None = None
-    address: str | None = None
+    credit_code: CreditCode | None = strawberry.field(
+        default=None, description="A listed institution's credit code."
+    )
+    name: str | None = strawberry.field(default=None, description="An unlisted operator's name.")
+    address: str | None = strawberry.field(
+        default=None, description="An unlisted operator's address."
+    )
 
 
 @strawberry.input
 class TipOffReporterInput:
-    name: str
-    phone: str
+    name: str = strawberry.field(description="The reporter's name; kept confidential.")
+    phone: str = strawberry.field(description="The reporter's phone number; kept confidential.")
 
 
 @strawberry.input
 class SubmitTipOffInput:
-    subject: TipOffSubjectInput
-    category: TipOffCategory
-    content: str
-    channel: TipOffChannel
+    subject: TipOffSubjectInput = strawberry.field(description="Who the tip-off is about.")
+    category: TipOffCategory = strawberry.field(description="What it reports.")
+    content: str = strawberry.field(description="What the reporter said.")
+    channel: TipOffChannel = strawberry.field(description="How it arrived.")
     reporter: TipOffReporterInput | None = strawberry.field(
         default=None, description="Omit for an anonymous tip-off."
     )
@@ -119,19 +125,27 @@ class SubmitTipOffInput:
 
 @strawberry.input
 class InspectionFindingInput:
-    department: Department
-    item: str
-    result: str
-    note: str | None = None
+    department: Department = strawberry.field(
+        description="The department that found it; one of the inspection's."
+    )
+    item: str = strawberry.field(description="What was inspected.")
+    result: str = strawberry.field(description="What was found.")
+    note: str | None = strawberry.field(default=None, description="A remark, if any.")
 
 
 @strawberry.input
 class RecordInspectionInput:
-    credit_code: CreditCode
-    inspected_on: date
-    kind: InspectionKind
-    departments: list[Department]
-    findings: list[InspectionFindingInput]
+    credit_code: CreditCode = strawberry.field(description="The institution inspected.")
+    inspected_on: date = strawberry.field(description="The day of the inspection; not after today.")
+    kind: InspectionKind = strawberry.field(
+        description="Routine, special (专项) or joint (联合执法)."
+    )
+    departments: list[Department] = strawberry.field(
+        description="The departments that took part, yours among them."
+    )
+    findings: list[InspectionFindingInput] = strawberry.field(
+        description="What each department found."
+    )
 
     def to_submission(self) -> InspectionSubmission:
         return InspectionSubmission(
@@ -145,16 +159,18 @@ class RecordInspectionInput:
 
 @strawberry.input
 class ConfirmInspectionFindingsInput:
-    case_id: strawberry.ID
-    expected_version: int
+    case_id: strawberry.ID = strawberry.field(description="The inspection's case.")
+    expected_version: int = strawberry.field(description="The version you read.")
 
 
 @strawberry.input
 class OpenComplaintInput:
-    credit_code: CreditCode
-    content: str
-    amount_claimed: Decimal
-    channel: TipOffChannel
+    credit_code: CreditCode = strawberry.field(description="The institution complained about.")
+    content: str = strawberry.field(description="What the complainant said.")
+    amount_claimed: Decimal = strawberry.field(
+        description="What the complainant asks back, in yuan."
+    )
+    channel: TipOffChannel = strawberry.field(description="How the complaint arrived.")
 
     def to_submission(self) -> ComplaintSubmission:
         return ComplaintSubmission(
@@ -164,19 +180,21 @@ class OpenComplaintInput:
 
 @strawberry.input
 class RecordMediationInput:
-    case_id: strawberry.ID
-    outcome: MediationOutcome
-    amount_refunded: Decimal
-    note: str
-    expected_version: int
+    case_id: strawberry.ID = strawberry.field(description="The complaint's case.")
+    outcome: MediationOutcome = strawberry.field(description="Settled (调解成功) or not.")
+    amount_refunded: Decimal = strawberry.field(
+        description="What the institution refunded, in yuan."
+    )
+    note: str = strawberry.field(description="What was agreed or why not.")
+    expected_version: int = strawberry.field(description="The version you read.")
 
 
 @strawberry.input
 class DecideRewardInput:
-    case_id: strawberry.ID
-    amount: Decimal
-    reason: str
-    expected_version: int
+    case_id: strawberry.ID = strawberry.field(description="The tip-off's case.")
+    amount: Decimal = strawberry.field(description="The reward in yuan, 200 to 2,000.")
+    reason: str = strawberry.field(description="Why it is granted.")
+    expected_version: int = strawberry.field(description="The version you read.")
 
 
 @strawberry.input(description="Every condition given must hold.")
@@ -184,11 +202,18 @@ class CaseFilterInput:
     assigned_to: Department | None = strawberry.field(
         default=None, description="A department's inbox."
     )
-    kind: CaseKind | None = None
-    status: CaseStatus | None = None
-    overdue: bool | None = None
-    credit_code: CreditCode | None = None
-    region: RegionCode | None = None
+    kind: CaseKind | None = strawberry.field(default=None, description="Cases of this kind.")
+    status: CaseStatus | None = strawberry.field(default=None, description="Cases in this status.")
+    overdue: bool | None = strawberry.field(
+        default=None,
+        description="Cases whose pending referral is (true) or is not (false) overdue.",
+    )
+    credit_code: CreditCode | None = strawberry.field(
+        default=None, description="Cases about this institution."
+    )
+    region: RegionCode | None = strawberry.field(
+        default=None, description="Cases in this region (within the principal's own)."
+    )
 
     def to_filter(self) -> CaseFilter:
         return CaseFilter(

@@ -59,15 +59,23 @@ from xietong.schema.scalars import CreditCode, RegionCode
 @strawberry.type(description="Joint work on an institution, owned by the hub.")
 class Case:
     record: strawberry.Private[CaseRecord]
-    id: strawberry.ID
-    kind: CaseKind
-    status: CaseStatus
-    credit_code: CreditCode | None
-    region: RegionCode
+    id: strawberry.ID = strawberry.field(description="The case's id in the hub.")
+    kind: CaseKind = strawberry.field(
+        description="A notice, a tip-off, a complaint or an inspection."
+    )
+    status: CaseStatus = strawberry.field(description="Where the case stands.")
+    credit_code: CreditCode | None = strawberry.field(
+        description="The institution's unified social credit code; null for an unlisted operator."
+    )
+    region: RegionCode = strawberry.field(
+        description="The region (county code) the case belongs to."
+    )
     number: str | None = strawberry.field(
         description="A notice's official number, e.g. 汴教整改〔2026〕31号."
     )
-    opened_by_department: Department
+    opened_by_department: Department = strawberry.field(
+        description="The department that opened it: its first contact (首接)."
+    )
     responsible: Department = strawberry.field(
         description="The department answerable now: the first contact until a referral "
         "is accepted (首接负责制)."
@@ -85,12 +93,16 @@ class Case:
         description="Every department the case ever involved: those that see it."
     )
     version: int = strawberry.field(description="Give it as expectedVersion to change the case.")
-    opened_by: str
-    opened_at: datetime
-    updated_at: datetime
-    closed_at: datetime | None
-    outcome: str | None
-    timeline: list[CaseTimelineEntry]
+    opened_by: str = strawberry.field(description="The officer who opened it.")
+    opened_at: datetime = strawberry.field(description="When it was opened.")
+    updated_at: datetime = strawberry.field(description="When it last changed.")
+    closed_at: datetime | None = strawberry.field(
+        description="When it reached a final status, if it has."
+    )
+    outcome: str | None = strawberry.field(
+        description="The outcome recorded on closing, if closed."
+    )
+    timeline: list[CaseTimelineEntry] = strawberry.field(description="Every step, oldest first.")
 
     @strawberry.field(description="A referral not answered by its due day.")
     def overdue(self, info: HubInfo) -> bool:
@@ -123,8 +135,8 @@ class Case:
 
 @strawberry.type(description="Why a case mutation was refused; nothing was changed.")
 class CaseError:
-    code: CaseErrorCode
-    message: str
+    code: CaseErrorCode = strawberry.field(description="Why it was refused.")
+    message: str = strawberry.field(description="The refusal in words, for the officer.")
     field: str | None = strawberry.field(description="The input field at fault, if one is.")
 
 
