@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 import bisect
 from dataclasses import dataclass, replace
+from functools import partial
 
 from xietong.adapters.sources.errors import SourceUnavailableError, or_unavailable
 from xietong.auth.decisions import decide
+from xietong.cases.facts import hub_facts
 from xietong.domain.departments import Department
 from xietong.domain.records import (
     AdvertisingViolation,
@@ -21,8 +23,10 @@ from xietong.domain.records import (
     Complaint,
     FireSafetyRecord,
     FundSupervision,
+    Inspection,
     Institution,
     Premises,
+    RectificationNotice,
     StaffMember,
 )
 from xietong.domain.risk import (
@@ -100,7 +104,14 @@ async def institutions_page(
     else:
         key = PlanKey(criteria, scope.prefix, context.hub.today())
         found = await context.hub.plans.plan(
-            key, lambda: plan(adapters, criteria, region_prefix=key.region_prefix, today=key.today)
+            key,
+            lambda: plan(
+                adapters,
+                criteria,
+                region_prefix=key.region_prefix,
+                today=key.today,
+                hub_facts=partial(hub_facts, context.hub.sessions),
+            ),
         )
         start = bisect.bisect_right(found.codes, after) if after is not None else 0
         records = await context.loaders.visible_institutions(found.codes[start : start + first])
@@ -160,6 +171,21 @@ async def funds(context: HubContext, credit_code: str) -> FundSupervision | None
     return await context.loaders.funds.load(credit_code)
 
 
+async def inspections(context: HubContext, record: Institution) -> list[Inspection]:
+    """The education bureau's inspections, then those recorded in the hub, each
+    saying its origin."""
+    return [*record.inspections, *await context.loaders.hub_inspections.load(record.credit_code)]
+
+
+async def rectification_notices(
+    context: HubContext, record: Institution
+) -> list[RectificationNotice]:
+    """Every rectification notice served on the institution: the education bureau's
+    own, from its inspections, then those issued in the hub, each saying its origin."""
+    own = [notice for inspection in record.inspections for notice in inspection.notices]
+    return [*own, *await context.loaders.hub_notices.load(record.credit_code)]
+
+
 async def background_check(context: HubContext, id_number: str) -> BackgroundCheck | None:
     return await context.loaders.background_checks.load(id_number)
 
@@ -195,11 +221,13 @@ async def _joint(context: HubContext, record: Institution) -> tuple[JointRecord,
     """Every department's record of ``record``, and the departments that did not answer."""
     loaders = context.loaders
     code = record.credit_code
-    registration_, fire_, funds_, checks = await asyncio.gather(
+    registration_, fire_, funds_, checks, hub_notices, alerts = await asyncio.gather(
         or_unavailable(loaders.registrations.load(code)),
         or_unavailable(loaders.fire_safety.load(code)),
         or_unavailable(loaders.funds.load(code)),
         or_unavailable(loaders.background_checks.load_many([m.id_number for m in record.staff])),
+        loaders.hub_notices.load(code),
+        loaders.tip_off_alerts.load(code),
     )
     answers = (registration_, fire_, funds_, checks)
     unavailable = [a.department for a in answers if isinstance(a, SourceUnavailableError)]
@@ -217,6 +245,8 @@ async def _joint(context: HubContext, record: Institution) -> tuple[JointRecord,
         },
         today=context.hub.today(),
         funds_answered=not isinstance(funds_, SourceUnavailableError),
+        hub_notices=tuple(hub_notices),
+        tip_off_alerts=alerts,
     )
     return joint, unavailable
 

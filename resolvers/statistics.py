@@ -8,6 +8,9 @@ field only to the roles that may read the field it counts (``COUNTED``).
 
 from __future__ import annotations
 
+from functools import partial
+
+from xietong.cases.facts import hub_facts
 from xietong.resolvers.context import HubContext
 from xietong.statistics.count import count
 from xietong.statistics.records import Measure, RegionStatistics, StatisticsGroupBy
@@ -72,4 +75,5 @@ async def statistics(
         group_by=group_by,
         wanted=wanted,
         today=context.hub.today(),
+        hub_facts=partial(hub_facts, context.hub.sessions),
     )

@@ -15,6 +15,7 @@ from xietong.schema.enums import (
     Department,
     InstitutionCategory,
     LicenseStatus,
+    RecordOrigin,
     RectificationStatus,
     TrainingDomain,
 )
@@ -113,6 +114,14 @@ class RectificationNotice:
     deadline: date = strawberry.field(description="Rectify by this day.")
     status: RectificationStatus = strawberry.field(description="Whether it was complied with.")
     content: str = strawberry.field(description="What must be rectified.")
+    origin: RecordOrigin = strawberry.field(
+        description="DEPARTMENT: the education bureau's own record; HUB: issued in the hub."
+    )
+    issued_by: Department = strawberry.field(description="The department that issued it.")
+    number: str | None = strawberry.field(description="e.g. 汴教整改〔2026〕31号 (hub notices).")
+    case_id: strawberry.ID | None = strawberry.field(
+        description="The hub case that is this notice (see Query.case), for the hub's own."
+    )
 
 
 @strawberry.type
@@ -122,6 +131,12 @@ class Inspection:
     result: str = strawberry.field(description="PASSED, RECTIFICATION_ORDERED or FAILED.")
     notices: list[RectificationNotice] = strawberry.field(
         description="The rectification notices it led to."
+    )
+    origin: RecordOrigin = strawberry.field(
+        description="DEPARTMENT: the education bureau's own record; HUB: recorded in the hub."
+    )
+    case_id: strawberry.ID | None = strawberry.field(
+        description="The hub case that is this inspection (see Query.case), for the hub's own."
     )
 
 
@@ -175,10 +190,19 @@ class Institution:
         return from_records(StaffMember, self.record.staff)
 
     @strawberry.field(
-        description="The education bureau's inspections, with their rectification notices."
+        description="Every rectification notice: the education bureau's own, from its "
+        "inspections, then those issued in the hub (origin says which)."
     )
-    def inspections(self) -> list[Inspection]:
-        return from_records(Inspection, self.record.inspections)
+    async def rectification_notices(self, info: HubInfo) -> list[RectificationNotice]:
+        found = await joint_record.rectification_notices(info.context, self.record)
+        return from_records(RectificationNotice, found)
+
+    @strawberry.field(
+        description="The education bureau's inspections, then those recorded in the hub "
+        "(origin says which)."
+    )
+    async def inspections(self, info: HubInfo) -> list[Inspection]:
+        return from_records(Inspection, await joint_record.inspections(info.context, self.record))
 
     @strawberry.field(description="Tip-offs (举报) about it.")
     def tip_offs(self) -> list[TipOff] | None:

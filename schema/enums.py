@@ -6,12 +6,24 @@ from enum import Enum
 
 import strawberry
 
+from xietong.cases.records import (
+    CaseAction,
+    CaseErrorCode,
+    CaseKind,
+    CaseStatus,
+    InspectionKind,
+    MediationOutcome,
+    TipOffCategory,
+    TipOffChannel,
+    TipOffConcern,
+)
 from xietong.domain.departments import Department
 from xietong.domain.records import (
     BackgroundCheckStatus,
     FireAcceptanceStatus,
     InstitutionCategory,
     LicenseStatus,
+    RecordOrigin,
     RectificationStatus,
     RegistrationStatus,
     TrainingDomain,
@@ -41,18 +53,38 @@ register(RegistrationStatus, "The status of a business registration.")
 register(FireAcceptanceStatus, "Fire acceptance or filing of premises (消防验收/备案).")
 register(BackgroundCheckStatus, "Public security's check of a staff member.")
 register(RectificationStatus, "Whether a rectification notice (整改通知书) was complied with.")
+register(RecordOrigin, "Where a record comes from: a department's own system or the hub.")
 register(RiskLevel, "How much concern an institution's risk signals raise.")
 register(RiskCode, "A risk rule, named for what it finds.")
+register(CaseKind, "What a joint case is: a notice, a tip-off, a complaint or an inspection.")
+register(CaseStatus, "Where a joint case stands.")
+register(CaseAction, "What a step of a case's timeline did.")
+register(CaseErrorCode, "Why a case mutation was refused.")
+register(TipOffCategory, "What a tip-off (举报) reports.")
+register(TipOffConcern, "What makes a tip-off an early warning (爆雷): TIP_OFF_ALERT.")
+register(TipOffChannel, "How a tip-off or complaint reached the bureau.")
+register(MediationOutcome, "How mediating a refund complaint (调解) ended.")
+register(InspectionKind, "Routine, special (专项) or joint (联合执法) inspection.")
 
 __all__ = [
     "BackgroundCheckStatus",
+    "CaseAction",
+    "CaseErrorCode",
+    "CaseKind",
+    "CaseStatus",
     "Department",
     "FireAcceptanceStatus",
+    "InspectionKind",
     "InstitutionCategory",
     "LicenseStatus",
+    "MediationOutcome",
+    "RecordOrigin",
     "RectificationStatus",
     "RegistrationStatus",
     "RiskCode",
     "RiskLevel",
+    "TipOffCategory",
+    "TipOffChannel",
+    "TipOffConcern",
     "TrainingDomain",
 ]

@@ -16,6 +16,17 @@ from enum import Enum
 from typing import NamedTuple
 
 from xietong.audit.events import AuditOutcome
+from xietong.cases.records import (
+    CaseAction,
+    CaseErrorCode,
+    CaseKind,
+    CaseStatus,
+    InspectionKind,
+    MediationOutcome,
+    TipOffCategory,
+    TipOffChannel,
+    TipOffConcern,
+)
 from xietong.domain.departments import Department
 from xietong.domain.matching import CustodyState
 from xietong.domain.records import (
@@ -25,6 +36,7 @@ from xietong.domain.records import (
     InstitutionCategory,
     LicenseStatus,
     OrderStatus,
+    RecordOrigin,
     RectificationStatus,
     RegistrationStatus,
     TrainingDomain,
@@ -140,6 +152,9 @@ GLOSSARY: dict[type[Enum], dict[str, Term]] = {
         "NO_CUSTODY_ACCOUNT": Term(
             "未开设监管账户", "Prepaid courses on sale, but no custody account at any bank."
         ),
+        "TIP_OFF_ALERT": Term(
+            "举报预警", "An open tip-off says the operator is absconding or refusing refunds."
+        ),
     },
     CustodyStatus: {
         "NORMAL": Term("正常", "Open and usable."),
@@ -177,6 +192,82 @@ GLOSSARY: dict[type[Enum], dict[str, Term]] = {
             "银行不可用", "The bank could not be asked; nothing was recorded: try again."
         ),
         "DUPLICATE": Term("重复提交", "The key was used before: the first outcome is returned."),
+    },
+    RecordOrigin: {
+        "DEPARTMENT": Term("部门系统", "The department's own system, read live."),
+        "HUB": Term("协同平台", "A case the departments worked on together in the hub."),
+    },
+    CaseKind: {
+        "RECTIFICATION": Term("整改通知书", "A rectification notice with items and a deadline."),
+        "TIP_OFF": Term("举报", "A tip-off from the public; its reporter is confidential."),
+        "COMPLAINT": Term(
+            "退费投诉", "A refund complaint, mediated by the department responsible."
+        ),
+        "INSPECTION": Term("检查", "An inspection; joint once every department confirmed."),
+    },
+    CaseStatus: {
+        "OPEN": Term("办理中", "Received and being handled (tip-offs, complaints)."),
+        "ISSUED": Term("已下达", "A notice served; the institution has not answered yet."),
+        "RESPONDED": Term("已反馈", "The institution's response recorded; awaiting review."),
+        "ACCEPTED": Term("整改合格", "Rectification found done after a follow-up inspection."),
+        "REJECTED": Term("整改不合格", "Rectification found not done; it may respond again."),
+        "CLOSED": Term("已办结", "Closed with an outcome; it never changes again."),
+        "CONFIRMED": Term("已确认", "An inspection every department confirmed; final."),
+    },
+    CaseAction: {
+        "ISSUED": Term("下达整改通知书", "A rectification notice was served."),
+        "SUBMITTED": Term("受理举报", "A tip-off was taken."),
+        "RESPONDED": Term("反馈整改情况", "The institution's response was recorded."),
+        "ACCEPTED": Term("整改验收合格", "The issuer accepted the rectification."),
+        "REJECTED": Term("整改验收不合格", "The issuer rejected the rectification."),
+        "REWARD_DECIDED": Term("决定奖励", "Education decided the tip-off's reward."),
+        "COMPLAINT_OPENED": Term("受理投诉", "A refund complaint was taken."),
+        "MEDIATED": Term("调解", "A mediation was recorded."),
+        "INSPECTION_RECORDED": Term("录入检查", "An inspection and its findings were recorded."),
+        "FINDINGS_CONFIRMED": Term("确认检查结果", "A department confirmed its findings."),
+        "REFERRED": Term("转办", "The case was referred to another department."),
+        "REFERRAL_ACCEPTED": Term("接收转办", "The department referred to took the case."),
+        "RETURNED": Term("退回", "The department referred to sent the case back."),
+        "CLOSED": Term("办结", "The case was closed with an outcome."),
+    },
+    CaseErrorCode: {
+        "NOT_PERMITTED": Term("无权办理", "The caller's department may not do this to the case."),
+        "OUT_OF_SCOPE": Term("超出辖区", "The institution is outside the caller's region."),
+        "WRONG_STATE": Term("状态不符", "The case's status does not allow this."),
+        "VERSION_CONFLICT": Term("版本冲突", "The case changed since expectedVersion."),
+        "NOT_FOUND": Term("未找到", "No such case or institution visible to the caller."),
+        "TOO_LARGE": Term("超出限制", "A text, list or amount is over its limit."),
+        "INVALID": Term("输入无效", "An input is empty, out of range or contradictory."),
+    },
+    TipOffCategory: {
+        "UNLICENSED_OPERATION": Term("无证无照办学", "Training without a licence or registration."),
+        "BEYOND_SCOPE": Term("超范围培训", "Training beyond the licensed scope."),
+        "ILLEGAL_FEES": Term("违规收费", "Prepaid beyond the cap, or fees not refunded."),
+        "FALSE_ADVERTISING": Term("虚假宣传", "False or misleading advertising."),
+        "MOONLIGHTING_TEACHERS": Term(
+            "在职教师有偿补课", "Serving school teachers giving paid tutoring."
+        ),
+        "SAFETY_HAZARD": Term("安全隐患", "A safety hazard on the premises."),
+        "OTHER": Term("其他", "Anything else."),
+    },
+    TipOffConcern: {
+        "ABSCONDING": Term("跑路", "The operator is leaving with the prepaid fees."),
+        "REFUND_REFUSED": Term("拒不退费", "The institution refuses refunds it owes."),
+    },
+    TipOffChannel: {
+        "HOTLINE": Term("热线电话", "12345 or the bureau's own line."),
+        "ONLINE": Term("网上受理", "An online form or platform."),
+        "LETTER": Term("来信", "A letter."),
+        "IN_PERSON": Term("来访", "In person at a bureau."),
+    },
+    MediationOutcome: {
+        "SETTLED": Term("调解成功", "The parties agreed; the complaint closes."),
+        "NOT_SETTLED": Term("调解不成", "No agreement; the case stays open."),
+    },
+    InspectionKind: {
+        "ROUTINE": Term("日常检查", "A routine inspection."),
+        "SPECIAL": Term("专项检查", "One concern across institutions (fees, fire exits, ...)."),
+        "JOINT": Term("联合执法检查", "Several departments at once."),
     },
     ReviewStatus: {
         "OPEN": Term("待签署", "Waiting for signatures, none disagreeing."),

@@ -18,6 +18,7 @@ from xietong.auth.policy import Policy
 from xietong.auth.schema_policy import Decisions, bind_policy, install_guards
 from xietong.kernel.errors import CodedError
 from xietong.schema.audit import AuditQuery
+from xietong.schema.cases import CaseMutation, CaseQuery
 from xietong.schema.compat import graphql_schema_of
 from xietong.schema.education import EducationQuery
 from xietong.schema.funds import FundsMutation, FundsQuery
@@ -49,12 +50,13 @@ class Query(
     ReviewResultsQuery,
     StatisticsQuery,
     FundsQuery,
+    CaseQuery,
 ):
     pass
 
 
 @strawberry.type
-class Mutation(ReviewMutation, FundsMutation):
+class Mutation(ReviewMutation, FundsMutation, CaseMutation):
     pass
 
 

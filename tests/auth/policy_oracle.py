@@ -39,6 +39,10 @@ Decisions the table leaves to the reader, taken here once:
 - The annual review mutations are granted to the columns that can be a required
   signer; who actually signs what is the review workflow's business (DESIGN §9),
   and ``ReviewError`` goes with the mutations that return it.
+- Joint cases (DESIGN §13) are read by every department and the auditors, which
+  cases being the row scope's business (those a department has a part in); the
+  notice mutations go to the bureaus that serve notices, the referral mutations to
+  every department a case can be handed to, and ``CaseError`` with the latter.
 """
 
 from __future__ import annotations
@@ -159,6 +163,10 @@ TABLE: tuple[Row, ...] = (
             "Inspection.notices",
             "RectificationNotice.issuedOn", "RectificationNotice.deadline",
             "RectificationNotice.status", "RectificationNotice.content",
+            "RectificationNotice.origin", "RectificationNotice.issuedBy",
+            "RectificationNotice.number", "RectificationNotice.caseId",
+            "Institution.rectificationNotices",
+            "Inspection.origin", "Inspection.caseId",
             "BusinessRegistration.creditCode", "BusinessRegistration.name",
             "BusinessRegistration.region", "BusinessRegistration.status",
             "BusinessRegistration.businessScope", "BusinessRegistration.legalRepresentative",
@@ -435,6 +443,77 @@ TABLE: tuple[Row, ...] = (
             "ReviewError.code", "ReviewError.message", "ReviewError.field",
         ),
         (ALLOW, DENY, DENY, DENY, DENY, ALLOW, DENY, DENY),
+    ),
+    Row(
+        "joint cases (DESIGN §13; which cases: those the reader's department is part of, "
+        "all for auditors)",
+        (
+            "Query.case", "Query.cases",
+            "CaseConnection.edges", "CaseConnection.pageInfo", "CaseConnection.totalCount",
+            "CaseEdge.cursor", "CaseEdge.node",
+            "Case.id", "Case.kind", "Case.status", "Case.creditCode", "Case.region",
+            "Case.number", "Case.openedByDepartment", "Case.responsible", "Case.assignedTo",
+            "Case.referredBy", "Case.answerDue", "Case.involved", "Case.version",
+            "Case.openedBy", "Case.openedAt", "Case.updatedAt", "Case.closedAt",
+            "Case.outcome", "Case.timeline", "Case.overdue", "Case.rectification",
+            "CaseTimelineEntry.at", "CaseTimelineEntry.action", "CaseTimelineEntry.status",
+            "CaseTimelineEntry.department", "CaseTimelineEntry.subject",
+            "CaseTimelineEntry.clientId", "CaseTimelineEntry.note",
+            "RectificationDetails.basis", "RectificationDetails.items",
+            "RectificationDetails.deadline", "RectificationDetails.response",
+            "RectificationDetails.followUpInspectedOn", "Case.tipOff",
+            "TipOffDetails.category", "TipOffDetails.channel", "TipOffDetails.receivedOn",
+            "TipOffDetails.subjectName", "TipOffDetails.subjectAddress", "TipOffDetails.reward",
+            "TipOffDetails.concerns", "Case.complaint",
+            "ComplaintDetails.receivedOn", "ComplaintDetails.content",
+            "ComplaintDetails.amountClaimed", "ComplaintDetails.channel",
+            "ComplaintDetails.mediation", "ComplaintMediation.outcome",
+            "ComplaintMediation.amountRefunded", "ComplaintMediation.note",
+            "ComplaintMediation.mediatedOn", "ComplaintMediation.department",
+            "Case.inspection", "InspectionDetails.inspectedOn", "InspectionDetails.kind",
+            "InspectionDetails.departments", "InspectionDetails.findings",
+            "InspectionDetails.confirmedBy", "InspectionDetails.awaitingConfirmationFrom",
+            "InspectionDetails.joint", "InspectionFinding.department", "InspectionFinding.item",
+            "InspectionFinding.result", "InspectionFinding.note",
+            "TipOffReward.amount", "TipOffReward.reason", "TipOffReward.decidedOn",
+            "TipOffReward.decidedBy",
+        ),
+        (ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, DENY),
+    ),
+    Row(
+        "a hub tip-off's content (tip-offs, as DESIGN §7 has them)",
+        ("TipOffDetails.content",),
+        (ALLOW, DENY, DENY, DENY, DENY, DENY, ALLOW, DENY),
+    ),
+    Row(
+        "a hub tip-off's reporter (the tip-off reporter row: education, with a purpose)",
+        ("TipOffDetails.reporter", "TipOffReporter.name", "TipOffReporter.phone"),
+        (ALLOW, DENY, DENY, DENY, DENY, DENY, DENY, DENY),
+        purpose=True,
+    ),
+    Row(
+        "tip-off rewards (decided by the education bureau)",
+        ("Mutation.decideReward",),
+        (ALLOW, DENY, DENY, DENY, DENY, DENY, DENY, DENY),
+    ),
+    Row(
+        "rectification notice mutations (the bureaus that serve notices)",
+        (
+            "Mutation.issueRectificationNotice", "Mutation.recordRectificationResponse",
+            "Mutation.reviewRectification",
+        ),
+        (ALLOW, ALLOW, DENY, ALLOW, DENY, DENY, DENY, DENY),
+    ),
+    Row(
+        "case referral mutations (any department a case may be handed to)",
+        (
+            "Mutation.referCase", "Mutation.acceptCase", "Mutation.returnCase",
+            "Mutation.closeCase", "Mutation.submitTipOff", "Mutation.openComplaint",
+            "Mutation.recordMediation", "Mutation.recordInspection",
+            "Mutation.confirmInspectionFindings",
+            "CaseError.code", "CaseError.message", "CaseError.field",
+        ),
+        (ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, DENY, DENY),
     ),
 )  # fmt: skip
 

@@ -89,6 +89,8 @@ def root_steps(samples: dict[str, str]) -> dict[str, Step]:
         "annualReview": f'(id: "{samples["reviewId"]}")',
         "releaseInstructions": "(first: 5)",
         "custodyOverview": "",
+        "cases": "(first: 10)",
+        "case": f'(id: "{samples["caseId"]}")',
     }
     roots = ("me", "sources", "labels", "statistics", *arguments, "auditChain", "auditCheckpoints")
     return {root: Step(f"Query.{root}", arguments.get(root, "")) for root in roots}
@@ -240,15 +242,19 @@ def walked_coordinates(schema: GraphQLSchema, role: str, roots: dict[str, Step])
 def test_the_walk_asks_some_role_for_every_field_of_the_schema() -> None:
     """The per-role walks below, together, leave no field of the schema unasked."""
     schema = graphql_schema_of(build_schema())
-    roots = root_steps(dict.fromkeys(("creditCode", "idNumber", "reviewId"), "x"))
-    asked = {f"Mutation.{name}" for name in MUTATIONS}
-    if any(
-        ORACLE[f"Mutation.{name}"][role].effect is not Effect.DENY
-        and not ORACLE[f"Mutation.{name}"][role].purpose
-        for name in MUTATIONS
-        for role in ROLES
-    ):  # some role gets a typed ReviewError back, which check_mutations reads
-        asked.update(f"ReviewError.{field}" for field in ("code", "message", "field"))
+    roots = root_steps(dict.fromkeys(("creditCode", "idNumber", "reviewId", "caseId"), "x"))
+    asked = {f"Mutation.{name}" for name in (*MUTATIONS, *CASE_MUTATIONS)}
+    # ReviewError and CaseError are reached only through the mutations' result unions,
+    # which the walk does not enter: check_mutations reads them where some role gets
+    # one back (a typed refusal).
+    for mutations, error in ((MUTATIONS, "ReviewError"), (CASE_MUTATIONS, "CaseError")):
+        if any(
+            ORACLE[f"Mutation.{name}"][role].effect is not Effect.DENY
+            and not ORACLE[f"Mutation.{name}"][role].purpose
+            for name in mutations
+            for role in ROLES
+        ):
+            asked.update(f"{error}.{field}" for field in ("code", "message", "field"))
     # Reachable only through the release mutations, which check_release_mutations asks
     # (education gets a LessonRelease, the others a typed ReleaseError).
     asked.update(f"Mutation.{name}" for name in RELEASE_MUTATIONS)
@@ -276,6 +282,7 @@ async def test_a_role_gets_from_every_field_what_design_7_says(
     empty: set[str] = set()
     samples = await rich_samples(harness)
     samples["reviewId"] = await open_review(harness, samples)
+    samples["caseId"] = await open_cases(harness, samples)
     await education_is_refused_and_masked(harness, samples)
     await check_mutations(harness, role, samples, mismatches)
     await check_release_mutations(harness, world, role, samples, mismatches)
@@ -339,6 +346,170 @@ MUTATIONS = {
 RESULT = "{ __typename ... on AnnualReview { id } ... on ReviewError { code message field } }"
 
 
+CASE_MUTATIONS = {
+    "issueRectificationNotice": '{creditCode: "%(creditCode)s", basis: "b", items: [], '
+    'deadline: "2099-12-31"}',
+    "recordRectificationResponse": '{caseId: "%(missing)s", response: "r", expectedVersion: 1}',
+    "reviewRectification": '{caseId: "%(missing)s", accepted: true, note: "n", '
+    'followUpInspectedOn: "2020-01-01", expectedVersion: 1}',
+    "referCase": '{caseId: "%(missing)s", to: EDUCATION, note: "n", expectedVersion: 1}',
+    "acceptCase": '{caseId: "%(missing)s", expectedVersion: 1}',
+    "returnCase": '{caseId: "%(missing)s", reason: "r", expectedVersion: 1}',
+    "closeCase": '{caseId: "%(missing)s", outcome: "o", expectedVersion: 1}',
+    "submitTipOff": '{subject: {}, category: OTHER, content: "c", channel: HOTLINE}',
+    "decideReward": '{caseId: "%(missing)s", amount: "500.00", reason: "r", expectedVersion: 1}',
+    "openComplaint": '{creditCode: "%(creditCode)s", content: "c", amountClaimed: "-1", '
+    "channel: HOTLINE}",
+    "recordMediation": '{caseId: "%(missing)s", outcome: SETTLED, amountRefunded: "1", '
+    'note: "n", expectedVersion: 1}',
+    "recordInspection": '{creditCode: "%(creditCode)s", inspectedOn: "2020-01-01", '
+    "kind: JOINT, departments: [], findings: []}",
+    "confirmInspectionFindings": '{caseId: "%(missing)s", expectedVersion: 1}',
+}
+CASE_RESULT = "{ __typename ... on Case { id version } ... on CaseError { code message field } }"
+CASE_HOLDERS = {
+    "MARKET_SUPERVISION": "demo-market",
+    "PUBLIC_SECURITY": "demo-police",
+    "FIRE_SAFETY": "demo-fire",
+    "FINANCE": "demo-finance",
+    "CULTURE_TOURISM": "demo-culture",
+    "SCIENCE_TECHNOLOGY": "demo-tech",
+    "SPORTS": "demo-sports",
+}
+"""Every department but education (which issues) and the auditors, with its client."""
+
+
+async def open_cases(harness: HubHarness, samples: dict[str, str]) -> str:
+    """A case of every kind, each handed to every other department and back (so every
+    department has a part in it and sees it): two tip-offs (a listed institution's,
+    rewarded, and an unlisted operator's), a complaint mediated without settlement, a
+    joint inspection sports has not confirmed yet, and two notices of education's (one
+    answered, rejected and closed; one referred to market supervision and waiting).
+    The second notice's id."""
+
+    async def change(client_id: str, name: str, arguments: str) -> dict[str, Any]:
+        query = f"mutation {{ {name}(input: {{{arguments}}}) {CASE_RESULT} }}"
+        result: dict[str, Any] = (await harness.graphql(client_id, query)).json()["data"][name]
+        assert result["__typename"] == "Case", result
+        return result
+
+    listed = f'creditCode: "{samples["creditCode"]}"'
+    unlisted = 'name: "星星补习班", address: "鼓楼区书店街12号"'
+    for subject in (listed, unlisted):
+        tip_off = await change(
+            "demo-education",
+            "submitTipOff",
+            f"subject: {{{subject}}}, category: ILLEGAL_FEES, "
+            'content: "refuses refunds", channel: HOTLINE, concerns: [REFUND_REFUSED], '
+            'reporter: {name: "王小明", phone: "13800138000"}',
+        )
+        if subject is listed:
+            tip_off = await change(
+                "demo-education",
+                "decideReward",
+                f'caseId: "{tip_off["id"]}", amount: "500.00", reason: "true", expectedVersion: 1',
+            )
+        for department, client_id in CASE_HOLDERS.items():
+            at = f'caseId: "{tip_off["id"]}"'
+            tip_off = await change(
+                "demo-education",
+                "referCase",
+                f'{at}, to: {department}, note: "yours?", expectedVersion: {tip_off["version"]}',
+            )
+            tip_off = await change(
+                client_id,
+                "returnCase",
+                f'{at}, reason: "not ours", expectedVersion: {tip_off["version"]}',
+            )
+    complaint = await change(
+        "demo-education",
+        "openComplaint",
+        f'creditCode: "{samples["creditCode"]}", content: "no refund", '
+        'amountClaimed: "6800", channel: HOTLINE',
+    )
+    complaint = await change(
+        "demo-education",
+        "recordMediation",
+        f'caseId: "{complaint["id"]}", outcome: NOT_SETTLED, amountRefunded: "0", '
+        'note: "refused to meet", expectedVersion: 1',
+    )
+    for department, client_id in CASE_HOLDERS.items():
+        at = f'caseId: "{complaint["id"]}"'
+        complaint = await change(
+            "demo-education",
+            "referCase",
+            f'{at}, to: {department}, note: "yours?", expectedVersion: {complaint["version"]}',
+        )
+        complaint = await change(
+            client_id,
+            "returnCase",
+            f'{at}, reason: "not ours", expectedVersion: {complaint["version"]}',
+        )
+    everyone = ", ".join(["EDUCATION", *CASE_HOLDERS])
+    findings = ", ".join(
+        f'{{department: {d}, item: "premises", result: "ok", note: "seen"}}'
+        for d in ["EDUCATION", *CASE_HOLDERS]
+    )
+    inspection = await change(
+        "demo-education",
+        "recordInspection",
+        f'creditCode: "{samples["creditCode"]}", inspectedOn: "2020-01-01", kind: JOINT, '
+        f"departments: [{everyone}], findings: [{findings}]",
+    )
+    for client_id in list(CASE_HOLDERS.values())[:-1]:  # sports has not confirmed yet
+        inspection = await change(
+            client_id,
+            "confirmInspectionFindings",
+            f'caseId: "{inspection["id"]}", expectedVersion: {inspection["version"]}',
+        )
+    ids = []
+    for closed in (True, False):
+        case = await change(
+            "demo-education",
+            "issueRectificationNotice",
+            f'creditCode: "{samples["creditCode"]}", basis: "办法第十四条", '
+            'items: ["hang the licence"], deadline: "2099-12-31"',
+        )
+        at = f'caseId: "{case["id"]}"'
+        if closed:
+            case = await change(
+                "demo-education",
+                "recordRectificationResponse",
+                f'{at}, response: "hung", expectedVersion: {case["version"]}',
+            )
+            case = await change(
+                "demo-education",
+                "reviewRectification",
+                f'{at}, accepted: false, note: "in the back office", '
+                f'followUpInspectedOn: "2020-01-01", expectedVersion: {case["version"]}',
+            )
+        for department, client_id in CASE_HOLDERS.items():
+            case = await change(
+                "demo-education",
+                "referCase",
+                f'{at}, to: {department}, note: "yours?", expectedVersion: {case["version"]}',
+            )
+            case = await change(
+                client_id,
+                "returnCase",
+                f'{at}, reason: "not ours", expectedVersion: {case["version"]}',
+            )
+        if closed:
+            await change(
+                "demo-education",
+                "closeCase",
+                f'{at}, outcome: "closed down", expectedVersion: {case["version"]}',
+            )
+        else:
+            await change(
+                "demo-education",
+                "referCase",
+                f'{at}, to: MARKET_SUPERVISION, note: "fees", expectedVersion: {case["version"]}',
+            )
+        ids.append(case["id"])
+    return str(ids[-1])
+
+
 async def open_review(harness: HubHarness, samples: dict[str, str]) -> str:
     """Education opens a review of the sample institution, so there is one to read."""
     arguments = MUTATIONS["openAnnualReview"] % samples
@@ -377,6 +548,22 @@ async def check_mutations(
                 if result["__typename"] == "ReviewError":
                     assert result["code"], result
                     assert result["message"], result
+    for name, arguments in CASE_MUTATIONS.items():
+        coordinate = f"Mutation.{name}"
+        expected = ORACLE[coordinate][role]
+        query = f"mutation {{ {name}(input: {arguments % values}) {CASE_RESULT} }}"
+        for purpose in (PURPOSE, None):
+            body = (await harness.graphql(DEMO_CLIENTS[role], query, purpose=purpose)).json()
+            result = (body.get("data") or {}).get(name)
+            problem = effect_problem(expected, purpose, [result], error_codes_at(body, [name]))
+            if problem:
+                mismatches.append(f"{coordinate} (purpose={purpose!r}): {problem}")
+            elif expected.effect is not Effect.DENY and not expected.purpose:
+                # Nothing to change with these inputs: the workflow refuses, typed.
+                assert result is not None, body
+                assert result["__typename"] == "CaseError", body
+                assert result["code"], result
+                assert result["message"], result
 
 
 RELEASE_RESULT = (

@@ -90,6 +90,13 @@ def test_keys_rotate_and_list(hub_database_url: str) -> None:
     assert first.stdout.split()[3] in second.stdout  # the first key, now retired
     assert listed.stdout.count("signing") == 1
     assert listed.stdout.count("retired") == 1
+    assert "new tip-off reporter key" in first.stdout
+    reporter_kids = {
+        line.split()[4]
+        for line in (first.stdout + second.stdout).splitlines()
+        if "reporter" in line
+    }
+    assert len(reporter_kids) == 2
 
 
 def test_an_unmigrated_database_is_named_not_a_traceback(tmp_path: Path) -> None:

@@ -48,6 +48,7 @@ def signals_of(body: dict[str, Any]) -> list[dict[str, Any]]:
 async def test_every_signal_for_every_role_shows_only_what_the_role_may_read(
     harness: HubHarness,
 ) -> None:
+    await alarming_tip_off(harness)  # TIP_OFF_ALERT comes from the hub's own cases
     walked: Counter[tuple[str, bool]] = Counter()
     for client in CLIENTS:
         for purpose in (True, False):
@@ -75,6 +76,18 @@ async def test_every_signal_for_every_role_shows_only_what_the_role_may_read(
     every_code = set(RiskCode)
     seen = await codes_raised(harness)
     assert seen == every_code, every_code - seen
+
+
+async def alarming_tip_off(harness: HubHarness) -> None:
+    """A tip-off that an institution refuses refunds, open in the hub."""
+    records, _ = await harness.hub.adapters.education.page("4102", None, 1)
+    submit = """mutation($code: CreditCode!) { submitTipOff(input: {
+        subject: {creditCode: $code}, category: ILLEGAL_FEES, content: "refunds refused",
+        channel: HOTLINE, concerns: [REFUND_REFUSED]}) { __typename } }"""
+    body = (
+        await harness.graphql("demo-education", submit, {"code": records[0].credit_code})
+    ).json()
+    assert body["data"]["submitTipOff"]["__typename"] == "Case", body
 
 
 def holder(signal: dict[str, Any]) -> str:

@@ -19,7 +19,7 @@ from tests.statistics.support import STATISTICS, answered, brute_force, leads
 from tests.support.harness import HubHarness, SandboxWorld, hub_harness
 from xietong.auth.policy import Effect as PolicyEffect
 from xietong.auth.policy import load_policy
-from xietong.domain.risk import JointRecord
+from xietong.domain.risk import JointRecord, assess
 from xietong.kernel.migrate import upgrade
 from xietong.kernel.settings import SHIPPED_POLICY
 from xietong.resolvers.statistics import COUNTED, MEASURES
@@ -55,6 +55,11 @@ async def test_a_citys_statistics_by_district_equal_a_count_of_every_joint_recor
     harness: HubHarness,
 ) -> None:
     records = await every_joint_record(harness.hub.adapters, REFERENCE_DATE)
+    calm = await _alarming_tip_off_about_a_calm_institution(harness, records)
+    records = [
+        replace(record, tip_off_alerts=1) if record.institution.credit_code == calm else record
+        for record in records
+    ]
 
     found = await _compare(harness, records, None, "DISTRICT")
 
@@ -62,9 +67,31 @@ async def test_a_citys_statistics_by_district_equal_a_count_of_every_joint_recor
     assert total["institutions"] > 50
     assert 0 < total["licensed"] < total["institutions"]
     assert total["unlicensedLeads"] > 0
-    assert all(entry["count"] > 0 for entry in total["signals"]), "the seed plants every signal"
+    assert all(entry["count"] > 0 for entry in total["signals"]), (
+        "the seed (and the tip-off) raise every signal"
+    )
+    signals = {entry["code"]: entry["count"] for entry in total["signals"]}
+    assert signals["TIP_OFF_ALERT"] == 1, "the hub's tip-off is counted as risk shows it"
     assert {entry["level"]: entry["label"] for entry in total["riskLevels"]}["HIGH"] == "高风险"
     assert len(found["groups"]) > 3
+
+
+async def _alarming_tip_off_about_a_calm_institution(
+    harness: HubHarness, records: list[JointRecord]
+) -> str:
+    """An open tip-off in the hub that a Kaifeng institution without any signal refuses
+    refunds: its risk becomes MEDIUM with TIP_OFF_ALERT (the seed plants no hub case)."""
+    calm = next(
+        record.institution.credit_code
+        for record in records
+        if record.institution.region.startswith("4102") and not assess(record)[1]
+    )
+    submit = """mutation($code: CreditCode!) { submitTipOff(input: {
+        subject: {creditCode: $code}, category: ILLEGAL_FEES, content: "refunds refused",
+        channel: HOTLINE, concerns: [REFUND_REFUSED]}) { __typename } }"""
+    body = (await harness.graphql("demo-education", submit, {"code": calm})).json()
+    assert body["data"]["submitTipOff"]["__typename"] == "Case", body
+    return calm
 
 
 @pytest.mark.slow

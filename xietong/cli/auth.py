@@ -30,6 +30,7 @@ from xietong.auth.identity_errors import (
 from xietong.auth.roles import KNOWN_ROLES
 from xietong.auth.token_service import TokenService
 from xietong.auth.trusted_documents import TrustedDocumentError
+from xietong.cases.confidential import rotate_reporter_key
 from xietong.cli.options import DataDir, SettingsFor, require_migrated
 from xietong.cli.output import fail, table
 from xietong.domain.departments import Department
@@ -160,19 +161,26 @@ def build_keys_app(settings_for: SettingsFor) -> typer.Typer:
 
     @keys.command("rotate")
     def rotate(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
-        """Sign with a new key from now on, and pseudonymise ID numbers in the access
-        log with a new key. Old signing keys stay published; tokens they signed keep
-        working until they expire. Old pseudonym keys stay for searching the log."""
+        """Sign with a new key from now on, pseudonymise ID numbers in the access log
+        and seal tip-off reporters with new keys. Old signing keys stay published;
+        tokens they signed keep working until they expire. Old pseudonym keys stay
+        for searching the log, old reporter keys to open what they sealed."""
         settings = settings_for(data_dir)
         rotation = run_token_service(settings, lambda service: service.keys.rotate())
         console.print(f"new signing key {rotation.new_kid}", highlight=False, soft_wrap=True)
         engine = create_sync_engine(settings.database_url)
         try:
             pseudonym_kid = rotate_pseudonym_key(engine)
+            reporter_kid = rotate_reporter_key(engine)
         finally:
             engine.dispose()
         console.print(
             f"new access-log pseudonym key {pseudonym_kid} (workers use it once restarted)",
+            highlight=False,
+            soft_wrap=True,
+        )
+        console.print(
+            f"new tip-off reporter key {reporter_kid} (older reporters stay readable)",
             highlight=False,
             soft_wrap=True,
         )

@@ -20,6 +20,7 @@ from rich.text import Text
 from xietong.auth.access_tokens import IssuedToken
 from xietong.auth.demo import DEMO_CLIENTS, demo_tokens, register_demo_clients
 from xietong.cli.runtime import tune_garbage_collector
+from xietong.hub.demo_cases import seed_demo_cases
 from xietong.hub.services import Hub
 from xietong.kernel.migrate import upgrade
 from xietong.kernel.settings import DATA_DIR_CONFIG, Settings
@@ -70,6 +71,7 @@ async def serve_demo(plan: DemoPlan, console: Console) -> None:
     try:
         await hub.tokens.keys.ensure_signing_key()
         await register_demo_clients(hub.tokens.clients)
+        await seed_demo_cases(hub)
         tokens = await demo_tokens(hub.tokens)
         tokens_file = write_tokens(plan.settings.data_dir, tokens)
         console.print(banner(plan, tokens_file))

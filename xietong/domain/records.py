@@ -66,6 +66,15 @@ class RectificationStatus(StrEnum):
     CLOSED = "CLOSED"
 
 
+class RecordOrigin(StrEnum):
+    """Where a record in the joint record comes from."""
+
+    DEPARTMENT = "DEPARTMENT"
+    """The department's own system (read live through its adapter)."""
+    HUB = "HUB"
+    """A case the departments worked on together in the hub (``xietong.cases``)."""
+
+
 @dataclass(frozen=True, slots=True)
 class SchoolLicense:
     """办学许可证."""
@@ -140,6 +149,13 @@ class RectificationNotice:
     deadline: date
     status: RectificationStatus
     content: str
+    origin: RecordOrigin = RecordOrigin.DEPARTMENT
+    """Where the record comes from: a department's own system, or the hub's cases."""
+    issued_by: Department = Department.EDUCATION
+    number: str | None = None
+    """The official number (the hub's notices: ``汴教整改〔2026〕31号``)."""
+    case_id: str | None = None
+    """The hub case that is this notice, for the hub's own."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +164,9 @@ class Inspection:
     inspector: str
     result: str
     notices: tuple[RectificationNotice, ...]
+    origin: RecordOrigin = RecordOrigin.DEPARTMENT
+    case_id: str | None = None
+    """The hub case that is this inspection, for the hub's own."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ and otherwise says which department holds the facts (``withheld_detail``).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import IntEnum, StrEnum
@@ -33,6 +33,7 @@ from xietong.domain.records import (
     LicenseStatus,
     OrderStatus,
     PrepaidOrder,
+    RectificationNotice,
     RectificationStatus,
     RegistrationStatus,
     TrainingDomain,
@@ -54,6 +55,7 @@ class RiskCode(StrEnum):
     FUND_ACCOUNT_FROZEN = "FUND_ACCOUNT_FROZEN"
     PREPAID_CAP_EXCEEDED = "PREPAID_CAP_EXCEEDED"
     NO_CUSTODY_ACCOUNT = "NO_CUSTODY_ACCOUNT"
+    TIP_OFF_ALERT = "TIP_OFF_ALERT"
 
 
 class RiskLevel(IntEnum):
@@ -90,6 +92,24 @@ class JointRecord:
     today: date
     funds_answered: bool = True
     """Whether the banks answered: no ``funds`` then means no custody account at all."""
+    hub_notices: tuple[RectificationNotice, ...] = ()
+    """Rectification notices issued in the hub (``xietong.cases``), beside the
+    education bureau's own in ``institution.inspections``."""
+    tip_off_alerts: int = 0
+    """Open hub tip-offs that the institution absconds or refuses refunds."""
+
+
+@dataclass(frozen=True, slots=True)
+class HubFacts:
+    """What the hub's own cases add to an institution's joint record."""
+
+    notices: tuple[RectificationNotice, ...] = ()
+    tip_off_alerts: int = 0
+
+
+HubFactsOf = Callable[[Sequence[str]], Awaitable[Mapping[str, HubFacts]]]
+"""Reads the hub's facts of many institutions at once (``xietong.cases.facts``);
+passed down to the planner, which may not import the cases."""
 
 
 PREPAID_LESSONS_CAP = 60
@@ -328,10 +348,13 @@ def unqualified_teacher(record: JointRecord) -> RiskSignal | None:
 def open_rectification(record: JointRecord) -> RiskSignal | None:
     """《校外培训行政处罚暂行办法》第十三条: a rectification notice (整改通知书) not
     complied with by its deadline."""
+    notices = [
+        *(notice for inspection in record.institution.inspections for notice in inspection.notices),
+        *record.hub_notices,
+    ]
     overdue = [
         notice
-        for inspection in record.institution.inspections
-        for notice in inspection.notices
+        for notice in notices
         if notice.status is RectificationStatus.OPEN and notice.deadline < record.today
     ]
     if not overdue:
@@ -455,6 +478,19 @@ def no_custody_account(record: JointRecord) -> RiskSignal | None:
     )
 
 
+def tip_off_alert(record: JointRecord) -> RiskSignal | None:
+    """教育部等《关于加强校外培训机构预收费监管工作的通知》: tip-offs that an institution
+    absconds or refuses refunds are the early warning of a collapse (爆雷/冒烟), to act
+    on before the prepaid fees are gone."""
+    if record.tip_off_alerts == 0:
+        return None
+    return RiskSignal(
+        RiskCode.TIP_OFF_ALERT,
+        Department.EDUCATION,
+        f"{record.tip_off_alerts} open tip-off(s) about absconding or refused refunds",
+    )
+
+
 RULES: tuple[Callable[[JointRecord], RiskSignal | None], ...] = (
     fund_shortfall,
     fire_non_compliant,
@@ -470,6 +506,7 @@ RULES: tuple[Callable[[JointRecord], RiskSignal | None], ...] = (
     fund_account_frozen,
     prepaid_cap_exceeded,
     no_custody_account,
+    tip_off_alert,
 )
 
 
@@ -559,6 +596,7 @@ DETAIL_FIELDS: Mapping[RiskCode, frozenset[str]] = {
     RiskCode.NO_CUSTODY_ACCOUNT: frozenset(
         {"Institution.courses", "Course.prepaidLimitMonths", "Institution.funds"}
     ),
+    RiskCode.TIP_OFF_ALERT: frozenset({"Case.tipOff", "TipOffDetails.concerns"}),
 }
 """The ``Type.field`` coordinates each signal's detail quotes values of."""
 

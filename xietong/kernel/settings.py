@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from limits import parse_many
 
+from xietong.kernel.case_settings import CaseSettings
 from xietong.kernel.config_file import variables_of
 from xietong.kernel.errors import ConfigError
 
@@ -107,6 +108,8 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     """``XIETONG_CORS_ORIGINS``: the web origins (``https://console.example.gov.cn``)
     whose pages may call the hub from a browser, separated by commas; none by default."""
+    cases: CaseSettings = field(default_factory=CaseSettings)
+    """``XIETONG_CASE_*``: notice numbering and the referral calendar."""
 
     @classmethod
     def from_env(
@@ -154,6 +157,7 @@ class Settings:
             metrics_host=env.get("XIETONG_METRICS_HOST") or "127.0.0.1",
             reload_seconds=_seconds(env, "XIETONG_RELOAD_SECONDS", DEFAULT_RELOAD_SECONDS),
             cors_origins=_origins(env, "XIETONG_CORS_ORIGINS"),
+            cases=CaseSettings.from_env(env),
         )
 
     def with_changes(self, **changes: object) -> Settings:

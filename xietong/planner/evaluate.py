@@ -21,6 +21,8 @@ from xietong.adapters.native import chunked
 from xietong.adapters.sources.errors import SourceUnavailableError, or_unavailable
 from xietong.domain.records import CustodyStatus
 from xietong.domain.risk import (
+    HubFacts,
+    HubFactsOf,
     JointRecord,
     RiskLevel,
     assess,
@@ -56,19 +58,27 @@ async def with_unchecked_or_flagged_staff(
 
 
 async def at_risk(
-    adapters: AdapterCatalog, codes: Sequence[str], level: RiskLevel, today: date
+    adapters: AdapterCatalog,
+    codes: Sequence[str],
+    level: RiskLevel,
+    today: date,
+    hub_facts: HubFactsOf | None = None,
 ) -> set[str]:
-    """Those of ``codes`` whose risk is ``level`` or higher."""
+    """Those of ``codes`` whose risk is ``level`` or higher (with what the hub's own
+    cases add, when ``hub_facts`` reads them)."""
     found: set[str] = set()
     for chunk in chunked(codes, RISK_CHUNK):
-        for record in await joint_records(adapters, chunk, today):
+        for record in await joint_records(adapters, chunk, today, hub_facts):
             if assess(record)[0] >= level:
                 found.add(record.institution.credit_code)
     return found
 
 
 async def joint_records(
-    adapters: AdapterCatalog, codes: Sequence[str], today: date
+    adapters: AdapterCatalog,
+    codes: Sequence[str],
+    today: date,
+    hub_facts: HubFactsOf | None = None,
 ) -> list[JointRecord]:
     """Every department's record of ``codes``. A department that does not answer fails
     the whole question: a risk judged without it could not be called exact."""
@@ -84,6 +94,8 @@ async def joint_records(
     )
     registration_of, fire_of = _answered(registrations), _answered(fire_safety)
     funds_of, check_of = _answered(funds), _answered(checks)
+    facts = await hub_facts(codes) if hub_facts is not None else {}
+    none = HubFacts()
     return [
         JointRecord(
             institution=record,
@@ -92,6 +104,8 @@ async def joint_records(
             funds=funds_of.get(code),
             background_checks=check_of,
             today=today,
+            hub_notices=facts.get(code, none).notices,
+            tip_off_alerts=facts.get(code, none).tip_off_alerts,
         )
         for code, record in institutions.items()
     ]

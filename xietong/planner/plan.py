@@ -37,6 +37,7 @@ from enum import StrEnum
 from xietong.adapters.catalog import AdapterCatalog
 from xietong.adapters.config import SourceKind
 from xietong.domain.departments import Department
+from xietong.domain.risk import HubFactsOf
 from xietong.planner.criteria import FilterCriteria
 from xietong.planner.evaluate import (
     at_risk,
@@ -92,7 +93,12 @@ class _Stage:
 
 
 async def plan(
-    adapters: AdapterCatalog, criteria: FilterCriteria, *, region_prefix: str, today: date
+    adapters: AdapterCatalog,
+    criteria: FilterCriteria,
+    *,
+    region_prefix: str,
+    today: date,
+    hub_facts: HubFactsOf | None = None,
 ) -> Plan:
     """The institutions within ``region_prefix`` that meet every predicate of ``criteria``.
 
@@ -101,7 +107,7 @@ async def plan(
     """
     candidates: set[str] | None = None
     steps: list[Step] = []
-    for stage in _stages(adapters, criteria, region_prefix, today):
+    for stage in _stages(adapters, criteria, region_prefix, today, hub_facts):
         before, started = candidates, time.perf_counter()
         if before is not None and not before:
             how = How.SKIPPED
@@ -131,7 +137,11 @@ async def plan(
 
 
 def _stages(
-    adapters: AdapterCatalog, criteria: FilterCriteria, region_prefix: str, today: date
+    adapters: AdapterCatalog,
+    criteria: FilterCriteria,
+    region_prefix: str,
+    today: date,
+    hub_facts: HubFactsOf | None = None,
 ) -> list[_Stage]:
     """The departments to ask, in the order to ask them."""
     institution = criteria.institution(region_prefix, today)
@@ -144,7 +154,7 @@ def _stages(
     )
     scans = _scanning_stages(adapters, criteria, today)
     ordered = [education, *scans] if institution.beyond_region or not scans else [*scans, education]
-    return ordered + _evaluated_stages(adapters, criteria, today)
+    return ordered + _evaluated_stages(adapters, criteria, today, hub_facts)
 
 
 def _scanning_stages(
@@ -206,7 +216,10 @@ def _scanning_stages(
 
 
 def _evaluated_stages(
-    adapters: AdapterCatalog, criteria: FilterCriteria, today: date
+    adapters: AdapterCatalog,
+    criteria: FilterCriteria,
+    today: date,
+    hub_facts: HubFactsOf | None = None,
 ) -> list[_Stage]:
     """Predicates evaluated on the candidates left, never by a scan."""
     stages: list[_Stage] = []
@@ -239,7 +252,11 @@ def _evaluated_stages(
     level = criteria.risk()
     if level is not None:
         stages.append(
-            _Stage("riskAtLeast", None, among=lambda codes: at_risk(adapters, codes, level, today))
+            _Stage(
+                "riskAtLeast",
+                None,
+                among=lambda codes: at_risk(adapters, codes, level, today, hub_facts),
+            )
         )
     return stages
 

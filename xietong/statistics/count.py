@@ -2,9 +2,10 @@
 the region's institutions.
 
 The risk counts are the risk rules themselves (``domain.risk.assess``) over the
-region's joint records, read a chunk at a time as the planner's ``riskAtLeast`` reads
-them: a rule added to ``domain.risk`` is counted the day it is written, and the
-counts are exactly what each institution's ``risk`` says. The other counts come
+region's joint records, the hub's own cases' facts included, read a chunk at a time
+as the planner's ``riskAtLeast`` reads them: a rule added to ``domain.risk`` is
+counted the day it is written, and the counts are exactly what each institution's
+``risk`` says. The other counts come
 from the departments' own aggregates. Pushing the rules down to the departments
 (issue 18) will make the risk counts cheaper without changing them.
 
@@ -27,7 +28,13 @@ from xietong.adapters.sources.errors import SourceUnavailableError, or_unavailab
 from xietong.domain.census import EducationCensus, Listed, MarketCensus, Registered
 from xietong.domain.matching import InstitutionCriteria
 from xietong.domain.records import InstitutionCategory, TrainingDomain
-from xietong.domain.risk import COMPLAINT_SURGE_WINDOW, RiskCode, RiskLevel, assess
+from xietong.domain.risk import (
+    COMPLAINT_SURGE_WINDOW,
+    HubFactsOf,
+    RiskCode,
+    RiskLevel,
+    assess,
+)
 from xietong.planner.evaluate import RISK_CHUNK, joint_records
 from xietong.statistics.custody import supervised_among
 from xietong.statistics.records import Counts, Measure, RegionStatistics, StatisticsGroupBy
@@ -55,9 +62,12 @@ async def count(
     group_by: StatisticsGroupBy,
     wanted: frozenset[Measure],
     today: date,
+    hub_facts: HubFactsOf | None = None,
 ) -> RegionStatistics:
-    """Counts of the institutions within ``region_prefix``, for ``wanted`` measures."""
-    answers = await _ask(adapters, region_prefix, wanted, today)
+    """Counts of the institutions within ``region_prefix``, for ``wanted`` measures;
+    risk with what the hub's own cases add, when ``hub_facts`` reads them (as
+    ``riskAtLeast`` and ``Institution.risk`` do)."""
+    answers = await _ask(adapters, region_prefix, wanted, today, hub_facts)
     unavailable: dict[Measure, SourceUnavailableError] = {}
     for measures, answer in (
         (NEEDS_MARKET, answers.market),
@@ -91,7 +101,11 @@ async def count(
 
 
 async def _ask(
-    adapters: AdapterCatalog, region_prefix: str, wanted: frozenset[Measure], today: date
+    adapters: AdapterCatalog,
+    region_prefix: str,
+    wanted: frozenset[Measure],
+    today: date,
+    hub_facts: HubFactsOf | None,
 ) -> _Answers:
     """The education bureau first (it lists the region), then every other department
     that a wanted measure needs: their scans side by side, then the lookups by key."""
@@ -109,19 +123,23 @@ async def _ask(
             bool(wanted & NEEDS_MARKET),
             lambda: adapters.market.census(region_prefix, since, codes),
         ),
-        asked(bool(wanted & RISK), lambda: assessed(adapters, codes, today)),
+        asked(bool(wanted & RISK), lambda: assessed(adapters, codes, today, hub_facts)),
         asked(Measure.CUSTODY in wanted, lambda: supervised_among(adapters, education.prepaid)),
     )
     return _Answers(education, market, risk, supervised)
 
 
 async def assessed(
-    adapters: AdapterCatalog, codes: list[str], today: date
+    adapters: AdapterCatalog,
+    codes: list[str],
+    today: date,
+    hub_facts: HubFactsOf | None = None,
 ) -> dict[str, tuple[RiskLevel, list[RiskCode]]]:
-    """Each institution's risk, by the rules, from its joint record."""
+    """Each institution's risk, by the rules, from its joint record (with the hub's
+    facts, when ``hub_facts`` reads them)."""
     found: dict[str, tuple[RiskLevel, list[RiskCode]]] = {}
     for chunk in chunked(codes, RISK_CHUNK):
-        for record in await joint_records(adapters, chunk, today):
+        for record in await joint_records(adapters, chunk, today, hub_facts):
             level, signals = assess(record)
             found[record.institution.credit_code] = (level, [signal.code for signal in signals])
     return found

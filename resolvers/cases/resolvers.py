@@ -1,0 +1,138 @@
+"""What the schema calls for the case mutations: who is acting, the institution
+they name, and the workflow's answer (``CaseRecord`` or ``CaseFailure``)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from xietong.auth.principal import Principal
+from xietong.cases.records import (
+    Actor,
+    ComplaintSubmission,
+    InspectionSubmission,
+    Mediation,
+    RectificationNotice,
+    TipOffSubmission,
+)
+from xietong.cases.service import CaseResult, CaseService
+from xietong.domain.departments import Department
+from xietong.resolvers.context import HubContext
+from xietong.resolvers.writes import write_event
+
+
+async def issue_rectification_notice(
+    context: HubContext, credit_code: str, notice: RectificationNotice
+) -> CaseResult:
+    actor = _actor(context.principal)
+    institution = await context.loaders.institutions.load(credit_code)
+    return await _service(context).issue_notice(actor, credit_code, institution, notice)
+
+
+async def record_rectification_response(
+    context: HubContext, case_id: str, response: str, expected_version: int
+) -> CaseResult:
+    actor = _actor(context.principal)
+    return await _service(context).record_response(actor, case_id, response, expected_version)
+
+
+async def review_rectification(
+    context: HubContext,
+    case_id: str,
+    *,
+    accepted: bool,
+    note: str,
+    follow_up_on: date,
+    expected_version: int,
+) -> CaseResult:
+    actor = _actor(context.principal)
+    return await _service(context).review_rectification(
+        actor,
+        case_id,
+        accepted=accepted,
+        note=note,
+        follow_up_on=follow_up_on,
+        expected_version=expected_version,
+    )
+
+
+async def refer_case(
+    context: HubContext, case_id: str, to: Department, note: str, expected_version: int
+) -> CaseResult:
+    actor = _actor(context.principal)
+    return await _service(context).refer(actor, case_id, to, note, expected_version)
+
+
+async def accept_case(context: HubContext, case_id: str, expected_version: int) -> CaseResult:
+    actor = _actor(context.principal)
+    return await _service(context).accept(actor, case_id, expected_version)
+
+
+async def return_case(
+    context: HubContext, case_id: str, reason: str, expected_version: int
+) -> CaseResult:
+    actor = _actor(context.principal)
+    return await _service(context).return_case(actor, case_id, reason, expected_version)
+
+
+async def close_case(
+    context: HubContext, case_id: str, outcome: str, expected_version: int
+) -> CaseResult:
+    actor = _actor(context.principal)
+    return await _service(context).close(actor, case_id, outcome, expected_version)
+
+
+async def submit_tip_off(context: HubContext, tip_off: TipOffSubmission) -> CaseResult:
+    actor = _actor(context.principal)
+    code = tip_off.credit_code
+    institution = await context.loaders.institutions.load(code) if code else None
+    return await _service(context).submit_tip_off(actor, institution, tip_off)
+
+
+async def record_inspection(context: HubContext, inspection: InspectionSubmission) -> CaseResult:
+    actor = _actor(context.principal)
+    institution = await context.loaders.institutions.load(inspection.credit_code)
+    return await _service(context).record_inspection(actor, institution, inspection)
+
+
+async def confirm_inspection_findings(
+    context: HubContext, case_id: str, expected_version: int
+) -> CaseResult:
+    actor = _actor(context.principal)
+    return await _service(context).confirm_findings(actor, case_id, expected_version)
+
+
+async def open_complaint(context: HubContext, complaint: ComplaintSubmission) -> CaseResult:
+    actor = _actor(context.principal)
+    institution = await context.loaders.institutions.load(complaint.credit_code)
+    return await _service(context).open_complaint(actor, institution, complaint)
+
+
+async def record_mediation(
+    context: HubContext, case_id: str, mediation: Mediation, expected_version: int
+) -> CaseResult:
+    actor = _actor(context.principal)
+    return await _service(context).record_mediation(actor, case_id, mediation, expected_version)
+
+
+async def decide_reward(
+    context: HubContext, case_id: str, amount: Decimal, reason: str, expected_version: int
+) -> CaseResult:
+    actor = _actor(context.principal)
+    return await _service(context).decide_reward(actor, case_id, amount, reason, expected_version)
+
+
+def _service(context: HubContext) -> CaseService:
+    hub = context.hub
+    return CaseService(
+        hub.sessions, hub.settings.cases, today=hub.today, event=write_event(context)
+    )
+
+
+def _actor(principal: Principal) -> Actor:
+    return Actor(
+        department=principal.department,
+        region=principal.region,
+        subject=principal.subject,
+        client_id=principal.client_id,
+    )

@@ -1,0 +1,30 @@
+"""What the hub's cases add to institutions' joint records, read together for many
+institutions: hub rectification notices and open alarming tip-offs. The request's
+loaders and the planner's ``riskAtLeast`` both read it, so a risk judged in a
+filter is the one ``Institution.risk`` shows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from xietong.cases import store
+from xietong.cases.notices import as_notice
+from xietong.domain.risk import HubFacts
+
+
+async def hub_facts(
+    sessions: async_sessionmaker[AsyncSession], credit_codes: Sequence[str]
+) -> dict[str, HubFacts]:
+    """Each institution's facts; one without any is left out."""
+    async with sessions() as session:
+        notices = await store.notices_of_institutions(session, credit_codes)
+        alerts = await store.tip_off_alerts_of(session, credit_codes)
+    return {
+        code: HubFacts(
+            notices=tuple(as_notice(case) for case in notices.get(code, [])),
+            tip_off_alerts=alerts.get(code, 0),
+        )
+        for code in {*notices, *alerts}
+    }
