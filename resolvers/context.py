@@ -13,6 +13,7 @@ from xietong.auth.decisions import decide
 from xietong.auth.policy import Policy
 from xietong.auth.principal import Principal
 from xietong.auth.schema_policy import Decisions
+from xietong.domain.actors import Actor
 from xietong.domain.scope import Scope
 from xietong.hub.services import Hub
 from xietong.kernel.errors import CodedError
@@ -46,6 +47,18 @@ class HubContext:
     def scope(self) -> Scope:
         """The records the principal may see: those inside its region."""
         return Scope(self.principal.region)
+
+    @property
+    def actor(self) -> Actor:
+        """The principal as the hub's workflows (reviews, cases, releases) record it."""
+        principal = self.principal
+        return Actor(
+            department=principal.department,
+            region=principal.region,
+            subject=principal.subject,
+            client_id=principal.client_id,
+            roles=frozenset(principal.roles),
+        )
 
     def require_readable(self, fields_of: Mapping[str, str]) -> None:
         """Refuse a question about fields the principal may not read, such as a filter

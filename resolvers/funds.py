@@ -7,7 +7,7 @@ import re
 from datetime import date
 
 from xietong.domain.records import CustodyDistrict
-from xietong.funds.records import Approver, InstructionFilter, InstructionRecord
+from xietong.funds.records import InstructionFilter, InstructionRecord
 from xietong.funds.rules import MAX_LESSONS
 from xietong.funds.service import ReleaseResult, ReleaseService
 from xietong.kernel.errors import CodedError, ErrorCode
@@ -29,7 +29,7 @@ async def approve_lesson_release(
         raise _bad("input.lessons", f"must be from 1 to {MAX_LESSONS}")
     region = await _region(context, credit_code)
     return await _service(context).approve_lessons(
-        _approver(context), region, credit_code, order_number, lessons, _key(key)
+        context.actor, region, credit_code, order_number, lessons, _key(key)
     )
 
 
@@ -40,7 +40,7 @@ async def approve_releases(
         raise _bad("input.through", "lies in the future: lessons not yet given cannot be released")
     region = await _region(context, credit_code)
     return await _service(context).approve_through(
-        _approver(context), region, credit_code, through, _key(key)
+        context.actor, region, credit_code, through, _key(key)
     )
 
 
@@ -79,17 +79,6 @@ def _service(context: HubContext) -> ReleaseService:
 async def _region(context: HubContext, credit_code: str) -> str | None:
     institution = await context.loaders.institutions.load(credit_code)
     return institution.region if institution else None
-
-
-def _approver(context: HubContext) -> Approver:
-    principal = context.principal
-    return Approver(
-        client_id=principal.client_id,
-        department=principal.department,
-        roles=frozenset(principal.roles),
-        region=principal.region,
-        subject=principal.subject,
-    )
 
 
 def _key(key: str) -> str:

@@ -6,9 +6,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from xietong.auth.principal import Principal
 from xietong.cases.records import (
-    Actor,
     ComplaintSubmission,
     InspectionSubmission,
     Mediation,
@@ -24,7 +22,7 @@ from xietong.resolvers.writes import write_event
 async def issue_rectification_notice(
     context: HubContext, credit_code: str, notice: RectificationNotice
 ) -> CaseResult:
-    actor = _actor(context.principal)
+    actor = context.actor
     institution = await context.loaders.institutions.load(credit_code)
     return await _service(context).issue_notice(actor, credit_code, institution, notice)
 
@@ -32,7 +30,7 @@ async def issue_rectification_notice(
 async def record_rectification_response(
     context: HubContext, case_id: str, response: str, expected_version: int
 ) -> CaseResult:
-    actor = _actor(context.principal)
+    actor = context.actor
     return await _service(context).record_response(actor, case_id, response, expected_version)
 
 
@@ -45,7 +43,7 @@ async def review_rectification(
     follow_up_on: date,
     expected_version: int,
 ) -> CaseResult:
-    actor = _actor(context.principal)
+    actor = context.actor
     return await _service(context).review_rectification(
         actor,
         case_id,
@@ -59,38 +57,38 @@ async def review_rectification(
 async def refer_case(
     context: HubContext, case_id: str, to: Department, note: str, expected_version: int
 ) -> CaseResult:
-    actor = _actor(context.principal)
+    actor = context.actor
     return await _service(context).refer(actor, case_id, to, note, expected_version)
 
 
 async def accept_case(context: HubContext, case_id: str, expected_version: int) -> CaseResult:
-    actor = _actor(context.principal)
+    actor = context.actor
     return await _service(context).accept(actor, case_id, expected_version)
 
 
 async def return_case(
     context: HubContext, case_id: str, reason: str, expected_version: int
 ) -> CaseResult:
-    actor = _actor(context.principal)
+    actor = context.actor
     return await _service(context).return_case(actor, case_id, reason, expected_version)
 
 
 async def close_case(
     context: HubContext, case_id: str, outcome: str, expected_version: int
 ) -> CaseResult:
-    actor = _actor(context.principal)
+    actor = context.actor
     return await _service(context).close(actor, case_id, outcome, expected_version)
 
 
 async def submit_tip_off(context: HubContext, tip_off: TipOffSubmission) -> CaseResult:
-    actor = _actor(context.principal)
+    actor = context.actor
     code = tip_off.credit_code
     institution = await context.loaders.institutions.load(code) if code else None
     return await _service(context).submit_tip_off(actor, institution, tip_off)
 
 
 async def record_inspection(context: HubContext, inspection: InspectionSubmission) -> CaseResult:
-    actor = _actor(context.principal)
+    actor = context.actor
     institution = await context.loaders.institutions.load(inspection.credit_code)
     return await _service(context).record_inspection(actor, institution, inspection)
 
@@ -98,12 +96,12 @@ async def record_inspection(context: HubContext, inspection: InspectionSubmissio
 async def confirm_inspection_findings(
     context: HubContext, case_id: str, expected_version: int
 ) -> CaseResult:
-    actor = _actor(context.principal)
+    actor = context.actor
     return await _service(context).confirm_findings(actor, case_id, expected_version)
 
 
 async def open_complaint(context: HubContext, complaint: ComplaintSubmission) -> CaseResult:
-    actor = _actor(context.principal)
+    actor = context.actor
     institution = await context.loaders.institutions.load(complaint.credit_code)
     return await _service(context).open_complaint(actor, institution, complaint)
 
@@ -111,14 +109,14 @@ async def open_complaint(context: HubContext, complaint: ComplaintSubmission) ->
 async def record_mediation(
     context: HubContext, case_id: str, mediation: Mediation, expected_version: int
 ) -> CaseResult:
-    actor = _actor(context.principal)
+    actor = context.actor
     return await _service(context).record_mediation(actor, case_id, mediation, expected_version)
 
 
 async def decide_reward(
     context: HubContext, case_id: str, amount: Decimal, reason: str, expected_version: int
 ) -> CaseResult:
-    actor = _actor(context.principal)
+    actor = context.actor
     return await _service(context).decide_reward(actor, case_id, amount, reason, expected_version)
 
 
@@ -126,13 +124,4 @@ def _service(context: HubContext) -> CaseService:
     hub = context.hub
     return CaseService(
         hub.sessions, hub.settings.cases, today=hub.today, event=write_event(context)
-    )
-
-
-def _actor(principal: Principal) -> Actor:
-    return Actor(
-        department=principal.department,
-        region=principal.region,
-        subject=principal.subject,
-        client_id=principal.client_id,
     )

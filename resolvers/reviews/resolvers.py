@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from functools import partial
 
-from xietong.auth.principal import Principal
 from xietong.kernel.errors import CodedError, ErrorCode
 from xietong.resolvers import joint_record
 from xietong.resolvers.context import HubContext
 from xietong.resolvers.writes import write_event
-from xietong.reviews.records import Actor, ReviewConclusion
+from xietong.reviews.records import ReviewConclusion
 from xietong.reviews.service import ReviewResult, ReviewService
 
 FIRST_YEAR = 2000
@@ -18,7 +17,7 @@ MAX_FINDINGS = 20_000
 
 
 async def open_annual_review(context: HubContext, credit_code: str, year: int) -> ReviewResult:
-    actor = _actor(context.principal)
+    actor = context.actor
     _check_year(year, context.hub.today().year)
     institution = await context.loaders.institutions.load(credit_code)
     return await _service(context).open(actor, credit_code, year, institution)
@@ -31,7 +30,7 @@ async def sign_annual_review(
     findings: str,
     expected_version: int,
 ) -> ReviewResult:
-    actor = _actor(context.principal)
+    actor = context.actor
     return await _service(context).sign(
         actor,
         review_id,
@@ -45,25 +44,19 @@ async def sign_annual_review(
 async def revoke_signature(
     context: HubContext, review_id: str, expected_version: int
 ) -> ReviewResult:
-    actor = _actor(context.principal)
+    actor = context.actor
     return await _service(context).revoke(actor, review_id, expected_version)
 
 
 async def publish_annual_review(
     context: HubContext, review_id: str, expected_version: int
 ) -> ReviewResult:
-    actor = _actor(context.principal)
+    actor = context.actor
     return await _service(context).publish(actor, review_id, expected_version)
 
 
 def _service(context: HubContext) -> ReviewService:
     return ReviewService(context.hub.sessions, context.hub.tokens.keys, event=write_event(context))
-
-
-def _actor(principal: Principal) -> Actor:
-    return Actor(
-        department=principal.department, region=principal.region, subject=principal.subject
-    )
 
 
 def _check_year(year: int, this_year: int) -> None:

@@ -11,8 +11,9 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from xietong.audit.in_transaction import WriteEvent
-from xietong.cases.records import Actor, CaseFailure, CaseRecord, RectificationNotice
+from xietong.cases.records import CaseFailure, CaseRecord, RectificationNotice
 from xietong.cases.service import CaseResult, CaseService
+from xietong.domain.actors import Actor
 from xietong.domain.departments import Department
 from xietong.kernel.case_settings import CaseSettings
 from xietong.kernel.db import create_hub_engine

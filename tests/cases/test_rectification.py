@@ -28,9 +28,10 @@ from tests.cases.support import (
     school,
     workflow,
 )
-from xietong.cases.records import Actor, CaseAction, CaseErrorCode, CaseStatus
+from xietong.cases.records import CaseAction, CaseErrorCode, CaseStatus
 from xietong.cases.rules import MAX_ITEMS
 from xietong.cases.service import CaseResult
+from xietong.domain.actors import Actor
 from xietong.domain.departments import Department
 from xietong.kernel.case_settings import CaseSettings
 from xietong.kernel.case_tables import Case, CaseEvent

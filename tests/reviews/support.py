@@ -13,12 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.domain.test_risk import clean_record, with_institution
 from xietong.auth.keys import SigningKeyStore
+from xietong.domain.actors import Actor
 from xietong.domain.departments import Department
 from xietong.domain.records import BlacklistEntry
 from xietong.domain.risk import JointRecord, assess
 from xietong.kernel.db import create_hub_engine, create_sync_engine
 from xietong.reviews.checklist import Observation, take_snapshot
-from xietong.reviews.records import Actor, ReviewConclusion, ReviewFailure, ReviewRecord
+from xietong.reviews.records import ReviewConclusion, ReviewFailure, ReviewRecord
 from xietong.reviews.service import ReviewResult, ReviewService
 
 ARTS_SCHOOL = "91410204MA9F1A2B3C"

@@ -31,10 +31,10 @@ from tests.reviews.support import (
     tamper,
     workflow,
 )
+from xietong.domain.actors import Actor
 from xietong.domain.departments import Department
 from xietong.kernel.store import ReviewSignature
 from xietong.reviews.records import (
-    Actor,
     ReviewConclusion,
     ReviewErrorCode,
     ReviewRecord,

@@ -16,12 +16,12 @@ from joserfc import jws
 from joserfc.jwk import ECKey
 
 from xietong.auth.keys import SigningKeyPair
+from xietong.domain.actors import Actor
 from xietong.domain.departments import Department
 from xietong.reviews.digest import SignatureContent, content_digest, link_digest
 from xietong.reviews.document import review_document, review_from_document
 from xietong.reviews.publication import sign_publication
 from xietong.reviews.records import (
-    Actor,
     ReviewConclusion,
     ReviewRecord,
     ReviewStatus,

@@ -10,7 +10,6 @@ from enum import StrEnum
 from typing import Any
 
 from xietong.domain.departments import Department
-from xietong.domain.scope import Scope
 
 
 class CaseKind(StrEnum):
@@ -84,20 +83,6 @@ class CaseFailure:
     message: str
     field: str | None = None
     """The input field at fault, e.g. ``expectedVersion``."""
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """Who acts on a case: a department's client, within its region."""
-
-    department: Department
-    region: str
-    subject: str
-    client_id: str
-
-    @property
-    def scope(self) -> Scope:
-        return Scope(self.region)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,6 @@ from typing import Protocol
 
 from xietong.cases.records import (
     FINAL,
-    Actor,
     CaseErrorCode,
     CaseFailure,
     CaseKind,
@@ -30,6 +29,7 @@ from xietong.cases.records import (
     RectificationNotice,
     TipOffSubmission,
 )
+from xietong.domain.actors import Actor
 from xietong.domain.departments import Department
 
 NOTICE_ISSUERS = frozenset(

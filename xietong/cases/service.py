@@ -28,7 +28,6 @@ from xietong.cases.calendar import WorkingCalendar
 from xietong.cases.numbering import notice_number
 from xietong.cases.records import (
     FINAL,
-    Actor,
     CaseAction,
     CaseFailure,
     CaseFilter,
@@ -62,6 +61,7 @@ from xietong.cases.rules import (
     unknown_institution,
     version_conflict,
 )
+from xietong.domain.actors import Actor
 from xietong.domain.departments import Department
 from xietong.kernel.case_settings import CaseSettings
 

@@ -8,9 +8,6 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from xietong.domain.departments import Department
-from xietong.domain.scope import Scope
-
 
 class ReleaseStatus(StrEnum):
     PENDING = "PENDING"
@@ -40,26 +37,6 @@ class ReleaseErrorCode(StrEnum):
     """The bank could not be asked; nothing was recorded or released: try again."""
     DUPLICATE = "DUPLICATE"
     """This idempotency key was used before: the first outcome is returned with it."""
-
-
-@dataclass(frozen=True, slots=True)
-class Approver:
-    """Who approves: a department's client (and officer), within its region."""
-
-    client_id: str
-    department: Department
-    roles: frozenset[str]
-    region: str
-    subject: str
-
-    @property
-    def scope(self) -> Scope:
-        return Scope(self.region)
-
-    @property
-    def name(self) -> str:
-        """As the bank and the ledger record the approver."""
-        return self.subject or self.client_id
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
+from xietong.domain.actors import Actor
 from xietong.domain.departments import Department
 from xietong.domain.records import (
     BankRefusal,
@@ -19,7 +20,7 @@ from xietong.domain.records import (
     OrderStatus,
     PrepaidOrder,
 )
-from xietong.funds.records import Approver, ReleaseErrorCode, ReleaseFailure
+from xietong.funds.records import ReleaseErrorCode, ReleaseFailure
 
 APPROVER_ROLE = "education.supervisor"
 MAX_LESSONS = 500
@@ -53,7 +54,7 @@ def confirmed_lessons(
     )
 
 
-def refusal_to_approve(approver: Approver) -> ReleaseFailure | None:
+def refusal_to_approve(approver: Actor) -> ReleaseFailure | None:
     if approver.department is not Department.EDUCATION or APPROVER_ROLE not in approver.roles:
         return ReleaseFailure(
             ReleaseErrorCode.NOT_PERMITTED,
@@ -63,7 +64,7 @@ def refusal_to_approve(approver: Approver) -> ReleaseFailure | None:
 
 
 def refusal_of_scope(
-    approver: Approver, credit_code: str, region: str | None
+    approver: Actor, credit_code: str, region: str | None
 ) -> ReleaseFailure | None:
     """``region``: the institution's, as the education bureau registers it."""
     if region is None:

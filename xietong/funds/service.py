@@ -29,6 +29,7 @@ from xietong.adapters.catalog import AdapterCatalog
 from xietong.adapters.sources.errors import SourceUnavailableError
 from xietong.audit.in_transaction import WriteEvent, audited
 from xietong.auth.clock import Clock, utc_now
+from xietong.domain.actors import Actor
 from xietong.domain.records import (
     FundSupervision,
     LessonDelivery,
@@ -39,7 +40,6 @@ from xietong.domain.records import (
 from xietong.funds import rules, store
 from xietong.funds.records import (
     Approval,
-    Approver,
     InstructionFilter,
     InstructionRecord,
     ReleaseErrorCode,
@@ -95,7 +95,7 @@ class ReleaseService:
 
     async def approve_lessons(
         self,
-        approver: Approver,
+        approver: Actor,
         region: str | None,
         credit_code: str,
         order_number: str,
@@ -120,7 +120,7 @@ class ReleaseService:
         return await self._approve(approver, region, credit_code, key, wanted)
 
     async def approve_through(
-        self, approver: Approver, region: str | None, credit_code: str, through: date, key: str
+        self, approver: Actor, region: str | None, credit_code: str, through: date, key: str
     ) -> ReleaseResult:
         """Release every lesson given and confirmed on or before ``through`` and not yet
         released, on every running order of the institution (一键拨付)."""
@@ -136,7 +136,7 @@ class ReleaseService:
 
     async def _approve(
         self,
-        approver: Approver,
+        approver: Actor,
         region: str | None,
         credit_code: str,
         key: str,
@@ -190,7 +190,7 @@ class ReleaseService:
 
     async def _record(
         self,
-        approver: Approver,
+        approver: Actor,
         region: str,
         funds: FundSupervision,
         key: str,
@@ -273,7 +273,7 @@ class ReleaseService:
 
 async def _take(
     session: AsyncSession,
-    approver: Approver,
+    approver: Actor,
     region: str,
     funds: FundSupervision,
     want: _Wanted,

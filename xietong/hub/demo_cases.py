@@ -13,7 +13,6 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from xietong.cases.records import (
-    Actor,
     CaseFailure,
     CaseRecord,
     RectificationNotice,
@@ -24,6 +23,7 @@ from xietong.cases.records import (
     TipOffSubmission,
 )
 from xietong.cases.service import CaseResult, CaseService
+from xietong.domain.actors import Actor
 from xietong.domain.departments import Department
 from xietong.hub.services import Hub
 from xietong.kernel.case_tables import Case

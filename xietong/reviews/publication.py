@@ -19,9 +19,10 @@ from typing import Any
 from joserfc.jwk import KeySet
 
 from xietong.auth.keys import SIGNING_ALGORITHM, SigningKeyPair
+from xietong.domain.actors import Actor
 from xietong.kernel.jws import open_claims, sign_claims
 from xietong.reviews.digest import canonical_time
-from xietong.reviews.records import Actor, ReviewRecord, ReviewStatus
+from xietong.reviews.records import ReviewRecord, ReviewStatus
 from xietong.reviews.signing import UnverifiableSignatureError
 
 PUBLICATION_TYPE = "xietong-publication+jws"

@@ -7,7 +7,6 @@ from datetime import datetime
 from enum import StrEnum
 
 from xietong.domain.departments import Department
-from xietong.domain.scope import Scope
 from xietong.kernel.canonical import sha256_hex
 
 
@@ -56,21 +55,6 @@ class ReviewFailure:
     message: str
     field: str | None = None
     """The input field at fault, e.g. ``expectedVersion``."""
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """Who acts on a review: a department's client, within its region."""
-
-    department: Department
-    region: str
-    subject: str
-    """Recorded as the signer (the access token's ``sub``)."""
-
-    @property
-    def scope(self) -> Scope:
-        """The institutions whose reviews the actor may open and change."""
-        return Scope(self.region)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
+from xietong.domain.actors import Actor
 from xietong.domain.departments import Department
 from xietong.reviews.records import (
-    Actor,
     ReviewConclusion,
     ReviewErrorCode,
     ReviewFailure,

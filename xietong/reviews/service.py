@@ -20,13 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from xietong.audit.in_transaction import WriteEvent, audited
 from xietong.auth.clock import Clock, utc_now
 from xietong.auth.keys import SigningKeyStore
+from xietong.domain.actors import Actor
 from xietong.domain.departments import Department
 from xietong.reviews import store
 from xietong.reviews.checklist import Observation, contradictions
 from xietong.reviews.digest import SignatureContent, content_digest, link_digest
 from xietong.reviews.publication import Publication, sign_publication
 from xietong.reviews.records import (
-    Actor,
     ReviewConclusion,
     ReviewErrorCode,
     ReviewFailure,
