@@ -219,14 +219,19 @@ async def hub_harness(
         await hub.close()
 
 
-def wait_until_serving(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    """Wait until ``xietong serve`` at ``url`` answers ``/healthz``; its log if it dies."""
+def wait_until_serving(
+    url: str, process: subprocess.Popen[bytes], log: Path, *, workers: int = 1
+) -> None:
+    """Wait until ``xietong serve`` at ``url`` answers ``/healthz`` and each of its
+    ``workers`` has finished starting (one may answer while another still starts);
+    its log if it dies."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"xietong serve exited:\n{log.read_text(encoding='utf-8')}")
+        started = log.read_text(encoding="utf-8").count("Application startup complete")
         try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+            if started >= workers and httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
                 return
         except httpx.TransportError:
             pass

@@ -91,7 +91,7 @@ def serving(env: Mapping[str, str], folder: Path, *, workers: int = 2) -> Iterat
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_serving(url, process, log)
+        wait_until_serving(url, process, log, workers=workers)
         yield Serving(url, process, log)
     finally:
         process.terminate()
