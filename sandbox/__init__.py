@@ -8,7 +8,7 @@ the hub's canonical model.
 
 - ``sandbox.seed``: ``seed_sandbox``, ``is_seeded``
 - ``sandbox.serve``: ``SandboxPorts``, ``sandbox_servers``, ``serve_sandbox``,
-  ``serve_together``, ``serve_in_thread``
+  ``serve_together``, ``serve_in_thread``, ``serve_in_threads``
 - ``sandbox.config``: ``sources_toml``, ``write_sources_file``
 - ``sandbox.reference``: ``REFERENCE_DATE``, ``DEFAULT_SEED``, the thresholds behind the anomalies
 - ``sandbox.anomalies``: the anomalies planted, named after the hub's risk signals

@@ -3,8 +3,8 @@
 >>> servers = sandbox_servers(Path(".xietong"), "127.0.0.1", SandboxPorts())
 >>> await serve_together([hub_server, *servers])   # one loop, one Ctrl+C
 
-``serve_in_thread`` runs any ASGI app on a free local port for tests and
-benchmarks.
+``serve_in_thread`` (``serve_in_threads`` for several) runs any ASGI app on a free
+local port for tests and benchmarks.
 """
 
 from __future__ import annotations
@@ -83,23 +83,36 @@ async def serve_sandbox(
 def serve_in_thread(app: ASGIApp, host: str = "127.0.0.1") -> Iterator[str]:
     """Serve ``app`` over real HTTP on a free port in a background thread;
     yields its base URL (``http://127.0.0.1:PORT``) and stops it on exit."""
-    # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on sockets that say so,
-    # and without it every response waits out Nagle and delayed ACKs (~40 ms).
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, 0))  # the kernel picks the port: no race with other tests
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
+    with serve_in_threads([app], host) as (url,):
+        yield url
+
+
+@contextmanager
+def serve_in_threads(apps: Sequence[ASGIApp], host: str = "127.0.0.1") -> Iterator[list[str]]:
+    """``serve_in_thread`` for several apps at once: their base URLs, in order. They
+    are told to stop together, so stopping costs one shutdown, not one per app."""
+    servers: list[tuple[uvicorn.Server, threading.Thread, socket.socket]] = []
     try:
+        for app in apps:
+            # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on sockets that say
+            # so, and without it every response waits out Nagle and delayed ACKs (~40 ms).
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((host, 0))  # the kernel picks the port: no race with other tests
+            server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+            thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+            servers.append((server, thread, sock))
+            thread.start()
         deadline = time.monotonic() + 10
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"the app did not start on {host}:{port}")
-            time.sleep(0.01)
-        yield f"http://{host}:{port}"
+        for server, thread, sock in servers:
+            while not server.started:
+                if not thread.is_alive() or time.monotonic() > deadline:
+                    raise RuntimeError(f"the app did not start on {sock.getsockname()}")
+                time.sleep(0.01)
+        yield [f"http://{host}:{sock.getsockname()[1]}" for _, _, sock in servers]
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+        for server, _, _ in servers:
+            server.should_exit = True
+        for _, thread, sock in servers:
+            thread.join(timeout=10)
+            sock.close()

@@ -280,9 +280,9 @@ async def test_a_role_gets_from_every_field_what_design_7_says(
     }
     mismatches: list[str] = []
     empty: set[str] = set()
-    samples = await rich_samples(harness)
+    samples = await rich_samples(harness, world)
     samples["reviewId"] = await open_review(harness, samples)
-    samples["caseId"] = await open_cases(harness, samples)
+    samples["caseId"] = await open_cases(harness, samples, role)
     await education_is_refused_and_masked(harness, samples)
     await check_mutations(harness, role, samples, mismatches)
     await check_release_mutations(harness, world, role, samples, mismatches)
@@ -379,19 +379,44 @@ CASE_HOLDERS = {
 """Every department but education (which issues) and the auditors, with its client."""
 
 
-async def open_cases(harness: HubHarness, samples: dict[str, str]) -> str:
-    """A case of every kind, each handed to every other department and back (so every
-    department has a part in it and sees it): two tip-offs (a listed institution's,
-    rewarded, and an unlisted operator's), a complaint mediated without settlement, a
-    joint inspection sports has not confirmed yet, and two notices of education's (one
-    answered, rejected and closed; one referred to market supervision and waiting).
-    The second notice's id."""
+def case_holders(role: str) -> dict[str, str]:
+    """The departments ``role``'s walk hands cases to, with their clients: its own, if
+    it is one of CASE_HOLDERS (so that it has a part in every case and sees it), else
+    market supervision's (so that there are referrals to read)."""
+    own = {d: c for d, c in CASE_HOLDERS.items() if c == DEMO_CLIENTS[role]}
+    return own or {"MARKET_SUPERVISION": CASE_HOLDERS["MARKET_SUPERVISION"]}
+
+
+async def open_cases(harness: HubHarness, samples: dict[str, str], role: str) -> str:
+    """A case of every kind, each handed to ``role``'s department and back (so that it
+    has a part in it and sees it; see ``case_holders``): two tip-offs (a listed
+    institution's, rewarded, and an unlisted operator's), a complaint mediated without
+    settlement, a joint inspection one department has not confirmed yet, and two
+    notices of education's (one answered, rejected and closed; one referred to market
+    supervision and waiting). The second notice's id."""
+    holders = case_holders(role)
 
     async def change(client_id: str, name: str, arguments: str) -> dict[str, Any]:
         query = f"mutation {{ {name}(input: {{{arguments}}}) {CASE_RESULT} }}"
         result: dict[str, Any] = (await harness.graphql(client_id, query)).json()["data"][name]
         assert result["__typename"] == "Case", result
         return result
+
+    async def hand_round(case: dict[str, Any]) -> dict[str, Any]:
+        """``case`` referred by education to each holder and returned."""
+        at = f'caseId: "{case["id"]}"'
+        for department, client_id in holders.items():
+            case = await change(
+                "demo-education",
+                "referCase",
+                f'{at}, to: {department}, note: "yours?", expectedVersion: {case["version"]}',
+            )
+            case = await change(
+                client_id,
+                "returnCase",
+                f'{at}, reason: "not ours", expectedVersion: {case["version"]}',
+            )
+        return case
 
     listed = f'creditCode: "{samples["creditCode"]}"'
     unlisted = 'name: "星星补习班", address: "鼓楼区书店街12号"'
@@ -409,18 +434,7 @@ async def open_cases(harness: HubHarness, samples: dict[str, str]) -> str:
                 "decideReward",
                 f'caseId: "{tip_off["id"]}", amount: "500.00", reason: "true", expectedVersion: 1',
             )
-        for department, client_id in CASE_HOLDERS.items():
-            at = f'caseId: "{tip_off["id"]}"'
-            tip_off = await change(
-                "demo-education",
-                "referCase",
-                f'{at}, to: {department}, note: "yours?", expectedVersion: {tip_off["version"]}',
-            )
-            tip_off = await change(
-                client_id,
-                "returnCase",
-                f'{at}, reason: "not ours", expectedVersion: {tip_off["version"]}',
-            )
+        await hand_round(tip_off)
     complaint = await change(
         "demo-education",
         "openComplaint",
@@ -433,30 +447,21 @@ async def open_cases(harness: HubHarness, samples: dict[str, str]) -> str:
         f'caseId: "{complaint["id"]}", outcome: NOT_SETTLED, amountRefunded: "0", '
         'note: "refused to meet", expectedVersion: 1',
     )
-    for department, client_id in CASE_HOLDERS.items():
-        at = f'caseId: "{complaint["id"]}"'
-        complaint = await change(
-            "demo-education",
-            "referCase",
-            f'{at}, to: {department}, note: "yours?", expectedVersion: {complaint["version"]}',
-        )
-        complaint = await change(
-            client_id,
-            "returnCase",
-            f'{at}, reason: "not ours", expectedVersion: {complaint["version"]}',
-        )
-    everyone = ", ".join(["EDUCATION", *CASE_HOLDERS])
+    await hand_round(complaint)
+    # The holders confirm their findings; one more department, listed, has not yet.
+    waiting = next(d for d in ("SPORTS", "MARKET_SUPERVISION") if d not in holders)
+    listed_departments = ["EDUCATION", *holders, waiting]
     findings = ", ".join(
         f'{{department: {d}, item: "premises", result: "ok", note: "seen"}}'
-        for d in ["EDUCATION", *CASE_HOLDERS]
+        for d in listed_departments
     )
     inspection = await change(
         "demo-education",
         "recordInspection",
         f'creditCode: "{samples["creditCode"]}", inspectedOn: "2020-01-01", kind: JOINT, '
-        f"departments: [{everyone}], findings: [{findings}]",
+        f"departments: [{', '.join(listed_departments)}], findings: [{findings}]",
     )
-    for client_id in list(CASE_HOLDERS.values())[:-1]:  # sports has not confirmed yet
+    for client_id in holders.values():
         inspection = await change(
             client_id,
             "confirmInspectionFindings",
@@ -483,17 +488,7 @@ async def open_cases(harness: HubHarness, samples: dict[str, str]) -> str:
                 f'{at}, accepted: false, note: "in the back office", '
                 f'followUpInspectedOn: "2020-01-01", expectedVersion: {case["version"]}',
             )
-        for department, client_id in CASE_HOLDERS.items():
-            case = await change(
-                "demo-education",
-                "referCase",
-                f'{at}, to: {department}, note: "yours?", expectedVersion: {case["version"]}',
-            )
-            case = await change(
-                client_id,
-                "returnCase",
-                f'{at}, reason: "not ours", expectedVersion: {case["version"]}',
-            )
+        case = await hand_round(case)
         if closed:
             await change(
                 "demo-education",
@@ -680,9 +675,29 @@ async def plain_values(
     return list(values_at(body.get("data"), [*(step.field for step in path), name]))
 
 
-async def rich_samples(harness: HubHarness) -> dict[str, str]:
+SAMPLES: dict[str, dict[str, str]] = {}
+"""``rich_samples`` per sandbox world, which every role's walk shares: found once."""
+
+
+async def rich_samples(harness: HubHarness, world: SandboxWorld) -> dict[str, str]:
     """An institution, and a person whose background check found a record (so that
-    every field of the check has a value to look at)."""
+    every field of the check has a value to look at); a fresh copy for each walk.
+    Education asks a named question about the institution with a case id, so that
+    the access log the auditor reads holds both."""
+    key = str(world.data_dir)
+    if key not in SAMPLES:
+        SAMPLES[key] = await find_rich_samples(harness)
+    samples = dict(SAMPLES[key])
+    response = await harness.graphql(
+        "demo-education",
+        f'query Sample {{ institution(creditCode: "{samples["creditCode"]}") {{ name }} }}',
+        case_id="MATRIX-1",
+    )
+    assert response.json()["data"]["institution"]["name"], response.text
+    return samples
+
+
+async def find_rich_samples(harness: HubHarness) -> dict[str, str]:
     response = await harness.graphql(
         "demo-education",
         """query Samples { institutions(first: 200) { edges { node {

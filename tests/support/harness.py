@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping
-from contextlib import ExitStack, asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ from xietong.sandbox.config import write_sources_file
 from xietong.sandbox.layout import sandbox_files
 from xietong.sandbox.reference import REFERENCE_DATE
 from xietong.sandbox.seed import seed_sandbox
-from xietong.sandbox.serve import SandboxPorts, serve_in_thread
+from xietong.sandbox.serve import SandboxPorts, serve_in_threads
 from xietong.sandbox.services import bank_app, market_app, police_app
 from xietong.web.app import create_app
 
@@ -79,8 +79,7 @@ def _services_in_threads(
         police_app(files.police, delay_ms=delay_ms),
         bank_app(files.bank_http, delay_ms=delay_ms),
     )
-    with ExitStack() as stack:
-        urls = [stack.enter_context(serve_in_thread(app)) for app in apps]
+    with serve_in_threads(apps) as urls:
         market, police, bank = (urlsplit(url).port or 0 for url in urls)
         yield SandboxPorts(market=market, police=police, bank=bank), None
 
