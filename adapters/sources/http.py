@@ -14,7 +14,9 @@ from __future__ import annotations
 import functools
 import json as json_module
 import ssl
+import urllib.request
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import httpx
@@ -38,6 +40,16 @@ def _tls() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+def proxy_for(url: str) -> str | None:
+    """The environment's proxy for a department at ``url`` (``HTTP(S)_PROXY``, unless
+    ``NO_PROXY`` names its host), read once per source: aiohttp's ``trust_env`` would
+    read them, and ``~/.netrc`` in a worker thread, again on every call."""
+    parts = urlsplit(url)
+    if not parts.hostname or urllib.request.proxy_bypass(parts.hostname):
+        return None
+    return urllib.request.getproxies().get(parts.scheme)
+
+
 class HttpSource:
     """Calls one department service; any failure is a SourceUnavailableError."""
 
@@ -55,6 +67,7 @@ class HttpSource:
         self.calls = 0
         """Calls that reached for the network (a retried call counts once)."""
         self._base = config.url.rstrip("/")
+        self._proxy = proxy_for(self._base)
         self._session: aiohttp.ClientSession | None = None
 
     async def request_json(
@@ -91,7 +104,6 @@ class HttpSource:
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=50, ssl=_tls()),
                 timeout=aiohttp.ClientTimeout(total=self.config.timeout),
-                trust_env=True,  # proxies from the environment, as before
             )
         return self._session
 
@@ -102,7 +114,12 @@ class HttpSource:
         propagate.inject(headers)  # the caller's trace goes on at the department
         try:
             async with self._client().request(
-                method, f"{self._base}{path}", json=json, params=params, headers=headers
+                method,
+                f"{self._base}{path}",
+                json=json,
+                params=params,
+                headers=headers,
+                proxy=self._proxy,
             ) as response:
                 status = response.status
                 if status >= 400:
