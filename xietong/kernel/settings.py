@@ -171,18 +171,19 @@ class Settings:
             trusted_issuers_file=Path(env["XIETONG_TRUSTED_ISSUERS"])
             if env.get("XIETONG_TRUSTED_ISSUERS")
             else None,
-            federation_name=_federation_name(env, "XIETONG_FEDERATION_NAME"),
+            federation_name=federation_name_of(env.get("XIETONG_FEDERATION_NAME") or None),
         )
 
     def with_changes(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
 
 
-def _federation_name(env: Mapping[str, str], name: str) -> str | None:
-    raw = env.get(name) or None
+def federation_name_of(raw: str | None) -> str | None:
+    """``raw`` if it can name the subgraph's root field (``kaifeng``); else a ConfigError."""
     if raw is not None and not _FIELD_NAME.fullmatch(raw):
         raise ConfigError(
-            f"{name}={raw!r} is not a GraphQL field name in lower case, such as 'kaifeng'"
+            f"XIETONG_FEDERATION_NAME={raw!r} is not a GraphQL field name starting in "
+            "lower case, such as 'kaifeng'"
         )
     return raw
 
