@@ -137,7 +137,8 @@ def emit_unlicensed_operator(seed: int, index: int, rows: Rows, city: str = KAIF
         UNLICENSED_SCOPES[int(random() * len(UNLICENSED_SCOPES))], "1", owner.name,
         owner.id_number, ymd(founded), "" if active else ymd(REFERENCE_ORDINAL - 30),
         f"{city_name}{district}市场监督管理局",
-        f"河南省{city_name}{district}{ROADS[int(random() * len(ROADS))]}{1 + int(random() * 300)}号",
+        f"河南省{city_name}{district}{ROADS[int(random() * len(ROADS))]}"
+        f"{1 + int(random() * 300)}号",
         region,
     ))  # fmt: skip
     if random() < 0.3:
