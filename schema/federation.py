@@ -116,7 +116,10 @@ def _key(
 
 async def _entities(
     info: HubInfo,
-    representations: list[Representation],
+    representations: Annotated[
+        list[Representation],
+        strawberry.argument(description="What the gateway knows of each entity: type and key."),
+    ],
 ) -> list[Entity | None] | None:
     # A failed lookup is an error at its index, the others still answer.
     found = await asyncio.gather(

@@ -13,10 +13,12 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.support.harness import HubHarness, SandboxWorld, hub_harness
+from xietong.auth.policy import Effect, load_policy
+from xietong.kernel.settings import SHIPPED_POLICY
 from xietong.kernel.store import AuditEvent
 from xietong.schema.compat import graphql_schema_of
 from xietong.schema.federation import subgraph_sdl
-from xietong.schema.root import build_schema
+from xietong.schema.root import apply_policy, build_schema
 
 ENTITIES = """query Entities($representations: [_Any!]!) {
   _entities(representations: $representations) {
@@ -65,6 +67,34 @@ def data_of(response: Any) -> Any:
     body = response.json()
     assert response.status_code == 200, body
     return body
+
+
+def test_the_subgraph_fields_take_the_policy_of_the_root_fields_they_stand_for() -> None:
+    policy = load_policy(SHIPPED_POLICY)
+    plain = apply_policy(build_schema(), policy)
+    subgraph = apply_policy(build_schema(federation_name="kaifeng"), policy)
+    roles = sorted(policy.roles)
+    root_fields = [c.removeprefix("Query.") for c in plain.coordinates if c.startswith("Query.")]
+
+    for role in roles:
+        for field in root_fields:
+            expected = plain.grant_for_role(role, f"Query.{field}")
+            assert subgraph.grant_for_role(role, f"CityHub.{field}") == expected, (role, field)
+        assert subgraph.grant_for_role(role, "Query.kaifeng").effect is Effect.ALLOW
+        assert subgraph.grant_for_role(role, "Query._service").effect is Effect.ALLOW
+    may_look_up = {
+        role
+        for role in roles
+        if plain.grant_for_role(role, "Query.institution").effect is not Effect.DENY
+        and plain.grant_for_role(role, "Query.person").effect is not Effect.DENY
+    }
+    entity_lookups = {
+        role
+        for role in roles
+        if subgraph.grant_for_role(role, "Query._entities").effect is not Effect.DENY
+    }
+    assert entity_lookups == may_look_up == {"education.supervisor", "police.officer", "auditor"}
+    assert subgraph.grant_for_role("auditor", "Query._entities").purpose_required
 
 
 async def test_the_subgraph_publishes_one_root_field_shareable_types_and_keyed_entities(
