@@ -21,10 +21,12 @@ import httpx
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
 from tests.support.harness import free_port, sandbox_world
 from tests.support.issuers import Province, province
 from tests.support.processes import register_and_issue, serving
+from xietong.cli import app
 from xietong.kernel.db import create_sync_engine
 from xietong.kernel.migrate import upgrade
 from xietong.kernel.settings import Settings
@@ -239,3 +241,9 @@ def test_the_composition_script_writes_the_supergraph_of_the_hubs(
     assert f'KAIFENG @join__graph(name: "kaifeng", url: "{henan.kaifeng.url}")' in supergraph
     assert "kaifeng: CityHub @join__field(graph: KAIFENG)" in supergraph
     assert "zhengzhou: CityHub @join__field(graph: ZHENGZHOU)" in supergraph
+    # `xietong supergraph` composes the SDL this release publishes: the same supergraph.
+    out = tmp_path / "supergraph.graphql"
+    hubs = [f"{hub.name}={hub.url}" for hub in (henan.kaifeng, henan.zhengzhou)]
+    result = CliRunner().invoke(app, ["supergraph", *hubs, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8") == supergraph

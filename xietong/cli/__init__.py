@@ -23,6 +23,7 @@ from rich.progress import (
 from xietong.cli.audit import add_audit_commands
 from xietong.cli.auth import add_auth_commands
 from xietong.cli.documents import add_document_commands
+from xietong.cli.federation import add_federation_commands
 from xietong.cli.options import DataDir
 from xietong.cli.output import fail
 from xietong.cli.reviews import add_review_commands
@@ -224,6 +225,7 @@ def sandbox(
 
 add_auth_commands(app, settings_for)
 add_document_commands(app, settings_for)
+add_federation_commands(app)
 add_audit_commands(app, settings_for)
 add_review_commands(app, settings_for)
 
