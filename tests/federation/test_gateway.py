@@ -247,3 +247,9 @@ def test_the_composition_script_writes_the_supergraph_of_the_hubs(
     result = CliRunner().invoke(app, ["supergraph", *hubs, "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert out.read_text(encoding="utf-8") == supergraph
+    # A gateway serving that file routes each city's part to its hub.
+    with gateway({"SUPERGRAPH": str(out)}, tmp_path / "gateway.log") as url:
+        fixed = Province_(url, henan.kaifeng, henan.zhengzhou, henan.issuer)
+        answer = fixed.ask(henan.issuer.token(), PROVINCIAL_QUERY)
+    assert "errors" not in answer, answer["errors"]
+    assert regions_of(answer, "zhengzhou") == {"4101"}
