@@ -64,7 +64,6 @@ CITY_HUB = "CityHub"
 ENTITY_KEYS = {"Institution": "creditCode", "Person": "idNumber"}
 ENTITY_LOOKUPS = {"Institution": "Query.institution", "Person": "Query.person"}
 """An entity fetch is a lookup by key: it may do what that root lookup may."""
-FEDERATION_FIELDS = ("Query._service", "Query._entities", "_Service.sdl")
 
 Representation = NewType("Representation", object)
 FEDERATION_SCALARS: dict[object, ScalarDefinition] = {
