@@ -177,6 +177,21 @@ def test_a_provincial_auditor_lists_the_institutions_of_both_cities(henan: Provi
         assert returned == {f"returned:{edge['node']['creditCode']}" for edge in city}
 
 
+def test_a_purpose_in_the_request_body_reaches_each_hub(henan: Province_) -> None:
+    kaifeng_before = len(henan.kaifeng.events())
+    body = {
+        "query": PROVINCIAL_QUERY,
+        "extensions": {"purpose": "省级专项审计：预收费监管", "caseId": "豫审〔2026〕7号"},
+    }
+    headers = {"Authorization": f"Bearer {henan.issuer.token()}"}
+
+    answer = httpx.post(henan.gateway, json=body, headers=headers, timeout=60).json()
+
+    assert "errors" not in answer, answer["errors"]
+    (event,) = henan.kaifeng.events()[kaifeng_before:]
+    assert (event.purpose, event.case_id) == ("省级专项审计：预收费监管", "豫审〔2026〕7号")
+
+
 def test_the_auditors_purpose_is_required_by_each_hub(henan: Province_) -> None:
     answer = henan.ask(henan.issuer.token(), PROVINCIAL_QUERY, purpose=None)
 

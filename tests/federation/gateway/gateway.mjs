@@ -7,8 +7,8 @@
 //                (IntrospectAndCompose, asking each hub for `{ _service { sdl } }`),
 //   SCHEMA_TOKEN with that bearer token (one every hub accepts: the province's issuer).
 //
-// Each client's Authorization, X-Purpose and X-Case-Id headers are forwarded to every hub it
-// reaches: each hub decides its own policy, purpose rule and row scope, and logs its own part.
+// Each client's Authorization, X-Purpose and X-Case-Id headers (or extensions.purpose and
+// extensions.caseId of its request) are forwarded to every hub it reaches: each hub decides its own policy, purpose rule and row scope, and logs its own part.
 import { readFileSync } from "node:fs";
 import { ApolloServer } from "@apollo/server";
 import { startStandaloneServer } from "@apollo/server/standalone";
@@ -16,11 +16,21 @@ import { ApolloGateway, IntrospectAndCompose, RemoteGraphQLDataSource } from "@a
 
 const FORWARDED = ["authorization", "x-purpose", "x-case-id"];
 
+// The purpose and case id a client put in the body (extensions.purpose, extensions.caseId,
+// the hub's preferred way) travel to the hubs as headers, RFC 8187-encoded UTF-8.
+const EXTENSION_HEADERS = { purpose: "x-purpose", caseId: "x-case-id" };
+
 class HubDataSource extends RemoteGraphQLDataSource {
   willSendRequest({ request, context }) {
     for (const name of FORWARDED) {
       const value = context?.headers?.[name];
       if (value) request.http.headers.set(name, value);
+    }
+    for (const [key, header] of Object.entries(EXTENSION_HEADERS)) {
+      const value = context?.extensions?.[key];
+      if (typeof value === "string" && !context.headers?.[header]) {
+        request.http.headers.set(header, `UTF-8''${encodeURIComponent(value)}`);
+      }
     }
     if (!context?.headers && process.env.SCHEMA_TOKEN) {
       // Loading the subgraphs' schemas: no client request, the gateway's own token.
@@ -53,7 +63,18 @@ const gateway = new ApolloGateway({
 });
 // A hub's refusal reaches the client with its code and the hub's own message; never
 // the gateway's stack.
-const server = new ApolloServer({ gateway, introspection: true, includeStacktraceInErrorResponses: false });
+const server = new ApolloServer({
+  gateway,
+  introspection: true,
+  includeStacktraceInErrorResponses: false,
+  plugins: [
+    {
+      async requestDidStart({ request, contextValue }) {
+        contextValue.extensions = request.extensions ?? {};
+      },
+    },
+  ],
+});
 const { url } = await startStandaloneServer(server, {
   listen: { port: Number(process.env.PORT ?? 4000), host: "127.0.0.1" },
   context: async ({ req }) => ({
