@@ -10,10 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from xietong.auth.access_tokens import IssuedToken, access_token_claims, sign_access_token
 from xietong.auth.clients import ClientRecord, ClientRegistry
 from xietong.auth.clock import Clock, utc_now
+from xietong.auth.issuers import trusting
 from xietong.auth.keys import SigningKeyPair, SigningKeyStore
 from xietong.auth.replay import AssertionReplayCache
 from xietong.auth.trusted_documents import TrustedDocuments
-from xietong.auth.verifier import HubTokenVerifier
+from xietong.auth.verifier import AccessTokenVerifier, HubTokenVerifier
 from xietong.kernel.settings import Settings
 
 
@@ -43,13 +44,17 @@ class TokenService:
         self.clients = ClientRegistry(sessions, clock=clock, lookup_engine=lookup_engine)
         self.used_assertions = AssertionReplayCache(sessions)
         self.documents = TrustedDocuments(sessions, clock=clock, lookup_engine=lookup_engine)
-        self.verifier = HubTokenVerifier(
+        own = HubTokenVerifier(
             keys=self.keys,
             clients=self.clients,
             issuer=settings.issuer,
             audience=settings.audience,
             token_ttl=self.token_ttl,
             clock=clock,
+        )
+        # With XIETONG_TRUSTED_ISSUERS, a province's tokens are accepted beside the hub's own.
+        self.verifier: AccessTokenVerifier = trusting(
+            own, settings.issuer, settings.trusted_issuers_file, clock=clock
         )
 
     @property

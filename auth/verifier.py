@@ -1,14 +1,15 @@
 """Turning a bearer token into a ``Principal``, or refusing it with a reason.
 
 ``AccessTokenVerifier`` is the seam: the hub's own tokens are checked by
-``HubTokenVerifier``; a trusted external identity provider (issuer + JWKS URL +
-audience) would be another implementation, chosen by the token's ``iss`` before
-any signature check: a router holding one verifier per trusted issuer would peek
-at the unverified ``iss`` only to pick the verifier, which then checks it again.
+``HubTokenVerifier``; a trusted external identity provider (issuer + JWKS +
+audience) is another implementation (``auth.issuers``), chosen by the token's
+``iss`` before any signature check: ``IssuerRouter`` peeks at the unverified
+``iss`` only to pick the verifier, which then checks it again.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import timedelta
@@ -73,7 +74,7 @@ class HubTokenVerifier:
         self._leeway = leeway
 
     async def verify(self, token: str) -> Principal:
-        header = _header_of(token)
+        header = unverified_header(token)
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
             raise InvalidTokenError("the token names no signing key (kid)")
@@ -125,34 +126,57 @@ class HubTokenVerifier:
         except MissingClaimError as error:
             raise InvalidTokenError(f"the token lacks claim(s) {error.claim}") from None
         except ClaimError as error:
-            raise InvalidTokenError(_claim_problem(error.claim)) from None
+            raise InvalidTokenError(claim_problem(error.claim)) from None
         if claims["sub"] != claims["client_id"]:
             raise InvalidTokenError("the token's sub and client_id differ")
 
 
-def _header_of(token: str) -> dict[str, Any]:
-    if len(token) > MAX_TOKEN_LENGTH:
-        raise InvalidTokenError("the token is too long")
-    try:
-        header = dict(jws.extract_compact(token.encode()).headers())
-    except (JoseError, ValueError):
-        raise InvalidTokenError("the token is not a signed JWT") from None
+def unverified_header(
+    token: str,
+    *,
+    algorithms: frozenset[str] = ACCEPTED_ALGORITHMS,
+    types: frozenset[str] = frozenset({ACCESS_TOKEN_TYPE}),
+) -> dict[str, Any]:
+    """The token's protected header, checked for shape only (``typ``, ``alg`` among
+    ``algorithms``, nothing else but ``kid``); the signature is checked later."""
+    header = dict(_compact(token).headers())
     unexpected = sorted(set(header) - _ALLOWED_HEADER)
     if unexpected:
         raise InvalidTokenError(f"the token header has unexpected field(s) {', '.join(unexpected)}")
     alg = header.get("alg")
-    if not isinstance(alg, str) or alg not in ACCEPTED_ALGORITHMS:
+    if not isinstance(alg, str) or alg not in algorithms:
         raise InvalidTokenError(
-            f"algorithm {str(alg)[:20]!r} is not accepted; "
-            f"use {', '.join(sorted(ACCEPTED_ALGORITHMS))}"
+            f"algorithm {str(alg)[:20]!r} is not accepted; use {', '.join(sorted(algorithms))}"
         )
     typ = header.get("typ")
-    if not isinstance(typ, str) or typ.lower().removeprefix("application/") != ACCESS_TOKEN_TYPE:
-        raise InvalidTokenError(f"the token type is {str(typ)[:20]!r}, not {ACCESS_TOKEN_TYPE}")
+    if not isinstance(typ, str) or typ.lower().removeprefix("application/") not in types:
+        raise InvalidTokenError(
+            f"the token type is {str(typ)[:20]!r}, not {' or '.join(sorted(types))}"
+        )
     return header
 
 
-def _claim_problem(claim: str) -> str:
+def unverified_claims(token: str) -> dict[str, Any]:
+    """The payload as sent, *not verified*: only to choose which verifier checks it."""
+    try:
+        claims = json.loads(_compact(token).payload)
+    except ValueError:
+        raise InvalidTokenError("the token's claims are not JSON") from None
+    if not isinstance(claims, dict):
+        raise InvalidTokenError("the token's claims are not a JSON object")
+    return claims
+
+
+def _compact(token: str) -> jws.CompactSignature:
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise InvalidTokenError("the token is too long")
+    try:
+        return jws.extract_compact(token.encode())
+    except (JoseError, ValueError):
+        raise InvalidTokenError("the token is not a signed JWT") from None
+
+
+def claim_problem(claim: str) -> str:
     return {
         "iss": "the token was issued by another issuer",
         "aud": "the token is meant for another audience",

@@ -47,4 +47,9 @@ ZHENGZHOU_DISTRICTS: Final = {
     "410104": "管城回族区",
     "410105": "金水区",
 }
-"""A few institutions (about 5%) sit in Zhengzhou (郑州市, ``410100``)."""
+"""A few institutions (about 5%) sit in Zhengzhou (郑州市, ``410100``); all of them
+in a Zhengzhou sandbox (``seed_sandbox(city=ZHENGZHOU)``, a second city's hub)."""
+KAIFENG: Final = "410200"
+ZHENGZHOU: Final = "410100"
+CITIES: Final = (KAIFENG, ZHENGZHOU)
+"""The cities a sandbox can be seeded for: its departments hold that city's rows."""

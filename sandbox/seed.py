@@ -28,7 +28,7 @@ from xietong.sandbox.anomalies import UNLICENSED_RATE
 from xietong.sandbox.generate import generate_chunk
 from xietong.sandbox.layout import sandbox_files
 from xietong.sandbox.loader import BulkLoader
-from xietong.sandbox.reference import DEFAULT_SEED, REFERENCE_DATE
+from xietong.sandbox.reference import CITIES, DEFAULT_SEED, KAIFENG, REFERENCE_DATE
 
 _MARKER_FORMAT = 1
 _PARALLEL_FROM = 20_000
@@ -66,13 +66,18 @@ def seed_sandbox(
     seed: int = DEFAULT_SEED,
     progress: Callable[[int], None] | None = None,
     workers: int | None = None,
+    city: str = KAIFENG,
 ) -> SeedSummary:
     """(Re)create every sandbox database under ``<data_dir>/sandbox/``.
 
     ``progress`` is called with the number of institutions just written, chunk
     by chunk. ``workers`` is the number of generator processes (``0``: generate
-    in this process); by default one per core for large seeds.
+    in this process); by default one per core for large seeds. ``city``: whose
+    departments these are (``sandbox.reference.CITIES``): Kaifeng's hold a few
+    Zhengzhou institutions too, Zhengzhou's only its own.
     """
+    if city not in CITIES:
+        raise ValueError(f"city must be one of {', '.join(CITIES)}")
     if institutions < 0:
         raise ValueError("institutions must be zero or more")
     started = time.perf_counter()
@@ -84,7 +89,8 @@ def seed_sandbox(
         workers = min(2, os.cpu_count() or 1) if institutions >= _PARALLEL_FROM else 0
     chunk = _CHUNK if workers else 100
     tasks = [
-        (seed, start, min(start + chunk, total), institutions) for start in range(0, total, chunk)
+        (seed, start, min(start + chunk, total), institutions, city)
+        for start in range(0, total, chunk)
     ]
     anomalies: Counter[str] = Counter()
     rows = 0
@@ -100,6 +106,7 @@ def seed_sandbox(
     marker = {
         "format": _MARKER_FORMAT,
         "seed": seed,
+        "city": city,
         "institutions": institutions,
         "unlicensed_operators": unlicensed,
         "reference_date": REFERENCE_DATE.isoformat(),
@@ -133,8 +140,8 @@ def is_seeded(data_dir: Path, *, institutions: int | None = None, seed: int | No
     return all(path.is_file() for path in files.databases().values())
 
 
-_Task = tuple[int, int, int, int]
-"""``(seed, start, stop, institutions)``: one chunk of indexes to generate."""
+_Task = tuple[int, int, int, int, str]
+"""``(seed, start, stop, institutions, city)``: one chunk of indexes to generate."""
 
 
 def _load_chunks(

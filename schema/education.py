@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from functools import partial
 
@@ -10,6 +11,7 @@ import strawberry
 from xietong.domain.records import Institution as InstitutionRecord
 from xietong.resolvers import joint_record
 from xietong.resolvers.context import HubInfo
+from xietong.resolvers.joint_record import Employment as EmploymentRecord
 from xietong.resolvers.reviews import queries as reviews
 from xietong.schema.enums import (
     Department,
@@ -333,18 +335,23 @@ class EducationQuery:
 
     @strawberry.field(description="Where a person works, across institutions in scope.")
     async def person(self, info: HubInfo, id_number: IdNumber) -> Person | None:
-        found = await joint_record.employments(info.context, id_number)
-        if not found:
-            return None
-        return Person(
-            id_number=id_number,
-            name=found[0].staff.name,
-            employments=[
-                Employment(
-                    institution=from_record(Institution, e.institution),
-                    position=e.staff.position,
-                    teacher_certificate=e.staff.teacher_certificate,
-                )
-                for e in found
-            ],
-        )
+        return person_of(id_number, await joint_record.employments(info.context, id_number))
+
+
+def person_of(id_number: str, found: Sequence[EmploymentRecord] | None) -> Person | None:
+    """The person of ``id_number`` from their roster lines, if any (``person`` and
+    the federation's entity lookup)."""
+    if not found:
+        return None
+    return Person(
+        id_number=IdNumber(id_number),
+        name=found[0].staff.name,
+        employments=[
+            Employment(
+                institution=from_record(Institution, e.institution),
+                position=e.staff.position,
+                teacher_certificate=e.staff.teacher_certificate,
+            )
+            for e in found
+        ],
+    )

@@ -21,6 +21,12 @@ from xietong.schema.audit import AuditQuery
 from xietong.schema.cases import CaseMutation, CaseQuery
 from xietong.schema.compat import graphql_schema_of
 from xietong.schema.education import EducationQuery
+from xietong.schema.federation import (
+    FEDERATION_SCALARS,
+    federated_query,
+    is_subgraph,
+    subgraph_policy,
+)
 from xietong.schema.funds import FundsMutation, FundsQuery
 from xietong.schema.hub import HubQuery
 from xietong.schema.labels_query import LabelsQuery
@@ -128,13 +134,18 @@ def _decisions_of(info: GraphQLResolveInfo[Any]) -> Decisions:
     return decisions
 
 
-def build_schema(limits: QueryLimits | None = None) -> strawberry.Schema:
+def build_schema(
+    limits: QueryLimits | None = None, *, federation_name: str | None = None
+) -> strawberry.Schema:
     """The schema as clients see it (``xietong schema`` prints it), refusing
-    documents over ``limits`` (the defaults when not given) before execution."""
+    documents over ``limits`` (the defaults when not given) before execution;
+    with ``federation_name``, also an Apollo Federation 2 subgraph (schema.federation)."""
     return HubSchema(
-        query=Query,
+        query=federated_query(Query, federation_name) if federation_name else Query,
         mutation=Mutation,
-        config=StrawberryConfig(scalar_map=SCALAR_MAP),
+        config=StrawberryConfig(
+            scalar_map={**SCALAR_MAP, **FEDERATION_SCALARS} if federation_name else SCALAR_MAP
+        ),
         extensions=[
             OperationSpan,
             OperationRecorder,
@@ -154,6 +165,8 @@ def apply_policy(schema: strawberry.Schema, policy: Policy) -> Policy:
     Returns the policy bound to the schema's fields; a ConfigError says what is wrong.
     """
     graphql_schema = graphql_schema_of(schema)
+    if is_subgraph(graphql_schema):
+        policy = subgraph_policy(policy, graphql_schema)
     bound = bind_policy(policy, graphql_schema)
     install_guards(bound, graphql_schema, _decisions_of)
     return bound

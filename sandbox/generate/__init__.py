@@ -17,6 +17,7 @@ from xietong.sandbox.generate.market import emit_market, emit_unlicensed_operato
 from xietong.sandbox.generate.plan import plan_institution
 from xietong.sandbox.generate.police import emit_police
 from xietong.sandbox.generate.rows import Rows, new_rows
+from xietong.sandbox.reference import KAIFENG
 
 __all__ = ["Chunk", "generate_chunk"]
 
@@ -24,13 +25,16 @@ Chunk = tuple[Rows, Counter[str]]
 """Rows of a range of institutions, and how many of them got each anomaly."""
 
 
-def generate_chunk(seed: int, start: int, stop: int, institutions: int) -> Chunk:
+def generate_chunk(
+    seed: int, start: int, stop: int, institutions: int, city: str = KAIFENG
+) -> Chunk:
     """Institutions ``start..stop-1`` of ``institutions``; indexes at or beyond
-    ``institutions`` are unlicensed operators (market registrations only)."""
+    ``institutions`` are unlicensed operators (market registrations only). ``city``:
+    the sandbox's city (``sandbox.reference.CITIES``)."""
     rows = new_rows()
     anomalies: Counter[str] = Counter()
     for index in range(start, min(stop, institutions)):
-        plan = plan_institution(seed, index, institutions)
+        plan = plan_institution(seed, index, institutions, city)
         emit_education(plan, rows)
         emit_market(plan, rows)
         emit_fire(plan, rows)
@@ -38,5 +42,5 @@ def generate_chunk(seed: int, start: int, stop: int, institutions: int) -> Chunk
         emit_police(plan, rows)
         anomalies.update(plan.anomalies)
     for index in range(max(start, institutions), stop):
-        emit_unlicensed_operator(seed, index, rows)
+        emit_unlicensed_operator(seed, index, rows, city)
     return rows, anomalies

@@ -27,10 +27,16 @@ from xietong.sandbox.generate.vocabulary import (
     UNLICENSED_NAMES,
     UNLICENSED_SCOPES,
 )
-from xietong.sandbox.reference import AD_VIOLATION_DAYS, COMPLAINT_SURGE_DAYS, KAIFENG_DISTRICTS
+from xietong.sandbox.reference import (
+    AD_VIOLATION_DAYS,
+    COMPLAINT_SURGE_DAYS,
+    KAIFENG,
+    KAIFENG_DISTRICTS,
+    ZHENGZHOU,
+    ZHENGZHOU_DISTRICTS,
+)
 
 _FOR_PROFIT_SUBJECT_SCOPE = "中小学文化课辅导培训；教育咨询服务"
-_UNLICENSED_REGIONS = tuple(KAIFENG_DISTRICTS)
 
 
 def emit_market(plan: InstitutionPlan, rows: Rows) -> None:
@@ -110,14 +116,18 @@ def _complaints(rng: Random, index: int, code: str, rows: Rows, *, surge: bool) 
         ))  # fmt: skip
 
 
-def emit_unlicensed_operator(seed: int, index: int, rows: Rows) -> None:
+def emit_unlicensed_operator(seed: int, index: int, rows: Rows, city: str = KAIFENG) -> None:
     """A registration whose scope covers training, unknown to the education bureau."""
     rng = institution_rng(seed, index)
     random = rng.random
-    region = _UNLICENSED_REGIONS[int(random() * len(_UNLICENSED_REGIONS))]
-    district = KAIFENG_DISTRICTS[region]
+    districts, city_name = (
+        (ZHENGZHOU_DISTRICTS, "郑州市") if city == ZHENGZHOU else (KAIFENG_DISTRICTS, "开封市")
+    )
+    regions = tuple(districts)
+    region = regions[int(random() * len(regions))]
+    district = districts[region]
     brand = BRANDS[int(random() * len(BRANDS))]
-    name = f"开封市{brand}{UNLICENSED_NAMES[int(random() * len(UNLICENSED_NAMES))]}"
+    name = f"{city_name}{brand}{UNLICENSED_NAMES[int(random() * len(UNLICENSED_NAMES))]}"
     owner = person(seed, index * PERSON_SLOTS)
     founded = REFERENCE_ORDINAL - 60 - int(random() * 1500)
     active = random() < 0.9
@@ -126,8 +136,9 @@ def emit_unlicensed_operator(seed: int, index: int, rows: Rows) -> None:
         index + 1, code, name, "有限责任公司(自然人投资或控股)", "1", "1" if active else "3",
         UNLICENSED_SCOPES[int(random() * len(UNLICENSED_SCOPES))], "1", owner.name,
         owner.id_number, ymd(founded), "" if active else ymd(REFERENCE_ORDINAL - 30),
-        f"开封市{district}市场监督管理局",
-        f"河南省开封市{district}{ROADS[int(random() * len(ROADS))]}{1 + int(random() * 300)}号",
+        f"{city_name}{district}市场监督管理局",
+        f"河南省{city_name}{district}{ROADS[int(random() * len(ROADS))]}"
+        f"{1 + int(random() * 300)}号",
         region,
     ))  # fmt: skip
     if random() < 0.3:

@@ -28,7 +28,7 @@ from xietong.sandbox.generate.vocabulary import (
     DOMAIN_NAME_WORD,
     ROADS,
 )
-from xietong.sandbox.reference import KAIFENG_DISTRICTS, ZHENGZHOU_DISTRICTS
+from xietong.sandbox.reference import KAIFENG, KAIFENG_DISTRICTS, ZHENGZHOU, ZHENGZHOU_DISTRICTS
 
 SUBJECT_DOMAIN = "01"
 NON_SUBJECT_DOMAINS = ("02", "03", "04")
@@ -110,8 +110,11 @@ class InstitutionPlan:
         return self.staff[0]
 
 
-def plan_institution(seed: int, index: int, institutions: int) -> InstitutionPlan:
-    """Everything about institution ``index`` of ``institutions``, from its own generator."""
+def plan_institution(
+    seed: int, index: int, institutions: int, city: str = KAIFENG
+) -> InstitutionPlan:
+    """Everything about institution ``index`` of ``institutions``, from its own generator;
+    in a Zhengzhou sandbox (``city``) every institution is in Zhengzhou."""
     rng = institution_rng(seed, index)
     random = rng.random
     anomalies = {kind for kind in _ANOMALY_ORDER if random() < ANOMALY_RATES[kind]}
@@ -135,7 +138,7 @@ def plan_institution(seed: int, index: int, institutions: int) -> InstitutionPla
             if second != first:
                 domains = tuple(sorted((first, second)))
         non_profit = random() < 0.1
-    if random() < 0.05:
+    if random() < 0.05 or city == ZHENGZHOU:
         region = _ZHENGZHOU[int(random() * len(_ZHENGZHOU))]
         district, city = ZHENGZHOU_DISTRICTS[region], "郑州市"
     else:

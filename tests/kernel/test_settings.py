@@ -17,6 +17,8 @@ def test_operational_settings_are_read_from_the_environment(tmp_path: Path) -> N
             "XIETONG_REQUIRED_SOURCES": " education-platform, bank-a ,,",
             "OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318",
             "XIETONG_METRICS_PORT": "9464",
+            "XIETONG_FEDERATION_NAME": "kaifeng",
+            "XIETONG_TRUSTED_ISSUERS": "/etc/xietong/issuers.toml",
         },
         data_dir=tmp_path,
     )
@@ -25,6 +27,8 @@ def test_operational_settings_are_read_from_the_environment(tmp_path: Path) -> N
     assert settings.required_sources == ("education-platform", "bank-a")
     assert settings.otlp_endpoint == "http://collector:4318"
     assert settings.metrics_port == 9464
+    assert settings.federation_name == "kaifeng"
+    assert settings.trusted_issuers_file == Path("/etc/xietong/issuers.toml")
 
 
 @pytest.mark.parametrize(
@@ -33,6 +37,7 @@ def test_operational_settings_are_read_from_the_environment(tmp_path: Path) -> N
         ("XIETONG_LOG_LEVEL", "LOUD", "is not one of DEBUG, INFO"),
         ("XIETONG_METRICS_PORT", "70000", "is not a port"),
         ("XIETONG_METRICS_PORT", "metrics", "is not a whole number"),
+        ("XIETONG_FEDERATION_NAME", "Kai-feng", "is not a GraphQL field name"),
     ],
 )
 def test_a_bad_operational_setting_says_which(

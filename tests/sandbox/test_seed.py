@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from tests.sandbox.conftest import SEEDED_INSTITUTIONS
-from tests.sandbox.native import ANOMALY_QUERIES, REF, codes, content_digest
+from tests.sandbox.native import ANOMALY_QUERIES, REF, codes, content_digest, open_native
 from xietong.kernel.identifiers import credit_code_error, id_number_error
 from xietong.sandbox.anomalies import LEDGER_ANOMALIES, Anomaly
 from xietong.sandbox.generate.plan import plan_institution
 from xietong.sandbox.layout import sandbox_files
-from xietong.sandbox.reference import DEFAULT_SEED, KAIFENG_DISTRICTS, ZHENGZHOU_DISTRICTS
+from xietong.sandbox.reference import (
+    DEFAULT_SEED,
+    KAIFENG_DISTRICTS,
+    ZHENGZHOU,
+    ZHENGZHOU_DISTRICTS,
+)
 from xietong.sandbox.seed import is_seeded, seed_sandbox, unlicensed_count
 
 ALL_CREDIT_CODES = "SELECT tyshxydm FROM mkt.qydj"
@@ -97,6 +103,20 @@ def test_regions_are_kaifeng_districts_and_a_few_in_zhengzhou(
         "SELECT tyshxydm FROM edu.jg_jbxx WHERE substr(tyshxydm, 3, 6) <> xzqh"
     ).fetchall()
     assert mismatched == []
+
+
+def test_a_zhengzhou_sandbox_holds_zhengzhou_institutions_only(tmp_path: Path) -> None:
+    seed_sandbox(tmp_path, 60, seed=11, city=ZHENGZHOU)
+    with closing(open_native(tmp_path)) as native:
+        regions = {row[0] for row in native.execute("SELECT xzqh FROM edu.jg_jbxx")}
+        registered = {row[0] for row in native.execute("SELECT tyshxydm FROM mkt.qydj")}
+    assert regions == set(ZHENGZHOU_DISTRICTS)
+    assert {code[2:6] for code in registered} == {"4101"}
+
+
+def test_a_sandbox_is_of_kaifeng_or_zhengzhou(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="410200, 410100"):
+        seed_sandbox(tmp_path, 5, city="410300")
 
 
 def test_competent_departments_follow_the_training_domains(native: sqlite3.Connection) -> None:

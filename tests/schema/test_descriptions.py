@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLObjectType
 
 from tests.support.harness import HubHarness
@@ -17,8 +18,9 @@ from xietong.schema.root import build_schema
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
-def test_every_field_and_input_field_has_a_description() -> None:
-    schema = graphql_schema_of(build_schema())
+@pytest.mark.parametrize("federation_name", [None, "kaifeng"], ids=["hub", "subgraph"])
+def test_every_field_and_input_field_has_a_description(federation_name: str | None) -> None:
+    schema = graphql_schema_of(build_schema(federation_name=federation_name))
 
     undescribed = [
         f"{name}.{field_name}"

@@ -28,7 +28,7 @@ from xietong.hub.services import Hub
 from xietong.kernel.settings import Settings
 from xietong.sandbox.config import write_sources_file
 from xietong.sandbox.layout import sandbox_files
-from xietong.sandbox.reference import REFERENCE_DATE
+from xietong.sandbox.reference import DEFAULT_SEED, KAIFENG, REFERENCE_DATE
 from xietong.sandbox.seed import seed_sandbox
 from xietong.sandbox.serve import SandboxPorts, serve_in_threads
 from xietong.sandbox.services import bank_app, market_app, police_app
@@ -54,6 +54,8 @@ def sandbox_world(
     delay_ms: float | None = None,
     cache_ttl: float = 5.0,
     separate_process: bool = False,
+    seed: int = DEFAULT_SEED,
+    city: str = KAIFENG,
 ) -> Iterator[SandboxWorld]:
     """Seed ``data_dir``, serve its HTTP departments, write their sources file.
 
@@ -61,8 +63,9 @@ def sandbox_world(
     ``cache_ttl`` 0 makes the hub ask the sources every time; ``separate_process``
     serves the departments from another process, so that their work does not share
     this process's interpreter lock (benchmarks); tests keep them in threads.
+    ``seed`` and ``city``: another city's departments (a second hub).
     """
-    seed_sandbox(data_dir, institutions)
+    seed_sandbox(data_dir, institutions, seed=seed, city=city)
     serve = _services_in_process if separate_process else _services_in_threads
     with serve(data_dir, delay_ms) as (ports, pid):
         sources = write_sources_file(data_dir, "127.0.0.1", ports, cache_ttl=cache_ttl)

@@ -47,6 +47,10 @@ T = TypeVar("T")
 
 KEY_SCALARS = frozenset({"CreditCode", "IdNumber"})
 ID_SCALAR = "ID"
+REPRESENTATION_SCALAR = "_Any"
+"""A federation gateway's entity representation, ``{"__typename", "creditCode"}``:
+its key is asked like an argument's (``_entities``, schema.federation)."""
+REPRESENTATION_KEYS = ("creditCode", "idNumber")
 KEY_FIELDS = frozenset({"creditCode"})
 PERSON_FIELDS = frozenset({"idNumber", "teacherIdNumber"})
 
@@ -92,7 +96,7 @@ def _key_slots(
 def _may_hold_keys(type_: Any, seen: set[str]) -> bool:
     named = get_named_type(type_)
     if isinstance(named, GraphQLScalarType):
-        return named.name in KEY_SCALARS or named.name == ID_SCALAR
+        return named.name in KEY_SCALARS or named.name in {ID_SCALAR, REPRESENTATION_SCALAR}
     if isinstance(named, GraphQLInputObjectType) and named.name not in seen:
         seen.add(named.name)
         return any(_may_hold_keys(f.type, seen) for f in named.fields.values())
@@ -112,6 +116,10 @@ def _collect(value: Any, type_: GraphQLInputType, found: set[str]) -> None:
             found.add(value)
         elif type_.name == ID_SCALAR:
             found.add(f"id:{value}")
+        elif type_.name == REPRESENTATION_SCALAR and isinstance(value, Mapping):
+            found.update(
+                value[key] for key in REPRESENTATION_KEYS if isinstance(value.get(key), str)
+            )
     elif isinstance(type_, GraphQLInputObjectType) and isinstance(value, Mapping):
         for name, input_field in type_.fields.items():
             key = input_field.out_name or name

@@ -23,11 +23,12 @@ from rich.progress import (
 from xietong.cli.audit import add_audit_commands
 from xietong.cli.auth import add_auth_commands
 from xietong.cli.documents import add_document_commands
+from xietong.cli.federation import add_federation_commands
 from xietong.cli.options import DataDir
 from xietong.cli.output import fail
 from xietong.cli.reviews import add_review_commands
 from xietong.kernel.errors import ConfigError
-from xietong.kernel.settings import DEFAULT_DATA_DIR, Settings
+from xietong.kernel.settings import DEFAULT_DATA_DIR, Settings, federation_name_of
 from xietong.sandbox.reference import DEFAULT_SEED
 from xietong.web.logs import configure_json_logging
 
@@ -71,11 +72,26 @@ def migrate(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
 
 
 @app.command()
-def schema() -> None:
+def schema(
+    subgraph: Annotated[
+        str | None,
+        typer.Option(
+            help="Print the Apollo Federation 2 subgraph SDL of the hub whose "
+            "XIETONG_FEDERATION_NAME is this (e.g. kaifeng), for the province's "
+            "composition (tests/federation/gateway/compose.mjs)."
+        ),
+    ] = None,
+) -> None:
     """Print the GraphQL schema (SDL)."""
+    from xietong.schema.compat import graphql_schema_of
+    from xietong.schema.federation import subgraph_sdl
     from xietong.schema.root import build_schema
 
-    typer.echo(build_schema().as_str())
+    if subgraph is None:
+        typer.echo(build_schema().as_str())
+        return
+    name = run_or_exit(lambda: federation_name_of(subgraph)) or ""
+    typer.echo(subgraph_sdl(graphql_schema_of(build_schema(federation_name=name)), name), nl=False)
 
 
 @app.command()
@@ -209,6 +225,7 @@ def sandbox(
 
 add_auth_commands(app, settings_for)
 add_document_commands(app, settings_for)
+add_federation_commands(app)
 add_audit_commands(app, settings_for)
 add_review_commands(app, settings_for)
 

@@ -57,7 +57,9 @@ def build_documents_app(settings_for: SettingsFor) -> typer.Typer:
     def add(client_id: ClientId, files: Files, data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
         """Register documents for a client, each checked against the hub's schema."""
         settings = settings_for(data_dir)
-        schema = graphql_schema_of(build_schema(settings.query_limits))
+        schema = graphql_schema_of(
+            build_schema(settings.query_limits, federation_name=settings.federation_name)
+        )
         read = [item for path in files for item in _documents_in(path)]
         for name, text, _ in read:
             _check_against(schema, name, text)

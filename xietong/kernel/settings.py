@@ -8,6 +8,7 @@ work together in one folder.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -40,6 +41,7 @@ DATA_DIR_CONFIG = "xietong.toml"
 DEFAULT_RELOAD_SECONDS = 2.0
 """A changed policy is in force within two seconds; looking costs two small reads."""
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_FIELD_NAME = re.compile(r"[a-z][a-zA-Z0-9]{0,39}")
 SHIPPED_POLICY = Path(__file__).resolve().parent.parent / "auth" / "policy.toml"
 
 
@@ -110,6 +112,14 @@ class Settings:
     whose pages may call the hub from a browser, separated by commas; none by default."""
     cases: CaseSettings = field(default_factory=CaseSettings)
     """``XIETONG_CASE_*``: notice numbering and the referral calendar."""
+    # -- many hubs, one graph (README "A province over its cities' hubs") --
+    trusted_issuers_file: Path | None = None
+    """``XIETONG_TRUSTED_ISSUERS``: a TOML file of other issuers whose tokens the hub
+    accepts (a province's identity provider; ``auth.issuers``); none by default."""
+    federation_name: str | None = None
+    """``XIETONG_FEDERATION_NAME``: serve as an Apollo Federation 2 subgraph whose
+    one root field is this name (``kaifeng``: ``{ kaifeng { institutions ... } }``);
+    unset, the hub is no subgraph."""
 
     @classmethod
     def from_env(
@@ -158,10 +168,24 @@ class Settings:
             reload_seconds=_seconds(env, "XIETONG_RELOAD_SECONDS", DEFAULT_RELOAD_SECONDS),
             cors_origins=_origins(env, "XIETONG_CORS_ORIGINS"),
             cases=CaseSettings.from_env(env),
+            trusted_issuers_file=Path(env["XIETONG_TRUSTED_ISSUERS"])
+            if env.get("XIETONG_TRUSTED_ISSUERS")
+            else None,
+            federation_name=federation_name_of(env.get("XIETONG_FEDERATION_NAME") or None),
         )
 
     def with_changes(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def federation_name_of(raw: str | None) -> str | None:
+    """``raw`` if it can name the subgraph's root field (``kaifeng``); else a ConfigError."""
+    if raw is not None and not _FIELD_NAME.fullmatch(raw):
+        raise ConfigError(
+            f"XIETONG_FEDERATION_NAME={raw!r} is not a GraphQL field name starting in "
+            "lower case, such as 'kaifeng'"
+        )
+    return raw
 
 
 def _port(env: Mapping[str, str], name: str) -> int | None:

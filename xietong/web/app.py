@@ -149,7 +149,7 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
 
     # On a port of its own (``XIETONG_METRICS_PORT``), /metrics is not beside /graphql.
     metrics_routes = [] if settings.metrics_port else [METRICS_ROUTE]
-    schema = build_schema(settings.query_limits)
+    schema = build_schema(settings.query_limits, federation_name=settings.federation_name)
     policy = apply_policy(schema, load_policy(settings.policy_file))
     graphql = CurrentGraphQL(HubGraphQL(schema, policy=policy))
     app = Starlette(

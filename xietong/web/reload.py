@@ -147,9 +147,10 @@ class Reloader:
 
     async def _reload_policy(self, path: Path) -> None:
         limits = self.hub.settings.query_limits
+        federation_name = self.hub.settings.federation_name
 
         def build() -> HubGraphQL:
-            schema = build_schema(limits)
+            schema = build_schema(limits, federation_name=federation_name)
             return HubGraphQL(schema, policy=apply_policy(schema, load_policy(path)))
 
         endpoint = await asyncio.to_thread(build)
