@@ -37,6 +37,10 @@ async def test_the_authorization_server_metadata(token_hub: TokenHub) -> None:
     assert "ES256" in metadata["token_endpoint_auth_signing_alg_values_supported"]
     assert not {"none", "HS256"} & set(metadata["token_endpoint_auth_signing_alg_values_supported"])
     # Every URL it advertises is served here.
-    for url in (metadata["token_endpoint"], metadata["jwks_uri"], metadata["authorization_endpoint"]):
+    for url in (
+        metadata["token_endpoint"],
+        metadata["jwks_uri"],
+        metadata["authorization_endpoint"],
+    ):
         assert url.startswith(ISSUER)
     assert (await token_hub.http.get(metadata["jwks_uri"])).status_code == 200

@@ -108,6 +108,8 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     """``XIETONG_CORS_ORIGINS``: the web origins (``https://console.example.gov.cn``)
     whose pages may call the hub from a browser, separated by commas; none by default."""
+    console_idle_seconds: float = 900.0
+    """``XIETONG_CONSOLE_IDLE_SECONDS``: a console session unused this long is over."""
     cases: CaseSettings = field(default_factory=CaseSettings)
     """``XIETONG_CASE_*``: notice numbering and the referral calendar."""
 
@@ -148,6 +150,7 @@ class Settings:
                 env, "XIETONG_CHECKPOINT_SECONDS", DEFAULT_CHECKPOINT_SECONDS
             ),
             required_sources=_names(env, "XIETONG_REQUIRED_SOURCES"),
+            console_idle_seconds=_seconds(env, "XIETONG_CONSOLE_IDLE_SECONDS", 900.0),
             log_level=_log_level(env, "XIETONG_LOG_LEVEL"),
             otlp_endpoint=env.get("XIETONG_OTLP_ENDPOINT")
             or env.get("OTEL_EXPORTER_OTLP_ENDPOINT")

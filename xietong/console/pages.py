@@ -1,0 +1,291 @@
+"""The console's plumbing: sessions on every page, sign-in and sign-out, CSRF on
+every form, the task's purpose, templates, security headers."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from xietong.auth.clock import utc_now
+from xietong.auth.officers import OfficerRegistry
+from xietong.console import formatting
+from xietong.console.hub_client import GraphQLAnswer, HubClient
+from xietong.console.sessions import COOKIE, Session, SessionStore
+from xietong.console.sign_in import OfficerSignIn, SignInFailed
+from xietong.kernel.settings import Settings
+
+PREFIX = "/console"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "form-action 'self' {issuer}; frame-ancestors 'none'; base-uri 'none'"
+)
+PURPOSE_LIMIT = 500
+CASE_LIMIT = 100
+
+Handler = Callable[[Request, Session], Awaitable[Response]]
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        date=formatting.chinese_date,
+        datetime=formatting.chinese_datetime,
+        yuan=formatting.yuan,
+        percent=formatting.percent,
+        role=formatting.role_label,
+        error=formatting.error_label,
+    )
+    env.globals.update(label=formatting.label, prefix=PREFIX)
+    return env
+
+
+class Console:
+    """State shared by the console's pages in one worker; nothing here is the only
+    copy of anything (sessions are in the hub store)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.templates = _environment()
+        self.secure = urlsplit(settings.issuer).scheme == "https"
+        self._client: HubClient | None = None
+        self._sign_in: OfficerSignIn | None = None
+        self._store: SessionStore | None = None
+        self._officers: OfficerRegistry | None = None
+
+    # The hub app this console is mounted in, known at the first request.
+    def bind(self, request: Request) -> None:
+        if self._client is None:
+            hub = request.app.state.hub
+            self._client = HubClient(request.app, self.settings.issuer)
+            self._sign_in = OfficerSignIn(self.settings.issuer, self._client.transport)
+            self._store = SessionStore(
+                hub.sessions, idle=timedelta(seconds=self.settings.console_idle_seconds)
+            )
+            self._officers = hub.tokens.officers
+
+    @property
+    def hub(self) -> HubClient:
+        assert self._client is not None
+        return self._client
+
+    @property
+    def store(self) -> SessionStore:
+        assert self._store is not None
+        return self._store
+
+    @property
+    def officers(self) -> OfficerRegistry:
+        assert self._officers is not None
+        return self._officers
+
+    @property
+    def oidc(self) -> OfficerSignIn:
+        assert self._sign_in is not None
+        return self._sign_in
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+
+    # -- responses --------------------------------------------------------------
+
+    def render(
+        self,
+        name: str,
+        session: Session | None,
+        *,
+        status: int = 200,
+        **context: Any,
+    ) -> HTMLResponse:
+        template = self.templates.get_template(name)
+        html = template.render(
+            session=session.data if session is not None else {},
+            csrf=session.csrf if session is not None else "",
+            idle_minutes=int(self.settings.console_idle_seconds // 60),
+            **context,
+        )
+        return HTMLResponse(html, status_code=status, headers=self.headers())
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "Cache-Control": "no-store",
+            "Content-Security-Policy": CSP.format(issuer=self.settings.issuer.rstrip("/")),
+            "X-Frame-Options": "DENY",
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "same-origin",
+        }
+
+    def set_cookie(self, response: Response, session: Session) -> None:
+        response.set_cookie(
+            COOKIE,
+            session.id,
+            path=PREFIX,
+            httponly=True,
+            samesite="lax",  # the sign-in comes back by a top-level redirect
+            secure=self.secure,
+        )
+
+    # -- the wrapper every page goes through -----------------------------------
+
+    def page(
+        self, handler: Handler, *, needs_purpose: bool = True
+    ) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            self.bind(request)
+            session = await self.store.load(request.cookies.get(COOKIE))
+            if session is None or session.officer is None:
+                if request.method == "GET":
+                    return RedirectResponse(f"{PREFIX}/login", status_code=303)
+                return self.render("expired.html", None, status=401)
+            if request.method == "POST":
+                form = await request.form()
+                if not _csrf_ok(session, form):
+                    return self.render("expired.html", session, status=403)
+                request.state.form = form
+            if needs_purpose and not session.data.get("purpose"):
+                back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                return RedirectResponse(
+                    f"{PREFIX}/task?{urlencode({'next': back})}", status_code=303
+                )
+            response = await handler(request, session)
+            if session.changed:
+                await self.store.save(session)
+            return response
+
+        return endpoint
+
+    async def ask(
+        self,
+        session: Session,
+        document: str,
+        variables: Mapping[str, Any] | None = None,
+    ) -> GraphQLAnswer:
+        return await self.hub.execute(
+            document,
+            variables,
+            token=str(session.data["token"]),
+            purpose=session.data.get("purpose"),
+            case_id=session.data.get("case"),
+        )
+
+    # -- sign-in, sign-out, the task ----------------------------------------------
+
+    async def login(self, request: Request) -> Response:
+        self.bind(request)
+        started = await self.oidc.start()
+        session = self.store.new()
+        session.set(
+            oidc={"state": started.state, "verifier": started.verifier, "nonce": started.nonce}
+        )
+        await self.store.save(session)
+        response = RedirectResponse(started.url, status_code=303)
+        self.set_cookie(response, session)
+        return response
+
+    async def callback(self, request: Request) -> Response:
+        self.bind(request)
+        session = await self.store.load(request.cookies.get(COOKIE))
+        pending = session.data.get("oidc") if session is not None else None
+        state = request.query_params.get("state", "")
+        code = request.query_params.get("code", "")
+        if (
+            session is None
+            or not isinstance(pending, dict)
+            or not code
+            or not secrets.compare_digest(str(pending.get("state", "")), state)
+        ):
+            return self.render("expired.html", None, status=400)
+        try:
+            signed_in = await self.oidc.finish(
+                code, verifier=str(pending["verifier"]), nonce=str(pending["nonce"])
+            )
+        except SignInFailed:
+            return self.render("expired.html", None, status=400)
+        session = await self.store.rotate(session)
+        session.data = {
+            "officer": signed_in.username,
+            "name": signed_in.name,
+            "dept": signed_in.department,
+            "role": signed_in.roles[0] if signed_in.roles else "",
+            "region": signed_in.region,
+            "token": signed_in.access_token,
+            "csrf": secrets.token_urlsafe(24),
+        }
+        session.expires_at = utc_now() + timedelta(seconds=signed_in.expires_in)
+        session.changed = True
+        await self.store.save(session)
+        response = RedirectResponse(f"{PREFIX}/task", status_code=303)
+        self.set_cookie(response, session)
+        return response
+
+    async def logout(self, request: Request, session: Session) -> Response:
+        await self.store.end(session)
+        session.changed = False
+        response = self.render("signed_out.html", None)
+        response.delete_cookie(COOKIE, path=PREFIX)
+        return response
+
+    async def task(self, request: Request, session: Session) -> Response:
+        next_page = _local(request.query_params.get("next") or f"{PREFIX}/search")
+        if request.method == "POST":
+            form: FormData = request.state.form
+            purpose = str(form.get("purpose", "")).strip()
+            case = str(form.get("case", "")).strip()
+            problem = None
+            if not any(ch.isalnum() for ch in purpose):
+                problem = "请填写事由（查询的理由）。"
+            elif len(purpose) > PURPOSE_LIMIT or len(case) > CASE_LIMIT:
+                problem = f"事由最多 {PURPOSE_LIMIT} 字，案件编号最多 {CASE_LIMIT} 字。"
+            if problem is None:
+                session.set(purpose=purpose, case=case or None)
+                return RedirectResponse(_local(str(form.get("next", next_page))), status_code=303)
+            return self.render(
+                "task.html",
+                session,
+                status=400,
+                problem=problem,
+                next=next_page,
+                purpose=purpose,
+                case=case,
+            )
+        return self.render(
+            "task.html",
+            session,
+            problem=None,
+            next=next_page,
+            purpose=session.data.get("purpose") or "",
+            case=session.data.get("case") or "",
+        )
+
+
+def _csrf_ok(session: Session, form: FormData) -> bool:
+    expected = session.data.get("csrf")
+    given = form.get("csrf")
+    return (
+        isinstance(expected, str)
+        and isinstance(given, str)
+        and secrets.compare_digest(expected, given)
+    )
+
+
+def _local(target: str) -> str:
+    """Only a path of the console itself: never an open redirect."""
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith(PREFIX + "/"):
+        return f"{PREFIX}/search"
+    return parts.path + (f"?{parts.query}" if parts.query else "")
