@@ -120,7 +120,9 @@ class AuthorizeEndpoint:
         params = {name: fields[name] for name in _PARAMETERS if name in fields}
         cookie = request.cookies.get(CSRF_COOKIE, "")
         if not cookie or not secrets.compare_digest(cookie, fields.get("csrf", "")):
-            return _page("无法登录", "<p role='alert'>表单已过期，请重新打开登录页。</p>", status=403)
+            return _page(
+                "无法登录", "<p role='alert'>表单已过期，请重新打开登录页。</p>", status=403
+            )
         problem = await self._check(params, request)
         if problem is not None:
             return problem

@@ -71,7 +71,7 @@ class ConsoleClient(ClientMixin):  # type: ignore[misc]
 
 
 class OfficerCodeGrant(AuthorizationCodeGrant):  # type: ignore[misc]
-    TOKEN_ENDPOINT_AUTH_METHODS = ("none",)  # noqa: RUF012 - authlib reads the class attribute
+    TOKEN_ENDPOINT_AUTH_METHODS = ("none",)
     service: TokenService
 
     def save_authorization_code(self, code: str, request: OAuth2Request) -> None:
@@ -103,7 +103,7 @@ class OfficerCodeGrant(AuthorizationCodeGrant):  # type: ignore[misc]
 
 
 class S256Challenge(CodeChallenge):  # type: ignore[misc]
-    SUPPORTED_CODE_CHALLENGE_METHOD = ("S256",)  # noqa: RUF012
+    SUPPORTED_CODE_CHALLENGE_METHOD = ("S256",)
     DEFAULT_CODE_CHALLENGE_METHOD = "S256"
 
     def validate_code_challenge(self, grant: OfficerCodeGrant, redirect_uri: str) -> None:
@@ -175,5 +175,3 @@ class OfficerIdToken(OpenIDCode):  # type: ignore[misc]
 def grant_class(service: TokenService) -> type[OfficerCodeGrant]:
     """The grant bound to ``service`` (authlib builds one grant per request from the class)."""
     return type("BoundOfficerCodeGrant", (OfficerCodeGrant,), {"service": service})
-
-

@@ -15,8 +15,8 @@ from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.routing import Route
 
-from xietong.auth.backend import BearerTokenBackend, RefuseBadTokens, on_authentication_error
 from xietong.auth.authorize_endpoint import AUTHORIZE_ENDPOINT, AuthorizeEndpoint
+from xietong.auth.backend import BearerTokenBackend, RefuseBadTokens, on_authentication_error
 from xietong.auth.discovery import Discovery
 from xietong.auth.token_endpoint import TokenEndpoint
 from xietong.auth.token_service import TokenService

@@ -4,13 +4,13 @@ provider, state a task, follow the pages."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import httpx
 
-from tests.support.harness import SandboxWorld, hub_harness
+from tests.support.harness import HubHarness, SandboxWorld, hub_harness
 from xietong.auth.demo_officers import DEMO_OFFICERS, register_demo_officers
 from xietong.console.app import console_routes
 from xietong.hub.services import Hub
@@ -31,8 +31,12 @@ def csrf_of(page: str) -> str:
 
 @dataclass
 class ConsoleWorld:
-    hub: Hub
+    harness: HubHarness
     transport: httpx.ASGITransport
+
+    @property
+    def hub(self) -> Hub:
+        return self.harness.hub
 
     def browser(self) -> httpx.AsyncClient:
         """A fresh 'browser': its own cookie jar, redirects not followed (so the
@@ -41,11 +45,30 @@ class ConsoleWorld:
 
 
 @asynccontextmanager
-async def console_world(database_url: str, world: SandboxWorld) -> AsyncIterator[ConsoleWorld]:
-    async with hub_harness(database_url, world, env={"XIETONG_ISSUER": ISSUER}) as harness:
+async def console_world(
+    database_url: str, world: SandboxWorld, env: Mapping[str, str] | None = None
+) -> AsyncIterator[ConsoleWorld]:
+    """The hub with its console, and the demo officers."""
+    settings = {"XIETONG_ISSUER": ISSUER, **(env or {})}
+    async with hub_harness(database_url, world, env=settings) as harness:
         harness.app.router.routes.extend(console_routes(harness.hub.settings))
         await register_demo_officers(harness.hub.tokens.officers)
-        yield ConsoleWorld(harness.hub, httpx.ASGITransport(app=harness.app))
+        yield ConsoleWorld(harness, httpx.ASGITransport(app=harness.app))
+
+
+ARTS_SCHOOLS = """{ institutions(filter: {domain: CULTURE_ART, licenseStatus: [VALID]}, first: 50) {
+  edges { node { creditCode name supervisors staff { idNumber } } } } }"""
+
+
+async def arts_school(world: ConsoleWorld) -> tuple[str, str]:
+    """The credit code and name of an arts school with staff, supervised by education
+    and culture & tourism alone (its review needs exactly those two signatures)."""
+    answer = (await world.harness.graphql("demo-education", ARTS_SCHOOLS)).json()
+    for edge in answer["data"]["institutions"]["edges"]:
+        node = edge["node"]
+        if node["supervisors"] == ["EDUCATION", "CULTURE_TOURISM"] and node["staff"]:
+            return node["creditCode"], node["name"]
+    raise AssertionError("the sandbox has no arts school with staff")
 
 
 async def sign_in(
@@ -68,7 +91,12 @@ async def sign_in(
     assert task.status_code == 200, task.text
     stated = await browser.post(
         "/console/task",
-        data={"csrf": csrf_of(task.text), "purpose": purpose, "case": case, "next": "/console/search"},
+        data={
+            "csrf": csrf_of(task.text),
+            "purpose": purpose,
+            "case": case,
+            "next": "/console/search",
+        },
     )
     assert stated.status_code == 303, stated.text
     return await browser.get(stated.headers["location"])

@@ -1,17 +1,186 @@
-"""The console over HTTP: an officer signs in, searches, reads a joint record with
-masks and refusals, and every act is logged under the officer's name."""
+"""The console over HTTP, as a browser drives it (without one: the browser tests
+are in test_console_browser.py): an officer signs in, searches, reads a joint
+record with masks and refusals; every act is logged under the officer's name."""
 
 from __future__ import annotations
 
-from tests.console.support import console_world, sign_in
+import asyncio
+import csv
+import io
+import re
+
+import typer
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from tests.console.support import arts_school, console_world, csrf_of, sign_in
 from tests.support.harness import SandboxWorld
+from xietong.cli.reviews import add_review_commands
+from xietong.kernel.settings import Settings
+
+MASKED_ID = re.compile(r"\d{6}\*{8}[\dX]{4}")
 
 
-async def test_debug(hub_database_url: str, world: SandboxWorld) -> None:
-    async with console_world(hub_database_url, world) as cw:
-        async with cw.browser() as browser:
-            page = await sign_in(browser, "li.na")
-            print(page.status_code, page.text[:2000])
-            page = await browser.get("/console/search", params={"q": "培训", "by": "name"})
-            print(page.status_code, page.text[:6000])
-            assert False
+async def test_an_officer_sees_masked_ids_and_refused_sections_and_is_logged_by_name(
+    hub_database_url: str, world: SandboxWorld
+) -> None:
+    async with console_world(hub_database_url, world) as hub:
+        code, name = await arts_school(hub)
+        async with hub.browser() as market:
+            await sign_in(market, "li.na", purpose="核查退费投诉", case="汴市监〔2026〕8号")
+
+            results = await market.get("/console/search", params={"by": "name", "q": name})
+            record = await market.get(f"/console/institutions/{code}")
+
+        assert results.status_code == 200
+        assert f'href="/console/institutions/{code}">{name}</a>' in results.text
+        assert record.status_code == 200
+        staff = record.text.split('id="staff"')[1].split("</section>")[0]
+        assert MASKED_ID.search(staff), "the market officer sees ID numbers masked"
+        assert not re.search(r"\d{17}[\dX]<", staff), "and never a whole one"
+        funds = record.text.split('id="funds"')[1].split("</section>")[0]
+        assert "无权查看（由金融监管掌握）" in funds
+        assert "无权查看" in record.text.split('id="tipOffs"')[1].split("</section>")[0]
+
+        async with hub.browser() as auditor:
+            await sign_in(auditor, "zhou.qiang", purpose="季度访问审计")
+            log = await auditor.get("/console/audit", params={"officer": "李娜"})
+        assert log.status_code == 200
+        rows = log.text.split('id="events"')[1]
+        assert "li.na" in rows
+        assert "xietong-console" in rows
+        assert "核查退费投诉" in rows
+        assert "汴市监〔2026〕8号" in rows
+        assert "ConsoleJointRecord" in rows
+        assert "✔ 完整" in log.text
+
+
+async def test_the_education_and_culture_officers_cosign_and_publish(
+    hub_database_url: str, world: SandboxWorld
+) -> None:
+    async with console_world(hub_database_url, world) as hub:
+        code, _ = await arts_school(hub)
+        async with hub.browser() as education, hub.browser() as culture:
+            await sign_in(education, "wang.fang")
+            await sign_in(culture, "yang.fan")
+            inbox = await education.get("/console/reviews")
+            opened = await education.post(
+                "/console/reviews/open",
+                data={"csrf": csrf_of(inbox.text), "creditCode": code, "year": "2026"},
+            )
+            assert opened.status_code == 303, opened.text
+            review_url = opened.headers["location"]
+            for browser in (education, culture):
+                page = await browser.get(review_url)
+                version = re.search(r'name="version" value="(\d+)"', page.text)
+                assert version is not None, page.text
+                signed = await browser.post(
+                    f"{review_url}/sign",
+                    data={
+                        "csrf": csrf_of(page.text),
+                        "version": version.group(1),
+                        "conclusion": "BASIC_PASS",
+                        "findings": "资质齐全，场所合规",
+                    },
+                )
+                assert "%E5%B7%B2%E7%AD%BE%E7%BD%B2" in signed.headers["location"]  # 已签署
+            page = await culture.get(review_url)
+            assert 'id="publish"' in page.text
+            published = await culture.post(
+                f"{review_url}/publish",
+                data={
+                    "csrf": csrf_of(page.text),
+                    "version": re.findall(r'name="version" value="(\d+)"', page.text)[0],
+                },
+            )
+            final = await education.get(published.headers["location"])
+
+        signatures = final.text.split('id="signatures"')[1]
+        assert "已公示" in final.text
+        assert "✔ 已验证，签名载明 wang.fang" in signatures
+        assert "✔ 已验证，签名载明 yang.fan" in signatures
+
+    review_id = review_url.rsplit("/", 1)[1]
+    # The CLI runs its own event loop: from a thread, as from another process.
+    verified = await asyncio.to_thread(
+        CliRunner().invoke, review_cli(hub_database_url), ["reviews", "verify", review_id]
+    )
+    assert verified.exit_code == 0, verified.output
+    assert "1. EDUCATION signed by wang.fang (BASIC_PASS)" in verified.stdout
+    assert "its verified JWS names wang.fang" in verified.stdout
+    assert "2. CULTURE_TOURISM signed by yang.fan (BASIC_PASS)" in verified.stdout
+    assert "its verified JWS names yang.fan" in verified.stdout
+    assert "published by yang.fan" in verified.stdout
+
+
+def review_cli(database_url: str) -> typer.Typer:
+    app = typer.Typer(pretty_exceptions_enable=False)
+    add_review_commands(
+        app, lambda data_dir: Settings.from_env({"XIETONG_DATABASE_URL": database_url})
+    )
+    return app
+
+
+async def test_lists_export_to_csv_with_bom_and_to_xlsx(
+    hub_database_url: str, world: SandboxWorld
+) -> None:
+    async with console_world(hub_database_url, world) as hub:
+        _, name = await arts_school(hub)
+        async with hub.browser() as browser:
+            await sign_in(browser, "wang.fang")
+            query = {"by": "name", "q": name}
+            as_csv = await browser.get("/console/search", params=query | {"format": "csv"})
+            as_xlsx = await browser.get("/console/search", params=query | {"format": "xlsx"})
+
+    assert as_csv.content.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(as_csv.content.decode("utf-8-sig"))))
+    assert rows[0][:2] == ["统一社会信用代码", "机构名称"]
+    assert name in [row[1] for row in rows[1:]]
+    sheet = load_workbook(io.BytesIO(as_xlsx.content)).active
+    assert sheet is not None
+    values = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert values[0][:2] == ["统一社会信用代码", "机构名称"]
+    assert name in [row[1] for row in values[1:]]
+
+
+async def test_forms_need_their_csrf_token_and_sign_out_ends_the_session(
+    hub_database_url: str, world: SandboxWorld
+) -> None:
+    async with console_world(hub_database_url, world) as hub:
+        async with hub.browser() as browser:
+            page = await sign_in(browser, "wang.fang")
+            forged = await browser.post("/console/logout", data={"csrf": "forged"})
+            still_in = await browser.get("/console/search")
+            out = await browser.post("/console/logout", data={"csrf": csrf_of(page.text)})
+            after = await browser.get("/console/search")
+
+    assert forged.status_code == 403
+    assert still_in.status_code == 200
+    assert out.status_code == 200
+    assert "已退出登录" in out.text
+    assert after.status_code == 303
+    assert after.headers["location"] == "/console/login"
+
+
+async def test_an_idle_session_is_over(hub_database_url: str, world: SandboxWorld) -> None:
+    env = {"XIETONG_CONSOLE_IDLE_SECONDS": "1"}
+    async with console_world(hub_database_url, world, env) as hub:
+        async with hub.browser() as browser:
+            await sign_in(browser, "wang.fang")
+            await asyncio.sleep(1.5)
+            after = await browser.get("/console/search")
+
+    assert after.status_code == 303
+    assert after.headers["location"] == "/console/login"
+
+
+async def test_the_session_cookie_is_httponly_and_samesite(
+    hub_database_url: str, world: SandboxWorld
+) -> None:
+    async with console_world(hub_database_url, world) as hub:
+        async with hub.browser() as browser:
+            started = await browser.get("/console/login")
+    cookie = started.headers["set-cookie"].lower()
+    assert "httponly" in cookie
+    assert "samesite=lax" in cookie
+    assert "path=/console" in cookie
