@@ -107,11 +107,8 @@ class AuthorizeEndpoint:
             await run_in_threadpool(self._server.get_consent_grant, oauth_request)
         except OAuth2Error as error:
             log.info("authorization request refused: %s", error.description)
-            return _page(
-                "无法登录",
-                f"<p role='alert'>登录请求无效：{html.escape(str(error.description or error.error))}</p>",
-                status=400,
-            )
+            why = html.escape(str(error.description or error.error))
+            return _page("无法登录", f"<p role='alert'>登录请求无效：{why}</p>", status=400)
         return None
 
     async def _sign_in(self, request: Request) -> Response:

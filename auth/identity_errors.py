@@ -35,7 +35,8 @@ def error_description(text: str) -> str:
 
 
 class OfficerRegistrationError(ValueError):
-    """An officer account cannot be created as given (bad username, department, role, region, password)."""
+    """An officer account cannot be created as given (bad username, department, role,
+    region or password)."""
 
 
 class UnknownOfficerError(LookupError):
