@@ -197,7 +197,7 @@ def test_education_and_culture_cosign_from_two_browsers_and_an_auditor_finds_it(
         edu.get_by_label("统一社会信用代码").fill(served.arts_code)
         edu.get_by_label("年度").fill("2025")
         edu.get_by_role("button", name="发起").click()
-        expect(edu.locator("#review-status")).to_have_text("待会签")
+        expect(edu.locator("#review-status")).to_have_text("待签署")
         review_url = edu.url
 
         for page, who in ((edu, "education"), (cul, "culture")):
