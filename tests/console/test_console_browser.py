@@ -100,7 +100,8 @@ def served(
     thread.start()
     deadline = time.monotonic() + 15
     while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the hub did not start"
+        assert thread.is_alive(), "the hub stopped while starting"
+        assert time.monotonic() < deadline, "the hub did not start"
         time.sleep(0.02)
     try:
         code, name = _arts_school(url, tokens["demo-education"])
