@@ -195,3 +195,46 @@ async def test_the_session_cookie_is_httponly_and_samesite(
     assert "httponly" in cookie
     assert "samesite=lax" in cookie
     assert "path=/console" in cookie
+
+
+async def test_the_dashboard_draws_its_charts_from_the_statistics(
+    hub_database_url: str, world: SandboxWorld
+) -> None:
+    async with console_world(hub_database_url, world) as hub:
+        async with hub.browser() as browser:
+            await sign_in(browser, "wang.fang")
+            page = await browser.get("/console/dashboard")
+            table = await browser.get("/console/dashboard", params={"format": "csv"})
+
+    assert page.status_code == 200
+    for chart in ("chart-risk", "chart-supervision", "chart-leads"):
+        figure = page.text.split(f'id="{chart}"')[1].split("</figure>")[0]
+        assert "<svg" in figure
+        assert figure.count("<rect") >= 2, chart
+    assert "高风险" in page.text
+    rows = list(csv.reader(io.StringIO(table.content.decode("utf-8-sig"))))
+    assert rows[0][:2] == ["区县", "机构数"]
+    assert sum(int(row[1]) for row in rows[1:]) > 0
+
+
+async def test_a_person_page_for_the_roles_that_may_and_a_refusal_for_others(
+    hub_database_url: str, world: SandboxWorld
+) -> None:
+    async with console_world(hub_database_url, world) as hub:
+        code, _ = await arts_school(hub)
+        staff = await hub.harness.graphql(
+            "demo-education",
+            "query($c: CreditCode!) { institution(creditCode: $c) { staff { idNumber name } } }",
+            {"c": code},
+        )
+        member = staff.json()["data"]["institution"]["staff"][0]
+        async with hub.browser() as education, hub.browser() as market:
+            await sign_in(education, "wang.fang")
+            await sign_in(market, "li.na")
+            seen = await education.get("/console/person", params={"id": member["idNumber"]})
+            refused = await market.get("/console/person", params={"id": member["idNumber"]})
+
+    assert member["name"] in seen.text
+    assert f"/console/institutions/{code}" in seen.text
+    assert "无权查看人员记录" in refused.text
+    assert member["name"] not in refused.text

@@ -105,3 +105,26 @@ query ConsoleAuditEvents($filter: AuditEventFilter, $first: Int!) {
   }
   auditChain { intact events firstBrokenSeq headHash }
 }"""
+
+PERSON = """
+query ConsolePerson($id: IdNumber!) {
+  person(idNumber: $id) {
+    idNumber name
+    backgroundCheck { status checkedOn }
+    employments { position teacherCertificate institution { creditCode name } }
+  }
+}"""
+
+DASHBOARD = """
+query ConsoleDashboard($region: RegionCode) {
+  statistics(region: $region, groupBy: DISTRICT) {
+    region asOf
+    total { ...counts }
+    groups { ...counts }
+  }
+}
+fragment counts on StatisticsGroup {
+  key label institutions licensed unlicensedLeads custodySupervisionRate
+  openRectifications complaintsLast90Days
+  riskLevels { level label count }
+}"""
