@@ -212,9 +212,25 @@ async def test_the_dashboard_draws_its_charts_from_the_statistics(
         assert "<svg" in figure
         assert figure.count("<rect") >= 2, chart
     assert "高风险" in page.text
+    assert "无权查看" not in page.text  # education reads every count
     rows = list(csv.reader(io.StringIO(table.content.decode("utf-8-sig"))))
     assert rows[0][:2] == ["区县", "机构数"]
     assert sum(int(row[1]) for row in rows[1:]) > 0
+
+
+async def test_a_count_the_role_may_not_read_is_refused_once_on_the_dashboard(
+    hub_database_url: str, world: SandboxWorld
+) -> None:
+    async with console_world(hub_database_url, world) as hub:
+        async with hub.browser() as browser:
+            await sign_in(browser, "li.na")
+            page = await browser.get("/console/dashboard")
+
+    supervision = page.text.split('id="chart-supervision"')[1].split("</figure>")[0]
+    assert "无权查看（由金融监管掌握）" in supervision
+    assert "<svg" not in supervision
+    assert "<svg" in page.text.split('id="chart-risk"')[1].split("</figure>")[0]
+    assert page.text.count("custodySupervisionRate is not granted") == 0
 
 
 async def test_a_person_page_for_the_roles_that_may_and_a_refusal_for_others(

@@ -176,6 +176,9 @@ def test_an_officer_searches_by_a_chinese_name_and_sees_masks_and_refusals(
         _shot(page, "search-4-joint-record")
         ids = page.locator("#staff td.id-number").all_inner_texts()
         funds = page.locator("#funds").inner_text()
+        page.get_by_role("link", name="辖区概览").click()
+        expect(page.locator("#chart-risk svg")).to_be_visible()
+        _shot(page, "search-5-dashboard")
     finally:
         context.close()
 

@@ -103,14 +103,27 @@ async def dashboard(console: Console, request: Request, session: Session) -> Res
         ]
         return download("辖区概览", kind, "辖区概览", header, rows)
     height = max(1, len(groups)) * (BAR_HEIGHT + 6)
+    # A count the officer's role may not read is refused once per group: say it once.
+    refused = {
+        str(error["path"][-1])
+        for error in answer.errors
+        if (error.get("extensions") or {}).get("code") == "FORBIDDEN" and error.get("path")
+    }
+    others = {
+        str(error.get("message")): error
+        for error in answer.errors
+        if (error.get("extensions") or {}).get("code") != "FORBIDDEN"
+    }
     return console.render(
         "dashboard.html",
         session,
         statistics=statistics,
-        errors=answer.errors,
-        risk=_stacked(groups),
-        supervision=_simple(groups, "custodySupervisionRate", rate=True),
-        leads=_simple(groups, "unlicensedLeads"),
+        errors=list(others.values()),
+        risk=None if "riskLevels" in refused else _stacked(groups),
+        supervision=None
+        if "custodySupervisionRate" in refused
+        else _simple(groups, "custodySupervisionRate", rate=True),
+        leads=None if "unlicensedLeads" in refused else _simple(groups, "unlicensedLeads"),
         height=height,
         width=LABEL_WIDTH + CHART_WIDTH + 60,
         bar_height=BAR_HEIGHT,
