@@ -26,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from xietong.audit.events import draft_of
 from xietong.auth.identity_errors import SignInError
 from xietong.auth.token_service import TokenService
 
@@ -87,6 +88,11 @@ class AuthorizeEndpoint:
         self._secure = urlsplit(service.issuer).scheme == "https"
 
     async def handle(self, request: Request) -> Response:
+        draft = draft_of(request.scope)
+        if draft is not None:
+            # Every sign-in attempt is an access-log event (refused ones too).
+            draft.operation_type = "sign-in"
+            draft.operation_name = "signIn" if request.method == "POST" else "signInForm"
         if request.method == "POST":
             return await self._sign_in(request)
         params = {
@@ -124,6 +130,10 @@ class AuthorizeEndpoint:
         if problem is not None:
             return problem
         username = fields.get("username", "")
+        draft = draft_of(request.scope)
+        if draft is not None:
+            draft.client_id = params.get("client_id", "")[:100] or None
+            draft.subject = username.strip()[:64] or None
         try:
             officer = await self._service.officers.sign_in(
                 username, fields.get("password", ""), fields.get("totp", "")
@@ -131,6 +141,11 @@ class AuthorizeEndpoint:
         except SignInError as error:
             log.info("sign-in refused for %r", username[:64])
             return self._form(params, error=str(error), username=username, status=401)
+        if draft is not None:
+            draft.subject = officer.username
+            draft.department = officer.department.value
+            draft.roles = list(officer.roles)
+            draft.region = officer.region
         oauth_request = _AuthorizeRequest(
             self._service.authorization_endpoint, request.headers, params
         )

@@ -49,7 +49,8 @@ async def console_world(
     database_url: str, world: SandboxWorld, env: Mapping[str, str] | None = None
 ) -> AsyncIterator[ConsoleWorld]:
     """The hub with its console, and the demo officers."""
-    settings = {"XIETONG_ISSUER": ISSUER, **(env or {})}
+    # Sign-ins come quickly from one address here; the budget has a test of its own.
+    settings = {"XIETONG_ISSUER": ISSUER, "XIETONG_TOKEN_RATE_LIMIT": "100/second", **(env or {})}
     async with hub_harness(database_url, world, env=settings) as harness:
         harness.app.router.routes.extend(console_routes(harness.hub.settings))
         await register_demo_officers(harness.hub.tokens.officers)

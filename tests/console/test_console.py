@@ -12,14 +12,14 @@ from datetime import UTC, datetime, timedelta
 
 import typer
 from openpyxl import load_workbook
-from sqlalchemy import update
+from sqlalchemy import select, update
 from typer.testing import CliRunner
 
-from tests.console.support import arts_school, console_world, csrf_of, sign_in
+from tests.console.support import arts_school, console_world, csrf_of, hidden_fields, sign_in
 from tests.support.harness import SandboxWorld
 from xietong.cli.reviews import add_review_commands
 from xietong.kernel.settings import Settings
-from xietong.kernel.store import ConsoleSession
+from xietong.kernel.store import AuditEvent, ConsoleSession
 
 MASKED_ID = re.compile(r"\d{6}\*{8}[\dX]{4}")
 
@@ -254,3 +254,32 @@ async def test_a_person_page_for_the_roles_that_may_and_a_refusal_for_others(
     assert f"/console/institutions/{code}" in seen.text
     assert "无权查看人员记录" in refused.text
     assert member["name"] not in refused.text
+
+
+async def test_sign_in_attempts_are_logged_and_rate_limited_by_address(
+    hub_database_url: str, world: SandboxWorld
+) -> None:
+    env = {"XIETONG_TOKEN_RATE_LIMIT": "4/minute"}
+    async with console_world(hub_database_url, world, env) as hub:
+        async with hub.browser() as browser:
+            start = await browser.get("/console/login")
+            form = await browser.get(start.headers["location"])
+            page = form.text
+            refused = []
+            for _ in range(4):
+                # Each answer is a fresh form (with a fresh CSRF token), as a person retries.
+                fields = hidden_fields(page) | {"username": "li.na", "password": "wrong guess"}
+                answer = await browser.post("/oauth/authorize", data=fields)
+                refused.append(answer.status_code)
+                page = answer.text
+        async with hub.hub.sessions() as db:
+            events = (
+                await db.scalars(select(AuditEvent).where(AuditEvent.operation_type == "sign-in"))
+            ).all()
+
+    # The form (1) and three guesses fit the budget of 4 a minute; the fourth guess does not.
+    assert refused == [401, 401, 401, 429]
+    guesses = [e for e in events if e.operation_name == "signIn"]
+    assert [(e.subject, e.client_id, e.outcome) for e in guesses[:3]] == [
+        ("li.na", "xietong-console", "UNAUTHENTICATED")
+    ] * 3

@@ -87,6 +87,7 @@ def served(
             "XIETONG_SOURCES": str(world.sources_file),
             "XIETONG_REFERENCE_DATE": REFERENCE_DATE.isoformat(),
             "XIETONG_RATE_LIMIT": "1000/second",
+            "XIETONG_TOKEN_RATE_LIMIT": "100/second",
             "XIETONG_ISSUER": url,
         },
         data_dir=folder,

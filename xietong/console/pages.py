@@ -72,7 +72,7 @@ class Console:
         if self._client is None:
             hub = request.app.state.hub
             self._client = HubClient(request.app, self.settings.issuer)
-            self._sign_in = OfficerSignIn(self.settings.issuer, self._client.transport)
+            self._sign_in = OfficerSignIn(self.settings.issuer, request.app)
             self._store = SessionStore(
                 hub.sessions, idle=timedelta(seconds=self.settings.console_idle_seconds)
             )
@@ -212,7 +212,10 @@ class Console:
             return self.render("expired.html", None, status=400)
         try:
             signed_in = await self.oidc.finish(
-                code, verifier=str(pending["verifier"]), nonce=str(pending["nonce"])
+                code,
+                verifier=str(pending["verifier"]),
+                nonce=str(pending["nonce"]),
+                address=request.client.host if request.client else None,
             )
         except SignInFailed:
             return self.render("expired.html", None, status=400)

@@ -15,6 +15,7 @@ import httpx
 from authlib.common.security import generate_token
 from joserfc import jwt
 from joserfc.errors import JoseError
+from starlette.types import ASGIApp
 
 from xietong.auth.console_client import CONSOLE_CLIENT_ID, console_redirect_uri
 from xietong.auth.keys import SIGNING_ALGORITHM
@@ -48,19 +49,32 @@ class SignedIn:
 
 
 class OfficerSignIn:
-    def __init__(self, issuer: str, transport: httpx.AsyncBaseTransport) -> None:
+    """The console's OpenID Connect client, over the hub app it is mounted in.
+
+    Its token requests are made in the name of the officer's browser address (the
+    ASGI ``client``), so the token endpoint's per-address budget counts each
+    officer's sign-ins, not every sign-in of the hub as one address's.
+    """
+
+    def __init__(self, issuer: str, app: ASGIApp) -> None:
         self._issuer = issuer.rstrip("/")
-        self._transport = transport
+        self._app = app
+        self._transport = httpx.ASGITransport(app=app)
         self._metadata: dict[str, Any] | None = None
 
-    def _client(self) -> AsyncOAuth2Client:
+    def _client(self, address: str | None = None) -> AsyncOAuth2Client:
+        transport = (
+            self._transport
+            if address is None
+            else httpx.ASGITransport(app=self._app, client=(address, 0))
+        )
         return AsyncOAuth2Client(
             client_id=CONSOLE_CLIENT_ID,
             redirect_uri=console_redirect_uri(self._issuer),
             scope="openid profile",
             code_challenge_method="S256",
             token_endpoint_auth_method="none",
-            transport=self._transport,
+            transport=transport,
             base_url=self._issuer,
         )
 
@@ -81,9 +95,11 @@ class OfficerSignIn:
             )
         return Started(url=url, state=state, verifier=verifier, nonce=nonce)
 
-    async def finish(self, code: str, *, verifier: str, nonce: str) -> SignedIn:
+    async def finish(
+        self, code: str, *, verifier: str, nonce: str, address: str | None = None
+    ) -> SignedIn:
         metadata = await self._discovery()
-        async with self._client() as client:
+        async with self._client(address) as client:
             try:
                 token = await client.fetch_token(
                     metadata["token_endpoint"], code=code, code_verifier=verifier
