@@ -283,3 +283,31 @@ async def test_sign_in_attempts_are_logged_and_rate_limited_by_address(
     assert [(e.subject, e.client_id, e.outcome) for e in guesses[:3]] == [
         ("li.na", "xietong-console", "UNAUTHENTICATED")
     ] * 3
+
+
+async def test_the_pages_are_available_in_english(
+    hub_database_url: str, world: SandboxWorld
+) -> None:
+    async with console_world(hub_database_url, world) as hub:
+        code, name = await arts_school(hub)
+        async with hub.browser() as browser:
+            page = await sign_in(browser, "li.na")
+            record_url = f"http://127.0.0.1:8000/console/institutions/{code}"
+            switched = await browser.post(
+                "/console/language",
+                data={"csrf": csrf_of(page.text), "lang": "en"},
+                headers={"Referer": record_url},
+            )
+            record = await browser.get(switched.headers["location"])
+            back = await browser.post(
+                "/console/language",
+                data={"csrf": csrf_of(record.text), "lang": "zh"},
+                headers={"Referer": "https://elsewhere.example/console/x"},
+            )
+
+    assert switched.headers["location"] == f"/console/institutions/{code}"
+    assert '<html lang="en">' in record.text
+    assert "Business registration" in record.text
+    assert "Not yours to see (held by Finance)" in record.text
+    assert name in record.text  # the departments' data stays as written
+    assert back.headers["location"] == "/console/search"  # never another site

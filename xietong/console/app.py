@@ -53,6 +53,11 @@ def console_routes(settings: Settings) -> list[BaseRoute]:
                     methods=["POST"],
                 ),
                 Route(
+                    "/language",
+                    console.page(console.language, needs_purpose=False),
+                    methods=["POST"],
+                ),
+                Route(
                     "/task",
                     console.page(console.task, needs_purpose=False),
                     methods=["GET", "POST"],

@@ -81,6 +81,15 @@ def chinese_datetime(value: object) -> str:
     return f"{chinese_date(moment)} {moment:%H:%M}"
 
 
+def beijing_time(value: object) -> str:
+    """The same moment as ``chinese_datetime``, written ``2026-11-30 14:05``."""
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone(CHINA)
+    except ValueError:
+        return str(value)
+    return f"{moment:%Y-%m-%d %H:%M}"
+
+
 def yuan(value: object) -> str:
     """``"1234.5"`` → ``¥1,234.50``."""
     if value in (None, ""):

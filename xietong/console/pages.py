@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -18,6 +19,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from xietong.auth.clock import utc_now
 from xietong.auth.officers import OfficerRegistry
 from xietong.console import formatting
+from xietong.console.english import english, english_code
 from xietong.console.hub_client import GraphQLAnswer, HubClient
 from xietong.console.sessions import COOKIE, Session, SessionStore
 from xietong.console.sign_in import OfficerSignIn, SignInFailed
@@ -35,6 +37,46 @@ CASE_LIMIT = 100
 Handler = Callable[[Request, Session], Awaitable[Response]]
 
 
+def _in_english(context: Context) -> bool:
+    return bool(context.get("lang") == "en")
+
+
+@pass_context
+def _translate(context: Context, text: str) -> str:
+    return english(text) if _in_english(context) else text
+
+
+@pass_context
+def _label(context: Context, enum: str, value: object) -> str:
+    if _in_english(context) and value is not None:
+        return english_code(value)
+    return formatting.label(enum, value)
+
+
+@pass_context
+def _date(context: Context, value: object) -> str:
+    if _in_english(context) and value:
+        return str(value)[:10]
+    return formatting.chinese_date(value)
+
+
+@pass_context
+def _datetime(context: Context, value: object) -> str:
+    if _in_english(context) and value:
+        return formatting.beijing_time(value)
+    return formatting.chinese_datetime(value)
+
+
+@pass_context
+def _role(context: Context, role: str) -> str:
+    return role if _in_english(context) else formatting.role_label(role)
+
+
+@pass_context
+def _error(context: Context, code: object) -> str:
+    return str(code) if _in_english(context) else formatting.error_label(code)
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -43,14 +85,14 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        date=formatting.chinese_date,
-        datetime=formatting.chinese_datetime,
+        date=_date,
+        datetime=_datetime,
         yuan=formatting.yuan,
         percent=formatting.percent,
-        role=formatting.role_label,
-        error=formatting.error_label,
+        role=_role,
+        error=_error,
     )
-    env.globals.update(label=formatting.label, prefix=PREFIX)
+    env.globals.update(label=_label, _=_translate, prefix=PREFIX)
     return env
 
 
@@ -116,6 +158,7 @@ class Console:
         html = template.render(
             session=session.data if session is not None else {},
             csrf=session.csrf if session is not None else "",
+            lang=session.data.get("lang", "zh") if session is not None else "zh",
             idle_minutes=int(self.settings.console_idle_seconds // 60),
             **context,
         )
@@ -243,6 +286,16 @@ class Console:
         response.delete_cookie(COOKIE, path=PREFIX)
         return response
 
+    async def language(self, request: Request, session: Session) -> Response:
+        """中文 / English: the pages' own words; the hub's data stays as written."""
+        form: FormData = request.state.form
+        session.set(lang="en" if form.get("lang") == "en" else "zh")
+        # Back to the page it was asked on (same-origin Referer; _local keeps it ours).
+        return RedirectResponse(
+            _local(request.headers.get("referer", ""), self.settings.issuer.rstrip("/")),
+            status_code=303,
+        )
+
     async def task(self, request: Request, session: Session) -> Response:
         next_page = _local(request.query_params.get("next") or f"{PREFIX}/search")
         if request.method == "POST":
@@ -286,9 +339,11 @@ def _csrf_ok(session: Session, form: FormData) -> bool:
     )
 
 
-def _local(target: str) -> str:
+def _local(target: str, origin: str | None = None) -> str:
     """Only a path of the console itself: never an open redirect."""
     parts = urlsplit(target)
+    if parts.netloc and origin is not None and f"{parts.scheme}://{parts.netloc}" == origin:
+        parts = parts._replace(scheme="", netloc="")
     if parts.scheme or parts.netloc or not parts.path.startswith(PREFIX + "/"):
         return f"{PREFIX}/search"
     return parts.path + (f"?{parts.query}" if parts.query else "")
