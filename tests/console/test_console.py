@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from tests.console.support import arts_school, console_world, csrf_of, hidden_fields, sign_in
 from tests.support.harness import SandboxWorld
 from xietong.cli.reviews import add_review_commands
+from xietong.hub.demo_cases import seed_demo_cases
 from xietong.kernel.settings import Settings
 from xietong.kernel.store import AuditEvent, ConsoleSession
 
@@ -311,3 +312,25 @@ async def test_the_pages_are_available_in_english(
     assert "Not yours to see (held by Finance)" in record.text
     assert name in record.text  # the departments' data stays as written
     assert back.headers["location"] == "/console/search"  # never another site
+
+
+async def test_the_cases_inbox_lists_the_departments_cases_and_exports_them(
+    hub_database_url: str, world: SandboxWorld
+) -> None:
+    async with console_world(hub_database_url, world) as hub:
+        seeded = await seed_demo_cases(hub.hub)
+        async with hub.browser() as browser:
+            await sign_in(browser, "wang.fang")
+            mine = await browser.get("/console/cases")
+            everything = await browser.get("/console/cases", params={"all": "1"})
+            as_xlsx = await browser.get("/console/cases", params={"all": "1", "format": "xlsx"})
+
+    assert seeded > 0
+    listed = everything.text.split('id="cases"')[1].count("<tr") - 1
+    assert listed == seeded
+    assert mine.text.split('id="cases"')[1].count("<tr") - 1 <= listed
+    assert "教育局" in everything.text
+    sheet = load_workbook(io.BytesIO(as_xlsx.content)).active
+    assert sheet is not None
+    assert sheet.max_row - 1 == seeded
+    assert next(sheet.iter_rows(values_only=True))[:3] == ("文号", "类型", "状态")

@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from xietong.console import audit, dashboard, institutions, reviews
+from xietong.console import audit, cases, dashboard, institutions, reviews
 from xietong.console.pages import PREFIX, Console
 from xietong.console.sessions import Session
 from xietong.hub.services import Hub
@@ -70,6 +70,7 @@ def console_routes(settings: Settings) -> list[BaseRoute]:
                 Route("/reviews/{review_id}/{action}", page(reviews.act), methods=["POST"]),
                 Route("/audit", page(audit.access_log), methods=["GET"]),
                 Route("/dashboard", page(dashboard.dashboard), methods=["GET"]),
+                Route("/cases", page(cases.inbox), methods=["GET"]),
                 Route("/person", page(dashboard.person), methods=["GET"]),
                 Mount("/static", StaticFiles(directory=STATIC), name="console-static"),
             ],

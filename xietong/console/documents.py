@@ -128,3 +128,14 @@ fragment counts on StatisticsGroup {
   openRectifications complaintsLast90Days
   riskLevels { level label count }
 }"""
+
+CASES = """
+query ConsoleCases($filter: CaseFilterInput, $first: Int!) {
+  cases(filter: $filter, first: $first) {
+    totalCount
+    edges { node {
+      id kind status number creditCode region responsible assignedTo answerDue overdue
+      openedAt openedBy
+    } }
+  }
+}"""
