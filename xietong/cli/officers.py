@@ -115,7 +115,8 @@ def add_officer_commands(app: typer.Typer, settings_for: SettingsFor) -> None:
             for record in records
         ]
         columns = ["username", "name", "department", "role", "region", "TOTP", "status"]
-        console.print(table(columns, rows, wrapping={"name"}) if records else "no officers")
+        listing = table(columns, rows, wrapping={"department", "status"})
+        console.print(listing if records else "no officers")
 
     @officers.command("disable")
     def disable(username: Username, data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
