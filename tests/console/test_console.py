@@ -334,3 +334,46 @@ async def test_the_cases_inbox_lists_the_departments_cases_and_exports_them(
     assert sheet is not None
     assert sheet.max_row - 1 == seeded
     assert next(sheet.iter_rows(values_only=True))[:3] == ("文号", "类型", "状态")
+
+
+WITHOUT_ACCOUNT = (
+    """{ institutions(first: 100) { edges { node { creditCode funds { bank } } } } }"""
+)
+
+
+async def test_the_custody_ledger_for_education_and_a_refusal_for_market(
+    hub_database_url: str, world: SandboxWorld
+) -> None:
+    async with console_world(hub_database_url, world) as hub:
+        code, _ = await arts_school(hub)
+        listed = (await hub.harness.graphql("demo-education", WITHOUT_ACCOUNT)).json()
+        no_account = next(
+            edge["node"]["creditCode"]
+            for edge in listed["data"]["institutions"]["edges"]
+            if edge["node"]["funds"] is None
+        )
+        reference = hub.hub.settings.reference_date
+        assert reference is not None
+        day = reference.isoformat()
+        async with hub.browser() as education, hub.browser() as market:
+            await sign_in(education, "wang.fang")
+            await sign_in(market, "li.na")
+            ledger = await education.get(f"/console/funds/{code}")
+            refused = await market.get(f"/console/funds/{code}")
+            other = await education.get(f"/console/funds/{no_account}")
+            # Nothing to release where there is no account: a typed error, in Chinese.
+            approved = await education.post(
+                f"/console/funds/{no_account}/approve",
+                data={"csrf": csrf_of(other.text), "through": day, "key": "k" * 16},
+            )
+            answer = await education.get(approved.headers["location"])
+
+    assert ledger.status_code == 200
+    assert 'id="orders"' in ledger.text
+    assert "¥" in ledger.text
+    assert "批准划拨" in ledger.text
+    assert "无权查看（由金融监管掌握）" in refused.text
+    assert "批准划拨" not in refused.text
+    message = answer.text.split('id="message">')[1].split("</p>")[0]
+    assert "已批准" not in message
+    assert "：" in message  # the typed error's Chinese label, then the hub's words

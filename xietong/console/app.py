@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from xietong.console import audit, cases, dashboard, institutions, reviews
+from xietong.console import audit, cases, dashboard, funds, institutions, reviews
 from xietong.console.pages import PREFIX, Console
 from xietong.console.sessions import Session
 from xietong.hub.services import Hub
@@ -71,6 +71,8 @@ def console_routes(settings: Settings) -> list[BaseRoute]:
                 Route("/audit", page(audit.access_log), methods=["GET"]),
                 Route("/dashboard", page(dashboard.dashboard), methods=["GET"]),
                 Route("/cases", page(cases.inbox), methods=["GET"]),
+                Route("/funds/{code}", page(funds.ledger), methods=["GET"]),
+                Route("/funds/{code}/approve", page(funds.approve), methods=["POST"]),
                 Route("/person", page(dashboard.person), methods=["GET"]),
                 Mount("/static", StaticFiles(directory=STATIC), name="console-static"),
             ],

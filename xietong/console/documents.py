@@ -139,3 +139,29 @@ query ConsoleCases($filter: CaseFilterInput, $first: Int!) {
     } }
   }
 }"""
+
+FUNDS = """
+query ConsoleFunds($code: CreditCode!) {
+  institution(creditCode: $code) {
+    creditCode name
+    funds {
+      bank accountNumber status balance riskDeposit outstandingPrepaid releasedTotal coverageRatio
+      orders(first: 200) { totalCount edges { node {
+        number course studentName amount lessonsBought lessonsReleased amountReleased
+        orderedOn status
+      } } }
+      releases {
+        orderNumber firstLesson lastLesson amount status approvedBy approvedAt bankReference
+      }
+    }
+  }
+}"""
+
+APPROVE_RELEASES = """
+mutation ConsoleApproveReleases($input: ApproveReleasesInput!) {
+  approveReleases(input: $input) {
+    __typename
+    ... on LessonRelease { lessons amount status }
+    ... on ReleaseError { code message }
+  }
+}"""
