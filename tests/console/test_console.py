@@ -377,3 +377,18 @@ async def test_the_custody_ledger_for_education_and_a_refusal_for_market(
     message = answer.text.split('id="message">')[1].split("</p>")[0]
     assert "已批准" not in message
     assert "：" in message  # the typed error's Chinese label, then the hub's words
+
+
+async def test_a_disabled_officer_is_signed_out_at_the_next_page(
+    hub_database_url: str, world: SandboxWorld
+) -> None:
+    async with console_world(hub_database_url, world) as hub:
+        async with hub.browser() as browser:
+            await sign_in(browser, "wang.fang")
+            await hub.hub.tokens.officers.disable("wang.fang")
+            refused = await browser.get("/console/search", params={"q": "培训"})
+            after = await browser.get("/console/search")
+
+    assert refused.status_code == 303
+    assert refused.headers["location"] == "/console/login"
+    assert after.status_code == 303  # the session itself is gone

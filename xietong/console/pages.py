@@ -37,6 +37,11 @@ CASE_LIMIT = 100
 Handler = Callable[[Request, Session], Awaitable[Response]]
 
 
+class SessionEnded(Exception):
+    """The hub no longer takes the session's token (the officer was disabled, or the
+    token expired): the session is over and the officer signs in again."""
+
+
 def _in_english(context: Context) -> bool:
     return bool(context.get("lang") == "en")
 
@@ -205,7 +210,13 @@ class Console:
                 return RedirectResponse(
                     f"{PREFIX}/task?{urlencode({'next': back})}", status_code=303
                 )
-            response = await handler(request, session)
+            try:
+                response = await handler(request, session)
+            except SessionEnded:
+                await self.store.end(session)
+                ended = RedirectResponse(f"{PREFIX}/login", status_code=303)
+                ended.delete_cookie(COOKIE, path=PREFIX)
+                return ended
             if session.changed:
                 await self.store.save(session)
             return response
@@ -218,13 +229,16 @@ class Console:
         document: str,
         variables: Mapping[str, Any] | None = None,
     ) -> GraphQLAnswer:
-        return await self.hub.execute(
+        answer = await self.hub.execute(
             document,
             variables,
             token=str(session.data["token"]),
             purpose=session.data.get("purpose"),
             case_id=session.data.get("case"),
         )
+        if answer.status == 401:
+            raise SessionEnded
+        return answer
 
     # -- sign-in, sign-out, the task ----------------------------------------------
 

@@ -4,6 +4,7 @@ otherwise), revoke, publish; each signature checked against the hub's JWKS."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from joserfc.jwk import KeySet
 from starlette.datastructures import FormData
@@ -145,8 +146,6 @@ def _problem(result: dict[str, Any], answer: Any) -> str:
 
 
 def _back(review_id: str | None, message: str) -> Response:
-    from urllib.parse import urlencode
-
     target = f"{PREFIX}/reviews/{review_id}" if review_id else f"{PREFIX}/reviews"
     return RedirectResponse(f"{target}?{urlencode({'message': message})}", status_code=303)
 
