@@ -42,8 +42,9 @@ def on_event_loop(function: Callable[..., Coroutine[Any, Any, _T]], *args: objec
 class ConsoleClient(ClientMixin):  # type: ignore[misc]
     """The console, as authlib's server sees a client: public, PKCE, one redirect URI."""
 
-    def __init__(self, issuer: str) -> None:
+    def __init__(self, issuer: str, more_redirect_uris: tuple[str, ...] = ()) -> None:
         self.redirect_uri = console_redirect_uri(issuer)
+        self._redirect_uris = frozenset({self.redirect_uri, *more_redirect_uris})
 
     def get_client_id(self) -> str:
         return CONSOLE_CLIENT_ID
@@ -55,7 +56,7 @@ class ConsoleClient(ClientMixin):  # type: ignore[misc]
         return " ".join(s for s in (scope or "").split() if s in OFFICER_SCOPES)
 
     def check_redirect_uri(self, redirect_uri: str) -> bool:
-        return redirect_uri == self.redirect_uri
+        return redirect_uri in self._redirect_uris
 
     def check_client_secret(self, client_secret: str) -> bool:
         return False

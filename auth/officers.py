@@ -13,6 +13,7 @@ import asyncio
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import pyotp
 from argon2 import PasswordHasher
@@ -37,6 +38,9 @@ _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 MIN_PASSWORD_LENGTH = 10
 SIGN_IN_REFUSED = "用户名、密码或动态口令不正确"
 """The one answer to a refused sign-in (wrong name, password, code, or disabled)."""
+
+EXTERNAL_ACCOUNT = "!external"
+"""The password hash of an account an external provider signs in: no password matches it."""
 
 _HASHER = PasswordHasher()  # argon2id with argon2-cffi's RFC 9106 "low memory" profile
 _DUMMY_HASH = _HASHER.hash("a password no officer has")
@@ -101,27 +105,7 @@ class OfficerRegistry:
                                role="education.supervisor", region="410200",
                                password="a long passphrase")
         """
-        if _USERNAME.fullmatch(username) is None:
-            raise OfficerRegistrationError(
-                f"username {username!r} is not valid: use 1-64 lower-case letters, digits, "
-                "'.', '_' or '-', starting with a letter or digit"
-            )
-        name = name.strip()
-        if not name or len(name) > 100:
-            raise OfficerRegistrationError("the officer's name must have 1-100 characters")
-        try:
-            dept = Department(department)
-        except ValueError:
-            known = ", ".join(member.value for member in Department)
-            raise OfficerRegistrationError(
-                f"unknown department {department!r}; use one of {known}"
-            ) from None
-        if role not in KNOWN_ROLES or role == "admin":
-            usable = ", ".join(r for r in KNOWN_ROLES if r != "admin")
-            raise OfficerRegistrationError(f"unknown role {role!r}; officers may hold {usable}")
-        problem = region_code_error(region)
-        if problem is not None:
-            raise OfficerRegistrationError(f"region {region!r} is not valid: {problem}")
+        checked = _checked(username, name, department, role, region)
         if len(password) < MIN_PASSWORD_LENGTH:
             raise OfficerRegistrationError(
                 f"the password must have at least {MIN_PASSWORD_LENGTH} characters"
@@ -133,10 +117,7 @@ class OfficerRegistry:
                 raise OfficerRegistrationError("the TOTP secret is not base32") from None
         row = Officer(
             username=username,
-            name=name,
-            department=dept.value,
-            roles=[role],
-            region=region,
+            **checked,
             # argon2 is slow on purpose; keep it off the event loop.
             password_hash=await asyncio.to_thread(_HASHER.hash, password),
             totp_secret=totp_secret,
@@ -184,6 +165,39 @@ class OfficerRegistry:
                 row.disabled_at = self._clock()
             return _record(row)
 
+    async def provision_external(
+        self,
+        username: str,
+        *,
+        name: str,
+        department: Department | str,
+        role: str,
+        region: str,
+    ) -> OfficerRecord:
+        """The account of an officer a trusted external provider vouched for, created
+        or brought up to date from its claims (it has no password here: only that
+        provider signs it in). A disabled account stays disabled: an operator's
+        ``officers disable`` holds whatever the provider says."""
+        checked = _checked(username, name, department, role, region)
+        async with self._sessions() as session, session.begin():
+            row = await session.get(Officer, username)
+            if row is None:
+                row = Officer(
+                    username=username,
+                    password_hash=EXTERNAL_ACCOUNT,
+                    totp_secret=None,
+                    created_at=self._clock(),
+                    disabled_at=None,
+                    **checked,
+                )
+                session.add(row)
+            elif row.disabled_at is not None:
+                raise SignInError(SIGN_IN_REFUSED)
+            else:
+                for field_name, value in checked.items():
+                    setattr(row, field_name, value)
+            return _record(row)
+
     async def sign_in(self, username: str, password: str, code: str = "") -> OfficerRecord:
         """The officer whose password (and TOTP code, if they have one) this is;
         raises ``SignInError`` with one message whatever was wrong."""
@@ -198,6 +212,34 @@ class OfficerRegistry:
         ):
             raise SignInError(SIGN_IN_REFUSED)
         return record
+
+
+def _checked(
+    username: str, name: str, department: Department | str, role: str, region: str
+) -> dict[str, Any]:
+    """The account's columns, checked; raises ``OfficerRegistrationError`` naming what is wrong."""
+    if _USERNAME.fullmatch(username) is None:
+        raise OfficerRegistrationError(
+            f"username {username!r} is not valid: use 1-64 lower-case letters, digits, "
+            "'.', '_' or '-', starting with a letter or digit"
+        )
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise OfficerRegistrationError("the officer's name must have 1-100 characters")
+    try:
+        dept = Department(department)
+    except ValueError:
+        known = ", ".join(member.value for member in Department)
+        raise OfficerRegistrationError(
+            f"unknown department {department!r}; use one of {known}"
+        ) from None
+    if role not in KNOWN_ROLES or role == "admin":
+        usable = ", ".join(r for r in KNOWN_ROLES if r != "admin")
+        raise OfficerRegistrationError(f"unknown role {role!r}; officers may hold {usable}")
+    problem = region_code_error(region)
+    if problem is not None:
+        raise OfficerRegistrationError(f"region {region!r} is not valid: {problem}")
+    return {"name": name, "department": dept.value, "roles": [role], "region": region}
 
 
 def _password_matches(stored: str, password: str) -> bool:

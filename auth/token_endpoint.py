@@ -337,7 +337,7 @@ class _HubAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
             grant_class(service), [S256Challenge(required=True), OfficerIdToken(service)]
         )
         self.register_token_generator(AUTHORIZATION_CODE, _AccessTokenGenerator(service))
-        self._console = ConsoleClient(service.issuer)
+        self._console = ConsoleClient(service.issuer, service.settings.console_redirect_uris)
 
     def query_client(self, client_id: str) -> _RegisteredClient | ConsoleClient | None:
         if client_id == CONSOLE_CLIENT_ID:

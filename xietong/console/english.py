@@ -170,6 +170,8 @@ ENGLISH: dict[str, str] = {
     "预收费资金监管率": "Custody supervision rate",
     "风险": "Risk",
     "案件": "Cases",
+    "统一身份认证登录": "Sign in with the government identity provider",
+    "本平台账号登录": "Sign in with a hub account",
     "资金台账": "Custody ledger",
     "已划拨": "Released",
     "订单": "Orders",

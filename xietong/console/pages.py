@@ -17,12 +17,15 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from xietong.auth.clock import utc_now
+from xietong.auth.console_client import CONSOLE_CLIENT_ID, console_redirect_uri
+from xietong.auth.identity_errors import OfficerRegistrationError, SignInError
 from xietong.auth.officers import OfficerRegistry
+from xietong.auth.token_service import TokenService
 from xietong.console import formatting
 from xietong.console.english import english, english_code
 from xietong.console.hub_client import GraphQLAnswer, HubClient
 from xietong.console.sessions import COOKIE, Session, SessionStore
-from xietong.console.sign_in import OfficerSignIn, SignInFailed
+from xietong.console.sign_in import OfficerSignIn, SignedIn, SignInFailed
 from xietong.kernel.settings import Settings
 
 PREFIX = "/console"
@@ -113,6 +116,8 @@ class Console:
         self._sign_in: OfficerSignIn | None = None
         self._store: SessionStore | None = None
         self._officers: OfficerRegistry | None = None
+        self._external: OfficerSignIn | None = None
+        self._tokens: TokenService | None = None
 
     # The hub app this console is mounted in, known at the first request.
     def bind(self, request: Request) -> None:
@@ -120,6 +125,14 @@ class Console:
             hub = request.app.state.hub
             self._client = HubClient(request.app, self.settings.issuer)
             self._sign_in = OfficerSignIn(self.settings.issuer, request.app)
+            if self.settings.console_idp:
+                self._external = OfficerSignIn(
+                    self.settings.console_idp,
+                    None,
+                    client_id=self.settings.console_idp_client_id,
+                    redirect_uri=console_redirect_uri(self.settings.issuer),
+                )
+            self._tokens = hub.tokens
             self._store = SessionStore(
                 hub.sessions, idle=timedelta(seconds=self.settings.console_idle_seconds)
             )
@@ -244,10 +257,20 @@ class Console:
 
     async def login(self, request: Request) -> Response:
         self.bind(request)
-        started = await self.oidc.start()
+        via = request.query_params.get("via")
+        if self._external is not None and via not in ("hub", "external"):
+            # Two ways in: the hub's own accounts, or the trusted external provider.
+            return self.render("sign_in_choice.html", None)
+        provider = self._external if via == "external" and self._external else self.oidc
+        started = await provider.start()
         session = self.store.new()
         session.set(
-            oidc={"state": started.state, "verifier": started.verifier, "nonce": started.nonce}
+            oidc={
+                "state": started.state,
+                "verifier": started.verifier,
+                "nonce": started.nonce,
+                "via": "external" if provider is self._external else "hub",
+            }
         )
         await self.store.save(session)
         response = RedirectResponse(started.url, status_code=303)
@@ -268,13 +291,18 @@ class Console:
         ):
             return self.render("expired.html", None, status=400)
         try:
-            signed_in = await self.oidc.finish(
-                code,
-                verifier=str(pending["verifier"]),
-                nonce=str(pending["nonce"]),
-                address=request.client.host if request.client else None,
-            )
-        except SignInFailed:
+            if pending.get("via") == "external" and self._external is not None:
+                signed_in = await self._external_officer(
+                    self._external, code, str(pending["verifier"]), str(pending["nonce"])
+                )
+            else:
+                signed_in = await self.oidc.finish(
+                    code,
+                    verifier=str(pending["verifier"]),
+                    nonce=str(pending["nonce"]),
+                    address=request.client.host if request.client else None,
+                )
+        except (SignInFailed, SignInError, OfficerRegistrationError):
             return self.render("expired.html", None, status=400)
         session = await self.store.rotate(session)
         session.data = {
@@ -292,6 +320,36 @@ class Console:
         response = RedirectResponse(f"{PREFIX}/task", status_code=303)
         self.set_cookie(response, session)
         return response
+
+    async def _external_officer(
+        self, provider: OfficerSignIn, code: str, verifier: str, nonce: str
+    ) -> SignedIn:
+        """An officer the trusted external provider vouched for: its claims, mapped to
+        a name, department, role and region, keep an account here up to date, and the
+        hub signs the officer's token (sub = ``prefix.sub``, client = the console)."""
+        _, claims = await provider.claims(code, verifier=verifier, nonce=nonce)
+        mapped = claim_values(claims, self.settings.console_idp_claims)
+        username = external_username(self.settings.console_idp_prefix, str(claims["sub"]))
+        assert self._tokens is not None
+        officer = await self._tokens.officers.provision_external(
+            username,
+            name=mapped.get("name") or username,
+            department=mapped.get("dept", ""),
+            role=mapped.get("role", ""),
+            region=mapped.get("region", ""),
+        )
+        issued = self._tokens.mint_for_officer(
+            officer, CONSOLE_CLIENT_ID, await self._tokens.keys.signing_key()
+        )
+        return SignedIn(
+            access_token=issued.access_token,
+            expires_in=issued.expires_in,
+            username=officer.username,
+            name=officer.name,
+            department=officer.department.value,
+            roles=officer.roles,
+            region=officer.region,
+        )
 
     async def logout(self, request: Request, session: Session) -> Response:
         await self.store.end(session)
@@ -341,6 +399,26 @@ class Console:
             purpose=session.data.get("purpose") or "",
             case=session.data.get("case") or "",
         )
+
+
+def claim_values(claims: Mapping[str, Any], mapping: str) -> dict[str, str]:
+    """``name=name,dept=dept,role=roles,region=region`` applied to ``claims``; a list
+    claim (roles) gives its first value."""
+    values: dict[str, str] = {}
+    for pair in mapping.split(","):
+        field_name, _, claim = pair.strip().partition("=")
+        value = claims.get(claim.strip())
+        if isinstance(value, list):
+            value = value[0] if value else None
+        if value is not None:
+            values[field_name.strip()] = str(value)
+    return values
+
+
+def external_username(prefix: str, subject: str) -> str:
+    """``prefix.subject`` in the characters a username may hold, at most 64 of them."""
+    cleaned = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "-" for c in subject)
+    return f"{prefix}.{cleaned.lower()}"[:64]
 
 
 def _csrf_ok(session: Session, form: FormData) -> bool:

@@ -23,6 +23,8 @@ from xietong.auth.oidc_client import AsyncOAuth2Client
 from xietong.kernel.jws import load_key_set
 
 DISCOVERY_PATH = "/.well-known/openid-configuration"
+ID_TOKEN_ALGORITHMS = [SIGNING_ALGORITHM, "ES384", "RS256", "PS256", "EdDSA"]
+"""Asymmetric only (an external provider may sign with RSA); never ``none`` or HMAC."""
 
 
 class SignInFailed(Exception):
@@ -56,21 +58,34 @@ class OfficerSignIn:
     officer's sign-ins, not every sign-in of the hub as one address's.
     """
 
-    def __init__(self, issuer: str, app: ASGIApp) -> None:
+    def __init__(
+        self,
+        issuer: str,
+        app: ASGIApp | None,
+        *,
+        client_id: str = CONSOLE_CLIENT_ID,
+        redirect_uri: str | None = None,
+    ) -> None:
+        """``app``: the hub this console is mounted in, whose own provider it uses;
+        None: an external provider at ``issuer``, reached over the network."""
         self._issuer = issuer.rstrip("/")
         self._app = app
-        self._transport = httpx.ASGITransport(app=app)
+        self._client_id = client_id
+        self._redirect_uri = redirect_uri or console_redirect_uri(self._issuer)
+        self._transport: httpx.AsyncBaseTransport = (
+            httpx.ASGITransport(app=app) if app is not None else httpx.AsyncHTTPTransport()
+        )
         self._metadata: dict[str, Any] | None = None
 
     def _client(self, address: str | None = None) -> AsyncOAuth2Client:
         transport = (
-            self._transport
-            if address is None
-            else httpx.ASGITransport(app=self._app, client=(address, 0))
+            httpx.ASGITransport(app=self._app, client=(address, 0))
+            if address is not None and self._app is not None
+            else self._transport
         )
         return AsyncOAuth2Client(
-            client_id=CONSOLE_CLIENT_ID,
-            redirect_uri=console_redirect_uri(self._issuer),
+            client_id=self._client_id,
+            redirect_uri=self._redirect_uri,
             scope="openid profile",
             code_challenge_method="S256",
             token_endpoint_auth_method="none",
@@ -95,9 +110,10 @@ class OfficerSignIn:
             )
         return Started(url=url, state=state, verifier=verifier, nonce=nonce)
 
-    async def finish(
+    async def claims(
         self, code: str, *, verifier: str, nonce: str, address: str | None = None
-    ) -> SignedIn:
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The token response and the checked ID token's claims."""
         metadata = await self._discovery()
         async with self._client(address) as client:
             try:
@@ -107,7 +123,12 @@ class OfficerSignIn:
             except Exception as error:  # authlib raises OAuthError and httpx errors
                 raise SignInFailed(f"the code was not redeemed: {error}") from None
             jwks = (await client.get(metadata["jwks_uri"])).json()
-        claims = self._id_token_claims(str(token.get("id_token", "")), jwks, nonce)
+        return dict(token), self._id_token_claims(str(token.get("id_token", "")), jwks, nonce)
+
+    async def finish(
+        self, code: str, *, verifier: str, nonce: str, address: str | None = None
+    ) -> SignedIn:
+        token, claims = await self.claims(code, verifier=verifier, nonce=nonce, address=address)
         return SignedIn(
             access_token=str(token["access_token"]),
             expires_in=int(token.get("expires_in", 900)),
@@ -120,10 +141,10 @@ class OfficerSignIn:
 
     def _id_token_claims(self, id_token: str, jwks: dict[str, Any], nonce: str) -> dict[str, Any]:
         try:
-            decoded = jwt.decode(id_token, load_key_set(jwks), algorithms=[SIGNING_ALGORITHM])
+            decoded = jwt.decode(id_token, load_key_set(jwks), algorithms=ID_TOKEN_ALGORITHMS)
             jwt.JWTClaimsRegistry(
                 iss={"essential": True, "value": self._issuer},
-                aud={"essential": True, "value": CONSOLE_CLIENT_ID},
+                aud={"essential": True, "value": self._client_id},
                 exp={"essential": True},
                 sub={"essential": True},
                 nonce={"essential": True, "value": nonce},
