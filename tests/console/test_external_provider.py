@@ -172,7 +172,9 @@ def test_an_officer_of_the_external_provider_signs_in_and_acts_under_a_prefixed_
             events = session.scalars(
                 select(AuditEvent).where(AuditEvent.operation_name == "ConsoleSearch")
             ).all()
-        engine.dispose()
+            sign_ins = session.scalars(
+                select(AuditEvent).where(AuditEvent.operation_name == "signInExternal")
+            ).all()
         disabled = subprocess.run(
             [sys.executable, "-c", "from xietong.cli import main; main()", "officers",
              "disable", "idp.zhao.min", "--data-dir", str(tmp_path / "console")],
@@ -182,6 +184,11 @@ def test_an_officer_of_the_external_provider_signs_in_and_acts_under_a_prefixed_
         )  # fmt: skip
         browser.cookies.clear()
         again = _sign_in_at_the_provider(browser, console, provider)
+        with Session(engine) as session:
+            refused = session.scalars(
+                select(AuditEvent.outcome).where(AuditEvent.operation_name == "signInExternal")
+            ).all()
+        engine.dispose()
 
     assert results.status_code == 200
     assert re.search(r'id="officer-name">赵敏<', results.text)
@@ -189,6 +196,10 @@ def test_an_officer_of_the_external_provider_signs_in_and_acts_under_a_prefixed_
     assert [(e.subject, e.client_id, e.department) for e in events] == [
         ("idp.zhao.min", "xietong-console", "EDUCATION")
     ]
+    assert [(e.subject, e.client_id, e.outcome) for e in sign_ins] == [
+        ("idp.zhao.min", "xietong-console", "OK")
+    ]
+    assert refused == ["OK", "DENIED"]
     assert disabled.returncode == 0, disabled.stderr
     assert again.status_code == 400
     assert "请重新登录" in again.text

@@ -4,6 +4,7 @@ every form, the task's purpose, templates, security headers."""
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -16,6 +17,8 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from xietong.audit.events import AuditDraft, AuditOutcome
+from xietong.audit.log import AuditLog
 from xietong.auth.clock import utc_now
 from xietong.auth.console_client import CONSOLE_CLIENT_ID, console_redirect_uri
 from xietong.auth.identity_errors import OfficerRegistrationError, SignInError
@@ -118,6 +121,7 @@ class Console:
         self._officers: OfficerRegistry | None = None
         self._external: OfficerSignIn | None = None
         self._tokens: TokenService | None = None
+        self._audit: AuditLog | None = None
 
     # The hub app this console is mounted in, known at the first request.
     def bind(self, request: Request) -> None:
@@ -133,6 +137,7 @@ class Console:
                     redirect_uri=console_redirect_uri(self.settings.issuer),
                 )
             self._tokens = hub.tokens
+            self._audit = hub.audit_log
             self._store = SessionStore(
                 hub.sessions, idle=timedelta(seconds=self.settings.console_idle_seconds)
             )
@@ -327,17 +332,39 @@ class Console:
         """An officer the trusted external provider vouched for: its claims, mapped to
         a name, department, role and region, keep an account here up to date, and the
         hub signs the officer's token (sub = ``prefix.sub``, client = the console)."""
+        started = time.perf_counter()
+        at = utc_now()
         _, claims = await provider.claims(code, verifier=verifier, nonce=nonce)
         mapped = claim_values(claims, self.settings.console_idp_claims)
         username = external_username(self.settings.console_idp_prefix, str(claims["sub"]))
         assert self._tokens is not None
-        officer = await self._tokens.officers.provision_external(
-            username,
-            name=mapped.get("name") or username,
-            department=mapped.get("dept", ""),
-            role=mapped.get("role", ""),
-            region=mapped.get("region", ""),
+        assert self._audit is not None
+        # The hub's own provider logs its sign-ins at /oauth/authorize; this one is
+        # logged here, allowed or refused, before the officer gets a token.
+        draft = AuditDraft(
+            client_id=CONSOLE_CLIENT_ID,
+            subject=username,
+            operation_type="sign-in",
+            operation_name="signInExternal",
+            started_at=at,
         )
+        try:
+            officer = await self._tokens.officers.provision_external(
+                username,
+                name=mapped.get("name") or username,
+                department=mapped.get("dept", ""),
+                role=mapped.get("role", ""),
+                region=mapped.get("region", ""),
+            )
+        except (SignInError, OfficerRegistrationError):
+            draft.outcome = AuditOutcome.DENIED
+            await self._audit.append(draft, at=at, duration_ms=_since(started))
+            raise
+        draft.department = officer.department.value
+        draft.roles = list(officer.roles)
+        draft.region = officer.region
+        draft.outcome = AuditOutcome.OK
+        await self._audit.append(draft, at=at, duration_ms=_since(started))
         issued = self._tokens.mint_for_officer(
             officer, CONSOLE_CLIENT_ID, await self._tokens.keys.signing_key()
         )
@@ -399,6 +426,10 @@ class Console:
             purpose=session.data.get("purpose") or "",
             case=session.data.get("case") or "",
         )
+
+
+def _since(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
 
 
 def claim_values(claims: Mapping[str, Any], mapping: str) -> dict[str, str]:
