@@ -248,9 +248,12 @@ async def test_a_person_page_for_the_roles_that_may_and_a_refusal_for_others(
         async with hub.browser() as education, hub.browser() as market:
             await sign_in(education, "wang.fang")
             await sign_in(market, "li.na")
+            record = await education.get(f"/console/institutions/{code}")
             seen = await education.get("/console/person", params={"id": member["idNumber"]})
             refused = await market.get("/console/person", params={"id": member["idNumber"]})
 
+    # From the joint record, a whole ID number leads to the person's page.
+    assert f'href="/console/person?id={member["idNumber"]}"' in record.text
     assert member["name"] in seen.text
     assert f"/console/institutions/{code}" in seen.text
     assert "无权查看人员记录" in refused.text
