@@ -32,3 +32,17 @@ def error_description(text: str) -> str:
     printable ASCII without '"' or '\\'. Library messages may quote values an
     attacker chose, and a header cannot carry them raw."""
     return "".join(c if " " <= c <= "~" and c not in '"\\' else "?" for c in text)
+
+
+class OfficerRegistrationError(ValueError):
+    """An officer account cannot be created as given (bad username, department, role,
+    region or password)."""
+
+
+class UnknownOfficerError(LookupError):
+    """No officer account has this username."""
+
+
+class SignInError(PermissionError):
+    """A sign-in was refused: unknown officer, wrong password or code, or a disabled account.
+    One message for all of them, so the form tells no one which usernames exist."""

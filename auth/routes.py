@@ -15,6 +15,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.routing import Route
 
+from xietong.auth.authorize_endpoint import AUTHORIZE_ENDPOINT, AuthorizeEndpoint
 from xietong.auth.backend import BearerTokenBackend, RefuseBadTokens, on_authentication_error
 from xietong.auth.discovery import Discovery
 from xietong.auth.token_endpoint import TokenEndpoint
@@ -25,13 +26,20 @@ TOKEN_ENDPOINT = "/oauth/token"
 
 
 def oauth_routes(service: TokenService) -> list[Route]:
-    """``POST /oauth/token``, ``GET /.well-known/jwks.json`` and
-    ``GET /.well-known/oauth-authorization-server``."""
+    """``POST /oauth/token``, ``/oauth/authorize`` (officers), ``GET /.well-known/jwks.json``,
+    ``/.well-known/oauth-authorization-server`` and ``/.well-known/openid-configuration``."""
     discovery = Discovery(service)
+    tokens = TokenEndpoint(service)
     return [
-        Route(TOKEN_ENDPOINT, TokenEndpoint(service).handle, methods=["POST"]),
+        Route(TOKEN_ENDPOINT, tokens.handle, methods=["POST"]),
+        Route(
+            AUTHORIZE_ENDPOINT,
+            AuthorizeEndpoint(service, tokens.server).handle,
+            methods=["GET", "POST"],
+        ),
         Route("/.well-known/jwks.json", discovery.jwks, methods=["GET"]),
         Route("/.well-known/oauth-authorization-server", discovery.metadata, methods=["GET"]),
+        Route("/.well-known/openid-configuration", discovery.openid, methods=["GET"]),
     ]
 
 

@@ -54,8 +54,17 @@ from xietong.audit.events import draft_of
 from xietong.auth.client_secrets import verify_secret
 from xietong.auth.clients import PRIVATE_KEY_JWT, SECRET_BASIC, ClientRecord, is_client_id
 from xietong.auth.clock import epoch_seconds
+from xietong.auth.console_client import CONSOLE_CLIENT_ID, OFFICER_SCOPES
 from xietong.auth.identity_errors import error_description
 from xietong.auth.keys import SIGNING_ALGORITHM
+from xietong.auth.officer_grant import (
+    AUTHORIZATION_CODE,
+    ConsoleClient,
+    OfficerIdToken,
+    S256Challenge,
+    grant_class,
+)
+from xietong.auth.officers import OfficerRecord
 from xietong.auth.replay import MAX_JTI_LENGTH
 from xietong.auth.token_service import TokenService
 from xietong.kernel.errors import ConfigError
@@ -87,6 +96,11 @@ class TokenEndpoint:
             )
         self._service = service
         self._server = _HubAuthorizationServer(service)
+
+    @property
+    def server(self) -> AuthorizationServer:
+        """authlib's server, shared with the authorization endpoint (``/oauth/authorize``)."""
+        return self._server
 
     async def handle(self, request: Request) -> Response:
         draft = draft_of(request.scope)
@@ -300,11 +314,14 @@ class _AccessTokenGenerator(JWTBearerTokenGenerator):  # type: ignore[misc]
         self._service = service
 
     def access_token_generator(
-        self, client: _RegisteredClient, grant_type: str, user: object, scope: str
+        self, client: _RegisteredClient | ConsoleClient, grant_type: str, user: object, scope: str
     ) -> str:
         # The service signs with the current key and writes the RFC 9068 claims plus
         # dept, roles and region, on its own (injectable) clock.
         key = _on_event_loop(self._service.keys.signing_key)
+        if isinstance(user, OfficerRecord):
+            return self._service.mint_for_officer(user, client.get_client_id(), key).access_token
+        assert isinstance(client, _RegisteredClient)
         return self._service.mint(client.record, key).access_token
 
 
@@ -315,8 +332,16 @@ class _HubAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
         self.register_grant(_ClientCredentialsGrant)
         self.register_client_auth_method(PRIVATE_KEY_JWT, _PrivateKeyJWT(service))
         self.register_token_generator(GRANT_TYPE, _AccessTokenGenerator(service))
+        # Officers signing in to the console (OpenID Connect, code + PKCE).
+        self.register_grant(
+            grant_class(service), [S256Challenge(required=True), OfficerIdToken(service)]
+        )
+        self.register_token_generator(AUTHORIZATION_CODE, _AccessTokenGenerator(service))
+        self._console = ConsoleClient(service.issuer, service.settings.console_redirect_uris)
 
-    def query_client(self, client_id: str) -> _RegisteredClient | None:
+    def query_client(self, client_id: str) -> _RegisteredClient | ConsoleClient | None:
+        if client_id == CONSOLE_CLIENT_ID:
+            return self._console
         if not is_client_id(client_id):
             return None  # unknown, and kept away from the database (NUL bytes, 10 kB ids)
         record = _on_event_loop(self._service.clients.get, client_id)
@@ -337,7 +362,8 @@ class _HubAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
         """No signal listeners: the audit log records API requests, not token issuance."""
 
     def validate_requested_scope(self, scope: str | None) -> None:
-        if scope:
+        # Officers ask for an ID token (openid profile); nothing else is a scope here.
+        if scope and not set(scope.split()) <= set(OFFICER_SCOPES):
             raise InvalidScopeError(
                 description="this hub grants no scopes; a client's roles decide its access"
             )

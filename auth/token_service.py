@@ -7,11 +7,18 @@ from datetime import timedelta
 from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from xietong.auth.access_tokens import IssuedToken, access_token_claims, sign_access_token
+from xietong.auth.access_tokens import (
+    IssuedToken,
+    access_token_claims,
+    officer_access_token_claims,
+    sign_access_token,
+)
+from xietong.auth.authorization_codes import AuthorizationCodeStore
 from xietong.auth.clients import ClientRecord, ClientRegistry
 from xietong.auth.clock import Clock, utc_now
 from xietong.auth.issuers import trusting
 from xietong.auth.keys import SigningKeyPair, SigningKeyStore
+from xietong.auth.officers import OfficerRecord, OfficerRegistry
 from xietong.auth.replay import AssertionReplayCache
 from xietong.auth.trusted_documents import TrustedDocuments
 from xietong.auth.verifier import AccessTokenVerifier, HubTokenVerifier
@@ -42,11 +49,14 @@ class TokenService:
         self.clock = clock
         self.keys = SigningKeyStore(sessions, clock=clock)
         self.clients = ClientRegistry(sessions, clock=clock, lookup_engine=lookup_engine)
+        self.officers = OfficerRegistry(sessions, clock=clock, lookup_engine=lookup_engine)
+        self.codes = AuthorizationCodeStore(sessions, clock=clock)
         self.used_assertions = AssertionReplayCache(sessions)
         self.documents = TrustedDocuments(sessions, clock=clock, lookup_engine=lookup_engine)
         own = HubTokenVerifier(
             keys=self.keys,
             clients=self.clients,
+            officers=self.officers,
             issuer=settings.issuer,
             audience=settings.audience,
             token_ttl=self.token_ttl,
@@ -70,6 +80,10 @@ class TokenService:
         return f"{self.settings.issuer.rstrip('/')}/oauth/token"
 
     @property
+    def authorization_endpoint(self) -> str:
+        return f"{self.settings.issuer.rstrip('/')}/oauth/authorize"
+
+    @property
     def jwks_uri(self) -> str:
         return f"{self.settings.issuer.rstrip('/')}/.well-known/jwks.json"
 
@@ -82,6 +96,24 @@ class TokenService:
     def mint(self, client: ClientRecord, key: SigningKeyPair) -> IssuedToken:
         claims = access_token_claims(
             client,
+            issuer=self.settings.issuer,
+            audience=self.settings.audience,
+            now=self.clock(),
+            ttl=self.token_ttl,
+        )
+        return IssuedToken(
+            access_token=sign_access_token(claims, key),
+            expires_in=self.settings.token_ttl_seconds,
+            kid=key.kid,
+        )
+
+    def mint_for_officer(
+        self, officer: OfficerRecord, client_id: str, key: SigningKeyPair
+    ) -> IssuedToken:
+        """An access token for ``officer`` acting through ``client_id`` (the console)."""
+        claims = officer_access_token_claims(
+            officer,
+            client_id,
             issuer=self.settings.issuer,
             audience=self.settings.audience,
             now=self.clock(),

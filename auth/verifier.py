@@ -27,8 +27,15 @@ from joserfc.errors import (
 from xietong.auth.access_tokens import ACCESS_TOKEN_TYPE
 from xietong.auth.clients import ClientRegistry
 from xietong.auth.clock import Clock, epoch_seconds, utc_now
-from xietong.auth.identity_errors import DisabledClientError, InvalidTokenError, UnknownClientError
+from xietong.auth.console_client import CONSOLE_CLIENT_ID
+from xietong.auth.identity_errors import (
+    DisabledClientError,
+    InvalidTokenError,
+    UnknownClientError,
+    UnknownOfficerError,
+)
 from xietong.auth.keys import ACCEPTED_ALGORITHMS, SigningKeyStore
+from xietong.auth.officers import OfficerRegistry
 from xietong.auth.principal import Principal
 from xietong.domain.departments import Department
 from xietong.kernel.identifiers import region_code_error
@@ -59,6 +66,7 @@ class HubTokenVerifier:
         *,
         keys: SigningKeyStore,
         clients: ClientRegistry,
+        officers: OfficerRegistry,
         issuer: str,
         audience: str,
         token_ttl: timedelta,
@@ -67,6 +75,7 @@ class HubTokenVerifier:
     ) -> None:
         self._keys = keys
         self._clients = clients
+        self._officers = officers
         self._issuer = issuer
         self._audience = audience
         self._token_ttl = token_ttl
@@ -99,6 +108,8 @@ class HubTokenVerifier:
         ):
             raise InvalidTokenError(f"signing key '{kid}' was retired before this token was issued")
         principal = _principal(claims)
+        if principal.subject != principal.client_id:
+            return await self._officer_principal(principal)
         try:
             client = await self._clients.active(principal.client_id)
         except (UnknownClientError, DisabledClientError) as error:
@@ -106,6 +117,23 @@ class HubTokenVerifier:
         if client.trusted_documents_only:
             principal = replace(principal, trusted_documents_only=True)
         return principal
+
+    async def _officer_principal(self, claimed: Principal) -> Principal:
+        """An officer acting through the console: the account must still be enabled,
+        and its department, role and region now are the ones that count."""
+        if claimed.client_id != CONSOLE_CLIENT_ID:
+            raise InvalidTokenError("the token's sub and client_id differ")
+        try:
+            officer = await self._officers.active(claimed.subject)
+        except UnknownOfficerError as error:
+            raise InvalidTokenError(str(error)) from None
+        return Principal(
+            client_id=claimed.client_id,
+            subject=officer.username,
+            department=officer.department,
+            roles=officer.roles,
+            region=officer.region,
+        )
 
     def _check_claims(self, claims: Mapping[str, Any], now: int) -> None:
         registry = jwt.JWTClaimsRegistry(
@@ -127,8 +155,6 @@ class HubTokenVerifier:
             raise InvalidTokenError(f"the token lacks claim(s) {error.claim}") from None
         except ClaimError as error:
             raise InvalidTokenError(claim_problem(error.claim)) from None
-        if claims["sub"] != claims["client_id"]:
-            raise InvalidTokenError("the token's sub and client_id differ")
 
 
 def unverified_header(

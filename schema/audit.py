@@ -68,6 +68,10 @@ def audit_event_of(row: AuditEventRow) -> AuditEvent:
 @strawberry.input
 class AuditEventFilter:
     client_id: str | None = strawberry.field(default=None, description="Events of this client.")
+    subject: str | None = strawberry.field(
+        default=None,
+        description="Events of this subject: an officer's username (console) or a client id.",
+    )
     department: Department | None = strawberry.field(
         default=None, description="Events of this department's clients."
     )
@@ -123,6 +127,7 @@ class AuditQuery:
         given = filter or AuditEventFilter()
         criteria = AuditCriteria(
             client_id=given.client_id,
+            subject=given.subject,
             department=given.department.value if given.department else None,
             outcome=given.outcome.value if given.outcome else None,
             record_key=given.record_key,

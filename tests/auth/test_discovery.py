@@ -27,14 +27,20 @@ async def test_the_authorization_server_metadata(token_hub: TokenHub) -> None:
     assert metadata["issuer"] == ISSUER
     assert metadata["token_endpoint"] == f"{ISSUER}/oauth/token"
     assert metadata["jwks_uri"] == f"{ISSUER}/.well-known/jwks.json"
-    assert metadata["grant_types_supported"] == ["client_credentials"]
+    assert metadata["grant_types_supported"] == ["client_credentials", "authorization_code"]
     assert metadata["token_endpoint_auth_methods_supported"] == [
         "client_secret_basic",
         "private_key_jwt",
+        "none",  # the console: a public client with PKCE, for officers only
     ]
+    assert metadata["code_challenge_methods_supported"] == ["S256"]
     assert "ES256" in metadata["token_endpoint_auth_signing_alg_values_supported"]
     assert not {"none", "HS256"} & set(metadata["token_endpoint_auth_signing_alg_values_supported"])
     # Every URL it advertises is served here.
-    for url in (metadata["token_endpoint"], metadata["jwks_uri"]):
+    for url in (
+        metadata["token_endpoint"],
+        metadata["jwks_uri"],
+        metadata["authorization_endpoint"],
+    ):
         assert url.startswith(ISSUER)
     assert (await token_hub.http.get(metadata["jwks_uri"])).status_code == 200

@@ -59,10 +59,19 @@ def test_a_published_review_verifies_after_a_key_rotation(hub_database_url: str)
     result = runner.invoke(cli_for(hub_database_url), ["reviews", "verify", review.id])
 
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == (
+    first, *signers, published = result.stdout.strip().splitlines()
+    assert first == (
         f"intact: review {review.id} ({ARTS_SCHOOL}, 2025, PUBLISHED), 2 signatures, "
         f"digest {review.digest}"
     )
+    # Each signature's verified JWS names who signed.
+    assert [line.split(" signed by ")[0].strip() for line in signers] == [
+        "1. EDUCATION",
+        "2. CULTURE_TOURISM",
+    ]
+    for line, signature in zip(signers, review.signatures, strict=True):
+        assert f"its verified JWS names {signature.signer}" in line
+    assert published.strip() == f"published by {review.published_by}"
 
 
 @pytest.mark.parametrize(

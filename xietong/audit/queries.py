@@ -32,6 +32,8 @@ from xietong.kernel.store import AuditEvent
 @dataclass(frozen=True, slots=True)
 class AuditCriteria:
     client_id: str | None = None
+    subject: str | None = None
+    """The person (an officer through the console) or system that acted."""
     department: str | None = None
     outcome: str | None = None
     record_key: str | None = None
@@ -59,6 +61,8 @@ def _where(criteria: AuditCriteria, dialect: str, pseudonyms: Pseudonyms) -> Col
     conditions: list[ColumnElement[bool]] = []
     if criteria.client_id:
         conditions.append(AuditEvent.client_id == criteria.client_id)
+    if criteria.subject:
+        conditions.append(AuditEvent.subject == criteria.subject)
     if criteria.department:
         conditions.append(AuditEvent.department == criteria.department)
     if criteria.outcome:

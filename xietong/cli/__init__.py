@@ -24,6 +24,7 @@ from xietong.cli.audit import add_audit_commands
 from xietong.cli.auth import add_auth_commands
 from xietong.cli.documents import add_document_commands
 from xietong.cli.federation import add_federation_commands
+from xietong.cli.officers import add_officer_commands
 from xietong.cli.options import DataDir
 from xietong.cli.output import fail
 from xietong.cli.reviews import add_review_commands
@@ -228,6 +229,7 @@ add_document_commands(app, settings_for)
 add_federation_commands(app)
 add_audit_commands(app, settings_for)
 add_review_commands(app, settings_for)
+add_officer_commands(app, settings_for)
 
 
 def main() -> None:

@@ -19,7 +19,9 @@ from rich.text import Text
 
 from xietong.auth.access_tokens import IssuedToken
 from xietong.auth.demo import DEMO_CLIENTS, demo_tokens, register_demo_clients
+from xietong.auth.demo_officers import DEMO_OFFICERS, register_demo_officers
 from xietong.cli.runtime import tune_garbage_collector
+from xietong.console.app import create_hub_app
 from xietong.hub.demo_cases import seed_demo_cases
 from xietong.hub.services import Hub
 from xietong.kernel.migrate import upgrade
@@ -27,7 +29,6 @@ from xietong.kernel.settings import DATA_DIR_CONFIG, Settings
 from xietong.sandbox.config import write_sources_file
 from xietong.sandbox.reference import REFERENCE_DATE
 from xietong.sandbox.serve import SandboxPorts, sandbox_servers, serve_together
-from xietong.web.app import create_app
 from xietong.web.logs import log_config
 from xietong.web.tracing import configure_tracing
 
@@ -71,6 +72,7 @@ async def serve_demo(plan: DemoPlan, console: Console) -> None:
     try:
         await hub.tokens.keys.ensure_signing_key()
         await register_demo_clients(hub.tokens.clients)
+        await register_demo_officers(hub.tokens.officers)
         await seed_demo_cases(hub)
         tokens = await demo_tokens(hub.tokens)
         tokens_file = write_tokens(plan.settings.data_dir, tokens)
@@ -80,7 +82,7 @@ async def serve_demo(plan: DemoPlan, console: Console) -> None:
         # JSON log (shared by uvicorn's loggers) must be the one that stays.
         hub_server = uvicorn.Server(
             uvicorn.Config(
-                create_app(plan.settings, hub=hub),
+                create_hub_app(plan.settings, hub=hub),
                 host=plan.host,
                 port=plan.port,
                 log_config=log_config(plan.settings.log_level),
@@ -124,8 +126,10 @@ def banner(plan: DemoPlan, tokens_file: Path) -> Group:
     base = plan.base_url
     return Group(
         credentials_table(),
+        officers_table(),
         Text.from_markup(
             f"[bold]Xietong demo[/] on {base}/graphql (GraphiQL in a browser)\n"
+            f"Officers' console: {base}/console (password: username + -secret)\n"
             f"Demo data as of {plan.settings.reference_date}. Ctrl+C stops it.\n"
             "Each client's secret is its id followed by -secret.\n"
             f"Access tokens (15 minutes) are in {tokens_file}\n"
@@ -142,4 +146,15 @@ def credentials_table() -> Table:
         table.add_column(column, no_wrap=True)
     for demo in DEMO_CLIENTS:
         table.add_row(demo.client_id, demo.role, demo.region)
+    return table
+
+
+def officers_table() -> Table:
+    """The demo officers who sign in to the console; each password is the username
+    followed by ``-secret`` (demo only)."""
+    table = Table(title="Demo officers (console)")
+    for column in ("username", "name", "role", "password"):
+        table.add_column(column, no_wrap=True)
+    for demo in DEMO_OFFICERS:
+        table.add_row(demo.username, demo.name, demo.role, demo.password)
     return table

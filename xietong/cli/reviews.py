@@ -25,10 +25,12 @@ from xietong.cli.options import DataDir, SettingsFor, require_migrated
 from xietong.cli.output import fail
 from xietong.kernel.db import check_reachable, create_hub_engine
 from xietong.kernel.errors import ConfigError
+from xietong.kernel.jws import load_key_set
 from xietong.kernel.settings import DEFAULT_DATA_DIR, Settings
 from xietong.reviews import store
 from xietong.reviews.document import review_document, review_from_document
 from xietong.reviews.records import ReviewRecord
+from xietong.reviews.signing import open_signed_link
 from xietong.reviews.verify import verify_review
 
 ReviewId = Annotated[str | None, typer.Argument(help="The review's id.", show_default=False)]
@@ -69,6 +71,17 @@ def add_review_commands(app: typer.Typer, settings_for: SettingsFor) -> None:
         where = f"review {review.id} ({review.credit_code}, {review.year}, {review.status})"
         if report.intact:
             typer.echo(f"intact: {where}, {report.signatures} signatures, digest {review.digest}")
+            key_set = load_key_set(keys)
+            for place, signature in enumerate(review.signatures, 1):
+                state = "revoked" if not signature.live else str(signature.conclusion)
+                named = open_signed_link(signature.jws, key_set).signer
+                typer.echo(
+                    f"  {place}. {signature.department} signed by {signature.signer} "
+                    f"({state}) at {signature.signed_at.isoformat()}; "
+                    + (f"its verified JWS names {named}" if named else "its JWS names no signer")
+                )
+            if review.published_by:
+                typer.echo(f"  published by {review.published_by}")
             return
         typer.echo(f"NOT INTACT: {where}")
         for problem in report.problems:

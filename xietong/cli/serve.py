@@ -8,11 +8,11 @@ import uvicorn
 from starlette.applications import Starlette
 
 from xietong.cli.runtime import tune_garbage_collector
+from xietong.console.app import create_hub_app
 from xietong.hub.services import Hub
 from xietong.kernel.errors import ConfigError
 from xietong.kernel.migrate import current_revision, head_revision
 from xietong.kernel.settings import Settings
-from xietong.web.app import create_app
 from xietong.web.logs import log_config
 from xietong.web.tracing import configure_tracing
 
@@ -35,7 +35,7 @@ async def check_startup(settings: Settings, *, workers: int = 1) -> None:
     configure_tracing(settings)  # here only to check it; each worker sets up its own
     hub = await Hub.open(settings)
     try:
-        create_app(settings, hub=hub)  # loads the policy and checks it against the schema
+        create_hub_app(settings, hub=hub)  # loads the policy and checks it against the schema
         try:
             await hub.rate_limiter.check()
         except ConfigError as error:
@@ -52,7 +52,7 @@ def app_from_env() -> Starlette:
     """The uvicorn factory each worker process calls."""
     settings = Settings.from_env()
     configure_tracing(settings)
-    app = create_app(settings)
+    app = create_hub_app(settings)
     tune_garbage_collector()
     return app
 

@@ -110,6 +110,23 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     """``XIETONG_CORS_ORIGINS``: the web origins (``https://console.example.gov.cn``)
     whose pages may call the hub from a browser, separated by commas; none by default."""
+    console_idle_seconds: float = 900.0
+    """``XIETONG_CONSOLE_IDLE_SECONDS``: a console session unused this long is over."""
+    console_idp: str | None = None
+    """``XIETONG_CONSOLE_IDP``: the issuer of a trusted external OpenID Connect provider
+    where officers may also sign in to the console (its discovery document and JWKS
+    are read from it); none by default."""
+    console_idp_client_id: str = "xietong-console"
+    """``XIETONG_CONSOLE_IDP_CLIENT_ID``: the console's client id at that provider."""
+    console_idp_claims: str = "name=name,dept=dept,role=roles,region=region"
+    """``XIETONG_CONSOLE_IDP_CLAIMS``: which of its ID token's claims carry the
+    officer's name, department, role and region (``field=claim``, comma-separated)."""
+    console_idp_prefix: str = "idp"
+    """``XIETONG_CONSOLE_IDP_PREFIX``: its officers' usernames here are ``prefix.sub``,
+    so that they never collide with the hub's own accounts."""
+    console_redirect_uris: tuple[str, ...] = ()
+    """``XIETONG_CONSOLE_REDIRECT_URIS``: more redirect URIs this hub's provider accepts
+    for the console client (another hub's console signing its officers in here)."""
     cases: CaseSettings = field(default_factory=CaseSettings)
     """``XIETONG_CASE_*``: notice numbering and the referral calendar."""
     # -- many hubs, one graph (README "A province over its cities' hubs") --
@@ -158,6 +175,13 @@ class Settings:
                 env, "XIETONG_CHECKPOINT_SECONDS", DEFAULT_CHECKPOINT_SECONDS
             ),
             required_sources=_names(env, "XIETONG_REQUIRED_SOURCES"),
+            console_idle_seconds=_seconds(env, "XIETONG_CONSOLE_IDLE_SECONDS", 900.0),
+            console_idp=env.get("XIETONG_CONSOLE_IDP") or None,
+            console_idp_client_id=env.get("XIETONG_CONSOLE_IDP_CLIENT_ID") or "xietong-console",
+            console_idp_claims=env.get("XIETONG_CONSOLE_IDP_CLAIMS")
+            or "name=name,dept=dept,role=roles,region=region",
+            console_idp_prefix=env.get("XIETONG_CONSOLE_IDP_PREFIX") or "idp",
+            console_redirect_uris=_names(env, "XIETONG_CONSOLE_REDIRECT_URIS"),
             log_level=_log_level(env, "XIETONG_LOG_LEVEL"),
             otlp_endpoint=env.get("XIETONG_OTLP_ENDPOINT")
             or env.get("OTEL_EXPORTER_OTLP_ENDPOINT")

@@ -306,3 +306,57 @@ class ReleaseInstruction(Base):
     attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     last_attempt_at: Mapped[datetime | None]
     settled_at: Mapped[datetime | None]
+
+
+class Officer(Base):
+    """A person who signs in to the console with the hub's own accounts (DESIGN §14).
+
+    ``username`` is the subject of every act the officer does (the access log's
+    ``subject``, a review signature's ``signer``); ids are never reused, so a
+    disabled officer keeps the row."""
+
+    __tablename__ = "officers"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    department: Mapped[str] = mapped_column(String(40))
+    roles: Mapped[list[str]]
+    region: Mapped[str] = mapped_column(String(6))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    """argon2id (argon2-cffi's encoded form, parameters included)."""
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    """Base32 RFC 6238 secret; null: no second factor."""
+    created_at: Mapped[datetime]
+    disabled_at: Mapped[datetime | None]
+
+
+class AuthorizationCode(Base):
+    """An OpenID Connect authorization code, kept in the store (not a worker's
+    memory) so that any worker can redeem it, once."""
+
+    __tablename__ = "authorization_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """SHA-256 of the code: a copy of the table redeems nothing."""
+    client_id: Mapped[str] = mapped_column(String(100))
+    username: Mapped[str] = mapped_column(String(64))
+    redirect_uri: Mapped[str] = mapped_column(Text)
+    scope: Mapped[str] = mapped_column(Text)
+    nonce: Mapped[str | None] = mapped_column(String(200))
+    code_challenge: Mapped[str] = mapped_column(String(128))
+    code_challenge_method: Mapped[str] = mapped_column(String(10))
+    auth_time: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class ConsoleSession(Base):
+    """A console session, server-side: the cookie holds only a random id, whose
+    SHA-256 is the key here; sign-out and the idle timeout end it for every worker."""
+
+    __tablename__ = "console_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data: Mapped[dict[str, Any]]
+    """The officer, the access token, the CSRF secret, the task's purpose and case."""
+    last_seen: Mapped[datetime] = mapped_column(index=True)
+    expires_at: Mapped[datetime]

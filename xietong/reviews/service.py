@@ -168,7 +168,13 @@ class ReviewService:
         digest = link_digest(review.digest, review.id, content)
         key = await self._keys.signing_key()
         jws = sign_link(
-            key, review.id, actor.department, review.digest, digest, content.snapshot_digest
+            key,
+            review.id,
+            actor.department,
+            review.digest,
+            digest,
+            content.snapshot_digest,
+            signer=actor.subject,
         )
         signed = [*_conclusions(review.live_signatures), (actor.department, conclusion)]
         status, agreed = outcome(review.required_signers, signed)

@@ -1,7 +1,9 @@
 """Hub-signed compact JWS over a signature's digest, checkable with the JWKS alone.
 
 Header ``{"alg": "ES256", "kid": ..., "typ": "xietong-review+jws"}``; payload the
-canonical JSON ``{"review", "department", "previous", "digest"[, "snapshot"]}``: the
+canonical JSON ``{"review", "department", "signer", "previous", "digest"[, "snapshot"]}``
+(``signer``: the officer, or the department's client, who signed; absent in
+signatures made before it was carried): the
 digest before this signature, the digest with it (``xietong.reviews.digest``) and
 the digest of the snapshot of what the signer saw (``xietong.reviews.checklist``).
 Carrying ``previous`` lets a verifier tell a changed signature from a removed or
@@ -37,6 +39,8 @@ class SignedLink:
     digest: str
     snapshot: str | None = None
     """The digest of the snapshot the signer saw; None before snapshots existed."""
+    signer: str | None = None
+    """Who signed (an officer's username, or a client id); None in older signatures."""
 
 
 def sign_link(
@@ -46,6 +50,7 @@ def sign_link(
     previous: str,
     digest: str,
     snapshot: str | None = None,
+    signer: str | None = None,
 ) -> str:
     claims = {
         "review": review_id,
@@ -53,6 +58,8 @@ def sign_link(
         "previous": previous,
         "digest": digest,
     }
+    if signer is not None:
+        claims["signer"] = signer
     if snapshot is not None:
         claims["snapshot"] = snapshot
     return sign_claims(
@@ -83,4 +90,9 @@ def open_signed_link(token: str, keys: KeySet) -> SignedLink:
     snapshot = claims.get("snapshot")
     if snapshot is not None and not isinstance(snapshot, str):
         raise UnverifiableSignatureError("its JWS payload's snapshot is not a digest")
-    return SignedLink(kid=kid, **{name: claims[name] for name in names}, snapshot=snapshot)
+    signer = claims.get("signer")
+    if signer is not None and not isinstance(signer, str):
+        raise UnverifiableSignatureError("its JWS payload's signer is not a name")
+    return SignedLink(
+        kid=kid, **{name: claims[name] for name in names}, snapshot=snapshot, signer=signer
+    )

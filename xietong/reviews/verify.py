@@ -69,6 +69,8 @@ def _check_chain(review: ReviewRecord, keys: KeySet) -> tuple[str, list[str]]:
             problems.append(f"{where}: its JWS was made for review {link.review}")
         if link.department != signature.department:
             problems.append(f"{where}: its JWS was made by {link.department}")
+        if link.signer is not None and link.signer != signature.signer:
+            problems.append(f"{where}: its JWS names {link.signer} as the signer")
         if link.previous != previous:
             problems.append(f"{where}: {_out_of_chain(place)}")
         if link.snapshot != signature.snapshot_digest:

@@ -14,6 +14,7 @@ from starlette.routing import Mount, Route
 from starlette.types import Scope
 
 from xietong.audit.log import AuditLog
+from xietong.auth.authorize_endpoint import AUTHORIZE_ENDPOINT
 from xietong.auth.policy import load_policy
 from xietong.auth.routes import TOKEN_ENDPOINT, authentication_middleware, oauth_routes
 from xietong.hub.checkpoints import Checkpointer
@@ -171,7 +172,7 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
             Middleware(
                 AuditMiddleware,
                 audit_log_of=_audit_log_of,
-                paths=[GRAPHQL, TOKEN_ENDPOINT, RESULTS_CSV],
+                paths=[GRAPHQL, TOKEN_ENDPOINT, AUTHORIZE_ENDPOINT, RESULTS_CSV],
             ),
             # Inside the access log, so that a failed or refused request still has its event.
             Middleware(ErrorBoundaryMiddleware),
@@ -184,6 +185,8 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
                         GRAPHQL: Budget.REQUESTS,
                         RESULTS_CSV: Budget.REQUESTS,
                         TOKEN_ENDPOINT: Budget.TOKENS,
+                        # Password guessing costs the guesser's address its budget.
+                        AUTHORIZE_ENDPOINT: Budget.TOKENS,
                     },
                 ),
             ),

@@ -84,6 +84,9 @@ class RateLimitMiddleware:
 
 def _client_key(scope: Scope) -> str:
     principal = principal_of(scope)
+    if principal is not None and principal.subject != principal.client_id:
+        # Officers through the console: each officer has a budget, not the console as a whole.
+        return f"{principal.client_id}/{principal.subject}"
     if principal is not None:
         return principal.client_id
     client = scope.get("client")
