@@ -16,6 +16,7 @@ from enum import Enum
 from typing import NamedTuple
 
 from xietong.audit.events import AuditOutcome
+from xietong.cases.live import AssignmentReason
 from xietong.cases.records import (
     CaseAction,
     CaseErrorCode,
@@ -263,6 +264,11 @@ GLOSSARY: dict[type[Enum], dict[str, Term]] = {
     MediationOutcome: {
         "SETTLED": Term("调解成功", "The parties agreed; the complaint closes."),
         "NOT_SETTLED": Term("调解不成", "No agreement; the case stays open."),
+    },
+    AssignmentReason: {
+        "REFERRED": Term("转办待接收", "Referred to the department, waiting for it to accept."),
+        "RETURNED": Term("被退回", "Sent back by the department it was referred to."),
+        "OVERDUE": Term("转办超期", "A referral to the department past its due day."),
     },
     InspectionKind: {
         "ROUTINE": Term("日常检查", "A routine inspection."),

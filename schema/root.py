@@ -26,6 +26,7 @@ from xietong.schema.hub import HubQuery
 from xietong.schema.labels_query import LabelsQuery
 from xietong.schema.limits import QueryLimits
 from xietong.schema.limits.extensions import limit_extensions
+from xietong.schema.live import LiveSubscription
 from xietong.schema.market import MarketQuery
 from xietong.schema.operation import OperationRecorder, with_code
 from xietong.schema.operation_choice import OperationChoice
@@ -57,6 +58,11 @@ class Query(
 
 @strawberry.type
 class Mutation(ReviewMutation, FundsMutation, CaseMutation):
+    pass
+
+
+@strawberry.type
+class Subscription(LiveSubscription):
     pass
 
 
@@ -134,6 +140,7 @@ def build_schema(limits: QueryLimits | None = None) -> strawberry.Schema:
     return HubSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         extensions=[
             OperationSpan,

@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from xietong.cases.records import (
+    CaseRecord,
     ComplaintSubmission,
     InspectionSubmission,
     Mediation,
@@ -15,6 +16,7 @@ from xietong.cases.records import (
 )
 from xietong.cases.service import CaseResult, CaseService
 from xietong.domain.departments import Department
+from xietong.hub.live_sweep import reassess
 from xietong.resolvers.context import HubContext
 from xietong.resolvers.writes import write_event
 
@@ -24,14 +26,16 @@ async def issue_rectification_notice(
 ) -> CaseResult:
     actor = context.actor
     institution = await context.loaders.institutions.load(credit_code)
-    return await _service(context).issue_notice(actor, credit_code, institution, notice)
+    changed = await _service(context).issue_notice(actor, credit_code, institution, notice)
+    return await _reassessed(context, changed)
 
 
 async def record_rectification_response(
     context: HubContext, case_id: str, response: str, expected_version: int
 ) -> CaseResult:
     actor = context.actor
-    return await _service(context).record_response(actor, case_id, response, expected_version)
+    changed = await _service(context).record_response(actor, case_id, response, expected_version)
+    return await _reassessed(context, changed)
 
 
 async def review_rectification(
@@ -44,7 +48,7 @@ async def review_rectification(
     expected_version: int,
 ) -> CaseResult:
     actor = context.actor
-    return await _service(context).review_rectification(
+    reviewed = await _service(context).review_rectification(
         actor,
         case_id,
         accepted=accepted,
@@ -52,6 +56,7 @@ async def review_rectification(
         follow_up_on=follow_up_on,
         expected_version=expected_version,
     )
+    return await _reassessed(context, reviewed)
 
 
 async def refer_case(
@@ -77,14 +82,16 @@ async def close_case(
     context: HubContext, case_id: str, outcome: str, expected_version: int
 ) -> CaseResult:
     actor = context.actor
-    return await _service(context).close(actor, case_id, outcome, expected_version)
+    changed = await _service(context).close(actor, case_id, outcome, expected_version)
+    return await _reassessed(context, changed)
 
 
 async def submit_tip_off(context: HubContext, tip_off: TipOffSubmission) -> CaseResult:
     actor = context.actor
     code = tip_off.credit_code
     institution = await context.loaders.institutions.load(code) if code else None
-    return await _service(context).submit_tip_off(actor, institution, tip_off)
+    submitted = await _service(context).submit_tip_off(actor, institution, tip_off)
+    return await _reassessed(context, submitted)
 
 
 async def record_inspection(context: HubContext, inspection: InspectionSubmission) -> CaseResult:
@@ -123,5 +130,17 @@ async def decide_reward(
 def _service(context: HubContext) -> CaseService:
     hub = context.hub
     return CaseService(
-        hub.sessions, hub.settings.cases, today=hub.today, event=write_event(context)
+        hub.sessions,
+        hub.settings.cases,
+        today=hub.today,
+        event=write_event(context),
+        live=hub.live,
     )
+
+
+async def _reassessed(context: HubContext, result: CaseResult) -> CaseResult:
+    """A change that can move its institution's risk (a notice, a tip-off) has it
+    judged again, so ``riskRaised`` tells the region at once, not at the next sweep."""
+    if isinstance(result, CaseRecord) and result.credit_code is not None:
+        await reassess(context.hub, [result.credit_code])
+    return result

@@ -43,6 +43,8 @@ Decisions the table leaves to the reader, taken here once:
   cases being the row scope's business (those a department has a part in); the
   notice mutations go to the bureaus that serve notices, the referral mutations to
   every department a case can be handed to, and ``CaseError`` with the latter.
+- The live notice (subscriptions) goes with what it announces: cases assigned with
+  the referral mutations (a department's inbox), risks raised with the first row.
 """
 
 from __future__ import annotations
@@ -514,6 +516,22 @@ TABLE: tuple[Row, ...] = (
             "CaseError.code", "CaseError.message", "CaseError.field",
         ),
         (ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, DENY, DENY),
+    ),
+    Row(
+        "live notice of cases assigned (each department its own inbox; auditors have none)",
+        (
+            "Subscription.caseAssigned", "CaseAssignment.reason", "CaseAssignment.at",
+            "CaseAssignment.case",
+        ),
+        (ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, DENY, DENY),
+    ),
+    Row(
+        "live notice of risks raised (the first row's risk, as it changes)",
+        (
+            "Subscription.riskRaised", "RiskRaise.creditCode", "RiskRaise.region",
+            "RiskRaise.previous", "RiskRaise.level", "RiskRaise.at",
+        ),
+        (ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, DENY),
     ),
 )  # fmt: skip
 

@@ -25,6 +25,7 @@ from xietong.audit.in_transaction import WriteEvent, audited
 from xietong.auth.clock import Clock, utc_now
 from xietong.cases import confidential, store
 from xietong.cases.calendar import WorkingCalendar
+from xietong.cases.live import AssignmentReason, assignment
 from xietong.cases.numbering import notice_number
 from xietong.cases.records import (
     FINAL,
@@ -64,6 +65,7 @@ from xietong.cases.rules import (
 from xietong.domain.actors import Actor
 from xietong.domain.departments import Department
 from xietong.kernel.case_settings import CaseSettings
+from xietong.kernel.live_bus import LiveBus
 
 CaseResult = CaseRecord | CaseFailure
 
@@ -93,9 +95,11 @@ class CaseService:
         today: Callable[[], date],
         clock: Clock = utc_now,
         event: WriteEvent | None = None,
+        live: LiveBus | None = None,
     ) -> None:
         """``today``: the date deadlines are judged on (the hub's, in China);
-        ``event``: the access-log event each change commits with (a request's)."""
+        ``event``: the access-log event each change commits with (a request's);
+        ``live``: where a case assigned to a department is announced."""
         self._sessions = sessions
         self._prefixes: Mapping[str, str] = settings.notice_prefixes
         self._referral_days = settings.referral_days
@@ -103,6 +107,7 @@ class CaseService:
         self._today = today
         self._clock = clock
         self._event = event
+        self._live = live
 
     async def get(self, case_id: str) -> CaseRecord | None:
         async with self._sessions() as session:
@@ -483,7 +488,13 @@ class CaseService:
             involved=involved,
         )
         return await self._change(
-            actor, case, expected_version, changed, CaseAction.REFERRED, f"→ {to}: {note}"
+            actor,
+            case,
+            expected_version,
+            changed,
+            CaseAction.REFERRED,
+            f"→ {to}: {note}",
+            announce=AssignmentReason.REFERRED,
         )
 
     async def accept(self, actor: Actor, case_id: str, expected_version: int) -> CaseResult:
@@ -511,7 +522,13 @@ class CaseService:
             return refusal
         changed = self._next(case, assigned_to=case.responsible, referred_by=None, answer_due=None)
         return await self._change(
-            actor, case, expected_version, changed, CaseAction.RETURNED, reason
+            actor,
+            case,
+            expected_version,
+            changed,
+            CaseAction.RETURNED,
+            reason,
+            announce=AssignmentReason.RETURNED,
         )
 
     async def close(
@@ -556,8 +573,13 @@ class CaseService:
         changed: CaseRecord,
         action: CaseAction,
         note: str | None,
+        *,
+        announce: AssignmentReason | None = None,
     ) -> CaseResult:
+        """``announce``: the change assigns the case to a department, which hears of
+        it live (sent with the commit, never for a change that did not happen)."""
         keys = [f"id:{case.id}", *([case.credit_code] if case.credit_code else [])]
+        news = assignment(changed, announce, changed.updated_at).event() if announce else None
         try:
             async with audited(self._sessions, self._event, changed=keys) as session:
                 if not await store.compare_and_set(session, case, expected_version, changed):
@@ -565,9 +587,13 @@ class CaseService:
                 await store.add_event(
                     session, case.id, self._step(actor, action, changed.status, note)
                 )
+                if news is not None and self._live is not None:
+                    await self._live.publish_in(session, news)
         except _LostRace:
             current = await self.get(case.id)
             return version_conflict(expected_version, current.version if current else None)
+        if news is not None and self._live is not None:
+            await self._live.publish_after(news)
         found = await self.get(case.id)
         assert found is not None, "cases are never deleted"
         return found

@@ -10,13 +10,14 @@ from collections.abc import AsyncIterator
 from sqlalchemy.exc import DBAPIError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.types import Scope
 
 from xietong.audit.log import AuditLog
 from xietong.auth.policy import load_policy
 from xietong.auth.routes import TOKEN_ENDPOINT, authentication_middleware, oauth_routes
 from xietong.hub.checkpoints import Checkpointer
+from xietong.hub.live_sweep import LiveSweeper
 from xietong.hub.rate_limits import Budget, RateLimiter
 from xietong.hub.releases import ReleaseResender
 from xietong.hub.services import Hub
@@ -80,6 +81,21 @@ async def _resending_releases(hub: Hub) -> AsyncIterator[None]:
             await task
 
 
+@contextlib.asynccontextmanager
+async def _sweeping(hub: Hub) -> AsyncIterator[None]:
+    """Look for overdue referrals and risks gone up while the app serves (one
+    worker a turn; ``XIETONG_CASE_SWEEP_SECONDS=0`` turns it off)."""
+    sweeper = LiveSweeper(hub)
+    task = asyncio.create_task(sweeper.run()) if sweeper.enabled else None
+    try:
+        yield
+    finally:
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
 async def _wait_for_store(hub: Hub) -> None:
     """Reach the hub database and make sure a signing key exists, retrying with
     backoff for as long as it takes."""
@@ -139,6 +155,7 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
                 await stack.enter_async_context(_serving_own(the_hub))
             await stack.enter_async_context(_checkpointing(the_hub))
             await stack.enter_async_context(_resending_releases(the_hub))
+            await stack.enter_async_context(_sweeping(the_hub))
             if settings.metrics_port is not None:
                 stack.enter_context(
                     metrics_server(the_hub, settings.metrics_host, settings.metrics_port)
@@ -156,6 +173,7 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
         routes=[
             # Every method: the endpoint itself answers 405 with a coded error.
             Route(GRAPHQL, graphql),
+            WebSocketRoute(GRAPHQL, graphql),  # subscriptions (graphql-transport-ws)
             Mount(ASSETS_PATH, GraphiQLFiles()),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),

@@ -18,7 +18,9 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
 from strawberry.schema import BaseSchema
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UnsetType
 
 from xietong.audit.events import AuditOutcome, draft_of
 from xietong.auth.backend import principal_of, unauthenticated_response
@@ -36,6 +38,7 @@ from xietong.web.graphql_http import (
     problem_response,
     response_status,
 )
+from xietong.web.live import NOBODY, HubTransportWSHandler, authenticate
 from xietong.web.purpose import (
     BODY,
     STATEMENT_KEY,
@@ -47,13 +50,22 @@ from xietong.web.purpose import (
 from xietong.web.trusted_documents import DOCUMENT_ID_PARAMETER, settle_document
 
 MEDIA_TYPE_KEY = "graphql_media_type"
+EVENT_STREAM = "text/event-stream"
 
 
 class HubGraphQL(GraphQL[HubContext, None]):
-    """The GraphQL endpoint: GraphiQL for browsers, a bearer token for everything else."""
+    """The GraphQL endpoint: GraphiQL for browsers, a bearer token for everything else;
+    subscriptions over ``graphql-transport-ws`` and GraphQL over SSE (``Accept:
+    text/event-stream``)."""
+
+    graphql_transport_ws_handler_class = HubTransportWSHandler
 
     def __init__(self, schema: BaseSchema, *, policy: Policy) -> None:
-        super().__init__(schema, graphql_ide="graphiql")
+        super().__init__(
+            schema,
+            graphql_ide="graphiql",
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_SSE_PROTOCOL),
+        )
         self.policy = policy
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -61,7 +73,9 @@ class HubGraphQL(GraphQL[HubContext, None]):
             await super().__call__(scope, receive, send)
             return
         request = Request(scope, limited_receive(receive))
-        media_type = negotiate(request.headers.get("accept"))
+        accept = request.headers.get("accept") or ""
+        # A stream's own errors are JSON events; the refusals before it, JSON.
+        media_type = JSON if EVENT_STREAM in accept.lower() else negotiate(accept)
         try:
             response = await self._answer(request, media_type)
         except RequestProblem as problem:
@@ -203,8 +217,17 @@ class HubGraphQL(GraphQL[HubContext, None]):
         )
         return response
 
+    async def on_ws_connect(self, context: HubContext) -> UnsetType | dict[str, object] | None:
+        await authenticate(context)
+        return await super().on_ws_connect(context)
+
     async def get_context(self, request: Any, response: Any) -> HubContext:
         principal = principal_of(request.scope)
+        if principal is None and isinstance(request, WebSocket):
+            # Its token may come with connection_init (see ``web.live``).
+            return HubContext(
+                request=request, hub=request.app.state.hub, policy=self.policy, principal=NOBODY
+            )
         if principal is None:
             # Unreachable through ``__call__``, which answers 401 first; a guard, so a
             # resolver never runs for nobody.
