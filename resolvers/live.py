@@ -77,7 +77,14 @@ async def subscribed(context: HubContext, topic: str) -> AsyncIterator[Subscript
         )
         await context.hub.audit_log.append(start, at=now(), duration_ms=0.0)
     async with context.hub.live.subscription() as events:
-        log.info("subscription to %s started by %s", topic, context.principal.client_id)
+        transport = "websocket" if context.request.scope["type"] == "websocket" else "sse"
+        log.info(
+            "subscription to %s started by %s over %s",
+            topic,
+            context.principal.client_id,
+            transport,
+            extra={"transport": transport},
+        )
         try:
             yield events
         finally:
