@@ -239,6 +239,9 @@ GLOSSARY: dict[type[Enum], dict[str, Term]] = {
         "NOT_FOUND": Term("未找到", "No such case or institution visible to the caller."),
         "TOO_LARGE": Term("超出限制", "A text, list or amount is over its limit."),
         "INVALID": Term("输入无效", "An input is empty, out of range or contradictory."),
+        "HASH_MISMATCH": Term(
+            "校验不符", "Uploaded bytes differ from the declared SHA-256 or size."
+        ),
     },
     TipOffCategory: {
         "UNLICENSED_OPERATION": Term("无证无照办学", "Training without a licence or registration."),

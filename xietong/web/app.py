@@ -24,6 +24,8 @@ from xietong.hub.services import Hub
 from xietong.kernel.errors import ConfigError
 from xietong.kernel.settings import Settings
 from xietong.schema.root import apply_policy, build_schema
+from xietong.web.attachments import PREFIX as ATTACHMENTS_PREFIX
+from xietong.web.attachments import Attachments
 from xietong.web.audit import AuditMiddleware
 from xietong.web.cors import cors_middleware
 from xietong.web.error_boundary import ErrorBoundaryMiddleware, internal_error_handler
@@ -178,6 +180,7 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route(RESULTS_CSV, ReviewResultsCsv(graphql).respond, methods=["GET"]),
+            *Attachments(graphql).routes(),  # an inspection's files
             *metrics_routes,
             *oauth_routes(the_hub.tokens),
         ],
@@ -190,6 +193,7 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
                 AuditMiddleware,
                 audit_log_of=_audit_log_of,
                 paths=[GRAPHQL, TOKEN_ENDPOINT, RESULTS_CSV],
+                prefixes=[ATTACHMENTS_PREFIX],
             ),
             # Inside the access log, so that a failed or refused request still has its event.
             Middleware(ErrorBoundaryMiddleware),

@@ -34,14 +34,23 @@ log = logging.getLogger("xietong.audit")
 
 class AuditMiddleware:
     def __init__(
-        self, app: ASGIApp, *, audit_log_of: Callable[[Scope], AuditLog], paths: Iterable[str]
+        self,
+        app: ASGIApp,
+        *,
+        audit_log_of: Callable[[Scope], AuditLog],
+        paths: Iterable[str],
+        prefixes: Iterable[str] = (),
     ) -> None:
+        """``paths``: audited as they are; ``prefixes``: every path under them."""
         self.app = app
         self.audit_log_of = audit_log_of
         self.paths = frozenset(paths)
+        self.prefixes = tuple(prefixes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] not in self.paths:
+        if scope["type"] != "http" or not (
+            scope["path"] in self.paths or scope["path"].startswith(self.prefixes)
+        ):
             await self.app(scope, receive, send)
             return
         started_at, started = now(), time.perf_counter()

@@ -3,6 +3,9 @@ the others for its own findings."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from xietong.cases.records import (
@@ -10,11 +13,13 @@ from xietong.cases.records import (
     CaseFailure,
     CaseKind,
     CaseRecord,
+    DeclaredAttachment,
     InspectionKind,
     InspectionSubmission,
 )
 from xietong.cases.rules.common import (
     MAX_ITEMS,
+    MAX_NAME,
     MAX_TEXT,
     Located,
     fail,
@@ -28,10 +33,27 @@ from xietong.cases.rules.common import (
 )
 from xietong.domain.actors import Actor
 from xietong.domain.departments import Department
+from xietong.kernel.case_settings import DEFAULT_ATTACHMENT_BYTES, DEFAULT_CASE_ATTACHMENT_BYTES
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentLimits:
+    """``XIETONG_CASE_ATTACHMENT_BYTES`` and ``XIETONG_CASE_ATTACHMENTS_PER_CASE_BYTES``."""
+
+    per_file: int = DEFAULT_ATTACHMENT_BYTES
+    per_case: int = DEFAULT_CASE_ATTACHMENT_BYTES
+
+
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9.+-]*/[a-z0-9][a-z0-9.+-]*")
 
 
 def refusal_to_record_inspection(
-    actor: Actor, institution: Located | None, inspection: InspectionSubmission, today: date
+    actor: Actor,
+    institution: Located | None,
+    inspection: InspectionSubmission,
+    today: date,
+    limits: AttachmentLimits = AttachmentLimits(),
 ) -> CaseFailure | None:
     if institution is None:
         return unknown_institution(inspection.credit_code)
@@ -66,7 +88,42 @@ def refusal_to_record_inspection(
             refusal = fail(CaseErrorCode.TOO_LARGE, f"findings: at most {MAX_TEXT}", "findings")
         if refusal is not None:
             return refusal
-    return not_future("inspectedOn", inspection.inspected_on, today)
+    return not_future("inspectedOn", inspection.inspected_on, today) or refusal_of_attachments(
+        inspection.attachments, limits
+    )
+
+
+def refusal_of_attachments(
+    attachments: Sequence[DeclaredAttachment], limits: AttachmentLimits
+) -> CaseFailure | None:
+    """Declared attachments: named, typed, hashed, each and all within the limits."""
+    field = "attachments"
+    if len(attachments) > MAX_ITEMS:
+        return fail(CaseErrorCode.TOO_LARGE, f"attachments: at most {MAX_ITEMS}", field)
+    for attachment in attachments:
+        refusal = text(field, attachment.name, MAX_NAME)
+        if refusal is not None:
+            return refusal
+        if not MEDIA_TYPE.fullmatch(attachment.media_type) or len(attachment.media_type) > 100:
+            return fail(
+                CaseErrorCode.INVALID, f"{attachment.media_type!r} is not a media type", field
+            )
+        if not SHA256_HEX.fullmatch(attachment.sha256):
+            return fail(CaseErrorCode.INVALID, "sha256 is 64 lowercase hex digits", field)
+        if attachment.size < 1:
+            return fail(CaseErrorCode.INVALID, f"{attachment.name} is empty", field)
+        if attachment.size > limits.per_file:
+            return fail(
+                CaseErrorCode.TOO_LARGE,
+                f"{attachment.name}: {attachment.size} bytes, over {limits.per_file} a file",
+                field,
+            )
+    if len({a.sha256 for a in attachments}) < len(attachments):
+        return fail(CaseErrorCode.INVALID, "the same file is declared twice", field)
+    total = sum(a.size for a in attachments)
+    if total > limits.per_case:
+        return fail(CaseErrorCode.TOO_LARGE, f"{total} bytes, over {limits.per_case} a case", field)
+    return None
 
 
 def refusal_to_confirm(actor: Actor, case: CaseRecord, expected_version: int) -> CaseFailure | None:

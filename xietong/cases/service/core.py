@@ -36,6 +36,7 @@ from xietong.cases.records import (
 from xietong.cases.rules import (
     version_conflict,
 )
+from xietong.cases.rules.inspections import AttachmentLimits
 from xietong.domain.actors import Actor
 from xietong.domain.departments import Department
 from xietong.kernel.case_settings import CaseSettings
@@ -72,6 +73,9 @@ class CaseCore:
         self._clock = clock
         self._event = event
         self._live = live
+        self._attachment_limits = AttachmentLimits(
+            settings.attachment_bytes, settings.case_attachment_bytes
+        )
 
     async def get(self, case_id: str) -> CaseRecord | None:
         async with self._sessions() as session:

@@ -27,7 +27,9 @@ class InspectionSteps(CaseCore):
     ) -> CaseResult:
         """Record an inspection and its findings; the recording department's findings
         count as confirmed, each other department confirms its own."""
-        refusal = refusal_to_record_inspection(actor, institution, inspection, self._today())
+        refusal = refusal_to_record_inspection(
+            actor, institution, inspection, self._today(), self._attachment_limits
+        )
         if refusal is not None:
             return refusal
         assert institution is not None, "refusal_to_record_inspection checked it"
@@ -46,6 +48,10 @@ class InspectionSteps(CaseCore):
                 for f in inspection.findings
             ],
             "confirmedBy": [actor.department.value],
+            "attachments": [
+                {"name": a.name, "mediaType": a.media_type, "sha256": a.sha256, "size": a.size}
+                for a in inspection.attachments
+            ],
         }
         return await self.open_case(
             actor,
