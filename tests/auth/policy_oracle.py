@@ -43,6 +43,10 @@ Decisions the table leaves to the reader, taken here once:
   cases being the row scope's business (those a department has a part in); the
   notice mutations go to the bureaus that serve notices, the referral mutations to
   every department a case can be handed to, and ``CaseError`` with the latter.
+- A tip-off lead (``unlicensedOperators { tipOffLeads }``: an open tip-off about an
+  operator named without a credit code) is part of the hunt for unlicensed
+  operators, as the registrations are; it names the operator and the category,
+  never the report's content or its reporter (the tip-off rows keep those).
 - The live notice (subscriptions) goes with what it announces: cases assigned with
   the referral mutations (a department's inbox), risks raised with the first row.
 """
@@ -402,6 +406,9 @@ TABLE: tuple[Row, ...] = (
             "BusinessRegistrationConnection.edges", "BusinessRegistrationConnection.pageInfo",
             "BusinessRegistrationConnection.totalCount",
             "BusinessRegistrationEdge.cursor", "BusinessRegistrationEdge.node",
+            "BusinessRegistrationConnection.tipOffLeads", "TipOffLead.caseId",
+            "TipOffLead.receivedOn", "TipOffLead.category", "TipOffLead.operatorName",
+            "TipOffLead.operatorAddress", "TipOffLead.region", "TipOffLead.assignedTo",
         ),
         (ALLOW, ALLOW, DENY, DENY, DENY, DENY, ALLOW, DENY),
     ),

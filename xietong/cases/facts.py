@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from xietong.cases import store
 from xietong.cases.notices import as_inspection, as_notice
-from xietong.cases.records import CaseKind
+from xietong.cases.records import CaseKind, CaseRecord
 from xietong.domain.records import Inspection
 from xietong.domain.risk import HubFacts
 
@@ -39,3 +39,12 @@ async def hub_inspections(
     async with sessions() as session:
         found = await store.notices_of_institutions(session, credit_codes, CaseKind.INSPECTION)
     return {code: [as_inspection(case) for case in cases] for code, cases in found.items()}
+
+
+async def tip_off_leads(
+    sessions: async_sessionmaker[AsyncSession], region_prefix: str
+) -> list[CaseRecord]:
+    """Open tip-offs about unlisted operators in the region: leads for the hunt for
+    unlicensed operators, beside the registrations that hold no licence."""
+    async with sessions() as session:
+        return await store.unlisted_tip_offs(session, region_prefix)
