@@ -26,16 +26,14 @@ async def issue_rectification_notice(
 ) -> CaseResult:
     actor = context.actor
     institution = await context.loaders.institutions.load(credit_code)
-    changed = await _service(context).issue_notice(actor, credit_code, institution, notice)
-    return await _reassessed(context, changed)
+    return await _service(context).issue_notice(actor, credit_code, institution, notice)
 
 
 async def record_rectification_response(
     context: HubContext, case_id: str, response: str, expected_version: int
 ) -> CaseResult:
     actor = context.actor
-    changed = await _service(context).record_response(actor, case_id, response, expected_version)
-    return await _reassessed(context, changed)
+    return await _service(context).record_response(actor, case_id, response, expected_version)
 
 
 async def review_rectification(
@@ -48,7 +46,7 @@ async def review_rectification(
     expected_version: int,
 ) -> CaseResult:
     actor = context.actor
-    reviewed = await _service(context).review_rectification(
+    return await _service(context).review_rectification(
         actor,
         case_id,
         accepted=accepted,
@@ -56,7 +54,6 @@ async def review_rectification(
         follow_up_on=follow_up_on,
         expected_version=expected_version,
     )
-    return await _reassessed(context, reviewed)
 
 
 async def refer_case(
@@ -82,14 +79,16 @@ async def close_case(
     context: HubContext, case_id: str, outcome: str, expected_version: int
 ) -> CaseResult:
     actor = context.actor
-    changed = await _service(context).close(actor, case_id, outcome, expected_version)
-    return await _reassessed(context, changed)
+    return await _service(context).close(actor, case_id, outcome, expected_version)
 
 
 async def submit_tip_off(context: HubContext, tip_off: TipOffSubmission) -> CaseResult:
     actor = context.actor
     code = tip_off.credit_code
     institution = await context.loaders.institutions.load(code) if code else None
+    if institution is not None and tip_off.concerns:
+        # The level before, if the hub has not judged it yet: what the rise is from.
+        await reassess(context.hub, [institution.credit_code])
     submitted = await _service(context).submit_tip_off(actor, institution, tip_off)
     return await _reassessed(context, submitted)
 
@@ -139,8 +138,10 @@ def _service(context: HubContext) -> CaseService:
 
 
 async def _reassessed(context: HubContext, result: CaseResult) -> CaseResult:
-    """A change that can move its institution's risk (a notice, a tip-off) has it
-    judged again, so ``riskRaised`` tells the region at once, not at the next sweep."""
-    if isinstance(result, CaseRecord) and result.credit_code is not None:
+    """An alarming tip-off (absconding, refused refunds) raises its institution's
+    risk at once (TIP_OFF_ALERT): it is judged again, so ``riskRaised`` tells the
+    region now, not at the next sweep. Other changes lower a risk, or raise it only
+    when a deadline passes, which the sweep finds."""
+    if isinstance(result, CaseRecord) and result.credit_code and result.details.get("concerns"):
         await reassess(context.hub, [result.credit_code])
     return result

@@ -71,11 +71,13 @@ def subscription_events(hub: ServedHub) -> list[AuditEvent]:
         engine.dispose()
 
 
-async def started(hub: ServedHub, count: int) -> None:
-    """Wait until ``count`` subscriptions have logged their start (they listen then)."""
+async def started(hub: ServedHub, count: int, since: int) -> None:
+    """Wait until ``count`` subscriptions have logged their start since the ``since``
+    first subscription events (they listen then)."""
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
-        starts = [e for e in subscription_events(hub) if e.duration_ms == 0 and e.outcome == "OK"]
+        events = subscription_events(hub)[since:]
+        starts = [e for e in events if e.duration_ms == 0 and e.outcome == "OK"]
         if len(starts) >= count:
             await asyncio.sleep(0.2)
             return
@@ -127,7 +129,7 @@ async def test_a_referral_reaches_the_departments_subscribers_over_websocket_and
         over_sse(hub.url, tokens["demo-market"], CASE_ASSIGNED) as market_sse,
         over_websocket(hub.url, tokens["demo-fire"], CASE_ASSIGNED) as fire_ws,
     ):
-        await started(hub, 3)
+        await started(hub, 3, since=before)
         case_id = await referred_to_market(hub)
         by_ws, by_sse = await market_ws.first(), await market_sse.first()
         await asyncio.sleep(0.5)
@@ -192,3 +194,37 @@ async def test_risk_raised_outside_the_subscribers_region_is_out_of_scope(hub: S
         answer = await elsewhere.first()
 
     assert answer["errors"][0]["extensions"]["code"] == "OUT_OF_SCOPE"
+
+
+CALM = """
+{ institutions(filter: {region: "410202"}, first: 100) {
+  edges { node { creditCode risk { level } } } } }
+"""
+ALARM = """
+mutation($code: CreditCode!) { submitTipOff(input: {subject: {creditCode: $code},
+  category: ILLEGAL_FEES, content: "the owner is leaving with a year of fees",
+  channel: HOTLINE, concerns: [ABSCONDING]}) { ... on Case { id } } }
+"""
+
+
+async def test_an_alarming_tip_off_raises_the_risk_live_for_the_region(hub: ServedHub) -> None:
+    schools = (await ask(hub, "demo-education", CALM))["data"]["institutions"]["edges"]
+    calm = next(e["node"]["creditCode"] for e in schools if e["node"]["risk"]["level"] == "LOW")
+    tokens = hub.tokens
+    before = len(subscription_events(hub))
+    async with (
+        over_websocket(hub.url, tokens["demo-education-district"], RISK_RAISED) as district,
+        over_sse(hub.url, tokens["demo-market"], RISK_RAISED, {"region": "410202"}) as market,
+        over_sse(hub.url, tokens["demo-market"], RISK_RAISED, {"region": "410203"}) as next_door,
+    ):
+        await started(hub, 3, since=before)
+        await ask(hub, "demo-education", ALARM, {"code": calm})
+        heard = [(await district.first()), (await market.first())]
+        await asyncio.sleep(0.5)
+        elsewhere = list(next_door.payloads)
+
+    for payload in heard:
+        raised = payload["data"]["riskRaised"]
+        assert (raised["creditCode"], raised["region"]) == (calm, "410202")
+        assert (raised["previous"], raised["level"]) == ("LOW", "MEDIUM")
+    assert elsewhere == [], "410203 is another district"
