@@ -152,3 +152,30 @@ async def test_a_referral_through_one_worker_reaches_subscribers_on_both(served:
     for payload in payloads:
         assert payload["data"]["caseAssigned"]["reason"] == "REFERRED"
         assert payload["data"]["caseAssigned"]["case"]["id"] == case_id
+
+
+async def test_sixteen_concurrent_notices_over_both_workers_get_sixteen_gapless_numbers(
+    served: Served,
+) -> None:
+    schools = await ask(served, "demo-education", SCHOOLS)
+    code = schools["data"]["institutions"]["edges"][0]["node"]["creditCode"]
+    notice = {
+        "creditCode": code,
+        "basis": "《广告法》第二十四条",
+        "items": ["withdraw the leaflets"],
+        "deadline": "2099-12-31",
+    }
+    numbered = ISSUE.replace("{ id version }", "{ id version number }")
+    answers = await asyncio.gather(
+        *(ask(served, "demo-market", numbered, {"input": notice}) for _ in range(16))
+    )
+
+    numbers = {answer["data"]["issueRectificationNotice"]["number"] for answer in answers}
+    year = REFERENCE_DATE.year
+    assert numbers == {f"汴市监整改〔{year}〕{n}号" for n in range(1, 17)}
+    served_by = {
+        entry["process"]
+        for line in served.log.read_text(encoding="utf-8").splitlines()
+        if line.startswith("{") and (entry := json.loads(line)).get("logger") == "uvicorn.access"
+    }
+    assert len(served_by) == 2, "both workers answered"
