@@ -11,6 +11,7 @@ so a new field forces a decision against the table.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -460,12 +461,22 @@ async def open_cases(harness: HubHarness, samples: dict[str, str]) -> str:
         f'{{department: {d}, item: "premises", result: "ok", note: "seen"}}'
         for d in ["EDUCATION", *CASE_HOLDERS]
     )
+    photo = b"the entrance, photographed"
+    digest = hashlib.sha256(photo).hexdigest()
     inspection = await change(
         "demo-education",
         "recordInspection",
         f'creditCode: "{samples["creditCode"]}", inspectedOn: "2020-01-01", kind: JOINT, '
-        f"departments: [{everyone}], findings: [{findings}]",
+        f"departments: [{everyone}], findings: [{findings}], "
+        f'attachments: [{{name: "entrance.jpg", mediaType: "image/jpeg", '
+        f'sha256: "{digest}", size: {len(photo)}}}]',
     )
+    uploaded = await harness.http.put(
+        f"/cases/{inspection['id']}/attachments/{digest}",
+        content=photo,
+        headers={"Authorization": f"Bearer {await harness.token('demo-education')}"},
+    )
+    assert uploaded.status_code == 201, uploaded.text
     for client_id in list(CASE_HOLDERS.values())[:-1]:  # sports has not confirmed yet
         inspection = await change(
             client_id,
