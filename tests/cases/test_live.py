@@ -56,6 +56,16 @@ async def ask(hub: ServedHub, client: str, query: str, variables: Any = None) ->
     return body
 
 
+def audit_events(hub: ServedHub, after: int) -> list[AuditEvent]:
+    engine = create_sync_engine(hub.settings.database_url)
+    try:
+        with Session(engine) as session:
+            query = select(AuditEvent).where(AuditEvent.seq > after).order_by(AuditEvent.seq)
+            return list(session.scalars(query))
+    finally:
+        engine.dispose()
+
+
 def subscription_events(hub: ServedHub) -> list[AuditEvent]:
     engine = create_sync_engine(hub.settings.database_url)
     try:
@@ -228,3 +238,25 @@ async def test_an_alarming_tip_off_raises_the_risk_live_for_the_region(hub: Serv
         assert (raised["creditCode"], raised["region"]) == (calm, "410202")
         assert (raised["previous"], raised["level"]) == ("LOW", "MEDIUM")
     assert elsewhere == [], "410203 is another district"
+
+
+async def test_over_websocket_only_subscriptions_run_and_a_broken_document_closes_it(
+    hub: ServedHub,
+) -> None:
+    token = hub.tokens["demo-market"]
+    since = max((e.seq for e in audit_events(hub, 0)), default=0)
+    async with over_websocket(hub.url, token, "{ me { clientId } }") as query:
+        refused = await query.first()
+    async with over_websocket(hub.url, token, "subscription {") as broken:
+        unparsed = await broken.first()
+
+    assert refused["errors"][0]["extensions"]["code"] == "BAD_REQUEST", "queries go over POST"
+    assert unparsed["errors"][0]["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
+    await asyncio.sleep(0.5)
+    await asyncio.sleep(0.5)
+    logged = [(e.client_id, e.outcome, e.error_codes) for e in audit_events(hub, since)]
+    logged = [event for event in logged if event[2]]  # earlier subscriptions may end now
+    assert logged == [
+        ("demo-market", "ERROR", ["BAD_REQUEST"]),
+        ("demo-market", "ERROR", ["GRAPHQL_PARSE_FAILED"]),
+    ]

@@ -6,9 +6,11 @@ A browser cannot set headers on a WebSocket, so the token may come in the
 "caseId": "…"}``) as well as in the handshake's ``Authorization`` header. A
 connection without a valid token is closed (4403) and logged UNAUTHENTICATED.
 
-Each operation on a connection runs with its own copy of the connection's context
-(its own policy decisions and DataLoaders) and its own event: the subscription's
-start is logged by the subscription itself (``resolvers.live``), its end here, when
+Only subscriptions run over it (queries and mutations go over ``POST /graphql``,
+rate limited like any request). Each operation on a connection runs with its own
+copy of the connection's context (its own policy decisions and DataLoaders) and its
+own event: the subscription's start is logged by the subscription itself
+(``resolvers.live``), its end here, when
 the operation completes, fails or the client goes away. Over Server-Sent Events
 the request's own event is the end (``web.audit`` writes it when the stream closes).
 """
@@ -21,14 +23,18 @@ import logging
 import time
 from typing import Any
 
+from graphql import GraphQLError
 from starlette.websockets import WebSocket
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.schema.schema import StreamResult
 from strawberry.subscriptions.protocols.graphql_transport_ws import handlers
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
     Operation,
 )
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from xietong.audit.events import DRAFT_KEY, AuditDraft, AuditOutcome
 from xietong.audit.log import now
@@ -37,7 +43,9 @@ from xietong.auth.identity_errors import InvalidTokenError
 from xietong.auth.principal import Principal
 from xietong.auth.schema_policy import Decisions
 from xietong.domain.departments import Department
+from xietong.kernel.errors import ErrorCode
 from xietong.resolvers.context import HubContext
+from xietong.schema.operation import with_code
 from xietong.web.graphql_http import RequestProblem
 from xietong.web.purpose import logged, stated
 
@@ -67,11 +75,20 @@ class HubTransportWSHandler(BaseGraphQLTransportWSHandler[HubContext, None]):
                 context_value=context,
                 root_value=self.root_value,
                 operation_name=operation.operation_name,
+                # Queries and mutations go over POST /graphql, rate limited like any.
+                allowed_operation_types=(OperationType.SUBSCRIPTION,),
             )
             noted = _noting_errors(result_source, draft)
             async with contextlib.aclosing(noted):
                 await self._send_result_stream(operation, noted)
             await operation.send_operation_message({"id": operation.id, "type": "complete"})
+        except GraphQLError as error:
+            # A document the parser refused, raised rather than answered: an error
+            # message for this operation, as for any refusal before execution.
+            coded = with_code(error, None, operation.query)
+            draft.outcome = AuditOutcome.ERROR
+            draft.error_codes = [str((coded.extensions or {}).get("code"))]
+            await operation.send_initial_errors([coded])
         except Exception as error:
             if _stream_closed(error):
                 return
@@ -89,11 +106,22 @@ async def _noting_errors(source: StreamResult, draft: AuditDraft) -> StreamResul
     refused subscription ends there, before the recorder sees the operation end)."""
     async with contextlib.aclosing(source):
         async for result in source:
-            errors = getattr(result, "errors", None)
+            errors = None
+            if isinstance(result, ExecutionResult) and result.errors:
+                errors = result.errors = [_subscriptions_only(error) for error in result.errors]
             if errors and draft.outcome is None:
                 draft.outcome = outcome(getattr(result, "data", None), errors)
                 draft.error_codes = sorted({str((e.extensions or {}).get("code")) for e in errors})
             yield result
+
+
+def _subscriptions_only(error: GraphQLError) -> GraphQLError:
+    if not isinstance(error.original_error, InvalidOperationTypeError):
+        return error
+    return GraphQLError(
+        "only subscriptions run over WebSocket; send queries and mutations to POST /graphql",
+        extensions={"code": ErrorCode.BAD_REQUEST.value},
+    )
 
 
 def _operation_context(shared: HubContext) -> tuple[HubContext, AuditDraft]:
@@ -107,6 +135,8 @@ def _operation_context(shared: HubContext) -> tuple[HubContext, AuditDraft]:
 
 
 async def _log_end(context: HubContext, draft: AuditDraft, started: float) -> None:
+    if draft.written:
+        return  # a write's event was committed with it
     principal = context.principal
     draft.client_id = principal.client_id
     draft.subject = principal.subject
