@@ -10,9 +10,13 @@ the end by the transport (its request's event, with every record it returned).
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import contextlib
 import dataclasses
+import json
 import logging
+import time
 from collections.abc import AsyncGenerator, AsyncIterator
 
 from xietong.audit.events import AuditDraft, AuditOutcome, draft_of
@@ -20,7 +24,7 @@ from xietong.audit.log import now
 from xietong.audit.recorder import tagged_record_keys
 from xietong.cases.live import Assignment, RiskRaise
 from xietong.cases.records import CaseRecord
-from xietong.kernel.live_bus import Subscription
+from xietong.kernel.live_bus import LiveEvent, Subscription
 from xietong.resolvers.cases.queries import service
 from xietong.resolvers.context import HubContext
 from xietong.resolvers.returned import note_returned
@@ -63,8 +67,10 @@ async def risk_raises(context: HubContext, region: str | None) -> AsyncGenerator
 
 
 @contextlib.asynccontextmanager
-async def subscribed(context: HubContext, topic: str) -> AsyncIterator[Subscription]:
-    """Events from now on; the subscription's start is in the access log first."""
+async def subscribed(context: HubContext, topic: str) -> AsyncIterator[AsyncIterator[LiveEvent]]:
+    """Events from now on, until the subscriber's token expires (a subscription
+    outlives no token: the client subscribes again with a fresh one); the
+    subscription's start is in the access log first."""
     draft = draft_of(context.request.scope)
     if draft is not None:
         _fill(draft, context)
@@ -86,7 +92,8 @@ async def subscribed(context: HubContext, topic: str) -> AsyncIterator[Subscript
             extra={"transport": transport},
         )
         try:
-            yield events
+            async with contextlib.aclosing(_until(events, _expiry(context))) as bounded:
+                yield bounded
         finally:
             if draft is not None:
                 returned = tagged_record_keys(set(), draft.returned_keys, context.hub.pseudonyms.of)
@@ -113,3 +120,41 @@ def _fill(draft: AuditDraft, context: HubContext) -> None:
 
 def _keys(case: CaseRecord) -> list[str]:
     return [f"id:{case.id}", *([case.credit_code] if case.credit_code else [])]
+
+
+async def _until(events: Subscription, expires_at: float | None) -> AsyncGenerator[LiveEvent, None]:
+    """``events`` until ``expires_at`` (a UNIX time), then the end of the stream."""
+    loop = asyncio.get_running_loop()
+    deadline = None if expires_at is None else loop.time() + (expires_at - time.time())
+    while True:
+        try:
+            async with asyncio.timeout_at(deadline):
+                event = await anext(events)
+        except TimeoutError:
+            log.info("a subscription ended with its token")
+            return
+        yield event
+
+
+def _expiry(context: HubContext) -> float | None:
+    """When the subscriber's bearer token expires (its ``exp``; verified already)."""
+    params = context.connection_params or {}
+    header = context.request.headers.get("authorization") or str(
+        params.get("Authorization") or params.get("authorization") or ""
+    )
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return _exp_of(token.strip())
+
+
+def _exp_of(token: str) -> float | None:
+    """The ``exp`` claim of a JWT the verifier accepted for this request (read, not
+    verified again); None for anything else."""
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        exp = claims["exp"]
+    except (IndexError, ValueError, KeyError, TypeError):
+        return None
+    return float(exp) if isinstance(exp, int | float) else None

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from tests.cases.live_clients import CASE_ASSIGNED, RISK_RAISED, over_sse, over_websocket
 from tests.support.harness import SandboxWorld
 from tests.web.serving import ServedHub, served_hub
+from xietong.hub.services import Hub
 from xietong.kernel.db import create_sync_engine
 from xietong.kernel.store import AuditEvent
 
@@ -260,3 +261,23 @@ async def test_over_websocket_only_subscriptions_run_and_a_broken_document_close
         ("demo-market", "ERROR", ["BAD_REQUEST"]),
         ("demo-market", "ERROR", ["GRAPHQL_PARSE_FAILED"]),
     ]
+
+
+async def test_a_subscription_ends_when_its_token_expires(hub: ServedHub) -> None:
+    short = await Hub.open(hub.settings.with_changes(token_ttl_seconds=3))
+    try:
+        token = (await short.tokens.issue_access_token("demo-market")).access_token
+    finally:
+        await short.close()
+    started_at = time.monotonic()
+    async with (
+        over_sse(hub.url, token, CASE_ASSIGNED) as by_sse,
+        over_websocket(hub.url, token, CASE_ASSIGNED) as by_ws,
+    ):
+        for subscriber in (by_sse, by_ws):
+            async with asyncio.timeout(15):
+                await subscriber.arrived.wait()
+
+    assert time.monotonic() - started_at < 10
+    assert (by_sse.ended, by_ws.ended) == ("complete", "complete")
+    assert (by_sse.payloads, by_ws.payloads) == ([], [])
