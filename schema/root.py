@@ -100,13 +100,16 @@ class HubSchema(strawberry.Schema):
         allowed_operation_types: Iterable[OperationType] | None = None,
         operation_extensions: dict[str, Any] | None = None,
     ) -> ExecutionResult:
+        # A subscription streams (``stream``: SSE or WebSocket); executed once it
+        # would answer null.
+        allowed = set(allowed_operation_types or (OperationType.QUERY, OperationType.MUTATION))
         result = await super().execute(
             query,
             variable_values,
             context_value,
             root_value,
             operation_name,
-            allowed_operation_types,
+            allowed - {OperationType.SUBSCRIPTION},
             operation_extensions,
         )
         # Errors strawberry reports after the extensions ran (a parse error, an

@@ -281,3 +281,16 @@ async def test_a_subscription_ends_when_its_token_expires(hub: ServedHub) -> Non
     assert time.monotonic() - started_at < 10
     assert (by_sse.ended, by_ws.ended) == ("complete", "complete")
     assert (by_sse.payloads, by_ws.payloads) == ([], [])
+
+
+async def test_a_subscription_asked_as_a_query_is_a_bad_request(hub: ServedHub) -> None:
+    async with httpx.AsyncClient(timeout=30) as http:
+        headers = {"Authorization": f"Bearer {hub.tokens['demo-market']}"}
+        posted = await http.post(
+            f"{hub.url}/graphql", json={"query": CASE_ASSIGNED}, headers=headers
+        )
+        got = await http.get(f"{hub.url}/graphql", params={"query": CASE_ASSIGNED}, headers=headers)
+
+    for answer in (posted, got):
+        assert answer.status_code == 400
+        assert answer.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"

@@ -20,6 +20,7 @@ from strawberry.schema import BaseSchema
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UnsetType
 
 from xietong.audit.events import AuditOutcome, draft_of
@@ -284,6 +285,16 @@ def _check_content_type(content_type: str | None) -> None:
 def _problem_of(error: HTTPException, method: str) -> RequestProblem:
     """strawberry's refusals (plain text there) as coded ones."""
     cause = error.__cause__
+    if (
+        isinstance(cause, InvalidOperationTypeError)
+        and cause.operation_type is OperationType.SUBSCRIPTION
+    ):
+        return RequestProblem(
+            400,
+            "a subscription streams: POST it with Accept: text/event-stream, "
+            "or subscribe over graphql-transport-ws at this address",
+            code=ErrorCode.BAD_REQUEST,
+        )
     if isinstance(cause, InvalidOperationTypeError) and method == "GET":
         return RequestProblem(
             405, "mutations are only accepted over POST", headers={"Allow": "POST"}
