@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 
 import pytest
 import redis
+from prometheus_client import REGISTRY
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from xietong.kernel.db import create_hub_engine
@@ -90,12 +91,16 @@ async def test_over_redis_an_event_reaches_the_other_worker(sqlite_url: str) -> 
 
 async def test_without_postgres_or_redis_events_stay_in_the_process(sqlite_url: str) -> None:
     bus = LiveBus.for_store(sqlite_url, None)
+    before = REGISTRY.get_sample_value("xietong_live_subscribers") or 0
     async with bus.subscription() as first, bus.subscription() as second:
+        open_now = REGISTRY.get_sample_value("xietong_live_subscribers")
         await bus.publish_after(EVENT)
         heard = [await next_or_none(first), await next_or_none(second)]
 
     assert bus.kind is BusKind.MEMORY
     assert heard == [EVENT, EVENT]
+    assert open_now == before + 2, "/metrics counts the worker's open subscriptions"
+    assert REGISTRY.get_sample_value("xietong_live_subscribers") == before
 
 
 def test_a_bus_the_store_cannot_carry_is_a_configuration_error(sqlite_url: str) -> None:

@@ -32,6 +32,7 @@ from enum import StrEnum
 from typing import Any
 
 import psycopg
+from prometheus_client import Counter, Gauge
 from psycopg import sql
 from redis.asyncio import Redis
 from sqlalchemy import func, select
@@ -46,6 +47,10 @@ log = logging.getLogger("xietong.live")
 QUEUE_SIZE = 256
 """Events a slow subscriber may fall behind by; beyond it the oldest are dropped
 (and the subscriber is told how many it missed)."""
+SUBSCRIBERS = Gauge(
+    "xietong_live_subscribers", "Subscriptions (caseAssigned, riskRaised) open on this worker"
+)
+DELIVERED = Counter("xietong_live_events_received", "Live events this worker's listener received")
 FIRST_RETRY_SECONDS = 0.5
 LAST_RETRY_SECONDS = 10.0
 
@@ -162,11 +167,13 @@ class LiveBus:
         listening before this yields."""
         subscription = Subscription()
         self._subscriptions.add(subscription)
+        SUBSCRIBERS.inc()
         try:
             await self._ensure_listening()
             yield subscription
         finally:
             self._subscriptions.discard(subscription)
+            SUBSCRIBERS.dec()
 
     @property
     def subscribers(self) -> int:
@@ -183,6 +190,7 @@ class LiveBus:
             self._redis = None
 
     def _deliver(self, event: LiveEvent) -> None:
+        DELIVERED.inc()
         for subscription in list(self._subscriptions):
             subscription.offer(event)
 
