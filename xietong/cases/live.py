@@ -52,13 +52,16 @@ class Assignment:
         if event.topic != CASE_ASSIGNED:
             return None
         values = event.values
-        return cls(
-            case_id=str(values["caseId"]),
-            department=Department(values["department"]),
-            region=str(values["region"]),
-            reason=AssignmentReason(values["reason"]),
-            at=datetime.fromisoformat(str(values["at"])),
-        )
+        try:
+            return cls(
+                case_id=str(values["caseId"]),
+                department=Department(values["department"]),
+                region=str(values["region"]),
+                reason=AssignmentReason(values["reason"]),
+                at=datetime.fromisoformat(str(values["at"])),
+            )
+        except (KeyError, ValueError):
+            return None  # not one of ours: a subscriber hears nothing of it
 
 
 def assignment(case: CaseRecord, reason: AssignmentReason, at: datetime) -> Assignment:
@@ -90,10 +93,13 @@ class RiskRaise:
         if event.topic != RISK_RAISED:
             return None
         values = event.values
-        return cls(
-            credit_code=str(values["creditCode"]),
-            region=str(values["region"]),
-            level=RiskLevel[str(values["level"])],
-            previous=RiskLevel[str(values["previous"])],
-            at=datetime.fromisoformat(str(values["at"])),
-        )
+        try:
+            return cls(
+                credit_code=str(values["creditCode"]),
+                region=str(values["region"]),
+                level=RiskLevel[str(values["level"])],
+                previous=RiskLevel[str(values["previous"])],
+                at=datetime.fromisoformat(str(values["at"])),
+            )
+        except (KeyError, ValueError):
+            return None
