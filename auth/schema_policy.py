@@ -113,7 +113,11 @@ def _reach(policy: Policy, schema: GraphQLSchema, *, through_purpose: bool) -> d
     """Type name → roles that can get to it through fields granted to them (and,
     unless ``through_purpose``, needing no purpose on the way)."""
     reach: dict[str, set[str]] = {}
-    roots = [t for t in (schema.query_type, schema.mutation_type) if t is not None]
+    roots = [
+        t
+        for t in (schema.query_type, schema.mutation_type, schema.subscription_type)
+        if t is not None
+    ]
     for role in policy.roles:
         pending = [root.name for root in roots]
         while pending:
@@ -218,6 +222,9 @@ def install_guards(policy: Policy, schema: GraphQLSchema, decisions_of: Decision
         assert isinstance(type_, GraphQLObjectType)
         field: GraphQLField = type_.fields[field_name]
         field.resolve = _guard(coordinate, field.resolve or default_field_resolver, decisions_of)
+        if field.subscribe is not None:
+            # A refused subscription is refused before it starts, not at each event.
+            field.subscribe = _guard(coordinate, field.subscribe, decisions_of)
     return guarded
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from starlette.requests import Request
+from starlette.requests import HTTPConnection
 from strawberry import Info
 
 from xietong.auth.decisions import decide
@@ -22,7 +22,9 @@ from xietong.resolvers.loaders import Loaders
 
 @dataclass(slots=True)
 class HubContext:
-    request: Request
+    request: HTTPConnection
+    """The HTTP request, or the WebSocket of a subscription (its own copy per
+    operation, holding that operation's access-log event)."""
     hub: Hub
     policy: Policy
     principal: Principal
@@ -34,6 +36,8 @@ class HubContext:
     """The case the reading serves (header ``X-Case-Id``), logged with the request."""
     decisions: Decisions = field(default_factory=Decisions)
     """The policy's answer for this operation, filled before execution."""
+    connection_params: dict[str, object] | None = None
+    """A WebSocket's ``connection_init`` payload (its token, purpose, case id)."""
     _loaders: Loaders | None = None
 
     @property

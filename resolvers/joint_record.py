@@ -183,7 +183,7 @@ async def rectification_notices(
     """Every rectification notice served on the institution: the education bureau's
     own, from its inspections, then those issued in the hub, each saying its origin."""
     own = [notice for inspection in record.inspections for notice in inspection.notices]
-    return [*own, *await context.loaders.hub_notices.load(record.credit_code)]
+    return [*own, *(await context.loaders.hub_facts.load(record.credit_code)).notices]
 
 
 async def background_check(context: HubContext, id_number: str) -> BackgroundCheck | None:
@@ -221,13 +221,12 @@ async def _joint(context: HubContext, record: Institution) -> tuple[JointRecord,
     """Every department's record of ``record``, and the departments that did not answer."""
     loaders = context.loaders
     code = record.credit_code
-    registration_, fire_, funds_, checks, hub_notices, alerts = await asyncio.gather(
+    registration_, fire_, funds_, checks, hub = await asyncio.gather(
         or_unavailable(loaders.registrations.load(code)),
         or_unavailable(loaders.fire_safety.load(code)),
         or_unavailable(loaders.funds.load(code)),
         or_unavailable(loaders.background_checks.load_many([m.id_number for m in record.staff])),
-        loaders.hub_notices.load(code),
-        loaders.tip_off_alerts.load(code),
+        loaders.hub_facts.load(code),
     )
     answers = (registration_, fire_, funds_, checks)
     unavailable = [a.department for a in answers if isinstance(a, SourceUnavailableError)]
@@ -245,8 +244,8 @@ async def _joint(context: HubContext, record: Institution) -> tuple[JointRecord,
         },
         today=context.hub.today(),
         funds_answered=not isinstance(funds_, SourceUnavailableError),
-        hub_notices=tuple(hub_notices),
-        tip_off_alerts=alerts,
+        hub_notices=hub.notices,
+        tip_off_alerts=hub.tip_off_alerts,
     )
     return joint, unavailable
 

@@ -11,9 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.dataloader import DataLoader
 
 from xietong.adapters.catalog import AdapterCatalog
-from xietong.cases import store as cases
-from xietong.cases.notices import as_inspection, as_notice
-from xietong.cases.records import CaseKind
+from xietong.cases import facts
 from xietong.domain.records import (
     BackgroundCheck,
     BusinessRegistration,
@@ -21,9 +19,9 @@ from xietong.domain.records import (
     FundSupervision,
     Inspection,
     Institution,
-    RectificationNotice,
     StaffMember,
 )
+from xietong.domain.risk import HubFacts
 from xietong.domain.scope import Scope
 from xietong.reviews import store as reviews
 from xietong.reviews.records import ReviewRecord
@@ -52,13 +50,15 @@ def _reviews_by_institution(
     return batch
 
 
-def _hub_notices_by_institution(
+NO_FACTS = HubFacts()
+
+
+def _hub_facts_by_institution(
     sessions: async_sessionmaker[AsyncSession],
-) -> Callable[[list[str]], Awaitable[list[list[RectificationNotice]]]]:
-    async def batch(credit_codes: list[str]) -> list[list[RectificationNotice]]:
-        async with sessions() as session:
-            found = await cases.notices_of_institutions(session, credit_codes)
-        return [[as_notice(case) for case in found.get(code, [])] for code in credit_codes]
+) -> Callable[[list[str]], Awaitable[list[HubFacts]]]:
+    async def batch(credit_codes: list[str]) -> list[HubFacts]:
+        found = await facts.hub_facts(sessions, credit_codes)
+        return [found.get(code, NO_FACTS) for code in credit_codes]
 
     return batch
 
@@ -67,20 +67,8 @@ def _hub_inspections_by_institution(
     sessions: async_sessionmaker[AsyncSession],
 ) -> Callable[[list[str]], Awaitable[list[list[Inspection]]]]:
     async def batch(credit_codes: list[str]) -> list[list[Inspection]]:
-        async with sessions() as session:
-            found = await cases.notices_of_institutions(session, credit_codes, CaseKind.INSPECTION)
-        return [[as_inspection(case) for case in found.get(code, [])] for code in credit_codes]
-
-    return batch
-
-
-def _tip_off_alerts_by_institution(
-    sessions: async_sessionmaker[AsyncSession],
-) -> Callable[[list[str]], Awaitable[list[int]]]:
-    async def batch(credit_codes: list[str]) -> list[int]:
-        async with sessions() as session:
-            found = await cases.tip_off_alerts_of(session, credit_codes)
-        return [found.get(code, 0) for code in credit_codes]
+        found = await facts.hub_inspections(sessions, credit_codes)
+        return [found.get(code, []) for code in credit_codes]
 
     return batch
 
@@ -119,15 +107,14 @@ class Loaders:
         self.annual_reviews: DataLoader[str, list[ReviewRecord]] = DataLoader(
             _reviews_by_institution(sessions), cache=False
         )
-        # Not cached either, for the same reason: the hub issues and closes them.
-        self.hub_notices: DataLoader[str, list[RectificationNotice]] = DataLoader(
-            _hub_notices_by_institution(sessions), cache=False
+        # Not cached either, for the same reason: the hub issues and closes notices
+        # and takes tip-offs. What they add to a joint record is read as the planner
+        # and statistics read it (``cases.facts``), so every risk agrees.
+        self.hub_facts: DataLoader[str, HubFacts] = DataLoader(
+            _hub_facts_by_institution(sessions), cache=False
         )
         self.hub_inspections: DataLoader[str, list[Inspection]] = DataLoader(
             _hub_inspections_by_institution(sessions), cache=False
-        )
-        self.tip_off_alerts: DataLoader[str, int] = DataLoader(
-            _tip_off_alerts_by_institution(sessions), cache=False
         )
 
     async def visible_institutions(self, credit_codes: Sequence[str]) -> list[Institution | None]:

@@ -202,9 +202,31 @@ class InspectionFinding:
     note: str | None = strawberry.field(description="A remark, if any.")
 
 
+@strawberry.type(description="A file an inspection cites (a photo, a signed record).")
+class InspectionAttachment:
+    name: str = strawberry.field(description="The file's name.")
+    media_type: str = strawberry.field(description="Its media type, e.g. image/jpeg.")
+    sha256: str = strawberry.field(description="The SHA-256 of its bytes (lowercase hex).")
+    size: int = strawberry.field(description="Its size in bytes.")
+    uploaded_at: datetime | None = strawberry.field(
+        description="When its bytes were uploaded; null until then."
+    )
+    url: str = strawberry.field(
+        description="Where to PUT its bytes, then GET them, with a bearer token."
+    )
+
+
 @strawberry.type(description="An inspection (检查) recorded in the hub.")
 class InspectionDetails:
     details: strawberry.Private[dict[str, object]]
+    record: strawberry.Private[CaseRecord]
+
+    @strawberry.field(description="The files it cites, as declared, and whether each is in.")
+    async def attachments(self, info: HubInfo) -> list[InspectionAttachment]:
+        return [
+            from_record(InspectionAttachment, found, url=queries.attachment_url(found))
+            for found in await queries.attachments(info.context, self.record)
+        ]
 
     @strawberry.field(description="The day of the inspection.")
     def inspected_on(self) -> date:

@@ -11,6 +11,7 @@ from xietong.cases.records import (
     CaseKind,
     CaseStatus,
     ComplaintSubmission,
+    DeclaredAttachment,
     Finding,
     InspectionKind,
     InspectionSubmission,
@@ -134,6 +135,14 @@ class InspectionFindingInput:
 
 
 @strawberry.input
+class AttachmentInput:
+    name: str = strawberry.field(description="The file's name.")
+    media_type: str = strawberry.field(description="Its media type, e.g. image/jpeg.")
+    sha256: str = strawberry.field(description="The SHA-256 of its bytes (64 hex digits).")
+    size: int = strawberry.field(description="Its size in bytes.")
+
+
+@strawberry.input
 class RecordInspectionInput:
     credit_code: CreditCode = strawberry.field(description="The institution inspected.")
     inspected_on: date = strawberry.field(description="The day of the inspection; not after today.")
@@ -146,6 +155,11 @@ class RecordInspectionInput:
     findings: list[InspectionFindingInput] = strawberry.field(
         description="What each department found."
     )
+    attachments: list[AttachmentInput] = strawberry.field(
+        default_factory=list,
+        description="Files it cites, declared here and uploaded afterwards "
+        "(PUT /cases/{caseId}/attachments/{sha256}).",
+    )
 
     def to_submission(self) -> InspectionSubmission:
         return InspectionSubmission(
@@ -154,6 +168,10 @@ class RecordInspectionInput:
             self.kind,
             tuple(self.departments),
             tuple(Finding(f.department, f.item, f.result, f.note) for f in self.findings),
+            tuple(
+                DeclaredAttachment(a.name, a.media_type.lower(), a.sha256.lower(), a.size)
+                for a in self.attachments
+            ),
         )
 
 

@@ -118,7 +118,7 @@ class Case:
     def inspection(self) -> InspectionDetails | None:
         if self.record.kind is not CaseKind.INSPECTION:
             return None
-        return InspectionDetails(details=self.record.details)
+        return InspectionDetails(details=self.record.details, record=self.record)
 
     @strawberry.field(description="The refund complaint (complaint cases).")
     def complaint(self) -> ComplaintDetails | None:

@@ -6,6 +6,7 @@ from enum import Enum
 
 import strawberry
 
+from xietong.cases.live import AssignmentReason
 from xietong.cases.records import (
     CaseAction,
     CaseErrorCode,
@@ -65,8 +66,10 @@ register(TipOffConcern, "What makes a tip-off an early warning (爆雷): TIP_OFF
 register(TipOffChannel, "How a tip-off or complaint reached the bureau.")
 register(MediationOutcome, "How mediating a refund complaint (调解) ended.")
 register(InspectionKind, "Routine, special (专项) or joint (联合执法) inspection.")
+register(AssignmentReason, "Why a case came to a department's inbox (caseAssigned).")
 
 __all__ = [
+    "AssignmentReason",
     "BackgroundCheckStatus",
     "CaseAction",
     "CaseErrorCode",

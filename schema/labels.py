@@ -16,6 +16,7 @@ from enum import Enum
 from typing import NamedTuple
 
 from xietong.audit.events import AuditOutcome
+from xietong.cases.live import AssignmentReason
 from xietong.cases.records import (
     CaseAction,
     CaseErrorCode,
@@ -238,6 +239,9 @@ GLOSSARY: dict[type[Enum], dict[str, Term]] = {
         "NOT_FOUND": Term("未找到", "No such case or institution visible to the caller."),
         "TOO_LARGE": Term("超出限制", "A text, list or amount is over its limit."),
         "INVALID": Term("输入无效", "An input is empty, out of range or contradictory."),
+        "HASH_MISMATCH": Term(
+            "校验不符", "Uploaded bytes differ from the declared SHA-256 or size."
+        ),
     },
     TipOffCategory: {
         "UNLICENSED_OPERATION": Term("无证无照办学", "Training without a licence or registration."),
@@ -263,6 +267,11 @@ GLOSSARY: dict[type[Enum], dict[str, Term]] = {
     MediationOutcome: {
         "SETTLED": Term("调解成功", "The parties agreed; the complaint closes."),
         "NOT_SETTLED": Term("调解不成", "No agreement; the case stays open."),
+    },
+    AssignmentReason: {
+        "REFERRED": Term("转办待接收", "Referred to the department, waiting for it to accept."),
+        "RETURNED": Term("被退回", "Sent back by the department it was referred to."),
+        "OVERDUE": Term("转办超期", "A referral to the department past its due day."),
     },
     InspectionKind: {
         "ROUTINE": Term("日常检查", "A routine inspection."),

@@ -8,8 +8,8 @@ from functools import partial
 import strawberry
 
 from xietong.resolvers.context import HubInfo
-from xietong.resolvers.unlicensed import unlicensed_operators
-from xietong.schema.enums import RegistrationStatus
+from xietong.resolvers.unlicensed import tip_off_leads, unlicensed_operators
+from xietong.schema.enums import Department, RegistrationStatus, TipOffCategory
 from xietong.schema.mapping import from_record
 from xietong.schema.pagination import (
     Connection,
@@ -72,6 +72,43 @@ class BusinessRegistration:
     )
 
 
+@strawberry.type(
+    description="An open tip-off (举报) about an operator the education bureau does not list, "
+    "named by the public without a credit code: a lead to check on site."
+)
+class TipOffLead:
+    case_id: strawberry.ID = strawberry.field(description="The tip-off's case in the hub.")
+    received_on: date = strawberry.field(description="The day it was received.")
+    category: TipOffCategory = strawberry.field(description="What was reported.")
+    operator_name: str | None = strawberry.field(description="The operator, as reported.")
+    operator_address: str | None = strawberry.field(description="Where it operates, as reported.")
+    region: RegionCode = strawberry.field(description="The region of the department that took it.")
+    assigned_to: Department = strawberry.field(description="Whose inbox the tip-off is in.")
+
+
+@strawberry.type(name="BusinessRegistrationConnection")
+class UnlicensedOperatorConnection(Connection[BusinessRegistration]):
+    region: strawberry.Private[str | None]
+
+    @strawberry.field(
+        description="Open tip-offs about operators named without a credit code in the region, "
+        "oldest first: leads the registrations cannot show."
+    )
+    async def tip_off_leads(self, info: HubInfo) -> list[TipOffLead]:
+        return [
+            TipOffLead(
+                case_id=strawberry.ID(case.id),
+                received_on=date.fromisoformat(str(case.details["receivedOn"])),
+                category=TipOffCategory(str(case.details["category"])),
+                operator_name=case.details.get("subjectName"),
+                operator_address=case.details.get("subjectAddress"),
+                region=RegionCode(case.region),
+                assigned_to=case.assigned_to,
+            )
+            for case in await tip_off_leads(info.context, self.region)
+        ]
+
+
 @strawberry.type
 class MarketQuery:
     @strawberry.field(
@@ -84,16 +121,19 @@ class MarketQuery:
         region: RegionCode | None = None,
         first: int = 50,
         after: str | None = None,
-    ) -> Connection[BusinessRegistration] | None:
+    ) -> UnlicensedOperatorConnection | None:
         size = page_size(first)
         records, total = await unlicensed_operators(
             info.context, region, decode_cursor(after, credit_code_key), size
         )
-        return connection(
+        page = connection(
             records,
             first=size,
             after=after,
             total=total,
             key=lambda record: record.credit_code,
             node=partial(from_record, BusinessRegistration),
+        )
+        return UnlicensedOperatorConnection(
+            edges=page.edges, page_info=page.page_info, total_count=page.total_count, region=region
         )

@@ -32,6 +32,7 @@ from xietong.schema.hub import HubQuery
 from xietong.schema.labels_query import LabelsQuery
 from xietong.schema.limits import QueryLimits
 from xietong.schema.limits.extensions import limit_extensions
+from xietong.schema.live import LiveSubscription
 from xietong.schema.market import MarketQuery
 from xietong.schema.operation import OperationRecorder, with_code
 from xietong.schema.operation_choice import OperationChoice
@@ -63,6 +64,11 @@ class Query(
 
 @strawberry.type
 class Mutation(ReviewMutation, FundsMutation, CaseMutation):
+    pass
+
+
+@strawberry.type
+class Subscription(LiveSubscription):
     pass
 
 
@@ -100,13 +106,16 @@ class HubSchema(strawberry.Schema):
         allowed_operation_types: Iterable[OperationType] | None = None,
         operation_extensions: dict[str, Any] | None = None,
     ) -> ExecutionResult:
+        # A subscription streams (``stream``: SSE or WebSocket); executed once it
+        # would answer null.
+        allowed = set(allowed_operation_types or (OperationType.QUERY, OperationType.MUTATION))
         result = await super().execute(
             query,
             variable_values,
             context_value,
             root_value,
             operation_name,
-            allowed_operation_types,
+            allowed - {OperationType.SUBSCRIPTION},
             operation_extensions,
         )
         # Errors strawberry reports after the extensions ran (a parse error, an
@@ -143,6 +152,7 @@ def build_schema(
     return HubSchema(
         query=federated_query(Query, federation_name) if federation_name else Query,
         mutation=Mutation,
+        subscription=Subscription,
         config=StrawberryConfig(
             scalar_map={**SCALAR_MAP, **FEDERATION_SCALARS} if federation_name else SCALAR_MAP
         ),

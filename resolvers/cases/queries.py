@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from xietong.cases.attachments import Attachment, AttachmentService
 from xietong.cases.records import CaseFilter, CaseRecord, Reporter
 from xietong.cases.service import CaseService
 from xietong.cases.store import PageKey
@@ -55,6 +56,16 @@ async def cases_page(
     )
     note_returned(context, [key for c in page_of(found, first) for key in _keys(c)])
     return found, total
+
+
+async def attachments(context: HubContext, record: CaseRecord) -> list[Attachment]:
+    """An inspection's declared files, each saying whether its bytes are in."""
+    hub = context.hub
+    return await AttachmentService(hub.sessions, hub.settings.cases).of_case(record)
+
+
+def attachment_url(attachment: Attachment) -> str:
+    return f"/cases/{attachment.case_id}/attachments/{attachment.sha256}"
 
 
 async def reporter(context: HubContext, record: CaseRecord) -> Reporter | None:

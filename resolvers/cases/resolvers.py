@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from xietong.cases.records import (
+    CaseRecord,
     ComplaintSubmission,
     InspectionSubmission,
     Mediation,
@@ -15,6 +16,7 @@ from xietong.cases.records import (
 )
 from xietong.cases.service import CaseResult, CaseService
 from xietong.domain.departments import Department
+from xietong.hub.live_sweep import reassess
 from xietong.resolvers.context import HubContext
 from xietong.resolvers.writes import write_event
 
@@ -84,7 +86,11 @@ async def submit_tip_off(context: HubContext, tip_off: TipOffSubmission) -> Case
     actor = context.actor
     code = tip_off.credit_code
     institution = await context.loaders.institutions.load(code) if code else None
-    return await _service(context).submit_tip_off(actor, institution, tip_off)
+    if institution is not None and tip_off.concerns:
+        # The level before, if the hub has not judged it yet: what the rise is from.
+        await reassess(context.hub, [institution.credit_code])
+    submitted = await _service(context).submit_tip_off(actor, institution, tip_off)
+    return await _reassessed(context, submitted)
 
 
 async def record_inspection(context: HubContext, inspection: InspectionSubmission) -> CaseResult:
@@ -123,5 +129,19 @@ async def decide_reward(
 def _service(context: HubContext) -> CaseService:
     hub = context.hub
     return CaseService(
-        hub.sessions, hub.settings.cases, today=hub.today, event=write_event(context)
+        hub.sessions,
+        hub.settings.cases,
+        today=hub.today,
+        event=write_event(context),
+        live=hub.live,
     )
+
+
+async def _reassessed(context: HubContext, result: CaseResult) -> CaseResult:
+    """An alarming tip-off (absconding, refused refunds) raises its institution's
+    risk at once (TIP_OFF_ALERT): it is judged again, so ``riskRaised`` tells the
+    region now, not at the next sweep. Other changes lower a risk, or raise it only
+    when a deadline passes, which the sweep finds."""
+    if isinstance(result, CaseRecord) and result.credit_code and result.details.get("concerns"):
+        await reassess(context.hub, [result.credit_code])
+    return result

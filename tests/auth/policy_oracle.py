@@ -43,6 +43,12 @@ Decisions the table leaves to the reader, taken here once:
   cases being the row scope's business (those a department has a part in); the
   notice mutations go to the bureaus that serve notices, the referral mutations to
   every department a case can be handed to, and ``CaseError`` with the latter.
+- A tip-off lead (``unlicensedOperators { tipOffLeads }``: an open tip-off about an
+  operator named without a credit code) is part of the hunt for unlicensed
+  operators, as the registrations are; it names the operator and the category,
+  never the report's content or its reporter (the tip-off rows keep those).
+- The live notice (subscriptions) goes with what it announces: cases assigned with
+  the referral mutations (a department's inbox), risks raised with the first row.
 """
 
 from __future__ import annotations
@@ -400,6 +406,9 @@ TABLE: tuple[Row, ...] = (
             "BusinessRegistrationConnection.edges", "BusinessRegistrationConnection.pageInfo",
             "BusinessRegistrationConnection.totalCount",
             "BusinessRegistrationEdge.cursor", "BusinessRegistrationEdge.node",
+            "BusinessRegistrationConnection.tipOffLeads", "TipOffLead.caseId",
+            "TipOffLead.receivedOn", "TipOffLead.category", "TipOffLead.operatorName",
+            "TipOffLead.operatorAddress", "TipOffLead.region", "TipOffLead.assignedTo",
         ),
         (ALLOW, ALLOW, DENY, DENY, DENY, DENY, ALLOW, DENY),
     ),
@@ -476,7 +485,10 @@ TABLE: tuple[Row, ...] = (
             "InspectionDetails.joint", "InspectionFinding.department", "InspectionFinding.item",
             "InspectionFinding.result", "InspectionFinding.note",
             "TipOffReward.amount", "TipOffReward.reason", "TipOffReward.decidedOn",
-            "TipOffReward.decidedBy",
+            "TipOffReward.decidedBy", "InspectionDetails.attachments",
+            "InspectionAttachment.name", "InspectionAttachment.mediaType",
+            "InspectionAttachment.sha256", "InspectionAttachment.size",
+            "InspectionAttachment.uploadedAt", "InspectionAttachment.url",
         ),
         (ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, DENY),
     ),
@@ -514,6 +526,22 @@ TABLE: tuple[Row, ...] = (
             "CaseError.code", "CaseError.message", "CaseError.field",
         ),
         (ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, DENY, DENY),
+    ),
+    Row(
+        "live notice of cases assigned (each department its own inbox; auditors have none)",
+        (
+            "Subscription.caseAssigned", "CaseAssignment.reason", "CaseAssignment.at",
+            "CaseAssignment.case",
+        ),
+        (ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, DENY, DENY),
+    ),
+    Row(
+        "live notice of risks raised (the first row's risk, as it changes)",
+        (
+            "Subscription.riskRaised", "RiskRaise.creditCode", "RiskRaise.region",
+            "RiskRaise.previous", "RiskRaise.level", "RiskRaise.at",
+        ),
+        (ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, DENY),
     ),
 )  # fmt: skip
 

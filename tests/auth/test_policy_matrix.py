@@ -10,6 +10,8 @@ so a new field forces a decision against the table.
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -18,6 +20,7 @@ from typing import Any
 
 import pytest
 from graphql import GraphQLObjectType, GraphQLSchema, get_named_type
+from starlette.requests import Request
 
 from tests.auth.policy_oracle import (
     DEMO_CLIENTS,
@@ -31,6 +34,10 @@ from tests.auth.policy_oracle import (
 from tests.funds.support import native
 from tests.support.harness import HubHarness, SandboxWorld
 from xietong.audit.checkpoints import make_checkpoint
+from xietong.cases.live import RiskRaise
+from xietong.domain.risk import RiskLevel
+from xietong.kernel.live_bus import LiveEvent
+from xietong.resolvers.context import HubContext
 from xietong.schema.compat import graphql_schema_of
 from xietong.schema.root import build_schema
 
@@ -262,6 +269,9 @@ def test_the_walk_asks_some_role_for_every_field_of_the_schema() -> None:
     assert isinstance(lesson_release, GraphQLObjectType)
     asked.update(f"LessonRelease.{field}" for field in lesson_release.fields)
     asked.update(f"ReleaseError.{field}" for field in ("code", "message", "field", "first"))
+    # The subscriptions, which the walk over HTTP cannot stream: check_subscriptions.
+    for document in SUBSCRIPTIONS.values():
+        asked |= subscription_coordinates(document)
     for role in ROLES:
         asked |= walked_coordinates(schema, role, roots)
     assert sorted(schema_fields(schema) - asked) == [], "never asked"
@@ -286,6 +296,7 @@ async def test_a_role_gets_from_every_field_what_design_7_says(
     await education_is_refused_and_masked(harness, samples)
     await check_mutations(harness, role, samples, mismatches)
     await check_release_mutations(harness, world, role, samples, mismatches)
+    await check_subscriptions(harness, role, samples, mismatches)
     await sign_revoke_resign_publish(harness, samples["reviewId"])
     key = await harness.hub.tokens.keys.signing_key()
     make_checkpoint(harness.hub.sync_engine, key, at=datetime.now(UTC))  # something to read
@@ -455,12 +466,22 @@ async def open_cases(harness: HubHarness, samples: dict[str, str], role: str) ->
         f'{{department: {d}, item: "premises", result: "ok", note: "seen"}}'
         for d in listed_departments
     )
+    photo = b"the entrance, photographed"
+    digest = hashlib.sha256(photo).hexdigest()
     inspection = await change(
         "demo-education",
         "recordInspection",
         f'creditCode: "{samples["creditCode"]}", inspectedOn: "2020-01-01", kind: JOINT, '
-        f"departments: [{', '.join(listed_departments)}], findings: [{findings}]",
+        f"departments: [{', '.join(listed_departments)}], findings: [{findings}], "
+        f'attachments: [{{name: "entrance.jpg", mediaType: "image/jpeg", '
+        f'sha256: "{digest}", size: {len(photo)}}}]',
     )
+    uploaded = await harness.http.put(
+        f"/cases/{inspection['id']}/attachments/{digest}",
+        content=photo,
+        headers={"Authorization": f"Bearer {await harness.token('demo-education')}"},
+    )
+    assert uploaded.status_code == 201, uploaded.text
     for client_id in holders.values():
         inspection = await change(
             client_id,
@@ -725,3 +746,77 @@ async def find_rich_samples(harness: HubHarness) -> dict[str, str]:
         "idNumber": flagged[0],
         "firstCodes": ",".join(node["creditCode"] for node in nodes[:40]),
     }
+
+
+SUBSCRIPTIONS = {
+    "caseAssigned": "subscription { caseAssigned { reason at case { id } } }",
+    "riskRaised": "subscription { riskRaised { creditCode region previous level at } }",
+}
+"""Every field of the live notice's own types (the case is ``Case``, walked above)."""
+
+
+def subscription_coordinates(document: str) -> set[str]:
+    """The coordinates a document of ``SUBSCRIPTIONS`` selects (``Case.id`` aside)."""
+    if "caseAssigned" in document:
+        assigned = ("reason", "at", "case")
+        return {"Subscription.caseAssigned", *(f"CaseAssignment.{f}" for f in assigned)}
+    raised = ("creditCode", "region", "previous", "level", "at")
+    return {"Subscription.riskRaised", *(f"RiskRaise.{f}" for f in raised)}
+
+
+async def check_subscriptions(
+    harness: HubHarness, role: str, samples: dict[str, str], mismatches: list[str]
+) -> None:
+    """Each subscription for ``role``, with a purpose and without, through the schema
+    as the transports run it: refused before it starts (FORBIDDEN, PURPOSE_REQUIRED)
+    or started; a risk raised then arrives with each field the role may read."""
+    principal = await harness.hub.tokens.verifier.verify(await harness.token(DEMO_CLIENTS[role]))
+    schema = harness.app.state.schema
+    for name, document in SUBSCRIPTIONS.items():
+        expected = ORACLE[f"Subscription.{name}"][role]
+        for purpose in (PURPOSE, None):
+            context = HubContext(
+                request=Request({"type": "http", "headers": [], "state": {}}),
+                hub=harness.hub,
+                policy=harness.app.state.policy,
+                principal=principal,
+                purpose=purpose,
+            )
+            stream = await schema.subscribe(document, context_value=context)
+            raised = RiskRaise(
+                samples["creditCode"], "410202", RiskLevel.HIGH, RiskLevel.LOW, datetime.now(UTC)
+            )
+            publisher = asyncio.create_task(publish_soon(harness, raised.event()))
+            # Read in this task: a stream is opened and closed in one context. A
+            # refusal comes at once; a case assigned never comes here.
+            try:
+                async with asyncio.timeout(10 if name == "riskRaised" else 1):
+                    result = await anext(stream)
+            except TimeoutError:
+                result = None
+            await publisher
+            await stream.aclose()
+            if result is None:  # started, and nothing for it
+                problem = effect_problem(expected, purpose, [True], set())
+                if problem:
+                    mismatches.append(f"Subscription.{name} (purpose={purpose!r}): {problem}")
+                continue
+            values = (result.data or {}).get(name) or {}
+            codes = {e.extensions.get("code") for e in result.errors or [] if e.extensions}
+            for coordinate in sorted(subscription_coordinates(document)):
+                field = coordinate.split(".")[1]
+                found = (
+                    [values or None]
+                    if coordinate.startswith("Subscription.")
+                    else [values.get(field)]
+                )
+                problem = effect_problem(ORACLE[coordinate][role], purpose, found, codes)
+                if problem:
+                    mismatches.append(f"{coordinate} (purpose={purpose!r}): {problem}")
+            if expected.effect is not Effect.DENY and (purpose or not expected.purpose):
+                assert values.get("creditCode") == samples["creditCode"], result
+
+
+async def publish_soon(harness: HubHarness, event: LiveEvent) -> None:
+    await asyncio.sleep(0.3)  # the subscription logs its start, then listens
+    await harness.hub.live.publish(None, event)

@@ -119,7 +119,7 @@ def _add(target: dict[str, Any], record: JointRecord, today: date) -> None:
         notice.status is RectificationStatus.OPEN
         for inspection in institution.inspections
         for notice in inspection.notices
-    )
+    ) + sum(notice.status is RectificationStatus.OPEN for notice in record.hub_notices)
     registration = record.registration
     target["complaintsLast90Days"] += (
         sum(complaint.filed_on >= since for complaint in registration.complaints)

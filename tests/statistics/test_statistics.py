@@ -19,6 +19,9 @@ from tests.statistics.support import STATISTICS, answered, brute_force, leads
 from tests.support.harness import HubHarness, SandboxWorld, hub_harness
 from xietong.auth.policy import Effect as PolicyEffect
 from xietong.auth.policy import load_policy
+from xietong.cases.facts import hub_facts
+from xietong.domain.departments import Department
+from xietong.domain.records import RectificationStatus
 from xietong.domain.risk import JointRecord, assess
 from xietong.kernel.migrate import upgrade
 from xietong.kernel.settings import SHIPPED_POLICY
@@ -56,8 +59,12 @@ async def test_a_citys_statistics_by_district_equal_a_count_of_every_joint_recor
 ) -> None:
     records = await every_joint_record(harness.hub.adapters, REFERENCE_DATE)
     calm = await _alarming_tip_off_about_a_calm_institution(harness, records)
+    await _market_serves_a_notice(harness, calm)
+    hub = (await hub_facts(harness.hub.sessions, [calm]))[calm]
     records = [
-        replace(record, tip_off_alerts=1) if record.institution.credit_code == calm else record
+        replace(record, tip_off_alerts=hub.tip_off_alerts, hub_notices=hub.notices)
+        if record.institution.credit_code == calm
+        else record
         for record in records
     ]
 
@@ -72,8 +79,25 @@ async def test_a_citys_statistics_by_district_equal_a_count_of_every_joint_recor
     )
     signals = {entry["code"]: entry["count"] for entry in total["signals"]}
     assert signals["TIP_OFF_ALERT"] == 1, "the hub's tip-off is counted as risk shows it"
+    assert [notice.issued_by for notice in hub.notices] == [Department.MARKET_SUPERVISION]
+    own = sum(
+        notice.status is RectificationStatus.OPEN
+        for record in records
+        if record.institution.region.startswith("4102")
+        for inspection in record.institution.inspections
+        for notice in inspection.notices
+    )
+    assert total["openRectifications"] == own + 1, "market's notice counts beside education's"
     assert {entry["level"]: entry["label"] for entry in total["riskLevels"]}["HIGH"] == "高风险"
     assert len(found["groups"]) > 3
+
+
+async def _market_serves_a_notice(harness: HubHarness, credit_code: str) -> None:
+    issue = """mutation($code: CreditCode!) { issueRectificationNotice(input: {
+        creditCode: $code, basis: "《广告法》第二十四条", items: ["withdraw the leaflets"],
+        deadline: "2099-12-31"}) { __typename } }"""
+    body = (await harness.graphql("demo-market", issue, {"code": credit_code})).json()
+    assert body["data"]["issueRectificationNotice"]["__typename"] == "Case", body
 
 
 async def _alarming_tip_off_about_a_calm_institution(

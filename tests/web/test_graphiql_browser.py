@@ -8,8 +8,10 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 from playwright.sync_api import ConsoleMessage, Route, sync_playwright
 
@@ -143,3 +145,76 @@ def test_graphiql_runs_the_readme_query_with_the_network_cut_off(
     assert all(url.startswith(origin) or url.startswith("data:") for url in requested)
     assert not [p for p in problems if "Content Security Policy" in p], problems
     assert token not in storage, "the bearer token was kept in localStorage"
+
+
+INBOX = "subscription Inbox { caseAssigned { reason case { id assignedTo } } }"
+REFER_A_TIP_OFF = """
+mutation($input: SubmitTipOffInput!) { submitTipOff(input: $input) { ... on Case { id version } } }
+"""
+REFER = """
+mutation($input: ReferCaseInput!) { referCase(input: $input) { ... on Case { assignedTo } } }
+"""
+
+
+def _ask(hub: ServedHub, client: str, query: str, variables: dict[str, object]) -> dict[str, Any]:
+    answer = httpx.post(
+        f"{hub.url}/graphql",
+        json={"query": query, "variables": variables},
+        headers={"Authorization": f"Bearer {hub.tokens[client]}"},
+        timeout=30,
+    )
+    body: dict[str, Any] = answer.json()
+    assert "errors" not in body, body
+    return body
+
+
+def test_the_readme_tours_subscription_runs_in_graphiql(hub: ServedHub) -> None:
+    """Market's inbox subscribed in GraphiQL (the token from the headers pane goes
+    with connection_init) shows a tip-off education refers to market."""
+    executable = _chromium()
+    problems: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            page.on("pageerror", lambda error: problems.append(str(error)))
+            page.goto(f"{hub.url}/graphql")
+            page.wait_for_selector(".graphiql-query-editor .CodeMirror", timeout=30_000)
+            page.get_by_role("button", name="Headers").click()
+            page.locator(".graphiql-editor-tool .CodeMirror").last.click()
+            page.keyboard.insert_text(
+                json.dumps({"Authorization": f"Bearer {hub.tokens['demo-market']}"})
+            )
+            page.locator(".graphiql-query-editor .CodeMirror").click()
+            page.keyboard.press("Control+A")
+            page.keyboard.press("Delete")
+            page.keyboard.insert_text(INBOX)
+            page.wait_for_timeout(1_000)  # the schema loads with the token
+            page.locator(".graphiql-execute-button").click()
+            page.wait_for_timeout(2_000)  # subscribed
+
+            tip_off = _ask(
+                hub,
+                "demo-education",
+                REFER_A_TIP_OFF,
+                {
+                    "input": {
+                        "subject": {"name": "无名补习班", "address": "鼓楼区某小区3号楼"},
+                        "category": "UNLICENSED_OPERATION",
+                        "content": "居民楼内开办学科类培训",
+                        "channel": "HOTLINE",
+                    }
+                },
+            )["data"]["submitTipOff"]
+            refer = {"caseId": tip_off["id"], "to": "MARKET_SUPERVISION", "note": "无照经营"}
+            _ask(hub, "demo-education", REFER, {"input": {**refer, "expectedVersion": 1}})
+
+            result = page.locator(".graphiql-response")
+            result.get_by_text(tip_off["id"]).wait_for(timeout=15_000)
+            shown = result.inner_text()
+        finally:
+            browser.close()
+
+    assert '"reason": "REFERRED"' in shown
+    assert '"assignedTo": "MARKET_SUPERVISION"' in shown
+    assert problems == []

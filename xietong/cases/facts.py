@@ -10,7 +10,9 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from xietong.cases import store
-from xietong.cases.notices import as_notice
+from xietong.cases.notices import as_inspection, as_notice
+from xietong.cases.records import CaseKind, CaseRecord
+from xietong.domain.records import Inspection
 from xietong.domain.risk import HubFacts
 
 
@@ -28,3 +30,21 @@ async def hub_facts(
         )
         for code in {*notices, *alerts}
     }
+
+
+async def hub_inspections(
+    sessions: async_sessionmaker[AsyncSession], credit_codes: Sequence[str]
+) -> dict[str, list[Inspection]]:
+    """Each institution's inspections recorded in the hub; one without any is left out."""
+    async with sessions() as session:
+        found = await store.notices_of_institutions(session, credit_codes, CaseKind.INSPECTION)
+    return {code: [as_inspection(case) for case in cases] for code, cases in found.items()}
+
+
+async def tip_off_leads(
+    sessions: async_sessionmaker[AsyncSession], region_prefix: str
+) -> list[CaseRecord]:
+    """Open tip-offs about unlisted operators in the region: leads for the hunt for
+    unlicensed operators, beside the registrations that hold no licence."""
+    async with sessions() as session:
+        return await store.unlisted_tip_offs(session, region_prefix)

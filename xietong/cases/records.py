@@ -73,6 +73,8 @@ class CaseErrorCode(StrEnum):
     NOT_FOUND = "NOT_FOUND"
     TOO_LARGE = "TOO_LARGE"
     INVALID = "INVALID"
+    HASH_MISMATCH = "HASH_MISMATCH"
+    """Uploaded bytes whose SHA-256 or size is not what the case declared."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +248,17 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
+class DeclaredAttachment:
+    """A file an inspection cites (a photo, a signed record), declared with the
+    inspection and uploaded afterwards, addressed by its SHA-256 (lowercase hex)."""
+
+    name: str
+    media_type: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
 class InspectionSubmission:
     """What ``recordInspection`` says."""
 
@@ -254,6 +267,7 @@ class InspectionSubmission:
     kind: InspectionKind
     departments: tuple[Department, ...]
     findings: tuple[Finding, ...]
+    attachments: tuple[DeclaredAttachment, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

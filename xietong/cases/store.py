@@ -260,3 +260,19 @@ def _timeline(rows: Sequence[CaseEvent]) -> tuple[TimelineEntry, ...]:
         )
         for row in sorted(rows, key=lambda row: row.id)
     )
+
+
+async def unlisted_tip_offs(session: AsyncSession, region_prefix: str) -> list[CaseRecord]:
+    """Tip-offs not closed about operators named without a credit code (the
+    education bureau does not list them), in the region, oldest first."""
+    rows = await session.scalars(
+        select(Case)
+        .where(
+            Case.kind == CaseKind.TIP_OFF.value,
+            Case.status != CaseStatus.CLOSED.value,
+            Case.credit_code.is_(None),
+            Case.region.startswith(region_prefix),
+        )
+        .order_by(Case.opened_at, Case.id)
+    )
+    return [_record(row, timeline=False) for row in rows]

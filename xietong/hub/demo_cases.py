@@ -1,6 +1,9 @@
 """The demo's joint cases, so the inbox has something in it from the start: an
 open notice, one overdue, a tip-off awaiting its reward, a referral to market
-supervision overdue and one waiting inside its 10 working days.
+supervision overdue and one waiting inside its 10 working days; a refund complaint
+market received first and referred to education, one settled by mediation; a joint
+inspection of education and fire safety waiting for fire's confirmation, and a
+routine one of market's.
 
 Made once (nothing is added to a store that already has cases), as the demo
 clients would have made them, dated before the demo's reference date.
@@ -8,13 +11,21 @@ clients would have made them, dated before the demo's reference date.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
+from decimal import Decimal
 
 from sqlalchemy import func, select
 
 from xietong.cases.records import (
     CaseFailure,
     CaseRecord,
+    ComplaintSubmission,
+    Finding,
+    InspectionKind,
+    InspectionSubmission,
+    Mediation,
+    MediationOutcome,
     RectificationNotice,
     Reporter,
     TipOffCategory,
@@ -25,6 +36,7 @@ from xietong.cases.records import (
 from xietong.cases.service import CaseResult, CaseService
 from xietong.domain.actors import Actor
 from xietong.domain.departments import Department
+from xietong.domain.records import Institution
 from xietong.hub.services import Hub
 from xietong.kernel.case_tables import Case
 
@@ -39,8 +51,8 @@ async def seed_demo_cases(hub: Hub) -> int:
     async with hub.sessions() as session:
         if await session.scalar(select(func.count()).select_from(Case)):
             return 0
-    records, _ = await hub.adapters.education.page(CITY[:4], None, 5)
-    if len(records) < 3:
+    records, _ = await hub.adapters.education.page(CITY[:4], None, 8)
+    if len(records) < 6:
         return 0
     today = hub.today()
 
@@ -97,7 +109,74 @@ async def seed_demo_cases(hub: Hub) -> int:
     ]
     for result in made:
         _ok(result)
-    return 3
+    return 3 + await _complaints_and_inspections(on, records[3:6], today)
+
+
+async def _complaints_and_inspections(
+    on: Callable[[date], CaseService], records: Sequence[Institution], today: date
+) -> int:
+    fourth, fifth, sixth = records
+    early = today - timedelta(days=12)
+    refund = _ok(
+        await on(early).open_complaint(
+            MARKET,
+            fourth,
+            ComplaintSubmission(
+                fourth.credit_code,
+                "停课后拒绝退还剩余课时费",
+                Decimal("3600.00"),
+                TipOffChannel.HOTLINE,
+            ),
+        )
+    )
+    _ok(await on(early).refer(MARKET, refund.id, Department.EDUCATION, "涉及预收费监管", 1))
+    settled = _ok(
+        await on(early).open_complaint(
+            MARKET,
+            fifth,
+            ComplaintSubmission(
+                fifth.credit_code, "转让后课程缩水", Decimal("1200.00"), TipOffChannel.ONLINE
+            ),
+        )
+    )
+    _ok(
+        await on(today).record_mediation(
+            MARKET,
+            settled.id,
+            Mediation(MediationOutcome.SETTLED, Decimal("1200.00"), "机构全额退费，双方签字"),
+            1,
+        )
+    )
+    _ok(
+        await on(today).record_inspection(
+            EDUCATION,
+            sixth,
+            InspectionSubmission(
+                sixth.credit_code,
+                today - timedelta(days=2),
+                InspectionKind.JOINT,
+                (Department.EDUCATION, Department.FIRE_SAFETY),
+                (
+                    Finding(Department.EDUCATION, "办学许可证公示", "未悬挂"),
+                    Finding(Department.FIRE_SAFETY, "安全出口", "堵塞", "当场责令清理"),
+                ),
+            ),
+        )
+    )
+    _ok(
+        await on(today).record_inspection(
+            MARKET,
+            fourth,
+            InspectionSubmission(
+                fourth.credit_code,
+                today - timedelta(days=1),
+                InspectionKind.ROUTINE,
+                (Department.MARKET_SUPERVISION,),
+                (Finding(Department.MARKET_SUPERVISION, "收费公示", "符合"),),
+            ),
+        )
+    )
+    return 4
 
 
 def _ok(result: CaseResult) -> CaseRecord:

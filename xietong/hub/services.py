@@ -19,6 +19,7 @@ from xietong.auth.token_service import TokenService
 from xietong.hub.rate_limits import RateLimiter
 from xietong.kernel.db import check_reachable, create_hub_engine, create_sync_engine
 from xietong.kernel.errors import ConfigError
+from xietong.kernel.live_bus import LiveBus
 from xietong.kernel.settings import Settings
 from xietong.planner.cache import PlanCache
 
@@ -50,6 +51,8 @@ class Hub:
     tokens: TokenService
     rate_limiter: RateLimiter
     plans: PlanCache
+    live: LiveBus
+    """Where cases assigned and risks raised are announced to every worker."""
     reference_date: date | None = None
 
     def today(self) -> date:
@@ -82,6 +85,9 @@ class Hub:
             tokens=TokenService(engine, settings, lookup_engine=sync_engine),
             rate_limiter=RateLimiter.from_settings(settings),
             plans=PlanCache(settings.plan_ttl),
+            live=LiveBus.for_store(
+                settings.database_url, settings.redis_url, settings.cases.live_bus
+            ),
             reference_date=settings.reference_date,
         )
 
@@ -118,6 +124,7 @@ class Hub:
 
     async def close(self) -> None:
         await self.sources.close()
+        await self.live.close()
         await self.rate_limiter.close()
         self.audit_log.close()
         self.sync_engine.dispose()

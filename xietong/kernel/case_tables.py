@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text
+from sqlalchemy import Date, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from xietong.kernel.store import Base
@@ -86,3 +86,62 @@ class ReporterKey(Base):
     secret: Mapped[str] = mapped_column(String(64))
     """Hex of 32 random bytes."""
     created_at: Mapped[datetime]
+
+
+class RiskLevelSeen(Base):
+    """The risk level last announced for an institution: ``riskRaised`` is sent when
+    a new assessment is higher, once, whichever worker makes it."""
+
+    __tablename__ = "live_risk_levels"
+
+    credit_code: Mapped[str] = mapped_column(String(18), primary_key=True)
+    region: Mapped[str] = mapped_column(String(6), index=True)
+    level: Mapped[str] = mapped_column(String(8))
+    assessed_at: Mapped[datetime]
+
+
+class OverdueAnnounced(Base):
+    """A referral whose overdue ``caseAssigned`` was sent (once per due day)."""
+
+    __tablename__ = "live_overdue_notices"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    answer_due: Mapped[date] = mapped_column(Date, primary_key=True)
+    announced_at: Mapped[datetime]
+
+
+class SweepLease(Base):
+    """When a periodic sweep is due next: the worker that moves it on runs it."""
+
+    __tablename__ = "live_sweeps"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    due_at: Mapped[datetime]
+
+
+class AttachmentBlob(Base):
+    """An attachment's bytes, addressed by their SHA-256; stored once whatever the
+    number of cases that cite them. ``data`` is null when they live in the
+    configured directory instead (``XIETONG_CASE_ATTACHMENTS_DIR``)."""
+
+    __tablename__ = "case_attachment_blobs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    stored_at: Mapped[datetime]
+
+
+class CaseAttachment(Base):
+    """An attachment of a case, as declared when the case was recorded; its bytes
+    are uploaded afterwards (``uploaded_at`` null until then)."""
+
+    __tablename__ = "case_attachments"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    uploaded_at: Mapped[datetime | None]
+    uploaded_by: Mapped[str | None] = mapped_column(String(200))

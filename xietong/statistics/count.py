@@ -17,8 +17,8 @@ count.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TypeVar
 
@@ -27,9 +27,10 @@ from xietong.adapters.native import chunked
 from xietong.adapters.sources.errors import SourceUnavailableError, or_unavailable
 from xietong.domain.census import EducationCensus, Listed, MarketCensus, Registered
 from xietong.domain.matching import InstitutionCriteria
-from xietong.domain.records import InstitutionCategory, TrainingDomain
+from xietong.domain.records import InstitutionCategory, RectificationStatus, TrainingDomain
 from xietong.domain.risk import (
     COMPLAINT_SURGE_WINDOW,
+    HubFacts,
     HubFactsOf,
     RiskCode,
     RiskLevel,
@@ -52,6 +53,9 @@ class _Answers:
     risk: dict[str, tuple[RiskLevel, list[RiskCode]]] | SourceUnavailableError | None
     """Each institution's risk level and signals, when risk is counted."""
     supervised: frozenset[str] | SourceUnavailableError | None
+    hub_open_notices: Mapping[str, int] = field(default_factory=dict)
+    """Open notices issued in the hub (by education, market supervision or fire),
+    beside those the education bureau's own system holds."""
 
 
 async def count(
@@ -126,7 +130,18 @@ async def _ask(
         asked(bool(wanted & RISK), lambda: assessed(adapters, codes, today, hub_facts)),
         asked(Measure.CUSTODY in wanted, lambda: supervised_among(adapters, education.prepaid)),
     )
-    return _Answers(education, market, risk, supervised)
+    hub_open: Mapping[str, int] = {}
+    if Measure.OPEN_RECTIFICATIONS in wanted and hub_facts is not None:
+        hub_open = _open_hub_notices(await hub_facts(codes))
+    return _Answers(education, market, risk, supervised, hub_open)
+
+
+def _open_hub_notices(facts: Mapping[str, HubFacts]) -> dict[str, int]:
+    return {
+        code: open_count
+        for code, found in facts.items()
+        if (open_count := sum(n.status is RectificationStatus.OPEN for n in found.notices))
+    }
 
 
 async def assessed(
@@ -185,7 +200,8 @@ def _count_institutions(
             level=level if Measure.RISK_LEVELS in measures else None,
             prepaid=code in education.prepaid,
             supervised=code in supervised,
-            open_notices=education.open_notices.get(code, 0),
+            open_notices=education.open_notices.get(code, 0)
+            + answers.hub_open_notices.get(code, 0),
             complaints=registration.recent_complaints if registration else 0,
         )
 

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from sqlalchemy.exc import DBAPIError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.types import Scope
 
 from xietong.audit.log import AuditLog
@@ -18,12 +18,15 @@ from xietong.auth.authorize_endpoint import AUTHORIZE_ENDPOINT
 from xietong.auth.policy import load_policy
 from xietong.auth.routes import TOKEN_ENDPOINT, authentication_middleware, oauth_routes
 from xietong.hub.checkpoints import Checkpointer
+from xietong.hub.live_sweep import LiveSweeper
 from xietong.hub.rate_limits import Budget, RateLimiter
 from xietong.hub.releases import ReleaseResender
 from xietong.hub.services import Hub
 from xietong.kernel.errors import ConfigError
 from xietong.kernel.settings import Settings
 from xietong.schema.root import apply_policy, build_schema
+from xietong.web.attachments import PREFIX as ATTACHMENTS_PREFIX
+from xietong.web.attachments import Attachments
 from xietong.web.audit import AuditMiddleware
 from xietong.web.cors import cors_middleware
 from xietong.web.error_boundary import ErrorBoundaryMiddleware, internal_error_handler
@@ -79,6 +82,21 @@ async def _resending_releases(hub: Hub) -> AsyncIterator[None]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+@contextlib.asynccontextmanager
+async def _sweeping(hub: Hub) -> AsyncIterator[None]:
+    """Look for overdue referrals and risks gone up while the app serves (one
+    worker a turn; ``XIETONG_CASE_SWEEP_SECONDS=0`` turns it off)."""
+    sweeper = LiveSweeper(hub)
+    task = asyncio.create_task(sweeper.run()) if sweeper.enabled else None
+    try:
+        yield
+    finally:
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 async def _wait_for_store(hub: Hub) -> None:
@@ -140,6 +158,7 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
                 await stack.enter_async_context(_serving_own(the_hub))
             await stack.enter_async_context(_checkpointing(the_hub))
             await stack.enter_async_context(_resending_releases(the_hub))
+            await stack.enter_async_context(_sweeping(the_hub))
             if settings.metrics_port is not None:
                 stack.enter_context(
                     metrics_server(the_hub, settings.metrics_host, settings.metrics_port)
@@ -157,10 +176,12 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
         routes=[
             # Every method: the endpoint itself answers 405 with a coded error.
             Route(GRAPHQL, graphql),
+            WebSocketRoute(GRAPHQL, graphql),  # subscriptions (graphql-transport-ws)
             Mount(ASSETS_PATH, GraphiQLFiles()),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route(RESULTS_CSV, ReviewResultsCsv(graphql).respond, methods=["GET"]),
+            *Attachments(graphql).routes(),  # an inspection's files
             *metrics_routes,
             *oauth_routes(the_hub.tokens),
         ],
@@ -173,6 +194,7 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
                 AuditMiddleware,
                 audit_log_of=_audit_log_of,
                 paths=[GRAPHQL, TOKEN_ENDPOINT, AUTHORIZE_ENDPOINT, RESULTS_CSV],
+                prefixes=[ATTACHMENTS_PREFIX],
             ),
             # Inside the access log, so that a failed or refused request still has its event.
             Middleware(ErrorBoundaryMiddleware),

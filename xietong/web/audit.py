@@ -2,8 +2,12 @@
 
 The middleware holds back the response until the event is committed. If the event
 cannot be written the request fails closed: the client gets an INTERNAL error and
-none of the data. A request whose write already committed its event with the change
-(``xietong.audit.in_transaction``) has its event: none is written again.
+none of the data. A subscription over Server-Sent Events is the exception: its
+start is logged by the subscription before its first event can leave
+(``resolvers.live``), and the request's event, written when the stream ends (even
+cut by the client), is its end, with every record it returned. A request whose
+write already committed its event with the change (``xietong.audit.in_transaction``)
+has its event: none is written again.
 """
 
 from __future__ import annotations
@@ -30,24 +34,36 @@ log = logging.getLogger("xietong.audit")
 
 class AuditMiddleware:
     def __init__(
-        self, app: ASGIApp, *, audit_log_of: Callable[[Scope], AuditLog], paths: Iterable[str]
+        self,
+        app: ASGIApp,
+        *,
+        audit_log_of: Callable[[Scope], AuditLog],
+        paths: Iterable[str],
+        prefixes: Iterable[str] = (),
     ) -> None:
+        """``paths``: audited as they are; ``prefixes``: every path under them."""
         self.app = app
         self.audit_log_of = audit_log_of
         self.paths = frozenset(paths)
+        self.prefixes = tuple(prefixes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] not in self.paths:
+        if scope["type"] != "http" or not (
+            scope["path"] in self.paths or scope["path"].startswith(self.prefixes)
+        ):
             await self.app(scope, receive, send)
             return
         started_at, started = now(), time.perf_counter()
         draft = AuditDraft(started_at=started_at)
         scope.setdefault("state", {})[DRAFT_KEY] = draft
         failed = False
+        streamed: int | None = None  # the status of an event stream, logged as it ends
 
         async def send_after_logging(message: Message) -> None:
-            nonlocal failed
-            if message["type"] == "http.response.start" and not draft.written:
+            nonlocal failed, streamed
+            if message["type"] == "http.response.start" and _is_event_stream(message):
+                streamed = message["status"]
+            elif message["type"] == "http.response.start" and not draft.written:
                 _seal(draft, scope, message["status"])
                 _count(draft, scope["path"])
                 try:
@@ -68,7 +84,25 @@ class AuditMiddleware:
                 return  # the held-back answer never leaves
             await send(message)
 
-        await self.app(scope, receive, send_after_logging)
+        try:
+            await self.app(scope, receive, send_after_logging)
+        finally:
+            if streamed is not None and not draft.written:
+                _seal(draft, scope, streamed)
+                _count(draft, scope["path"])
+                try:
+                    await self.audit_log_of(scope).append(
+                        draft, at=started_at, duration_ms=(time.perf_counter() - started) * 1000
+                    )
+                except Exception:
+                    log.exception("access log write failed at the end of an event stream")
+
+
+def _is_event_stream(message: Message) -> bool:
+    return any(
+        name.lower() == b"content-type" and value.lower().startswith(b"text/event-stream")
+        for name, value in message.get("headers", [])
+    )
 
 
 def _count(draft: AuditDraft, path: str) -> None:

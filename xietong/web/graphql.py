@@ -18,7 +18,10 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
 from strawberry.schema import BaseSchema
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
+from strawberry.types.unset import UnsetType
 
 from xietong.audit.events import AuditOutcome, draft_of
 from xietong.auth.backend import principal_of, unauthenticated_response
@@ -36,6 +39,7 @@ from xietong.web.graphql_http import (
     problem_response,
     response_status,
 )
+from xietong.web.live import NOBODY, HubTransportWSHandler, authenticate
 from xietong.web.purpose import (
     BODY,
     STATEMENT_KEY,
@@ -47,13 +51,22 @@ from xietong.web.purpose import (
 from xietong.web.trusted_documents import DOCUMENT_ID_PARAMETER, settle_document
 
 MEDIA_TYPE_KEY = "graphql_media_type"
+EVENT_STREAM = "text/event-stream"
 
 
 class HubGraphQL(GraphQL[HubContext, None]):
-    """The GraphQL endpoint: GraphiQL for browsers, a bearer token for everything else."""
+    """The GraphQL endpoint: GraphiQL for browsers, a bearer token for everything else;
+    subscriptions over ``graphql-transport-ws`` and GraphQL over SSE (``Accept:
+    text/event-stream``)."""
+
+    graphql_transport_ws_handler_class = HubTransportWSHandler
 
     def __init__(self, schema: BaseSchema, *, policy: Policy) -> None:
-        super().__init__(schema, graphql_ide="graphiql")
+        super().__init__(
+            schema,
+            graphql_ide="graphiql",
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_SSE_PROTOCOL),
+        )
         self.policy = policy
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -61,7 +74,9 @@ class HubGraphQL(GraphQL[HubContext, None]):
             await super().__call__(scope, receive, send)
             return
         request = Request(scope, limited_receive(receive))
-        media_type = negotiate(request.headers.get("accept"))
+        accept = request.headers.get("accept") or ""
+        # A stream's own errors are JSON events; the refusals before it, JSON.
+        media_type = JSON if EVENT_STREAM in accept.lower() else negotiate(accept)
         try:
             response = await self._answer(request, media_type)
         except RequestProblem as problem:
@@ -203,8 +218,17 @@ class HubGraphQL(GraphQL[HubContext, None]):
         )
         return response
 
+    async def on_ws_connect(self, context: HubContext) -> UnsetType | dict[str, object] | None:
+        await authenticate(context)
+        return await super().on_ws_connect(context)
+
     async def get_context(self, request: Any, response: Any) -> HubContext:
         principal = principal_of(request.scope)
+        if principal is None and isinstance(request, WebSocket):
+            # Its token may come with connection_init (see ``web.live``).
+            return HubContext(
+                request=request, hub=request.app.state.hub, policy=self.policy, principal=NOBODY
+            )
         if principal is None:
             # Unreachable through ``__call__``, which answers 401 first; a guard, so a
             # resolver never runs for nobody.
@@ -261,6 +285,16 @@ def _check_content_type(content_type: str | None) -> None:
 def _problem_of(error: HTTPException, method: str) -> RequestProblem:
     """strawberry's refusals (plain text there) as coded ones."""
     cause = error.__cause__
+    if (
+        isinstance(cause, InvalidOperationTypeError)
+        and cause.operation_type is OperationType.SUBSCRIPTION
+    ):
+        return RequestProblem(
+            400,
+            "a subscription streams: POST it with Accept: text/event-stream, "
+            "or subscribe over graphql-transport-ws at this address",
+            code=ErrorCode.BAD_REQUEST,
+        )
     if isinstance(cause, InvalidOperationTypeError) and method == "GET":
         return RequestProblem(
             405, "mutations are only accepted over POST", headers={"Allow": "POST"}
