@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -294,3 +295,28 @@ async def test_a_subscription_asked_as_a_query_is_a_bad_request(hub: ServedHub) 
     for answer in (posted, got):
         assert answer.status_code == 400
         assert answer.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+@pytest.fixture
+def limited(world: SandboxWorld, tmp_path: Path) -> Iterator[ServedHub]:
+    """A hub allowing each client two requests a minute."""
+    with served_hub(world, tmp_path, {"XIETONG_RATE_LIMIT": "2/minute"}) as served:
+        yield served
+
+
+async def test_each_subscription_spends_from_the_clients_rate_limit(limited: ServedHub) -> None:
+    token = limited.tokens["demo-market"]
+    async with (
+        over_websocket(limited.url, token, CASE_ASSIGNED) as first,
+        over_websocket(limited.url, token, CASE_ASSIGNED) as second,
+        over_websocket(limited.url, token, CASE_ASSIGNED) as third,
+    ):
+        refused = await third.first()
+        assert (first.payloads, second.payloads) == ([], [])  # listening, not refused
+    await asyncio.sleep(0.5)  # the first two log their end as they close
+
+    error = refused["errors"][0]
+    assert error["extensions"]["code"] == "RATE_LIMITED"
+    assert error["extensions"]["retryAfter"] >= 1
+    denied = [e for e in subscription_events(limited) if e.outcome == "DENIED"]
+    assert [(e.client_id, e.error_codes) for e in denied] == [("demo-market", ["RATE_LIMITED"])]

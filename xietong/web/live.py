@@ -7,7 +7,8 @@ A browser cannot set headers on a WebSocket, so the token may come in the
 connection without a valid token is closed (4403) and logged UNAUTHENTICATED.
 
 Only subscriptions run over it (queries and mutations go over ``POST /graphql``,
-rate limited like any request). Each operation on a connection runs with its own
+rate limited like any request), and each one started spends a request of the
+client's rate-limit budget. Each operation on a connection runs with its own
 copy of the connection's context (its own policy decisions and DataLoaders) and its
 own event: the subscription's start is logged by the subscription itself
 (``resolvers.live``), its end here, when
@@ -24,6 +25,7 @@ import time
 from typing import Any
 
 from graphql import GraphQLError
+from limits.errors import StorageError
 from starlette.websockets import WebSocket
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.schema.exceptions import InvalidOperationTypeError
@@ -43,11 +45,14 @@ from xietong.auth.identity_errors import InvalidTokenError
 from xietong.auth.principal import Principal
 from xietong.auth.schema_policy import Decisions
 from xietong.domain.departments import Department
+from xietong.hub.rate_limits import Budget
 from xietong.kernel.errors import ErrorCode
 from xietong.resolvers.context import HubContext
 from xietong.schema.operation import with_code
 from xietong.web.graphql_http import RequestProblem
+from xietong.web.metrics import RATE_LIMIT_REFUSALS
 from xietong.web.purpose import logged, stated
+from xietong.web.rate_limit import client_key
 
 log = logging.getLogger("xietong.live")
 
@@ -69,6 +74,12 @@ class HubTransportWSHandler(BaseGraphQLTransportWSHandler[HubContext, None]):
         context, draft = _operation_context(self.context)
         started = time.perf_counter()
         try:
+            if refusal := await _over_budget(context):
+                draft.outcome = AuditOutcome.DENIED
+                draft.operation_type = "subscription"
+                draft.error_codes = [ErrorCode.RATE_LIMITED.value]
+                await operation.send_initial_errors([refusal])
+                return
             result_source = await self.schema.stream(
                 operation.query,
                 variable_values=operation.variables,
@@ -113,6 +124,26 @@ async def _noting_errors(source: StreamResult, draft: AuditDraft) -> StreamResul
                 draft.outcome = outcome(getattr(result, "data", None), errors)
                 draft.error_codes = sorted({str((e.extensions or {}).get("code")) for e in errors})
             yield result
+
+
+async def _over_budget(context: HubContext) -> GraphQLError | None:
+    """Each subscription started spends a request of the client's budget, as a POST
+    does (``web.rate_limit``): a client cannot subscribe and unsubscribe unchecked
+    on a connection it keeps open. The refusal, if over."""
+    key = client_key(context.principal, context.request.scope)
+    try:
+        wait = await context.hub.rate_limiter.admit(key, Budget.REQUESTS)
+    except StorageError as error:
+        log.error("rate-limit store failed (%s); letting %s subscribe", error, key)
+        return None
+    if wait is None:
+        return None
+    RATE_LIMIT_REFUSALS.labels(Budget.REQUESTS.value).inc()
+    seconds = int(wait)
+    return GraphQLError(
+        f"too many requests from {key}; retry in {seconds} s",
+        extensions={"code": ErrorCode.RATE_LIMITED.value, "retryAfter": seconds},
+    )
 
 
 def _subscriptions_only(error: GraphQLError) -> GraphQLError:

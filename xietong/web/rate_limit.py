@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from xietong.audit.events import AuditOutcome, draft_of
 from xietong.auth.backend import principal_of
+from xietong.auth.principal import Principal
 from xietong.hub.rate_limits import Budget, RateLimiter
 from xietong.kernel.errors import ErrorCode
 from xietong.web.graphql_http import JSON, error_response, negotiate
@@ -46,7 +47,7 @@ class RateLimitMiddleware:
         if budget is None:
             await self.app(scope, receive, send)
             return
-        key = _client_key(scope)
+        key = client_key(principal_of(scope), scope)
         try:
             wait = await self.limiter_of(scope).admit(key, budget)
         except StorageError as error:
@@ -82,8 +83,9 @@ class RateLimitMiddleware:
         await response(scope, receive, send)
 
 
-def _client_key(scope: Scope) -> str:
-    principal = principal_of(scope)
+def client_key(principal: Principal | None, scope: Scope) -> str:
+    """Whose budget a request spends: the client's (an officer's own through the
+    console), or the address's without a token."""
     if principal is not None and principal.subject != principal.client_id:
         # Officers through the console: each officer has a budget, not the console as a whole.
         return f"{principal.client_id}/{principal.subject}"
