@@ -131,3 +131,49 @@ async def test_education_refers_a_case_and_market_accepts_and_closes_it(
         ("ConsoleCloseCase", "li.na", "xietong-console", "汴市监〔2026〕9号"),
     ]
     assert [e.purpose for e in events] == ["整改转办"] + ["核查经营范围"] * 3
+
+
+WAITING = """{ cases(filter: {assignedTo: MARKET_SUPERVISION}, first: 50) { edges { node {
+  id referredBy involved } } } }"""
+
+
+async def test_market_returns_a_referral_with_a_reason_in_either_language(
+    hub_database_url: str, world: SandboxWorld
+) -> None:
+    async with console_world(hub_database_url, world) as hub:
+        await seed_demo_cases(hub.hub)
+        waiting = (await hub.harness.graphql("demo-market", WAITING)).json()
+        case = next(
+            edge["node"]
+            for edge in waiting["data"]["cases"]["edges"]
+            if edge["node"]["referredBy"] == "EDUCATION"
+            and "PUBLIC_SECURITY" not in edge["node"]["involved"]
+        )
+        url = f"/console/cases/{case['id']}"
+        async with hub.browser() as market, hub.browser() as police:
+            await sign_in(market, "li.na")
+            await sign_in(police, "zhang.wei")
+            page = await market.get(url)
+            version = version_of(page.text, "return-form")
+            assert '<label for="reason">退回理由</label>' in page.text
+            empty = await act(market, url, "return", version, page.text, reason="  ")
+            switched = await market.post(
+                "/console/language",
+                data={"csrf": csrf_of(empty.text), "lang": "en"},
+                headers={"Referer": f"http://127.0.0.1:8000{url}"},
+            )
+            english = await market.get(switched.headers["location"])
+            returned = await act(
+                market, url, "return", version, english.text, reason="不属本局职责"
+            )
+            stranger = await police.get(url)
+            forged = await police.post(f"{url}/accept", data={"csrf": "x", "version": version})
+
+    assert message_of(empty.text).startswith("输入无效：填写内容为空或无效。")
+    assert message_of(returned.text) == "Returned."
+    assert 'id="accept-form"' not in returned.text
+    assert "Timeline" in returned.text
+    assert "不属本局职责" in returned.text.split('id="timeline"')[1]
+    assert stranger.status_code == 404
+    assert "未找到该案件。" in stranger.text
+    assert forged.status_code == 403
