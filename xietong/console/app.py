@@ -71,6 +71,8 @@ def console_routes(settings: Settings) -> list[BaseRoute]:
                 Route("/audit", page(audit.access_log), methods=["GET"]),
                 Route("/dashboard", page(dashboard.dashboard), methods=["GET"]),
                 Route("/cases", page(cases.inbox), methods=["GET"]),
+                Route("/cases/{case_id}", page(cases.case_page), methods=["GET"]),
+                Route("/cases/{case_id}/{action}", page(cases.act), methods=["POST"]),
                 Route("/funds/{code}", page(funds.ledger), methods=["GET"]),
                 Route("/funds/{code}/approve", page(funds.approve), methods=["POST"]),
                 Route("/person", page(dashboard.person), methods=["GET"]),

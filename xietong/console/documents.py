@@ -165,3 +165,35 @@ mutation ConsoleApproveReleases($input: ApproveReleasesInput!) {
     ... on ReleaseError { code message }
   }
 }"""
+
+CASE = """
+query ConsoleCase($id: ID!) {
+  case(id: $id) {
+    id kind status number creditCode region openedByDepartment responsible assignedTo
+    referredBy answerDue overdue involved version openedBy openedAt updatedAt closedAt outcome
+    timeline { at action status department subject clientId note }
+  }
+}"""
+
+CASE_RESULT_FIELDS = """
+    __typename
+    ... on Case { id status version }
+    ... on CaseError { code message field }
+"""
+
+ACCEPT_CASE = (
+    "mutation ConsoleAcceptCase($input: AcceptCaseInput!) {"
+    f" acceptCase(input: $input) {{ {CASE_RESULT_FIELDS} }} }}"
+)
+RETURN_CASE = (
+    "mutation ConsoleReturnCase($input: ReturnCaseInput!) {"
+    f" returnCase(input: $input) {{ {CASE_RESULT_FIELDS} }} }}"
+)
+CLOSE_CASE = (
+    "mutation ConsoleCloseCase($input: CloseCaseInput!) {"
+    f" closeCase(input: $input) {{ {CASE_RESULT_FIELDS} }} }}"
+)
+REFER_CASE = (
+    "mutation ConsoleReferCase($input: ReferCaseInput!) {"
+    f" referCase(input: $input) {{ {CASE_RESULT_FIELDS} }} }}"
+)
