@@ -68,6 +68,15 @@ _PREMISES_WITH = {
 """Premises whose own acceptance, as of ``:today``, is the status: for an institution
 with one premises, exactly the institutions with that status."""
 
+_NON_COMPLIANT_PREMISES = (
+    "SELECT DISTINCT c.tyshxydm FROM xf_cs c WHERE (c.ysbazt NOT IN ('1', '2')"
+    " OR (c.yxqz <> '' AND c.yxqz < :today)"
+    " OR EXISTS (SELECT 1 FROM xf_yh y WHERE y.csid = c.csid AND y.zgzt = '0')"
+    " OR EXISTS (SELECT 1 FROM xf_cf f WHERE f.csid = c.csid AND f.jfrq = '')){within}"
+)
+"""Institutions with a campus neither passed nor filed, past its validity, with an open
+hazard or sealed (``domain.risk.fire_non_compliant``, each campus judged on its own)."""
+
 
 def _queries(codes: list[str]) -> list[Query]:
     premises = "SELECT csid FROM xf_cs WHERE tyshxydm IN :codes"
@@ -158,6 +167,27 @@ class SqlFireSafetyAdapter:
                 if _worst_on(campuses, criteria.today) in criteria.statuses
             )
         return found
+
+    async def non_compliant(
+        self, today: date, *, among: Sequence[str] | None = None
+    ) -> set[str]:
+        """FIRE_NON_COMPLIANT's campuses (``_NON_COMPLIANT_PREMISES``), one statement a list."""
+        day = today.strftime("%Y%m%d")
+        if among is None:
+            statements = [query(_NON_COMPLIANT_PREMISES.format(within=""), today=day)]
+        else:
+            statements = [
+                query(
+                    _NON_COMPLIANT_PREMISES.format(within=" AND c.tyshxydm IN :codes"),
+                    today=day,
+                    codes=batch,
+                )
+                for batch in chunked(valid_keys(among, credit_code_error), SQL_BATCH)
+            ]
+        if not statements:
+            return set()
+        answers = await self.source.fetch_tuples(statements)
+        return {code for rows in answers for (code,) in rows}
 
     async def health(self) -> list[ProbeResult]:
         return [await probe_source(self.source)]

@@ -16,6 +16,7 @@ from typing import Any
 from xietong.adapters.cache import RecordCache
 from xietong.adapters.education import census as census_sql
 from xietong.adapters.education import ledger
+from xietong.adapters.education import signals as signals_sql
 from xietong.adapters.education.sections import (
     CATEGORIES,
     DOMAINS,
@@ -29,7 +30,7 @@ from xietong.adapters.education.sections import (
 from xietong.adapters.native import chunked, gather_batches, native_codes, native_shape, valid_keys
 from xietong.adapters.sources.registry import ProbeResult, probe_source
 from xietong.adapters.sources.sql import THREADS, Query, SqlSource, query
-from xietong.domain.census import EducationCensus
+from xietong.domain.census import EducationCensus, EducationSignals
 from xietong.domain.departments import Department
 from xietong.domain.matching import InstitutionCriteria
 from xietong.domain.records import Institution, LessonDelivery, StaffMember
@@ -254,6 +255,26 @@ class SqlEducationAdapter:
             return census_sql.read_census(
                 basics, [rows for answer in answers for rows in answer], today
             )
+
+    async def signals(
+        self, today: date, *, among: Sequence[str] | None = None
+    ) -> EducationSignals:
+        if among is None:
+            # Each statement a call of its own: they run side by side on the source's threads.
+            calls = [[statement] for statement in signals_sql.signal_queries(None, today)]
+        else:
+            calls = [
+                signals_sql.signal_queries(batch, today)
+                for batch in chunked(valid_keys(among, credit_code_error), SQL_BATCH)
+            ]
+        answers: list[list[tuple[Any, ...]]] = []
+        for wave in range(0, len(calls), THREADS):
+            for answer in await gather_batches(
+                [self.source.fetch_tuples(call) for call in calls[wave : wave + THREADS]]
+            ):
+                answers += answer
+        with native_shape(self.department, self.source.config.name):
+            return signals_sql.read_signals(answers, today)
 
     async def prepaid_limits(self, codes: Sequence[str]) -> Mapping[str, Mapping[str, int]]:
         return await ledger.prepaid_limits(self.source, valid_keys(codes, credit_code_error))

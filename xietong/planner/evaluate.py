@@ -1,10 +1,11 @@
-"""The two predicates no department can answer alone, evaluated for given candidates.
+"""Predicates no department can answer alone, evaluated for given candidates.
 
 ``hasUncheckedOrFlaggedStaff`` starts from the education bureau's rosters and asks
 public security about those people only, by ID number in batches: the check
-service is never scanned (it cannot be, and must not be). ``riskAtLeast`` runs the
-rules of ``domain.risk`` on each candidate's joint record. Both take their
-candidates in chunks, so memory stays bounded however many there are. The custody
+service is never scanned (it cannot be, and must not be); it takes its candidates in
+chunks, so memory stays bounded however many there are. ``joint_records`` loads
+candidates' whole joint records (what the benchmarks measure risk against; risk
+itself is ``planner.signals``, from each department's facts). The custody
 ledger's two (``custody`` with NONE, ``prepaidCapExceeded``) join a bank's answer with
 the education platform's.
 """
@@ -24,8 +25,6 @@ from xietong.domain.risk import (
     HubFacts,
     HubFactsOf,
     JointRecord,
-    RiskLevel,
-    assess,
     peaks_over_cap,
     unchecked_or_flagged,
 )
@@ -34,8 +33,6 @@ T = TypeVar("T")
 
 STAFF_CHUNK = 5000
 """Institutions whose rosters are checked together (some 25,000 people)."""
-RISK_CHUNK = 500
-"""Institutions whose joint records are loaded together: one page's worth."""
 
 
 async def with_unchecked_or_flagged_staff(
@@ -55,23 +52,6 @@ async def with_unchecked_or_flagged_staff(
             if any(unchecked_or_flagged(checks.get(person)) for person in staff)
         )
     return flagged if wanted else set(codes) - flagged
-
-
-async def at_risk(
-    adapters: AdapterCatalog,
-    codes: Sequence[str],
-    level: RiskLevel,
-    today: date,
-    hub_facts: HubFactsOf | None = None,
-) -> set[str]:
-    """Those of ``codes`` whose risk is ``level`` or higher (with what the hub's own
-    cases add, when ``hub_facts`` reads them)."""
-    found: set[str] = set()
-    for chunk in chunked(codes, RISK_CHUNK):
-        for record in await joint_records(adapters, chunk, today, hub_facts):
-            if assess(record)[0] >= level:
-                found.add(record.institution.credit_code)
-    return found
 
 
 async def joint_records(

@@ -1,13 +1,11 @@
 """Counting a region: each department's census asked at once, then one pass over
 the region's institutions.
 
-The risk counts are the risk rules themselves (``domain.risk.assess``) over the
-region's joint records, the hub's own cases' facts included, read a chunk at a time
-as the planner's ``riskAtLeast`` reads them: a rule added to ``domain.risk`` is
-counted the day it is written, and the counts are exactly what each institution's
-``risk`` says. The other counts come
-from the departments' own aggregates. Pushing the rules down to the departments
-(issue 18) will make the risk counts cheaper without changing them.
+The risk counts are the planner's signals (``planner.signals``): each rule asked of
+the department holding its facts, the hub's own cases included, as ``riskAtLeast``
+judges them, so the counts are exactly what each institution's ``risk`` says
+(``tests/statistics`` checks them against the rules over every joint record) without
+loading any joint record. The other counts come from the departments' own aggregates.
 
 A department that does not answer costs only the measures that need it
 (``RegionStatistics.unavailable``); without the education bureau there is nothing to
@@ -23,19 +21,12 @@ from datetime import date
 from typing import TypeVar
 
 from xietong.adapters.catalog import AdapterCatalog
-from xietong.adapters.native import chunked
 from xietong.adapters.sources.errors import SourceUnavailableError, or_unavailable
 from xietong.domain.census import EducationCensus, Listed, MarketCensus, Registered
 from xietong.domain.matching import InstitutionCriteria
 from xietong.domain.records import InstitutionCategory, TrainingDomain
-from xietong.domain.risk import (
-    COMPLAINT_SURGE_WINDOW,
-    HubFactsOf,
-    RiskCode,
-    RiskLevel,
-    assess,
-)
-from xietong.planner.evaluate import RISK_CHUNK, joint_records
+from xietong.domain.risk import COMPLAINT_SURGE_WINDOW, HubFactsOf, RiskCode, RiskLevel, level_of
+from xietong.planner.signals import raised
 from xietong.statistics.custody import supervised_among
 from xietong.statistics.records import Counts, Measure, RegionStatistics, StatisticsGroupBy
 
@@ -123,7 +114,10 @@ async def _ask(
             bool(wanted & NEEDS_MARKET),
             lambda: adapters.market.census(region_prefix, since, codes),
         ),
-        asked(bool(wanted & RISK), lambda: assessed(adapters, codes, today, hub_facts)),
+        asked(
+            bool(wanted & RISK),
+            lambda: assessed(adapters, codes, today, region_prefix, hub_facts),
+        ),
         asked(Measure.CUSTODY in wanted, lambda: supervised_among(adapters, education.prepaid)),
     )
     return _Answers(education, market, risk, supervised)
@@ -133,16 +127,18 @@ async def assessed(
     adapters: AdapterCatalog,
     codes: list[str],
     today: date,
+    region_prefix: str,
     hub_facts: HubFactsOf | None = None,
 ) -> dict[str, tuple[RiskLevel, list[RiskCode]]]:
-    """Each institution's risk, by the rules, from its joint record (with the hub's
-    facts, when ``hub_facts`` reads them)."""
-    found: dict[str, tuple[RiskLevel, list[RiskCode]]] = {}
-    for chunk in chunked(codes, RISK_CHUNK):
-        for record in await joint_records(adapters, chunk, today, hub_facts):
-            level, signals = assess(record)
-            found[record.institution.credit_code] = (level, [signal.code for signal in signals])
-    return found
+    """Each institution's risk level and signals (those raising none left out), from
+    the departments' facts (``planner.signals``), the hub's included when
+    ``hub_facts`` reads them."""
+    found = await raised(adapters, codes, today, region_prefix=region_prefix, hub_facts=hub_facts)
+    signals_of: dict[str, list[RiskCode]] = {}
+    for signal, raising in found.items():
+        for code in raising:
+            signals_of.setdefault(code, []).append(signal)
+    return {code: (level_of(signals), signals) for code, signals in signals_of.items()}
 
 
 async def _nothing() -> None:
@@ -175,7 +171,9 @@ def _count_institutions(
     measures = tally.measures
     for code, listed in education.institutions.items():
         level, raised = (
-            answers.risk.get(code, (None, [])) if isinstance(answers.risk, dict) else (None, [])
+            answers.risk.get(code, (RiskLevel.LOW, []))
+            if isinstance(answers.risk, dict)
+            else (None, [])
         )
         registration = registrations.get(code)
         tally.add(
