@@ -23,7 +23,13 @@ from datetime import date
 from typing import Protocol, TypeVar
 
 from xietong.adapters.sources.registry import ProbeResult
-from xietong.domain.census import EducationCensus, EducationSignals, MarketCensus, Registered
+from xietong.domain.census import (
+    EducationCensus,
+    EducationSignals,
+    MarketCensus,
+    MarketSignals,
+    Registered,
+)
 from xietong.domain.departments import Department
 from xietong.domain.matching import (
     AcceptanceCriteria,
@@ -94,10 +100,11 @@ class EducationAdapter(DepartmentAdapter[Institution], Protocol):
         """Counts over every institution of the region, by its own queries (statistics)."""
 
     async def signals(
-        self, today: date, *, among: Sequence[str] | None = None
+        self, today: date, *, among: Sequence[str] | None = None, courses: bool = True
     ) -> EducationSignals:
         """The facts behind the risk rules of its own tables, as of ``today``, for every
-        institution it holds or for those ``among`` (``xietong.planner.signals``)."""
+        institution it holds or for those ``among`` (``xietong.planner.signals``);
+        without ``courses``, no course domains (SCOPE_MISMATCH's largest part)."""
         ...
 
     async def prepaid_limits(self, codes: Sequence[str]) -> Mapping[str, Mapping[str, int]]:
@@ -137,6 +144,13 @@ class MarketAdapter(DepartmentAdapter[BusinessRegistration], Protocol):
         """Every registration of the region by one scan, with its complaints since
         ``since`` (and its advertising violations since ``ads_since``, when given)
         counted; and those of the codes ``among`` the scan did not list."""
+        ...
+
+    async def signals(
+        self, since: date, least_complaints: int, ads_since: date
+    ) -> MarketSignals:
+        """The registrations its filtered scans flag for the risk rules (every one it
+        holds: the flagged are few)."""
         ...
 
     async def registered(

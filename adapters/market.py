@@ -21,7 +21,8 @@ Glossary (native → canonical; the registry's own is ``sandbox.schemas.market``
   representative (exactly), ``zxtssl`` 最小投诉数量
   at least this many refund complaints (``tsqsrq`` left out: counted over all dates),
   answering ``tssl`` the count per registration; with ``ggqsrq`` also ``ggsl``, the
-  advertising violations found (``larq``) from that date on (AD_VIOLATION)
+  advertising violations found (``larq``) from that date on, and ``zxggsl`` at least
+  this many of them (AD_VIOLATION)
 
 Not carried: ``qylx`` legal form, the legal representative's ID number, ``dxrq``,
 ``djjg``, 12315 ticket numbers.
@@ -52,7 +53,7 @@ from xietong.adapters.native import (
 )
 from xietong.adapters.sources.http import HttpSource
 from xietong.adapters.sources.registry import ProbeResult, probe_source
-from xietong.domain.census import MarketCensus, Registered
+from xietong.domain.census import MarketCensus, MarketSignals, Registered
 from xietong.domain.departments import Department
 from xietong.domain.matching import RegistrationCriteria
 from xietong.domain.records import (
@@ -194,6 +195,28 @@ class HttpMarketAdapter:
             )
             for code, registration in (await self.load(among)).items()
         }
+
+    async def signals(
+        self, since: date, least_complaints: int, ads_since: date
+    ) -> MarketSignals:
+        """Three filtered scans of the whole registry, side by side: registrations not
+        active, with ``least_complaints`` since ``since``, with an advertising violation
+        since ``ads_since``. Each answers the few registrations it flags."""
+        inactive, surging, advertised = await gather_batches(
+            [
+                self._scan({"djzt": ["2", "3"]}),
+                self._scan({"tsqsrq": since.strftime("%Y%m%d"), "zxtssl": least_complaints}),
+                self._scan({"ggqsrq": ads_since.strftime("%Y%m%d"), "zxggsl": 1}),
+            ]
+        )
+        with native_shape(self.department, self.source.config.name):
+            return MarketSignals(
+                inactive=frozenset(record["tyshxydm"] for record in inactive),
+                complaint_surge=frozenset(
+                    r["tyshxydm"] for r in surging if r["tssl"] >= least_complaints
+                ),
+                ad_violation=frozenset(record["tyshxydm"] for record in advertised),
+            )
 
     async def _scan(self, filters: dict[str, Any]) -> list[dict[str, Any]]:
         """Every record of a ``/qyxx/query`` scan: its first page says how many follow,

@@ -257,14 +257,17 @@ class SqlEducationAdapter:
             )
 
     async def signals(
-        self, today: date, *, among: Sequence[str] | None = None
+        self, today: date, *, among: Sequence[str] | None = None, courses: bool = True
     ) -> EducationSignals:
         if among is None:
             # Each statement a call of its own: they run side by side on the source's threads.
-            calls = [[statement] for statement in signals_sql.signal_queries(None, today)]
+            calls = [
+                [statement]
+                for statement in signals_sql.signal_queries(None, today, courses=courses)
+            ]
         else:
             calls = [
-                signals_sql.signal_queries(batch, today)
+                signals_sql.signal_queries(batch, today, courses=courses)
                 for batch in chunked(valid_keys(among, credit_code_error), SQL_BATCH)
             ]
         answers: list[list[tuple[Any, ...]]] = []
@@ -274,7 +277,7 @@ class SqlEducationAdapter:
             ):
                 answers += answer
         with native_shape(self.department, self.source.config.name):
-            return signals_sql.read_signals(answers, today)
+            return signals_sql.read_signals(answers, today, courses=courses)
 
     async def prepaid_limits(self, codes: Sequence[str]) -> Mapping[str, Mapping[str, int]]:
         return await ledger.prepaid_limits(self.source, valid_keys(codes, credit_code_error))

@@ -31,7 +31,7 @@ from xietong.domain.census import EducationSignals
 from xietong.domain.records import TrainingDomain
 
 STATEMENTS = 7
-"""Statements ``signal_queries`` makes for one list of codes."""
+"""Statements ``signal_queries`` makes for one list of codes (one fewer without courses)."""
 
 _TEMPLATES = (
     "SELECT tyshxydm, yxqz FROM bxxkz WHERE xkzzt = '1'{within}",
@@ -51,9 +51,12 @@ _TEMPLATES = (
 )
 
 
-def signal_queries(codes: Sequence[str] | None, today: date) -> list[Query]:
+def signal_queries(
+    codes: Sequence[str] | None, today: date, *, courses: bool = True
+) -> list[Query]:
     """The statements ``read_signals`` reads, in its order: over every institution
-    (``codes`` None) or over ``codes`` (at most one ``IN`` list's worth)."""
+    (``codes`` None) or over ``codes`` (at most one ``IN`` list's worth); without
+    ``courses``, not the course domains (SCOPE_MISMATCH's, the largest answer)."""
     day = today.strftime("%Y%m%d")
     within: dict[str, str] = {}
     for name, alias in (("within", ""), ("within_k", "k."), ("within_n", "n."), ("within_j", "j.")):
@@ -61,7 +64,7 @@ def signal_queries(codes: Sequence[str] | None, today: date) -> list[Query]:
     parameters: dict[str, Any] = {} if codes is None else {"codes": list(codes)}
     return [
         query(template.format(**within), **_used(template, parameters, day))
-        for template in _TEMPLATES
+        for template in (_TEMPLATES if courses else _TEMPLATES[:-1])
     ]
 
 
@@ -69,16 +72,22 @@ def _used(template: str, parameters: dict[str, Any], day: str) -> dict[str, Any]
     return {**parameters, "today": day} if ":today" in template else parameters
 
 
-def read_signals(answers: Sequence[list[tuple[Any, ...]]], today: date) -> EducationSignals:
-    """The facts from the answers to ``signal_queries``, list after list."""
-    licences, unqualified, overdue, listed, prepaid, subject, courses = (
-        [row for start in range(0, len(answers), STATEMENTS) for row in answers[start + part]]
-        for part in range(STATEMENTS)
-    )
+def read_signals(
+    answers: Sequence[list[tuple[Any, ...]]], today: date, *, courses: bool = True
+) -> EducationSignals:
+    """The facts from the answers to ``signal_queries``, list after list (without
+    ``courses``: no course domains, and none outside the licence's domains)."""
+    step = STATEMENTS if courses else STATEMENTS - 1
+    parts = [
+        [row for start in range(0, len(answers), step) for row in answers[start + part]]
+        for part in range(step)
+    ]
+    licences, unqualified, overdue, listed, prepaid, subject = parts[:6]
+    course_rows = parts[6] if courses else []
     day = today.strftime("%Y%m%d")
     domains: dict[str, set[TrainingDomain]] = {}
     outside: set[str] = set()
-    for code, domain, approved in courses:
+    for code, domain, approved in course_rows:
         domains.setdefault(code, set()).add(decode(DOMAINS, domain, "kc.pxly"))
         if not approved:
             outside.add(code)

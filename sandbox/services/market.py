@@ -103,7 +103,7 @@ def market_app(db_path: Path, *, delay_ms: float | None = None) -> Starlette:
 
     async def query(request: Request) -> JSONResponse:
         allowed = {
-            *("xzqh", "djzt", "jyfw", "fddbr", "pxbz", "zxtssl", "tsqsrq", "ggqsrq"),
+            *("xzqh", "djzt", "jyfw", "fddbr", "pxbz", "zxtssl", "tsqsrq", "ggqsrq", "zxggsl"),
             *("page", "size"),
         }
         body = await json_object(request, allowed, "4001")
@@ -182,6 +182,15 @@ async def _scan(reader: SqliteReader, filters: dict[str, Any]) -> dict[str, Any]
     ads_since = filters.get("ggqsrq")
     if ads_since is not None and (not isinstance(ads_since, str) or not _DATE.fullmatch(ads_since)):
         raise InputError("4003", "ggqsrq must be a date YYYYMMDD")
+    least_ads = filters.get("zxggsl")
+    if least_ads is not None:
+        least_ads = whole_number(least_ads, "zxggsl", "4003", low=0, high=100_000)
+        if least_ads > 0:
+            where.append(
+                "q.tyshxydm IN (SELECT tyshxydm FROM ggwf WHERE larq >= ?"
+                " GROUP BY tyshxydm HAVING COUNT(*) >= ?)"
+            )
+            parameters += [ads_since or "00000000", least_ads]
     page = whole_number(filters.get("page", 1), "page", "4003", low=1, high=10**7)
     size = whole_number(filters.get("size", 100), "size", "4003", low=1, high=MAX_PAGE_SIZE)
     condition = f"WHERE {' AND '.join(where)}" if where else ""

@@ -94,3 +94,16 @@ class EducationSignals:
     scope), for the institutions having a course."""
     outside_domains: frozenset[str]
     """A course filed under a domain its licence does not approve (SCOPE_MISMATCH)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MarketSignals:
+    """The registrations (of all, or of those asked) that market supervision's facts
+    flag for the risk rules, each found by the registry's own filtered scan."""
+
+    inactive: frozenset[str]
+    """Status other than ACTIVE (REGISTRATION_INACTIVE, with a valid school licence)."""
+    complaint_surge: frozenset[str]
+    """At least ``COMPLAINT_SURGE_COUNT`` refund complaints in the window."""
+    ad_violation: frozenset[str]
+    """An advertising violation found in the window."""

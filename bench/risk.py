@@ -1,0 +1,171 @@
+"""Risk questions pushed down: how long a district-wide ``riskAtLeast: HIGH`` takes.
+
+``risk_filter_seconds``: the median time of ``institutions(filter: {riskAtLeast:
+HIGH}, first: 50)`` through the whole app as an auditor of Kaifeng (410200), plans not
+kept and source caches off, over 10,000 institutions (``--quick``) or 100,000. The
+baseline, measured in the same run, is the load-everything answer: every
+institution's joint record loaded through the adapters and judged by
+``domain.risk.assess``; over a sample when there are many, scaled up to all of them.
+Below it, each department's part of the pushed-down answer, timed alone.
+
+``python bench/risk.py [--quick]`` runs this figure alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+if __name__ == "__main__":  # run alone: the repository, not bench/, on the path
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
+from bench.measure import timed
+from tests.support.harness import HubHarness, hub_harness, sandbox_world
+from xietong.adapters.sources.errors import SourceUnavailableError
+from xietong.domain.matching import InstitutionCriteria
+from xietong.domain.risk import AD_VIOLATION_WINDOW, COMPLAINT_SURGE_WINDOW, RiskLevel, assess
+from xietong.kernel.migrate import upgrade
+from xietong.planner.evaluate import joint_records, with_unchecked_or_flagged_staff
+from xietong.planner.signals import matching
+
+QUERY = """query ($filter: InstitutionFilter) {
+  institutions(filter: $filter, first: 50) {
+    totalCount edges { node { creditCode name risk { level signals { code } } } }
+  }
+}"""
+FILTER = {"riskAtLeast": "HIGH"}
+CLIENT = "demo-auditor"
+SCOPE = "4102"
+PAGE = 500
+UNLIMITED = {"XIETONG_RATE_LIMIT": "1000000/second", "XIETONG_PLAN_TTL": "0"}
+
+
+def run(folder: Path, *, quick: bool) -> list[str]:
+    institutions, runs, sample = (10_000, 5, 10_000) if quick else (100_000, 5, 5_000)
+    with sandbox_world(folder / "risk", institutions, cache_ttl=0, separate_process=True) as world:
+        database = f"sqlite:///{folder / 'risk-hub.db'}"
+        upgrade(database)
+        return asyncio.run(_measure(world, database, institutions, runs, sample))
+
+
+async def _measure(
+    world: Any, database: str, institutions: int, runs: int, sample: int
+) -> list[str]:
+    async with hub_harness(database, world, env=UNLIMITED) as harness:
+        total = 0
+
+        async def ask() -> None:
+            nonlocal total
+            body = (await harness.graphql(CLIENT, QUERY, {"filter": FILTER})).json()
+            if "errors" in body:
+                raise RuntimeError(body["errors"])
+            total = body["data"]["institutions"]["totalCount"]
+
+        timing = await timed(ask, runs=runs, warmup=1)
+        parts = await _parts(harness)
+        naive_s, naive_high, judged = await _naive(harness, sample)
+    scaled = naive_s * institutions / judged if judged else float("nan")
+    how = "all of them" if judged >= institutions else f"a sample of {judged:,}, scaled"
+    seconds = timing.p50_ms / 1000
+    target = "< 1 s at 10,000" if institutions <= 10_000 else "< 3 s at 100,000"
+    lines = [
+        f"risk_filter_seconds: {seconds:.2f}s  (baseline {scaled:.2f}s: every joint record "
+        f"loaded and judged, {how}; ratio {seconds / scaled:.3f}; {institutions:,} "
+        f"institutions, {total:,} HIGH; target {target})",
+        f"  p99 {timing.p99_ms / 1000:.2f}s over {timing.runs} runs, plans not kept, caches off",
+        *(f"  {name}: {part:.2f}s alone" for name, part in parts),
+    ]
+    if judged >= institutions and naive_high != total:
+        lines.append(f"  MISMATCH: the load-everything answer found {naive_high:,}")
+    return lines
+
+
+async def _parts(harness: HubHarness) -> list[tuple[str, float]]:
+    """The pushed-down answer's parts, each timed alone."""
+    adapters, today = harness.hub.adapters, harness.hub.today()
+    codes = sorted(await adapters.education.match(InstitutionCriteria(region_prefix=SCOPE)))
+    pieces: list[tuple[str, Callable[[], Awaitable[object]]]] = [
+        ("education signals (its tables)", lambda: adapters.education.signals(today)),
+        (
+            "market census (registry scan, complaints and ads counted)",
+            lambda: adapters.market.census(
+                SCOPE,
+                today - COMPLAINT_SURGE_WINDOW,
+                codes,
+                ads_since=today - AD_VIOLATION_WINDOW,
+            ),
+        ),
+        ("fire non-compliant campuses", lambda: adapters.fire_safety.non_compliant(today)),
+        (
+            "every signal but staff, joined",
+            lambda: matching(
+                adapters,
+                codes,
+                today,
+                region_prefix=SCOPE,
+                level=None,
+                any_of=frozenset(),
+            ),
+        ),
+        (
+            f"HIGH, staff checked where it decides ({len(codes):,} candidates)",
+            lambda: matching(
+                adapters,
+                codes,
+                today,
+                region_prefix=SCOPE,
+                level=RiskLevel.HIGH,
+                any_of=frozenset(),
+            ),
+        ),
+        (
+            "staff check of every candidate (statistics' part)",
+            lambda: with_unchecked_or_flagged_staff(adapters, codes, True),
+        ),
+    ]
+    timings = []
+    for name, make in pieces:
+        started = time.perf_counter()
+        try:
+            await make()
+        except SourceUnavailableError as error:
+            name = f"{name} [failed: {error.reason}]"
+        timings.append((name, time.perf_counter() - started))
+    return timings
+
+
+async def _naive(harness: HubHarness, sample: int) -> tuple[float, int, int]:
+    """Seconds to load and judge up to ``sample`` institutions of the city, the HIGH
+    among them, and how many were judged."""
+    adapters, today = harness.hub.adapters, harness.hub.today()
+    started = time.perf_counter()
+    judged = high = 0
+    after = None
+    while judged < sample:
+        page, _total = await adapters.education.page(SCOPE, after, min(PAGE, sample - judged))
+        if not page:
+            break
+        records = await joint_records(adapters, [r.credit_code for r in page], today)
+        high += sum(assess(record)[0] >= RiskLevel.HIGH for record in records)
+        judged += len(page)
+        after = page[-1].credit_code
+    return time.perf_counter() - started, high, judged
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="10,000 institutions")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        for line in run(Path(folder), quick=args.quick):
+            print(line, flush=True)
+
+
+if __name__ == "__main__":
+    main()
