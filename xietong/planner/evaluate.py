@@ -32,25 +32,40 @@ from xietong.domain.risk import (
 T = TypeVar("T")
 
 STAFF_CHUNK = 5000
-"""Institutions whose rosters are checked together (some 25,000 people)."""
+"""Institutions whose rosters are read together (some 25,000 people)."""
+PEOPLE_WAVE = 2000
+"""People asked of public security at once: two requests of its 1,000. More at once
+only queue at the check service (measured: 30 at once took twice as long in all)."""
 
 
 async def with_unchecked_or_flagged_staff(
     adapters: AdapterCatalog, codes: Sequence[str], wanted: bool
 ) -> set[str]:
     """Those of ``codes`` whose roster has (``wanted``) or has not someone unchecked
-    or flagged."""
+    or flagged. People are asked wave by wave, and a person is not asked about once
+    every institution they work at is known to have someone flagged."""
     education, police = adapters.education, adapters.public_security
     flagged: set[str] = set()
     for chunk in chunked(codes, STAFF_CHUNK):
         rosters = await education.rosters(chunk)
-        people = list(dict.fromkeys(person for staff in rosters.values() for person in staff))
-        checks = await police.load(people)
-        flagged.update(
-            code
-            for code, staff in rosters.items()
-            if any(unchecked_or_flagged(checks.get(person)) for person in staff)
-        )
+        workplaces: dict[str, list[str]] = {}
+        for code, staff in rosters.items():
+            for person in staff:
+                workplaces.setdefault(person, []).append(code)
+        people = list(workplaces)
+        for start in range(0, len(people), PEOPLE_WAVE):
+            wave = [
+                person
+                for person in people[start : start + PEOPLE_WAVE]
+                if not all(code in flagged for code in workplaces[person])
+            ]
+            checks = await police.load(wave)
+            flagged.update(
+                code
+                for person in wave
+                if unchecked_or_flagged(checks.get(person))
+                for code in workplaces[person]
+            )
     return flagged if wanted else set(codes) - flagged
 
 

@@ -1,18 +1,19 @@
 """Which institutions raise each risk signal, every rule of ``domain.risk`` asked of the
 department that holds its facts, never by loading joint records.
 
-The signals are asked in four rounds, cheapest first (``ROUNDS``):
+The signals are asked in rounds (``ROUNDS``):
 
 1. the departments' selective queries, side by side: education's tables (licence,
    subject teachers, overdue notices, blacklist and barred staff, prepaid courses), the
    registry's filtered scans (not active, a complaint surge, an advertising violation),
    fire's campuses (neither passed nor filed, lapsed, open hazards, sealed), the banks'
    shortfall and frozen accounts, the hub's own cases (``xietong.cases.facts``)
-2. custody: which institutions selling on prepaid terms hold no account at any bank
+   and, beside them, custody: which institutions selling on prepaid terms hold no
+   account at any bank
+2. staff: rosters from the education bureau, then the people by ID number from public
+   security in batches
 3. scope and prepaid cap: the registrations' business scope against the courses'
    domains, the banks' largest orders against the courses' terms
-4. staff: rosters from the education bureau, then the people by ID number from public
-   security in batches
 
 A filter (``matching``) asks each round only about the institutions whose answer still
 turns on it: one already HIGH needs no staff check; one that cannot reach the level
@@ -225,30 +226,49 @@ async def _staff(asking: _Asking, codes: Sequence[str], wanted: frozenset[RiskCo
 
 Round = Callable[[_Asking, Sequence[str], frozenset[RiskCode]], Awaitable[Found]]
 
-ROUNDS: tuple[tuple[frozenset[RiskCode], Round], ...] = (
-    (
-        frozenset(
-            {
-                RiskCode.LICENSE_INACTIVE,
-                RiskCode.REGISTRATION_INACTIVE,
-                RiskCode.UNQUALIFIED_TEACHER,
-                RiskCode.OPEN_RECTIFICATION,
-                RiskCode.BLACKLISTED,
-                RiskCode.COMPLAINT_SURGE,
-                RiskCode.AD_VIOLATION,
-                RiskCode.TIP_OFF_ALERT,
-                RiskCode.FIRE_NON_COMPLIANT,
-                RiskCode.FUND_SHORTFALL,
-                RiskCode.FUND_ACCOUNT_FROZEN,
-            }
-        ),
-        _selective,
-    ),
-    (frozenset({RiskCode.NO_CUSTODY_ACCOUNT}), _custody),
-    (frozenset({RiskCode.SCOPE_MISMATCH, RiskCode.PREPAID_CAP_EXCEEDED}), _scope_and_cap),
-    (frozenset({STAFF}), _staff),
+_SELECTIVE = frozenset(
+    {
+        RiskCode.LICENSE_INACTIVE,
+        RiskCode.REGISTRATION_INACTIVE,
+        RiskCode.UNQUALIFIED_TEACHER,
+        RiskCode.OPEN_RECTIFICATION,
+        RiskCode.BLACKLISTED,
+        RiskCode.COMPLAINT_SURGE,
+        RiskCode.AD_VIOLATION,
+        RiskCode.TIP_OFF_ALERT,
+        RiskCode.FIRE_NON_COMPLIANT,
+        RiskCode.FUND_SHORTFALL,
+        RiskCode.FUND_ACCOUNT_FROZEN,
+    }
 )
-"""Each round: the signals it answers, and how, cheapest first."""
+
+
+async def _selective_and_custody(
+    asking: _Asking, codes: Sequence[str], wanted: frozenset[RiskCode]
+) -> Found:
+    """Rounds 1 and 2 side by side: both ask every candidate, on different sources."""
+    selective: Awaitable[Found] = _selective(asking, codes, wanted & _SELECTIVE)
+    custody: Awaitable[Found] = (
+        _custody(asking, codes, wanted)
+        if RiskCode.NO_CUSTODY_ACCOUNT in wanted
+        else _nothing_found()
+    )
+    first, second = await asyncio.gather(selective, custody)
+    return first | second
+
+
+async def _nothing_found() -> Found:
+    return {}
+
+
+ROUNDS: tuple[tuple[frozenset[RiskCode], Round], ...] = (
+    (_SELECTIVE | {RiskCode.NO_CUSTODY_ACCOUNT}, _selective_and_custody),
+    (frozenset({STAFF}), _staff),
+    (frozenset({RiskCode.SCOPE_MISMATCH, RiskCode.PREPAID_CAP_EXCEEDED}), _scope_and_cap),
+)
+"""Each round: the signals it answers, and how. The staff check (severe: HIGH alone)
+comes before scope and cap (two MEDIUM signals), which then only matter where two
+others are raised already."""
 
 _ANSWERED = frozenset().union(*(signals for signals, _ in ROUNDS))
 if _ANSWERED != set(RiskCode):  # pragma: no cover - fails at import, on purpose
