@@ -73,7 +73,12 @@ class _Asking:
         return not looked_up(len(codes), kind)
 
 
-async def _selective(asking: _Asking, codes: Sequence[str], wanted: frozenset[RiskCode]) -> Found:
+async def _selective(
+    asking: _Asking,
+    codes: Sequence[str],
+    wanted: frozenset[RiskCode],
+    school_facts: Awaitable[EducationSignals],
+) -> Found:
     """Round 1: every department's selective queries, side by side."""
     adapters, today = asking.adapters, asking.today
     sql = None if asking.scans(codes, SourceKind.SQL) else codes
@@ -83,9 +88,6 @@ async def _selective(asking: _Asking, codes: Sequence[str], wanted: frozenset[Ri
 
     async def nothing() -> frozenset[str]:
         return frozenset()
-
-    async def education() -> EducationSignals:
-        return await adapters.education.signals(today, among=sql, courses=False)
 
     async def market() -> MarketSignals:
         if http is None:
@@ -114,7 +116,7 @@ async def _selective(asking: _Asking, codes: Sequence[str], wanted: frozenset[Ri
         frozen() if RiskCode.FUND_ACCOUNT_FROZEN in wanted else nothing(),
     )
     school, registry, cases, (on_fire, short, frozen_accounts) = await asyncio.gather(
-        education(), market(), hub(), banks
+        school_facts, market(), hub(), banks
     )
     overdue_in_hub = {
         code
@@ -152,11 +154,12 @@ def _market_signals(registered: Mapping[str, Registered]) -> MarketSignals:
     )
 
 
-async def _custody(asking: _Asking, codes: Sequence[str], wanted: frozenset[RiskCode]) -> Found:
-    """Round 2: selling on prepaid terms (education) with an account at no bank."""
+async def _custody(
+    asking: _Asking, codes: Sequence[str], school_facts: Awaitable[EducationSignals]
+) -> Found:
+    """Selling on prepaid terms (education) with an account at no bank."""
     adapters = asking.adapters
-    sql = None if asking.scans(codes, SourceKind.SQL) else codes
-    school = await adapters.education.signals(asking.today, among=sql, courses=False)
+    school = await school_facts
     prepaid = sorted(school.prepaid & set(codes))
     if asking.scans(prepaid, SourceKind.HTTP):
         held = await adapters.finance.match_custody(frozenset(CustodyStatus))
@@ -246,10 +249,15 @@ _SELECTIVE = frozenset(
 async def _selective_and_custody(
     asking: _Asking, codes: Sequence[str], wanted: frozenset[RiskCode]
 ) -> Found:
-    """Rounds 1 and 2 side by side: both ask every candidate, on different sources."""
-    selective: Awaitable[Found] = _selective(asking, codes, wanted & _SELECTIVE)
+    """The selective queries and custody side by side, both over every candidate and
+    both from one answer of the education bureau's."""
+    sql = None if asking.scans(codes, SourceKind.SQL) else codes
+    school = asyncio.ensure_future(
+        asking.adapters.education.signals(asking.today, among=sql, courses=False)
+    )
+    selective: Awaitable[Found] = _selective(asking, codes, wanted & _SELECTIVE, school)
     custody: Awaitable[Found] = (
-        _custody(asking, codes, wanted)
+        _custody(asking, codes, school)
         if RiskCode.NO_CUSTODY_ACCOUNT in wanted
         else _nothing_found()
     )
