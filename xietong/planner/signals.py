@@ -67,6 +67,8 @@ class _Asking:
     today: date
     region_prefix: str
     hub_facts: HubFactsOf | None
+    registrations: Callable[[], Awaitable[Mapping[str, Registered]]] | None = None
+    """The region's registrations as a census scanned them, when the caller has one."""
 
     def scans(self, codes: Collection[str], kind: SourceKind) -> bool:
         """Whether a source of ``kind`` is better scanned than asked about ``codes``."""
@@ -180,12 +182,17 @@ async def _scope_and_cap(
         if RiskCode.SCOPE_MISMATCH not in wanted:
             return frozenset()
         sql = None if asking.scans(codes, SourceKind.SQL) else codes
-        since, ads_since = today - COMPLAINT_SURGE_WINDOW, today - AD_VIOLATION_WINDOW
+        since = today - COMPLAINT_SURGE_WINDOW
+        if http is not None:
+            looked: Awaitable[Mapping[str, Registered]] = adapters.market.registered(
+                http, since, None
+            )
+        elif asking.registrations is not None:
+            looked = asking.registrations()
+        else:
+            looked = _census(asking, codes, since)
         school, registered = await asyncio.gather(
-            adapters.education.signals(today, among=sql),
-            adapters.market.registered(http, since, None)
-            if http is not None
-            else _census(asking, codes, since, ads_since),
+            adapters.education.signals(today, among=sql), looked
         )
         return _scope_mismatch(school, registered)
 
@@ -198,9 +205,7 @@ async def _scope_and_cap(
     return {RiskCode.SCOPE_MISMATCH: mismatch, RiskCode.PREPAID_CAP_EXCEEDED: over}
 
 
-async def _census(
-    asking: _Asking, codes: Sequence[str], since: date, ads_since: date
-) -> Mapping[str, Registered]:
+async def _census(asking: _Asking, codes: Sequence[str], since: date) -> Mapping[str, Registered]:
     census = await asking.adapters.market.census(asking.region_prefix, since, codes)
     return census.registrations
 
@@ -292,14 +297,16 @@ async def raised(
     region_prefix: str,
     hub_facts: HubFactsOf | None = None,
     signals: Collection[RiskCode] = frozenset(RiskCode),
+    registrations: Callable[[], Awaitable[Mapping[str, Registered]]] | None = None,
 ) -> Found:
     """For each of ``signals``, those of ``candidates`` (institutions the education
-    bureau lists within ``region_prefix``) raising it today (statistics).
+    bureau lists within ``region_prefix``) raising it today (statistics; its census of
+    the registry as ``registrations``, so that the registry is scanned once).
 
     Raises SourceUnavailableError when a department it needs does not answer: a
     signal judged without it could not be called exact.
     """
-    asking = _Asking(adapters, today, region_prefix, hub_facts)
+    asking = _Asking(adapters, today, region_prefix, hub_facts, registrations)
     wanted = frozenset(signals)
     codes = sorted(set(candidates))
     everyone = frozenset(codes)

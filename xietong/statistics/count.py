@@ -15,7 +15,7 @@ count.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
@@ -109,14 +109,28 @@ async def _ask(
     ) -> Awaitable[T | SourceUnavailableError | None]:
         return or_unavailable(make()) if needed else _nothing()
 
+    # One scan of the registry, for the counts and for the risk rules that read the
+    # business scope (risk is wanted only with the registry: RISK <= NEEDS_MARKET).
+    census = (
+        asyncio.ensure_future(adapters.market.census(region_prefix, since, codes))
+        if wanted & NEEDS_MARKET
+        else None
+    )
+
+    async def scanned() -> MarketCensus:
+        assert census is not None, "asked only when scanned"
+        return await census
+
+    async def registrations() -> Mapping[str, Registered]:
+        return (await scanned()).registrations
+
     market, risk, supervised = await asyncio.gather(
-        asked(
-            bool(wanted & NEEDS_MARKET),
-            lambda: adapters.market.census(region_prefix, since, codes),
-        ),
+        asked(census is not None, scanned),
         asked(
             bool(wanted & RISK),
-            lambda: assessed(adapters, codes, today, region_prefix, hub_facts),
+            lambda: assessed(
+                adapters, codes, today, region_prefix, hub_facts, registrations=registrations
+            ),
         ),
         asked(Measure.CUSTODY in wanted, lambda: supervised_among(adapters, education.prepaid)),
     )
@@ -129,11 +143,21 @@ async def assessed(
     today: date,
     region_prefix: str,
     hub_facts: HubFactsOf | None = None,
+    *,
+    registrations: Callable[[], Awaitable[Mapping[str, Registered]]] | None = None,
 ) -> dict[str, tuple[RiskLevel, list[RiskCode]]]:
     """Each institution's risk level and signals (those raising none left out), from
     the departments' facts (``planner.signals``), the hub's included when
-    ``hub_facts`` reads them."""
-    found = await raised(adapters, codes, today, region_prefix=region_prefix, hub_facts=hub_facts)
+    ``hub_facts`` reads them (``registrations``: the region's census, when scanned
+    already)."""
+    found = await raised(
+        adapters,
+        codes,
+        today,
+        region_prefix=region_prefix,
+        hub_facts=hub_facts,
+        registrations=registrations,
+    )
     signals_of: dict[str, list[RiskCode]] = {}
     for signal, raising in found.items():
         for code in raising:
