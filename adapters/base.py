@@ -146,9 +146,7 @@ class MarketAdapter(DepartmentAdapter[BusinessRegistration], Protocol):
         counted; and those of the codes ``among`` the scan did not list."""
         ...
 
-    async def signals(
-        self, since: date, least_complaints: int, ads_since: date
-    ) -> MarketSignals:
+    async def signals(self, since: date, least_complaints: int, ads_since: date) -> MarketSignals:
         """The registrations its filtered scans flag for the risk rules (every one it
         holds: the flagged are few)."""
         ...
@@ -170,9 +168,7 @@ class FireSafetyAdapter(DepartmentAdapter[FireSafetyRecord], Protocol):
         """Credit codes whose fire acceptance meets ``criteria``."""
         ...
 
-    async def non_compliant(
-        self, today: date, *, among: Sequence[str] | None = None
-    ) -> set[str]:
+    async def non_compliant(self, today: date, *, among: Sequence[str] | None = None) -> set[str]:
         """Credit codes (of all, or of ``among``) with a campus not compliant today:
         FIRE_NON_COMPLIANT's facts."""
         ...

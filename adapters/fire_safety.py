@@ -168,9 +168,7 @@ class SqlFireSafetyAdapter:
             )
         return found
 
-    async def non_compliant(
-        self, today: date, *, among: Sequence[str] | None = None
-    ) -> set[str]:
+    async def non_compliant(self, today: date, *, among: Sequence[str] | None = None) -> set[str]:
         """FIRE_NON_COMPLIANT's campuses (``_NON_COMPLIANT_PREMISES``), one statement a list."""
         day = today.strftime("%Y%m%d")
         if among is None:

@@ -196,9 +196,7 @@ class HttpMarketAdapter:
             for code, registration in (await self.load(among)).items()
         }
 
-    async def signals(
-        self, since: date, least_complaints: int, ads_since: date
-    ) -> MarketSignals:
+    async def signals(self, since: date, least_complaints: int, ads_since: date) -> MarketSignals:
         """Three filtered scans of the whole registry, side by side: registrations not
         active, with ``least_complaints`` since ``since``, with an advertising violation
         since ``ads_since``. Each answers the few registrations it flags."""
