@@ -228,7 +228,7 @@ def _scope_mismatch(
 
 
 async def _staff(asking: _Asking, codes: Sequence[str], wanted: frozenset[RiskCode]) -> Found:
-    """Round 4: rosters, then the people by ID number (never a scan of public security)."""
+    """Round 2: rosters, then the people by ID number (never a scan of public security)."""
     return {STAFF: frozenset(await with_unchecked_or_flagged_staff(asking.adapters, codes, True))}
 
 
