@@ -100,11 +100,11 @@ class EducationAdapter(DepartmentAdapter[Institution], Protocol):
         """Counts over every institution of the region, by its own queries (statistics)."""
 
     async def signals(
-        self, today: date, *, among: Sequence[str] | None = None, courses: bool = True
+        self, today: date, *, among: Sequence[str], courses: bool = True
     ) -> EducationSignals:
-        """The facts behind the risk rules of its own tables, as of ``today``, for every
-        institution it holds or for those ``among`` (``xietong.planner.signals``);
-        without ``courses``, no course domains (SCOPE_MISMATCH's largest part)."""
+        """The facts behind the risk rules of its own tables, as of ``today``, for the
+        institutions ``among`` (``xietong.planner.signals``), in ``IN`` lists a call
+        each; without ``courses``, no course domains (SCOPE_MISMATCH's largest part)."""
         ...
 
     async def prepaid_limits(self, codes: Sequence[str]) -> Mapping[str, Mapping[str, int]]:

@@ -42,7 +42,7 @@ builds before 3.32), and large enough that a page (at most 500) is one list."""
 ROSTER_SCAN_FROM = 5000
 """Institutions from which their rosters are read by a scan of ``jzg`` (0.34 s against
 1.0 s in ``IN`` lists for 7,000 of 10,000 institutions)."""
-ROSTER_RANGE = 100_000
+ROSTER_RANGE = 50_000
 """Roster rows (``jzgid``) per call of that scan: each call well within the timeout."""
 LISTS_PER_CALL = 20
 """``IN`` lists per call of the source when many keys are asked at once: each call
@@ -291,19 +291,12 @@ class SqlEducationAdapter:
             )
 
     async def signals(
-        self, today: date, *, among: Sequence[str] | None = None, courses: bool = True
+        self, today: date, *, among: Sequence[str], courses: bool = True
     ) -> EducationSignals:
-        if among is None:
-            # Each statement a call of its own: they run side by side on the source's threads.
-            calls = [
-                [statement]
-                for statement in signals_sql.signal_queries(None, today, courses=courses)
-            ]
-        else:
-            calls = [
-                signals_sql.signal_queries(batch, today, courses=courses)
-                for batch in chunked(valid_keys(among, credit_code_error), SQL_BATCH)
-            ]
+        calls = [
+            signals_sql.signal_queries(batch, today, courses=courses)
+            for batch in chunked(valid_keys(among, credit_code_error), SQL_BATCH)
+        ]
         answers: list[list[tuple[Any, ...]]] = []
         for wave in range(0, len(calls), THREADS):
             for answer in await gather_batches(

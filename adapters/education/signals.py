@@ -14,8 +14,8 @@ tables, as a statement over them (glossary in ``adapters.education.sections``):
 - SCOPE_MISMATCH: ``jg_jbxx.jglb`` ``1`` (subject), the ``kc.pxly`` of every course, and
   whether ``jg_pxly`` approves it
 
-Asked about a whole table (``codes`` None: a district-wide question) or about lists of
-codes (``IN``, by the ``tyshxydm`` indexes).
+Asked about lists of codes (``IN``, by the ``tyshxydm`` indexes), a call each: over a
+whole table, the correlated subqueries of one statement could outlast the timeout.
 """
 
 from __future__ import annotations
@@ -51,17 +51,21 @@ _TEMPLATES = (
 )
 
 
-def signal_queries(
-    codes: Sequence[str] | None, today: date, *, courses: bool = True
-) -> list[Query]:
-    """The statements ``read_signals`` reads, in its order: over every institution
-    (``codes`` None) or over ``codes`` (at most one ``IN`` list's worth); without
-    ``courses``, not the course domains (SCOPE_MISMATCH's, the largest answer)."""
+def signal_queries(codes: Sequence[str], today: date, *, courses: bool = True) -> list[Query]:
+    """The statements ``read_signals`` reads, in its order, over ``codes`` (one ``IN``
+    list's worth); without ``courses``, not the course domains (SCOPE_MISMATCH's, the
+    largest answer)."""
     day = today.strftime("%Y%m%d")
-    within: dict[str, str] = {}
-    for name, alias in (("within", ""), ("within_k", "k."), ("within_n", "n."), ("within_j", "j.")):
-        within[name] = "" if codes is None else f" AND {alias}tyshxydm IN :codes"
-    parameters: dict[str, Any] = {} if codes is None else {"codes": list(codes)}
+    within = {
+        name: f" AND {alias}tyshxydm IN :codes"
+        for name, alias in (
+            ("within", ""),
+            ("within_k", "k."),
+            ("within_n", "n."),
+            ("within_j", "j."),
+        )
+    }
+    parameters: dict[str, Any] = {"codes": list(codes)}
     return [
         query(template.format(**within), **_used(template, parameters, day))
         for template in (_TEMPLATES if courses else _TEMPLATES[:-1])

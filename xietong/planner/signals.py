@@ -20,7 +20,9 @@ turns on it: one already HIGH needs no staff check; one that cannot reach the le
 whatever the later rounds find is dropped. Statistics (``raised``) ask every round
 about every institution. While many candidates remain, a department scans (every
 institution it holds, narrowed to the candidates here); with few, it is asked about
-those candidates only. ``tests/planner`` checks every signal against the rules
+those candidates only. The SQL departments are always asked by code, in ``IN`` lists a
+call each: their rules correlate subqueries, and over a whole table one statement
+alone could outlast the source's timeout. ``tests/planner`` checks every signal against the rules
 themselves over every joint record, scanned and looked up.
 """
 
@@ -83,7 +85,6 @@ async def _selective(
 ) -> Found:
     """Round 1: every department's selective queries, side by side."""
     adapters, today = asking.adapters, asking.today
-    sql = None if asking.scans(codes, SourceKind.SQL) else codes
     http = None if asking.scans(codes, SourceKind.HTTP) else codes
     finance = adapters.finance
     since, ads_since = today - COMPLAINT_SURGE_WINDOW, today - AD_VIOLATION_WINDOW
@@ -97,7 +98,7 @@ async def _selective(
         return _market_signals(await adapters.market.registered(http, since, ads_since))
 
     async def fire() -> frozenset[str]:
-        return frozenset(await adapters.fire_safety.non_compliant(today, among=sql))
+        return frozenset(await adapters.fire_safety.non_compliant(today, among=codes))
 
     async def shortfall() -> frozenset[str]:
         return frozenset(await finance.match(CoverageCriteria(1.0), among=http))
@@ -181,7 +182,6 @@ async def _scope_and_cap(
     async def scope() -> frozenset[str]:
         if RiskCode.SCOPE_MISMATCH not in wanted:
             return frozenset()
-        sql = None if asking.scans(codes, SourceKind.SQL) else codes
         since = today - COMPLAINT_SURGE_WINDOW
         if http is not None:
             looked: Awaitable[Mapping[str, Registered]] = adapters.market.registered(
@@ -192,7 +192,7 @@ async def _scope_and_cap(
         else:
             looked = _census(asking, codes, since)
         school, registered = await asyncio.gather(
-            adapters.education.signals(today, among=sql), looked
+            adapters.education.signals(today, among=codes), looked
         )
         return _scope_mismatch(school, registered)
 
@@ -256,9 +256,10 @@ async def _selective_and_custody(
 ) -> Found:
     """The selective queries and custody side by side, both over every candidate and
     both from one answer of the education bureau's."""
-    sql = None if asking.scans(codes, SourceKind.SQL) else codes
+    # Education is asked by code even for a city: its statements over a whole table
+    # correlate subqueries row by row, and one of them alone can outlast the timeout.
     school = asyncio.ensure_future(
-        asking.adapters.education.signals(asking.today, among=sql, courses=False)
+        asking.adapters.education.signals(asking.today, among=codes, courses=False)
     )
     selective: Awaitable[Found] = _selective(asking, codes, wanted & _SELECTIVE, school)
     custody: Awaitable[Found] = (
