@@ -197,16 +197,13 @@ class HttpMarketAdapter:
         }
 
     async def signals(self, since: date, least_complaints: int, ads_since: date) -> MarketSignals:
-        """Three filtered scans of the whole registry, side by side: registrations not
-        active, with ``least_complaints`` since ``since``, with an advertising violation
-        since ``ads_since``. Each answers the few registrations it flags."""
-        inactive, surging, advertised = await gather_batches(
-            [
-                self._scan({"djzt": ["2", "3"]}),
-                self._scan({"tsqsrq": since.strftime("%Y%m%d"), "zxtssl": least_complaints}),
-                self._scan({"ggqsrq": ads_since.strftime("%Y%m%d"), "zxggsl": 1}),
-            ]
-        )
+        """Three filtered scans of the whole registry, one after the other (each reads
+        the whole registry at the source): registrations not active, with
+        ``least_complaints`` since ``since``, with an advertising violation since
+        ``ads_since``. Each answers the few registrations it flags."""
+        inactive = await self._scan({"djzt": ["2", "3"]})
+        surging = await self._scan({"tsqsrq": since.strftime("%Y%m%d"), "zxtssl": least_complaints})
+        advertised = await self._scan({"ggqsrq": ads_since.strftime("%Y%m%d"), "zxggsl": 1})
         with native_shape(self.department, self.source.config.name):
             return MarketSignals(
                 inactive=frozenset(record["tyshxydm"] for record in inactive),

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from xietong.adapters.catalog import AdapterCatalog
@@ -71,6 +71,9 @@ class _Asking:
     hub_facts: HubFactsOf | None
     registrations: Callable[[], Awaitable[Mapping[str, Registered]]] | None = None
     """The region's registrations as a census scanned them, when the caller has one."""
+    banks: asyncio.Lock = field(default_factory=asyncio.Lock)
+    """The banks' scans one at a time: side by side they queue for the same source's
+    threads, and a call queued counts against its timeout (seen at 100,000)."""
 
     def scans(self, codes: Collection[str], kind: SourceKind) -> bool:
         """Whether a source of ``kind`` is better scanned than asked about ``codes``."""
@@ -101,10 +104,13 @@ async def _selective(
         return frozenset(await adapters.fire_safety.non_compliant(today, among=codes))
 
     async def shortfall() -> frozenset[str]:
-        return frozenset(await finance.match(CoverageCriteria(1.0), among=http))
+        async with asking.banks:
+            return frozenset(await finance.match(CoverageCriteria(1.0), among=http))
 
     async def frozen() -> frozenset[str]:
-        return frozenset(await finance.match_custody(frozenset({CustodyStatus.FROZEN}), among=http))
+        async with asking.banks:
+            statuses = frozenset({CustodyStatus.FROZEN})
+            return frozenset(await finance.match_custody(statuses, among=http))
 
     async def hub() -> Mapping[str, HubFacts]:
         found: dict[str, HubFacts] = {}
@@ -164,10 +170,11 @@ async def _custody(
     adapters = asking.adapters
     school = await school_facts
     prepaid = sorted(school.prepaid & set(codes))
-    if asking.scans(prepaid, SourceKind.HTTP):
-        held = await adapters.finance.match_custody(frozenset(CustodyStatus))
-    else:
-        held = await adapters.finance.with_account(prepaid)
+    async with asking.banks:
+        if asking.scans(prepaid, SourceKind.HTTP):
+            held = await adapters.finance.match_custody(frozenset(CustodyStatus))
+        else:
+            held = await adapters.finance.with_account(prepaid)
     return {RiskCode.NO_CUSTODY_ACCOUNT: frozenset(prepaid) - held}
 
 
