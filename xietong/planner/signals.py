@@ -206,7 +206,8 @@ async def _scope_and_cap(
     async def cap() -> frozenset[str]:
         if RiskCode.PREPAID_CAP_EXCEEDED not in wanted:
             return frozenset()
-        return frozenset(await over_prepaid_cap(adapters, http))
+        # By code: the banks' aggregate over every order outlasts the timeout at 100,000.
+        return frozenset(await over_prepaid_cap(adapters, codes))
 
     mismatch, over = await asyncio.gather(scope(), cap())
     return {RiskCode.SCOPE_MISMATCH: mismatch, RiskCode.PREPAID_CAP_EXCEEDED: over}
