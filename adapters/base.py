@@ -23,7 +23,13 @@ from datetime import date
 from typing import Protocol, TypeVar
 
 from xietong.adapters.sources.registry import ProbeResult
-from xietong.domain.census import EducationCensus, MarketCensus
+from xietong.domain.census import (
+    EducationCensus,
+    EducationSignals,
+    MarketCensus,
+    MarketSignals,
+    Registered,
+)
 from xietong.domain.departments import Department
 from xietong.domain.matching import (
     AcceptanceCriteria,
@@ -93,6 +99,14 @@ class EducationAdapter(DepartmentAdapter[Institution], Protocol):
     async def census(self, region_prefix: str, today: date) -> EducationCensus:
         """Counts over every institution of the region, by its own queries (statistics)."""
 
+    async def signals(
+        self, today: date, *, among: Sequence[str], courses: bool = True
+    ) -> EducationSignals:
+        """The facts behind the risk rules of its own tables, as of ``today``, for the
+        institutions ``among`` (``xietong.planner.signals``), in ``IN`` lists a call
+        each; without ``courses``, no course domains (SCOPE_MISMATCH's largest part)."""
+        ...
+
     async def prepaid_limits(self, codes: Sequence[str]) -> Mapping[str, Mapping[str, int]]:
         """Credit code → course name → most lessons it may take in advance (its terms)."""
         ...
@@ -119,9 +133,29 @@ class MarketAdapter(DepartmentAdapter[BusinessRegistration], Protocol):
         """Credit codes whose registration meets ``criteria``."""
         ...
 
-    async def census(self, region_prefix: str, since: date, among: Sequence[str]) -> MarketCensus:
+    async def census(
+        self,
+        region_prefix: str,
+        since: date,
+        among: Sequence[str],
+        *,
+        ads_since: date | None = None,
+    ) -> MarketCensus:
         """Every registration of the region by one scan, with its complaints since
-        ``since`` counted; and those of the codes ``among`` the scan did not list."""
+        ``since`` (and its advertising violations since ``ads_since``, when given)
+        counted; and those of the codes ``among`` the scan did not list."""
+        ...
+
+    async def signals(self, since: date, least_complaints: int, ads_since: date) -> MarketSignals:
+        """The registrations its filtered scans flag for the risk rules (every one it
+        holds: the flagged are few)."""
+        ...
+
+    async def registered(
+        self, among: Sequence[str], since: date, ads_since: date | None
+    ) -> Mapping[str, Registered]:
+        """The registrations of ``among`` as a census counts them, looked up by code
+        (a few candidates: no scan)."""
         ...
 
 
@@ -132,6 +166,11 @@ class FireSafetyAdapter(DepartmentAdapter[FireSafetyRecord], Protocol):
         self, criteria: AcceptanceCriteria, *, among: Sequence[str] | None = None
     ) -> set[str]:
         """Credit codes whose fire acceptance meets ``criteria``."""
+        ...
+
+    async def non_compliant(self, today: date, *, among: Sequence[str] | None = None) -> set[str]:
+        """Credit codes (of all, or of ``among``) with a campus not compliant today:
+        FIRE_NON_COMPLIANT's facts."""
         ...
 
 

@@ -29,7 +29,7 @@ from datetime import date
 from xietong.adapters.cache import RecordCache
 from xietong.adapters.native import chunked, decode, gather_batches, native_shape, valid_keys, ymd
 from xietong.adapters.sources.registry import ProbeResult, probe_source
-from xietong.adapters.sources.sql import Query, Rows, SqlSource, query
+from xietong.adapters.sources.sql import THREADS, Query, Rows, SqlSource, query
 from xietong.domain.departments import Department
 from xietong.domain.matching import AcceptanceCriteria
 from xietong.domain.records import (
@@ -67,6 +67,15 @@ _PREMISES_WITH = {
 }
 """Premises whose own acceptance, as of ``:today``, is the status: for an institution
 with one premises, exactly the institutions with that status."""
+
+_NON_COMPLIANT_PREMISES = (
+    "SELECT DISTINCT c.tyshxydm FROM xf_cs c WHERE (c.ysbazt NOT IN ('1', '2')"
+    " OR (c.yxqz <> '' AND c.yxqz < :today)"
+    " OR EXISTS (SELECT 1 FROM xf_yh y WHERE y.csid = c.csid AND y.zgzt = '0')"
+    " OR EXISTS (SELECT 1 FROM xf_cf f WHERE f.csid = c.csid AND f.jfrq = '')){within}"
+)
+"""Institutions with a campus neither passed nor filed, past its validity, with an open
+hazard or sealed (``domain.risk.fire_non_compliant``, each campus judged on its own)."""
 
 
 def _queries(codes: list[str]) -> list[Query]:
@@ -157,6 +166,30 @@ class SqlFireSafetyAdapter:
                 for code, campuses in judged.items()
                 if _worst_on(campuses, criteria.today) in criteria.statuses
             )
+        return found
+
+    async def non_compliant(self, today: date, *, among: Sequence[str] | None = None) -> set[str]:
+        """FIRE_NON_COMPLIANT's campuses (``_NON_COMPLIANT_PREMISES``), one statement a list."""
+        day = today.strftime("%Y%m%d")
+        if among is None:
+            statements = [query(_NON_COMPLIANT_PREMISES.format(within=""), today=day)]
+        else:
+            statements = [
+                query(
+                    _NON_COMPLIANT_PREMISES.format(within=" AND c.tyshxydm IN :codes"),
+                    today=day,
+                    codes=batch,
+                )
+                for batch in chunked(valid_keys(among, credit_code_error), SQL_BATCH)
+            ]
+        found: set[str] = set()
+        # A list a call, as many at once as the source has threads: no call nears the
+        # timeout, however many codes are asked.
+        for wave in range(0, len(statements), THREADS):
+            for (rows,) in await gather_batches(
+                [self.source.fetch_tuples([s]) for s in statements[wave : wave + THREADS]]
+            ):
+                found.update(code for (code,) in rows)
         return found
 
     async def health(self) -> list[ProbeResult]:

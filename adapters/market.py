@@ -20,7 +20,9 @@ Glossary (native → canonical; the registry's own is ``sandbox.schemas.market``
 - ``/qyxx/query`` (what ``match`` scans): ``djzt`` status codes, ``fddbr`` the legal
   representative (exactly), ``zxtssl`` 最小投诉数量
   at least this many refund complaints (``tsqsrq`` left out: counted over all dates),
-  answering ``tssl`` the count per registration
+  answering ``tssl`` the count per registration; with ``ggqsrq`` also ``ggsl``, the
+  advertising violations found (``larq``) from that date on, and ``zxggsl`` at least
+  this many of them (AD_VIOLATION)
 
 Not carried: ``qylx`` legal form, the legal representative's ID number, ``dxrq``,
 ``djjg``, 12315 ticket numbers.
@@ -51,7 +53,7 @@ from xietong.adapters.native import (
 )
 from xietong.adapters.sources.http import HttpSource
 from xietong.adapters.sources.registry import ProbeResult, probe_source
-from xietong.domain.census import MarketCensus, Registered
+from xietong.domain.census import MarketCensus, MarketSignals, Registered
 from xietong.domain.departments import Department
 from xietong.domain.matching import RegistrationCriteria
 from xietong.domain.records import (
@@ -149,20 +151,36 @@ class HttpMarketAdapter:
                 codes.add(record["tyshxydm"])
         return codes
 
-    async def census(self, region_prefix: str, since: date, among: Sequence[str]) -> MarketCensus:
+    async def census(
+        self,
+        region_prefix: str,
+        since: date,
+        among: Sequence[str],
+        *,
+        ads_since: date | None = None,
+    ) -> MarketCensus:
         """The registry's scan of the region (``/qyxx/query`` with ``tsqsrq``: every
-        registration with its complaints since ``since`` counted); the codes ``among``
-        it did not list (registered elsewhere) looked up and counted here."""
+        registration with its complaints since ``since`` counted; with ``ggqsrq``, its
+        advertising violations since ``ads_since`` too); the codes ``among`` it did not
+        list (registered elsewhere) looked up and counted here."""
         filters: dict[str, Any] = {"tsqsrq": since.strftime("%Y%m%d")}
+        if ads_since is not None:
+            filters["ggqsrq"] = ads_since.strftime("%Y%m%d")
         if region_prefix:
             filters["xzqh"] = region_prefix
         found: dict[str, Registered] = {}
         with native_shape(self.department, self.source.config.name):
             for record in await self._scan(filters):
-                found[record["tyshxydm"]] = _registered(record)
+                found[record["tyshxydm"]] = _registered(record, ads=ads_since is not None)
         missing = [code for code in among if code not in found]
-        for code, registration in (await self.load(missing)).items():
-            found[code] = Registered(
+        found.update(await self.registered(missing, since, ads_since))
+        return MarketCensus(found)
+
+    async def registered(
+        self, among: Sequence[str], since: date, ads_since: date | None
+    ) -> dict[str, Registered]:
+        return {
+            code: Registered(
                 region=registration.region,
                 status=registration.status,
                 business_scope=registration.business_scope,
@@ -171,8 +189,29 @@ class HttpMarketAdapter:
                 # Only the region's own registrations can be leads on unlicensed
                 # operators: these are institutions the education bureau lists.
                 covers_training=False,
+                recent_ad_violations=0
+                if ads_since is None
+                else sum(v.found_on >= ads_since for v in registration.advertising_violations),
             )
-        return MarketCensus(found)
+            for code, registration in (await self.load(among)).items()
+        }
+
+    async def signals(self, since: date, least_complaints: int, ads_since: date) -> MarketSignals:
+        """Three filtered scans of the whole registry, one after the other (each reads
+        the whole registry at the source): registrations not active, with
+        ``least_complaints`` since ``since``, with an advertising violation since
+        ``ads_since``. Each answers the few registrations it flags."""
+        inactive = await self._scan({"djzt": ["2", "3"]})
+        surging = await self._scan({"tsqsrq": since.strftime("%Y%m%d"), "zxtssl": least_complaints})
+        advertised = await self._scan({"ggqsrq": ads_since.strftime("%Y%m%d"), "zxggsl": 1})
+        with native_shape(self.department, self.source.config.name):
+            return MarketSignals(
+                inactive=frozenset(record["tyshxydm"] for record in inactive),
+                complaint_surge=frozenset(
+                    r["tyshxydm"] for r in surging if r["tssl"] >= least_complaints
+                ),
+                ad_violation=frozenset(record["tyshxydm"] for record in advertised),
+            )
 
     async def _scan(self, filters: dict[str, Any]) -> list[dict[str, Any]]:
         """Every record of a ``/qyxx/query`` scan: its first page says how many follow,
@@ -259,7 +298,7 @@ def _registration(row: dict[str, Any]) -> BusinessRegistration:
     )
 
 
-def _registered(record: dict[str, Any]) -> Registered:
+def _registered(record: dict[str, Any], *, ads: bool) -> Registered:
     return Registered(
         region=record["xzqh"],
         status=decode(STATUSES, record["djzt"], "qydj.djzt"),
@@ -267,6 +306,7 @@ def _registered(record: dict[str, Any]) -> Registered:
         non_profit=decode(PROFIT_TYPES, record["yllx"], "qydj.yllx"),
         recent_complaints=int(record["tssl"]),
         covers_training=decode({"1": True, "0": False}, record["pxbz"], "qydj.pxbz"),
+        recent_ad_violations=int(record["ggsl"]) if ads else 0,
     )
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 sys.path.pop(0)
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import audit, funds, http, joint_record, planner, search, statistics
+from bench import audit, funds, http, joint_record, planner, risk, search, statistics
 from tests.support.harness import HubHarness, hub_harness, sandbox_world
 from xietong.cli.runtime import tune_garbage_collector
 from xietong.kernel.migrate import upgrade
@@ -68,7 +68,7 @@ def main() -> None:
             print(line, flush=True)
         for line in http.run(Path(folder), institutions, quick=args.quick):
             print(line, flush=True)
-        for measure in (planner.run, search.run, statistics.run, audit.run, funds.run):
+        for measure in (planner.run, risk.run, search.run, statistics.run, audit.run, funds.run):
             for line in measure(Path(folder), quick=args.quick):
                 print(line, flush=True)
 

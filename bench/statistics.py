@@ -82,7 +82,7 @@ async def _measure(
         f"  p99 {timing.p99_ms / 1000:.2f}s over {timing.runs} runs, caches off; "
         f"unavailable in some run: {', '.join(sorted(unavailable)) or 'none'}",
         f"statistics_without_risk_seconds: {counts.p50_ms / 1000:.2f}s  (the same without "
-        f"riskLevels and signals, which read the joint records; baseline "
+        f"riskLevels and signals, which ask every department for its signals; baseline "
         f"{seconds:.2f}s, every count)",
         *(f"  {name}: {part:.2f}s alone" for name, part in parts),
     ]
@@ -99,7 +99,10 @@ async def _parts(harness: HubHarness) -> list[tuple[str, float]]:
             "market census (registry scan)",
             lambda: adapters.market.census(SCOPE, today - COMPLAINT_SURGE_WINDOW, codes),
         ),
-        ("risk (joint records, by the rules)", lambda: assessed(adapters, codes, today)),
+        (
+            "risk (every signal, pushed down to the departments)",
+            lambda: assessed(adapters, codes, today, SCOPE),
+        ),
         ("custody accounts", lambda: supervised_among(adapters, education.prepaid)),
     ]
     timings = []

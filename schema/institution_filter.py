@@ -19,6 +19,7 @@ from xietong.schema.enums import (
     InstitutionCategory,
     LicenseStatus,
     RegistrationStatus,
+    RiskCode,
     RiskLevel,
     TrainingDomain,
     register,
@@ -37,6 +38,9 @@ FIELDS_TESTED = {
     "hasUncheckedOrFlaggedStaff": "BackgroundCheck.status",
     "minComplaints": "Institution.complaints",
     "riskAtLeast": "RiskAssessment.level",
+    # A signal's code is for every reader of risk (DESIGN §8): filtering on it tells
+    # no more than `risk { signals { code } }`, whichever department holds the facts.
+    "riskSignals": "RiskSignal.code",
     "nameContains": "Institution.name",
     "legalRepresentative": "BusinessRegistration.legalRepresentative",
     "address": "Institution.address",
@@ -97,6 +101,11 @@ class InstitutionFilter:
     risk_at_least: RiskLevel | None = strawberry.field(
         default=None, description="Its risk assessment is this level or higher."
     )
+    risk_signals: list[RiskCode] | None = strawberry.field(
+        default=None,
+        description="Its risk assessment raises at least one of these signals (风险信号), "
+        "as Institution.risk shows them today, e.g. [FUND_SHORTFALL, FIRE_NON_COMPLIANT].",
+    )
     name_contains: str | None = strawberry.field(
         default=None,
         description="Its name (as the education bureau registered it) contains this text "
@@ -142,6 +151,7 @@ class InstitutionFilter:
             "hasUncheckedOrFlaggedStaff": self.has_unchecked_or_flagged_staff,
             "minComplaints": self.min_complaints,
             "riskAtLeast": self.risk_at_least,
+            "riskSignals": self.risk_signals,
             "nameContains": self.name_contains,
             "legalRepresentative": self.legal_representative,
             "address": self.address,
@@ -184,6 +194,7 @@ class InstitutionFilter:
             has_unchecked_or_flagged_staff=self.has_unchecked_or_flagged_staff,
             min_complaints=self.min_complaints,
             risk_at_least=self.risk_at_least,
+            risk_signals=frozenset(self.risk_signals or ()),
             name_contains=_stripped(self.name_contains),
             legal_representative=_stripped(self.legal_representative),
             address=_stripped(self.address),

@@ -16,6 +16,7 @@ from typing import Any
 from xietong.adapters.cache import RecordCache
 from xietong.adapters.education import census as census_sql
 from xietong.adapters.education import ledger
+from xietong.adapters.education import signals as signals_sql
 from xietong.adapters.education.sections import (
     CATEGORIES,
     DOMAINS,
@@ -29,7 +30,7 @@ from xietong.adapters.education.sections import (
 from xietong.adapters.native import chunked, gather_batches, native_codes, native_shape, valid_keys
 from xietong.adapters.sources.registry import ProbeResult, probe_source
 from xietong.adapters.sources.sql import THREADS, Query, SqlSource, query
-from xietong.domain.census import EducationCensus
+from xietong.domain.census import EducationCensus, EducationSignals
 from xietong.domain.departments import Department
 from xietong.domain.matching import InstitutionCriteria
 from xietong.domain.records import Institution, LessonDelivery, StaffMember
@@ -38,6 +39,11 @@ from xietong.kernel.identifiers import credit_code_error, id_number_error
 SQL_BATCH = 500
 """Keys per ``IN`` list: far below SQLite's bound-variable limit (32766; 999 on
 builds before 3.32), and large enough that a page (at most 500) is one list."""
+ROSTER_SCAN_FROM = 5000
+"""Institutions from which their rosters are read by a scan of ``jzg`` (0.34 s against
+1.0 s in ``IN`` lists for 7,000 of 10,000 institutions)."""
+ROSTER_RANGE = 50_000
+"""Roster rows (``jzgid``) per call of that scan: each call well within the timeout."""
 LISTS_PER_CALL = 20
 """``IN`` lists per call of the source when many keys are asked at once: each call
 stays well inside the source's timeout, and the calls run side by side."""
@@ -213,6 +219,8 @@ class SqlEducationAdapter:
 
     async def rosters(self, codes: Sequence[str]) -> Mapping[str, list[str]]:
         wanted = valid_keys(codes, credit_code_error)
+        if len(wanted) > ROSTER_SCAN_FROM:
+            return await self._every_roster(set(wanted))
         lists = [
             query(
                 "SELECT tyshxydm, sfzh FROM jzg WHERE tyshxydm IN :codes ORDER BY jzgid",
@@ -229,6 +237,33 @@ class SqlEducationAdapter:
             for rows in answer:
                 for code, id_number in rows:
                     found.setdefault(code, []).append(id_number)
+        return found
+
+    async def _every_roster(self, asked: set[str]) -> dict[str, list[str]]:
+        """The whole roster read in ranges of ``jzgid`` (a call each, as many at once as
+        the source has threads), kept for the institutions ``asked``: faster than a
+        city's codes in IN lists."""
+        ((last,),) = (await self.source.fetch_tuples([query("SELECT MAX(jzgid) FROM jzg")]))[0]
+        ranges = [
+            query(
+                "SELECT tyshxydm, sfzh FROM jzg WHERE jzgid >= :low AND jzgid < :high"
+                " ORDER BY jzgid",
+                low=low,
+                high=low + ROSTER_RANGE,
+            )
+            for low in range(0, int(last or 0) + 1, ROSTER_RANGE)
+        ]
+        found: dict[str, list[str]] = {}
+        for wave in range(0, len(ranges), THREADS):
+            for (rows,) in await gather_batches(
+                [
+                    self.source.fetch_tuples([statement])
+                    for statement in ranges[wave : wave + THREADS]
+                ]
+            ):
+                for code, id_number in rows:
+                    if code in asked:
+                        found.setdefault(code, []).append(id_number)
         return found
 
     async def census(self, region_prefix: str, today: date) -> EducationCensus:
@@ -254,6 +289,22 @@ class SqlEducationAdapter:
             return census_sql.read_census(
                 basics, [rows for answer in answers for rows in answer], today
             )
+
+    async def signals(
+        self, today: date, *, among: Sequence[str], courses: bool = True
+    ) -> EducationSignals:
+        calls = [
+            signals_sql.signal_queries(batch, today, courses=courses)
+            for batch in chunked(valid_keys(among, credit_code_error), SQL_BATCH)
+        ]
+        answers: list[list[tuple[Any, ...]]] = []
+        for wave in range(0, len(calls), THREADS):
+            for answer in await gather_batches(
+                [self.source.fetch_tuples(call) for call in calls[wave : wave + THREADS]]
+            ):
+                answers += answer
+        with native_shape(self.department, self.source.config.name):
+            return signals_sql.read_signals(answers, today, courses=courses)
 
     async def prepaid_limits(self, codes: Sequence[str]) -> Mapping[str, Mapping[str, int]]:
         return await ledger.prepaid_limits(self.source, valid_keys(codes, credit_code_error))

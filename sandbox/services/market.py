@@ -20,9 +20,11 @@ the store's native names. Every answer is an envelope
     must contain, ``fddbr`` the legal representative's name (exactly),
     ``pxbz`` ``"1"``/``"0"``, ``zxtssl`` minimum number of refund
     complaints, ``tsqsrq`` count complaints from this ``YYYYMMDD`` on (default:
-    all), ``page`` (from 1) and ``size`` (at most 1000).
+    all), ``ggqsrq`` count advertising violations filed (``larq``) from this
+    ``YYYYMMDD`` on, ``page`` (from 1) and ``size`` (at most 1000).
     ``data``: ``{"total", "page", "size", "records"}``; a record is the ``qydj``
-    columns plus ``tssl`` (complaints counted), ordered by ``tyshxydm``.
+    columns plus ``tssl`` (complaints counted) and, with ``ggqsrq``, ``ggsl``
+    (advertising violations counted), ordered by ``tyshxydm``.
 ``GET /api/v1/qyxx/pxjy?xzqh=&djzt=&page=&size=``
     registrations whose scope covers training (``pxbz`` ``"1"``), same shape as
     the scan: the list inspectors compare with the education bureau's licences
@@ -100,7 +102,10 @@ def market_app(db_path: Path, *, delay_ms: float | None = None) -> Starlette:
         )
 
     async def query(request: Request) -> JSONResponse:
-        allowed = {"xzqh", "djzt", "jyfw", "fddbr", "pxbz", "zxtssl", "tsqsrq", "page", "size"}
+        allowed = {
+            *("xzqh", "djzt", "jyfw", "fddbr", "pxbz", "zxtssl", "tsqsrq", "ggqsrq", "zxggsl"),
+            *("page", "size"),
+        }
         body = await json_object(request, allowed, "4001")
         return _ok(await _scan(reader, body))
 
@@ -174,18 +179,34 @@ async def _scan(reader: SqliteReader, filters: dict[str, Any]) -> dict[str, Any]
                 " GROUP BY tyshxydm HAVING COUNT(*) >= ?)"
             )
             parameters += [since, minimum]
+    ads_since = filters.get("ggqsrq")
+    if ads_since is not None and (not isinstance(ads_since, str) or not _DATE.fullmatch(ads_since)):
+        raise InputError("4003", "ggqsrq must be a date YYYYMMDD")
+    least_ads = filters.get("zxggsl")
+    if least_ads is not None:
+        least_ads = whole_number(least_ads, "zxggsl", "4003", low=0, high=100_000)
+        if least_ads > 0:
+            where.append(
+                "q.tyshxydm IN (SELECT tyshxydm FROM ggwf WHERE larq >= ?"
+                " GROUP BY tyshxydm HAVING COUNT(*) >= ?)"
+            )
+            parameters += [ads_since or "00000000", least_ads]
     page = whole_number(filters.get("page", 1), "page", "4003", low=1, high=10**7)
     size = whole_number(filters.get("size", 100), "size", "4003", low=1, high=MAX_PAGE_SIZE)
     condition = f"WHERE {' AND '.join(where)}" if where else ""
     total = (await reader.fetch(f"SELECT COUNT(*) FROM qydj q {condition}", parameters))[0][0]
     # Pick the page's rows by key first, then count complaints for those rows only.
     complaints = "SELECT COUNT(*) FROM tfts t WHERE t.tyshxydm = q.tyshxydm AND t.tsrq >= ?"
+    counted, counted_since = f"({complaints}) AS tssl", [since]
+    if ads_since is not None:
+        ads = "SELECT COUNT(*) FROM ggwf g WHERE g.tyshxydm = q.tyshxydm AND g.larq >= ?"
+        counted, counted_since = f"{counted}, ({ads}) AS ggsl", [since, ads_since]
     rows = await reader.fetch(
         f"WITH page AS (SELECT q.qyid FROM qydj q {condition}"
         "               ORDER BY q.tyshxydm LIMIT ? OFFSET ?)"
-        f" SELECT {_COLUMNS}, ({complaints}) AS tssl FROM page JOIN qydj q USING (qyid)"
+        f" SELECT {_COLUMNS}, {counted} FROM page JOIN qydj q USING (qyid)"
         " ORDER BY q.tyshxydm",
-        [*parameters, size, (page - 1) * size, since],
+        [*parameters, size, (page - 1) * size, *counted_since],
     )
     return {"total": total, "page": page, "size": size, "records": [dict(r) for r in rows]}
 

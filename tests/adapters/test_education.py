@@ -244,3 +244,27 @@ async def test_employments_list_every_roster_line_of_a_person(
             "SELECT tyshxydm FROM edu.jzg WHERE sfzh = ?", (id_number,)
         )
     )  # fmt: skip
+
+
+@pytest.mark.parametrize("scanned", [False, True], ids=["in-lists", "ranges-of-the-roster"])
+async def test_rosters_are_the_native_roster_lines_of_each_institution(
+    education: SqlEducationAdapter,
+    native: sqlite3.Connection,
+    monkeypatch: pytest.MonkeyPatch,
+    scanned: bool,
+) -> None:
+    """Asked by IN lists, or (for a city's worth of codes) read in ranges of ``jzgid``:
+    the same lines, in roster order, of the institutions asked only."""
+    if scanned:
+        monkeypatch.setattr("xietong.adapters.education.adapter.ROSTER_SCAN_FROM", 0)
+        monkeypatch.setattr("xietong.adapters.education.adapter.ROSTER_RANGE", 97)
+    asked = all_codes(native)[::3]
+
+    rosters = await education.rosters(asked)
+
+    expected: dict[str, list[str]] = {}
+    for code, id_number in native.execute("SELECT tyshxydm, sfzh FROM edu.jzg ORDER BY jzgid"):
+        if code in set(asked):
+            expected.setdefault(code, []).append(id_number)
+    assert rosters == expected
+    assert len(expected) > 20

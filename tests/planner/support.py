@@ -125,6 +125,8 @@ def _holds(record: JointRecord, name: str, value: Any) -> bool:
             return (len(registration.complaints) if registration else 0) >= int(value)
         case "riskAtLeast":
             return assess(record)[0] >= RiskLevel[value]
+        case "riskSignals":
+            return any(signal.code.value in value for signal in assess(record)[1])
         case "nameContains":
             return str(value).strip() in institution.name
         case "legalRepresentative":

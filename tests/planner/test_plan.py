@@ -298,3 +298,21 @@ async def test_a_filter_needing_a_department_that_is_down_names_it(
         "department": "MARKET_SUPERVISION",
         "source": "market-registry",
     }
+
+
+async def test_a_signal_filter_is_open_to_every_reader_of_risk_not_to_the_operator(
+    harness: HubHarness, records: list[JointRecord]
+) -> None:
+    """A signal's code is for every role that reads ``risk`` (DESIGN §8), so a market
+    officer, who may not read balances or filter on ``coverageBelow``, may find the
+    institutions raising FUND_SHORTFALL: the same as ``risk { signals { code } }``
+    shows them. The hub operator reads no department data, signals included."""
+    filter_ = {"riskSignals": ["FUND_SHORTFALL"]}
+
+    found = await walk(harness, filter_, client="demo-market")
+    refused = await ask(harness, filter_, client="demo-admin")
+
+    assert found.codes == brute_force(records, filter_)
+    assert found.codes, "the seed raises a shortfall"
+    assert refused["data"] is None or refused["data"]["institutions"] is None
+    assert {error["extensions"]["code"] for error in refused["errors"]} == {"FORBIDDEN"}

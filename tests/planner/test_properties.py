@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from tests.planner.support import brute_force, every_joint_record, walk
 from tests.support.harness import HubHarness
 from xietong.adapters.config import SourceKind
-from xietong.domain.risk import JointRecord
+from xietong.domain.risk import JointRecord, RiskCode
 from xietong.sandbox.reference import REFERENCE_DATE
 
 STATUSES = {
@@ -40,6 +40,7 @@ PREDICATES: dict[str, st.SearchStrategy[Any]] = {
     "hasUncheckedOrFlaggedStaff": st.booleans(),
     "minComplaints": st.integers(min_value=0, max_value=6),
     "riskAtLeast": st.sampled_from(["LOW", "MEDIUM", "HIGH"]),
+    "riskSignals": st.lists(st.sampled_from([code.value for code in RiskCode]), max_size=3),
     "nameContains": st.one_of(
         st.sampled_from(["启航", "开封市", "龙亭区", "艺术培训", "有限公司", "学校", "无此名"]),
         st.text(
@@ -178,3 +179,60 @@ async def test_each_text_filter_and_the_blacklist_answer_what_brute_force_answer
         assert (await walk(opened.harness, filter_)).codes == expected, filter_
     assert brute_force(opened.records, {"legalRepresentative": person})
     assert brute_force(opened.records, {"blacklisted": False, "licenseStatus": ["REVOKED"]}) == []
+
+
+RISK_FILTERS = st.fixed_dictionaries(
+    {},
+    optional={
+        "riskAtLeast": st.sampled_from(["LOW", "MEDIUM", "HIGH"]),
+        "riskSignals": st.lists(
+            st.sampled_from([code.value for code in RiskCode]), min_size=1, max_size=4
+        ),
+        "region": PREDICATES["region"],
+        "category": PREDICATES["category"],
+        "hasUncheckedOrFlaggedStaff": st.booleans(),
+    },
+).filter(lambda f: "riskAtLeast" in f or "riskSignals" in f)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(filter_=RISK_FILTERS, limits=LOOKUP_LIMITS)
+@example(filter_={"riskAtLeast": "HIGH"}, limits=SCAN_ALL)
+@example(filter_={"riskAtLeast": "MEDIUM", "riskSignals": ["COMPLAINT_SURGE"]}, limits=SCAN_ALL)
+@example(
+    filter_={"riskSignals": ["UNCHECKED_OR_FLAGGED_STAFF", "AD_VIOLATION"]}, limits=LOOK_UP_ALL
+)
+async def test_risk_pushed_down_answers_what_the_rules_over_every_joint_record_answer(
+    opened: Opened, filter_: dict[str, Any], limits: dict[SourceKind, int]
+) -> None:
+    """Each department asked for its signals (scanning, or looking up the candidates),
+    joined per institution, equals ``assess`` over every joint record."""
+    with patch.dict("xietong.planner.plan.AMONG_LIMITS", limits):
+        found = await walk(opened.harness, filter_)
+
+    assert found.codes == brute_force(opened.records, filter_)
+
+
+@pytest.mark.parametrize("limits", [SCAN_ALL, LOOK_UP_ALL], ids=["scanned", "looked-up"])
+async def test_each_signal_alone_finds_what_the_rules_find(
+    opened: Opened, limits: dict[SourceKind, int]
+) -> None:
+    """Every signal the seed raises, one at a time, scanned and looked up: a rule whose
+    department facts drifted from ``domain.risk`` fails here by name."""
+    raised_somewhere = 0
+    with patch.dict("xietong.planner.plan.AMONG_LIMITS", limits):
+        for code in RiskCode:
+            filter_ = {"riskSignals": [code.value]}
+            expected = brute_force(opened.records, filter_)
+            assert (await walk(opened.harness, filter_)).codes == expected, code
+            raised_somewhere += bool(expected)
+        for level in ("MEDIUM", "HIGH"):
+            expected = brute_force(opened.records, {"riskAtLeast": level})
+            assert (await walk(opened.harness, {"riskAtLeast": level})).codes == expected
+    # TIP_OFF_ALERT comes from the hub's own cases alone: none in this sandbox.
+    assert raised_somewhere == len(RiskCode) - 1

@@ -53,6 +53,21 @@ def test_scan_filters_by_region_status_and_complaints(market: httpx.Client) -> N
         assert record["tssl"] >= 5
 
 
+def test_scan_counts_and_filters_advertising_violations_since_a_date(
+    market: httpx.Client, native: sqlite3.Connection
+) -> None:
+    since = "20260101"
+    expected = codes(native, f"SELECT tyshxydm FROM mkt.ggwf WHERE larq >= '{since}'")
+    body = {"ggqsrq": since, "zxggsl": 1, "size": 1000}
+    data = market.post("/api/v1/qyxx/query", json=body).json()["data"]
+
+    assert {record["tyshxydm"] for record in data["records"]} == expected
+    assert expected, "the seed plants advertising violations"
+    assert all(record["ggsl"] >= 1 for record in data["records"])
+    everyone = market.post("/api/v1/qyxx/query", json={"size": 5}).json()["data"]
+    assert "ggsl" not in everyone["records"][0], "counted only when asked"
+
+
 def test_scan_pages_through_everything_once(market: httpx.Client) -> None:
     seen: list[str] = []
     page = 1

@@ -17,6 +17,7 @@ from tests.auth.policy_oracle import DEMO_CLIENTS, ORACLE, ROLES, Effect
 from tests.planner.support import every_joint_record
 from tests.statistics.support import STATISTICS, answered, brute_force, leads
 from tests.support.harness import HubHarness, SandboxWorld, hub_harness
+from xietong.adapters.config import SourceKind
 from xietong.auth.policy import Effect as PolicyEffect
 from xietong.auth.policy import load_policy
 from xietong.cases.facts import hub_facts
@@ -135,6 +136,21 @@ async def test_any_region_and_grouping_equal_the_brute_force(
     records = await every_joint_record(sqlite_harness.hub.adapters, REFERENCE_DATE)
 
     await _compare(sqlite_harness, records, region, group_by)
+
+
+async def test_counted_from_the_departments_scans_the_counts_are_the_same(
+    sqlite_harness: HubHarness,
+) -> None:
+    """A city too large to look its institutions up by key: every department scans
+    (the registry once, for the counts and the risk rules alike), and the counts still
+    equal the rules over every joint record."""
+    records = await every_joint_record(sqlite_harness.hub.adapters, REFERENCE_DATE)
+    scan_all = {SourceKind.SQL: 0, SourceKind.HTTP: 0}
+
+    with patch.dict("xietong.planner.limits.AMONG_LIMITS", scan_all):
+        found = await _compare(sqlite_harness, records, None, "CATEGORY")
+
+    assert all(entry["count"] > 0 for entry in found["total"]["riskLevels"])
 
 
 async def test_by_domain_an_institution_counts_in_each_of_its_domains(

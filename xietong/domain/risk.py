@@ -72,7 +72,7 @@ class RiskSignal:
 
     @property
     def level(self) -> RiskLevel:
-        return RiskLevel.HIGH if self.code in _SEVERE else RiskLevel.MEDIUM
+        return RiskLevel.HIGH if self.code in SEVERE else RiskLevel.MEDIUM
 
     @property
     def basis(self) -> str:
@@ -117,6 +117,7 @@ PREPAID_LESSONS_CAP = 60
 COMPLAINT_SURGE_COUNT = 3
 COMPLAINT_SURGE_WINDOW = timedelta(days=90)
 TRAINING_SCOPE_TERMS = ("培训", "教育咨询")
+"""Words of a business scope that cover training at all (SCOPE_MISMATCH)."""
 AD_VIOLATION_WINDOW = timedelta(days=365)
 DOMAIN_SCOPE_TERMS: Mapping[TrainingDomain, tuple[str, ...]] = {
     TrainingDomain.ACADEMIC: ("学科类校外培训", "学科类培训", "文化课"),
@@ -127,7 +128,7 @@ DOMAIN_SCOPE_TERMS: Mapping[TrainingDomain, tuple[str, ...]] = {
 """Business-scope items (经营范围规范表述) that cover courses of each training domain.
 An exclusion in brackets — ``（不含学科类校外培训）`` — covers nothing."""
 _EXCLUSION = re.compile(r"[（(]不含[^）)]*[）)]")
-_SEVERE = frozenset(
+SEVERE = frozenset(
     {
         RiskCode.FUND_SHORTFALL,
         RiskCode.FIRE_NON_COMPLIANT,
@@ -139,6 +140,7 @@ _SEVERE = frozenset(
         RiskCode.NO_CUSTODY_ACCOUNT,
     }
 )
+"""Signals that alone make an institution's risk HIGH."""
 
 
 def fund_shortfall(record: JointRecord) -> RiskSignal | None:
@@ -303,10 +305,13 @@ def scope_mismatch(record: JointRecord) -> RiskSignal | None:
 
 def scope_covers(business_scope: str, course: Course) -> bool:
     """Whether an item of the scope, exclusions struck out, covers the course's domain."""
-    if course.domain is None:
-        return True
+    return course.domain is None or scope_covers_domain(business_scope, course.domain)
+
+
+def scope_covers_domain(business_scope: str, domain: TrainingDomain) -> bool:
+    """Whether an item of the scope, exclusions struck out, covers courses of ``domain``."""
     scope = _EXCLUSION.sub("", business_scope)
-    return any(term in scope for term in DOMAIN_SCOPE_TERMS[course.domain])
+    return any(term in scope for term in DOMAIN_SCOPE_TERMS[domain])
 
 
 def complaint_surge(record: JointRecord) -> RiskSignal | None:
@@ -639,6 +644,6 @@ def assess(record: JointRecord) -> tuple[RiskLevel, list[RiskSignal]]:
 def level_of(codes: Collection[RiskCode]) -> RiskLevel:
     """The level of an institution raising the signals ``codes`` (``assess``'s rule;
     statistics count levels from the signals alone)."""
-    if any(code in _SEVERE for code in codes) or len(codes) >= 3:
+    if any(code in SEVERE for code in codes) or len(codes) >= 3:
         return RiskLevel.HIGH
     return RiskLevel.MEDIUM if codes else RiskLevel.LOW

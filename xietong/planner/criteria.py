@@ -21,7 +21,7 @@ from xietong.domain.records import (
     RegistrationStatus,
     TrainingDomain,
 )
-from xietong.domain.risk import RiskLevel
+from xietong.domain.risk import RiskCode, RiskLevel
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +51,8 @@ class FilterCriteria:
     """At least this many refund complaints on record, of any date (``Institution.
     complaints``); the 90-day surge is what ``riskAtLeast`` sees."""
     risk_at_least: RiskLevel | None = None
+    risk_signals: frozenset[RiskCode] = frozenset()
+    """Its risk assessment raises at least one of these signals."""
     name_contains: str | None = None
     """The education bureau's name of the institution contains this."""
     legal_representative: str | None = None
@@ -102,3 +104,8 @@ class FilterCriteria:
         if self.risk_at_least is None or self.risk_at_least is RiskLevel.LOW:
             return None
         return self.risk_at_least
+
+    @property
+    def asks_risk(self) -> bool:
+        """Whether the risk rules must be judged (a level above LOW, or signals)."""
+        return self.risk() is not None or bool(self.risk_signals)

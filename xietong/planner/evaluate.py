@@ -1,10 +1,11 @@
-"""The two predicates no department can answer alone, evaluated for given candidates.
+"""Predicates no department can answer alone, evaluated for given candidates.
 
 ``hasUncheckedOrFlaggedStaff`` starts from the education bureau's rosters and asks
 public security about those people only, by ID number in batches: the check
-service is never scanned (it cannot be, and must not be). ``riskAtLeast`` runs the
-rules of ``domain.risk`` on each candidate's joint record. Both take their
-candidates in chunks, so memory stays bounded however many there are. The custody
+service is never scanned (it cannot be, and must not be); it takes its candidates in
+chunks, so memory stays bounded however many there are. ``joint_records`` loads
+candidates' whole joint records (what the benchmarks measure risk against; risk
+itself is ``planner.signals``, from each department's facts). The custody
 ledger's two (``custody`` with NONE, ``prepaidCapExceeded``) join a bank's answer with
 the education platform's.
 """
@@ -24,8 +25,6 @@ from xietong.domain.risk import (
     HubFacts,
     HubFactsOf,
     JointRecord,
-    RiskLevel,
-    assess,
     peaks_over_cap,
     unchecked_or_flagged,
 )
@@ -33,45 +32,43 @@ from xietong.domain.risk import (
 T = TypeVar("T")
 
 STAFF_CHUNK = 5000
-"""Institutions whose rosters are checked together (some 25,000 people)."""
-RISK_CHUNK = 500
-"""Institutions whose joint records are loaded together: one page's worth."""
+"""Institutions whose rosters are read together (some 25,000 people)."""
+PEAKS_WAVE = 5000
+"""Institutions whose largest orders the banks are asked about at once."""
+PEOPLE_WAVE = 2000
+"""People asked of public security at once: two requests of its 1,000. More at once
+only queue at the check service (measured: 30 at once took twice as long in all)."""
 
 
 async def with_unchecked_or_flagged_staff(
     adapters: AdapterCatalog, codes: Sequence[str], wanted: bool
 ) -> set[str]:
     """Those of ``codes`` whose roster has (``wanted``) or has not someone unchecked
-    or flagged."""
+    or flagged. People are asked wave by wave, and a person is not asked about once
+    every institution they work at is known to have someone flagged."""
     education, police = adapters.education, adapters.public_security
     flagged: set[str] = set()
     for chunk in chunked(codes, STAFF_CHUNK):
         rosters = await education.rosters(chunk)
-        people = list(dict.fromkeys(person for staff in rosters.values() for person in staff))
-        checks = await police.load(people)
-        flagged.update(
-            code
-            for code, staff in rosters.items()
-            if any(unchecked_or_flagged(checks.get(person)) for person in staff)
-        )
+        workplaces: dict[str, list[str]] = {}
+        for code, staff in rosters.items():
+            for person in staff:
+                workplaces.setdefault(person, []).append(code)
+        people = list(workplaces)
+        for start in range(0, len(people), PEOPLE_WAVE):
+            wave = [
+                person
+                for person in people[start : start + PEOPLE_WAVE]
+                if not all(code in flagged for code in workplaces[person])
+            ]
+            checks = await police.load(wave)
+            flagged.update(
+                code
+                for person in wave
+                if unchecked_or_flagged(checks.get(person))
+                for code in workplaces[person]
+            )
     return flagged if wanted else set(codes) - flagged
-
-
-async def at_risk(
-    adapters: AdapterCatalog,
-    codes: Sequence[str],
-    level: RiskLevel,
-    today: date,
-    hub_facts: HubFactsOf | None = None,
-) -> set[str]:
-    """Those of ``codes`` whose risk is ``level`` or higher (with what the hub's own
-    cases add, when ``hub_facts`` reads them)."""
-    found: set[str] = set()
-    for chunk in chunked(codes, RISK_CHUNK):
-        for record in await joint_records(adapters, chunk, today, hub_facts):
-            if assess(record)[0] >= level:
-                found.add(record.institution.credit_code)
-    return found
 
 
 async def joint_records(
@@ -121,7 +118,13 @@ async def over_prepaid_cap(adapters: AdapterCatalog, among: Sequence[str] | None
     """Institutions (of ``among``, or all) with an order over the prepaid cap: the banks
     aggregate their orders (the largest per course), the education platform gives the
     courses' terms for the few institutions with an order large enough to matter."""
-    peaks = await adapters.finance.order_peaks(among=among)
+    if among is None:
+        peaks = dict(await adapters.finance.order_peaks(among=None))
+    else:
+        # A wave of codes at a time: a city's IN lists at once queue past the timeout.
+        peaks = {}
+        for wave in chunked(among, PEAKS_WAVE):
+            peaks.update(await adapters.finance.order_peaks(among=wave))
     # An order over 60 lessons is over whatever its course says; the others need the terms.
     over = {code for code, courses in peaks.items() if peaks_over_cap(courses, {})}
     asked = sorted(set(peaks) - over)

@@ -15,8 +15,11 @@ it, the answers intersected, most selective and cheapest first.
 2. The education bureau's answer is also the universe and the scope: an
    institution is what it registers, in the region it says (another department's
    codes outside it, such as unlicensed operators, drop out).
-3. The staff check (rosters, then ID lookups in batches) and risk (every
-   department's record) come last and only ever see the candidates left.
+3. The staff check (rosters, then ID lookups in batches) and risk come last and only
+   ever see the candidates left. Risk (``riskAtLeast``, ``riskSignals``) asks each
+   department for the signals its facts raise (``planner.signals``: scans while many
+   candidates remain, lookups once few do), joins them per institution, and checks
+   staff only where the answer turns on it; no joint record is loaded.
 
 While many candidates remain, a department that can scan answers for all
 institutions and the answers are intersected; once few enough remain (its
@@ -40,18 +43,14 @@ from xietong.domain.departments import Department
 from xietong.domain.risk import HubFactsOf
 from xietong.planner.criteria import FilterCriteria
 from xietong.planner.evaluate import (
-    at_risk,
     in_custody_states,
     over_prepaid_cap,
     with_unchecked_or_flagged_staff,
 )
+from xietong.planner.limits import AMONG_LIMITS
+from xietong.planner.signals import matching
 
 log = logging.getLogger("xietong.planner")
-
-AMONG_LIMITS = {SourceKind.SQL: 20_000, SourceKind.HTTP: 2_000}
-"""Candidates few enough to look them up by key rather than scan: in a SQL source,
-``IN`` lists of 500 codes; in an HTTP source, lookups that return whole records, a
-few hundred to a request."""
 
 
 class How(StrEnum):
@@ -154,7 +153,7 @@ def _stages(
     )
     scans = _scanning_stages(adapters, criteria, today)
     ordered = [education, *scans] if institution.beyond_region or not scans else [*scans, education]
-    return ordered + _evaluated_stages(adapters, criteria, today, hub_facts)
+    return ordered + _evaluated_stages(adapters, criteria, region_prefix, today, hub_facts)
 
 
 def _scanning_stages(
@@ -218,6 +217,7 @@ def _scanning_stages(
 def _evaluated_stages(
     adapters: AdapterCatalog,
     criteria: FilterCriteria,
+    region_prefix: str,
     today: date,
     hub_facts: HubFactsOf | None = None,
 ) -> list[_Stage]:
@@ -249,13 +249,21 @@ def _evaluated_stages(
                 among=lambda codes: _without(codes, over_prepaid_cap(adapters, codes)),
             )
         )
-    level = criteria.risk()
-    if level is not None:
+    if criteria.asks_risk:
+        level, signals = criteria.risk(), criteria.risk_signals
         stages.append(
             _Stage(
-                "riskAtLeast",
+                "riskAtLeast, riskSignals",
                 None,
-                among=lambda codes: at_risk(adapters, codes, level, today, hub_facts),
+                among=lambda codes: matching(
+                    adapters,
+                    codes,
+                    today,
+                    region_prefix=region_prefix,
+                    level=level,
+                    any_of=signals,
+                    hub_facts=hub_facts,
+                ),
             )
         )
     return stages

@@ -1,13 +1,11 @@
 """Counting a region: each department's census asked at once, then one pass over
 the region's institutions.
 
-The risk counts are the risk rules themselves (``domain.risk.assess``) over the
-region's joint records, the hub's own cases' facts included, read a chunk at a time
-as the planner's ``riskAtLeast`` reads them: a rule added to ``domain.risk`` is
-counted the day it is written, and the counts are exactly what each institution's
-``risk`` says. The other counts come
-from the departments' own aggregates. Pushing the rules down to the departments
-(issue 18) will make the risk counts cheaper without changing them.
+The risk counts are the planner's signals (``planner.signals``): each rule asked of
+the department holding its facts, the hub's own cases included, as ``riskAtLeast``
+judges them, so the counts are exactly what each institution's ``risk`` says
+(``tests/statistics`` checks them against the rules over every joint record) without
+loading any joint record. The other counts come from the departments' own aggregates.
 
 A department that does not answer costs only the measures that need it
 (``RegionStatistics.unavailable``); without the education bureau there is nothing to
@@ -23,7 +21,6 @@ from datetime import date
 from typing import TypeVar
 
 from xietong.adapters.catalog import AdapterCatalog
-from xietong.adapters.native import chunked
 from xietong.adapters.sources.errors import SourceUnavailableError, or_unavailable
 from xietong.domain.census import EducationCensus, Listed, MarketCensus, Registered
 from xietong.domain.matching import InstitutionCriteria
@@ -34,9 +31,9 @@ from xietong.domain.risk import (
     HubFactsOf,
     RiskCode,
     RiskLevel,
-    assess,
+    level_of,
 )
-from xietong.planner.evaluate import RISK_CHUNK, joint_records
+from xietong.planner.signals import raised
 from xietong.statistics.custody import supervised_among
 from xietong.statistics.records import Counts, Measure, RegionStatistics, StatisticsGroupBy
 
@@ -122,12 +119,29 @@ async def _ask(
     ) -> Awaitable[T | SourceUnavailableError | None]:
         return or_unavailable(make()) if needed else _nothing()
 
+    # One scan of the registry, for the counts and for the risk rules that read the
+    # business scope (risk is wanted only with the registry: RISK <= NEEDS_MARKET).
+    census = (
+        asyncio.ensure_future(adapters.market.census(region_prefix, since, codes))
+        if wanted & NEEDS_MARKET
+        else None
+    )
+
+    async def scanned() -> MarketCensus:
+        assert census is not None, "asked only when scanned"
+        return await census
+
+    async def registrations() -> Mapping[str, Registered]:
+        return (await scanned()).registrations
+
     market, risk, supervised = await asyncio.gather(
+        asked(census is not None, scanned),
         asked(
-            bool(wanted & NEEDS_MARKET),
-            lambda: adapters.market.census(region_prefix, since, codes),
+            bool(wanted & RISK),
+            lambda: assessed(
+                adapters, codes, today, region_prefix, hub_facts, registrations=registrations
+            ),
         ),
-        asked(bool(wanted & RISK), lambda: assessed(adapters, codes, today, hub_facts)),
         asked(Measure.CUSTODY in wanted, lambda: supervised_among(adapters, education.prepaid)),
     )
     hub_open: Mapping[str, int] = {}
@@ -148,16 +162,28 @@ async def assessed(
     adapters: AdapterCatalog,
     codes: list[str],
     today: date,
+    region_prefix: str,
     hub_facts: HubFactsOf | None = None,
+    *,
+    registrations: Callable[[], Awaitable[Mapping[str, Registered]]] | None = None,
 ) -> dict[str, tuple[RiskLevel, list[RiskCode]]]:
-    """Each institution's risk, by the rules, from its joint record (with the hub's
-    facts, when ``hub_facts`` reads them)."""
-    found: dict[str, tuple[RiskLevel, list[RiskCode]]] = {}
-    for chunk in chunked(codes, RISK_CHUNK):
-        for record in await joint_records(adapters, chunk, today, hub_facts):
-            level, signals = assess(record)
-            found[record.institution.credit_code] = (level, [signal.code for signal in signals])
-    return found
+    """Each institution's risk level and signals (those raising none left out), from
+    the departments' facts (``planner.signals``), the hub's included when
+    ``hub_facts`` reads them (``registrations``: the region's census, when scanned
+    already)."""
+    found = await raised(
+        adapters,
+        codes,
+        today,
+        region_prefix=region_prefix,
+        hub_facts=hub_facts,
+        registrations=registrations,
+    )
+    signals_of: dict[str, list[RiskCode]] = {}
+    for signal, raising in found.items():
+        for code in raising:
+            signals_of.setdefault(code, []).append(signal)
+    return {code: (level_of(signals), signals) for code, signals in signals_of.items()}
 
 
 async def _nothing() -> None:
@@ -190,7 +216,9 @@ def _count_institutions(
     measures = tally.measures
     for code, listed in education.institutions.items():
         level, raised = (
-            answers.risk.get(code, (None, [])) if isinstance(answers.risk, dict) else (None, [])
+            answers.risk.get(code, (RiskLevel.LOW, []))
+            if isinstance(answers.risk, dict)
+            else (None, [])
         )
         registration = registrations.get(code)
         tally.add(

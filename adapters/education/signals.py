@@ -1,0 +1,108 @@
+"""The education platform's facts behind the risk rules, for many institutions at once
+(``EducationSignals``): each rule of ``domain.risk`` that reads the education bureau's
+tables, as a statement over them (glossary in ``adapters.education.sections``):
+
+- licensed: ``bxxkz.xkzzt`` ``1`` and ``yxqz`` empty or not before today (LICENSE_INACTIVE
+  is its complement; REGISTRATION_INACTIVE needs ``xkzzt`` ``1`` alone)
+- UNQUALIFIED_TEACHER: a ``kc`` row with ``sfxk`` ``1`` whose ``jssfzh`` is no ``jzg``
+  row of the same institution with a ``jszgzh``
+- OPEN_RECTIFICATION: a ``zgtzs`` row with ``zgzt`` ``0`` under one of the institution's
+  own inspections (``jcjl``), ``zgqx`` before today
+- BLACKLISTED: an ``hmd`` entry whose ``ycrq`` is empty or after today, or a ``jzg``
+  person with a ``cyjz`` bar whose ``jzqx`` is empty or after today
+- prepaid (NO_CUSTODY_ACCOUNT): a ``kc`` row with ``yszdys`` or ``yszdks`` above 0
+- SCOPE_MISMATCH: ``jg_jbxx.jglb`` ``1`` (subject), the ``kc.pxly`` of every course, and
+  whether ``jg_pxly`` approves it
+
+Asked about lists of codes (``IN``, by the ``tyshxydm`` indexes), a call each: over a
+whole table, the correlated subqueries of one statement could outlast the timeout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from xietong.adapters.education.sections import DOMAINS
+from xietong.adapters.native import decode
+from xietong.adapters.sources.sql import Query, query
+from xietong.domain.census import EducationSignals
+from xietong.domain.records import TrainingDomain
+
+STATEMENTS = 7
+"""Statements ``signal_queries`` makes for one list of codes (one fewer without courses)."""
+
+_TEMPLATES = (
+    "SELECT tyshxydm, yxqz FROM bxxkz WHERE xkzzt = '1'{within}",
+    "SELECT DISTINCT k.tyshxydm FROM kc k WHERE k.sfxk = '1'{within_k}"
+    " AND NOT EXISTS (SELECT 1 FROM jzg z WHERE z.tyshxydm = k.tyshxydm"
+    " AND z.sfzh = k.jssfzh AND z.jszgzh <> '')",
+    "SELECT DISTINCT n.tyshxydm FROM zgtzs n"
+    " JOIN jcjl j ON j.jcid = n.jcid AND j.tyshxydm = n.tyshxydm"
+    " WHERE n.zgzt = '0' AND n.zgqx < :today{within_n}",
+    "SELECT tyshxydm FROM hmd WHERE (ycrq = '' OR ycrq > :today){within}"
+    " UNION SELECT j.tyshxydm FROM jzg j JOIN cyjz c ON c.sfzh = j.sfzh"
+    " WHERE (c.jzqx = '' OR c.jzqx > :today){within_j}",
+    "SELECT DISTINCT tyshxydm FROM kc WHERE (yszdys > 0 OR yszdks > 0){within}",
+    "SELECT tyshxydm FROM jg_jbxx WHERE jglb = '1'{within}",
+    "SELECT DISTINCT k.tyshxydm, k.pxly, EXISTS (SELECT 1 FROM jg_pxly p"
+    " WHERE p.tyshxydm = k.tyshxydm AND p.pxly = k.pxly) FROM kc k WHERE 1 = 1{within_k}",
+)
+
+
+def signal_queries(codes: Sequence[str], today: date, *, courses: bool = True) -> list[Query]:
+    """The statements ``read_signals`` reads, in its order, over ``codes`` (one ``IN``
+    list's worth); without ``courses``, not the course domains (SCOPE_MISMATCH's, the
+    largest answer)."""
+    day = today.strftime("%Y%m%d")
+    within = {
+        name: f" AND {alias}tyshxydm IN :codes"
+        for name, alias in (
+            ("within", ""),
+            ("within_k", "k."),
+            ("within_n", "n."),
+            ("within_j", "j."),
+        )
+    }
+    parameters: dict[str, Any] = {"codes": list(codes)}
+    return [
+        query(template.format(**within), **_used(template, parameters, day))
+        for template in (_TEMPLATES if courses else _TEMPLATES[:-1])
+    ]
+
+
+def _used(template: str, parameters: dict[str, Any], day: str) -> dict[str, Any]:
+    return {**parameters, "today": day} if ":today" in template else parameters
+
+
+def read_signals(
+    answers: Sequence[list[tuple[Any, ...]]], today: date, *, courses: bool = True
+) -> EducationSignals:
+    """The facts from the answers to ``signal_queries``, list after list (without
+    ``courses``: no course domains, and none outside the licence's domains)."""
+    step = STATEMENTS if courses else STATEMENTS - 1
+    parts = [
+        [row for start in range(0, len(answers), step) for row in answers[start + part]]
+        for part in range(step)
+    ]
+    licences, unqualified, overdue, listed, prepaid, subject = parts[:6]
+    course_rows = parts[6] if courses else []
+    day = today.strftime("%Y%m%d")
+    domains: dict[str, set[TrainingDomain]] = {}
+    outside: set[str] = set()
+    for code, domain, approved in course_rows:
+        domains.setdefault(code, set()).add(decode(DOMAINS, domain, "kc.pxly"))
+        if not approved:
+            outside.add(code)
+    return EducationSignals(
+        valid_licence=frozenset(code for code, _ in licences),
+        licensed=frozenset(code for code, until in licences if until == "" or until >= day),
+        unqualified_teacher=frozenset(code for (code,) in unqualified),
+        overdue_rectification=frozenset(code for (code,) in overdue),
+        blacklisted=frozenset(code for (code,) in listed),
+        prepaid=frozenset(code for (code,) in prepaid),
+        subject=frozenset(code for (code,) in subject),
+        course_domains={code: frozenset(found) for code, found in domains.items()},
+        outside_domains=frozenset(outside),
+    )

@@ -1,0 +1,389 @@
+"""Which institutions raise each risk signal, every rule of ``domain.risk`` asked of the
+department that holds its facts, never by loading joint records.
+
+The signals are asked in rounds (``ROUNDS``):
+
+1. the departments' selective queries, side by side: education's tables (licence,
+   subject teachers, overdue notices, blacklist and barred staff, prepaid courses), the
+   registry's filtered scans (not active, a complaint surge, an advertising violation),
+   fire's campuses (neither passed nor filed, lapsed, open hazards, sealed), the banks'
+   shortfall and frozen accounts, the hub's own cases (``xietong.cases.facts``)
+   and, beside them, custody: which institutions selling on prepaid terms hold no
+   account at any bank
+2. staff: rosters from the education bureau, then the people by ID number from public
+   security in batches
+3. scope and prepaid cap: the registrations' business scope against the courses'
+   domains, the banks' largest orders against the courses' terms
+
+A filter (``matching``) asks each round only about the institutions whose answer still
+turns on it: one already HIGH needs no staff check; one that cannot reach the level
+whatever the later rounds find is dropped. Statistics (``raised``) ask every round
+about every institution. While many candidates remain, a department scans (every
+institution it holds, narrowed to the candidates here); with few, it is asked about
+those candidates only. The SQL departments are always asked by code, in ``IN`` lists a
+call each: their rules correlate subqueries, and over a whole table one statement
+alone could outlast the source's timeout. ``tests/planner`` checks every signal against the rules
+themselves over every joint record, scanned and looked up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from xietong.adapters.catalog import AdapterCatalog
+from xietong.adapters.config import SourceKind
+from xietong.adapters.native import chunked
+from xietong.domain.census import EducationSignals, MarketSignals, Registered
+from xietong.domain.matching import CoverageCriteria
+from xietong.domain.records import CustodyStatus, RectificationStatus, RegistrationStatus
+from xietong.domain.risk import (
+    AD_VIOLATION_WINDOW,
+    COMPLAINT_SURGE_COUNT,
+    COMPLAINT_SURGE_WINDOW,
+    TRAINING_SCOPE_TERMS,
+    HubFacts,
+    HubFactsOf,
+    RiskCode,
+    RiskLevel,
+    level_of,
+    scope_covers_domain,
+)
+from xietong.planner.evaluate import over_prepaid_cap, with_unchecked_or_flagged_staff
+from xietong.planner.limits import looked_up
+
+Found = dict[RiskCode, frozenset[str]]
+"""Signal → the institutions (of those asked) raising it."""
+
+STAFF = RiskCode.UNCHECKED_OR_FLAGGED_STAFF
+HUB_FACTS_CHUNK = 5_000
+"""Institutions whose hub facts are read together (one ``IN`` list, under every
+database's bound-parameter limit)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Asking:
+    adapters: AdapterCatalog
+    today: date
+    region_prefix: str
+    hub_facts: HubFactsOf | None
+    registrations: Callable[[], Awaitable[Mapping[str, Registered]]] | None = None
+    """The region's registrations as a census scanned them, when the caller has one."""
+    banks: asyncio.Lock = field(default_factory=asyncio.Lock)
+    """The banks' scans one at a time: side by side they queue for the same source's
+    threads, and a call queued counts against its timeout (seen at 100,000)."""
+
+    def scans(self, codes: Collection[str], kind: SourceKind) -> bool:
+        """Whether a source of ``kind`` is better scanned than asked about ``codes``."""
+        return not looked_up(len(codes), kind)
+
+
+async def _selective(
+    asking: _Asking,
+    codes: Sequence[str],
+    wanted: frozenset[RiskCode],
+    school_facts: Awaitable[EducationSignals],
+) -> Found:
+    """Round 1: every department's selective queries, side by side."""
+    adapters, today = asking.adapters, asking.today
+    http = None if asking.scans(codes, SourceKind.HTTP) else codes
+    finance = adapters.finance
+    since, ads_since = today - COMPLAINT_SURGE_WINDOW, today - AD_VIOLATION_WINDOW
+
+    async def nothing() -> frozenset[str]:
+        return frozenset()
+
+    async def market() -> MarketSignals:
+        if http is None:
+            return await adapters.market.signals(since, COMPLAINT_SURGE_COUNT, ads_since)
+        return _market_signals(await adapters.market.registered(http, since, ads_since))
+
+    async def fire() -> frozenset[str]:
+        return frozenset(await adapters.fire_safety.non_compliant(today, among=codes))
+
+    async def shortfall() -> frozenset[str]:
+        async with asking.banks:
+            return frozenset(await finance.match(CoverageCriteria(1.0), among=http))
+
+    async def frozen() -> frozenset[str]:
+        async with asking.banks:
+            statuses = frozenset({CustodyStatus.FROZEN})
+            return frozenset(await finance.match_custody(statuses, among=http))
+
+    async def hub() -> Mapping[str, HubFacts]:
+        found: dict[str, HubFacts] = {}
+        if asking.hub_facts is not None:
+            for chunk in chunked(codes, HUB_FACTS_CHUNK):
+                found.update(await asking.hub_facts(chunk))
+        return found
+
+    banks = asyncio.gather(
+        fire() if RiskCode.FIRE_NON_COMPLIANT in wanted else nothing(),
+        shortfall() if RiskCode.FUND_SHORTFALL in wanted else nothing(),
+        frozen() if RiskCode.FUND_ACCOUNT_FROZEN in wanted else nothing(),
+    )
+    school, registry, cases, (on_fire, short, frozen_accounts) = await asyncio.gather(
+        school_facts, market(), hub(), banks
+    )
+    overdue_in_hub = {
+        code
+        for code, facts in cases.items()
+        if any(
+            notice.status is RectificationStatus.OPEN and notice.deadline < today
+            for notice in facts.notices
+        )
+    }
+    return {
+        RiskCode.LICENSE_INACTIVE: frozenset(codes) - school.licensed,
+        RiskCode.REGISTRATION_INACTIVE: registry.inactive & school.valid_licence,
+        RiskCode.UNQUALIFIED_TEACHER: school.unqualified_teacher,
+        RiskCode.OPEN_RECTIFICATION: school.overdue_rectification | overdue_in_hub,
+        RiskCode.BLACKLISTED: school.blacklisted,
+        RiskCode.COMPLAINT_SURGE: registry.complaint_surge,
+        RiskCode.AD_VIOLATION: registry.ad_violation,
+        RiskCode.TIP_OFF_ALERT: frozenset(c for c, facts in cases.items() if facts.tip_off_alerts),
+        RiskCode.FIRE_NON_COMPLIANT: on_fire,
+        RiskCode.FUND_SHORTFALL: short,
+        RiskCode.FUND_ACCOUNT_FROZEN: frozen_accounts,
+    }
+
+
+def _market_signals(registered: Mapping[str, Registered]) -> MarketSignals:
+    """What the registry's filtered scans would flag, from looked-up registrations."""
+    return MarketSignals(
+        inactive=frozenset(
+            code for code, r in registered.items() if r.status is not RegistrationStatus.ACTIVE
+        ),
+        complaint_surge=frozenset(
+            code for code, r in registered.items() if r.recent_complaints >= COMPLAINT_SURGE_COUNT
+        ),
+        ad_violation=frozenset(code for code, r in registered.items() if r.recent_ad_violations),
+    )
+
+
+async def _custody(
+    asking: _Asking, codes: Sequence[str], school_facts: Awaitable[EducationSignals]
+) -> Found:
+    """Selling on prepaid terms (education) with an account at no bank."""
+    adapters = asking.adapters
+    school = await school_facts
+    prepaid = sorted(school.prepaid & set(codes))
+    async with asking.banks:
+        if asking.scans(prepaid, SourceKind.HTTP):
+            held = await adapters.finance.match_custody(frozenset(CustodyStatus))
+        else:
+            held = await adapters.finance.with_account(prepaid)
+    return {RiskCode.NO_CUSTODY_ACCOUNT: frozenset(prepaid) - held}
+
+
+async def _scope_and_cap(
+    asking: _Asking, codes: Sequence[str], wanted: frozenset[RiskCode]
+) -> Found:
+    """Round 3: SCOPE_MISMATCH (the registration's scope against the licence's and the
+    courses' domains) and PREPAID_CAP_EXCEEDED (the banks' largest orders)."""
+    adapters, today = asking.adapters, asking.today
+    http = None if asking.scans(codes, SourceKind.HTTP) else codes
+
+    async def scope() -> frozenset[str]:
+        if RiskCode.SCOPE_MISMATCH not in wanted:
+            return frozenset()
+        since = today - COMPLAINT_SURGE_WINDOW
+        if http is not None:
+            looked: Awaitable[Mapping[str, Registered]] = adapters.market.registered(
+                http, since, None
+            )
+        elif asking.registrations is not None:
+            looked = asking.registrations()
+        else:
+            looked = _census(asking, codes, since)
+        school, registered = await asyncio.gather(
+            adapters.education.signals(today, among=codes), looked
+        )
+        return _scope_mismatch(school, registered)
+
+    async def cap() -> frozenset[str]:
+        if RiskCode.PREPAID_CAP_EXCEEDED not in wanted:
+            return frozenset()
+        # By code: the banks' aggregate over every order outlasts the timeout at 100,000.
+        return frozenset(await over_prepaid_cap(adapters, codes))
+
+    mismatch, over = await asyncio.gather(scope(), cap())
+    return {RiskCode.SCOPE_MISMATCH: mismatch, RiskCode.PREPAID_CAP_EXCEEDED: over}
+
+
+async def _census(asking: _Asking, codes: Sequence[str], since: date) -> Mapping[str, Registered]:
+    census = await asking.adapters.market.census(asking.region_prefix, since, codes)
+    return census.registrations
+
+
+def _scope_mismatch(
+    school: EducationSignals, registered: Mapping[str, Registered]
+) -> frozenset[str]:
+    found = set(school.outside_domains)
+    for code, registration in registered.items():
+        scope = registration.business_scope
+        if not any(term in scope for term in TRAINING_SCOPE_TERMS):
+            found.add(code)
+        elif code in school.subject and not registration.non_profit:
+            found.add(code)
+        elif any(
+            not scope_covers_domain(scope, domain) for domain in school.course_domains.get(code, ())
+        ):
+            found.add(code)
+    return frozenset(found)
+
+
+async def _staff(asking: _Asking, codes: Sequence[str], wanted: frozenset[RiskCode]) -> Found:
+    """Round 2: rosters, then the people by ID number (never a scan of public security)."""
+    return {STAFF: frozenset(await with_unchecked_or_flagged_staff(asking.adapters, codes, True))}
+
+
+Round = Callable[[_Asking, Sequence[str], frozenset[RiskCode]], Awaitable[Found]]
+
+_SELECTIVE = frozenset(
+    {
+        RiskCode.LICENSE_INACTIVE,
+        RiskCode.REGISTRATION_INACTIVE,
+        RiskCode.UNQUALIFIED_TEACHER,
+        RiskCode.OPEN_RECTIFICATION,
+        RiskCode.BLACKLISTED,
+        RiskCode.COMPLAINT_SURGE,
+        RiskCode.AD_VIOLATION,
+        RiskCode.TIP_OFF_ALERT,
+        RiskCode.FIRE_NON_COMPLIANT,
+        RiskCode.FUND_SHORTFALL,
+        RiskCode.FUND_ACCOUNT_FROZEN,
+    }
+)
+
+
+async def _selective_and_custody(
+    asking: _Asking, codes: Sequence[str], wanted: frozenset[RiskCode]
+) -> Found:
+    """The selective queries and custody side by side, both over every candidate and
+    both from one answer of the education bureau's."""
+    # Education is asked by code even for a city: its statements over a whole table
+    # correlate subqueries row by row, and one of them alone can outlast the timeout.
+    school = asyncio.ensure_future(
+        asking.adapters.education.signals(asking.today, among=codes, courses=False)
+    )
+    selective: Awaitable[Found] = _selective(asking, codes, wanted & _SELECTIVE, school)
+    custody: Awaitable[Found] = (
+        _custody(asking, codes, school)
+        if RiskCode.NO_CUSTODY_ACCOUNT in wanted
+        else _nothing_found()
+    )
+    first, second = await asyncio.gather(selective, custody)
+    return first | second
+
+
+async def _nothing_found() -> Found:
+    return {}
+
+
+ROUNDS: tuple[tuple[frozenset[RiskCode], Round], ...] = (
+    (_SELECTIVE | {RiskCode.NO_CUSTODY_ACCOUNT}, _selective_and_custody),
+    (frozenset({STAFF}), _staff),
+    (frozenset({RiskCode.SCOPE_MISMATCH, RiskCode.PREPAID_CAP_EXCEEDED}), _scope_and_cap),
+)
+"""Each round: the signals it answers, and how. The staff check (severe: HIGH alone)
+comes before scope and cap (two MEDIUM signals), which then only matter where two
+others are raised already."""
+
+_ANSWERED = frozenset().union(*(signals for signals, _ in ROUNDS))
+if _ANSWERED != set(RiskCode):  # pragma: no cover - fails at import, on purpose
+    missing = sorted(set(RiskCode) - _ANSWERED)
+    raise ImportError(f"risk signals not pushed down to their departments: {missing}")
+
+
+async def raised(
+    adapters: AdapterCatalog,
+    candidates: Sequence[str],
+    today: date,
+    *,
+    region_prefix: str,
+    hub_facts: HubFactsOf | None = None,
+    signals: Collection[RiskCode] = frozenset(RiskCode),
+    registrations: Callable[[], Awaitable[Mapping[str, Registered]]] | None = None,
+) -> Found:
+    """For each of ``signals``, those of ``candidates`` (institutions the education
+    bureau lists within ``region_prefix``) raising it today (statistics; its census of
+    the registry as ``registrations``, so that the registry is scanned once).
+
+    Raises SourceUnavailableError when a department it needs does not answer: a
+    signal judged without it could not be called exact.
+    """
+    asking = _Asking(adapters, today, region_prefix, hub_facts, registrations)
+    wanted = frozenset(signals)
+    codes = sorted(set(candidates))
+    everyone = frozenset(codes)
+    found: Found = {}
+    for answers, ask in ROUNDS:
+        if answers & wanted:
+            found |= await ask(asking, codes, answers & wanted)
+    return {signal: found[signal] & everyone for signal in sorted(wanted)}
+
+
+async def matching(
+    adapters: AdapterCatalog,
+    candidates: Sequence[str],
+    today: date,
+    *,
+    region_prefix: str,
+    level: RiskLevel | None,
+    any_of: frozenset[RiskCode],
+    hub_facts: HubFactsOf | None = None,
+) -> set[str]:
+    """Those of ``candidates`` whose risk is ``level`` or higher (None: any) and that
+    raise one of ``any_of`` (empty: any or none).
+
+    Each round is asked only about the institutions still undecided: those that do
+    not hold with the signals found so far, but would with some still to be asked
+    (the answer only grows with more signals, so this is exact).
+    """
+    asking = _Asking(adapters, today, region_prefix, hub_facts)
+    wanted = frozenset(RiskCode) if level is not None else any_of
+
+    def holds(signals: frozenset[RiskCode]) -> bool:
+        if any_of and not signals & any_of:
+            return False
+        return level is None or level_of(signals) >= level
+
+    raising: dict[str, frozenset[RiskCode]] = {}
+    undecided = sorted(set(candidates))
+    matched: set[str] = set()
+    to_ask = [(answers & wanted, ask) for answers, ask in ROUNDS if answers & wanted]
+    for index, (answers, ask) in enumerate(to_ask):
+        later = frozenset().union(*(signals for signals, _ in to_ask[index:]))
+        undecided = _still_open(undecided, raising, holds, later, matched)
+        if not undecided:
+            break
+        for signal, codes in (await ask(asking, undecided, answers)).items():
+            for code in codes:
+                raising[code] = raising.get(code, frozenset()) | {signal}
+    _still_open(undecided, raising, holds, frozenset(), matched)
+    return matched
+
+
+def _still_open(
+    codes: Sequence[str],
+    raising: Mapping[str, frozenset[RiskCode]],
+    holds: Callable[[frozenset[RiskCode]], bool],
+    later: frozenset[RiskCode],
+    matched: set[str],
+) -> list[str]:
+    """Those of ``codes`` the signals still to ask (``later``) may decide; the ones that
+    hold already go to ``matched``, the ones that cannot hold are dropped."""
+    none: frozenset[RiskCode] = frozenset()
+    quiet = (holds(none), holds(later))
+    left = []
+    for code in codes:
+        signals = raising.get(code)
+        held, could = quiet if signals is None else (holds(signals), holds(signals | later))
+        if held:
+            matched.add(code)
+        elif could:
+            left.append(code)
+    return left
