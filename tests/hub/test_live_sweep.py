@@ -59,10 +59,10 @@ async def a_school(harness: HubHarness, lowest_risk: bool = False) -> tuple[str,
     records, _ = await harness.hub.adapters.education.page("4102", None, 20)
     if not lowest_risk:
         return records[0].credit_code, records[0].region
-    levels = await assessed(
-        harness.hub.adapters, [r.credit_code for r in records], harness.hub.today()
+    raising = await assessed(
+        harness.hub.adapters, [r.credit_code for r in records], harness.hub.today(), "4102"
     )
-    low = next(r for r in records if levels[r.credit_code][0] is RiskLevel.LOW)
+    low = next(r for r in records if r.credit_code not in raising)  # no signal: LOW
     return low.credit_code, low.region
 
 

@@ -22,6 +22,7 @@ from xietong.adapters.sources.errors import SourceUnavailableError
 from xietong.cases import live_store
 from xietong.cases.facts import hub_facts
 from xietong.cases.live import AssignmentReason, RiskRaise, assignment
+from xietong.domain.risk import RiskLevel
 from xietong.hub.services import Hub
 from xietong.statistics.count import assessed
 
@@ -58,12 +59,14 @@ async def reassess(hub: Hub, codes: Sequence[str], regions: dict[str, str] | Non
     if not codes:
         return 0
     try:
-        levels = await assessed(
-            hub.adapters, list(codes), hub.today(), partial(hub_facts, hub.sessions)
+        found = await assessed(
+            hub.adapters, list(codes), hub.today(), ALL_REGIONS, partial(hub_facts, hub.sessions)
         )
     except SourceUnavailableError as error:
         log.warning("live: risk not re-assessed: %s", error)
         return 0
+    # Those raising no signal are LOW: judged too, so that a later rise is news.
+    levels = {code: found.get(code, (RiskLevel.LOW, [])) for code in codes}
     if regions is None:
         institutions = await hub.adapters.education.load(list(levels))
         regions = {code: record.region for code, record in institutions.items()}
