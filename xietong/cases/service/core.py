@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -113,32 +113,32 @@ class CaseCore:
     ) -> CaseResult:
         case_id = str(uuid.uuid4())
         now = self._clock()
-        case = CaseRecord(
-            id=case_id,
-            kind=kind,
+        case = new_case(
+            actor,
+            case_id,
+            kind,
             status=status or CaseStatus.OPEN,
             credit_code=credit_code,
             region=region,
-            number=None,
-            opened_by_department=actor.department,
-            responsible=actor.department,
-            assigned_to=actor.department,
-            referred_by=None,
-            answer_due=None,
-            involved=involved or (actor.department,),
             details=details,
-            version=1,
-            opened_by=actor.subject,
-            opened_at=now,
-            updated_at=now,
-            closed_at=now if status in FINAL else None,
-            outcome=None,
+            at=now,
+            involved=involved,
         )
         async with audited(
             self._sessions, self._event, changed=[f"id:{case_id}", credit_code]
         ) as session:
-            await store.add_case(session, case)
-            await store.add_event(session, case_id, self.step(actor, action, case.status, None))
+            await self.add_opened(session, actor, case, action)
+        return await self.stored(case_id)
+
+    async def add_opened(
+        self, session: AsyncSession, actor: Actor, case: CaseRecord, action: CaseAction
+    ) -> None:
+        """Store a case just opened, with the first step of its timeline."""
+        await store.add_case(session, case)
+        await store.add_event(session, case.id, self.step(actor, action, case.status, None))
+
+    async def stored(self, case_id: str) -> CaseRecord:
+        """A case just opened or changed, as stored."""
         found = await self.get(case_id)
         assert found is not None, "cases are never deleted"
         return found
@@ -190,6 +190,42 @@ class CaseCore:
             return version_conflict(expected_version, current.version if current else None)
         if news is not None and self._live is not None:
             await self._live.publish_after(news)
-        found = await self.get(case.id)
-        assert found is not None, "cases are never deleted"
-        return found
+        return await self.stored(case.id)
+
+
+def new_case(
+    actor: Actor,
+    case_id: str,
+    kind: CaseKind,
+    *,
+    status: CaseStatus,
+    credit_code: str | None,
+    region: str,
+    details: dict[str, Any],
+    at: datetime,
+    number: str | None = None,
+    involved: tuple[Department, ...] | None = None,
+) -> CaseRecord:
+    """A case as its first contact opens it (首接负责制): version 1, held by and the
+    responsibility of the actor's department."""
+    return CaseRecord(
+        id=case_id,
+        kind=kind,
+        status=status,
+        credit_code=credit_code,
+        region=region,
+        number=number,
+        opened_by_department=actor.department,
+        responsible=actor.department,
+        assigned_to=actor.department,
+        referred_by=None,
+        answer_due=None,
+        involved=involved or (actor.department,),
+        details=details,
+        version=1,
+        opened_by=actor.subject,
+        opened_at=at,
+        updated_at=at,
+        closed_at=at if status in FINAL else None,
+        outcome=None,
+    )

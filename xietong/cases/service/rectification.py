@@ -11,7 +11,6 @@ from xietong.cases.numbering import notice_number
 from xietong.cases.records import (
     CaseAction,
     CaseKind,
-    CaseRecord,
     CaseStatus,
     RectificationNotice,
 )
@@ -23,7 +22,7 @@ from xietong.cases.rules import (
     unknown_case,
     unknown_institution,
 )
-from xietong.cases.service.core import CaseCore, CaseResult
+from xietong.cases.service.core import CaseCore, CaseResult, new_case
 from xietong.domain.actors import Actor
 
 
@@ -55,34 +54,19 @@ class RectificationSteps(CaseCore):
             self._sessions, self._event, changed=[f"id:{case_id}", credit_code]
         ) as session:
             seq = await store.next_number(session, actor.department, today.year)
-            case = CaseRecord(
-                id=case_id,
-                kind=CaseKind.RECTIFICATION,
+            case = new_case(
+                actor,
+                case_id,
+                CaseKind.RECTIFICATION,
                 status=CaseStatus.ISSUED,
                 credit_code=credit_code,
                 region=institution.region,
-                number=notice_number(self._prefixes, actor.department, today.year, seq),
-                opened_by_department=actor.department,
-                responsible=actor.department,
-                assigned_to=actor.department,
-                referred_by=None,
-                answer_due=None,
-                involved=(actor.department,),
                 details=details,
-                version=1,
-                opened_by=actor.subject,
-                opened_at=now,
-                updated_at=now,
-                closed_at=None,
-                outcome=None,
+                at=now,
+                number=notice_number(self._prefixes, actor.department, today.year, seq),
             )
-            await store.add_case(session, case)
-            await store.add_event(
-                session, case_id, self.step(actor, CaseAction.ISSUED, CaseStatus.ISSUED, None)
-            )
-        found = await self.get(case_id)
-        assert found is not None, "cases are never deleted"
-        return found
+            await self.add_opened(session, actor, case, CaseAction.ISSUED)
+        return await self.stored(case_id)
 
     async def record_response(
         self, actor: Actor, case_id: str, response: str, expected_version: int

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from xietong.audit.in_transaction import audited
-from xietong.cases import confidential, store
+from xietong.cases import confidential
 from xietong.cases.records import (
     CaseAction,
     CaseKind,
@@ -22,7 +22,7 @@ from xietong.cases.rules import (
     refusal_to_submit,
     unknown_case,
 )
-from xietong.cases.service.core import CaseCore, CaseResult
+from xietong.cases.service.core import CaseCore, CaseResult, new_case
 from xietong.domain.actors import Actor
 
 
@@ -50,33 +50,18 @@ class TipOffSteps(CaseCore):
         async with audited(self._sessions, self._event, changed=keys) as session:
             if tip_off.reporter is not None:
                 details["reporter"] = await confidential.seal(session, case_id, tip_off.reporter)
-            case = CaseRecord(
-                id=case_id,
-                kind=CaseKind.TIP_OFF,
+            case = new_case(
+                actor,
+                case_id,
+                CaseKind.TIP_OFF,
                 status=CaseStatus.OPEN,
                 credit_code=tip_off.credit_code,
                 region=institution.region if institution is not None else actor.region,
-                number=None,
-                opened_by_department=actor.department,
-                responsible=actor.department,
-                assigned_to=actor.department,
-                referred_by=None,
-                answer_due=None,
-                involved=(actor.department,),
                 details=details,
-                version=1,
-                opened_by=actor.subject,
-                opened_at=now,
-                updated_at=now,
-                closed_at=None,
-                outcome=None,
+                at=now,
             )
-            await store.add_case(session, case)
-            step = self.step(actor, CaseAction.SUBMITTED, CaseStatus.OPEN, None)
-            await store.add_event(session, case_id, step)
-        found = await self.get(case_id)
-        assert found is not None, "cases are never deleted"
-        return found
+            await self.add_opened(session, actor, case, CaseAction.SUBMITTED)
+        return await self.stored(case_id)
 
     async def decide_reward(
         self, actor: Actor, case_id: str, amount: Decimal, reason: str, expected_version: int
