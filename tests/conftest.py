@@ -146,7 +146,12 @@ def migrated_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+BOTH_DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)]
+"""A test of the hub's store runs on both; its PostgreSQL run is left out of the quick
+lane (``-m "not slow"``), which runs every such test once, on SQLite."""
+
+
+@pytest.fixture(params=BOTH_DATABASES)
 def empty_database_url(request: pytest.FixtureRequest) -> str:
     """A fresh, empty hub database: SQLite and PostgreSQL."""
     fixture = "sqlite_url" if request.param == "sqlite" else "postgres_schema_url"
@@ -154,7 +159,7 @@ def empty_database_url(request: pytest.FixtureRequest) -> str:
     return url
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BOTH_DATABASES)
 def hub_database_url(request: pytest.FixtureRequest, migrated_sqlite_template: Path) -> str:
     """A fresh hub database migrated to head: SQLite and PostgreSQL."""
     if request.param == "postgresql":

@@ -245,6 +245,7 @@ async def test_officer_accounts_are_checked_when_added(token_hub: TokenHub) -> N
         await _add_officer(token_hub)
     stored = await officers.get("wang.fang")
     assert stored is not None
-    assert stored.password_hash.startswith("$argon2id$")
+    # argon2id at RFC 9106's second recommended ("low memory") profile: 64 MiB, t=3, p=4.
+    assert stored.password_hash.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
     assert stored.name == "王芳"
     assert (await officers.disable("wang.fang")).enabled is False

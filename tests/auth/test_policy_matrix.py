@@ -189,12 +189,18 @@ def values_at(data: Any, fields: list[str]) -> Iterator[Any]:
         yield from values_at(data[fields[0]], fields[1:])
 
 
+def error_codes_by_path(body: dict[str, Any]) -> dict[tuple[str, ...], set[str]]:
+    """The error codes of a response by the field names of their path (list indexes
+    left out); read once per response, since a walk's answer has thousands of errors."""
+    found: dict[tuple[str, ...], set[str]] = {}
+    for error in body.get("errors", []):
+        path = tuple(part for part in error.get("path", []) if isinstance(part, str))
+        found.setdefault(path, set()).add(error["extensions"]["code"])
+    return found
+
+
 def error_codes_at(body: dict[str, Any], fields: list[str]) -> set[str]:
-    return {
-        error["extensions"]["code"]
-        for error in body.get("errors", [])
-        if [part for part in error.get("path", []) if isinstance(part, str)] == fields
-    }
+    return error_codes_by_path(body).get(tuple(fields), set())
 
 
 def present(found: list[Any]) -> bool:
@@ -325,6 +331,7 @@ async def test_a_role_gets_from_every_field_what_design_7_says(
             select_type(selection, path, types[type_name], roots)
         query = f"{{ {render(selection)} }}"
         body = (await harness.graphql(client_id, query, purpose=purpose)).json()
+        codes_by_path = error_codes_by_path(body)
         for type_name, path in reached.items():
             for name in types[type_name].fields:
                 if path == [] and name not in roots:
@@ -333,7 +340,8 @@ async def test_a_role_gets_from_every_field_what_design_7_says(
                 expected = ORACLE[coordinate][role]
                 fields = [*(step.field for step in path), name]
                 found = list(values_at(body.get("data"), fields))
-                problem = effect_problem(expected, purpose, found, error_codes_at(body, fields))
+                codes = codes_by_path.get(tuple(fields), set())
+                problem = effect_problem(expected, purpose, found, codes)
                 if not problem and coordinate in MASKS and expected.effect is not Effect.DENY:
                     if purpose:
                         plain = await plain_values(harness, coordinate, path, name)

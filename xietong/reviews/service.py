@@ -246,10 +246,12 @@ class ReviewService:
                 self._sessions, self._event, changed=_changed_keys(review)
             ) as session:
                 await write(session)
+                # What this change made, read in its own transaction: read after the
+                # commit, it could already show the next signer's change.
+                changed = await store.load_review(session, review.id)
         except _LostRace:
             current = await self.get(review.id)
             return version_conflict(expected_version, current.version if current else None)
-        changed = await self.get(review.id)
         assert changed is not None, "reviews are never deleted"
         return changed
 

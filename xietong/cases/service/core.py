@@ -128,7 +128,7 @@ class CaseCore:
             self._sessions, self._event, changed=[f"id:{case_id}", credit_code]
         ) as session:
             await self.add_opened(session, actor, case, action)
-        return await self.stored(case_id)
+            return await self.stored(session, case_id)
 
     async def add_opened(
         self, session: AsyncSession, actor: Actor, case: CaseRecord, action: CaseAction
@@ -137,9 +137,10 @@ class CaseCore:
         await store.add_case(session, case)
         await store.add_event(session, case.id, self.step(actor, action, case.status, None))
 
-    async def stored(self, case_id: str) -> CaseRecord:
-        """A case just opened or changed, as stored."""
-        found = await self.get(case_id)
+    async def stored(self, session: AsyncSession, case_id: str) -> CaseRecord:
+        """A case just opened or changed, as the change's own transaction stored it
+        (read after the commit, it could already show the next change)."""
+        found = await store.load_case(session, case_id)
         assert found is not None, "cases are never deleted"
         return found
 
@@ -185,12 +186,13 @@ class CaseCore:
                 )
                 if news is not None and self._live is not None:
                     await self._live.publish_in(session, news)
+                stored = await self.stored(session, case.id)
         except _LostRace:
             current = await self.get(case.id)
             return version_conflict(expected_version, current.version if current else None)
         if news is not None and self._live is not None:
             await self._live.publish_after(news)
-        return await self.stored(case.id)
+        return stored
 
 
 def new_case(

@@ -66,7 +66,7 @@ class RectificationSteps(CaseCore):
                 number=notice_number(self._prefixes, actor.department, today.year, seq),
             )
             await self.add_opened(session, actor, case, CaseAction.ISSUED)
-        return await self.stored(case_id)
+            return await self.stored(session, case_id)
 
     async def record_response(
         self, actor: Actor, case_id: str, response: str, expected_version: int

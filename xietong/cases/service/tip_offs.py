@@ -61,7 +61,7 @@ class TipOffSteps(CaseCore):
                 at=now,
             )
             await self.add_opened(session, actor, case, CaseAction.SUBMITTED)
-        return await self.stored(case_id)
+            return await self.stored(session, case_id)
 
     async def decide_reward(
         self, actor: Actor, case_id: str, amount: Decimal, reason: str, expected_version: int
