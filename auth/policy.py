@@ -136,10 +136,21 @@ class Policy:
 
 def load_policy(path: Path) -> Policy:
     """Parse the policy file; the schema check happens in ``auth.schema_policy``."""
+    return policy_of_text(read_policy(path), path)
+
+
+def read_policy(path: Path) -> bytes:
+    """The policy file's bytes; a ConfigError if there is none."""
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
+        return path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"policy file {path} does not exist (XIETONG_POLICY)") from None
+
+
+def policy_of_text(text: bytes, path: Path) -> Policy:
+    """The policy ``text`` (read from ``path``) states."""
+    try:
+        document = tomllib.loads(text.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ConfigError(f"policy file {path} is not valid TOML: {error}") from None
     return parse_policy(document, source=str(path))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 import strawberry
@@ -14,7 +16,7 @@ from strawberry.types.graphql import OperationType
 
 from xietong.adapters.sources.errors import SourceUnavailableError
 from xietong.auth.decisions import decide, selected_coordinates
-from xietong.auth.policy import Policy
+from xietong.auth.policy import Policy, policy_of_text, read_policy
 from xietong.auth.schema_policy import Decisions, bind_policy, install_guards
 from xietong.kernel.errors import CodedError
 from xietong.schema.audit import AuditQuery
@@ -167,6 +169,27 @@ def build_schema(
             PolicyExtension,
         ],
     )
+
+
+def guarded_schema(
+    limits: QueryLimits, federation_name: str | None, policy_file: Path
+) -> tuple[strawberry.Schema, Policy]:
+    """``build_schema`` with ``policy_file``'s policy applied, and the policy bound.
+
+    Built once per process for the same limits, federation name and policy text (a
+    fifth of a second each time otherwise): a guarded schema holds nothing of one
+    app or hub, which reach the resolvers through each request's context. A changed
+    policy file is a new text, so a new schema.
+    """
+    return _guarded_schema(limits, federation_name, policy_file, read_policy(policy_file))
+
+
+@functools.lru_cache(maxsize=8)
+def _guarded_schema(
+    limits: QueryLimits, federation_name: str | None, policy_file: Path, text: bytes
+) -> tuple[strawberry.Schema, Policy]:
+    schema = build_schema(limits, federation_name=federation_name)
+    return schema, apply_policy(schema, policy_of_text(text, policy_file))
 
 
 def apply_policy(schema: strawberry.Schema, policy: Policy) -> Policy:

@@ -15,7 +15,6 @@ from starlette.types import Scope
 
 from xietong.audit.log import AuditLog
 from xietong.auth.authorize_endpoint import AUTHORIZE_ENDPOINT
-from xietong.auth.policy import load_policy
 from xietong.auth.routes import TOKEN_ENDPOINT, authentication_middleware, oauth_routes
 from xietong.hub.checkpoints import Checkpointer
 from xietong.hub.live_sweep import LiveSweeper
@@ -24,7 +23,7 @@ from xietong.hub.releases import ReleaseResender
 from xietong.hub.services import Hub
 from xietong.kernel.errors import ConfigError
 from xietong.kernel.settings import Settings
-from xietong.schema.root import apply_policy, build_schema
+from xietong.schema.root import guarded_schema
 from xietong.web.attachments import PREFIX as ATTACHMENTS_PREFIX
 from xietong.web.attachments import Attachments
 from xietong.web.audit import AuditMiddleware
@@ -169,8 +168,9 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
 
     # On a port of its own (``XIETONG_METRICS_PORT``), /metrics is not beside /graphql.
     metrics_routes = [] if settings.metrics_port else [METRICS_ROUTE]
-    schema = build_schema(settings.query_limits, federation_name=settings.federation_name)
-    policy = apply_policy(schema, load_policy(settings.policy_file))
+    schema, policy = guarded_schema(
+        settings.query_limits, settings.federation_name, settings.policy_file
+    )
     graphql = CurrentGraphQL(HubGraphQL(schema, policy=policy))
     app = Starlette(
         routes=[

@@ -33,10 +33,9 @@ from xietong.adapters.config import load_sources
 from xietong.adapters.sources.registry import SourceRegistry
 from xietong.audit.events import AuditDraft, AuditOutcome
 from xietong.audit.log import now
-from xietong.auth.policy import load_policy
 from xietong.hub.services import Hub
 from xietong.kernel.errors import ConfigError
-from xietong.schema.root import apply_policy, build_schema
+from xietong.schema.root import guarded_schema
 from xietong.web.graphql import HubGraphQL
 
 log = logging.getLogger("xietong.reload")
@@ -150,8 +149,8 @@ class Reloader:
         federation_name = self.hub.settings.federation_name
 
         def build() -> HubGraphQL:
-            schema = build_schema(limits, federation_name=federation_name)
-            return HubGraphQL(schema, policy=apply_policy(schema, load_policy(path)))
+            schema, policy = guarded_schema(limits, federation_name, path)
+            return HubGraphQL(schema, policy=policy)
 
         endpoint = await asyncio.to_thread(build)
         self.graphql.endpoint = endpoint
