@@ -34,7 +34,7 @@ from tests.auth.policy_oracle import (
 from tests.funds.support import native
 from tests.support.harness import HubHarness, SandboxWorld
 from xietong.audit.checkpoints import make_checkpoint
-from xietong.cases.live import RiskRaise
+from xietong.cases.live import Assignment, AssignmentReason, RiskRaise
 from xietong.domain.risk import RiskLevel
 from xietong.kernel.live_bus import LiveEvent
 from xietong.resolvers.context import HubContext
@@ -771,9 +771,22 @@ async def check_subscriptions(
 ) -> None:
     """Each subscription for ``role``, with a purpose and without, through the schema
     as the transports run it: refused before it starts (FORBIDDEN, PURPOSE_REQUIRED)
-    or started; a risk raised then arrives with each field the role may read."""
+    or started; then the notice it listens for (a case assigned to the role's
+    department, a risk raised) arrives with each field the role may read."""
     principal = await harness.hub.tokens.verifier.verify(await harness.token(DEMO_CLIENTS[role]))
     schema = harness.app.state.schema
+    case_id = samples["caseId"]
+    case = await harness.graphql("demo-education", f'{{ case(id: "{case_id}") {{ region }} }}')
+    case_region = case.json()["data"]["case"]["region"]
+    now = datetime.now(UTC)
+    notices = {
+        "caseAssigned": Assignment(
+            case_id, principal.department, case_region, AssignmentReason.REFERRED, now
+        ).event(),
+        "riskRaised": RiskRaise(
+            samples["creditCode"], "410202", RiskLevel.HIGH, RiskLevel.LOW, now
+        ).event(),
+    }
     for name, document in SUBSCRIPTIONS.items():
         expected = ORACLE[f"Subscription.{name}"][role]
         for purpose in (PURPOSE, None):
@@ -785,24 +798,19 @@ async def check_subscriptions(
                 purpose=purpose,
             )
             stream = await schema.subscribe(document, context_value=context)
-            raised = RiskRaise(
-                samples["creditCode"], "410202", RiskLevel.HIGH, RiskLevel.LOW, datetime.now(UTC)
+            listening = harness.hub.live.subscribers
+            publisher = asyncio.create_task(
+                publish_when_listening(harness, notices[name], listening)
             )
-            publisher = asyncio.create_task(publish_soon(harness, raised.event()))
             # Read in this task: a stream is opened and closed in one context. A
-            # refusal comes at once; a case assigned never comes here.
+            # refusal comes at once, the notice once the subscription listens.
             try:
-                async with asyncio.timeout(10 if name == "riskRaised" else 1):
+                async with asyncio.timeout(10):
                     result = await anext(stream)
-            except TimeoutError:
-                result = None
-            await publisher
-            await stream.aclose()
-            if result is None:  # started, and nothing for it
-                problem = effect_problem(expected, purpose, [True], set())
-                if problem:
-                    mismatches.append(f"Subscription.{name} (purpose={purpose!r}): {problem}")
-                continue
+            finally:
+                publisher.cancel()
+                await asyncio.gather(publisher, return_exceptions=True)
+                await stream.aclose()
             values = (result.data or {}).get(name) or {}
             codes = {e.extensions.get("code") for e in result.errors or [] if e.extensions}
             for coordinate in sorted(subscription_coordinates(document)):
@@ -816,9 +824,15 @@ async def check_subscriptions(
                 if problem:
                     mismatches.append(f"{coordinate} (purpose={purpose!r}): {problem}")
             if expected.effect is not Effect.DENY and (purpose or not expected.purpose):
-                assert values.get("creditCode") == samples["creditCode"], result
+                if name == "riskRaised":
+                    assert values.get("creditCode") == samples["creditCode"], result
+                else:
+                    assert values.get("case") == {"id": case_id}, result
 
 
-async def publish_soon(harness: HubHarness, event: LiveEvent) -> None:
-    await asyncio.sleep(0.3)  # the subscription logs its start, then listens
+async def publish_when_listening(harness: HubHarness, event: LiveEvent, listening: int) -> None:
+    """Publish ``event`` as soon as one more subscription than ``listening`` listens
+    (one refused never does)."""
+    while harness.hub.live.subscribers <= listening:  # noqa: ASYNC110 - counted, not signalled
+        await asyncio.sleep(0.01)
     await harness.hub.live.publish(None, event)
