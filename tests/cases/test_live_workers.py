@@ -105,10 +105,11 @@ async def ask(served: Served, client: str, query: str, variables: Any = None) ->
 
 
 async def subscribers_on_both_workers(
-    served: Served, stack: AsyncExitStack, most: int = 16
+    served: Served, stack: AsyncExitStack, most: int = 48
 ) -> list[Received]:
     """Market's subscribers, by WebSocket and SSE in turn, on fresh connections
-    until both workers hold some of each kind (the kernel spreads them)."""
+    until both workers hold some of each kind (the kernel spreads them, unevenly on
+    a busy machine: once, eight WebSockets in a row went to the same worker)."""
     token = served.tokens["demo-market"]
     opened: list[Received] = []
     for number in range(most):
