@@ -26,10 +26,11 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLResolveInfo,
     GraphQLScalarType,
     Undefined,
 )
-from graphql.execution.collect_fields import GroupedFieldSet
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import AwaitableOrValue, Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
@@ -182,6 +183,61 @@ class HubExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if not awaitable_fields:
             return results
         return self._awaited(results, awaitable_fields)
+
+    def complete_list_value(
+        self,
+        return_type: GraphQLList[GraphQLOutputType],
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> AwaitableOrValue[list[Any]]:
+        if position_context is None:
+            answers = self._plain_objects(return_type.of_type, field_details_list, result)
+            if answers is not _UNUSUAL:
+                return answers  # type: ignore[no-any-return]
+        return super().complete_list_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+
+    def _plain_objects(
+        self, item_type: GraphQLOutputType, field_details_list: FieldDetailsList, items: Any
+    ) -> Any:
+        """A list of objects whose every selected field is plain (a course's name,
+        subject and price, say) answered in one loop, or ``_UNUSUAL`` for graphql-core
+        to complete item by item (an item null or unusual, a fragment deferred, a
+        list streamed, a field with a resolver)."""
+        if type(items) is not list and type(items) is not tuple:
+            return _UNUSUAL
+        object_type = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+        if not isinstance(object_type, GraphQLObjectType) or object_type.is_type_of is not None:
+            return _UNUSUAL
+        if any(details.node.directives for details in field_details_list):
+            return _UNUSUAL
+        collected = self.collect_subfields(object_type, field_details_list)
+        if collected.new_defer_usages or collected.forbidden_directive_instances:
+            return _UNUSUAL
+        plans = plain_fields(object_type)
+        selected: list[tuple[str, _PlainField]] = []
+        for response_name, details in collected.grouped_field_set.items():
+            node = details[0].node
+            plan = plans.get(node.name.value)
+            if plan is None or node.arguments or node.directives:
+                return _UNUSUAL
+            selected.append((response_name, plan))
+        answers: list[dict[str, Any]] = []
+        for item in items:
+            if item is None or isinstance(item, Exception):
+                return _UNUSUAL
+            answer: dict[str, Any] = {}
+            for response_name, plan in selected:
+                value = self._plain(plan, item)
+                if value is _UNUSUAL:
+                    return _UNUSUAL
+                answer[response_name] = value
+            answers.append(answer)
+        return answers
 
     def _plain(self, plan: _PlainField, source: Any) -> Any:
         """The plain field's answer, or ``_UNUSUAL`` for graphql-core to work out."""

@@ -88,6 +88,14 @@ def _schema(context_class: type[StrawberryGraphQLCoreExecutionContext]) -> straw
         def items(self, which: str) -> list[Item | None]:
             return [SOURCES[which](), SOURCES[which]()]
 
+        @strawberry.field
+        def required(self, which: str) -> list[Item]:
+            return [Odd(), SOURCES[which]()]
+
+        @strawberry.field
+        def with_null(self) -> list[Item | None]:
+            return [Odd(), None]  # type: ignore[list-item]
+
     schema = strawberry.Schema(query=Query, execution_context_class=context_class)
     item = graphql_schema_of(schema).type_map["Item"]
     assert isinstance(item, GraphQLObjectType)
@@ -104,7 +112,13 @@ QUERY = """query ($which: String!) {
     name alias: name note count colour tags maybeTags secret hidden shout
     again: count @include(if: true)
   }
-}"""
+  plain: items(which: $which) { name note count colour tags maybeTags secret }
+  refused: items(which: $which) { name hidden }
+  required(which: $which) { ...Plain }
+  typename: required(which: $which) { __typename name }
+  withNull { name count }
+}
+fragment Plain on Item { name count colour tags }"""
 
 
 @pytest.mark.parametrize("which", sorted(SOURCES))
