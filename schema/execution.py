@@ -10,6 +10,10 @@ every other field, and every plain field whose value is unusual (null where the
 schema says non-null, a value the scalar refuses, an exception), to graphql-core
 unchanged, which then answers with the error it always did. The answer is the same
 value for value; only the cost differs.
+
+It overrides two methods of graphql-core 3.3's executor (the version strawberry
+requires): ``tests/schema/test_execution.py`` compares its answers and errors with
+strawberry's own executor, so a change there shows as a failing test.
 """
 
 from __future__ import annotations
