@@ -2,11 +2,12 @@
 
 A page of 100 joint records is some ten thousand fields, and most of them are
 *plain*: an attribute of the record read as it is (strawberry's "basic field": no
-resolver, no field extension, no policy guard) whose type is a scalar or an enum.
+resolver, no field extension) whose type is a scalar or an enum; the policy's guard
+on such a field masks as it would, and a refusal is left to the guard itself.
 graphql-core gives each of those what a resolver needs (a resolve info, an argument
 dict, a path, a try block, two awaitable checks) before it reads the attribute.
 ``HubExecutionContext`` reads and serializes them in one step instead, and hands
-every other field, and every plain field whose value is unusual (null where the
+every other field, every refused one, and every plain field whose value is unusual (null where the
 schema says non-null, a value the scalar refuses, an exception), to graphql-core
 unchanged, which then answers with the error it always did. The answer is the same
 value for value; only the cost differs.
