@@ -7,9 +7,9 @@ on such a field masks as it would, and a refusal is left to the guard itself.
 graphql-core gives each of those what a resolver needs (a resolve info, an argument
 dict, a path, a try block, two awaitable checks) before it reads the attribute.
 ``HubExecutionContext`` reads and serializes them in one step instead, and hands
-every other field, every refused one, and every plain field whose value is unusual (null where the
-schema says non-null, a value the scalar refuses, an exception), to graphql-core
-unchanged, which then answers with the error it always did. The answer is the same
+every other field, every refused one, and every plain field whose value is unusual
+(null where the schema says non-null, a value the scalar refuses, an exception) to
+graphql-core unchanged, which then answers with the error it always did. The answer is the same
 value for value; only the cost differs.
 
 It overrides two methods of graphql-core 3.3's executor (the version strawberry
