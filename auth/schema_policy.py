@@ -13,6 +13,7 @@ import dataclasses
 import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from graphql import (
     GraphQLField,
@@ -228,6 +229,16 @@ def install_guards(policy: Policy, schema: GraphQLSchema, decisions_of: Decision
     return guarded
 
 
+_GUARDS: WeakKeyDictionary[Resolver, tuple[str, Resolver]] = WeakKeyDictionary()
+
+
+def guard_of(resolve: object) -> tuple[str, Resolver] | None:
+    """The coordinate a guard resolver guards and the resolver it wraps; None for a
+    resolver that is not a guard. What a guard does is ``guarded`` below: an executor
+    may do the same without calling it (``xietong.schema.execution``)."""
+    return _GUARDS.get(resolve) if callable(resolve) else None
+
+
 def _guard(coordinate: str, resolve: Resolver, decisions_of: DecisionsOf) -> Resolver:
     def guarded(root: Any, info: GraphQLResolveInfo[Any], **arguments: Any) -> Any:
         decisions = decisions_of(info)
@@ -242,6 +253,7 @@ def _guard(coordinate: str, resolve: Resolver, decisions_of: DecisionsOf) -> Res
             return _masked_later(result, mask)
         return apply_mask(result, mask)
 
+    _GUARDS[guarded] = (coordinate, resolve)
     return guarded
 
 

@@ -17,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -31,6 +32,12 @@ class SandboxPorts:
     police: int = 8102
     bank: int = 8103
     """Songdu Bank's API (the HTTP one of the two supervising banks)."""
+
+
+STAND_IN: dict[str, Any] = {"loop": "asyncio", "http": "h11"}
+"""The stand-ins for department systems serve as plain as they always have, whatever
+the hub serves with (uvloop and httptools): h11 also hands an app the request
+target as sent, a forward proxy's absolute URL included."""
 
 
 def sandbox_servers(
@@ -50,7 +57,7 @@ def sandbox_servers(
         (bank_app(files.bank_http, delay_ms=delay_ms), ports.bank),
     )
     return [
-        uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level=log_level))
+        uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level=log_level, **STAND_IN))
         for app, port in apps
     ]
 
@@ -99,7 +106,9 @@ def serve_in_threads(apps: Sequence[ASGIApp], host: str = "127.0.0.1") -> Iterat
             sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind((host, 0))  # the kernel picks the port: no race with other tests
-            server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+            server = uvicorn.Server(
+                uvicorn.Config(app, log_level="warning", lifespan="on", **STAND_IN)
+            )
             thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
             servers.append((server, thread, sock))
             thread.start()

@@ -23,6 +23,7 @@ from xietong.schema.audit import AuditQuery
 from xietong.schema.cases import CaseMutation, CaseQuery
 from xietong.schema.compat import graphql_schema_of
 from xietong.schema.education import EducationQuery
+from xietong.schema.execution import HubExecutionContext
 from xietong.schema.federation import (
     FEDERATION_SCALARS,
     federated_query,
@@ -155,6 +156,7 @@ def build_schema(
         query=federated_query(Query, federation_name) if federation_name else Query,
         mutation=Mutation,
         subscription=Subscription,
+        execution_context_class=HubExecutionContext,
         config=StrawberryConfig(
             scalar_map={**SCALAR_MAP, **FEDERATION_SCALARS} if federation_name else SCALAR_MAP
         ),

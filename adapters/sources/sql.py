@@ -31,6 +31,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -67,13 +68,18 @@ THREADS = 4
 def query(sql: str, **parameters: Any) -> Query:
     """``sql`` with named ``:parameters``; a list or tuple value binds as an expanding
     ``IN :name`` list (one bound variable per item)."""
+    lists = tuple(name for name, value in parameters.items() if isinstance(value, list | tuple))
+    return _statement(sql, lists), parameters
+
+
+@lru_cache(maxsize=1024)
+def _statement(sql: str, lists: tuple[str, ...]) -> TextClause:
+    """The statement for ``sql`` whose ``lists`` parameters expand, made once: a clause
+    is immutable, and the same one each time also keeps SQLAlchemy's cache key for it
+    (a new one is parsed and keyed afresh on every call)."""
     clause = text(sql)
-    lists: list[BindParameter[Any]] = [
-        bindparam(name, expanding=True)
-        for name, value in parameters.items()
-        if isinstance(value, list | tuple)
-    ]
-    return (clause.bindparams(*lists) if lists else clause), parameters
+    expanding: list[BindParameter[Any]] = [bindparam(name, expanding=True) for name in lists]
+    return clause.bindparams(*expanding) if expanding else clause
 
 
 def _sqlite_file(config: SourceConfig) -> Path | None:

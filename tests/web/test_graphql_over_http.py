@@ -10,6 +10,10 @@ import httpx
 import pytest
 
 from tests.support.harness import HubHarness
+from xietong.auth.policy import load_policy
+from xietong.kernel.settings import SHIPPED_POLICY
+from xietong.schema.root import build_schema
+from xietong.web.graphql import HubGraphQL
 from xietong.web.graphql_http import MAX_BODY_BYTES
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -327,3 +331,21 @@ async def test_without_a_token_it_is_401_whatever_the_accept(sqlite_harness: Hub
 
     assert response.status_code == 401
     assert codes(response) == ["UNAUTHENTICATED"]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"data": {"name": "开封市龙亭区启航培训学校", "count": 3, "ratio": 0.25, "none": None}},
+        # UTF-8 cannot carry a lone surrogate, nor orjson an integer past 64 bits:
+        # the standard library's encoding, as before, instead of a failure.
+        {"errors": [{"message": "bad value '\ud800'"}]},
+        {"data": {"big": 2**70}},
+    ],
+)
+def test_answers_are_encoded_as_the_same_json(answer: dict[str, Any]) -> None:
+    endpoint = HubGraphQL(build_schema(), policy=load_policy(SHIPPED_POLICY))
+
+    encoded = endpoint.encode_json(answer)
+
+    assert json.loads(encoded) == answer

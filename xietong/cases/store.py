@@ -15,7 +15,7 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, cast, func, or_, select, update
+from sqlalchemy import ColumnElement, String, bindparam, cast, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -161,6 +161,16 @@ async def cases_page(
     return [_record(row) for row in rows], total or 0
 
 
+_CASES_OF_INSTITUTIONS = (
+    select(Case)
+    .where(Case.kind == bindparam("kind"), Case.credit_code.in_(bindparam("codes", expanding=True)))
+    .order_by(Case.opened_at, Case.id)
+)
+"""Built once: every joint record asks it (its hub inspections), and building the
+statement afresh, then keying it for SQLAlchemy's cache, cost a fifth of the CPU of
+reading it."""
+
+
 async def notices_of_institutions(
     session: AsyncSession,
     credit_codes: Collection[str],
@@ -169,12 +179,7 @@ async def notices_of_institutions(
     """Each institution's cases of ``kind`` (rectification notices unless told),
     oldest first, read together; an institution without any is left out."""
     rows = await session.scalars(
-        select(Case)
-        .where(
-            Case.kind == kind.value,
-            Case.credit_code.in_(sorted(set(credit_codes))),
-        )
-        .order_by(Case.opened_at, Case.id)
+        _CASES_OF_INSTITUTIONS, {"kind": kind.value, "codes": sorted(set(credit_codes))}
     )
     found: dict[str, list[CaseRecord]] = {}
     for row in rows:

@@ -86,10 +86,23 @@ def create_sync_engine(raw: str) -> Engine:
     return engine
 
 
+HUB_POOL_SIZE = 10
+HUB_POOL_OVERFLOW = 5
+"""Connections a worker keeps open to a PostgreSQL hub store, and how many more it
+may open for a while: as many at most as SQLAlchemy's default (5 + 10), but kept
+open for ten requests at once instead of five, so that a busy worker does not
+connect and disconnect for every request past the fifth."""
+
+
 def create_hub_engine(raw: str) -> AsyncEngine:
     url = async_url(raw)
     _prepare_sqlite_file(url)
-    engine = create_async_engine(url, pool_pre_ping=True, json_serializer=canonical)
+    pool = (
+        {"pool_size": HUB_POOL_SIZE, "max_overflow": HUB_POOL_OVERFLOW}
+        if url.get_backend_name() == "postgresql"
+        else {}
+    )
+    engine = create_async_engine(url, pool_pre_ping=True, json_serializer=canonical, **pool)
     if url.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine

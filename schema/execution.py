@@ -1,0 +1,272 @@
+"""Executing an operation with less work per plain field.
+
+A page of 100 joint records is some ten thousand fields, and most of them are
+*plain*: an attribute of the record read as it is (strawberry's "basic field": no
+resolver, no field extension) whose type is a scalar or an enum; the policy's guard
+on such a field masks as it would, and a refusal is left to the guard itself.
+graphql-core gives each of those what a resolver needs (a resolve info, an argument
+dict, a path, a try block, two awaitable checks) before it reads the attribute.
+``HubExecutionContext`` reads and serializes them in one step instead, and hands
+every other field, every refused one, and every plain field whose value is unusual
+(null where the schema says non-null, a value the scalar refuses, an exception) to
+graphql-core unchanged, which then answers with the error it always did. The answer is the same
+value for value; only the cost differs.
+
+It overrides two methods of graphql-core 3.3's executor (the version strawberry
+requires): ``tests/schema/test_execution.py`` compares its answers and errors with
+strawberry's own executor, so a change there shows as a failing test.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from graphql import (
+    GraphQLEnumType,
+    GraphQLField,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLResolveInfo,
+    GraphQLScalarType,
+    Undefined,
+)
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
+from graphql.pyutils import AwaitableOrValue, Path, gather_with_cancel
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types.field import StrawberryField
+
+from xietong.auth.schema_policy import Decisions, apply_mask, guard_of
+
+_STRAWBERRY_FIELD = "strawberry-definition"
+_UNUSUAL = object()
+"""A plain field's value that the fast path leaves to graphql-core."""
+
+Complete = Callable[[Any], Any]
+"""A plain field's value → its answer, or ``_UNUSUAL``."""
+
+
+class _PlainField:
+    """How to read and serialize one plain field; ``guarded``: the coordinate of a
+    field the policy guards (see ``HubExecutionContext._guarded``)."""
+
+    __slots__ = ("complete", "guarded", "read")
+
+    def __init__(self, read: Callable[[Any], Any], complete: Complete, guarded: str | None) -> None:
+        self.read = read
+        self.complete = complete
+        self.guarded = guarded
+
+
+def _leaf(type_: GraphQLScalarType | GraphQLEnumType, *, nullable: bool) -> Complete:
+    coerce = type_.coerce_output_value
+
+    def complete(value: Any) -> Any:
+        if value is None:
+            return None if nullable else _UNUSUAL
+        if isinstance(value, Exception):
+            return _UNUSUAL
+        coerced = coerce(value)  # raising: HubExecutionContext._plain leaves it
+        return _UNUSUAL if coerced is None or coerced is Undefined else coerced
+
+    return complete
+
+
+def _leaf_list(item: Complete, *, nullable: bool) -> Complete:
+    def complete(value: Any) -> Any:
+        if value is None:
+            return None if nullable else _UNUSUAL
+        if type(value) is not list and type(value) is not tuple:
+            return _UNUSUAL
+        completed = [item(element) for element in value]
+        return _UNUSUAL if any(entry is _UNUSUAL for entry in completed) else completed
+
+    return complete
+
+
+def _completion(type_: GraphQLOutputType) -> Complete | None:
+    """Scalars, enums and lists of them, as graphql-core's ``complete_value`` does
+    them for values that are not unusual; None for any other type."""
+    nullable = not isinstance(type_, GraphQLNonNull)
+    inner = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+    if isinstance(inner, GraphQLScalarType | GraphQLEnumType):
+        return _leaf(inner, nullable=nullable)
+    if isinstance(inner, GraphQLList):
+        item_type = inner.of_type
+        item_nullable = not isinstance(item_type, GraphQLNonNull)
+        item_inner = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+        if isinstance(item_inner, GraphQLScalarType | GraphQLEnumType):
+            return _leaf_list(_leaf(item_inner, nullable=item_nullable), nullable=nullable)
+    return None
+
+
+def _plain_field(field: GraphQLField) -> _PlainField | None:
+    """The field's plan, if it is plain: strawberry's own attribute reader (perhaps
+    inside a policy guard), no arguments, a scalar or enum type."""
+    definition = (field.extensions or {}).get(_STRAWBERRY_FIELD)
+    resolve = field.resolve
+    guard = guard_of(resolve)
+    guarded, resolve = guard if guard is not None else (None, resolve)
+    if (
+        not isinstance(definition, StrawberryField)
+        or not getattr(resolve, "_is_default", False)
+        or not definition.is_basic_field
+        or definition.default_resolver is not getattr
+        or field.args
+        or field.subscribe is not None
+    ):
+        return None
+    complete = _completion(field.type)
+    if complete is None:
+        return None
+    return _PlainField(operator.attrgetter(definition.python_name), complete, guarded)
+
+
+_PLANS: WeakKeyDictionary[GraphQLObjectType, dict[str, _PlainField]] = WeakKeyDictionary()
+
+
+def plain_fields(type_: GraphQLObjectType) -> dict[str, _PlainField]:
+    """The type's plain fields by name, worked out on first use (after the policy's
+    guards are installed, which is before the first operation)."""
+    plans = _PLANS.get(type_)
+    if plans is None:
+        plans = {
+            name: plan
+            for name, field in type_.fields.items()
+            if (plan := _plain_field(field)) is not None
+        }
+        _PLANS[type_] = plans
+    return plans
+
+
+class HubExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    """strawberry's execution, with plain fields read and serialized in one step."""
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: GroupedFieldSet,
+        position_context: Any,
+    ) -> AwaitableOrValue[dict[str, Any]]:
+        plans = plain_fields(parent_type)
+        middleware = self.middleware_manager
+        if not plans or (middleware is not None and middleware.middlewares):
+            return super().execute_fields(
+                parent_type, source_value, path, grouped_field_set, position_context
+            )
+        # graphql-core's loop (Executor.execute_fields), with the plain fields done inline.
+        results: dict[str, Any] = {}
+        is_awaitable = self.is_awaitable
+        awaitable_fields: list[str] = []
+        try:
+            for response_name, field_details_list in grouped_field_set.items():
+                node = field_details_list[0].node
+                plan = plans.get(node.name.value)
+                if plan is not None and not node.arguments and not node.directives:
+                    completed = self._plain(plan, source_value)
+                    if completed is not _UNUSUAL:
+                        results[response_name] = completed
+                        continue
+                field_path = Path(path, response_name, parent_type.name)
+                result = self.execute_field(
+                    parent_type, source_value, field_details_list, field_path, position_context
+                )
+                if result is not Undefined:
+                    results[response_name] = result
+                    if is_awaitable(result):
+                        awaitable_fields.append(response_name)
+        except Exception:
+            if awaitable_fields:
+                self.settle_in_background([results[field] for field in awaitable_fields])
+            raise
+        if not awaitable_fields:
+            return results
+        return self._awaited(results, awaitable_fields)
+
+    def complete_list_value(
+        self,
+        return_type: GraphQLList[GraphQLOutputType],
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> AwaitableOrValue[list[Any]]:
+        if position_context is None:
+            answers = self._plain_objects(return_type.of_type, field_details_list, result)
+            if answers is not _UNUSUAL:
+                return answers  # type: ignore[no-any-return]
+        return super().complete_list_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+
+    def _plain_objects(
+        self, item_type: GraphQLOutputType, field_details_list: FieldDetailsList, items: Any
+    ) -> Any:
+        """A list of objects whose every selected field is plain (a course's name,
+        subject and price, say) answered in one loop, or ``_UNUSUAL`` for graphql-core
+        to complete item by item (an item null or unusual, a fragment deferred, a
+        list streamed, a field with a resolver)."""
+        if type(items) is not list and type(items) is not tuple:
+            return _UNUSUAL
+        object_type = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+        if not isinstance(object_type, GraphQLObjectType) or object_type.is_type_of is not None:
+            return _UNUSUAL
+        if any(details.node.directives for details in field_details_list):
+            return _UNUSUAL
+        collected = self.collect_subfields(object_type, field_details_list)
+        if collected.new_defer_usages or collected.forbidden_directive_instances:
+            return _UNUSUAL
+        plans = plain_fields(object_type)
+        selected: list[tuple[str, _PlainField]] = []
+        for response_name, details in collected.grouped_field_set.items():
+            node = details[0].node
+            plan = plans.get(node.name.value)
+            if plan is None or node.arguments or node.directives:
+                return _UNUSUAL
+            selected.append((response_name, plan))
+        answers: list[dict[str, Any]] = []
+        for item in items:
+            if item is None or isinstance(item, Exception):
+                return _UNUSUAL
+            answer: dict[str, Any] = {}
+            for response_name, plan in selected:
+                value = self._plain(plan, item)
+                if value is _UNUSUAL:
+                    return _UNUSUAL
+                answer[response_name] = value
+            answers.append(answer)
+        return answers
+
+    def _plain(self, plan: _PlainField, source: Any) -> Any:
+        """The plain field's answer, or ``_UNUSUAL`` for graphql-core to work out."""
+        try:
+            value = plan.read(source)
+            if plan.guarded is not None:
+                # What the guard does (auth.schema_policy), with the decisions it
+                # reads (schema.root): a refusal is left to the guard to raise.
+                decisions: Decisions = self.context_value.decisions
+                if plan.guarded in decisions.refused:
+                    return _UNUSUAL
+                mask = decisions.masked.get(plan.guarded)
+                if mask is not None:
+                    value = apply_mask(value, mask)
+            return plan.complete(value)
+        except Exception:  # graphql-core meets it again, and answers with its field error
+            return _UNUSUAL
+
+    async def _awaited(self, results: dict[str, Any], awaitable_fields: list[str]) -> Any:
+        # As graphql-core's ``get_results``: one awaited alone, several together.
+        if len(awaitable_fields) == 1:
+            field = awaitable_fields[0]
+            results[field] = await results[field]
+            return results
+        awaited = await gather_with_cancel(*(results[field] for field in awaitable_fields))
+        results.update(zip(awaitable_fields, awaited, strict=True))
+        return results
