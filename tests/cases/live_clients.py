@@ -60,11 +60,15 @@ async def over_websocket(
             payload["purpose"] = purpose
         await socket.send(json.dumps({"type": "connection_init", "payload": payload}))
         try:
-            ack = json.loads(await asyncio.wait_for(socket.recv(), 10))
+            frame = await asyncio.wait_for(socket.recv(), 10)
         except websockets.ConnectionClosed as closed:
             received.ended = f"closed {closed.rcvd.code if closed.rcvd else None}"
             yield received
             return
+        # graphql-transport-ws speaks in text frames: a browser's client reads a
+        # binary one as a Blob and finds no message type in it.
+        assert isinstance(frame, str), f"a binary frame: {frame!r}"
+        ack = json.loads(frame)
         assert ack["type"] == "connection_ack", ack
         await socket.send(
             json.dumps(
@@ -79,6 +83,7 @@ async def over_websocket(
         async def read() -> None:
             try:
                 async for raw in socket:
+                    assert isinstance(raw, str), f"a binary frame: {raw!r}"
                     message = json.loads(raw)
                     if message["type"] == "next":
                         received.payloads.append(message["payload"])

@@ -180,13 +180,18 @@ class HubGraphQL(GraphQL[HubContext, None]):
         _DOCUMENT_ID.set(parsed.get(DOCUMENT_ID_PARAMETER))
         return parsed
 
-    def encode_json(self, data: object) -> str | bytes:
-        """The answer as compact UTF-8 JSON. A value orjson refuses (a lone surrogate,
-        an integer past 64 bits) is encoded as the standard library does it."""
+    def encode_json(self, data: object) -> str:
+        """The answer as compact JSON. A value orjson refuses (a lone surrogate, an
+        integer past 64 bits) is encoded as the standard library does it.
+
+        Text, not bytes: strawberry sends bytes over a WebSocket as a binary frame,
+        which graphql-transport-ws clients (GraphiQL's) cannot read.
+        """
         try:
-            return orjson.dumps(data, option=_STANDARD_TYPES_ONLY)
+            return orjson.dumps(data, option=_STANDARD_TYPES_ONLY).decode()
         except orjson.JSONEncodeError:
-            return super().encode_json(data)
+            encoded = super().encode_json(data)
+            return encoded.decode() if isinstance(encoded, bytes) else encoded
 
     def decode_json(self, data: str | bytes) -> object:
         """Strict: UTF-8 only, no NaN or Infinity; anything else is a 400, even
