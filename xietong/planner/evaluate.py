@@ -36,8 +36,6 @@ T = TypeVar("T")
 STAFF_CHUNK = 5000
 """Institutions whose rosters are read together (some 16,000 people): the next chunk's
 rosters are read while public security is asked about this one's people."""
-PEAKS_WAVE = 5000
-"""Institutions whose largest orders the banks are asked about at once."""
 REQUESTS_AT_ONCE = 3
 """Batches of people asked of public security side by side: while it answers one, the
 hub reads the answer before and sends the next (measured at 10,000 institutions: 2
@@ -67,11 +65,7 @@ async def with_unchecked_or_flagged_staff(
             rosters = await reading
             if index + 1 < len(chunks):
                 reading = asyncio.ensure_future(education.rosters(chunks[index + 1]))
-            workplaces: dict[str, list[str]] = {}
-            for code, staff in rosters.items():
-                for person in staff:
-                    workplaces.setdefault(person, []).append(code)
-            await _checked(adapters, workplaces, flagged, settled)
+            await _checked(adapters, _Workplaces(rosters), flagged, settled)
     finally:
         if not reading.done():
             reading.cancel()
@@ -79,28 +73,50 @@ async def with_unchecked_or_flagged_staff(
     return flagged if wanted else set(codes) - flagged
 
 
+class _Workplaces:
+    """Where each person on the rosters works: the first institution in a dict of
+    strings, the rare others apart (a list per person made a city's rosters hundreds of
+    thousands of objects for the garbage collector to walk, again and again)."""
+
+    def __init__(self, rosters: Mapping[str, list[str]]) -> None:
+        self.first: dict[str, str] = {}
+        self.others: dict[str, list[str]] = {}
+        for code, staff in rosters.items():
+            for person in staff:
+                if self.first.setdefault(person, code) != code:
+                    self.others.setdefault(person, []).append(code)
+
+    def of(self, person: str) -> list[str]:
+        return [self.first[person], *self.others.get(person, ())]
+
+
 async def _checked(
     adapters: AdapterCatalog,
-    workplaces: Mapping[str, list[str]],
+    workplaces: _Workplaces,
     flagged: set[str],
     settled: AbstractSet[str],
 ) -> None:
-    """Ask public security about the people of ``workplaces`` (person → institutions),
-    a batch of its limit at a time, ``REQUESTS_AT_ONCE`` at once; add to ``flagged``
-    the institutions of anyone not clear. Each batch is made when it is sent, of
-    people still worth asking."""
+    """Ask public security about the people of ``workplaces``, a batch of its limit at
+    a time, ``REQUESTS_AT_ONCE`` at once; add to ``flagged`` the institutions of anyone
+    not clear. Each batch is made when it is sent, of people still worth asking."""
     police = adapters.public_security
-    people = iter(workplaces)
+    first, others = workplaces.first, workplaces.others
+    people = iter(first)
 
     def worth_asking(person: str) -> bool:
-        return not all(code in flagged or code in settled for code in workplaces[person])
+        code = first[person]
+        if code not in flagged and code not in settled:
+            return True
+        return person in others and not all(
+            code in flagged or code in settled for code in others[person]
+        )
 
     async def ask_in_turn() -> None:
         while batch := list(islice(filter(worth_asking, people), PEOPLE_BATCH)):
             clear = await police.cleared(batch)
-            flagged.update(
-                code for person in batch if person not in clear for code in workplaces[person]
-            )
+            for person in batch:
+                if person not in clear:
+                    flagged.update(workplaces.of(person))
 
     await gather_batches([ask_in_turn() for _ in range(REQUESTS_AT_ONCE)])
 
@@ -152,13 +168,9 @@ async def over_prepaid_cap(adapters: AdapterCatalog, among: Sequence[str] | None
     """Institutions (of ``among``, or all) with an order over the prepaid cap: the banks
     aggregate their orders (the largest per course), the education platform gives the
     courses' terms for the few institutions with an order large enough to matter."""
-    if among is None:
-        peaks = dict(await adapters.finance.order_peaks(among=None))
-    else:
-        # A wave of codes at a time: a city's IN lists at once queue past the timeout.
-        peaks = {}
-        for wave in chunked(among, PEAKS_WAVE):
-            peaks.update(await adapters.finance.order_peaks(among=wave))
+    # Each bank paces its own calls (a few lists a call, a wave of its threads; the
+    # HTTP bank pages through its accounts when asked about a city).
+    peaks = dict(await adapters.finance.order_peaks(among=among))
     # An order over 60 lessons is over whatever its course says; the others need the terms.
     over = {code for code, courses in peaks.items() if peaks_over_cap(courses, {})}
     asked = sorted(set(peaks) - over)
