@@ -68,6 +68,8 @@ class _Asking:
     hub_facts: HubFactsOf | None
     registrations: Callable[[], Awaitable[Mapping[str, Registered]]] | None = None
     """The region's registrations as a census scanned them, when the caller has one."""
+    population: int = 0
+    """How many institutions the question began with."""
     banks: asyncio.Lock = field(default_factory=asyncio.Lock)
     """The banks' scans one at a time: side by side they queue for the same source's
     threads, and a call queued counts against its timeout (seen at 100,000)."""
@@ -193,7 +195,10 @@ async def _scope_and_cap(
     """Round 3: SCOPE_MISMATCH (the registration's scope against the licence's and the
     courses' domains) and PREPAID_CAP_EXCEEDED (the banks' largest orders)."""
     adapters, today = asking.adapters, asking.today
-    http = None if asking.scans(codes, SourceKind.HTTP) else codes
+    # The registry's census pages through the whole region (a page costs more the
+    # further it is): for less than half the region, lookups by code cost less.
+    scan = asking.scans(codes, SourceKind.HTTP) and 2 * len(codes) > asking.population
+    http = None if scan else codes
 
     async def scope() -> frozenset[str]:
         if RiskCode.SCOPE_MISMATCH not in wanted:
@@ -323,9 +328,9 @@ async def raised(
     Raises SourceUnavailableError when a department it needs does not answer: a
     signal judged without it could not be called exact.
     """
-    asking = _Asking(adapters, today, region_prefix, hub_facts, registrations)
-    wanted = frozenset(signals)
     codes = sorted(set(candidates))
+    asking = _Asking(adapters, today, region_prefix, hub_facts, registrations, len(codes))
+    wanted = frozenset(signals)
     everyone = frozenset(codes)
     rounds = [(answers & wanted, ask) for answers, ask in ROUNDS if answers & wanted]
     if wanted & ROUNDS[0][0] and RiskCode.SCOPE_MISMATCH in wanted:
@@ -377,7 +382,8 @@ async def matching(
     not hold with the signals found so far, but would with some still to be asked
     (the answer only grows with more signals, so this is exact).
     """
-    asking = _Asking(adapters, today, region_prefix, hub_facts)
+    undecided = sorted(set(candidates))
+    asking = _Asking(adapters, today, region_prefix, hub_facts, population=len(undecided))
     wanted = frozenset(RiskCode) if level is not None else any_of
 
     def holds(signals: frozenset[RiskCode]) -> bool:
@@ -386,7 +392,6 @@ async def matching(
         return level is None or level_of(signals) >= level
 
     raising: dict[str, frozenset[RiskCode]] = {}
-    undecided = sorted(set(candidates))
     matched: set[str] = set()
     to_ask = [(answers & wanted, ask) for answers, ask in ROUNDS if answers & wanted]
     ahead: dict[Round, asyncio.Future[Found]] = {}
