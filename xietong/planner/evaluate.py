@@ -1,9 +1,11 @@
 """Predicates no department can answer alone, evaluated for given candidates.
 
 ``hasUncheckedOrFlaggedStaff`` starts from the education bureau's rosters and asks
-public security about those people only, by ID number in batches: the check
-service is never scanned (it cannot be, and must not be); it takes its candidates in
-chunks, so memory stays bounded however many there are. ``joint_records`` loads
+public security about those people only, by ID number in batches (a few at once,
+each made of the people still worth asking when it is sent): the check service is
+never scanned (it cannot be, and must not be); it takes its candidates in chunks
+(the next chunk's rosters read while this one's people are asked about), so memory
+stays bounded however many there are. ``joint_records`` loads
 candidates' whole joint records (what the benchmarks measure risk against; risk
 itself is ``planner.signals``, from each department's facts). The custody
 ledger's two (``custody`` with NONE, ``prepaidCapExceeded``) join a bank's answer with

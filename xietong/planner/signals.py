@@ -17,13 +17,18 @@ The signals are asked in rounds (``ROUNDS``):
 
 A filter (``matching``) asks each round only about the institutions whose answer still
 turns on it: one already HIGH needs no staff check; one that cannot reach the level
-whatever the later rounds find is dropped. Statistics (``raised``) ask every round
-about every institution. While many candidates remain, a department scans (every
-institution it holds, narrowed to the candidates here); with few, it is asked about
-those candidates only. The SQL departments are always asked by code, in ``IN`` lists a
+whatever the later rounds find is dropped. The staff check, the slowest, starts beside
+the first round (it needs nothing of it) and stops asking about the people of the
+institutions the first round decides (``_Asking.settled``). Statistics (``raised``)
+ask every round about every institution: the staff check beside the first and third,
+which share one answer of the education bureau's and go one after the other. While
+many candidates remain, a department scans (every institution it holds, narrowed to
+the candidates here); with few, it is asked about those candidates only (the
+registry's census, whose pages cost more the further they are, only for more than
+half the region). The SQL departments are always asked by code, in ``IN`` lists a
 call each: their rules correlate subqueries, and over a whole table one statement
-alone could outlast the source's timeout. ``tests/planner`` checks every signal against the rules
-themselves over every joint record, scanned and looked up.
+alone could outlast the source's timeout. ``tests/planner`` checks every signal
+against the rules themselves over every joint record, scanned and looked up.
 """
 
 from __future__ import annotations
