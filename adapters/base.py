@@ -214,3 +214,8 @@ class FinanceAdapter(DepartmentAdapter[FundSupervision], Protocol):
 
 class PublicSecurityAdapter(DepartmentAdapter[BackgroundCheck], Protocol):
     """Background checks, by ID number only: never listed, never scanned."""
+
+    async def cleared(self, keys: Sequence[str]) -> set[str]:
+        """Those of ``keys`` whose check is CLEAR (as ``load`` would say), asked by ID
+        number in batches like ``load``, without a record made of each."""
+        ...

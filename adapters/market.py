@@ -70,7 +70,8 @@ BATCH_LIMIT = 500
 SCAN_PAGE = 1000
 """Rows per page of a scan, the registry's cap."""
 PAGES_AT_ONCE = 4
-"""Pages of one scan asked for side by side, once the first has told how many."""
+"""Pages of one scan (or batches of one lookup) asked for side by side, once the first
+has told how many."""
 
 STATUSES = {
     "1": RegistrationStatus.ACTIVE,
@@ -245,12 +246,15 @@ class HttpMarketAdapter:
         return [await probe_source(self.source)]
 
     async def _fetch(self, codes: list[str]) -> dict[str, BusinessRegistration]:
-        answers = await gather_batches(
-            [
-                self._data("POST", "/api/v1/qyxx/batch", json={"tyshxydm": batch})
-                for batch in chunked(codes, BATCH_LIMIT)
-            ]
-        )
+        # A few batches at once: thousands of codes at once would queue at the
+        # registry, and a request queued there counts against its timeout.
+        limit = asyncio.Semaphore(PAGES_AT_ONCE)
+
+        async def batch_of(batch: list[str]) -> dict[str, Any]:
+            async with limit:
+                return await self._data("POST", "/api/v1/qyxx/batch", json={"tyshxydm": batch})
+
+        answers = await gather_batches([batch_of(batch) for batch in chunked(codes, BATCH_LIMIT)])
         found = {}
         with native_shape(self.department, self.source.config.name):
             for data in answers:

@@ -9,33 +9,37 @@ payer (``1`` yes, ``0`` not yet), ``xkrq`` given on.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from xietong.adapters.native import chunked, decode, gather_batches, required_ymd
-from xietong.adapters.sources.sql import SqlSource, query
+from xietong.adapters.sources.sql import THREADS, SqlSource, query
 from xietong.domain.records import LessonDelivery
 
 SQL_BATCH = 500
+LISTS_PER_CALL = 10
+"""``IN`` lists per call of the source (each list a statement)."""
 CONFIRMED = {"1": True, "0": False}
 
 
 async def prepaid_limits(source: SqlSource, codes: Sequence[str]) -> dict[str, dict[str, int]]:
     """Credit code → course name → most lessons prepaid (the strictest of namesakes)."""
-    batches = await gather_batches(
-        [
-            source.fetch_tuples(
-                [
-                    query(
-                        "SELECT tyshxydm, kcmc, yszdks FROM kc"
-                        " WHERE tyshxydm IN :codes AND yszdks > 0",
-                        codes=batch,
-                    )
-                ]
-            )
-            for batch in chunked(codes, SQL_BATCH)
-        ]
-    )
+    lists = [
+        query(
+            "SELECT tyshxydm, kcmc, yszdks FROM kc WHERE tyshxydm IN :codes AND yszdks > 0",
+            codes=batch,
+        )
+        for batch in chunked(codes, SQL_BATCH)
+    ]
+    # A few lists a call, as many calls at once as the source has threads: a list a
+    # call queued a city's calls at once, and a queued call counts against its timeout.
+    calls = [lists[at : at + LISTS_PER_CALL] for at in range(0, len(lists), LISTS_PER_CALL)]
+    answers: list[list[list[tuple[Any, ...]]]] = []
+    for wave in range(0, len(calls), THREADS):
+        answers += await gather_batches(
+            [source.fetch_tuples(call) for call in calls[wave : wave + THREADS]]
+        )
     limits: dict[str, dict[str, int]] = {}
-    for (rows,) in batches:
+    for rows in (rows for answer in answers for rows in answer):
         for code, course, most in rows:
             courses = limits.setdefault(code, {})
             courses[course] = min(int(most), courses.get(course, int(most)))

@@ -39,7 +39,7 @@ from xietong.adapters.native import (
     native_shape,
     required_ymd,
 )
-from xietong.adapters.sources.sql import Query, SqlSource, query
+from xietong.adapters.sources.sql import THREADS, Query, SqlSource, query
 from xietong.domain.records import (
     BankRefusal,
     BankVerdict,
@@ -182,11 +182,19 @@ class JinmingBank:
                 for batch in chunked(among, SQL_BATCH)
             ]
         )
-        batches = await gather_batches([self.source.fetch(*statement) for statement in statements])
+        # A few lists a call, as many calls at once as the source has threads.
+        calls = [
+            statements[start : start + LISTS_PER_CALL]
+            for start in range(0, len(statements), LISTS_PER_CALL)
+        ]
         peaks: OrderPeaks = {}
-        for rows in batches:
-            for row in rows:
-                peaks.setdefault(row["tyshxydm"], {})[row["kcmc"]] = int(row["most"])
+        for wave in range(0, len(calls), THREADS):
+            for answer in await gather_batches(
+                [self.source.fetch_tuples(call) for call in calls[wave : wave + THREADS]]
+            ):
+                for rows in answer:
+                    for code, course, most in rows:
+                        peaks.setdefault(code, {})[course] = int(most)
         return peaks
 
     async def district_totals(self, region_prefix: str) -> dict[str, CustodyTotals]:

@@ -65,6 +65,8 @@ REQUESTS_AT_ONCE = 4
 """Lookups sent side by side when many codes are asked about."""
 SCAN_LIMIT = 1000
 """Accounts per page of a scan, the API's cap."""
+SCAN_FROM = 2000
+"""Codes from which the largest orders are read by a scan of the bank's accounts."""
 _OK = "000000"
 STATUSES = {"A": CustodyStatus.NORMAL, "F": CustodyStatus.FROZEN, "C": CustodyStatus.CLOSED}
 ORDER_STATUSES = {"O": OrderStatus.RUNNING, "D": OrderStatus.COMPLETED, "R": OrderStatus.REFUNDED}
@@ -111,7 +113,20 @@ class SongduBank:
         requests at a time (a city's worth at once would queue past the timeout)."""
         held: set[str] = set()
         for wave in chunked(codes, BATCH_LIMIT * REQUESTS_AT_ONCE):
-            held.update(await self.accounts(wave))
+            answers = await gather_batches(
+                [
+                    self.source.request_json(
+                        "POST",
+                        "/openapi/v2/custody/accounts/query",
+                        json={"orgCodes": batch, "withOrders": False},
+                        idempotent=True,
+                    )
+                    for batch in chunked(wave, BATCH_LIMIT)
+                ]
+            )
+            with native_shape(self.source.config.department, self.source.config.name):
+                for answer in answers:
+                    held.update(_codes(_body(answer)))
         return held
 
     async def accounts_below(
@@ -132,9 +147,29 @@ class SongduBank:
         if among is not None:
             found = await self.accounts(list(among))
             return {code for code, account in found.items() if account.status in statuses}
-        return set(await self._scan({"acctStatus": wanted}))
+        # Only the codes: a scan of every account in a state is most of the bank.
+        found_codes: set[str] = set()
+        cursor: str | None = ""
+        while cursor is not None:
+            answer = await self.source.request_json(
+                "POST",
+                "/openapi/v2/custody/accounts/scan",
+                json={"acctStatus": wanted, "cursor": cursor, "limit": SCAN_LIMIT},
+                idempotent=True,
+            )
+            with native_shape(self.source.config.department, self.source.config.name):
+                body = _body(answer)
+                found_codes.update(_codes(body, statuses))
+                cursor = _cursor(body)
+        return found_codes
 
     async def order_peaks(self, among: Sequence[str] | None) -> OrderPeaks:
+        if among is not None and len(among) > SCAN_FROM:
+            # Many codes, most banking elsewhere: the bank's own pages of its accounts
+            # (a thousand a request, only those it holds) against 200 codes a request.
+            wanted = set(among)
+            scanned = await self.order_peaks(None)
+            return {code: peaks for code, peaks in scanned.items() if code in wanted}
         if among is not None:
             answers = await gather_batches(
                 [
@@ -282,6 +317,21 @@ def _refund(refund: dict[str, Any]) -> Refund:
         amount=yuan(refund["amount"], "refunds[].amount"),
         refunded_on=iso_date(refund["refundTime"], "refunds[].refundTime"),
     )
+
+
+def _codes(body: dict[str, Any], statuses: frozenset[CustodyStatus] | None = None) -> list[str]:
+    """The credit codes of ``body.accounts`` (in one of ``statuses``, if given), read
+    without the rest of each account."""
+    codes = []
+    for item in json_list(body["accounts"], "body.accounts"):
+        account = json_object(item, "body.accounts[]")
+        status = decode(STATUSES, account["acctStatus"], "acctStatus")
+        if statuses is None or status in statuses:
+            code = account["orgCode"]
+            if not isinstance(code, str):
+                raise NativeShapeError("orgCode is not a string")
+            codes.append(code)
+    return codes
 
 
 def _cursor(body: dict[str, Any]) -> str | None:

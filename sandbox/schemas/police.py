@@ -32,5 +32,5 @@ TABLES = (
 
 INDEXES = (
     "CREATE UNIQUE INDEX ux_rybjhc_sfzh ON rybjhc (sfzh)",
-    "CREATE INDEX ix_wfjl_sfzh ON wfjl (sfzh)",
+    "CREATE INDEX ix_wfjl_sfzh ON wfjl (sfzh, ajlb)",
 )

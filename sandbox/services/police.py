@@ -71,13 +71,14 @@ def police_app(
                 f"SELECT sfzh, hczt, hcrq FROM rybjhc WHERE sfzh IN ({marks})", ids
             )
         }
+        # By the (sfzh, ajlb) index, each person's categories in order: an ORDER BY ajlb
+        # alone made SQLite read the whole table for every batch.
         records: dict[str, list[str]] = {}
         for row in await reader.fetch(
-            f"SELECT sfzh, ajlb FROM wfjl WHERE sfzh IN ({marks}) ORDER BY ajlb", ids
+            f"SELECT DISTINCT sfzh, ajlb FROM wfjl WHERE sfzh IN ({marks}) ORDER BY sfzh, ajlb",
+            ids,
         ):
-            categories = records.setdefault(row["sfzh"], [])
-            if row["ajlb"] not in categories:
-                categories.append(row["ajlb"])
+            records.setdefault(row["sfzh"], []).append(row["ajlb"])
         results: list[dict[str, Any]] = []
         for sfzh in ids:
             check = checks.get(sfzh)

@@ -64,6 +64,20 @@ async def test_every_rostered_person_maps_to_the_status_the_store_implies(
         assert set(check.record_categories) == records.get(id_number, set())
 
 
+async def test_cleared_is_everyone_load_finds_clear(
+    police: HttpPublicSecurityAdapter, native: sqlite3.Connection
+) -> None:
+    """The lean answer the staff rule reads: exactly the people ``load`` calls CLEAR (an
+    invalid ID number, unknown to the service, is not cleared)."""
+    people = sorted({id_number for (id_number,) in native.execute("SELECT sfzh FROM edu.jzg")})
+    invalid = people[0][:17] + ("0" if people[0][17] != "0" else "1")
+    found = await police.load(people)
+    clear = {key for key, check in found.items() if check.status is BackgroundCheckStatus.CLEAR}
+    assert clear, "the seed has clear people"
+    assert len(clear) < len(people), "and others"
+    assert await police.cleared([*people, invalid]) == clear
+
+
 def person(serial: int) -> str:
     body = f"41020219900101{serial:03d}"
     return body + id_number_check(body)
@@ -89,7 +103,10 @@ async def test_each_check_state_of_the_service(tmp_path: Path) -> None:
     )
     with serve_in_thread(police_app(store)) as url:
         async with opened_http(replace(config, url=url)) as source:
-            found = await HttpPublicSecurityAdapter(source).load([clear, flagged, pending, never])
+            adapter = HttpPublicSecurityAdapter(source)
+            found = await adapter.load([clear, flagged, pending, never])
+            cleared = await adapter.cleared([clear, flagged, pending, never])
+    assert cleared == {clear}
     assert found == {
         clear: BackgroundCheck(clear, BackgroundCheckStatus.CLEAR, date(2026, 1, 5), ()),
         flagged: BackgroundCheck(

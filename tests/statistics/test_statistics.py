@@ -21,13 +21,21 @@ from xietong.adapters.config import SourceKind
 from xietong.auth.policy import Effect as PolicyEffect
 from xietong.auth.policy import load_policy
 from xietong.cases.facts import hub_facts
+from xietong.cases.store import CODES_LISTED_UP_TO
 from xietong.domain.departments import Department
 from xietong.domain.records import RectificationStatus
 from xietong.domain.risk import JointRecord, assess
+from xietong.kernel.identifiers import credit_code_check
 from xietong.kernel.migrate import upgrade
 from xietong.kernel.settings import SHIPPED_POLICY
 from xietong.resolvers.statistics import COUNTED, MEASURES
 from xietong.sandbox.reference import REFERENCE_DATE
+
+
+def _credit_code(serial: int) -> str:
+    body = f"52410200{serial:09d}"
+    return body + credit_code_check(body)
+
 
 AUDITOR = "demo-auditor"
 """Kaifeng (410200); may read every count, with a purpose."""
@@ -62,6 +70,9 @@ async def test_a_citys_statistics_by_district_equal_a_count_of_every_joint_recor
     calm = await _alarming_tip_off_about_a_calm_institution(harness, records)
     await _market_serves_a_notice(harness, calm)
     hub = (await hub_facts(harness.hub.sessions, [calm]))[calm]
+    # Asked about a district's worth of codes, the hub reads its cases by kind: the same.
+    many = [calm, *(_credit_code(n) for n in range(CODES_LISTED_UP_TO + 1))]
+    assert await hub_facts(harness.hub.sessions, many) == {calm: hub}
     records = [
         replace(record, tip_off_alerts=hub.tip_off_alerts, hub_notices=hub.notices)
         if record.institution.credit_code == calm

@@ -169,6 +169,12 @@ _CASES_OF_INSTITUTIONS = (
 """Built once: every joint record asks it (its hub inspections), and building the
 statement afresh, then keying it for SQLAlchemy's cache, cost a fifth of the CPU of
 reading it."""
+_CASES_OF_KIND = (
+    select(Case)
+    .where(Case.kind == bindparam("kind"), Case.credit_code.is_not(None))
+    .order_by(Case.opened_at, Case.id)
+)
+"""For more institutions than ``CODES_LISTED_UP_TO``: the caller keeps those it asked about."""
 
 
 async def notices_of_institutions(
@@ -178,31 +184,50 @@ async def notices_of_institutions(
 ) -> dict[str, list[CaseRecord]]:
     """Each institution's cases of ``kind`` (rectification notices unless told),
     oldest first, read together; an institution without any is left out."""
-    rows = await session.scalars(
-        _CASES_OF_INSTITUTIONS, {"kind": kind.value, "codes": sorted(set(credit_codes))}
-    )
+    wanted = set(credit_codes)
+    if len(wanted) <= CODES_LISTED_UP_TO:
+        asked = {"kind": kind.value, "codes": sorted(wanted)}
+        rows = await session.scalars(_CASES_OF_INSTITUTIONS, asked)
+    else:
+        rows = await session.scalars(_CASES_OF_KIND, {"kind": kind.value})
     found: dict[str, list[CaseRecord]] = {}
     for row in rows:
         assert row.credit_code is not None, "notices and inspections are of an institution"
-        found.setdefault(row.credit_code, []).append(_record(row, timeline=False))
+        if row.credit_code in wanted:
+            found.setdefault(row.credit_code, []).append(_record(row, timeline=False))
     return found
 
 
 async def tip_off_alerts_of(session: AsyncSession, credit_codes: Collection[str]) -> dict[str, int]:
     """How many open tip-offs about each institution raise a concern (absconding,
     refused refunds); an institution without any is left out."""
+    wanted = set(credit_codes)
     rows = await session.execute(
         select(Case.credit_code, Case.details).where(
             Case.kind == CaseKind.TIP_OFF.value,
             Case.status != CaseStatus.CLOSED.value,
-            Case.credit_code.in_(sorted(set(credit_codes))),
+            *_of_institutions(wanted),
         )
     )
     found: dict[str, int] = {}
     for credit_code, details in rows:
-        if credit_code is not None and details.get("concerns"):
+        if credit_code in wanted and details.get("concerns"):
             found[credit_code] = found.get(credit_code, 0) + 1
     return found
+
+
+CODES_LISTED_UP_TO = 500
+"""Institutions asked about in an ``IN`` list; for more (a district's risk), the cases
+of the kind are read and kept here: the hub holds far fewer cases than a city has
+institutions, and an ``IN`` list of thousands costs more to build than to answer."""
+
+
+def _of_institutions(wanted: set[str]) -> list[ColumnElement[bool]]:
+    """The condition on ``Case.credit_code`` for ``wanted`` (none when they are many:
+    the caller keeps the rows of ``wanted`` itself)."""
+    if len(wanted) > CODES_LISTED_UP_TO:
+        return [Case.credit_code.is_not(None)]
+    return [Case.credit_code.in_(sorted(wanted))]
 
 
 def _filtered(where: CaseFilter, today: date) -> list[ColumnElement[bool]]:

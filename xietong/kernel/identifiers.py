@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from operator import mul
 
 CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _CREDIT_CODE_VALUES = {char: index for index, char in enumerate(CREDIT_CODE_ALPHABET)}
+_CREDIT_CODE_PATTERN = re.compile(r"[0-9A-HJ-NP-RTUWXY]{18}")
+"""18 characters of ``CREDIT_CODE_ALPHABET`` (no I, O, S, V, Z)."""
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECKS = "10X98765432"
 _ID_PATTERN = re.compile(r"\d{17}[\dX]")
+_ID_DIGIT_OFFSET = ord("0") * sum(_ID_WEIGHTS)
+"""What the ASCII codes of 17 digits add to their weighted sum beyond the digits' values."""
 _REGION_PATTERN = re.compile(r"\d{6}")
 
 
@@ -27,11 +32,14 @@ def credit_code_check(body: str) -> str:
 
 def credit_code_error(value: str) -> str | None:
     """Why ``value`` is not a valid credit code, or None if it is one."""
+    # Checked for every key a source is asked about (hundreds of thousands a city):
+    # the alphabet by one regular expression, the weighted sum in C (``map``).
     if len(value) != 18:
         return "a credit code has 18 characters"
-    if any(c not in _CREDIT_CODE_VALUES for c in value):
+    if not _CREDIT_CODE_PATTERN.fullmatch(value):
         return f"a credit code uses only {CREDIT_CODE_ALPHABET}"
-    if credit_code_check(value[:17]) != value[17]:
+    total = sum(map(mul, map(_CREDIT_CODE_VALUES.__getitem__, value[:17]), _CREDIT_CODE_WEIGHTS))
+    if CREDIT_CODE_ALPHABET[(31 - total % 31) % 31] != value[17]:
         return "the check character does not match"
     return None
 
@@ -49,7 +57,13 @@ def id_number_error(value: str) -> str | None:
         date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         return "digits 7-14 are not a real date of birth"
-    if id_number_check(value[:17]) != value[17]:
+    if value.isascii():
+        # The usual case, from the ASCII codes in C: a fifth of ``id_number_check``'s time.
+        total = sum(map(mul, value[:17].encode(), _ID_WEIGHTS)) - _ID_DIGIT_OFFSET
+        check = _ID_CHECKS[total % 11]
+    else:  # other Unicode digits, which ``\d`` and ``int`` accept
+        check = id_number_check(value[:17])
+    if check != value[17]:
         return "the check digit does not match"
     return None
 

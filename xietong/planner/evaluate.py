@@ -1,9 +1,11 @@
 """Predicates no department can answer alone, evaluated for given candidates.
 
 ``hasUncheckedOrFlaggedStaff`` starts from the education bureau's rosters and asks
-public security about those people only, by ID number in batches: the check
-service is never scanned (it cannot be, and must not be); it takes its candidates in
-chunks, so memory stays bounded however many there are. ``joint_records`` loads
+public security about those people only, by ID number in batches (a few at once,
+each made of the people still worth asking when it is sent): the check service is
+never scanned (it cannot be, and must not be); it takes its candidates in chunks
+(the next chunk's rosters read while this one's people are asked about), so memory
+stays bounded however many there are. ``joint_records`` loads
 candidates' whole joint records (what the benchmarks measure risk against; risk
 itself is ``planner.signals``, from each department's facts). The custody
 ledger's two (``custody`` with NONE, ``prepaidCapExceeded``) join a bank's answer with
@@ -13,12 +15,15 @@ the education platform's.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from datetime import date
+from itertools import islice
 from typing import TypeVar
 
 from xietong.adapters.catalog import AdapterCatalog
-from xietong.adapters.native import chunked
+from xietong.adapters.native import chunked, gather_batches
+from xietong.adapters.public_security import BATCH_LIMIT as PEOPLE_BATCH
 from xietong.adapters.sources.errors import SourceUnavailableError, or_unavailable
 from xietong.domain.records import CustodyStatus
 from xietong.domain.risk import (
@@ -26,49 +31,96 @@ from xietong.domain.risk import (
     HubFactsOf,
     JointRecord,
     peaks_over_cap,
-    unchecked_or_flagged,
 )
 
 T = TypeVar("T")
 
 STAFF_CHUNK = 5000
-"""Institutions whose rosters are read together (some 25,000 people)."""
-PEAKS_WAVE = 5000
-"""Institutions whose largest orders the banks are asked about at once."""
-PEOPLE_WAVE = 2000
-"""People asked of public security at once: two requests of its 1,000. More at once
-only queue at the check service (measured: 30 at once took twice as long in all)."""
+"""Institutions whose rosters are read together (some 16,000 people): the next chunk's
+rosters are read while public security is asked about this one's people."""
+REQUESTS_AT_ONCE = 3
+"""Batches of people asked of public security side by side: while it answers one, the
+hub reads the answer before and sends the next (measured at 10,000 institutions: 2
+at once left each side idle half the time; 30 at once only queue at the service)."""
 
 
 async def with_unchecked_or_flagged_staff(
-    adapters: AdapterCatalog, codes: Sequence[str], wanted: bool
+    adapters: AdapterCatalog,
+    codes: Sequence[str],
+    wanted: bool,
+    *,
+    settled: AbstractSet[str] = frozenset(),
 ) -> set[str]:
     """Those of ``codes`` whose roster has (``wanted``) or has not someone unchecked
-    or flagged. People are asked wave by wave, and a person is not asked about once
-    every institution they work at is known to have someone flagged."""
-    education, police = adapters.education, adapters.public_security
+    or flagged. A person is not asked about once every institution they work at is
+    known to have someone flagged, or is ``settled`` (a set the caller may fill while
+    this runs: institutions whose answer no longer matters to it, which may then be
+    left out of the answer)."""
+    education = adapters.education
     flagged: set[str] = set()
-    for chunk in chunked(codes, STAFF_CHUNK):
-        rosters = await education.rosters(chunk)
-        workplaces: dict[str, list[str]] = {}
+    chunks = chunked(codes, STAFF_CHUNK)
+    if not chunks:
+        return set() if wanted else set(codes)
+    reading = asyncio.ensure_future(education.rosters(chunks[0]))
+    try:
+        for index in range(len(chunks)):
+            rosters = await reading
+            if index + 1 < len(chunks):
+                reading = asyncio.ensure_future(education.rosters(chunks[index + 1]))
+            await _checked(adapters, _Workplaces(rosters), flagged, settled)
+    finally:
+        if not reading.done():
+            reading.cancel()
+            await asyncio.gather(reading, return_exceptions=True)
+    return flagged if wanted else set(codes) - flagged
+
+
+class _Workplaces:
+    """Where each person on the rosters works: the first institution in a dict of
+    strings, the rare others apart (a list per person made a city's rosters hundreds of
+    thousands of objects for the garbage collector to walk, again and again)."""
+
+    def __init__(self, rosters: Mapping[str, list[str]]) -> None:
+        self.first: dict[str, str] = {}
+        self.others: dict[str, list[str]] = {}
         for code, staff in rosters.items():
             for person in staff:
-                workplaces.setdefault(person, []).append(code)
-        people = list(workplaces)
-        for start in range(0, len(people), PEOPLE_WAVE):
-            wave = [
-                person
-                for person in people[start : start + PEOPLE_WAVE]
-                if not all(code in flagged for code in workplaces[person])
-            ]
-            checks = await police.load(wave)
-            flagged.update(
-                code
-                for person in wave
-                if unchecked_or_flagged(checks.get(person))
-                for code in workplaces[person]
-            )
-    return flagged if wanted else set(codes) - flagged
+                if self.first.setdefault(person, code) != code:
+                    self.others.setdefault(person, []).append(code)
+
+    def of(self, person: str) -> list[str]:
+        return [self.first[person], *self.others.get(person, ())]
+
+
+async def _checked(
+    adapters: AdapterCatalog,
+    workplaces: _Workplaces,
+    flagged: set[str],
+    settled: AbstractSet[str],
+) -> None:
+    """Ask public security about the people of ``workplaces``, a batch of its limit at
+    a time, ``REQUESTS_AT_ONCE`` at once; add to ``flagged`` the institutions of anyone
+    not clear. Each batch is made when it is sent, of people still worth asking."""
+    police = adapters.public_security
+    first, others = workplaces.first, workplaces.others
+    people = iter(first)
+
+    def worth_asking(person: str) -> bool:
+        code = first[person]
+        if code not in flagged and code not in settled:
+            return True
+        return person in others and not all(
+            code in flagged or code in settled for code in others[person]
+        )
+
+    async def ask_in_turn() -> None:
+        while batch := list(islice(filter(worth_asking, people), PEOPLE_BATCH)):
+            clear = await police.cleared(batch)
+            for person in batch:
+                if person not in clear:
+                    flagged.update(workplaces.of(person))
+
+    await gather_batches([ask_in_turn() for _ in range(REQUESTS_AT_ONCE)])
 
 
 async def joint_records(
@@ -118,13 +170,9 @@ async def over_prepaid_cap(adapters: AdapterCatalog, among: Sequence[str] | None
     """Institutions (of ``among``, or all) with an order over the prepaid cap: the banks
     aggregate their orders (the largest per course), the education platform gives the
     courses' terms for the few institutions with an order large enough to matter."""
-    if among is None:
-        peaks = dict(await adapters.finance.order_peaks(among=None))
-    else:
-        # A wave of codes at a time: a city's IN lists at once queue past the timeout.
-        peaks = {}
-        for wave in chunked(among, PEAKS_WAVE):
-            peaks.update(await adapters.finance.order_peaks(among=wave))
+    # Each bank paces its own calls (a few lists a call, a wave of its threads; the
+    # HTTP bank pages through its accounts when asked about a city).
+    peaks = dict(await adapters.finance.order_peaks(among=among))
     # An order over 60 lessons is over whatever its course says; the others need the terms.
     over = {code for code, courses in peaks.items() if peaks_over_cap(courses, {})}
     asked = sorted(set(peaks) - over)

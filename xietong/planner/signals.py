@@ -17,25 +17,30 @@ The signals are asked in rounds (``ROUNDS``):
 
 A filter (``matching``) asks each round only about the institutions whose answer still
 turns on it: one already HIGH needs no staff check; one that cannot reach the level
-whatever the later rounds find is dropped. Statistics (``raised``) ask every round
-about every institution. While many candidates remain, a department scans (every
-institution it holds, narrowed to the candidates here); with few, it is asked about
-those candidates only. The SQL departments are always asked by code, in ``IN`` lists a
+whatever the later rounds find is dropped. The staff check, the slowest, starts beside
+the first round (it needs nothing of it) and stops asking about the people of the
+institutions the first round decides (``_Asking.settled``). Statistics (``raised``)
+ask every round about every institution: the staff check beside the first and third,
+which share one answer of the education bureau's and go one after the other. While
+many candidates remain, a department scans (every institution it holds, narrowed to
+the candidates here); with few, it is asked about those candidates only (the
+registry's census, whose pages cost more the further they are, only for more than
+half the region). The SQL departments are always asked by code, in ``IN`` lists a
 call each: their rules correlate subqueries, and over a whole table one statement
-alone could outlast the source's timeout. ``tests/planner`` checks every signal against the rules
-themselves over every joint record, scanned and looked up.
+alone could outlast the source's timeout. ``tests/planner`` checks every signal
+against the rules themselves over every joint record, scanned and looked up.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 from xietong.adapters.catalog import AdapterCatalog
 from xietong.adapters.config import SourceKind
-from xietong.adapters.native import chunked
+from xietong.adapters.native import gather_batches
 from xietong.domain.census import EducationSignals, MarketSignals, Registered
 from xietong.domain.matching import CoverageCriteria
 from xietong.domain.records import CustodyStatus, RectificationStatus, RegistrationStatus
@@ -58,9 +63,6 @@ Found = dict[RiskCode, frozenset[str]]
 """Signal → the institutions (of those asked) raising it."""
 
 STAFF = RiskCode.UNCHECKED_OR_FLAGGED_STAFF
-HUB_FACTS_CHUNK = 5_000
-"""Institutions whose hub facts are read together (one ``IN`` list, under every
-database's bound-parameter limit)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,9 +73,27 @@ class _Asking:
     hub_facts: HubFactsOf | None
     registrations: Callable[[], Awaitable[Mapping[str, Registered]]] | None = None
     """The region's registrations as a census scanned them, when the caller has one."""
+    population: int = 0
+    """How many institutions the question began with."""
     banks: asyncio.Lock = field(default_factory=asyncio.Lock)
     """The banks' scans one at a time: side by side they queue for the same source's
     threads, and a call queued counts against its timeout (seen at 100,000)."""
+    settled: set[str] = field(default_factory=set)
+    """Institutions already decided (a filter's): the staff round, started beside the
+    first, stops asking about their people once the first round has decided them."""
+    school: dict[tuple[str, ...], Awaitable[EducationSignals]] = field(default_factory=dict)
+    """The education bureau's facts with the courses, asked once for the codes that
+    both the first round and the third ask about (statistics ask every round of all)."""
+
+    def school_facts(self, codes: Sequence[str], *, courses: bool) -> Awaitable[EducationSignals]:
+        """The education bureau's facts of ``codes``: the answer with the courses when
+        one is asked for these codes already, else a question of their own."""
+        shared = self.school.get(tuple(codes))
+        if shared is not None:
+            return shared
+        return asyncio.ensure_future(
+            self.adapters.education.signals(self.today, among=codes, courses=courses)
+        )
 
     def scans(self, codes: Collection[str], kind: SourceKind) -> bool:
         """Whether a source of ``kind`` is better scanned than asked about ``codes``."""
@@ -113,11 +133,7 @@ async def _selective(
             return frozenset(await finance.match_custody(statuses, among=http))
 
     async def hub() -> Mapping[str, HubFacts]:
-        found: dict[str, HubFacts] = {}
-        if asking.hub_facts is not None:
-            for chunk in chunked(codes, HUB_FACTS_CHUNK):
-                found.update(await asking.hub_facts(chunk))
-        return found
+        return {} if asking.hub_facts is None else await asking.hub_facts(codes)
 
     banks = asyncio.gather(
         fire() if RiskCode.FIRE_NON_COMPLIANT in wanted else nothing(),
@@ -184,7 +200,10 @@ async def _scope_and_cap(
     """Round 3: SCOPE_MISMATCH (the registration's scope against the licence's and the
     courses' domains) and PREPAID_CAP_EXCEEDED (the banks' largest orders)."""
     adapters, today = asking.adapters, asking.today
-    http = None if asking.scans(codes, SourceKind.HTTP) else codes
+    # The registry's census pages through the whole region (a page costs more the
+    # further it is): for less than half the region, lookups by code cost less.
+    scan = asking.scans(codes, SourceKind.HTTP) and 2 * len(codes) > asking.population
+    http = None if scan else codes
 
     async def scope() -> frozenset[str]:
         if RiskCode.SCOPE_MISMATCH not in wanted:
@@ -198,9 +217,7 @@ async def _scope_and_cap(
             looked = asking.registrations()
         else:
             looked = _census(asking, codes, since)
-        school, registered = await asyncio.gather(
-            adapters.education.signals(today, among=codes), looked
-        )
+        school, registered = await asyncio.gather(asking.school_facts(codes, courses=True), looked)
         return _scope_mismatch(school, registered)
 
     async def cap() -> frozenset[str]:
@@ -237,7 +254,10 @@ def _scope_mismatch(
 
 async def _staff(asking: _Asking, codes: Sequence[str], wanted: frozenset[RiskCode]) -> Found:
     """Round 2: rosters, then the people by ID number (never a scan of public security)."""
-    return {STAFF: frozenset(await with_unchecked_or_flagged_staff(asking.adapters, codes, True))}
+    flagged = await with_unchecked_or_flagged_staff(
+        asking.adapters, codes, True, settled=asking.settled
+    )
+    return {STAFF: frozenset(flagged)}
 
 
 Round = Callable[[_Asking, Sequence[str], frozenset[RiskCode]], Awaitable[Found]]
@@ -266,9 +286,7 @@ async def _selective_and_custody(
     both from one answer of the education bureau's."""
     # Education is asked by code even for a city: its statements over a whole table
     # correlate subqueries row by row, and one of them alone can outlast the timeout.
-    school = asyncio.ensure_future(
-        asking.adapters.education.signals(asking.today, among=codes, courses=False)
-    )
+    school = asking.school_facts(codes, courses=False)
     selective: Awaitable[Found] = _selective(asking, codes, wanted & _SELECTIVE, school)
     custody: Awaitable[Found] = (
         _custody(asking, codes, school)
@@ -315,15 +333,41 @@ async def raised(
     Raises SourceUnavailableError when a department it needs does not answer: a
     signal judged without it could not be called exact.
     """
-    asking = _Asking(adapters, today, region_prefix, hub_facts, registrations)
-    wanted = frozenset(signals)
     codes = sorted(set(candidates))
+    asking = _Asking(adapters, today, region_prefix, hub_facts, registrations, len(codes))
+    wanted = frozenset(signals)
     everyone = frozenset(codes)
+    rounds = [(answers & wanted, ask) for answers, ask in ROUNDS if answers & wanted]
+    if wanted & ROUNDS[0][0] and RiskCode.SCOPE_MISMATCH in wanted:
+        # One question of the education bureau for the first round and the third.
+        asking.school[tuple(codes)] = asyncio.ensure_future(
+            adapters.education.signals(today, among=codes, courses=True)
+        )
     found: Found = {}
-    for answers, ask in ROUNDS:
-        if answers & wanted:
-            found |= await ask(asking, codes, answers & wanted)
+    # Every round of every institution: the staff check (public security, the slowest)
+    # beside the others, which share the education bureau's answer and the banks and
+    # go one after the other (side by side they queued past the sources' timeouts).
+    staff = [
+        asyncio.ensure_future(ask(asking, codes, asked)) for asked, ask in rounds if ask is _staff
+    ]
+    try:
+        for asked, ask in rounds:
+            if ask is not _staff:
+                found |= await ask(asking, codes, asked)
+        for answer in await gather_batches(staff):
+            found |= answer
+    finally:
+        await _settle([*staff, *asking.school.values()])
     return {signal: found[signal] & everyone for signal in sorted(wanted)}
+
+
+async def _settle(started: Iterable[Awaitable[object]]) -> None:
+    """Wait for (or cancel) questions started for several rounds, so none is left
+    running unobserved when a round failed."""
+    for future in started:
+        if isinstance(future, asyncio.Future) and not future.done():
+            future.cancel()
+        await asyncio.gather(future, return_exceptions=True)
 
 
 async def matching(
@@ -343,7 +387,8 @@ async def matching(
     not hold with the signals found so far, but would with some still to be asked
     (the answer only grows with more signals, so this is exact).
     """
-    asking = _Asking(adapters, today, region_prefix, hub_facts)
+    undecided = sorted(set(candidates))
+    asking = _Asking(adapters, today, region_prefix, hub_facts, population=len(undecided))
     wanted = frozenset(RiskCode) if level is not None else any_of
 
     def holds(signals: frozenset[RiskCode]) -> bool:
@@ -352,17 +397,30 @@ async def matching(
         return level is None or level_of(signals) >= level
 
     raising: dict[str, frozenset[RiskCode]] = {}
-    undecided = sorted(set(candidates))
     matched: set[str] = set()
     to_ask = [(answers & wanted, ask) for answers, ask in ROUNDS if answers & wanted]
-    for index, (answers, ask) in enumerate(to_ask):
-        later = frozenset().union(*(signals for signals, _ in to_ask[index:]))
-        undecided = _still_open(undecided, raising, holds, later, matched)
-        if not undecided:
-            break
-        for signal, codes in (await ask(asking, undecided, answers)).items():
-            for code in codes:
-                raising[code] = raising.get(code, frozenset()) | {signal}
+    ahead: dict[Round, asyncio.Future[Found]] = {}
+    try:
+        for index, (answers, ask) in enumerate(to_ask):
+            later = frozenset().union(*(signals for signals, _ in to_ask[index:]))
+            before = undecided
+            undecided = _still_open(undecided, raising, holds, later, matched)
+            asking.settled.update(set(before).difference(undecided))
+            if not undecided:
+                break
+            following = to_ask[index + 1][1] if index + 1 < len(to_ask) else None
+            if following is _staff and ask is not _staff:
+                # The staff check is the slowest round and needs nothing of this one:
+                # it starts now, and skips the people of whom this round decides.
+                ahead[_staff] = asyncio.ensure_future(
+                    _staff(asking, undecided, to_ask[index + 1][0])
+                )
+            answer = await (ahead.pop(ask) if ask in ahead else ask(asking, undecided, answers))
+            for signal, codes in answer.items():
+                for code in codes:
+                    raising[code] = raising.get(code, frozenset()) | {signal}
+    finally:
+        await _settle(ahead.values())
     _still_open(undecided, raising, holds, frozenset(), matched)
     return matched
 
