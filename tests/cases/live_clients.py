@@ -1,6 +1,8 @@
 """Subscribers as real clients speak: ``graphql-transport-ws`` over a WebSocket
 (``websockets``) and GraphQL over Server-Sent Events (``httpx`` streaming), each
-started and read in the background so a test can act meanwhile."""
+started and read in the background so a test can act meanwhile. A test that needs
+a subscription listening waits for its start in the access log (``started`` in
+test_live.py); a refusal or a notice is awaited with ``first``."""
 
 from __future__ import annotations
 
@@ -98,7 +100,6 @@ async def over_websocket(
                 received.ended = f"closed {closed.rcvd.code if closed.rcvd else None}"
 
         reader = asyncio.create_task(read())
-        await asyncio.sleep(0.5)
         try:
             yield received
         finally:
@@ -142,7 +143,6 @@ async def over_sse(
                         return
 
         reader = asyncio.create_task(read())
-        await asyncio.sleep(0.5)
         try:
             yield received
         finally:
