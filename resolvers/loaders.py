@@ -4,7 +4,8 @@ departments are asked at once."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -73,6 +74,21 @@ def _hub_inspections_by_institution(
     return batch
 
 
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class SharedLoader(DataLoader[K, V]):
+    """A DataLoader whose answer for a key is shared by every field asking for it
+    (the same institution as a root field and as a page's node, say). A field whose
+    task is cancelled (graphql-core cancels the rest of a list when an item fails
+    that may not be null) stops waiting without cancelling the answer the others
+    wait for: they would get a CancelledError, which no error handler catches."""
+
+    def load(self, key: K) -> Awaitable[V]:
+        return asyncio.shield(super().load(key))
+
+
 class Loaders:
     """One set per request, so nothing cached here outlives the request."""
 
@@ -83,22 +99,22 @@ class Loaders:
         scope: Scope,
     ) -> None:
         self._scope = scope
-        self.institutions: DataLoader[str, Institution | None] = DataLoader(
+        self.institutions: DataLoader[str, Institution | None] = SharedLoader(
             _by_key(lambda keys: adapters.education.load(keys))
         )
-        self.employments: DataLoader[str, list[StaffMember] | None] = DataLoader(
+        self.employments: DataLoader[str, list[StaffMember] | None] = SharedLoader(
             _by_key(lambda keys: adapters.education.employments(keys))
         )
-        self.registrations: DataLoader[str, BusinessRegistration | None] = DataLoader(
+        self.registrations: DataLoader[str, BusinessRegistration | None] = SharedLoader(
             _by_key(lambda keys: adapters.market.load(keys))
         )
-        self.fire_safety: DataLoader[str, FireSafetyRecord | None] = DataLoader(
+        self.fire_safety: DataLoader[str, FireSafetyRecord | None] = SharedLoader(
             _by_key(lambda keys: adapters.fire_safety.load(keys))
         )
-        self.funds: DataLoader[str, FundSupervision | None] = DataLoader(
+        self.funds: DataLoader[str, FundSupervision | None] = SharedLoader(
             _by_key(lambda keys: adapters.finance.load(keys))
         )
-        self.background_checks: DataLoader[str, BackgroundCheck | None] = DataLoader(
+        self.background_checks: DataLoader[str, BackgroundCheck | None] = SharedLoader(
             _by_key(lambda keys: adapters.public_security.load(keys))
         )
         # Not cached: the hub changes reviews itself, and a mutation's answer must

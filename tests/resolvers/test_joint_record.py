@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.support.harness import HubHarness, SandboxWorld, hub_harness
+from xietong.cases import facts
 from xietong.sandbox.layout import sandbox_files
 
 EVERY_SECTION = """
@@ -227,3 +228,43 @@ async def test_sources_and_readiness_name_the_department_that_is_down(
         name for name, state in ready.json()["sources"].items() if state["status"] != "ok"
     }
     assert unavailable == {"market-registry", "fire-records"}
+
+
+SAME_INSTITUTION_TWICE = """
+query ($code: CreditCode!) {
+  institution(creditCode: $code) { funds { bank } fireSafety { acceptance } }
+  page: institutions(first: 4) {
+    edges { node { creditCode funds { bank } fireSafety { acceptance } inspections { result } } }
+  }
+}
+"""
+
+
+async def test_a_field_that_fails_beside_a_shared_answer_costs_only_its_own_path(
+    sqlite_harness: HubHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page's first institution is also the root field's: both wait for the same
+    department answers. When the hub's own store fails under the page (inspections,
+    which may not be null, so graphql-core gives up the rest of that node), the root
+    field still gets its answers: before, it got a CancelledError and the request
+    failed as a whole."""
+    first = await sqlite_harness.graphql(
+        "demo-education", "{ institutions(first: 1) { edges { node { creditCode } } } }"
+    )
+    code = first.json()["data"]["institutions"]["edges"][0]["node"]["creditCode"]
+
+    async def store_down(*_: Any) -> Any:
+        raise RuntimeError("the hub store is down")
+
+    monkeypatch.setattr(facts, "hub_inspections", store_down)
+    response = await sqlite_harness.graphql(
+        "demo-education", SAME_INSTITUTION_TWICE, {"code": code}
+    )
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["data"]["institution"]["funds"] is not None
+    assert body["data"]["institution"]["fireSafety"] is not None
+    failed = {tuple(error["path"]) for error in body["errors"]}
+    assert ("page", "edges", 0, "node", "inspections") in failed
+    assert {error["extensions"]["code"] for error in body["errors"]} == {"INTERNAL"}
