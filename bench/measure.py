@@ -3,8 +3,10 @@ database for a benchmark."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import statistics
+import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
@@ -67,3 +69,13 @@ def hub_database(sqlite_file: Path) -> Iterator[tuple[str, str]]:
     finally:
         with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
             connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def run_alone(run: Callable[..., list[str]], description: str | None) -> None:
+    """``python bench/<figure>.py [--quick]``: one benchmark's figures, printed."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true", help="10,000 institutions")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        for line in run(Path(folder), quick=args.quick):
+            print(line, flush=True)

@@ -12,10 +12,8 @@ department's part of the count, timed alone.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from datetime import date
@@ -25,7 +23,7 @@ from typing import Any
 if __name__ == "__main__":  # run alone: the repository, not bench/, on the path
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-from bench.measure import timed
+from bench.measure import run_alone, timed
 from tests.statistics.support import STATISTICS
 from tests.support.harness import HubHarness, hub_harness, sandbox_world
 from xietong.adapters.catalog import AdapterCatalog
@@ -145,14 +143,5 @@ async def _naive(harness: HubHarness, sample: int) -> tuple[float, int]:
     return time.perf_counter() - started, judged
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="10,000 institutions")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        for line in run(Path(folder), quick=args.quick):
-            print(line, flush=True)
-
-
 if __name__ == "__main__":
-    main()
+    run_alone(run, __doc__)

@@ -88,18 +88,22 @@ class SongduBank:
         self.source = source
         self.display_name = DISPLAY_NAME
 
-    async def accounts(self, codes: list[str]) -> dict[str, FundSupervision]:
-        answers = await gather_batches(
+    async def _query_accounts(self, codes: list[str], *, with_orders: bool) -> list[Any]:
+        """The accounts of ``codes``, a request per batch, all at once."""
+        return await gather_batches(
             [
                 self.source.request_json(
                     "POST",
                     "/openapi/v2/custody/accounts/query",
-                    json={"orgCodes": batch, "withOrders": True},
+                    json={"orgCodes": batch, "withOrders": with_orders},
                     idempotent=True,
                 )
                 for batch in chunked(codes, BATCH_LIMIT)
             ]
         )
+
+    async def accounts(self, codes: list[str]) -> dict[str, FundSupervision]:
+        answers = await self._query_accounts(codes, with_orders=True)
         found = {}
         with native_shape(self.source.config.department, self.source.config.name):
             for answer in answers:
@@ -113,17 +117,7 @@ class SongduBank:
         requests at a time (a city's worth at once would queue past the timeout)."""
         held: set[str] = set()
         for wave in chunked(codes, BATCH_LIMIT * REQUESTS_AT_ONCE):
-            answers = await gather_batches(
-                [
-                    self.source.request_json(
-                        "POST",
-                        "/openapi/v2/custody/accounts/query",
-                        json={"orgCodes": batch, "withOrders": False},
-                        idempotent=True,
-                    )
-                    for batch in chunked(wave, BATCH_LIMIT)
-                ]
-            )
+            answers = await self._query_accounts(wave, with_orders=False)
             with native_shape(self.source.config.department, self.source.config.name):
                 for answer in answers:
                     held.update(_codes(_body(answer)))
