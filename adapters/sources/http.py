@@ -12,7 +12,6 @@ the calling thread), and a joint record makes a call to each HTTP department.
 from __future__ import annotations
 
 import functools
-import json as json_module
 import ssl
 import urllib.request
 from typing import Any
@@ -20,6 +19,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 import httpx
+import orjson
 from opentelemetry import propagate
 
 from xietong.adapters.config import SourceConfig
@@ -111,12 +111,14 @@ class HttpSource:
         self, method: str, path: str, json: Any, params: dict[str, Any] | None
     ) -> Any:
         headers: dict[str, str] = {}
+        if json is not None:
+            headers["Content-Type"] = "application/json"
         propagate.inject(headers)  # the caller's trace goes on at the department
         try:
             async with self._client().request(
                 method,
                 f"{self._base}{path}",
-                json=json,
+                data=None if json is None else orjson.dumps(json),
                 params=params,
                 headers=headers,
                 proxy=self._proxy,
@@ -135,6 +137,6 @@ class HttpSource:
             # Includes a keep-alive connection the service closed meanwhile.
             raise CallFailed(f"cannot connect ({type(error).__name__})", transient=True) from error
         try:
-            return json_module.loads(body)
+            return orjson.loads(body)
         except ValueError as error:
             raise CallFailed(f"answered with invalid JSON ({error})", transient=False) from error

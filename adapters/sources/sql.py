@@ -26,22 +26,24 @@ a thread when they time out are dropped without running.
 from __future__ import annotations
 
 import asyncio
+import functools
+import re
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
+import orjson
 from sqlalchemy import (
-    BindParameter,
     Connection,
     CursorResult,
     Engine,
     TextClause,
-    bindparam,
     create_engine,
     text,
 )
@@ -57,29 +59,63 @@ from xietong.kernel.errors import ConfigError
 
 R = TypeVar("R")
 Rows = list[dict[str, Any]]
-Query = tuple[TextClause, Mapping[str, Any]]
-"""A statement and its parameters, as ``query`` builds them."""
-
 _READ_ONLY = "-c default_transaction_read_only=on"
 THREADS = 4
 """Reads of one source at once; more wait their turn (within the call's timeout)."""
 
 
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """A statement's SQL and the names of its list parameters (``IN :name``)."""
+
+    sql: str
+    lists: tuple[str, ...]
+
+    def bound(self, dialect: str, parameters: Mapping[str, Any]) -> tuple[TextClause, Any]:
+        """The clause for ``dialect`` and its parameters: each list as one value (a JSON
+        array SQLite's ``json_each`` reads, an array for PostgreSQL's ``ANY``), so the
+        statement is the same whatever the list's length. Expanded, one bound variable per
+        item, SQLAlchemy rendered every item anew on every call: seconds of the hub's CPU
+        for a city's codes."""
+        clause = _clause(self.sql, self.lists, dialect)
+        if not self.lists:
+            return clause, parameters
+        bound = dict(parameters)
+        for name in self.lists:
+            items = list(parameters[name])
+            bound[name] = orjson.dumps(items).decode() if dialect == "sqlite" else items
+        return clause, bound
+
+
+Query = tuple[Statement, Mapping[str, Any]]
+"""A statement and its parameters, as ``query`` builds them."""
+
+
 def query(sql: str, **parameters: Any) -> Query:
-    """``sql`` with named ``:parameters``; a list or tuple value binds as an expanding
-    ``IN :name`` list (one bound variable per item)."""
+    """``sql`` with named ``:parameters``; a list or tuple value is a list of keys for an
+    ``IN :name`` (or ``NOT IN :name``) condition."""
     lists = tuple(name for name, value in parameters.items() if isinstance(value, list | tuple))
-    return _statement(sql, lists), parameters
+    return Statement(sql, lists), parameters
 
 
 @lru_cache(maxsize=1024)
-def _statement(sql: str, lists: tuple[str, ...]) -> TextClause:
-    """The statement for ``sql`` whose ``lists`` parameters expand, made once: a clause
-    is immutable, and the same one each time also keeps SQLAlchemy's cache key for it
-    (a new one is parsed and keyed afresh on every call)."""
-    clause = text(sql)
-    expanding: list[BindParameter[Any]] = [bindparam(name, expanding=True) for name in lists]
-    return clause.bindparams(*expanding) if expanding else clause
+def _clause(sql: str, lists: tuple[str, ...], dialect: str) -> TextClause:
+    """The clause for ``sql`` on ``dialect``, made once: a clause is immutable, and the
+    same one each time also keeps SQLAlchemy's cache key for it (a new one is parsed and
+    keyed afresh on every call)."""
+    for name in lists:
+        found = re.compile(rf"\b(NOT\s+)?IN\s+:{name}\b", re.IGNORECASE)
+        if not found.search(sql):
+            raise ValueError(f"list parameter :{name} is not the right side of an IN")
+        sql = found.sub(functools.partial(_list_condition, name, dialect), sql)
+    return text(sql)
+
+
+def _list_condition(name: str, dialect: str, match: re.Match[str]) -> str:
+    negated = bool(match[1])
+    if dialect == "sqlite":
+        return f"{'NOT ' if negated else ''}IN (SELECT value FROM json_each(:{name}))"
+    return f"<> ALL(:{name})" if negated else f"= ANY(:{name})"
 
 
 def _sqlite_file(config: SourceConfig) -> Path | None:
@@ -140,12 +176,13 @@ class SqlSource:
 
     async def fetch(
         self,
-        statement: str | TextClause,
+        statement: str | Statement,
         parameters: Mapping[str, Any] | None = None,
     ) -> Rows:
         """Rows of ``statement`` as dicts keyed by the source's own column names."""
-        clause = text(statement) if isinstance(statement, str) else statement
-        (rows,) = await self.fetch_many([(clause, parameters or {})])
+        if isinstance(statement, str):
+            statement, parameters = query(statement, **(parameters or {}))
+        (rows,) = await self.fetch_many([(statement, parameters or {})])
         return rows
 
     async def fetch_many(self, statements: Sequence[Query]) -> list[Rows]:
@@ -185,8 +222,10 @@ class SqlSource:
         if self._file is not None and not self._file.is_file():
             raise FileNotFoundError(f"database file {self._file} does not exist")
         with self.engine.connect() as connection, running.on(connection):
+            dialect = connection.dialect.name
             return [
-                shape(connection.execute(clause, parameters)) for clause, parameters in statements
+                shape(connection.execute(*statement.bound(dialect, parameters)))
+                for statement, parameters in statements
             ]
 
     async def write(self, work: Callable[[Connection], R]) -> R:
@@ -246,14 +285,23 @@ class _Running:
 
 
 def _as_dicts(result: CursorResult[Any]) -> Rows:
-    # The keys once, the rows at once: per row, ``mappings()`` would look up the keys
-    # and fetch again, which costs more than the dict itself.
     keys = list(result.keys())
-    return [dict(zip(keys, row, strict=True)) for row in result.fetchall()]
+    return [dict(zip(keys, row, strict=True)) for row in _driver_rows(result)]
 
 
 def _as_tuples(result: CursorResult[Any]) -> list[tuple[Any, ...]]:
-    return [tuple(row) for row in result.fetchall()]
+    return _driver_rows(result)
+
+
+def _driver_rows(result: CursorResult[Any]) -> list[tuple[Any, ...]]:
+    """Every row as the driver gives it (sqlite3 and psycopg: a tuple). The statements
+    are text with no column types, so SQLAlchemy would convert nothing: its ``Row``
+    objects only doubled the cost of a large answer (a city's rosters)."""
+    try:
+        rows: list[tuple[Any, ...]] = list(result.cursor.fetchall())
+    finally:
+        result.close()
+    return rows
 
 
 def _failure_of(error: Exception) -> CallFailed | None:

@@ -47,7 +47,9 @@ def market(seeded: Path) -> Iterator[httpx.Client]:
 @pytest.fixture(scope="session")
 def police(seeded: Path) -> Iterator[httpx.Client]:
     with (
-        serve_in_thread(police_app(sandbox_files(seeded).police, max_batch=20)) as url,
+        serve_in_thread(
+            police_app(sandbox_files(seeded).police, max_batch=20, max_exceptions_batch=30)
+        ) as url,
         httpx.Client(base_url=url) as client,
     ):
         yield client

@@ -61,8 +61,13 @@ def test_persons_cannot_be_listed(police: httpx.Client) -> None:
     app = police_app(Path("unused.db"))
     routes = [route for route in app.routes if isinstance(route, Route)]
     paths = {(route.path, tuple(sorted(route.methods or ()))) for route in routes}
-    assert paths == {("/health", ("GET", "HEAD")), ("/api/check/batch", ("POST",))}
+    assert paths == {
+        ("/health", ("GET", "HEAD")),
+        ("/api/check/batch", ("POST",)),
+        ("/api/check/exceptions", ("POST",)),
+    }
     assert police.get("/api/check/batch").status_code == 405
+    assert police.get("/api/check/exceptions").status_code == 405
     for path in ("/api/check", "/api/persons", "/api/check/list", "/api/check/batch/all"):
         assert police.get(path).status_code == 404
         assert police.post(path, json={}).status_code in {404, 405}
@@ -77,6 +82,50 @@ def test_persons_cannot_be_listed(police: httpx.Client) -> None:
         response = police.post("/api/check/batch", json=body)
         assert response.status_code == 400, body
         assert "results" not in response.json()
+        # Exceptions answer a wildcard as the string it is: nobody under that number.
+        answer = police.post("/api/check/exceptions", json=body).json()
+        listed = [result["sfzh"] for result in answer.get("results", [])]
+        assert listed in ([], body.get("sfzh")), body
+
+
+def test_exceptions_are_the_batch_answers_of_everyone_not_clear(
+    police: httpx.Client, native: sqlite3.Connection
+) -> None:
+    """The exceptions of a roster are exactly the batch answers that are not checked and
+    clear, the same results in the same order."""
+    flagged = [row[0] for row in native.execute("SELECT DISTINCT sfzh FROM pol.wfjl LIMIT 5")]
+    people = [row[0] for row in native.execute("SELECT sfzh FROM edu.jzg ORDER BY sfzh LIMIT 22")]
+    asked = [*flagged, *people, NEVER_SUBMITTED, people[0]]  # 29, 28 of them distinct
+    full = [
+        result
+        for batch in (asked[:20], asked[20:28])
+        for result in police.post("/api/check/batch", json={"sfzh": batch}).json()["results"]
+    ]
+    response = police.post("/api/check/exceptions", json={"sfzh": asked})
+    assert response.status_code == 200
+    exceptions = response.json()["results"]
+    expected = [result for result in full if result["hczt"] != "1" or result["jllb"]]
+    assert exceptions == expected
+    assert {"0", "1"} <= {result["hczt"] for result in exceptions}, "never submitted, flagged"
+    assert len(exceptions) < len(full)
+
+
+def test_an_invalid_id_number_is_an_exception_not_a_refusal(police: httpx.Client) -> None:
+    invalid = ["110105194912310021", "110105194902300020", "not an ID number"]
+    response = police.post("/api/check/exceptions", json={"sfzh": invalid})
+    assert response.status_code == 200
+    assert response.json()["results"] == [
+        {"sfzh": person, "hczt": "0", "hcrq": "", "jllb": []} for person in invalid
+    ]
+    assert police.post("/api/check/exceptions", json={"sfzh": [4101]}).status_code == 400
+
+
+def test_an_exceptions_batch_holds_up_to_its_own_limit(police: httpx.Client) -> None:
+    response = police.post("/api/check/exceptions", json={"sfzh": [NEVER_SUBMITTED] * 31})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["resultCode"] == "E1002"
+    assert "30" in body["resultMsg"]
 
 
 def test_an_oversize_batch_is_refused(police: httpx.Client) -> None:

@@ -23,7 +23,7 @@ from typing import TypeVar
 
 from xietong.adapters.catalog import AdapterCatalog
 from xietong.adapters.native import chunked, gather_batches
-from xietong.adapters.public_security import BATCH_LIMIT as PEOPLE_BATCH
+from xietong.adapters.public_security import CLEARED_BATCH as PEOPLE_BATCH
 from xietong.adapters.sources.errors import SourceUnavailableError, or_unavailable
 from xietong.domain.records import CustodyStatus
 from xietong.domain.risk import (
