@@ -36,7 +36,7 @@ from xietong.domain.matching import InstitutionCriteria
 from xietong.domain.records import Institution, LessonDelivery, StaffMember
 from xietong.kernel.identifiers import credit_code_error, id_number_error
 
-SQL_BATCH = 2000
+SQL_BATCH = 500
 """Keys per ``IN`` list: far below SQLite's bound-variable limit (32766; 999 on
 builds before 3.32), and large enough that a page (at most 500) is one list."""
 ROSTER_SCAN_FROM = 5000

@@ -15,7 +15,7 @@ from xietong.adapters.native import chunked, decode, gather_batches, required_ym
 from xietong.adapters.sources.sql import THREADS, SqlSource, query
 from xietong.domain.records import LessonDelivery
 
-SQL_BATCH = 2000
+SQL_BATCH = 500
 LISTS_PER_CALL = 10
 """``IN`` lists per call of the source (each list a statement)."""
 CONFIRMED = {"1": True, "0": False}
