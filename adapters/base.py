@@ -100,11 +100,18 @@ class EducationAdapter(DepartmentAdapter[Institution], Protocol):
         """Counts over every institution of the region, by its own queries (statistics)."""
 
     async def signals(
-        self, today: date, *, among: Sequence[str], courses: bool = True
+        self,
+        today: date,
+        *,
+        among: Sequence[str],
+        courses: bool = True,
+        census: EducationCensus | None = None,
     ) -> EducationSignals:
         """The facts behind the risk rules of its own tables, as of ``today``, for the
         institutions ``among`` (``xietong.planner.signals``), in ``IN`` lists a call
-        each; without ``courses``, no course domains (SCOPE_MISMATCH's largest part)."""
+        each; without ``courses``, no course domains (SCOPE_MISMATCH's largest part);
+        with the region's ``census`` of the same day (statistics), only what it lacks
+        is asked (the blacklist and the courses)."""
         ...
 
     async def prepaid_limits(self, codes: Sequence[str]) -> Mapping[str, Mapping[str, int]]:

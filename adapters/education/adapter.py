@@ -291,12 +291,16 @@ class SqlEducationAdapter:
             )
 
     async def signals(
-        self, today: date, *, among: Sequence[str], courses: bool = True
+        self,
+        today: date,
+        *,
+        among: Sequence[str],
+        courses: bool = True,
+        census: EducationCensus | None = None,
     ) -> EducationSignals:
-        calls = [
-            signals_sql.signal_queries(batch, today, courses=courses)
-            for batch in chunked(valid_keys(among, credit_code_error), SQL_BATCH)
-        ]
+        codes = valid_keys(among, credit_code_error)
+        make = signals_sql.signal_queries if census is None else signals_sql.census_queries
+        calls = [make(batch, today, courses=courses) for batch in chunked(codes, SQL_BATCH)]
         answers: list[list[tuple[Any, ...]]] = []
         for wave in range(0, len(calls), THREADS):
             for answer in await gather_batches(
@@ -304,6 +308,8 @@ class SqlEducationAdapter:
             ):
                 answers += answer
         with native_shape(self.department, self.source.config.name):
+            if census is not None:
+                return signals_sql.read_with_census(answers, census, codes, courses=courses)
             return signals_sql.read_signals(answers, today, courses=courses)
 
     async def prepaid_limits(self, codes: Sequence[str]) -> Mapping[str, Mapping[str, int]]:

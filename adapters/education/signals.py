@@ -27,8 +27,8 @@ from typing import Any
 from xietong.adapters.education.sections import DOMAINS
 from xietong.adapters.native import decode
 from xietong.adapters.sources.sql import Query, query
-from xietong.domain.census import EducationSignals
-from xietong.domain.records import TrainingDomain
+from xietong.domain.census import EducationCensus, EducationSignals
+from xietong.domain.records import InstitutionCategory, TrainingDomain
 
 STATEMENTS = 7
 """Statements ``signal_queries`` makes for one list of codes (one fewer without courses)."""
@@ -72,6 +72,66 @@ def signal_queries(codes: Sequence[str], today: date, *, courses: bool = True) -
     ]
 
 
+_BLACKLIST, _COURSES = 3, 6
+"""The statements of ``_TEMPLATES`` a census does not answer (``census_queries``)."""
+
+
+def census_queries(codes: Sequence[str], today: date, *, courses: bool = True) -> list[Query]:
+    """The statements ``read_with_census`` reads over ``codes``: the blacklist and, with
+    ``courses``, the course domains; the census of the region holds the rest."""
+    return [
+        statement
+        for index, statement in enumerate(signal_queries(codes, today, courses=courses))
+        if index in (_BLACKLIST, _COURSES)
+    ]
+
+
+def read_with_census(
+    answers: Sequence[list[tuple[Any, ...]]],
+    census: EducationCensus,
+    among: Sequence[str],
+    *,
+    courses: bool = True,
+) -> EducationSignals:
+    """The facts of ``among`` from the answers to ``census_queries``, list after list,
+    and from ``census`` (the same rules over the same tables, read for statistics)."""
+    step = 2 if courses else 1
+    listed = [row for start in range(0, len(answers), step) for row in answers[start]]
+    course_rows = (
+        [row for start in range(1, len(answers), step) for row in answers[start]] if courses else []
+    )
+    asked = frozenset(among)
+    domains, outside = _course_domains(course_rows)
+    return EducationSignals(
+        valid_licence=census.valid_licence & asked,
+        licensed=census.licensed & asked,
+        unqualified_teacher=census.unqualified_teacher & asked,
+        overdue_rectification=census.overdue_rectification & asked,
+        blacklisted=frozenset(code for (code,) in listed),
+        prepaid=census.prepaid & asked,
+        subject=frozenset(
+            code
+            for code, listed_as in census.institutions.items()
+            if listed_as.category is InstitutionCategory.SUBJECT and code in asked
+        ),
+        course_domains=domains,
+        outside_domains=outside,
+    )
+
+
+def _course_domains(
+    rows: Sequence[tuple[Any, ...]],
+) -> tuple[dict[str, frozenset[TrainingDomain]], frozenset[str]]:
+    """Each institution's course domains, and those with one its licence does not approve."""
+    domains: dict[str, set[TrainingDomain]] = {}
+    outside: set[str] = set()
+    for code, domain, approved in rows:
+        domains.setdefault(code, set()).add(decode(DOMAINS, domain, "kc.pxly"))
+        if not approved:
+            outside.add(code)
+    return {code: frozenset(found) for code, found in domains.items()}, frozenset(outside)
+
+
 def _used(template: str, parameters: dict[str, Any], day: str) -> dict[str, Any]:
     return {**parameters, "today": day} if ":today" in template else parameters
 
@@ -89,12 +149,7 @@ def read_signals(
     licences, unqualified, overdue, listed, prepaid, subject = parts[:6]
     course_rows = parts[6] if courses else []
     day = today.strftime("%Y%m%d")
-    domains: dict[str, set[TrainingDomain]] = {}
-    outside: set[str] = set()
-    for code, domain, approved in course_rows:
-        domains.setdefault(code, set()).add(decode(DOMAINS, domain, "kc.pxly"))
-        if not approved:
-            outside.add(code)
+    domains, outside = _course_domains(course_rows)
     return EducationSignals(
         valid_licence=frozenset(code for code, _ in licences),
         licensed=frozenset(code for code, until in licences if until == "" or until >= day),
@@ -103,6 +158,6 @@ def read_signals(
         blacklisted=frozenset(code for (code,) in listed),
         prepaid=frozenset(code for (code,) in prepaid),
         subject=frozenset(code for (code,) in subject),
-        course_domains={code: frozenset(found) for code, found in domains.items()},
-        outside_domains=frozenset(outside),
+        course_domains=domains,
+        outside_domains=outside,
     )

@@ -268,3 +268,25 @@ async def test_rosters_are_the_native_roster_lines_of_each_institution(
             expected.setdefault(code, []).append(id_number)
     assert rosters == expected
     assert len(expected) > 20
+
+
+@pytest.mark.parametrize("courses", [True, False])
+async def test_signals_read_with_the_census_are_the_signals_read_alone(
+    education: SqlEducationAdapter, courses: bool
+) -> None:
+    """Statistics hand the region's census to the signals, which then ask only for what
+    it lacks: the answer is the same, for the region and for a part of it."""
+    census = await education.census("4102", REFERENCE_DATE)
+    region = sorted(census.institutions)
+    assert len(region) > 100
+    for among in (region, region[::7]):
+        alone = await education.signals(REFERENCE_DATE, among=among, courses=courses)
+        shared = await education.signals(
+            REFERENCE_DATE, among=among, courses=courses, census=census
+        )
+        assert shared == alone
+    whole = await education.signals(REFERENCE_DATE, among=region, courses=courses)
+    assert whole.licensed and whole.prepaid and whole.subject
+    assert whole.blacklisted and whole.unqualified_teacher and whole.overdue_rectification
+    assert whole.licensed < frozenset(region), "some are unlicensed"
+    assert bool(whole.course_domains) is courses

@@ -41,7 +41,7 @@ from datetime import date
 from xietong.adapters.catalog import AdapterCatalog
 from xietong.adapters.config import SourceKind
 from xietong.adapters.native import gather_batches
-from xietong.domain.census import EducationSignals, MarketSignals, Registered
+from xietong.domain.census import EducationCensus, EducationSignals, MarketSignals, Registered
 from xietong.domain.matching import CoverageCriteria
 from xietong.domain.records import CustodyStatus, RectificationStatus, RegistrationStatus
 from xietong.domain.risk import (
@@ -75,6 +75,8 @@ class _Asking:
     """The region's registrations as a census scanned them, when the caller has one."""
     population: int = 0
     """How many institutions the question began with."""
+    census: EducationCensus | None = None
+    """The education bureau's census of the region, when the caller has read it."""
     banks: asyncio.Lock = field(default_factory=asyncio.Lock)
     """The banks' scans one at a time: side by side they queue for the same source's
     threads, and a call queued counts against its timeout (seen at 100,000)."""
@@ -92,7 +94,9 @@ class _Asking:
         if shared is not None:
             return shared
         return asyncio.ensure_future(
-            self.adapters.education.signals(self.today, among=codes, courses=courses)
+            self.adapters.education.signals(
+                self.today, among=codes, courses=courses, census=self.census
+            )
         )
 
     def scans(self, codes: Collection[str], kind: SourceKind) -> bool:
@@ -325,23 +329,27 @@ async def raised(
     hub_facts: HubFactsOf | None = None,
     signals: Collection[RiskCode] = frozenset(RiskCode),
     registrations: Callable[[], Awaitable[Mapping[str, Registered]]] | None = None,
+    census: EducationCensus | None = None,
 ) -> Found:
     """For each of ``signals``, those of ``candidates`` (institutions the education
     bureau lists within ``region_prefix``) raising it today (statistics; its census of
-    the registry as ``registrations``, so that the registry is scanned once).
+    the registry as ``registrations``, so that the registry is scanned once, and the
+    education bureau's as ``census``, whose facts are not asked again).
 
     Raises SourceUnavailableError when a department it needs does not answer: a
     signal judged without it could not be called exact.
     """
     codes = sorted(set(candidates))
-    asking = _Asking(adapters, today, region_prefix, hub_facts, registrations, len(codes))
+    asking = _Asking(
+        adapters, today, region_prefix, hub_facts, registrations, len(codes), census=census
+    )
     wanted = frozenset(signals)
     everyone = frozenset(codes)
     rounds = [(answers & wanted, ask) for answers, ask in ROUNDS if answers & wanted]
     if wanted & ROUNDS[0][0] and RiskCode.SCOPE_MISMATCH in wanted:
         # One question of the education bureau for the first round and the third.
         asking.school[tuple(codes)] = asyncio.ensure_future(
-            adapters.education.signals(today, among=codes, courses=True)
+            adapters.education.signals(today, among=codes, courses=True, census=census)
         )
     found: Found = {}
     # Every round of every institution: the staff check (public security, the slowest)

@@ -139,7 +139,13 @@ async def _ask(
         asked(
             bool(wanted & RISK),
             lambda: assessed(
-                adapters, codes, today, region_prefix, hub_facts, registrations=registrations
+                adapters,
+                codes,
+                today,
+                region_prefix,
+                hub_facts,
+                registrations=registrations,
+                census=education,
             ),
         ),
         asked(Measure.CUSTODY in wanted, lambda: supervised_among(adapters, education.prepaid)),
@@ -166,11 +172,12 @@ async def assessed(
     hub_facts: HubFactsOf | None = None,
     *,
     registrations: Callable[[], Awaitable[Mapping[str, Registered]]] | None = None,
+    census: EducationCensus | None = None,
 ) -> dict[str, tuple[RiskLevel, list[RiskCode]]]:
     """Each institution's risk level and signals (those raising none left out), from
     the departments' facts (``planner.signals``), the hub's included when
-    ``hub_facts`` reads them (``registrations``: the region's census, when scanned
-    already)."""
+    ``hub_facts`` reads them (``registrations`` and ``census``: the region's censuses of
+    the registry and of the education bureau, when read already)."""
     found = await raised(
         adapters,
         codes,
@@ -178,6 +185,7 @@ async def assessed(
         region_prefix=region_prefix,
         hub_facts=hub_facts,
         registrations=registrations,
+        census=census,
     )
     signals_of: dict[str, list[RiskCode]] = {}
     for signal, raising in found.items():
