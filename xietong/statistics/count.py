@@ -108,11 +108,25 @@ async def _ask(
     today: date,
     hub_facts: HubFactsOf | None,
 ) -> _Answers:
-    """The education bureau first (it lists the region), then every other department
-    that a wanted measure needs: their scans side by side, then the lookups by key."""
-    education = await adapters.education.census(region_prefix, today)
-    codes = sorted(education.institutions)
+    """The education bureau (it lists the region) beside the registry's scan, then every
+    other department that a wanted measure needs: their scans side by side, then the
+    lookups by key."""
     since = today - COMPLAINT_SURGE_WINDOW
+    # The registry's scan of the region needs nothing of the education bureau's: it
+    # starts beside it, and only the codes it did not list are looked up afterwards.
+    scan = (
+        asyncio.ensure_future(adapters.market.census(region_prefix, since, ()))
+        if wanted & NEEDS_MARKET
+        else None
+    )
+    try:
+        education = await adapters.education.census(region_prefix, today)
+    except BaseException:
+        if scan is not None:
+            scan.cancel()
+            await asyncio.gather(scan, return_exceptions=True)
+        raise
+    codes = sorted(education.institutions)
 
     def asked(
         needed: bool, make: Callable[[], Awaitable[T]]
@@ -121,11 +135,14 @@ async def _ask(
 
     # One scan of the registry, for the counts and for the risk rules that read the
     # business scope (risk is wanted only with the registry: RISK <= NEEDS_MARKET).
-    census = (
-        asyncio.ensure_future(adapters.market.census(region_prefix, since, codes))
-        if wanted & NEEDS_MARKET
-        else None
-    )
+    async def with_the_rest(scanning: Awaitable[MarketCensus]) -> MarketCensus:
+        found = (await scanning).registrations
+        missing = [code for code in codes if code not in found]
+        if not missing:
+            return MarketCensus(found)
+        return MarketCensus({**found, **await adapters.market.registered(missing, since, None)})
+
+    census = None if scan is None else asyncio.ensure_future(with_the_rest(scan))
 
     async def scanned() -> MarketCensus:
         assert census is not None, "asked only when scanned"
