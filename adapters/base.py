@@ -114,8 +114,9 @@ class EducationAdapter(DepartmentAdapter[Institution], Protocol):
         is asked (the blacklist and the courses)."""
         ...
 
-    async def prepaid_limits(self, codes: Sequence[str]) -> Mapping[str, Mapping[str, int]]:
-        """Credit code → course name → most lessons it may take in advance (its terms)."""
+    async def over_prepaid_terms(self, orders: Sequence[tuple[str, str, int]]) -> set[str]:
+        """The credit codes of ``orders`` (code, course name, the most lessons one order
+        of it bought) having a course of that name whose prepaid terms allow fewer."""
         ...
 
     async def deliveries(self, code: str) -> list[LessonDelivery]:

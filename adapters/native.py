@@ -18,6 +18,7 @@ from xietong.adapters.sources.errors import SourceUnavailableError
 from xietong.domain.departments import Department
 
 T = TypeVar("T")
+K = TypeVar("K")
 
 
 class NativeShapeError(ValueError):
@@ -123,7 +124,7 @@ def valid_keys(keys: Sequence[str], problem: Callable[[str], str | None]) -> lis
     return [key for key in dict.fromkeys(keys) if problem(key) is None]
 
 
-def chunked(keys: Sequence[str], size: int) -> list[list[str]]:
+def chunked(keys: Sequence[K], size: int) -> list[list[K]]:
     """``keys`` in batches of at most ``size`` (a source's batch limit)."""
     return [list(keys[start : start + size]) for start in range(0, len(keys), size)]
 

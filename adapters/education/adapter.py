@@ -312,8 +312,9 @@ class SqlEducationAdapter:
                 return signals_sql.read_with_census(answers, census, codes, courses=courses)
             return signals_sql.read_signals(answers, today, courses=courses)
 
-    async def prepaid_limits(self, codes: Sequence[str]) -> Mapping[str, Mapping[str, int]]:
-        return await ledger.prepaid_limits(self.source, valid_keys(codes, credit_code_error))
+    async def over_prepaid_terms(self, orders: Sequence[tuple[str, str, int]]) -> set[str]:
+        valid = [order for order in orders if credit_code_error(order[0]) is None]
+        return await ledger.over_prepaid_terms(self.source, valid)
 
     async def prepaid_institutions(self, region_prefix: str) -> Mapping[str, int]:
         return await ledger.prepaid_institutions(self.source, region_prefix)

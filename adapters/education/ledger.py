@@ -9,10 +9,9 @@ payer (``1`` yes, ``0`` not yet), ``xkrq`` given on.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from xietong.adapters.native import chunked, decode, gather_batches, required_ymd
-from xietong.adapters.sources.sql import THREADS, SqlSource, query
+from xietong.adapters.sources.sql import THREADS, SqlSource, Table, query
 from xietong.domain.records import LessonDelivery
 
 SQL_BATCH = 500
@@ -21,29 +20,38 @@ LISTS_PER_CALL = 10
 CONFIRMED = {"1": True, "0": False}
 
 
-async def prepaid_limits(source: SqlSource, codes: Sequence[str]) -> dict[str, dict[str, int]]:
-    """Credit code → course name → most lessons prepaid (the strictest of namesakes)."""
-    lists = [
+async def over_prepaid_terms(source: SqlSource, orders: Sequence[tuple[str, str, int]]) -> set[str]:
+    """Credit codes of ``orders`` (code, course name, most lessons a single order of it
+    bought) where the course, or a namesake of the same institution, has prepaid terms
+    of fewer lessons: the comparison made at the platform, which answers only the codes
+    (a city's terms were a quarter of a million rows to read and compare here)."""
+    statements = [
         query(
-            "SELECT tyshxydm, kcmc, yszdks FROM kc WHERE tyshxydm IN :codes AND yszdks > 0",
-            codes=batch,
+            "SELECT DISTINCT o.code FROM :orders AS o"
+            " JOIN kc ON kc.tyshxydm = o.code AND kc.kcmc = o.course"
+            " WHERE kc.yszdks > 0 AND kc.yszdks < o.peak",
+            orders=Table(_ORDER_COLUMNS, batch),
         )
-        for batch in chunked(codes, SQL_BATCH)
+        for batch in chunked(orders, ORDERS_PER_STATEMENT)
     ]
-    # A few lists a call, as many calls at once as the source has threads: a list a
-    # call queued a city's calls at once, and a queued call counts against its timeout.
-    calls = [lists[at : at + LISTS_PER_CALL] for at in range(0, len(lists), LISTS_PER_CALL)]
-    answers: list[list[list[tuple[Any, ...]]]] = []
+    # A few statements a call, as many calls at once as the source has threads: a call
+    # queued for a thread counts against its timeout.
+    calls = [
+        statements[at : at + LISTS_PER_CALL] for at in range(0, len(statements), LISTS_PER_CALL)
+    ]
+    over: set[str] = set()
     for wave in range(0, len(calls), THREADS):
-        answers += await gather_batches(
+        for answer in await gather_batches(
             [source.fetch_tuples(call) for call in calls[wave : wave + THREADS]]
-        )
-    limits: dict[str, dict[str, int]] = {}
-    for rows in (rows for answer in answers for rows in answer):
-        for code, course, most in rows:
-            courses = limits.setdefault(code, {})
-            courses[course] = min(int(most), courses.get(course, int(most)))
-    return limits
+        ):
+            over.update(code for rows in answer for (code,) in rows)
+    return over
+
+
+_ORDER_COLUMNS = (("code", "text"), ("course", "text"), ("peak", "integer"))
+ORDERS_PER_STATEMENT = 2000
+"""A bank's largest orders compared a statement (about as many courses as ``SQL_BATCH``
+institutions hold)."""
 
 
 async def deliveries(source: SqlSource, code: str) -> list[LessonDelivery]:

@@ -66,25 +66,43 @@ THREADS = 4
 
 
 @dataclass(frozen=True, slots=True)
+class Table:
+    """Rows sent with a statement and read there as a table (``FROM :name AS alias``):
+    keys with values to compare, such as a bank's largest order of each course."""
+
+    columns: tuple[tuple[str, str], ...]
+    """Each column's name and SQL type."""
+    rows: Sequence[tuple[Any, ...]]
+
+
+@dataclass(frozen=True, slots=True)
 class Statement:
-    """A statement's SQL and the names of its list parameters (``IN :name``)."""
+    """A statement's SQL and the names of its list parameters (``IN :name``) and table
+    parameters (``FROM :name``, with their columns)."""
 
     sql: str
     lists: tuple[str, ...]
+    tables: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
 
     def bound(self, dialect: str, parameters: Mapping[str, Any]) -> tuple[TextClause, Any]:
         """The clause for ``dialect`` and its parameters: each list as one value (a JSON
         array SQLite's ``json_each`` reads, an array for PostgreSQL's ``ANY``), so the
-        statement is the same whatever the list's length. Expanded, one bound variable per
-        item, SQLAlchemy rendered every item anew on every call: seconds of the hub's CPU
-        for a city's codes."""
-        clause = _clause(self.sql, self.lists, dialect)
-        if not self.lists:
+        statement is the same whatever the list's length, and each table as one JSON
+        value. Expanded, one bound variable per item, SQLAlchemy rendered every item
+        anew on every call: seconds of the hub's CPU for a city's codes."""
+        clause = _clause(self.sql, self.lists, self.tables, dialect)
+        if not self.lists and not self.tables:
             return clause, parameters
         bound = dict(parameters)
         for name in self.lists:
             items = list(parameters[name])
             bound[name] = orjson.dumps(items).decode() if dialect == "sqlite" else items
+        for name, columns in self.tables:
+            rows = parameters[name].rows
+            if dialect != "sqlite":  # json_to_recordset reads objects
+                names = [column for column, _ in columns]
+                rows = [dict(zip(names, row, strict=True)) for row in rows]
+            bound[name] = orjson.dumps(list(rows)).decode()
         return clause, bound
 
 
@@ -94,13 +112,21 @@ Query = tuple[Statement, Mapping[str, Any]]
 
 def query(sql: str, **parameters: Any) -> Query:
     """``sql`` with named ``:parameters``; a list or tuple value is a list of keys for an
-    ``IN :name`` (or ``NOT IN :name``) condition."""
+    ``IN :name`` (or ``NOT IN :name``) condition, a ``Table`` the rows of ``FROM :name``."""
     lists = tuple(name for name, value in parameters.items() if isinstance(value, list | tuple))
-    return Statement(sql, lists), parameters
+    tables = tuple(
+        (name, value.columns) for name, value in parameters.items() if isinstance(value, Table)
+    )
+    return Statement(sql, lists, tables), parameters
 
 
 @lru_cache(maxsize=1024)
-def _clause(sql: str, lists: tuple[str, ...], dialect: str) -> TextClause:
+def _clause(
+    sql: str,
+    lists: tuple[str, ...],
+    tables: tuple[tuple[str, tuple[tuple[str, str], ...]], ...],
+    dialect: str,
+) -> TextClause:
     """The clause for ``sql`` on ``dialect``, made once: a clause is immutable, and the
     same one each time also keeps SQLAlchemy's cache key for it (a new one is parsed and
     keyed afresh on every call)."""
@@ -109,7 +135,23 @@ def _clause(sql: str, lists: tuple[str, ...], dialect: str) -> TextClause:
         if not found.search(sql):
             raise ValueError(f"list parameter :{name} is not the right side of an IN")
         sql = found.sub(functools.partial(_list_condition, name, dialect), sql)
+    for name, columns in tables:
+        found = re.compile(rf"\bFROM\s+:{name}\b", re.IGNORECASE)
+        if not found.search(sql):
+            raise ValueError(f"table parameter :{name} does not follow a FROM")
+        sql = found.sub(f"FROM {_table(name, columns, dialect)}", sql)
     return text(sql)
+
+
+def _table(name: str, columns: tuple[tuple[str, str], ...], dialect: str) -> str:
+    if dialect == "sqlite":
+        read = ", ".join(
+            f"json_extract(value, '$[{index}]') AS {column}"
+            for index, (column, _) in enumerate(columns)
+        )
+        return f"(SELECT {read} FROM json_each(:{name}))"
+    typed = ", ".join(f"{column} {kind}" for column, kind in columns)
+    return f"(SELECT * FROM json_to_recordset(CAST(:{name} AS json)) AS sent({typed}))"
 
 
 def _list_condition(name: str, dialect: str, match: re.Match[str]) -> str:

@@ -292,3 +292,38 @@ async def test_signals_read_with_the_census_are_the_signals_read_alone(
     assert whole.overdue_rectification
     assert whole.licensed < frozenset(region), "some are unlicensed"
     assert bool(whole.course_domains) is courses
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
+async def test_orders_over_prepaid_terms_are_compared_at_the_platform(
+    backend: str,
+    sandbox_sources: dict[str, SourceConfig],
+    native: sqlite3.Connection,
+    request: pytest.FixtureRequest,
+) -> None:
+    """Each order (code, course, most lessons) is over when a course of that name of the
+    institution has terms of fewer lessons: the platform's answer is the brute force over
+    its native rows, on either database."""
+    config = replace(sandbox_sources["education"], cache_ttl=0)
+    if backend == "postgresql":
+        config = replace(config, url=request.getfixturevalue("postgres_departments"))
+    terms: dict[tuple[str, str], list[int]] = {}
+    for code, course, most in native.execute("SELECT tyshxydm, kcmc, yszdks FROM edu.kc"):
+        terms.setdefault((code, course), []).append(int(most))
+    # Every course at its terms, one lesson over, and none; an unknown course and code.
+    orders = [
+        (code, course, min(limits) + delta)
+        for (code, course), limits in sorted(terms.items())
+        for delta in (0, 1)
+    ]
+    orders += [(orders[0][0], "无此课程", 59), ("91410000MA00000000", "钢琴", 59)]
+    expected = {
+        code
+        for code, course, most in orders
+        if any(0 < limit < most for limit in terms.get((code, course), []))
+    }
+    async with opened_sql(config) as source:
+        found = await SqlEducationAdapter(source).over_prepaid_terms(orders)
+    assert found == expected
+    assert expected, "some orders are over their terms"
+    assert len(expected) < len({code for code, _, _ in orders}), "and others are not"

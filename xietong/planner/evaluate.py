@@ -168,16 +168,22 @@ def _answered(answer: T | SourceUnavailableError) -> T:
 
 async def over_prepaid_cap(adapters: AdapterCatalog, among: Sequence[str] | None) -> set[str]:
     """Institutions (of ``among``, or all) with an order over the prepaid cap: the banks
-    aggregate their orders (the largest per course), the education platform gives the
-    courses' terms for the few institutions with an order large enough to matter."""
+    aggregate their orders (the largest per course), the education platform compares
+    them with the courses' terms."""
     # Each bank paces its own calls (a few lists a call, a wave of its threads; the
     # HTTP bank pages through its accounts when asked about a city).
     peaks = dict(await adapters.finance.order_peaks(among=among))
     # An order over 60 lessons is over whatever its course says; the others need the terms.
     over = {code for code, courses in peaks.items() if peaks_over_cap(courses, {})}
-    asked = sorted(set(peaks) - over)
-    limits = await adapters.education.prepaid_limits(asked) if asked else {}
-    return over | {code for code in asked if peaks_over_cap(peaks[code], limits.get(code, {}))}
+    orders = [
+        (code, course, most)
+        for code, courses in sorted(peaks.items())
+        if code not in over
+        for course, most in courses.items()
+    ]
+    # The others are over when a course of that name has terms of fewer lessons (the
+    # strictest namesake's, as ``prepaid_cap`` reads them): compared at the platform.
+    return over | (await adapters.education.over_prepaid_terms(orders) if orders else set())
 
 
 async def in_custody_states(
