@@ -109,7 +109,8 @@ class EducationAdapter(DepartmentAdapter[Institution], Protocol):
     ) -> EducationSignals:
         """The facts behind the risk rules of its own tables, as of ``today``, for the
         institutions ``among`` (``xietong.planner.signals``), in ``IN`` lists a call
-        each; without ``courses``, no course domains (SCOPE_MISMATCH's largest part);
+        each; without ``courses``, none of SCOPE_MISMATCH's facts (the subject category,
+        the courses);
         with the region's ``census`` of the same day (statistics), only what it lacks
         is asked (the blacklist and the courses)."""
         ...

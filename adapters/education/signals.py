@@ -31,7 +31,10 @@ from xietong.domain.census import EducationCensus, EducationSignals
 from xietong.domain.records import InstitutionCategory, TrainingDomain
 
 STATEMENTS = 7
-"""Statements ``signal_queries`` makes for one list of codes (one fewer without courses)."""
+"""Statements ``signal_queries`` makes for one list of codes (``WITHOUT_COURSES`` without
+courses)."""
+WITHOUT_COURSES = 5
+"""The statements before the subject category and the course domains: SCOPE_MISMATCH's."""
 
 _TEMPLATES = (
     "SELECT tyshxydm, yxqz FROM bxxkz WHERE xkzzt = '1'{within}",
@@ -53,8 +56,8 @@ _TEMPLATES = (
 
 def signal_queries(codes: Sequence[str], today: date, *, courses: bool = True) -> list[Query]:
     """The statements ``read_signals`` reads, in its order, over ``codes`` (one ``IN``
-    list's worth); without ``courses``, not the course domains (SCOPE_MISMATCH's, the
-    largest answer)."""
+    list's worth); without ``courses``, none of SCOPE_MISMATCH's (the subject category
+    and the course domains, the largest answer)."""
     day = today.strftime("%Y%m%d")
     within = {
         name: f" AND {alias}tyshxydm IN :codes"
@@ -68,7 +71,7 @@ def signal_queries(codes: Sequence[str], today: date, *, courses: bool = True) -
     parameters: dict[str, Any] = {"codes": list(codes)}
     return [
         query(template.format(**within), **_used(template, parameters, day))
-        for template in (_TEMPLATES if courses else _TEMPLATES[:-1])
+        for template in (_TEMPLATES if courses else _TEMPLATES[:WITHOUT_COURSES])
     ]
 
 
@@ -112,7 +115,7 @@ def read_with_census(
         subject=frozenset(
             code
             for code, listed_as in census.institutions.items()
-            if listed_as.category is InstitutionCategory.SUBJECT and code in asked
+            if courses and listed_as.category is InstitutionCategory.SUBJECT and code in asked
         ),
         course_domains=domains,
         outside_domains=outside,
@@ -141,13 +144,13 @@ def read_signals(
 ) -> EducationSignals:
     """The facts from the answers to ``signal_queries``, list after list (without
     ``courses``: no course domains, and none outside the licence's domains)."""
-    step = STATEMENTS if courses else STATEMENTS - 1
+    step = STATEMENTS if courses else WITHOUT_COURSES
     parts = [
         [row for start in range(0, len(answers), step) for row in answers[start + part]]
         for part in range(step)
     ]
-    licences, unqualified, overdue, listed, prepaid, subject = parts[:6]
-    course_rows = parts[6] if courses else []
+    licences, unqualified, overdue, listed, prepaid = parts[:WITHOUT_COURSES]
+    subject, course_rows = (parts[5], parts[6]) if courses else ([], [])
     day = today.strftime("%Y%m%d")
     domains, outside = _course_domains(course_rows)
     return EducationSignals(

@@ -61,13 +61,19 @@ async def with_unchecked_or_flagged_staff(
     chunks = chunked(codes, STAFF_CHUNK)
     if not chunks:
         return set() if wanted else set(codes)
-    reading = asyncio.ensure_future(education.rosters(chunks[0]))
+
+    def rosters(chunk: list[str]) -> asyncio.Future[Mapping[str, list[str]]]:
+        # Read when the previous chunk's people are asked about: by then the caller may
+        # have settled some of this chunk, whose rosters are then not read at all.
+        return asyncio.ensure_future(education.rosters([c for c in chunk if c not in settled]))
+
+    reading = rosters(chunks[0])
     try:
         for index in range(len(chunks)):
-            rosters = await reading
+            rosters_read = await reading
             if index + 1 < len(chunks):
-                reading = asyncio.ensure_future(education.rosters(chunks[index + 1]))
-            await _checked(adapters, _Workplaces(rosters), flagged, settled)
+                reading = rosters(chunks[index + 1])
+            await _checked(adapters, _Workplaces(rosters_read), flagged, settled)
     finally:
         if not reading.done():
             reading.cancel()
