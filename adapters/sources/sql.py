@@ -26,7 +26,6 @@ a thread when they time out are dropped without running.
 from __future__ import annotations
 
 import asyncio
-import functools
 import re
 import sqlite3
 import threading
@@ -34,7 +33,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -134,7 +133,7 @@ def _clause(
         found = re.compile(rf"\b(NOT\s+)?IN\s+:{name}\b", re.IGNORECASE)
         if not found.search(sql):
             raise ValueError(f"list parameter :{name} is not the right side of an IN")
-        sql = found.sub(functools.partial(_list_condition, name, dialect), sql)
+        sql = found.sub(partial(_list_condition, name, dialect), sql)
     for name, columns in tables:
         found = re.compile(rf"\bFROM\s+:{name}\b", re.IGNORECASE)
         if not found.search(sql):
