@@ -17,14 +17,14 @@ request without ID numbers is refused.
     assault, ``02`` 虐待 abuse, ``03`` 拐卖 trafficking, ``04`` 暴力 violence),
     empty for a clear person.
 ``POST /api/check/exceptions`` — 批量核查（仅返回异常）: the same question, at most
-    ``max_exceptions_batch`` (20,000 by default) valid ID numbers, answered with
+    ``max_exceptions_batch`` (20,000 by default) ID numbers, answered with
     the results (as above) of only the people who are not checked and clear: a
     roster's worth of people in one request, most of whom need no answer. A string
     that is no valid ID number is not refused here but answered as never submitted
     (``hczt`` ``0``): nobody can have been checked under it.
 
 Errors: ``{"resultCode": "<code>", "resultMsg": "<why>"}`` with a 4xx status —
-``E1001`` malformed request, ``E1002`` batch empty or larger than ``max_batch``,
+``E1001`` malformed request, ``E1002`` batch empty or larger than its limit,
 ``E1003`` an invalid ID number, ``404``/``405`` unknown path or method.
 """
 
