@@ -65,8 +65,11 @@ REQUESTS_AT_ONCE = 4
 """Lookups sent side by side when many codes are asked about."""
 SCAN_LIMIT = 1000
 """Accounts per page of a scan, the API's cap."""
-SCAN_FROM = 2000
-"""Codes from which the largest orders are read by a scan of the bank's accounts."""
+SCAN_FROM = 50_000
+"""Codes from which the largest orders are read by a scan of the bank's accounts. The
+scan's pages follow one another (a cursor), so it costs the bank's size whatever is
+asked: at 100,000 institutions (39,000 accounts here) it took 0.8 s for any number of
+codes, lookups by code 0.1 s for 5,000 and 0.3 s for 20,000; they met near 60,000."""
 _OK = "000000"
 STATUSES = {"A": CustodyStatus.NORMAL, "F": CustodyStatus.FROZEN, "C": CustodyStatus.CLOSED}
 ORDER_STATUSES = {"O": OrderStatus.RUNNING, "D": OrderStatus.COMPLETED, "R": OrderStatus.REFUNDED}

@@ -178,3 +178,18 @@ async def test_custody_states_and_order_peaks_are_the_banks_own_answers(
     uncovered = await banks.finance.without_custody(institutions(native))
     assert uncovered
     assert not uncovered & set(peaks)
+
+
+@pytest.mark.parametrize("scan_from", [0, 1_000_000], ids=["scanned", "by code"])
+async def test_order_peaks_of_some_institutions_are_the_same_scanned_or_asked_by_code(
+    banks: Banks, native: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch, scan_from: int
+) -> None:
+    """The HTTP bank answers a few codes by lookups and many by a scan of its accounts:
+    either way, the largest orders of exactly the institutions asked about."""
+    monkeypatch.setattr("xietong.adapters.finance.songdu.SCAN_FROM", scan_from)
+    everyone = await banks.finance.order_peaks()
+    some = institutions(native)[::3]
+    at_songdu = {c for (c,) in native.execute("SELECT ORG_USCC FROM sd.CUST_ACCT")} & set(some)
+    peaks = await banks.finance.order_peaks(among=some)
+    assert at_songdu & set(peaks)
+    assert peaks == {code: most for code, most in everyone.items() if code in set(some)}
