@@ -18,6 +18,7 @@ the store's native names. Every answer is an envelope
     with all fields optional: ``xzqh`` region prefix (2-6 digits: ``"4102"`` is
     all of Kaifeng), ``djzt`` list of status codes, ``jyfw`` keyword the scope
     must contain, ``fddbr`` the legal representative's name (exactly),
+    ``tyshxydm`` a list of credit codes (at most 1000; a bad one is ``4002``),
     ``pxbz`` ``"1"``/``"0"``, ``zxtssl`` minimum number of refund
     complaints, ``tsqsrq`` count complaints from this ``YYYYMMDD`` on (default:
     all), ``ggqsrq`` count advertising violations filed (``larq``) from this
@@ -33,6 +34,7 @@ the store's native names. Every answer is an envelope
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -104,6 +106,7 @@ def market_app(db_path: Path, *, delay_ms: float | None = None) -> Starlette:
     async def query(request: Request) -> JSONResponse:
         allowed = {
             *("xzqh", "djzt", "jyfw", "fddbr", "pxbz", "zxtssl", "tsqsrq", "ggqsrq", "zxggsl"),
+            "tyshxydm",
             *("page", "size"),
         }
         body = await json_object(request, allowed, "4001")
@@ -161,6 +164,12 @@ async def _scan(reader: SqliteReader, filters: dict[str, Any]) -> dict[str, Any]
             raise InputError("4003", "fddbr must be a non-empty name")
         where.append("q.fddbr = ?")
         parameters.append(representative.strip())
+    if "tyshxydm" in filters:
+        listed = string_list(
+            filters["tyshxydm"], "tyshxydm", "4002", limit=MAX_PAGE_SIZE, check=credit_code_error
+        )
+        where.append("q.tyshxydm IN (SELECT value FROM json_each(?))")
+        parameters.append(json.dumps(listed))
     flag = filters.get("pxbz")
     if flag is not None:
         if flag not in ("0", "1"):

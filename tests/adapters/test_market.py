@@ -6,10 +6,11 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from datetime import date
 
 import pytest
 
-from tests.adapters.support import day, opened_http, yuan
+from tests.adapters.support import UNKNOWN_CREDIT_CODE, day, opened_http, yuan
 from xietong.adapters.config import SourceConfig
 from xietong.adapters.market import HttpMarketAdapter
 from xietong.adapters.sources.http import HttpSource
@@ -118,3 +119,46 @@ async def test_training_registrations_are_every_one_whose_scope_covers_training(
         len(nation)
         == native.execute("SELECT COUNT(*) FROM mkt.qydj WHERE pxbz = '1'").fetchone()[0]
     )
+
+
+@pytest.mark.parametrize("ads", [False, True], ids=["complaints", "and advertising"])
+async def test_registrations_by_code_are_counted_at_the_registry_as_in_the_records(
+    market: HttpMarketAdapter,
+    native: sqlite3.Connection,
+    monkeypatch: pytest.MonkeyPatch,
+    ads: bool,
+) -> None:
+    """``registered`` (the risk rules' lookups) asks the registry's scan narrowed to the
+    codes, a page of them a request: the same counts as the whole records would give,
+    for the codes it holds, whatever is asked besides."""
+    monkeypatch.setattr("xietong.adapters.market.SCAN_PAGE", 7)
+    since, ads_since = date(2026, 8, 1), (date(2026, 1, 1) if ads else None)
+    complained = [
+        code
+        for (code,) in native.execute(
+            "SELECT * FROM (SELECT DISTINCT tyshxydm FROM mkt.tfts LIMIT 12)"
+            " UNION SELECT * FROM (SELECT DISTINCT tyshxydm FROM mkt.ggwf LIMIT 12)"
+        )
+    ]
+    others = [c for (c,) in native.execute("SELECT tyshxydm FROM mkt.qydj LIMIT 12")]
+    asked = [*complained, UNKNOWN_CREDIT_CODE, "not a credit code", *others]
+
+    found = await market.registered(asked, since, ads_since)
+
+    records = await market.load(asked)
+    assert set(found) == set(records) == set(complained) | set(others)
+    assert any(found[code].recent_complaints for code in complained)
+    assert not ads or any(found[code].recent_ad_violations for code in complained)
+    for code, record in records.items():
+        registration = found[code]
+        assert registration.recent_complaints == sum(c.filed_on >= since for c in record.complaints)
+        assert registration.recent_ad_violations == (
+            sum(v.found_on >= ads_since for v in record.advertising_violations) if ads_since else 0
+        )
+        assert (registration.status, registration.business_scope, registration.non_profit) == (
+            record.status,
+            record.business_scope,
+            record.non_profit,
+        )
+        assert registration.region == record.region
+        assert not registration.covers_training, "institutions the education bureau lists"

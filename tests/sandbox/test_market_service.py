@@ -105,6 +105,8 @@ def test_training_scope_list_includes_the_unlicensed_operators(
         ("/api/v1/qyxx/query", b'{"size": 5000}', "4003"),
         ("/api/v1/qyxx/query", b'{"zxtssl": "many"}', "4003"),
         ("/api/v1/qyxx/query", b'{"djzt": ["9"]}', "4003"),
+        ("/api/v1/qyxx/query", b'{"tyshxydm": ["91310110666007217X"]}', "4002"),
+        ("/api/v1/qyxx/query", b'{"tyshxydm": []}', "4002"),
     ],
 )
 def test_bad_input_is_a_native_400(
@@ -141,3 +143,16 @@ def test_unknown_paths_and_methods_answer_in_json(market: httpx.Client) -> None:
     response = market.get("/api/v1/qyxx/batch")
     assert response.status_code == 405
     assert response.json()["code"] == "405"
+
+
+def test_scan_narrowed_to_codes_counts_as_the_whole_scan(
+    market: httpx.Client, native: sqlite3.Connection
+) -> None:
+    complained = sorted(codes(native, "SELECT tyshxydm FROM mkt.tfts"))[:5]
+    asked = [*complained, UNKNOWN_VALID_CODE]
+    body = {"tsqsrq": "20260101", "ggqsrq": "20260101", "size": 1000}
+    narrowed = market.post("/api/v1/qyxx/query", json={**body, "tyshxydm": asked}).json()["data"]
+    everyone = market.post("/api/v1/qyxx/query", json=body).json()["data"]["records"]
+
+    assert narrowed["total"] == len(complained)
+    assert narrowed["records"] == [r for r in everyone if r["tyshxydm"] in set(complained)]
