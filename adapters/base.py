@@ -92,8 +92,8 @@ class EducationAdapter(DepartmentAdapter[Institution], Protocol):
         ...
 
     async def rosters(self, codes: Sequence[str]) -> Mapping[str, list[str]]:
-        """The ID numbers on each institution's staff roster (only the IDs: what a
-        background check is asked by)."""
+        """The ID numbers on each institution's staff roster, in no particular order
+        (only the IDs: what a background check is asked by)."""
         ...
 
     async def census(self, region_prefix: str, today: date) -> EducationCensus:

@@ -39,6 +39,9 @@ from xietong.kernel.identifiers import credit_code_error, id_number_error
 SQL_BATCH = 500
 """Keys per ``IN`` list: far below SQLite's bound-variable limit (32766; 999 on
 builds before 3.32), and large enough that a page (at most 500) is one list."""
+_APART = "\x1f"
+"""Between the ID numbers of a roster joined in one value (the unit separator, which no
+ID number holds)."""
 ROSTER_SCAN_FROM = 5000
 """Institutions from which their rosters are read by a scan of ``jzg`` (0.34 s against
 1.0 s in ``IN`` lists for 7,000 of 10,000 institutions)."""
@@ -221,9 +224,12 @@ class SqlEducationAdapter:
         wanted = valid_keys(codes, credit_code_error)
         if len(wanted) > ROSTER_SCAN_FROM:
             return await self._every_roster(set(wanted))
+        # A row per institution, its people joined: a row per person was four rows in
+        # five of the answer, each made into a tuple under the interpreter lock.
         lists = [
             query(
-                "SELECT tyshxydm, sfzh FROM jzg WHERE tyshxydm IN :codes ORDER BY jzgid",
+                f"SELECT tyshxydm, string_agg(sfzh, '{_APART}') FROM jzg"
+                " WHERE tyshxydm IN :codes GROUP BY tyshxydm",
                 codes=batch,
             )
             for batch in chunked(wanted, SQL_BATCH)
@@ -232,12 +238,12 @@ class SqlEducationAdapter:
             self.source.fetch_tuples(lists[start : start + LISTS_PER_CALL])
             for start in range(0, len(lists), LISTS_PER_CALL)
         ]
-        found: dict[str, list[str]] = {}
-        for answer in await gather_batches(calls):
-            for rows in answer:
-                for code, id_number in rows:
-                    found.setdefault(code, []).append(id_number)
-        return found
+        return {
+            code: people.split(_APART)
+            for answer in await gather_batches(calls)
+            for rows in answer
+            for code, people in rows
+        }
 
     async def _every_roster(self, asked: set[str]) -> dict[str, list[str]]:
         """The whole roster read in ranges of ``jzgid`` (a call each, as many at once as

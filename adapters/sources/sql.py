@@ -128,7 +128,9 @@ def _clause(
 ) -> TextClause:
     """The clause for ``sql`` on ``dialect``, made once: a clause is immutable, and the
     same one each time also keeps SQLAlchemy's cache key for it (a new one is parsed and
-    keyed afresh on every call)."""
+    keyed afresh on every call). ``string_agg`` is SQLite's ``group_concat``."""
+    if dialect == "sqlite":
+        sql = _STRING_AGG.sub("group_concat(", sql)
     for name in lists:
         found = re.compile(rf"\b(NOT\s+)?IN\s+:{name}\b", re.IGNORECASE)
         if not found.search(sql):
@@ -140,6 +142,9 @@ def _clause(
             raise ValueError(f"table parameter :{name} does not follow a FROM")
         sql = found.sub(f"FROM {_table(name, columns, dialect)}", sql)
     return text(sql)
+
+
+_STRING_AGG = re.compile(r"\bstring_agg\(", re.IGNORECASE)
 
 
 def _table(name: str, columns: tuple[tuple[str, str], ...], dialect: str) -> str:

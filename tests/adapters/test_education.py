@@ -246,27 +246,37 @@ async def test_employments_list_every_roster_line_of_a_person(
     )  # fmt: skip
 
 
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
 @pytest.mark.parametrize("scanned", [False, True], ids=["in-lists", "ranges-of-the-roster"])
 async def test_rosters_are_the_native_roster_lines_of_each_institution(
-    education: SqlEducationAdapter,
+    sandbox_sources: dict[str, SourceConfig],
     native: sqlite3.Connection,
     monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
     scanned: bool,
+    backend: str,
 ) -> None:
-    """Asked by IN lists, or (for a city's worth of codes) read in ranges of ``jzgid``:
-    the same lines, in roster order, of the institutions asked only."""
+    """Asked by IN lists (a row per institution, its people joined), or (for a city's
+    worth of codes) read in ranges of ``jzgid``: the same people, of the institutions
+    asked only, on either database."""
     if scanned:
         monkeypatch.setattr("xietong.adapters.education.adapter.ROSTER_SCAN_FROM", 0)
         monkeypatch.setattr("xietong.adapters.education.adapter.ROSTER_RANGE", 97)
+    config = replace(sandbox_sources["education"], cache_ttl=0)
+    if backend == "postgresql":
+        config = replace(config, url=request.getfixturevalue("postgres_departments"))
     asked = all_codes(native)[::3]
 
-    rosters = await education.rosters(asked)
+    async with opened_sql(config) as source:
+        rosters = await SqlEducationAdapter(source).rosters(asked)
 
     expected: dict[str, list[str]] = {}
     for code, id_number in native.execute("SELECT tyshxydm, sfzh FROM edu.jzg ORDER BY jzgid"):
         if code in set(asked):
             expected.setdefault(code, []).append(id_number)
-    assert rosters == expected
+    assert {code: sorted(people) for code, people in rosters.items()} == {
+        code: sorted(people) for code, people in expected.items()
+    }
     assert len(expected) > 20
 
 
