@@ -316,7 +316,7 @@ class SqlEducationAdapter:
         with native_shape(self.department, self.source.config.name):
             if census is not None:
                 return signals_sql.read_with_census(answers, census, codes, courses=courses)
-            return signals_sql.read_signals(answers, today, courses=courses)
+            return signals_sql.read_signals(answers, codes, courses=courses)
 
     async def over_prepaid_terms(self, orders: Sequence[tuple[str, str, int]]) -> set[str]:
         valid = [order for order in orders if credit_code_error(order[0]) is None]

@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pytest
 
-from tests.adapters.support import day, opened_sql, yuan
+from tests.adapters.support import UNKNOWN_CREDIT_CODE, day, opened_sql, yuan
 from tests.support.harness import SandboxWorld
 from xietong.adapters.config import SourceConfig
 from xietong.adapters.education.adapter import SqlEducationAdapter
@@ -338,3 +338,41 @@ async def test_orders_over_prepaid_terms_are_compared_at_the_platform(
     assert found == expected
     assert expected, "some orders are over their terms"
     assert len(expected) < len({code for code, _, _ in orders}), "and others are not"
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
+async def test_licences_and_prepaid_terms_are_asked_as_their_exceptions(
+    backend: str,
+    sandbox_sources: dict[str, SourceConfig],
+    native: sqlite3.Connection,
+    request: pytest.FixtureRequest,
+) -> None:
+    """The platform answers the institutions without a licence valid today and those
+    selling nothing on prepaid terms; what the hub makes of it is the brute force over
+    the native rows, on either database, an unknown code included (neither)."""
+    config = replace(sandbox_sources["education"], cache_ttl=0)
+    if backend == "postgresql":
+        config = replace(config, url=request.getfixturevalue("postgres_departments"))
+    today = REFERENCE_DATE.strftime("%Y%m%d")
+    in_force = {c for (c,) in native.execute("SELECT tyshxydm FROM edu.bxxkz WHERE xkzzt = '1'")}
+    valid = {
+        code
+        for (code,) in native.execute(
+            "SELECT tyshxydm FROM edu.bxxkz WHERE xkzzt = '1' AND (yxqz = '' OR yxqz >= ?)",
+            (today,),
+        )
+    }
+    prepaid = {
+        c for (c,) in native.execute("SELECT tyshxydm FROM edu.kc WHERE yszdys > 0 OR yszdks > 0")
+    }
+    asked = [*all_codes(native), UNKNOWN_CREDIT_CODE]
+
+    async with opened_sql(config) as source:
+        found = await SqlEducationAdapter(source).signals(
+            REFERENCE_DATE, among=asked, courses=False
+        )
+
+    assert found.licensed == valid
+    assert found.valid_licence == in_force
+    assert found.prepaid == prepaid
+    assert set(asked) - in_force - {UNKNOWN_CREDIT_CODE}, "the seed has unlicensed ones"
