@@ -76,6 +76,11 @@ class SqliteReader:
         uri = f"{self.path.resolve().as_uri()}?mode=ro"
         connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
         connection.row_factory = sqlite3.Row
+        # A department's database server keeps its hot pages in memory: read through
+        # the operating system's page cache, with 16 MiB of pages of its own (SQLite's
+        # default 2 MiB made every lookup of a city's batch a copy from the kernel).
+        connection.execute("PRAGMA mmap_size = 1073741824")
+        connection.execute("PRAGMA cache_size = -16384")
         self._all.append(connection)
         return connection
 
