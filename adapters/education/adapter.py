@@ -306,17 +306,22 @@ class SqlEducationAdapter:
     ) -> EducationSignals:
         codes = valid_keys(among, credit_code_error)
         make = signals_sql.signal_queries if census is None else signals_sql.census_queries
-        calls = [make(batch, today, courses=courses) for batch in chunked(codes, SQL_BATCH)]
+        across = signals_sql.across_queries(today, census=census is not None)
+        lists = [make(batch, today, courses=courses) for batch in chunked(codes, SQL_BATCH)]
+        calls = [across, *(call for call in lists if call)]
         answers: list[list[tuple[Any, ...]]] = []
         for wave in range(0, len(calls), THREADS):
             for answer in await gather_batches(
                 [self.source.fetch_tuples(call) for call in calls[wave : wave + THREADS]]
             ):
                 answers += answer
+        platform, answers = answers[: len(across)], answers[len(across) :]
         with native_shape(self.department, self.source.config.name):
             if census is not None:
-                return signals_sql.read_with_census(answers, census, codes, courses=courses)
-            return signals_sql.read_signals(answers, codes, courses=courses)
+                return signals_sql.read_with_census(
+                    answers, platform, census, codes, courses=courses
+                )
+            return signals_sql.read_signals(answers, platform, codes, courses=courses)
 
     async def over_prepaid_terms(self, orders: Sequence[tuple[str, str, int]]) -> set[str]:
         valid = [order for order in orders if credit_code_error(order[0]) is None]

@@ -17,7 +17,11 @@ tables, as a statement over them (glossary in ``adapters.education.sections``):
   whether ``jg_pxly`` approves it
 
 Asked about lists of codes (``IN``, by the ``tyshxydm`` indexes), a call each: over a
-whole table, the correlated subqueries of one statement could outlast the timeout.
+whole table, the correlated subqueries of one statement could outlast the timeout. The
+blacklist and the overdue notices are asked once over the whole platform instead
+(``across_queries``): each starts from a few thousand rows (the blacklist, the barred
+people, the open notices by their index), where a list of codes made every one of its
+institutions' staff a lookup (at 100,000 institutions 0.32 s against 0.006 s).
 """
 
 from __future__ import annotations
@@ -32,10 +36,10 @@ from xietong.adapters.sources.sql import Query, Table, query
 from xietong.domain.census import EducationCensus, EducationSignals
 from xietong.domain.records import InstitutionCategory, TrainingDomain
 
-STATEMENTS = 7
+STATEMENTS = 5
 """Statements ``signal_queries`` makes for one list of codes (``WITHOUT_COURSES`` without
 courses)."""
-WITHOUT_COURSES = 5
+WITHOUT_COURSES = 3
 """The statements before the subject category and the course domains: SCOPE_MISMATCH's."""
 
 _TEMPLATES = (
@@ -47,18 +51,34 @@ _TEMPLATES = (
     "SELECT DISTINCT k.tyshxydm FROM kc k WHERE k.sfxk = '1'{within_k}"
     " AND NOT EXISTS (SELECT 1 FROM jzg z WHERE z.tyshxydm = k.tyshxydm"
     " AND z.sfzh = k.jssfzh AND z.jszgzh <> '')",
-    "SELECT DISTINCT n.tyshxydm FROM zgtzs n"
-    " JOIN jcjl j ON j.jcid = n.jcid AND j.tyshxydm = n.tyshxydm"
-    " WHERE n.zgzt = '0' AND n.zgqx < :today{within_n}",
-    "SELECT tyshxydm FROM hmd WHERE (ycrq = '' OR ycrq > :today){within}"
-    " UNION SELECT j.tyshxydm FROM jzg j JOIN cyjz c ON c.sfzh = j.sfzh"
-    " WHERE (c.jzqx = '' OR c.jzqx > :today){within_j}",
     "SELECT o.code FROM :asked AS o WHERE NOT EXISTS (SELECT 1 FROM kc"
     " WHERE kc.tyshxydm = o.code AND (kc.yszdys > 0 OR kc.yszdks > 0))",
     "SELECT tyshxydm FROM jg_jbxx WHERE jglb = '1'{within}",
     "SELECT DISTINCT k.tyshxydm, k.pxly, EXISTS (SELECT 1 FROM jg_pxly p"
     " WHERE p.tyshxydm = k.tyshxydm AND p.pxly = k.pxly) FROM kc k WHERE 1 = 1{within_k}",
 )
+_COURSES = 4
+"""The statement of ``_TEMPLATES`` a census does not answer (``census_queries``)."""
+
+_BLACKLISTED = (
+    "SELECT tyshxydm FROM hmd WHERE ycrq = '' OR ycrq > :today"
+    " UNION SELECT j.tyshxydm FROM cyjz c JOIN jzg j ON j.sfzh = c.sfzh"
+    " WHERE c.jzqx = '' OR c.jzqx > :today"
+)
+_OVERDUE = (
+    "SELECT DISTINCT n.tyshxydm FROM zgtzs n"
+    " JOIN jcjl j ON j.jcid = n.jcid AND j.tyshxydm = n.tyshxydm"
+    " WHERE n.zgzt = '0' AND n.zgqx < :today"
+)
+
+
+def across_queries(today: date, *, census: bool = False) -> list[Query]:
+    """The statements asked once over the whole platform: the blacklisted institutions
+    and (unless a ``census`` holds them) those with an overdue notice, of any region."""
+    day = today.strftime("%Y%m%d")
+    return [
+        query(sql, today=day) for sql in ((_BLACKLISTED,) if census else (_BLACKLISTED, _OVERDUE))
+    ]
 
 
 def signal_queries(codes: Sequence[str], today: date, *, courses: bool = True) -> list[Query]:
@@ -94,42 +114,33 @@ _ASKED = (("code", "text"),)
 """The columns of the codes sent as a table (``FROM :asked``)."""
 
 
-_BLACKLIST, _COURSES = 3, 6
-"""The statements of ``_TEMPLATES`` a census does not answer (``census_queries``)."""
-
-
 def census_queries(codes: Sequence[str], today: date, *, courses: bool = True) -> list[Query]:
-    """The statements ``read_with_census`` reads over ``codes``: the blacklist and, with
-    ``courses``, the course domains; the census of the region holds the rest."""
-    return [
-        statement
-        for index, statement in enumerate(signal_queries(codes, today, courses=courses))
-        if index in (_BLACKLIST, _COURSES)
-    ]
+    """The statements ``read_with_census`` reads over ``codes``: with ``courses``, the
+    course domains (the census of the region and ``across_queries`` hold the rest)."""
+    return [signal_queries(codes, today)[_COURSES]] if courses else []
 
 
 def read_with_census(
     answers: Sequence[list[tuple[Any, ...]]],
+    across: Sequence[list[tuple[Any, ...]]],
     census: EducationCensus,
     among: Sequence[str],
     *,
     courses: bool = True,
 ) -> EducationSignals:
     """The facts of ``among`` from the answers to ``census_queries``, list after list,
-    and from ``census`` (the same rules over the same tables, read for statistics)."""
-    step = 2 if courses else 1
-    listed = [row for start in range(0, len(answers), step) for row in answers[start]]
-    course_rows = (
-        [row for start in range(1, len(answers), step) for row in answers[start]] if courses else []
-    )
+    to ``across_queries`` (with ``census``), and from ``census`` (the same rules over
+    the same tables, read for statistics)."""
+    course_rows = [row for rows in answers for row in rows] if courses else []
     asked = frozenset(among)
+    (listed,) = across
     domains, outside = _course_domains(course_rows)
     return EducationSignals(
         valid_licence=census.valid_licence & asked,
         licensed=census.licensed & asked,
         unqualified_teacher=census.unqualified_teacher & asked,
         overdue_rectification=census.overdue_rectification & asked,
-        blacklisted=frozenset(code for (code,) in listed),
+        blacklisted=asked.intersection(code for (code,) in listed),
         prepaid=census.prepaid & asked,
         subject=frozenset(
             code
@@ -155,25 +166,31 @@ def _course_domains(
 
 
 def read_signals(
-    answers: Sequence[list[tuple[Any, ...]]], asked: Sequence[str], *, courses: bool = True
+    answers: Sequence[list[tuple[Any, ...]]],
+    across: Sequence[list[tuple[Any, ...]]],
+    asked: Sequence[str],
+    *,
+    courses: bool = True,
 ) -> EducationSignals:
-    """The facts of ``asked`` from the answers to ``signal_queries``, list after list
-    (without ``courses``: no course domains, and none outside the licence's domains)."""
+    """The facts of ``asked`` from the answers to ``signal_queries``, list after list, and
+    to ``across_queries`` (without ``courses``: no course domains, and none outside the
+    licence's domains)."""
     step = STATEMENTS if courses else WITHOUT_COURSES
     parts = [
         [row for start in range(0, len(answers), step) for row in answers[start + part]]
         for part in range(step)
     ]
-    unlicensed, unqualified, overdue, listed, unprepaid = parts[:WITHOUT_COURSES]
-    subject, course_rows = (parts[5], parts[6]) if courses else ([], [])
+    unlicensed, unqualified, unprepaid = parts[:WITHOUT_COURSES]
+    subject, course_rows = (parts[3], parts[4]) if courses else ([], [])
+    listed, overdue = across
     everyone = frozenset(asked)
     domains, outside = _course_domains(course_rows)
     return EducationSignals(
         valid_licence=everyone - {code for code, in_force in unlicensed if not in_force},
         licensed=everyone - {code for code, _ in unlicensed},
         unqualified_teacher=frozenset(code for (code,) in unqualified),
-        overdue_rectification=frozenset(code for (code,) in overdue),
-        blacklisted=frozenset(code for (code,) in listed),
+        overdue_rectification=everyone.intersection(code for (code,) in overdue),
+        blacklisted=everyone.intersection(code for (code,) in listed),
         prepaid=everyone - {code for (code,) in unprepaid},
         subject=frozenset(code for (code,) in subject),
         course_domains=domains,
