@@ -207,6 +207,11 @@ RISK_FILTERS = st.fixed_dictionaries(
 @example(
     filter_={"riskSignals": ["UNCHECKED_OR_FLAGGED_STAFF", "AD_VIOLATION"]}, limits=LOOK_UP_ALL
 )
+# High only with the staff check, and one of the last round's signals wanted.
+@example(filter_={"riskAtLeast": "HIGH", "riskSignals": ["SCOPE_MISMATCH"]}, limits=SCAN_ALL)
+@example(
+    filter_={"riskAtLeast": "HIGH", "riskSignals": ["PREPAID_CAP_EXCEEDED"]}, limits=LOOK_UP_ALL
+)
 async def test_risk_pushed_down_answers_what_the_rules_over_every_joint_record_answer(
     opened: Opened, filter_: dict[str, Any], limits: dict[SourceKind, int]
 ) -> None:
