@@ -30,7 +30,9 @@ from xietong.sandbox.layout import sandbox_files
 from xietong.sandbox.loader import BulkLoader
 from xietong.sandbox.reference import CITIES, DEFAULT_SEED, KAIFENG, REFERENCE_DATE
 
-_MARKER_FORMAT = 1
+_MARKER_FORMAT = 2
+"""Raised when the databases' layout changes (2: covering indexes), so that a data
+directory seeded before is seeded again."""
 _PARALLEL_FROM = 20_000
 """Below this many institutions, starting worker processes costs more than it saves."""
 _CHUNK = 5_000

@@ -56,11 +56,13 @@ TABLES = (
         cfyy TEXT NOT NULL, jfrq TEXT NOT NULL)""",
 )
 
+# A campus's acceptance state and validity, and whether a seal is lifted, in the indexes
+# the hub's city-wide FIRE_NON_COMPLIANT question reads (no read of each row).
 INDEXES = (
-    "CREATE INDEX ix_xf_cs_tyshxydm ON xf_cs (tyshxydm)",
+    "CREATE INDEX ix_xf_cs_tyshxydm ON xf_cs (tyshxydm, ysbazt, yxqz)",
     "CREATE INDEX ix_xf_cs_ysbazt ON xf_cs (ysbazt, yxqz)",
     "CREATE INDEX ix_xf_cs_xzqh ON xf_cs (xzqh)",
     "CREATE INDEX ix_xf_jc_csid ON xf_jc (csid)",
     "CREATE INDEX ix_xf_yh_csid ON xf_yh (csid, zgzt)",
-    "CREATE INDEX ix_xf_cf_csid ON xf_cf (csid)",
+    "CREATE INDEX ix_xf_cf_csid ON xf_cf (csid, jfrq)",
 )
