@@ -44,6 +44,17 @@ def education(source: SqlSource) -> SqlEducationAdapter:
     return SqlEducationAdapter(source)
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
+def either_database(
+    request: pytest.FixtureRequest, sandbox_sources: dict[str, SourceConfig]
+) -> SourceConfig:
+    """The education platform's source, on its SQLite file or on a PostgreSQL copy."""
+    config = replace(sandbox_sources["education"], cache_ttl=0)
+    if request.param == "postgresql":
+        config = replace(config, url=request.getfixturevalue("postgres_departments"))
+    return config
+
+
 def all_codes(native: sqlite3.Connection) -> list[str]:
     return [code for (code,) in native.execute("SELECT tyshxydm FROM edu.jg_jbxx ORDER BY 1")]
 
@@ -246,15 +257,12 @@ async def test_employments_list_every_roster_line_of_a_person(
     )  # fmt: skip
 
 
-@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
 @pytest.mark.parametrize("scanned", [False, True], ids=["in-lists", "ranges-of-the-roster"])
 async def test_rosters_are_the_native_roster_lines_of_each_institution(
-    sandbox_sources: dict[str, SourceConfig],
+    either_database: SourceConfig,
     native: sqlite3.Connection,
     monkeypatch: pytest.MonkeyPatch,
-    request: pytest.FixtureRequest,
     scanned: bool,
-    backend: str,
 ) -> None:
     """Asked by IN lists (a row per institution, its people joined), or (for a city's
     worth of codes) read in ranges of ``jzgid``: the same people, of the institutions
@@ -262,12 +270,9 @@ async def test_rosters_are_the_native_roster_lines_of_each_institution(
     if scanned:
         monkeypatch.setattr("xietong.adapters.education.adapter.ROSTER_SCAN_FROM", 0)
         monkeypatch.setattr("xietong.adapters.education.adapter.ROSTER_RANGE", 97)
-    config = replace(sandbox_sources["education"], cache_ttl=0)
-    if backend == "postgresql":
-        config = replace(config, url=request.getfixturevalue("postgres_departments"))
     asked = all_codes(native)[::3]
 
-    async with opened_sql(config) as source:
+    async with opened_sql(either_database) as source:
         rosters = await SqlEducationAdapter(source).rosters(asked)
 
     expected: dict[str, list[str]] = {}
@@ -305,19 +310,12 @@ async def test_signals_read_with_the_census_are_the_signals_read_alone(
     assert bool(whole.subject) is courses
 
 
-@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
 async def test_orders_over_prepaid_terms_are_compared_at_the_platform(
-    backend: str,
-    sandbox_sources: dict[str, SourceConfig],
-    native: sqlite3.Connection,
-    request: pytest.FixtureRequest,
+    either_database: SourceConfig, native: sqlite3.Connection
 ) -> None:
     """Each order (code, course, most lessons) is over when a course of that name of the
     institution has terms of fewer lessons: the platform's answer is the brute force over
     its native rows, on either database."""
-    config = replace(sandbox_sources["education"], cache_ttl=0)
-    if backend == "postgresql":
-        config = replace(config, url=request.getfixturevalue("postgres_departments"))
     terms: dict[tuple[str, str], list[int]] = {}
     for code, course, most in native.execute("SELECT tyshxydm, kcmc, yszdks FROM edu.kc"):
         terms.setdefault((code, course), []).append(int(most))
@@ -333,26 +331,19 @@ async def test_orders_over_prepaid_terms_are_compared_at_the_platform(
         for code, course, most in orders
         if any(0 < limit < most for limit in terms.get((code, course), []))
     }
-    async with opened_sql(config) as source:
+    async with opened_sql(either_database) as source:
         found = await SqlEducationAdapter(source).over_prepaid_terms(orders)
     assert found == expected
     assert expected, "some orders are over their terms"
     assert len(expected) < len({code for code, _, _ in orders}), "and others are not"
 
 
-@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
 async def test_licences_and_prepaid_terms_are_asked_as_their_exceptions(
-    backend: str,
-    sandbox_sources: dict[str, SourceConfig],
-    native: sqlite3.Connection,
-    request: pytest.FixtureRequest,
+    either_database: SourceConfig, native: sqlite3.Connection
 ) -> None:
     """The platform answers the institutions without a licence valid today and those
     selling nothing on prepaid terms; what the hub makes of it is the brute force over
     the native rows, on either database, an unknown code included (neither)."""
-    config = replace(sandbox_sources["education"], cache_ttl=0)
-    if backend == "postgresql":
-        config = replace(config, url=request.getfixturevalue("postgres_departments"))
     today = REFERENCE_DATE.strftime("%Y%m%d")
     in_force = {c for (c,) in native.execute("SELECT tyshxydm FROM edu.bxxkz WHERE xkzzt = '1'")}
     valid = {
@@ -367,7 +358,7 @@ async def test_licences_and_prepaid_terms_are_asked_as_their_exceptions(
     }
     asked = [*all_codes(native), UNKNOWN_CREDIT_CODE]
 
-    async with opened_sql(config) as source:
+    async with opened_sql(either_database) as source:
         found = await SqlEducationAdapter(source).signals(
             REFERENCE_DATE, among=asked, courses=False
         )
