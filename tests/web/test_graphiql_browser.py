@@ -124,6 +124,13 @@ def test_graphiql_runs_the_readme_query_with_the_network_cut_off(
             page.keyboard.press("Control+A")
             page.keyboard.press("Delete")
             page.keyboard.insert_text(README_QUERY)
+            # GraphiQL runs the query its state holds, which follows the editor a moment
+            # later (and is then stored): clicked sooner, it ran the one before.
+            page.wait_for_function(
+                "() => Object.values(window.localStorage)"
+                ".some((value) => value.includes('institutions(first: 5)'))",
+                timeout=10_000,
+            )
             with page.expect_response(
                 lambda response: (
                     response.request.method == "POST"
