@@ -55,6 +55,7 @@ from xietong.adapters.sources.breaker import CircuitBreaker
 from xietong.adapters.sources.guard import guarded_call
 from xietong.adapters.sources.health import SourceHealth
 from xietong.adapters.sources.retry import CallFailed
+from xietong.kernel.db import read_by_mapping
 from xietong.kernel.errors import ConfigError
 
 R = TypeVar("R")
@@ -193,7 +194,7 @@ def _engine(config: SourceConfig, *, read_only: bool = True) -> Engine:
             url, connect_args={"check_same_thread": False, "timeout": config.timeout / 2}
         )
         if read_only:
-            event.listen(engine, "connect", _read_by_mapping)
+            event.listen(engine, "connect", read_by_mapping)
         return engine
     if backend == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
@@ -207,20 +208,6 @@ def _engine(config: SourceConfig, *, read_only: bool = True) -> Engine:
             connect_args={"options": options},
         )
     raise ConfigError(f"source {config.name!r}: unsupported database {backend!r}")
-
-
-_SQLITE_READS = ("PRAGMA mmap_size = 1073741824", "PRAGMA cache_size = -16384")
-"""A department file read through memory mapping (the pages the operating system caches
-anyway, shared by every connection, without a system call each) and 16 MiB of pages
-of its own per connection: a city's answers read rows all over a large file, and with
-SQLite's default 2 MiB each page read was a copy from the kernel (a third of the CPU
-of a city's risk questions). A loaded file is replaced whole (``os.replace``), never
-truncated under a mapping."""
-
-
-def _read_by_mapping(connection: sqlite3.Connection, _record: object) -> None:
-    for pragma in _SQLITE_READS:
-        connection.execute(pragma)
 
 
 class SqlSource:

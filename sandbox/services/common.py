@@ -23,6 +23,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from xietong.kernel.db import read_by_mapping
 from xietong.kernel.errors import ConfigError
 
 DELAY_ENV = "XIETONG_SANDBOX_DELAY_MS"
@@ -76,11 +77,9 @@ class SqliteReader:
         uri = f"{self.path.resolve().as_uri()}?mode=ro"
         connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
         connection.row_factory = sqlite3.Row
-        # A department's database server keeps its hot pages in memory: read through
-        # the operating system's page cache, with 16 MiB of pages of its own (SQLite's
-        # default 2 MiB made every lookup of a city's batch a copy from the kernel).
-        connection.execute("PRAGMA mmap_size = 1073741824")
-        connection.execute("PRAGMA cache_size = -16384")
+        # A department's database server keeps its hot pages in memory, as the hub's
+        # own readers of these files do.
+        read_by_mapping(connection)
         self._all.append(connection)
         return connection
 
