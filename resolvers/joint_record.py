@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import partial
+from typing import TypeVar
 
 from xietong.adapters.sources.errors import SourceUnavailableError, or_unavailable
 from xietong.auth.decisions import decide
@@ -41,7 +43,10 @@ from xietong.planner import FilterCriteria, plan
 from xietong.planner.cache import PlanKey
 from xietong.resolvers.context import HubContext
 from xietong.resolvers.returned import note_returned, page_of
+from xietong.resolvers.settled import Answer, settled
 from xietong.reviews.checklist import Observation, take_snapshot
+
+T = TypeVar("T")
 
 # Sections keyed by the credit code alone, and the fields that need each: a direct
 # lookup asks their departments at the same time as the education bureau.
@@ -57,22 +62,32 @@ _PREFETCHED = {
 }
 
 
-def _prefetch_sections(context: HubContext, credit_code: str) -> None:
-    """Start loading the selected sections before the education record arrives.
+def _prefetch_sections(
+    context: HubContext, credit_codes: Sequence[str]
+) -> list[asyncio.Future[object]]:
+    """Start loading the selected sections of ``credit_codes`` (each department once,
+    as the fields would have asked), and return what is loading.
 
-    Only when the code's own region (characters 3-8 of a credit code name the
-    registering authority's region) is in scope: a hint to save a round trip, not a
-    permission; the scope check on the education record still decides.
+    Their fields then answer at once (``settled``); a department that fails is left
+    to its fields to report, as if they had asked it themselves.
     """
-    if not context.scope.contains(credit_code[2:8]):
-        return
     selected = context.decisions.read | set(context.decisions.masked)
+    pending: list[asyncio.Future[object]] = []
     for loader_name, fields in _PREFETCHED.items():
         if selected & fields:
-            future = getattr(context.loaders, loader_name).load(credit_code)
-            # Awaited later by the field's resolver; if the query ends first (out of
-            # scope), the outcome is still retrieved, so nothing is left unhandled.
-            future.add_done_callback(_retrieve)
+            loader = getattr(context.loaders, loader_name)
+            for code in credit_codes:
+                future = loader.load(code)
+                # Awaited by the field's resolver; if the query ends first (out of
+                # scope), the outcome is still retrieved, so nothing is left unhandled.
+                future.add_done_callback(_retrieve)
+                pending.append(future)
+    return pending
+
+
+async def _sections_loaded(pending: Sequence[asyncio.Future[object]]) -> None:
+    if pending:
+        await asyncio.wait(pending)
 
 
 def _retrieve(future: asyncio.Future[object]) -> None:
@@ -81,7 +96,11 @@ def _retrieve(future: asyncio.Future[object]) -> None:
 
 
 async def institution(context: HubContext, credit_code: str) -> Institution | None:
-    _prefetch_sections(context, credit_code)
+    # Only when the code's own region (characters 3-8 of a credit code name the
+    # registering authority's region) is in scope: a hint to save a round trip, not a
+    # permission; the scope check on the education record still decides.
+    if context.scope.contains(credit_code[2:8]):
+        _prefetch_sections(context, [credit_code])
     record = await context.loaders.institutions.load(credit_code)
     if record is not None:
         context.scope.require(
@@ -116,7 +135,9 @@ async def institutions_page(
         start = bisect.bisect_right(found.codes, after) if after is not None else 0
         records = await context.loaders.visible_institutions(found.codes[start : start + first])
         page, total = [record for record in records if record is not None], len(found.codes)
-    note_returned(context, [record.credit_code for record in page_of(page, first)])
+    codes = [record.credit_code for record in page_of(page, first)]
+    await _sections_loaded(_prefetch_sections(context, codes))
+    note_returned(context, codes)
     return page, total
 
 
@@ -143,32 +164,45 @@ async def employments(context: HubContext, id_number: str) -> list[Employment] |
     return found
 
 
-async def registration(context: HubContext, credit_code: str) -> BusinessRegistration | None:
-    return await context.loaders.registrations.load(credit_code)
+def registration(context: HubContext, credit_code: str) -> Answer[BusinessRegistration | None]:
+    return settled(context.loaders.registrations.load(credit_code), _same)
 
 
-async def complaints(context: HubContext, credit_code: str) -> list[Complaint]:
-    found = await context.loaders.registrations.load(credit_code)
+def complaints(context: HubContext, credit_code: str) -> Answer[list[Complaint]]:
+    return settled(context.loaders.registrations.load(credit_code), _complaints)
+
+
+def advertisements(context: HubContext, credit_code: str) -> Answer[list[AdvertisingViolation]]:
+    return settled(context.loaders.registrations.load(credit_code), _advertisements)
+
+
+def premises(context: HubContext, credit_code: str) -> Answer[list[Premises] | None]:
+    """Each campus as fire safety holds it; None when fire safety has no record."""
+    return settled(context.loaders.fire_safety.load(credit_code), _premises)
+
+
+def fire_safety(context: HubContext, credit_code: str) -> Answer[FireSafetyRecord | None]:
+    return settled(context.loaders.fire_safety.load(credit_code), _same)
+
+
+def funds(context: HubContext, credit_code: str) -> Answer[FundSupervision | None]:
+    return settled(context.loaders.funds.load(credit_code), _same)
+
+
+def _same(found: T) -> T:
+    return found
+
+
+def _complaints(found: BusinessRegistration | None) -> list[Complaint]:
     return list(found.complaints) if found else []
 
 
-async def advertisements(context: HubContext, credit_code: str) -> list[AdvertisingViolation]:
-    found = await context.loaders.registrations.load(credit_code)
+def _advertisements(found: BusinessRegistration | None) -> list[AdvertisingViolation]:
     return list(found.advertising_violations) if found else []
 
 
-async def premises(context: HubContext, credit_code: str) -> list[Premises] | None:
-    """Each campus as fire safety holds it; None when fire safety has no record."""
-    found = await context.loaders.fire_safety.load(credit_code)
+def _premises(found: FireSafetyRecord | None) -> list[Premises] | None:
     return None if found is None else list(found.premises)
-
-
-async def fire_safety(context: HubContext, credit_code: str) -> FireSafetyRecord | None:
-    return await context.loaders.fire_safety.load(credit_code)
-
-
-async def funds(context: HubContext, credit_code: str) -> FundSupervision | None:
-    return await context.loaders.funds.load(credit_code)
 
 
 async def inspections(context: HubContext, record: Institution) -> list[Inspection]:

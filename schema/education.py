@@ -13,6 +13,7 @@ from xietong.resolvers import joint_record
 from xietong.resolvers.context import HubInfo
 from xietong.resolvers.joint_record import Employment as EmploymentRecord
 from xietong.resolvers.reviews import queries as reviews
+from xietong.resolvers.settled import Answer, settled
 from xietong.schema.enums import (
     Department,
     InstitutionCategory,
@@ -22,7 +23,7 @@ from xietong.schema.enums import (
     TrainingDomain,
 )
 from xietong.schema.finance import FundSupervision
-from xietong.schema.fire import FireSafetyRecord, Premises
+from xietong.schema.fire import FireSafetyRecord, Premises, fire_safety_of
 from xietong.schema.institution_filter import InstitutionFilter
 from xietong.schema.mapping import from_record, from_records
 from xietong.schema.market import AdvertisingViolation, BusinessRegistration, Complaint
@@ -210,56 +211,71 @@ class Institution:
     def tip_offs(self) -> list[TipOff] | None:
         return from_records(TipOff, self.record.tip_offs)
 
-    @strawberry.field(description="Market supervision's business registration.")
-    async def registration(self, info: HubInfo) -> BusinessRegistration | None:
-        found = await joint_record.registration(info.context, self.record.credit_code)
-        return from_record(BusinessRegistration, found) if found else None
+    @strawberry.field(
+        description="Market supervision's business registration.",
+        graphql_type=BusinessRegistration | None,
+    )
+    def registration(self, info: HubInfo) -> Answer[BusinessRegistration | None]:
+        return settled(
+            joint_record.registration(info.context, self.record.credit_code),
+            lambda found: from_record(BusinessRegistration, found) if found else None,
+        )
 
     @strawberry.field(
-        description="Refund complaints (退费投诉) at market supervision, of any date."
+        description="Refund complaints (退费投诉) at market supervision, of any date.",
+        graphql_type=list[Complaint] | None,
     )
-    async def complaints(self, info: HubInfo) -> list[Complaint] | None:
-        found = await joint_record.complaints(info.context, self.record.credit_code)
-        return from_records(Complaint, found)
+    def complaints(self, info: HubInfo) -> Answer[list[Complaint] | None]:
+        return settled(
+            joint_record.complaints(info.context, self.record.credit_code),
+            partial(from_records, Complaint),
+        )
 
     @strawberry.field(
-        description="Advertising violations market supervision found (广告违法), oldest first."
+        description="Advertising violations market supervision found (广告违法), oldest first.",
+        graphql_type=list[AdvertisingViolation] | None,
     )
-    async def advertisements(self, info: HubInfo) -> list[AdvertisingViolation] | None:
-        found = await joint_record.advertisements(info.context, self.record.credit_code)
-        return from_records(AdvertisingViolation, found)
+    def advertisements(self, info: HubInfo) -> Answer[list[AdvertisingViolation] | None]:
+        return settled(
+            joint_record.advertisements(info.context, self.record.credit_code),
+            partial(from_records, AdvertisingViolation),
+        )
 
     @strawberry.field(
         description="Each campus with its own fire acceptance, hazards and seal-ups; null "
-        "when fire safety holds no record."
+        "when fire safety holds no record.",
+        graphql_type=list[Premises] | None,
     )
-    async def premises(self, info: HubInfo) -> list[Premises] | None:
-        found = await joint_record.premises(info.context, self.record.credit_code)
-        if found is None:
-            return None
+    def premises(self, info: HubInfo) -> Answer[list[Premises] | None]:
         today = info.context.hub.today()
-        return [from_record(Premises, p, acceptance=p.acceptance_on(today)) for p in found]
-
-    @strawberry.field(description="Fire safety's record of its premises.")
-    async def fire_safety(self, info: HubInfo) -> FireSafetyRecord | None:
-        found = await joint_record.fire_safety(info.context, self.record.credit_code)
-        if found is None:
-            return None
-        today = info.context.hub.today()
-        worst = found.worst_premises(today)
-        return from_record(
-            FireSafetyRecord,
-            found,
-            acceptance=found.acceptance_on(today),
-            acceptance_valid_until=(
-                worst.acceptance_valid_until if worst else found.acceptance_valid_until
+        return settled(
+            joint_record.premises(info.context, self.record.credit_code),
+            lambda found: (
+                None
+                if found is None
+                else [from_record(Premises, p, acceptance=p.acceptance_on(today)) for p in found]
             ),
         )
 
-    @strawberry.field(description="Its custody account at a supervising bank.")
-    async def funds(self, info: HubInfo) -> FundSupervision | None:
-        found = await joint_record.funds(info.context, self.record.credit_code)
-        return from_record(FundSupervision, found) if found else None
+    @strawberry.field(
+        description="Fire safety's record of its premises.",
+        graphql_type=FireSafetyRecord | None,
+    )
+    def fire_safety(self, info: HubInfo) -> Answer[FireSafetyRecord | None]:
+        return settled(
+            joint_record.fire_safety(info.context, self.record.credit_code),
+            partial(fire_safety_of, info.context.hub.today()),
+        )
+
+    @strawberry.field(
+        description="Its custody account at a supervising bank.",
+        graphql_type=FundSupervision | None,
+    )
+    def funds(self, info: HubInfo) -> Answer[FundSupervision | None]:
+        return settled(
+            joint_record.funds(info.context, self.record.credit_code),
+            lambda found: from_record(FundSupervision, found) if found else None,
+        )
 
     @strawberry.field(description="Its annual reviews, newest year first.")
     async def annual_reviews(self, info: HubInfo) -> list[AnnualReview]:

@@ -33,14 +33,16 @@ from graphql import (
     GraphQLOutputType,
     GraphQLResolveInfo,
     GraphQLScalarType,
+    GraphQLSchema,
     Undefined,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import AwaitableOrValue, Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types import Info
 from strawberry.types.field import StrawberryField
 
-from xietong.auth.schema_policy import Decisions, apply_mask, guard_of
+from xietong.auth.schema_policy import Decisions, Resolver, apply_mask, guard_of
 
 _STRAWBERRY_FIELD = "strawberry-definition"
 _UNUSUAL = object()
@@ -141,6 +143,58 @@ def plain_fields(type_: GraphQLObjectType) -> dict[str, _PlainField]:
         }
         _PLANS[type_] = plans
     return plans
+
+
+def lean_resolvers(schema: GraphQLSchema, info_class: type[Info[Any, Any]]) -> int:
+    """Call simple resolvers without strawberry's general wrapper; returns how many.
+
+    A field with a resolver that takes nothing but ``self`` and ``info`` (no
+    arguments, field extensions, permission classes or exception handlers) needs none
+    of what the wrapper does for each call (converting arguments, chaining
+    extensions, matching handlers): the lean resolver builds the same ``Info`` and
+    calls the function, whose value or awaitable graphql-core completes as before.
+    Run before the policy's guards wrap the resolvers (``schema.root``).
+    """
+    replaced = 0
+    for type_ in schema.type_map.values():
+        if not isinstance(type_, GraphQLObjectType) or type_.name.startswith("__"):
+            continue
+        for field in type_.fields.values():
+            definition = (field.extensions or {}).get(_STRAWBERRY_FIELD)
+            if not isinstance(definition, StrawberryField) or field.args or field.subscribe:
+                continue
+            lean = _lean(definition, info_class)
+            if lean is not None:
+                field.resolve = lean
+                replaced += 1
+    return replaced
+
+
+def _lean(definition: StrawberryField, info_class: type[Info[Any, Any]]) -> Resolver | None:
+    resolver = definition.base_resolver
+    if (
+        resolver is None
+        or definition.extensions
+        or definition.permission_classes
+        or definition.is_subscription
+        or resolver.arguments
+        or resolver.root_parameter is not None
+        or resolver.parent_parameter is not None
+        or not callable(resolver.wrapped_func)  # a static or class method not yet bound
+    ):
+        return None
+    function: Callable[..., Any] = resolver.wrapped_func
+    takes_self = resolver.self_parameter is not None
+    info_parameter = resolver.info_parameter
+    info_name = info_parameter.name if info_parameter is not None else None
+
+    def lean(source: Any, info: GraphQLResolveInfo[Any]) -> Any:
+        arguments = (source,) if takes_self else ()
+        if info_name is None:
+            return function(*arguments)
+        return function(*arguments, **{info_name: info_class(_raw_info=info, _field=definition)})
+
+    return lean
 
 
 class HubExecutionContext(StrawberryGraphQLCoreExecutionContext):

@@ -6,7 +6,9 @@ from datetime import date
 
 import strawberry
 
+from xietong.domain.records import FireSafetyRecord as FireSafetyRecordData
 from xietong.schema.enums import FireAcceptanceStatus
+from xietong.schema.mapping import from_record
 
 
 @strawberry.type(
@@ -47,3 +49,19 @@ class FireSafetyRecord:
     )
     open_hazards: int = strawberry.field(description="Fire hazards found and not yet fixed.")
     sealed: bool = strawberry.field(description="Whether a premises is sealed up (查封).")
+
+
+def fire_safety_of(today: date, found: FireSafetyRecordData | None) -> FireSafetyRecord | None:
+    """Fire safety's record as of ``today``: acceptance and validity are the worst
+    campus's."""
+    if found is None:
+        return None
+    worst = found.worst_premises(today)
+    return from_record(
+        FireSafetyRecord,
+        found,
+        acceptance=found.acceptance_on(today),
+        acceptance_valid_until=(
+            worst.acceptance_valid_until if worst else found.acceptance_valid_until
+        ),
+    )

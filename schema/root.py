@@ -23,7 +23,7 @@ from xietong.schema.audit import AuditQuery
 from xietong.schema.cases import CaseMutation, CaseQuery
 from xietong.schema.compat import graphql_schema_of
 from xietong.schema.education import EducationQuery
-from xietong.schema.execution import HubExecutionContext
+from xietong.schema.execution import HubExecutionContext, lean_resolvers
 from xietong.schema.federation import (
     FEDERATION_SCALARS,
     federated_query,
@@ -152,7 +152,7 @@ def build_schema(
     """The schema as clients see it (``xietong schema`` prints it), refusing
     documents over ``limits`` (the defaults when not given) before execution;
     with ``federation_name``, also an Apollo Federation 2 subgraph (schema.federation)."""
-    return HubSchema(
+    schema = HubSchema(
         query=federated_query(Query, federation_name) if federation_name else Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -171,6 +171,8 @@ def build_schema(
             PolicyExtension,
         ],
     )
+    lean_resolvers(graphql_schema_of(schema), schema.config.info_class)
+    return schema
 
 
 def guarded_schema(

@@ -1,0 +1,38 @@
+"""Answering a field at once when what it needs is already loaded.
+
+graphql-core gives every awaitable a field returns its own task, and a page of 100
+joint records has hundreds of section fields: once the page's sections are loaded
+(``joint_record.institutions_page`` waits for them), a field whose loader holds the
+answer returns it as a plain value instead, and one whose answer is still coming
+(or failed) returns an awaitable exactly as an ``async`` resolver would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Awaitable, Callable
+from typing import TypeAlias, TypeVar
+
+T = TypeVar("T")
+U = TypeVar("U")
+
+Answer: TypeAlias = U | Awaitable[U]
+"""A field's answer, now or later."""
+
+
+def settled(pending: Answer[T], then: Callable[[T], U]) -> Answer[U]:
+    """``then`` of what ``pending`` gives: at once if it is a value or a future
+    already holding one, else awaited (an exception is then raised where an
+    ``async`` resolver would raise it)."""
+    if isinstance(pending, asyncio.Future):
+        if pending.done() and not pending.cancelled() and pending.exception() is None:
+            return then(pending.result())
+        return _later(pending, then)
+    if inspect.isawaitable(pending):
+        return _later(pending, then)
+    return then(pending)
+
+
+async def _later(pending: Awaitable[T], then: Callable[[T], U]) -> U:
+    return then(await pending)
