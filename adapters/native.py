@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from xietong.adapters.sources.errors import SourceUnavailableError
 from xietong.domain.departments import Department
+from xietong.kernel.identifiers import calendar_day
 
 T = TypeVar("T")
 K = TypeVar("K")
@@ -61,10 +62,10 @@ def ymd(value: Any, field: str) -> date | None:
         return None
     if not (isinstance(value, str) and len(value) == 8 and value.isdigit()):
         raise NativeShapeError(f"{field} is not a YYYYMMDD date: {value!r}")
-    try:
-        return date(int(value[:4]), int(value[4:6]), int(value[6:]))
-    except ValueError:
-        raise NativeShapeError(f"{field} is not a real date: {value!r}") from None
+    day = calendar_day(value)
+    if day is None:
+        raise NativeShapeError(f"{field} is not a real date: {value!r}")
+    return day
 
 
 def required_ymd(value: Any, field: str) -> date:

@@ -19,6 +19,7 @@ strawberry's own executor, so a change there shows as a failing test.
 
 from __future__ import annotations
 
+import functools
 import operator
 from collections.abc import Callable
 from typing import Any
@@ -128,7 +129,60 @@ def _plain_field(field: GraphQLField) -> _PlainField | None:
     return _PlainField(operator.attrgetter(definition.python_name), complete, guarded)
 
 
+class _ObjectListField:
+    """How to read a plain list of objects (an inspection's notices): strawberry's own
+    attribute reader, no arguments, not guarded by the policy, a list of an object type."""
+
+    __slots__ = ("item_type", "nullable", "read")
+
+    def __init__(
+        self, read: Callable[[Any], Any], item_type: GraphQLObjectType, *, nullable: bool
+    ) -> None:
+        self.read = read
+        self.item_type = item_type
+        self.nullable = nullable
+
+
+class _ListSelection:
+    """A plain list of objects as selected: how to read it, and the selection on each."""
+
+    __slots__ = ("field", "selection")
+
+    def __init__(self, field: _ObjectListField, selection: _Selection) -> None:
+        self.field = field
+        self.selection = selection
+
+
+_Selection = list[tuple[str, "_PlainField | _ListSelection"]]
+"""Each selected field's response name and how to answer it."""
+
+
+def _object_list_field(field: GraphQLField) -> _ObjectListField | None:
+    definition = (field.extensions or {}).get(_STRAWBERRY_FIELD)
+    if (
+        not isinstance(definition, StrawberryField)
+        or not getattr(field.resolve, "_is_default", False)  # a guard is not default
+        or not definition.is_basic_field
+        or definition.default_resolver is not getattr
+        or field.args
+        or field.subscribe is not None
+    ):
+        return None
+    type_ = field.type
+    nullable = not isinstance(type_, GraphQLNonNull)
+    inner = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+    if not isinstance(inner, GraphQLList):
+        return None
+    item = inner.of_type
+    if not isinstance(item, GraphQLNonNull) or not isinstance(item.of_type, GraphQLObjectType):
+        return None  # a null item is graphql-core's to complete
+    return _ObjectListField(
+        operator.attrgetter(definition.python_name), item.of_type, nullable=nullable
+    )
+
+
 _PLANS: WeakKeyDictionary[GraphQLObjectType, dict[str, _PlainField]] = WeakKeyDictionary()
+_LISTS: WeakKeyDictionary[GraphQLObjectType, dict[str, _ObjectListField]] = WeakKeyDictionary()
 
 
 def plain_fields(type_: GraphQLObjectType) -> dict[str, _PlainField]:
@@ -195,6 +249,19 @@ def _lean(definition: StrawberryField, info_class: type[Info[Any, Any]]) -> Reso
         return function(*arguments, **{info_name: info_class(_raw_info=info, _field=definition)})
 
     return lean
+
+
+def object_list_fields(type_: GraphQLObjectType) -> dict[str, _ObjectListField]:
+    """The type's plain lists of objects by name, worked out on first use."""
+    lists = _LISTS.get(type_)
+    if lists is None:
+        lists = {
+            name: plan
+            for name, field in type_.fields.items()
+            if (plan := _object_list_field(field)) is not None
+        }
+        _LISTS[type_] = lists
+    return lists
 
 
 class HubExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -264,39 +331,98 @@ class HubExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self, item_type: GraphQLOutputType, field_details_list: FieldDetailsList, items: Any
     ) -> Any:
         """A list of objects whose every selected field is plain (a course's name,
-        subject and price, say) answered in one loop, or ``_UNUSUAL`` for graphql-core
-        to complete item by item (an item null or unusual, a fragment deferred, a
-        list streamed, a field with a resolver)."""
+        subject and price, say), or a list of such objects itself (an inspection's
+        notices), answered in one loop, or ``_UNUSUAL`` for graphql-core to complete
+        item by item (an item null or unusual, a fragment deferred, a list streamed, a
+        field with a resolver)."""
         if type(items) is not list and type(items) is not tuple:
             return _UNUSUAL
         object_type = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
-        if not isinstance(object_type, GraphQLObjectType) or object_type.is_type_of is not None:
+        if not isinstance(object_type, GraphQLObjectType):
             return _UNUSUAL
+        selection = self._selection(object_type, field_details_list)
+        return _UNUSUAL if selection is None else self._answers(selection, items)
+
+    def _selection(
+        self, object_type: GraphQLObjectType, field_details_list: FieldDetailsList
+    ) -> _Selection | None:
+        """How to answer ``field_details_list``'s selection on ``object_type`` in one
+        loop; None when some field needs graphql-core. Worked out once per selection
+        and operation (the lists of a page share it)."""
+        key = (object_type, id(field_details_list))
+        known = self._selections.get(key)
+        if known is None:
+            known = self._selections[key] = (
+                field_details_list,
+                self._work_out_selection(object_type, field_details_list),
+            )
+        return known[1]
+
+    @functools.cached_property
+    def _selections(
+        self,
+    ) -> dict[tuple[GraphQLObjectType, int], tuple[FieldDetailsList, _Selection | None]]:
+        # As graphql-core's ``collect_subfields`` memo: keyed by the list's identity,
+        # kept alive beside its answer so that the identity is not reused.
+        return {}
+
+    def _work_out_selection(
+        self, object_type: GraphQLObjectType, field_details_list: FieldDetailsList
+    ) -> _Selection | None:
+        if object_type.is_type_of is not None:
+            return None
         if any(details.node.directives for details in field_details_list):
-            return _UNUSUAL
+            return None
         collected = self.collect_subfields(object_type, field_details_list)
         if collected.new_defer_usages or collected.forbidden_directive_instances:
-            return _UNUSUAL
+            return None
         plans = plain_fields(object_type)
-        selected: list[tuple[str, _PlainField]] = []
+        lists = object_list_fields(object_type)
+        selection: _Selection = []
         for response_name, details in collected.grouped_field_set.items():
             node = details[0].node
+            if node.arguments or node.directives:
+                return None
             plan = plans.get(node.name.value)
-            if plan is None or node.arguments or node.directives:
-                return _UNUSUAL
-            selected.append((response_name, plan))
+            if plan is not None:
+                selection.append((response_name, plan))
+                continue
+            objects = lists.get(node.name.value)
+            inner = None if objects is None else self._selection(objects.item_type, details)
+            if objects is None or inner is None:
+                return None
+            selection.append((response_name, _ListSelection(objects, inner)))
+        return selection
+
+    def _answers(self, selection: _Selection, items: list[Any] | tuple[Any, ...]) -> Any:
         answers: list[dict[str, Any]] = []
         for item in items:
             if item is None or isinstance(item, Exception):
                 return _UNUSUAL
             answer: dict[str, Any] = {}
-            for response_name, plan in selected:
-                value = self._plain(plan, item)
+            for response_name, how in selection:
+                if isinstance(how, _PlainField):
+                    value = self._plain(how, item)
+                else:
+                    value = self._objects(how, item)
                 if value is _UNUSUAL:
                     return _UNUSUAL
                 answer[response_name] = value
             answers.append(answer)
         return answers
+
+    def _objects(self, how: _ListSelection, source: Any) -> Any:
+        """A plain list of objects' answer, or ``_UNUSUAL``."""
+        plan = how.field
+        try:
+            value = plan.read(source)
+        except Exception:  # graphql-core meets it again, and answers with its field error
+            return _UNUSUAL
+        if value is None:
+            return None if plan.nullable else _UNUSUAL
+        if type(value) is not list and type(value) is not tuple:
+            return _UNUSUAL
+        return self._answers(how.selection, value)
 
     def _plain(self, plan: _PlainField, source: Any) -> Any:
         """The plain field's answer, or ``_UNUSUAL`` for graphql-core to work out."""

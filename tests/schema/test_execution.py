@@ -12,20 +12,31 @@ from typing import Any
 
 import pytest
 import strawberry
-from graphql import GraphQLObjectType
+from graphql import GraphQLField, GraphQLObjectType
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from xietong.auth.masking import MaskKind
 from xietong.auth.schema_policy import Decisions, Refusal, _guard
 from xietong.kernel.errors import ErrorCode
 from xietong.schema.compat import graphql_schema_of
-from xietong.schema.execution import HubExecutionContext, plain_fields
+from xietong.schema.execution import (
+    HubExecutionContext,
+    lean_resolvers,
+    object_list_fields,
+    plain_fields,
+)
 
 
 @strawberry.enum
 class Colour(enum.Enum):
     RED = "RED"
     BLUE = "BLUE"
+
+
+@strawberry.type
+class Part:
+    label: str
+    size: int
 
 
 @strawberry.type
@@ -38,10 +49,20 @@ class Item:
     maybe_tags: list[str | None] | None
     secret: str | None
     hidden: str | None
+    parts: list[Part]
+    maybe_parts: list[Part] | None
 
     @strawberry.field
     def shout(self) -> str:
         return self.name.upper()
+
+    @strawberry.field
+    def where(self, info: strawberry.Info) -> str:
+        return f"{info.field_name} of {self.name}"
+
+    @strawberry.field
+    async def later(self) -> int:
+        return len(self.tags)
 
 
 @dataclass
@@ -56,6 +77,14 @@ class Odd:
     maybe_tags: Any = field(default_factory=lambda: ["x", None])
     secret: Any = "310101199001011234"
     hidden: Any = "no"
+    parts: Any = field(default_factory=lambda: [OddPart(), OddPart("b", 2)])
+    maybe_parts: Any = None
+
+
+@dataclass
+class OddPart:
+    label: Any = "a"
+    size: Any = 1
 
 
 SOURCES: dict[str, Callable[[], Any]] = {
@@ -70,6 +99,12 @@ SOURCES: dict[str, Callable[[], Any]] = {
     "tags a generator": lambda: Odd(tags=(tag for tag in ["a"])),
     "an exception for a value": lambda: Odd(note=ValueError("broken")),
     "no such attribute": object,
+    "a part's label null": lambda: Odd(parts=[OddPart(), OddPart(label=None)]),
+    "a part's size not a number": lambda: Odd(parts=[OddPart(size="big")]),
+    "a part null": lambda: Odd(parts=[OddPart(), None]),
+    "parts null": lambda: Odd(parts=None),
+    "parts not a list": lambda: Odd(parts=OddPart()),
+    "parts a tuple, maybe parts given": lambda: Odd(parts=(OddPart(),), maybe_parts=[OddPart()]),
 }
 
 
@@ -97,6 +132,8 @@ def _schema(context_class: type[StrawberryGraphQLCoreExecutionContext]) -> straw
             return [Odd(), None]  # type: ignore[list-item]
 
     schema = strawberry.Schema(query=Query, execution_context_class=context_class)
+    if context_class is HubExecutionContext:  # as schema.root builds the hub's
+        lean_resolvers(graphql_schema_of(schema), schema.config.info_class)
     item = graphql_schema_of(schema).type_map["Item"]
     assert isinstance(item, GraphQLObjectType)
     for name in ("secret", "hidden"):
@@ -109,9 +146,12 @@ def _schema(context_class: type[StrawberryGraphQLCoreExecutionContext]) -> straw
 
 QUERY = """query ($which: String!) {
   items(which: $which) {
-    name alias: name note count colour tags maybeTags secret hidden shout
+    name alias: name note count colour tags maybeTags secret hidden shout where later
     again: count @include(if: true)
+    parts { label size }
   }
+  nested: items(which: $which) { name parts { label size again: size } maybeParts { label } }
+  partsOnly: required(which: $which) { parts { size } }
   plain: items(which: $which) { name note count colour tags maybeTags secret }
   refused: items(which: $which) { name hidden }
   required(which: $which) { ...Plain }
@@ -150,3 +190,26 @@ def test_plain_fields_are_read_inline_and_resolvers_are_not() -> None:
     }
     assert plans["secret"].guarded == "Item.secret"
     assert plans["name"].guarded is None
+
+
+def test_lists_of_plain_objects_are_read_inline() -> None:
+    schema = _schema(HubExecutionContext)
+    item = graphql_schema_of(schema).type_map["Item"]
+    assert isinstance(item, GraphQLObjectType)
+    assert set(object_list_fields(item)) == {"parts", "maybeParts"}
+    assert object_list_fields(item)["maybeParts"].nullable
+
+
+def test_simple_resolvers_are_called_without_strawberrys_wrapper() -> None:
+    schema = _schema(HubExecutionContext)
+    item = graphql_schema_of(schema).type_map["Item"]
+    query = graphql_schema_of(schema).type_map["Query"]
+    assert isinstance(item, GraphQLObjectType)
+    assert isinstance(query, GraphQLObjectType)
+    assert {name for name, f in item.fields.items() if _lean(f)} == {"shout", "where", "later"}
+    # Those taking an argument keep strawberry's wrapper, which converts it.
+    assert {name for name, f in query.fields.items() if _lean(f)} == {"withNull"}
+
+
+def _lean(graphql_field: GraphQLField) -> bool:
+    return getattr(graphql_field.resolve, "__name__", "") == "lean"

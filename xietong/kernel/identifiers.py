@@ -57,7 +57,7 @@ def id_number_error(value: str) -> str | None:
     """Why ``value`` is not a valid resident ID number, or None if it is one."""
     if not _ID_PATTERN.fullmatch(value):
         return "an ID number has 17 digits and a check digit or X"
-    if not _real_day(value[6:14]):
+    if calendar_day(value[6:14]) is None:
         return "digits 7-14 are not a real date of birth"
     if value.isascii():
         # The usual case, from the ASCII codes in C: a fifth of ``id_number_check``'s time.
@@ -71,14 +71,14 @@ def id_number_error(value: str) -> str | None:
 
 
 @lru_cache(maxsize=1 << 16)
-def _real_day(digits: str) -> bool:
-    """Whether eight digits ``YYYYMMDD`` name a real day (cached: a city's staff are born
-    on some tens of thousands of days, and ``date`` costs more than the lookup)."""
+def calendar_day(digits: str) -> date | None:
+    """The day eight digits ``YYYYMMDD`` name, or None if none (cached: a city's staff
+    are born on some tens of thousands of days, its records dated on a few thousand,
+    and ``date`` costs more than the lookup)."""
     try:
-        date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+        return date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
     except ValueError:
-        return False
-    return True
+        return None
 
 
 def region_code_error(value: str) -> str | None:
