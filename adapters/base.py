@@ -186,6 +186,11 @@ class FireSafetyAdapter(DepartmentAdapter[FireSafetyRecord], Protocol):
 class FinanceAdapter(DepartmentAdapter[FundSupervision], Protocol):
     """The supervising banks' custody accounts, merged across banks."""
 
+    async def accounts(self, keys: Sequence[str]) -> Mapping[str, FundSupervision]:
+        """As ``load``, without the ledger: orders and refunds are left out (empty),
+        the account's own figures (balance, outstanding prepaid, totals) are not."""
+        ...
+
     async def match(
         self, criteria: CoverageCriteria, *, among: Sequence[str] | None = None
     ) -> set[str]:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import bisect
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar
+
+from strawberry.dataloader import DataLoader
 
 from xietong.adapters.sources.errors import SourceUnavailableError, or_unavailable
 from xietong.auth.decisions import decide
@@ -48,18 +50,44 @@ from xietong.reviews.checklist import Observation, take_snapshot
 
 T = TypeVar("T")
 
+_LEDGER = frozenset({"FundSupervision.orders", "FundSupervision.refunds", "Institution.risk"})
+"""Fields that read a custody account's orders and refunds (a risk is judged on them)."""
+
+
+def _selected(context: HubContext) -> set[str]:
+    """The fields the operation may read (the policy's decisions are on those it selects)."""
+    return context.decisions.read | set(context.decisions.masked)
+
+
+def _funds(context: HubContext) -> DataLoader[str, FundSupervision | None]:
+    """The banks' accounts with their ledger if the request reads it, else without
+    (one statement or request a bank instead of three, and no orders to convert)."""
+    return (
+        context.loaders.funds if _selected(context) & _LEDGER else context.loaders.custody_accounts
+    )
+
+
 # Sections keyed by the credit code alone, and the fields that need each: a direct
-# lookup asks their departments at the same time as the education bureau.
-_PREFETCHED = {
-    "registrations": {
-        "Institution.registration",
-        "Institution.complaints",
-        "Institution.advertisements",
-        "Institution.risk",
-    },
-    "fire_safety": {"Institution.fireSafety", "Institution.premises", "Institution.risk"},
-    "funds": {"Institution.funds", "Institution.risk"},
-}
+# lookup asks their departments at the same time as the education bureau, a page
+# before its fields are answered.
+_PREFETCHED: list[tuple[frozenset[str], Callable[[HubContext], DataLoader[str, Any]]]] = [
+    (
+        frozenset(
+            {
+                "Institution.registration",
+                "Institution.complaints",
+                "Institution.advertisements",
+                "Institution.risk",
+            }
+        ),
+        lambda context: context.loaders.registrations,
+    ),
+    (
+        frozenset({"Institution.fireSafety", "Institution.premises", "Institution.risk"}),
+        lambda context: context.loaders.fire_safety,
+    ),
+    (frozenset({"Institution.funds", "Institution.risk"}), _funds),
+]
 
 
 def _prefetch_sections(
@@ -71,13 +99,13 @@ def _prefetch_sections(
     Their fields then answer at once (``settled``); a department that fails is left
     to its fields to report, as if they had asked it themselves.
     """
-    selected = context.decisions.read | set(context.decisions.masked)
+    selected = _selected(context)
     pending: list[asyncio.Future[object]] = []
-    for loader_name, fields in _PREFETCHED.items():
+    for fields, loader_of in _PREFETCHED:
         if selected & fields:
-            loader = getattr(context.loaders, loader_name)
+            loader = loader_of(context)
             for code in credit_codes:
-                future = loader.load(code)
+                future = asyncio.ensure_future(loader.load(code))  # a future already
                 # Awaited by the field's resolver; if the query ends first (out of
                 # scope), the outcome is still retrieved, so nothing is left unhandled.
                 future.add_done_callback(_retrieve)
@@ -186,7 +214,7 @@ def fire_safety(context: HubContext, credit_code: str) -> Answer[FireSafetyRecor
 
 
 def funds(context: HubContext, credit_code: str) -> Answer[FundSupervision | None]:
-    return settled(context.loaders.funds.load(credit_code), _same)
+    return settled(_funds(context).load(credit_code), _same)
 
 
 def _same(found: T) -> T:

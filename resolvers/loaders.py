@@ -114,6 +114,10 @@ class Loaders:
         self.funds: DataLoader[str, FundSupervision | None] = SharedLoader(
             _by_key(lambda keys: adapters.finance.load(keys))
         )
+        # Without their orders and refunds: for a request that selects neither.
+        self.custody_accounts: DataLoader[str, FundSupervision | None] = SharedLoader(
+            _by_key(lambda keys: adapters.finance.accounts(keys))
+        )
         self.background_checks: DataLoader[str, BackgroundCheck | None] = SharedLoader(
             _by_key(lambda keys: adapters.public_security.load(keys))
         )

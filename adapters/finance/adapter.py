@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import TypeVar
 
 from xietong.adapters.cache import RecordCache
@@ -47,19 +48,37 @@ class BankFinanceAdapter:
             )
             for bank in self.banks
         ]
+        self._account_caches = [
+            RecordCache[FundSupervision](
+                bank.source.config.cache_ttl, clock=clock, name=bank.source.config.name
+            )
+            for bank in self.banks
+        ]
 
     @property
     def source_names(self) -> Sequence[str]:
         return [bank.source.config.name for bank in self.banks]
 
     async def load(self, keys: Sequence[str]) -> Mapping[str, FundSupervision]:
+        return await self._load(keys, self._caches, ledger=True)
+
+    async def accounts(self, keys: Sequence[str]) -> Mapping[str, FundSupervision]:
+        return await self._load(keys, self._account_caches, ledger=False)
+
+    async def _load(
+        self,
+        keys: Sequence[str],
+        caches: Sequence[RecordCache[FundSupervision]],
+        *,
+        ledger: bool,
+    ) -> Mapping[str, FundSupervision]:
         wanted = valid_keys(keys, credit_code_error)
         if not wanted:
             return {}
         answers = await asyncio.gather(
             *(
-                cache.load(wanted, bank.accounts)
-                for bank, cache in zip(self.banks, self._caches, strict=True)
+                cache.load(wanted, partial(bank.accounts, ledger=ledger))
+                for bank, cache in zip(self.banks, caches, strict=True)
             ),
             return_exceptions=True,
         )

@@ -36,8 +36,11 @@ class CustodyBank(Protocol):
     @property
     def source(self) -> Source: ...
 
-    async def accounts(self, codes: list[str]) -> dict[str, FundSupervision]:
-        """Accounts of the distinct, valid ``codes``; a code banking elsewhere is absent."""
+    async def accounts(
+        self, codes: list[str], *, ledger: bool = True
+    ) -> dict[str, FundSupervision]:
+        """Accounts of the distinct, valid ``codes``; a code banking elsewhere is absent.
+        Without ``ledger``, their orders and refunds are left out (empty)."""
         ...
 
     async def holding(self, codes: list[str]) -> set[str]:

@@ -90,8 +90,18 @@ class JinmingBank:
         self.source = source
         self.display_name = DISPLAY_NAME
 
-    async def accounts(self, codes: list[str]) -> dict[str, FundSupervision]:
-        """Accounts with their orders and refunds: three statements, one round per batch."""
+    async def accounts(
+        self, codes: list[str], *, ledger: bool = True
+    ) -> dict[str, FundSupervision]:
+        """Accounts with their orders and refunds (``ledger``): three statements, one
+        round per batch; without, one."""
+        if not ledger:
+            return await self._accounts(
+                [
+                    query(f"{_ACCOUNT} WHERE tyshxydm IN :codes", codes=batch)
+                    for batch in chunked(codes, SQL_BATCH)
+                ]
+            )
         batches = await gather_batches(
             [
                 self.source.fetch_many(

@@ -105,8 +105,10 @@ class SongduBank:
             ]
         )
 
-    async def accounts(self, codes: list[str]) -> dict[str, FundSupervision]:
-        answers = await self._query_accounts(codes, with_orders=True)
+    async def accounts(
+        self, codes: list[str], *, ledger: bool = True
+    ) -> dict[str, FundSupervision]:
+        answers = await self._query_accounts(codes, with_orders=ledger)
         found = {}
         with native_shape(self.source.config.department, self.source.config.name):
             for answer in answers:

@@ -151,6 +151,20 @@ async def test_both_banks_ledgers_status_orders_and_refunds(
     )
 
 
+async def test_accounts_without_the_ledger_are_the_same_accounts_without_orders(
+    banks: Banks, native: sqlite3.Connection
+) -> None:
+    codes = institutions(native)[:200]
+    whole = await banks.finance.load(codes)
+    accounts = await banks.finance.accounts(codes)
+    assert any(account.orders for account in whole.values())
+    assert any(account.refunds for account in whole.values())
+    assert {account.bank for account in accounts.values()} == {"金明银行", "宋都银行"}
+    assert accounts == {
+        code: replace(account, orders=(), refunds=()) for code, account in whole.items()
+    }
+
+
 async def test_custody_states_and_order_peaks_are_the_banks_own_answers(
     banks: Banks, native: sqlite3.Connection
 ) -> None:

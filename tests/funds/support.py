@@ -277,8 +277,10 @@ class FlakyBank:
     def source(self) -> Source:
         return self.bank.source
 
-    async def accounts(self, codes: list[str]) -> dict[str, FundSupervision]:
-        return await self.bank.accounts(codes)
+    async def accounts(
+        self, codes: list[str], *, ledger: bool = True
+    ) -> dict[str, FundSupervision]:
+        return await self.bank.accounts(codes, ledger=ledger)
 
     async def holding(self, codes: list[str]) -> set[str]:
         return await self.bank.holding(codes)

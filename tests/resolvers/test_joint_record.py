@@ -52,6 +52,32 @@ async def test_a_page_with_every_section_costs_one_call_per_source(harness: HubH
     assert len(calls) == 6
 
 
+async def test_funds_read_alone_or_with_their_orders_give_the_same_figures(
+    harness: HubHarness,
+) -> None:
+    """Without orders or refunds selected, the banks are asked for the accounts alone."""
+    figures = "bank balance outstandingPrepaid releasedTotal refundedTotal coverageRatio"
+    answers = []
+    for ledger in ("", "orders(first: 1) { totalCount } refunds(first: 1) { totalCount }"):
+        node = f"creditCode funds {{ {figures} {ledger} }}"
+        query = f"{{ institutions(first: 100) {{ edges {{ node {{ {node} }} }} }} }}"
+        body = (await harness.graphql("demo-education", query)).json()
+        assert "errors" not in body, body["errors"][:2]
+        answers.append(
+            {
+                e["node"]["creditCode"]: e["node"]["funds"]
+                for e in body["data"]["institutions"]["edges"]
+            }
+        )
+    alone, with_ledger = answers
+    assert sum(funds is not None for funds in alone.values()) > 50
+    assert any(funds and funds["orders"]["totalCount"] for funds in with_ledger.values())
+    assert alone == {
+        code: funds and {name: funds[name] for name in figures.split()}
+        for code, funds in with_ledger.items()
+    }
+
+
 async def test_paging_walks_every_institution_in_scope_once(
     harness: HubHarness, world: SandboxWorld
 ) -> None:
