@@ -18,6 +18,7 @@ from strawberry.dataloader import DataLoader
 
 from xietong.adapters.sources.errors import SourceUnavailableError, or_unavailable
 from xietong.auth.decisions import decide
+from xietong.cases import facts
 from xietong.cases.facts import hub_facts
 from xietong.domain.departments import Department
 from xietong.domain.records import (
@@ -113,6 +114,18 @@ def _prefetch_sections(
     return pending
 
 
+async def _read_hub_inspections(context: HubContext, credit_codes: Sequence[str]) -> None:
+    """The page's hub inspections in one read, if selected, for ``inspections`` to take;
+    if the hub store fails, each field asks it again and reports its own error."""
+    if "Institution.inspections" not in _selected(context):
+        return
+    try:
+        found = await facts.hub_inspections(context.hub.sessions, credit_codes)
+    except Exception:
+        return
+    context.loaders.page_inspections.update({code: found.get(code, []) for code in credit_codes})
+
+
 async def _sections_loaded(pending: Sequence[asyncio.Future[object]]) -> None:
     if pending:
         await asyncio.wait(pending)
@@ -164,7 +177,9 @@ async def institutions_page(
         records = await context.loaders.visible_institutions(found.codes[start : start + first])
         page, total = [record for record in records if record is not None], len(found.codes)
     codes = [record.credit_code for record in page_of(page, first)]
-    await _sections_loaded(_prefetch_sections(context, codes))
+    await asyncio.gather(
+        _sections_loaded(_prefetch_sections(context, codes)), _read_hub_inspections(context, codes)
+    )
     note_returned(context, codes)
     return page, total
 
@@ -221,6 +236,10 @@ def _same(found: T) -> T:
     return found
 
 
+def _joined(own: Sequence[Inspection], hub: list[Inspection]) -> list[Inspection]:
+    return [*own, *hub]
+
+
 def _complaints(found: BusinessRegistration | None) -> list[Complaint]:
     return list(found.complaints) if found else []
 
@@ -233,10 +252,16 @@ def _premises(found: FireSafetyRecord | None) -> list[Premises] | None:
     return None if found is None else list(found.premises)
 
 
-async def inspections(context: HubContext, record: Institution) -> list[Inspection]:
+def inspections(context: HubContext, record: Institution) -> Answer[list[Inspection]]:
     """The education bureau's inspections, then those recorded in the hub, each
     saying its origin."""
-    return [*record.inspections, *await context.loaders.hub_inspections.load(record.credit_code)]
+    read = context.loaders.page_inspections.pop(record.credit_code, None)
+    if read is not None:
+        return [*record.inspections, *read]
+    return settled(
+        context.loaders.hub_inspections.load(record.credit_code),
+        partial(_joined, record.inspections),
+    )
 
 
 async def rectification_notices(

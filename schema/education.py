@@ -202,10 +202,13 @@ class Institution:
 
     @strawberry.field(
         description="The education bureau's inspections, then those recorded in the hub "
-        "(origin says which)."
+        "(origin says which).",
+        graphql_type=list[Inspection],
     )
-    async def inspections(self, info: HubInfo) -> list[Inspection]:
-        return from_records(Inspection, await joint_record.inspections(info.context, self.record))
+    def inspections(self, info: HubInfo) -> Answer[list[Inspection]]:
+        return settled(
+            joint_record.inspections(info.context, self.record), partial(from_records, Inspection)
+        )
 
     @strawberry.field(description="Tip-offs (举报) about it.")
     def tip_offs(self) -> list[TipOff] | None:

@@ -450,3 +450,9 @@ async def test_a_joint_inspection_recorded_and_confirmed_by_each_department(
             "result": "EDUCATION licence: displayed; FIRE_SAFETY exits: blocked",
         }
     ]
+    # A page reads the hub's inspections of all its institutions at once: the same.
+    page = """{ institutions(filter: {region: "410200"}, first: 1) { edges { node { creditCode
+        inspections { origin caseId inspectedOn inspector result } } } } }"""
+    listed = (await harness.graphql("demo-police", page)).json()
+    node = listed["data"]["institutions"]["edges"][0]["node"]
+    assert node == {"creditCode": school, "inspections": inspections}
