@@ -115,15 +115,16 @@ def _prefetch_sections(
 
 
 async def _read_hub_inspections(context: HubContext, credit_codes: Sequence[str]) -> None:
-    """The page's hub inspections in one read, if selected, for ``inspections`` to take;
-    if the hub store fails, each field asks it again and reports its own error."""
+    """The hub inspections of a page or of one institution in one read beside the
+    departments', if selected, for ``inspections`` to take; if the hub store fails,
+    each field asks it again and reports its own error."""
     if "Institution.inspections" not in _selected(context):
         return
     try:
         found = await facts.hub_inspections(context.hub.sessions, credit_codes)
     except Exception:
         return
-    context.loaders.page_inspections.update({code: found.get(code, []) for code in credit_codes})
+    context.loaders.inspections_read.update({code: found.get(code, []) for code in credit_codes})
 
 
 async def _sections_loaded(pending: Sequence[asyncio.Future[object]]) -> None:
@@ -142,7 +143,12 @@ async def institution(context: HubContext, credit_code: str) -> Institution | No
     # permission; the scope check on the education record still decides.
     if context.scope.contains(credit_code[2:8]):
         _prefetch_sections(context, [credit_code])
-    record = await context.loaders.institutions.load(credit_code)
+        record, _ = await asyncio.gather(
+            context.loaders.institutions.load(credit_code),
+            _read_hub_inspections(context, [credit_code]),
+        )
+    else:
+        record = await context.loaders.institutions.load(credit_code)
     if record is not None:
         context.scope.require(
             record.region, what=f"institution {credit_code}", argument="creditCode"
@@ -255,7 +261,7 @@ def _premises(found: FireSafetyRecord | None) -> list[Premises] | None:
 def inspections(context: HubContext, record: Institution) -> Answer[list[Inspection]]:
     """The education bureau's inspections, then those recorded in the hub, each
     saying its origin."""
-    read = context.loaders.page_inspections.pop(record.credit_code, None)
+    read = context.loaders.inspections_read.pop(record.credit_code, None)
     if read is not None:
         return [*record.inspections, *read]
     return settled(

@@ -136,10 +136,10 @@ class Loaders:
         self.hub_inspections: DataLoader[str, list[Inspection]] = DataLoader(
             _hub_inspections_by_institution(sessions), cache=False
         )
-        self.page_inspections: dict[str, list[Inspection]] = {}
-        """Hub inspections read with a page of institutions, each taken by the first
-        field to ask (``joint_record.inspections``): a page is never read within a
-        mutation, and a second ask reads the store again."""
+        self.inspections_read: dict[str, list[Inspection]] = {}
+        """Hub inspections read with a page or a lookup of institutions (query fields,
+        never part of a mutation), each taken by the first field to ask
+        (``joint_record.inspections``); a second ask reads the store again."""
 
     async def visible_institutions(self, credit_codes: Sequence[str]) -> list[Institution | None]:
         """The institutions of ``credit_codes`` that the request's scope holds; None for
