@@ -56,7 +56,7 @@ async def floor_single(adapters: AdapterCatalog, code: str) -> str:
         adapters.education.load([code]),
         adapters.market.load([code]),
         adapters.fire_safety.load([code]),
-        adapters.finance.load([code]),
+        adapters.finance.accounts([code]),  # the figures, not the ledger: as selected
     )
     return _encode([institution, registration, fire, funds])
 
@@ -65,7 +65,9 @@ async def floor_page(adapters: AdapterCatalog) -> str:
     institutions, _ = await adapters.education.page("4102", None, 100)
     codes = [record.credit_code for record in institutions]
     sections = await asyncio.gather(
-        adapters.market.load(codes), adapters.fire_safety.load(codes), adapters.finance.load(codes)
+        adapters.market.load(codes),
+        adapters.fire_safety.load(codes),
+        adapters.finance.accounts(codes),  # the figures, not the ledger: as selected
     )
     return _encode([institutions, *sections])
 
