@@ -44,7 +44,9 @@ class HubContext:
     def loaders(self) -> Loaders:
         """This request's DataLoaders, made on first use."""
         if self._loaders is None:
-            self._loaders = Loaders(self.hub.adapters, self.hub.sessions, self.scope)
+            self._loaders = Loaders(
+                self.hub.adapters, self.hub.sessions, self.hub.lookup_engine, self.scope
+            )
         return self._loaders
 
     @property

@@ -121,7 +121,7 @@ async def _read_hub_inspections(context: HubContext, credit_codes: Sequence[str]
     if "Institution.inspections" not in _selected(context):
         return
     try:
-        found = await facts.hub_inspections(context.hub.sessions, credit_codes)
+        found = await facts.hub_inspections(context.hub.lookup_engine, credit_codes)
     except Exception:
         return
     context.loaders.inspections_read.update({code: found.get(code, []) for code in credit_codes})
@@ -176,7 +176,7 @@ async def institutions_page(
                 criteria,
                 region_prefix=key.region_prefix,
                 today=key.today,
-                hub_facts=partial(hub_facts, context.hub.sessions),
+                hub_facts=partial(hub_facts, context.hub.lookup_engine),
             ),
         )
         start = bisect.bisect_right(found.codes, after) if after is not None else 0

@@ -8,6 +8,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from typing import TypeVar
 
+from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.dataloader import DataLoader
 
@@ -55,20 +56,20 @@ NO_FACTS = HubFacts()
 
 
 def _hub_facts_by_institution(
-    sessions: async_sessionmaker[AsyncSession],
+    lookups: Engine,
 ) -> Callable[[list[str]], Awaitable[list[HubFacts]]]:
     async def batch(credit_codes: list[str]) -> list[HubFacts]:
-        found = await facts.hub_facts(sessions, credit_codes)
+        found = await facts.hub_facts(lookups, credit_codes)
         return [found.get(code, NO_FACTS) for code in credit_codes]
 
     return batch
 
 
 def _hub_inspections_by_institution(
-    sessions: async_sessionmaker[AsyncSession],
+    lookups: Engine,
 ) -> Callable[[list[str]], Awaitable[list[list[Inspection]]]]:
     async def batch(credit_codes: list[str]) -> list[list[Inspection]]:
-        found = await facts.hub_inspections(sessions, credit_codes)
+        found = await facts.hub_inspections(lookups, credit_codes)
         return [found.get(code, []) for code in credit_codes]
 
     return batch
@@ -96,6 +97,7 @@ class Loaders:
         self,
         adapters: AdapterCatalog,
         sessions: async_sessionmaker[AsyncSession],
+        lookups: Engine,
         scope: Scope,
     ) -> None:
         self._scope = scope
@@ -131,10 +133,10 @@ class Loaders:
         # and takes tip-offs. What they add to a joint record is read as the planner
         # and statistics read it (``cases.facts``), so every risk agrees.
         self.hub_facts: DataLoader[str, HubFacts] = DataLoader(
-            _hub_facts_by_institution(sessions), cache=False
+            _hub_facts_by_institution(lookups), cache=False
         )
         self.hub_inspections: DataLoader[str, list[Inspection]] = DataLoader(
-            _hub_inspections_by_institution(sessions), cache=False
+            _hub_inspections_by_institution(lookups), cache=False
         )
         self.inspections_read: dict[str, list[Inspection]] = {}
         """Hub inspections read with a page or a lookup of institutions (query fields,

@@ -75,5 +75,5 @@ async def statistics(
         group_by=group_by,
         wanted=wanted,
         today=context.hub.today(),
-        hub_facts=partial(hub_facts, context.hub.sessions),
+        hub_facts=partial(hub_facts, context.hub.lookup_engine),
     )

@@ -69,10 +69,10 @@ async def test_a_citys_statistics_by_district_equal_a_count_of_every_joint_recor
     records = await every_joint_record(harness.hub.adapters, REFERENCE_DATE)
     calm = await _alarming_tip_off_about_a_calm_institution(harness, records)
     await _market_serves_a_notice(harness, calm)
-    hub = (await hub_facts(harness.hub.sessions, [calm]))[calm]
+    hub = (await hub_facts(harness.hub.lookup_engine, [calm]))[calm]
     # Asked about a district's worth of codes, the hub reads its cases by kind: the same.
     many = [calm, *(_credit_code(n) for n in range(CODES_LISTED_UP_TO + 1))]
-    assert await hub_facts(harness.hub.sessions, many) == {calm: hub}
+    assert await hub_facts(harness.hub.lookup_engine, many) == {calm: hub}
     records = [
         replace(record, tip_off_alerts=hub.tip_off_alerts, hub_notices=hub.notices)
         if record.institution.credit_code == calm

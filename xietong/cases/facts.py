@@ -5,8 +5,10 @@ filter is the one ``Institution.risk`` shows."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
+from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from xietong.cases import store
@@ -16,13 +18,16 @@ from xietong.domain.records import Inspection
 from xietong.domain.risk import HubFacts
 
 
-async def hub_facts(
-    sessions: async_sessionmaker[AsyncSession], credit_codes: Sequence[str]
-) -> dict[str, HubFacts]:
-    """Each institution's facts; one without any is left out."""
-    async with sessions() as session:
-        notices = await store.notices_of_institutions(session, credit_codes)
-        alerts = await store.tip_off_alerts_of(session, credit_codes)
+async def hub_facts(lookups: Engine, credit_codes: Sequence[str]) -> dict[str, HubFacts]:
+    """Each institution's facts; one without any is left out. ``lookups``: the hub
+    store's engine for reads in a worker thread (``Hub.lookup_engine``)."""
+    return await asyncio.to_thread(_hub_facts, lookups, credit_codes)
+
+
+def _hub_facts(lookups: Engine, credit_codes: Sequence[str]) -> dict[str, HubFacts]:
+    with lookups.connect() as connection:
+        notices = store.notices_of_institutions(connection, credit_codes)
+        alerts = store.tip_off_alerts_of(connection, credit_codes)
     return {
         code: HubFacts(
             notices=tuple(as_notice(case) for case in notices.get(code, [])),
@@ -33,11 +38,15 @@ async def hub_facts(
 
 
 async def hub_inspections(
-    sessions: async_sessionmaker[AsyncSession], credit_codes: Sequence[str]
+    lookups: Engine, credit_codes: Sequence[str]
 ) -> dict[str, list[Inspection]]:
     """Each institution's inspections recorded in the hub; one without any is left out."""
-    async with sessions() as session:
-        found = await store.notices_of_institutions(session, credit_codes, CaseKind.INSPECTION)
+    return await asyncio.to_thread(_hub_inspections, lookups, credit_codes)
+
+
+def _hub_inspections(lookups: Engine, credit_codes: Sequence[str]) -> dict[str, list[Inspection]]:
+    with lookups.connect() as connection:
+        found = store.notices_of_institutions(connection, credit_codes, CaseKind.INSPECTION)
     return {code: [as_inspection(case) for case in cases] for code, cases in found.items()}
 
 

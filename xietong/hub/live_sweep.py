@@ -60,7 +60,11 @@ async def reassess(hub: Hub, codes: Sequence[str], regions: dict[str, str] | Non
         return 0
     try:
         found = await assessed(
-            hub.adapters, list(codes), hub.today(), ALL_REGIONS, partial(hub_facts, hub.sessions)
+            hub.adapters,
+            list(codes),
+            hub.today(),
+            ALL_REGIONS,
+            partial(hub_facts, hub.lookup_engine),
         )
     except SourceUnavailableError as error:
         log.warning("live: risk not re-assessed: %s", error)

@@ -40,7 +40,10 @@ class Hub:
     settings: Settings
     engine: AsyncEngine
     sync_engine: Engine
-    """The same database for work done in a worker thread (access log, client checks)."""
+    """The same database for work done in a worker thread (the access log)."""
+    lookup_engine: Engine
+    """The same database for reads of one statement in a worker thread, without a
+    transaction (clients, officers, trusted documents, what cases add to a record)."""
     sessions: async_sessionmaker[AsyncSession]
     sources: SourceRegistry
     adapters: AdapterCatalog
@@ -72,17 +75,19 @@ class Hub:
         _check_required(settings, configs)
         engine = create_hub_engine(settings.database_url)
         sync_engine = create_sync_engine(settings.database_url)
+        lookup_engine = create_sync_engine(settings.database_url, autocommit=True)
         sources = SourceRegistry.open(configs)
         return cls(
             settings=settings,
             engine=engine,
             sync_engine=sync_engine,
+            lookup_engine=lookup_engine,
             sessions=async_sessionmaker(engine, expire_on_commit=False),
             sources=sources,
             adapters=build_adapters(sources),
             audit_log=AuditLog(sync_engine),
             pseudonyms=Pseudonyms(sync_engine),
-            tokens=TokenService(engine, settings, lookup_engine=sync_engine),
+            tokens=TokenService(engine, settings, lookup_engine=lookup_engine),
             rate_limiter=RateLimiter.from_settings(settings),
             plans=PlanCache(settings.plan_ttl),
             live=LiveBus.for_store(
@@ -128,4 +133,5 @@ class Hub:
         await self.rate_limiter.close()
         self.audit_log.close()
         self.sync_engine.dispose()
+        self.lookup_engine.dispose()
         await self.engine.dispose()

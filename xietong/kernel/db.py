@@ -83,9 +83,15 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
-def create_sync_engine(raw: str) -> Engine:
+def create_sync_engine(raw: str, *, autocommit: bool = False) -> Engine:
     """A synchronous engine; its pooled connections may be used from worker threads
-    in turn (never two threads at once), as the access log does."""
+    in turn (never two threads at once), as the access log does.
+
+    ``autocommit``: for reads of one statement (a client's registration, a joint
+    record's hub inspections), which need no transaction: no BEGIN before, and no
+    ROLLBACK when the connection goes back to the pool (a round trip each on
+    PostgreSQL). Never for writes, which need their transaction.
+    """
     url = sync_url(raw)
     _prepare_sqlite_file(url)
     sqlite = url.get_backend_name() == "sqlite"
@@ -94,6 +100,7 @@ def create_sync_engine(raw: str) -> Engine:
         pool_pre_ping=True,
         json_serializer=canonical,
         connect_args={"check_same_thread": False} if sqlite else {},
+        **({"isolation_level": "AUTOCOMMIT"} if autocommit else {}),
     )
     if sqlite:
         event.listen(engine, "connect", _sqlite_pragmas)
