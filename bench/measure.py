@@ -16,6 +16,8 @@ from pathlib import Path
 
 import psycopg
 
+from xietong.cli.runtime import tune_garbage_collector
+
 POSTGRES_URL = os.environ.get(
     "XIETONG_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
@@ -72,10 +74,12 @@ def hub_database(sqlite_file: Path) -> Iterator[tuple[str, str]]:
 
 
 def run_alone(run: Callable[..., list[str]], description: str | None) -> None:
-    """``python bench/<figure>.py [--quick]``: one benchmark's figures, printed."""
+    """``python bench/<figure>.py [--quick]``: one benchmark's figures, printed, with the
+    garbage collector tuned as a serving process tunes it (``bench/run.py`` does too)."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true", help="10,000 institutions")
     args = parser.parse_args()
+    tune_garbage_collector()
     with tempfile.TemporaryDirectory() as folder:
         for line in run(Path(folder), quick=args.quick):
             print(line, flush=True)
