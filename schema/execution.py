@@ -10,7 +10,14 @@ dict, a path, a try block, two awaitable checks) before it reads the attribute.
 every other field, every refused one, and every plain field whose value is unusual
 (null where the schema says non-null, a value the scalar refuses, an exception) to
 graphql-core unchanged, which then answers with the error it always did. The answer is the same
-value for value; only the cost differs.
+value for value; only the cost differs. A list of objects whose selected fields are
+all plain (a page's courses, an inspection's notices, lists of such lists too) is
+answered in one loop the same way.
+
+Fields with a resolver that takes only ``self`` and ``info`` are called by a lean
+resolver (``lean_resolvers``) instead of strawberry's general wrapper, which would
+convert arguments, chain field extensions and match exception handlers they do not
+have.
 
 It overrides two methods of graphql-core 3.3's executor (the version strawberry
 requires): ``tests/schema/test_execution.py`` compares its answers and errors with
@@ -22,7 +29,7 @@ from __future__ import annotations
 import functools
 import operator
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 from graphql import (
@@ -107,13 +114,10 @@ def _completion(type_: GraphQLOutputType) -> Complete | None:
     return None
 
 
-def _plain_field(field: GraphQLField) -> _PlainField | None:
-    """The field's plan, if it is plain: strawberry's own attribute reader (perhaps
-    inside a policy guard), no arguments, a scalar or enum type."""
+def _attribute(field: GraphQLField, resolve: Any) -> StrawberryField | None:
+    """The field's strawberry definition if ``resolve`` is strawberry's own attribute
+    reader for it (no resolver, no extension) and it takes no arguments."""
     definition = (field.extensions or {}).get(_STRAWBERRY_FIELD)
-    resolve = field.resolve
-    guard = guard_of(resolve)
-    guarded, resolve = guard if guard is not None else (None, resolve)
     if (
         not isinstance(definition, StrawberryField)
         or not getattr(resolve, "_is_default", False)
@@ -123,8 +127,17 @@ def _plain_field(field: GraphQLField) -> _PlainField | None:
         or field.subscribe is not None
     ):
         return None
-    complete = _completion(field.type)
-    if complete is None:
+    return definition
+
+
+def _plain_field(field: GraphQLField) -> _PlainField | None:
+    """The field's plan, if it is plain: strawberry's own attribute reader (perhaps
+    inside a policy guard), no arguments, a scalar or enum type."""
+    guard = guard_of(field.resolve)
+    guarded, resolve = guard if guard is not None else (None, field.resolve)
+    definition = _attribute(field, resolve)
+    complete = None if definition is None else _completion(field.type)
+    if definition is None or complete is None:
         return None
     return _PlainField(operator.attrgetter(definition.python_name), complete, guarded)
 
@@ -158,15 +171,8 @@ _Selection = list[tuple[str, "_PlainField | _ListSelection"]]
 
 
 def _object_list_field(field: GraphQLField) -> _ObjectListField | None:
-    definition = (field.extensions or {}).get(_STRAWBERRY_FIELD)
-    if (
-        not isinstance(definition, StrawberryField)
-        or not getattr(field.resolve, "_is_default", False)  # a guard is not default
-        or not definition.is_basic_field
-        or definition.default_resolver is not getattr
-        or field.args
-        or field.subscribe is not None
-    ):
+    definition = _attribute(field, field.resolve)  # a guarded field's resolver is the guard
+    if definition is None:
         return None
     type_ = field.type
     nullable = not isinstance(type_, GraphQLNonNull)
@@ -181,6 +187,7 @@ def _object_list_field(field: GraphQLField) -> _ObjectListField | None:
     )
 
 
+P = TypeVar("P")
 _PLANS: WeakKeyDictionary[GraphQLObjectType, dict[str, _PlainField]] = WeakKeyDictionary()
 _LISTS: WeakKeyDictionary[GraphQLObjectType, dict[str, _ObjectListField]] = WeakKeyDictionary()
 
@@ -188,15 +195,27 @@ _LISTS: WeakKeyDictionary[GraphQLObjectType, dict[str, _ObjectListField]] = Weak
 def plain_fields(type_: GraphQLObjectType) -> dict[str, _PlainField]:
     """The type's plain fields by name, worked out on first use (after the policy's
     guards are installed, which is before the first operation)."""
-    plans = _PLANS.get(type_)
-    if plans is None:
-        plans = {
+    return _planned(_PLANS, type_, _plain_field)
+
+
+def object_list_fields(type_: GraphQLObjectType) -> dict[str, _ObjectListField]:
+    """The type's plain lists of objects by name, worked out on first use."""
+    return _planned(_LISTS, type_, _object_list_field)
+
+
+def _planned(
+    plans: WeakKeyDictionary[GraphQLObjectType, dict[str, P]],
+    type_: GraphQLObjectType,
+    plan_of: Callable[[GraphQLField], P | None],
+) -> dict[str, P]:
+    found = plans.get(type_)
+    if found is None:
+        found = plans[type_] = {
             name: plan
             for name, field in type_.fields.items()
-            if (plan := _plain_field(field)) is not None
+            if (plan := plan_of(field)) is not None
         }
-        _PLANS[type_] = plans
-    return plans
+    return found
 
 
 def lean_resolvers(schema: GraphQLSchema, info_class: type[Info[Any, Any]]) -> int:
@@ -249,19 +268,6 @@ def _lean(definition: StrawberryField, info_class: type[Info[Any, Any]]) -> Reso
         return function(*arguments, **{info_name: info_class(_raw_info=info, _field=definition)})
 
     return lean
-
-
-def object_list_fields(type_: GraphQLObjectType) -> dict[str, _ObjectListField]:
-    """The type's plain lists of objects by name, worked out on first use."""
-    lists = _LISTS.get(type_)
-    if lists is None:
-        lists = {
-            name: plan
-            for name, field in type_.fields.items()
-            if (plan := _object_list_field(field)) is not None
-        }
-        _LISTS[type_] = lists
-    return lists
 
 
 class HubExecutionContext(StrawberryGraphQLCoreExecutionContext):
