@@ -1,4 +1,5 @@
-"""A department database reached with SQLAlchemy Core, read-only and pooled.
+"""A department database reached through SQLAlchemy's pool, read-only: each statement
+is compiled by SQLAlchemy once, then run on the driver's own cursor.
 
 ``fetch_many`` runs several statements on one pooled connection as one call, so
 an adapter can read every section of a batch of records in one round; the whole
@@ -40,14 +41,13 @@ from typing import Any, TypeVar
 import orjson
 from sqlalchemy import (
     Connection,
-    CursorResult,
     Engine,
     TextClause,
     create_engine,
     event,
     text,
 )
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from xietong.adapters.config import SourceConfig
@@ -60,6 +60,10 @@ from xietong.kernel.errors import ConfigError
 
 R = TypeVar("R")
 Rows = list[dict[str, Any]]
+DriverCursor = Any
+"""A DB-API cursor, sqlite3's or psycopg's: rows come as the driver gives them (tuples).
+The statements are text with no column types, so SQLAlchemy would convert nothing,
+and its execution and ``Row`` objects cost more than a small statement itself."""
 _READ_ONLY = "-c default_transaction_read_only=on"
 THREADS = 4
 """Reads of one source at once; more wait their turn (within the call's timeout)."""
@@ -247,7 +251,7 @@ class SqlSource:
         return await self._call(statements, _as_tuples)
 
     async def _call(
-        self, statements: Sequence[Query], shape: Callable[[CursorResult[Any]], list[R]]
+        self, statements: Sequence[Query], shape: Callable[[DriverCursor], list[R]]
     ) -> list[list[R]]:
         async def attempt() -> list[list[R]]:
             running = _Running()
@@ -265,7 +269,7 @@ class SqlSource:
     def _run(
         self,
         statements: Sequence[Query],
-        shape: Callable[[CursorResult[Any]], list[R]],
+        shape: Callable[[DriverCursor], list[R]],
         running: _Running,
     ) -> list[list[R]]:
         # In the worker thread, like any other I/O: a missing file said plainly (opened
@@ -273,11 +277,28 @@ class SqlSource:
         if self._file is not None and not self._file.is_file():
             raise FileNotFoundError(f"database file {self._file} does not exist")
         with self.engine.connect() as connection, running.on(connection):
-            dialect = connection.dialect.name
-            return [
-                shape(connection.execute(*statement.bound(dialect, parameters)))
-                for statement, parameters in statements
-            ]
+            dialect = connection.dialect
+            driver = connection.connection.driver_connection
+            assert driver is not None, "a pooled connection holds its driver's"
+            cursor = driver.cursor()
+            try:
+                answers = []
+                for statement, parameters in statements:
+                    clause, bound = statement.bound(dialect.name, parameters)
+                    sql, names = _driver_sql(clause, dialect)
+                    given = bound if names is None else [bound[name] for name in names]
+                    try:
+                        cursor.execute(sql, given)
+                        answers.append(shape(cursor))
+                    except dialect.loaded_dbapi.Error as error:
+                        # As SQLAlchemy reports it, so that callers tell a database's
+                        # refusal from anything else the same way for every driver.
+                        raise DBAPIError.instance(
+                            sql, given, error, dialect.loaded_dbapi.Error
+                        ) from error
+                return answers
+            finally:
+                cursor.close()
 
     async def write(self, work: Callable[[Connection], R]) -> R:
         """``work`` on a writable connection of its own, in the source's threads and under
@@ -335,24 +356,23 @@ class _Running:
                 driver.cancel()  # psycopg: the server cancels the running statement
 
 
-def _as_dicts(result: CursorResult[Any]) -> Rows:
-    keys = list(result.keys())
-    return [dict(zip(keys, row, strict=True)) for row in _driver_rows(result)]
+def _as_dicts(cursor: DriverCursor) -> Rows:
+    keys = [column[0] for column in cursor.description or ()]
+    return [dict(zip(keys, row, strict=True)) for row in cursor.fetchall()]
 
 
-def _as_tuples(result: CursorResult[Any]) -> list[tuple[Any, ...]]:
-    return _driver_rows(result)
-
-
-def _driver_rows(result: CursorResult[Any]) -> list[tuple[Any, ...]]:
-    """Every row as the driver gives it (sqlite3 and psycopg: a tuple). The statements
-    are text with no column types, so SQLAlchemy would convert nothing: its ``Row``
-    objects only doubled the cost of a large answer (a city's rosters)."""
-    try:
-        rows: list[tuple[Any, ...]] = list(result.cursor.fetchall())
-    finally:
-        result.close()
+def _as_tuples(cursor: DriverCursor) -> list[tuple[Any, ...]]:
+    rows: list[tuple[Any, ...]] = list(cursor.fetchall())
     return rows
+
+
+@lru_cache(maxsize=1024)
+def _driver_sql(clause: TextClause, dialect: Dialect) -> tuple[str, tuple[str, ...] | None]:
+    """``clause`` as the driver's own SQL, and the order of its parameters when the
+    driver takes them by position (sqlite3's ``?``); None: by name (psycopg)."""
+    compiled = clause.compile(dialect=dialect)
+    names = compiled.positiontup
+    return compiled.string, tuple(names) if names is not None else None
 
 
 def _failure_of(error: Exception) -> CallFailed | None:
