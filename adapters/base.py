@@ -187,8 +187,9 @@ class FinanceAdapter(DepartmentAdapter[FundSupervision], Protocol):
     """The supervising banks' custody accounts, merged across banks."""
 
     async def accounts(self, keys: Sequence[str]) -> Mapping[str, FundSupervision]:
-        """As ``load``, without the ledger: orders and refunds are left out (empty),
-        the account's own figures (balance, outstanding prepaid, totals) are not."""
+        """As ``load``, for the accounts' own figures (balance, outstanding prepaid,
+        totals): their orders and refunds may be left out (empty) where that saves
+        asking for them, a bank not cached; never read them from this answer."""
         ...
 
     async def match(

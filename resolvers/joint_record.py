@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any, TypeVar
@@ -46,7 +46,7 @@ from xietong.planner import FilterCriteria, plan
 from xietong.planner.cache import PlanKey
 from xietong.resolvers.context import HubContext
 from xietong.resolvers.returned import note_returned, page_of
-from xietong.resolvers.settled import Answer, settled
+from xietong.resolvers.settled import Answer, retrieve, settled
 from xietong.reviews.checklist import Observation, take_snapshot
 
 T = TypeVar("T")
@@ -92,7 +92,7 @@ _PREFETCHED: list[tuple[frozenset[str], Callable[[HubContext], DataLoader[str, A
 
 
 def _prefetch_sections(
-    context: HubContext, credit_codes: Sequence[str]
+    context: HubContext, credit_codes: Sequence[str], selected: Set[str]
 ) -> list[asyncio.Future[object]]:
     """Start loading the selected sections of ``credit_codes`` (each department once,
     as the fields would have asked), and return what is loading.
@@ -100,7 +100,6 @@ def _prefetch_sections(
     Their fields then answer at once (``settled``); a department that fails is left
     to its fields to report, as if they had asked it themselves.
     """
-    selected = _selected(context)
     pending: list[asyncio.Future[object]] = []
     for fields, loader_of in _PREFETCHED:
         if selected & fields:
@@ -109,16 +108,18 @@ def _prefetch_sections(
                 future = asyncio.ensure_future(loader.load(code))  # a future already
                 # Awaited by the field's resolver; if the query ends first (out of
                 # scope), the outcome is still retrieved, so nothing is left unhandled.
-                future.add_done_callback(_retrieve)
+                future.add_done_callback(retrieve)
                 pending.append(future)
     return pending
 
 
-async def _read_hub_inspections(context: HubContext, credit_codes: Sequence[str]) -> None:
+async def _read_hub_inspections(
+    context: HubContext, credit_codes: Sequence[str], selected: Set[str]
+) -> None:
     """The hub inspections of a page or of one institution in one read beside the
     departments', if selected, for ``inspections`` to take; if the hub store fails,
     each field asks it again and reports its own error."""
-    if "Institution.inspections" not in _selected(context):
+    if "Institution.inspections" not in selected:
         return
     try:
         found = await facts.hub_inspections(context.hub.lookup_engine, credit_codes)
@@ -132,20 +133,16 @@ async def _sections_loaded(pending: Sequence[asyncio.Future[object]]) -> None:
         await asyncio.wait(pending)
 
 
-def _retrieve(future: asyncio.Future[object]) -> None:
-    if not future.cancelled():
-        future.exception()
-
-
 async def institution(context: HubContext, credit_code: str) -> Institution | None:
     # Only when the code's own region (characters 3-8 of a credit code name the
     # registering authority's region) is in scope: a hint to save a round trip, not a
     # permission; the scope check on the education record still decides.
     if context.scope.contains(credit_code[2:8]):
-        _prefetch_sections(context, [credit_code])
+        selected = _selected(context)
+        _prefetch_sections(context, [credit_code], selected)
         record, _ = await asyncio.gather(
             context.loaders.institutions.load(credit_code),
-            _read_hub_inspections(context, [credit_code]),
+            _read_hub_inspections(context, [credit_code], selected),
         )
     else:
         record = await context.loaders.institutions.load(credit_code)
@@ -158,10 +155,17 @@ async def institution(context: HubContext, credit_code: str) -> Institution | No
 
 
 async def institutions_page(
-    context: HubContext, criteria: FilterCriteria | None, after: str | None, first: int
+    context: HubContext,
+    criteria: FilterCriteria | None,
+    after: str | None,
+    first: int,
+    *,
+    selected: Set[str] = frozenset(),
 ) -> tuple[list[Institution], int]:
     """Up to ``first`` institutions in scope meeting ``criteria``, after the code ``after``;
-    and how many meet it in all. A filter's region must lie within the principal's."""
+    and how many meet it in all. A filter's region must lie within the principal's.
+    ``selected``: the fields (``Institution.funds``...) asked of each, whose sections
+    are loaded for the whole page before it is answered."""
     region = None if criteria is None else criteria.region
     scope = context.scope.narrowed(region, argument="filter.region")
     adapters = context.hub.adapters
@@ -184,7 +188,8 @@ async def institutions_page(
         page, total = [record for record in records if record is not None], len(found.codes)
     codes = [record.credit_code for record in page_of(page, first)]
     await asyncio.gather(
-        _sections_loaded(_prefetch_sections(context, codes)), _read_hub_inspections(context, codes)
+        _sections_loaded(_prefetch_sections(context, codes, selected)),
+        _read_hub_inspections(context, codes, selected),
     )
     note_returned(context, codes)
     return page, total

@@ -79,6 +79,28 @@ K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 
+def _already_or(
+    loaded: DataLoader[str, R | None],
+    load: Callable[[Sequence[str]], Awaitable[Mapping[str, R]]],
+) -> Callable[[list[str]], Awaitable[list[R | None]]]:
+    """``loaded``'s answers where the request already has them (so that a record reads
+    the same throughout one answer: a review's snapshot and the institution shown
+    beside it), ``load`` for the rest."""
+
+    async def batch(keys: list[str]) -> list[R | None]:
+        known: dict[str, R | None] = {}
+        for key in keys:
+            future = loaded.cache_map.get(key)
+            if future is not None and future.done() and not future.cancelled():
+                if future.exception() is None:
+                    known[key] = future.result()
+        missing = [key for key in keys if key not in known]
+        found = await load(missing) if missing else {}
+        return [known[key] if key in known else found.get(key) for key in keys]
+
+    return batch
+
+
 class SharedLoader(DataLoader[K, V]):
     """A DataLoader whose answer for a key is shared by every field asking for it
     (the same institution as a root field and as a page's node, say). A field whose
@@ -118,7 +140,7 @@ class Loaders:
         )
         # Without their orders and refunds: for a request that selects neither.
         self.custody_accounts: DataLoader[str, FundSupervision | None] = SharedLoader(
-            _by_key(lambda keys: adapters.finance.accounts(keys))
+            _already_or(self.funds, lambda keys: adapters.finance.accounts(keys))
         )
         self.background_checks: DataLoader[str, BackgroundCheck | None] = SharedLoader(
             _by_key(lambda keys: adapters.public_security.load(keys))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Awaitable, Callable
-from typing import TypeAlias, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -28,10 +28,19 @@ def settled(pending: Answer[T], then: Callable[[T], U]) -> Answer[U]:
     if isinstance(pending, asyncio.Future):
         if pending.done() and not pending.cancelled() and pending.exception() is None:
             return then(pending.result())
+        # graphql-core may cancel the field before awaiting it (a sibling that may not
+        # be null failed): its failure is then retrieved here, not left to be logged.
+        pending.add_done_callback(retrieve)
         return _later(pending, then)
     if inspect.isawaitable(pending):
         return _later(pending, then)
     return then(pending)
+
+
+def retrieve(future: asyncio.Future[Any]) -> None:
+    """Mark a future's failure as seen (nothing else may ever await it)."""
+    if not future.cancelled():
+        future.exception()
 
 
 async def _later(pending: Awaitable[T], then: Callable[[T], U]) -> U:

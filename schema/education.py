@@ -32,6 +32,7 @@ from xietong.schema.pagination import (
     connection,
     credit_code_key,
     decode_cursor,
+    node_fields,
     page_size,
 )
 from xietong.schema.police import BackgroundCheck, background_check_of
@@ -341,7 +342,11 @@ class EducationQuery:
             info.context.require_readable(filter.given())
             criteria = filter.criteria()
         records, total = await joint_record.institutions_page(
-            info.context, criteria, decode_cursor(after, credit_code_key), size + 1
+            info.context,
+            criteria,
+            decode_cursor(after, credit_code_key),
+            size + 1,
+            selected={f"Institution.{name}" for name in node_fields(info)},
         )
         return connection(
             records,

@@ -5,9 +5,11 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable, Sequence
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import strawberry
+from strawberry.types import Info
+from strawberry.types.nodes import SelectedField, Selection
 
 from xietong.kernel.errors import CodedError, ErrorCode
 from xietong.kernel.identifiers import credit_code_error
@@ -113,3 +115,26 @@ def connection(
         ),
         total_count=total,
     )
+
+
+def node_fields(info: Info[Any, Any]) -> frozenset[str]:
+    """The names of the fields a connection's ``edges { node { ... } }`` select, through
+    fragments, whatever directives say (so never fewer than are answered)."""
+    connection = [inner for field in info.selected_fields for inner in field.selections]
+    return frozenset(field.name for field in _fields(_named(_named(connection, "edges"), "node")))
+
+
+def _named(selections: Sequence[Selection], name: str) -> list[Selection]:
+    return [
+        inner for field in _fields(selections) if field.name == name for inner in field.selections
+    ]
+
+
+def _fields(selections: Sequence[Selection]) -> list[SelectedField]:
+    found: list[SelectedField] = []
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            found.append(selection)
+        else:  # a fragment spread or an inline fragment
+            found.extend(_fields(selection.selections))
+    return found

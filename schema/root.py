@@ -171,6 +171,8 @@ def build_schema(
             PolicyExtension,
         ],
     )
+    # Lean resolvers skip strawberry's exception handlers: the hub's schema has none.
+    assert not schema.exception_handlers, "lean resolvers would bypass them"
     lean_resolvers(graphql_schema_of(schema), schema.config.info_class)
     return schema
 

@@ -48,37 +48,28 @@ class BankFinanceAdapter:
             )
             for bank in self.banks
         ]
-        self._account_caches = [
-            RecordCache[FundSupervision](
-                bank.source.config.cache_ttl, clock=clock, name=bank.source.config.name
-            )
-            for bank in self.banks
-        ]
 
     @property
     def source_names(self) -> Sequence[str]:
         return [bank.source.config.name for bank in self.banks]
 
     async def load(self, keys: Sequence[str]) -> Mapping[str, FundSupervision]:
-        return await self._load(keys, self._caches, ledger=True)
+        return await self._load(keys, ledger=True)
 
     async def accounts(self, keys: Sequence[str]) -> Mapping[str, FundSupervision]:
-        return await self._load(keys, self._account_caches, ledger=False)
+        """A bank whose records are cached answers from its one cache, ledger and all, so
+        that an account reads the same whatever a request selects; one not cached is
+        asked for the account alone."""
+        return await self._load(keys, ledger=False)
 
-    async def _load(
-        self,
-        keys: Sequence[str],
-        caches: Sequence[RecordCache[FundSupervision]],
-        *,
-        ledger: bool,
-    ) -> Mapping[str, FundSupervision]:
+    async def _load(self, keys: Sequence[str], *, ledger: bool) -> Mapping[str, FundSupervision]:
         wanted = valid_keys(keys, credit_code_error)
         if not wanted:
             return {}
         answers = await asyncio.gather(
             *(
-                cache.load(wanted, partial(bank.accounts, ledger=ledger))
-                for bank, cache in zip(self.banks, caches, strict=True)
+                cache.load(wanted, partial(bank.accounts, ledger=ledger or cache.ttl > 0))
+                for bank, cache in zip(self.banks, self._caches, strict=True)
             ),
             return_exceptions=True,
         )

@@ -291,8 +291,11 @@ class SqlSource:
                         cursor.execute(sql, given)
                         answers.append(shape(cursor))
                     except dialect.loaded_dbapi.Error as error:
-                        # As SQLAlchemy reports it, so that callers tell a database's
-                        # refusal from anything else the same way for every driver.
+                        # As SQLAlchemy would: a connection the server dropped is not
+                        # given back to the pool, and the error is SQLAlchemy's, so that
+                        # callers tell a database's refusal the same way for every driver.
+                        if dialect.is_disconnect(error, driver, cursor):
+                            connection.invalidate(error)
                         raise DBAPIError.instance(
                             sql, given, error, dialect.loaded_dbapi.Error
                         ) from error

@@ -165,6 +165,25 @@ async def test_accounts_without_the_ledger_are_the_same_accounts_without_orders(
     }
 
 
+async def test_cached_banks_answer_accounts_from_their_one_cache(
+    sandbox_sources: dict[str, SourceConfig], native: sqlite3.Connection
+) -> None:
+    """With a cache, an account reads the same whether a request wants its ledger or
+    not: both come from the one cache, so neither can be older than the other."""
+    async with (
+        opened_sql(replace(sandbox_sources["bank-jinming"], cache_ttl=60)) as jinming,
+        opened_http(replace(sandbox_sources["bank-songdu"], cache_ttl=60)) as songdu,
+    ):
+        finance = BankFinanceAdapter([JinmingBank(jinming), SongduBank(songdu)])
+        codes = institutions(native)[:100]
+        whole = await finance.load(codes)
+        calls = (jinming.calls, songdu.calls)
+        accounts = await finance.accounts(codes)
+        assert (jinming.calls, songdu.calls) == calls
+        assert accounts == whole
+        assert any(account.orders for account in accounts.values())
+
+
 async def test_custody_states_and_order_peaks_are_the_banks_own_answers(
     banks: Banks, native: sqlite3.Connection
 ) -> None:

@@ -12,7 +12,13 @@ from typing import Any
 import pytest
 
 from tests.support.harness import HubHarness, SandboxWorld, hub_harness
+from xietong.adapters.config import load_sources
+from xietong.adapters.departments import build_adapters
+from xietong.adapters.sources.registry import SourceRegistry
 from xietong.cases import facts
+from xietong.domain.departments import Department
+from xietong.domain.scope import Scope
+from xietong.resolvers.loaders import Loaders
 from xietong.sandbox.layout import sandbox_files
 
 EVERY_SECTION = """
@@ -294,3 +300,43 @@ async def test_a_field_that_fails_beside_a_shared_answer_costs_only_its_own_path
     failed = {tuple(error["path"]) for error in body["errors"]}
     assert ("page", "edges", 0, "node", "inspections") in failed
     assert {error["extensions"]["code"] for error in body["errors"]} == {"INTERNAL"}
+
+
+async def test_an_account_read_with_its_ledger_is_the_one_read_alone_after(
+    sqlite_harness: HubHarness, world: SandboxWorld
+) -> None:
+    """Within one request an account reads the same whatever asks: a review's snapshot
+    reads it with its ledger, the institution shown beside it without (banks not
+    cached, so that only the request's loaders can make them agree)."""
+    hub = sqlite_harness.hub
+    sources = SourceRegistry.open(
+        [replace(config, cache_ttl=0) for config in load_sources(world.sources_file)]
+    )
+    try:
+        adapters = build_adapters(sources)
+        page, _ = await adapters.education.page("4102", None, 50)
+        codes = [record.credit_code for record in page]
+
+        def loaders() -> Loaders:
+            return Loaders(adapters, hub.sessions, hub.lookup_engine, Scope("410200"))
+
+        def bank_calls() -> int:
+            return sum(s.calls for s in sources if s.config.department is Department.FINANCE)
+
+        request = loaders()
+        with_ledger = await request.funds.load_many(codes)
+        asked = bank_calls()
+        alone = await request.custody_accounts.load_many(codes)
+        asked_again = bank_calls()
+        elsewhere = await loaders().custody_accounts.load_many(codes)
+        asked_elsewhere = bank_calls()
+    finally:
+        await sources.close()
+
+    assert any(account is not None and account.orders for account in with_ledger)
+    assert all(a is b for a, b in zip(alone, with_ledger, strict=True))
+    assert asked_again == asked
+    # Another request asks the banks, for the accounts alone.
+    assert asked_elsewhere > asked
+    assert not any(account is not None and account.orders for account in elsewhere)
+    assert [a and a.balance for a in elsewhere] == [a and a.balance for a in with_ledger]
