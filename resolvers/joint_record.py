@@ -62,10 +62,11 @@ def _selected(context: HubContext) -> set[str]:
 
 def _funds(context: HubContext) -> DataLoader[str, FundSupervision | None]:
     """The banks' accounts with their ledger if the request reads it, else without
-    (one statement or request a bank instead of three, and no orders to convert)."""
-    return (
-        context.loaders.funds if _selected(context) & _LEDGER else context.loaders.custody_accounts
-    )
+    (one statement or request a bank instead of three, and no orders to convert).
+    Asked by every ``funds`` field of a page: tested against the decisions as they are."""
+    decisions = context.decisions
+    reads_ledger = not (_LEDGER.isdisjoint(decisions.read) and _LEDGER.isdisjoint(decisions.masked))
+    return context.loaders.funds if reads_ledger else context.loaders.custody_accounts
 
 
 # Sections keyed by the credit code alone, and the fields that need each: a direct

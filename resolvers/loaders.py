@@ -25,6 +25,7 @@ from xietong.domain.records import (
 )
 from xietong.domain.risk import HubFacts
 from xietong.domain.scope import Scope
+from xietong.resolvers.settled import holds_value
 from xietong.reviews import store as reviews
 from xietong.reviews.records import ReviewRecord
 
@@ -91,9 +92,8 @@ def _already_or(
         known: dict[str, R | None] = {}
         for key in keys:
             future = loaded.cache_map.get(key)
-            if future is not None and future.done() and not future.cancelled():
-                if future.exception() is None:
-                    known[key] = future.result()
+            if future is not None and holds_value(future):
+                known[key] = future.result()
         missing = [key for key in keys if key not in known]
         found = await load(missing) if missing else {}
         return [known[key] if key in known else found.get(key) for key in keys]

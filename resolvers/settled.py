@@ -26,7 +26,7 @@ def settled(pending: Answer[T], then: Callable[[T], U]) -> Answer[U]:
     already holding one, else awaited (an exception is then raised where an
     ``async`` resolver would raise it)."""
     if isinstance(pending, asyncio.Future):
-        if pending.done() and not pending.cancelled() and pending.exception() is None:
+        if holds_value(pending):
             return then(pending.result())
         # graphql-core may cancel the field before awaiting it (a sibling that may not
         # be null failed): its failure is then retrieved here, not left to be logged.
@@ -35,6 +35,11 @@ def settled(pending: Answer[T], then: Callable[[T], U]) -> Answer[U]:
     if inspect.isawaitable(pending):
         return _later(pending, then)
     return then(pending)
+
+
+def holds_value(future: asyncio.Future[Any]) -> bool:
+    """Whether ``future`` is done with a value (not cancelled, not failed)."""
+    return future.done() and not future.cancelled() and future.exception() is None
 
 
 def retrieve(future: asyncio.Future[Any]) -> None:
