@@ -141,10 +141,16 @@ async def institution(context: HubContext, credit_code: str) -> Institution | No
     if context.scope.contains(credit_code[2:8]):
         selected = _selected(context)
         _prefetch_sections(context, [credit_code], selected)
-        record, _ = await asyncio.gather(
+        # Both awaited even when the education record fails: the hub store's read runs
+        # in a thread, which must not outlive the request (and its hub) unseen.
+        found, _ = await asyncio.gather(
             context.loaders.institutions.load(credit_code),
             _read_hub_inspections(context, [credit_code], selected),
+            return_exceptions=True,
         )
+        if isinstance(found, BaseException):
+            raise found
+        record = found
     else:
         record = await context.loaders.institutions.load(credit_code)
     if record is not None:
