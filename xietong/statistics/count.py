@@ -165,12 +165,35 @@ async def _ask(
                 census=education,
             ),
         ),
-        asked(Measure.CUSTODY in wanted, lambda: supervised_among(adapters, education.prepaid)),
+        # With risk, NO_CUSTODY_ACCOUNT names every institution selling on prepaid terms
+        # at no bank: the custody rate is read from it, not asked of the banks again.
+        asked(
+            Measure.CUSTODY in wanted and not wanted & RISK,
+            lambda: supervised_among(adapters, education.prepaid),
+        ),
     )
+    if Measure.CUSTODY in wanted and wanted & RISK:
+        supervised = (
+            _supervised(education, risk)
+            if isinstance(risk, dict)
+            else await or_unavailable(supervised_among(adapters, education.prepaid))
+        )
     hub_open: Mapping[str, int] = {}
     if Measure.OPEN_RECTIFICATIONS in wanted and hub_facts is not None:
         hub_open = _open_hub_notices(await hub_facts(codes))
     return _Answers(education, market, risk, supervised, hub_open)
+
+
+def _supervised(
+    education: EducationCensus, risk: Mapping[str, tuple[RiskLevel, list[RiskCode]]]
+) -> frozenset[str]:
+    """The prepaid institutions holding a custody account: all but those raising
+    NO_CUSTODY_ACCOUNT."""
+    return frozenset(
+        code
+        for code in education.prepaid
+        if RiskCode.NO_CUSTODY_ACCOUNT not in risk.get(code, (RiskLevel.LOW, []))[1]
+    )
 
 
 def _open_hub_notices(facts: Mapping[str, HubFacts]) -> dict[str, int]:

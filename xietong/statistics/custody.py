@@ -6,7 +6,9 @@ banks first, each bank only about the codes the others did not hold). The banks'
 per-district aggregate (``xietong.planner.custody.custody_by_district``, behind
 ``custodyOverview``) cannot answer instead: it counts every account by the district
 in its credit code, while statistics count institutions selling prepaid courses, by
-the education bureau's district and by domain or category as well.
+the education bureau's district and by domain or category as well. When risk is
+counted too, the banks are not asked twice: NO_CUSTODY_ACCOUNT already names the
+prepaid institutions at no bank (``statistics.count``).
 """
 
 from __future__ import annotations
