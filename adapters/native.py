@@ -130,6 +130,25 @@ def chunked(keys: Sequence[K], size: int) -> list[list[K]]:
     return [list(keys[start : start + size]) for start in range(0, len(keys), size)]
 
 
+def key_ranges(keys: Sequence[str], size: int, *, cluster: int = 0) -> list[tuple[str, str]]:
+    """Sorted ``keys`` as ranges ``(first, last)`` of at most ``size`` keys each, none
+    spanning two values of the keys' first ``cluster`` characters. A ``BETWEEN`` over a
+    range reads its keys and only the few others that sort among them, without the
+    ``IN`` list a source would bind and probe key by key (a region's credit codes share
+    their first eight characters, the region's, in a few runs)."""
+    ranges: list[tuple[str, str]] = []
+    start = 0
+    for index in range(1, len(keys) + 1):
+        if (
+            index == len(keys)
+            or index - start == size
+            or keys[index][:cluster] != keys[start][:cluster]
+        ):
+            ranges.append((keys[start], keys[index - 1]))
+            start = index
+    return ranges
+
+
 async def gather_batches(calls: Sequence[Awaitable[T]]) -> list[T]:
     """Run the batches of one load at once; if any fails, the first failure is raised
     after all have finished (none is left running unobserved)."""

@@ -27,7 +27,14 @@ from xietong.adapters.education.sections import (
     section_queries,
     staff_member,
 )
-from xietong.adapters.native import chunked, gather_batches, native_codes, native_shape, valid_keys
+from xietong.adapters.native import (
+    chunked,
+    gather_batches,
+    key_ranges,
+    native_codes,
+    native_shape,
+    valid_keys,
+)
 from xietong.adapters.sources.registry import ProbeResult, probe_source
 from xietong.adapters.sources.sql import THREADS, Query, SqlSource, query
 from xietong.domain.census import EducationCensus, EducationSignals
@@ -275,12 +282,13 @@ class SqlEducationAdapter:
     async def census(self, region_prefix: str, today: date) -> EducationCensus:
         region, parameters = _in_region(region_prefix)
         (basics,) = await self.source.fetch_tuples([census_sql.listed_query(region, parameters)])
+        codes = sorted(code for code, *_ in basics)
         statements = [
             statement
-            for batch in chunked(sorted(code for code, *_ in basics), SQL_BATCH)
-            for statement in census_sql.section_queries(batch)
+            for low, high in key_ranges(codes, census_sql.RANGE, cluster=census_sql.CLUSTER)
+            for statement in census_sql.section_queries(low, high)
         ]
-        per_call = census_sql.SECTIONS * census_sql.BATCHES_PER_CALL
+        per_call = census_sql.SECTIONS * census_sql.RANGES_PER_CALL
         calls = [
             statements[start : start + per_call] for start in range(0, len(statements), per_call)
         ]
@@ -305,10 +313,16 @@ class SqlEducationAdapter:
         census: EducationCensus | None = None,
     ) -> EducationSignals:
         codes = valid_keys(among, credit_code_error)
-        make = signals_sql.signal_queries if census is None else signals_sql.census_queries
         across = signals_sql.across_queries(today, census=census is not None)
-        lists = [make(batch, today, courses=courses) for batch in chunked(codes, SQL_BATCH)]
-        calls = [across, *(call for call in lists if call)]
+        if census is None:
+            lists = [
+                signals_sql.signal_queries(batch, today, courses=courses)
+                for batch in chunked(codes, SQL_BATCH)
+            ]
+        else:  # the course domains only, by ranges of codes as the census reads
+            ranges = key_ranges(sorted(codes), census_sql.RANGE, cluster=census_sql.CLUSTER)
+            lists = [signals_sql.census_queries(*bounds) for bounds in ranges] if courses else []
+        calls = [across, *lists]
         answers: list[list[tuple[Any, ...]]] = []
         for wave in range(0, len(calls), THREADS):
             for answer in await gather_batches(

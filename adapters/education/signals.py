@@ -114,10 +114,14 @@ _ASKED = (("code", "text"),)
 """The columns of the codes sent as a table (``FROM :asked``)."""
 
 
-def census_queries(codes: Sequence[str], today: date, *, courses: bool = True) -> list[Query]:
-    """The statements ``read_with_census`` reads over ``codes``: with ``courses``, the
-    course domains (the census of the region and ``across_queries`` hold the rest)."""
-    return [signal_queries(codes, today)[_COURSES]] if courses else []
+_COURSES_BETWEEN = _TEMPLATES[_COURSES].format(within_k=" AND k.tyshxydm BETWEEN :low AND :high")
+
+
+def census_queries(low: str, high: str) -> list[Query]:
+    """The statement ``read_with_census`` reads over the codes from ``low`` to ``high``
+    (``native.key_ranges``; rows of codes not asked about are dropped): the course
+    domains, which the census of the region and ``across_queries`` do not hold."""
+    return [query(_COURSES_BETWEEN, low=low, high=high)]
 
 
 def read_with_census(
@@ -131,8 +135,8 @@ def read_with_census(
     """The facts of ``among`` from the answers to ``census_queries``, list after list,
     to ``across_queries`` (with ``census``), and from ``census`` (the same rules over
     the same tables, read for statistics)."""
-    course_rows = [row for rows in answers for row in rows] if courses else []
     asked = frozenset(among)
+    course_rows = [row for rows in answers for row in rows if row[0] in asked] if courses else []
     (listed,) = across
     domains, outside = _course_domains(course_rows)
     return EducationSignals(
@@ -156,13 +160,22 @@ def _course_domains(
     rows: Sequence[tuple[Any, ...]],
 ) -> tuple[dict[str, frozenset[TrainingDomain]], frozenset[str]]:
     """Each institution's course domains, and those with one its licence does not approve."""
-    domains: dict[str, set[TrainingDomain]] = {}
+    native: dict[str, set[str]] = {}
     outside: set[str] = set()
     for code, domain, approved in rows:
-        domains.setdefault(code, set()).add(decode(DOMAINS, domain, "kc.pxly"))
+        native.setdefault(code, set()).add(domain)
         if not approved:
             outside.add(code)
-    return {code: frozenset(found) for code, found in domains.items()}, frozenset(outside)
+    # Each distinct set of native codes decoded once (a city's are a few dozen).
+    decoded: dict[frozenset[str], frozenset[TrainingDomain]] = {}
+    domains: dict[str, frozenset[TrainingDomain]] = {}
+    for code, codes in native.items():
+        key = frozenset(codes)
+        found = decoded.get(key)
+        if found is None:
+            found = decoded[key] = frozenset(decode(DOMAINS, d, "kc.pxly") for d in key)
+        domains[code] = found
+    return domains, frozenset(outside)
 
 
 def read_signals(

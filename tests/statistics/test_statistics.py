@@ -274,6 +274,17 @@ async def test_a_region_counted_in_many_batches_counts_the_same(sqlite_harness: 
 
     with (
         patch("xietong.adapters.education.adapter.SQL_BATCH", 7),
-        patch("xietong.adapters.education.census.BATCHES_PER_CALL", 2),
+        patch("xietong.adapters.education.census.RANGE", 7),
+        patch("xietong.adapters.education.census.RANGES_PER_CALL", 2),
     ):
         await _compare(sqlite_harness, records, None, "CATEGORY")
+    # Ranges across districts: the other districts' codes sorting among a district's
+    # are read too, and are neither counted nor in the census.
+    education = sqlite_harness.hub.adapters.education
+    alone = await education.census("410204", REFERENCE_DATE)
+    with (
+        patch("xietong.adapters.education.census.RANGE", 10**6),
+        patch("xietong.adapters.education.census.CLUSTER", 0),
+    ):
+        assert await education.census("410204", REFERENCE_DATE) == alone
+        await _compare(sqlite_harness, records, "410204", "DOMAIN")
