@@ -22,7 +22,7 @@ Glossary (native → canonical; the registry's own is ``sandbox.schemas.market``
   at least this many refund complaints (``tsqsrq`` left out: counted over all dates),
   answering ``tssl`` the count per registration; with ``ggqsrq`` also ``ggsl``, the
   advertising violations found (``larq``) from that date on, and ``zxggsl`` at least
-  this many of them (AD_VIOLATION)
+  this many of them (AD_VIOLATION); read page after page by its ``cursor``
 
 Not carried: ``qylx`` legal form, the legal representative's ID number, ``dxrq``,
 ``djjg``, 12315 ticket numbers.
@@ -70,8 +70,7 @@ BATCH_LIMIT = 500
 SCAN_PAGE = 1000
 """Rows per page of a scan, the registry's cap."""
 PAGES_AT_ONCE = 4
-"""Pages of one scan (or batches of one lookup) asked for side by side, once the first
-has told how many."""
+"""Batches of one lookup asked for side by side."""
 
 STATUSES = {
     "1": RegistrationStatus.ACTIVE,
@@ -225,31 +224,23 @@ class HttpMarketAdapter:
             )
 
     async def _scan(self, filters: dict[str, Any]) -> list[dict[str, Any]]:
-        """Every record of a ``/qyxx/query`` scan: its first page says how many follow,
-        which are then asked for side by side."""
-        first = await self._data(
-            "POST", "/api/v1/qyxx/query", json={**filters, "page": 1, "size": SCAN_PAGE}
-        )
-        total = first.get("total")
-        if not isinstance(total, int):
-            with native_shape(self.department, self.source.config.name):
-                raise NativeShapeError("data.total is not a count")
-        limit = asyncio.Semaphore(PAGES_AT_ONCE)
-
-        async def page(number: int) -> dict[str, Any]:
-            async with limit:
-                body = {**filters, "page": number, "size": SCAN_PAGE}
-                return await self._data("POST", "/api/v1/qyxx/query", json=body)
-
-        last = -(-total // SCAN_PAGE)
-        pages = [first, *await gather_batches([page(n) for n in range(2, last + 1)])]
+        """Every record of a ``/qyxx/query`` scan, page after page by its cursor (each
+        page costs the registry the same, where numbered pages cost more the further
+        they were and counted the whole scan again each time)."""
         records: list[dict[str, Any]] = []
-        with native_shape(self.department, self.source.config.name):
-            for data in pages:
+        cursor: Any = ""
+        while cursor is not None:
+            data = await self._data(
+                "POST", "/api/v1/qyxx/query", json={**filters, "cursor": cursor, "size": SCAN_PAGE}
+            )
+            with native_shape(self.department, self.source.config.name):
                 records += [
                     json_object(entry, "data.records[]")
                     for entry in json_list(data["records"], "data.records")
                 ]
+                cursor = data["cursor"]
+                if cursor is not None and not isinstance(cursor, str):
+                    raise NativeShapeError("data.cursor is neither a cursor nor null")
         return records
 
     async def health(self) -> list[ProbeResult]:

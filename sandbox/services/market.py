@@ -26,6 +26,10 @@ the store's native names. Every answer is an envelope
     ``data``: ``{"total", "page", "size", "records"}``; a record is the ``qydj``
     columns plus ``tssl`` (complaints counted) and, with ``ggqsrq``, ``ggsl``
     (advertising violations counted), ordered by ``tyshxydm``.
+    Instead of ``page``, ``cursor``: ``""`` for the first page, then the ``cursor``
+    the previous page answered (keyset paging: every page costs the same however far
+    it is, and nothing is counted); ``data``: ``{"size", "records", "cursor"}``, the
+    ``cursor`` null after the last page.
 ``GET /api/v1/qyxx/pxjy?xzqh=&djzt=&page=&size=``
     registrations whose scope covers training (``pxbz`` ``"1"``), same shape as
     the scan: the list inspectors compare with the education bureau's licences
@@ -107,7 +111,7 @@ def market_app(db_path: Path, *, delay_ms: float | None = None) -> Starlette:
         allowed = {
             *("xzqh", "djzt", "jyfw", "fddbr", "pxbz", "zxtssl", "tsqsrq", "ggqsrq", "zxggsl"),
             "tyshxydm",
-            *("page", "size"),
+            *("page", "size", "cursor"),
         }
         body = await json_object(request, allowed, "4001")
         return _ok(await _scan(reader, body))
@@ -200,16 +204,33 @@ async def _scan(reader: SqliteReader, filters: dict[str, Any]) -> dict[str, Any]
                 " GROUP BY tyshxydm HAVING COUNT(*) >= ?)"
             )
             parameters += [ads_since or "00000000", least_ads]
-    page = whole_number(filters.get("page", 1), "page", "4003", low=1, high=10**7)
     size = whole_number(filters.get("size", 100), "size", "4003", low=1, high=MAX_PAGE_SIZE)
-    condition = f"WHERE {' AND '.join(where)}" if where else ""
-    total = (await reader.fetch(f"SELECT COUNT(*) FROM qydj q {condition}", parameters))[0][0]
-    # Pick the page's rows by key first, then count complaints for those rows only.
     complaints = "SELECT COUNT(*) FROM tfts t WHERE t.tyshxydm = q.tyshxydm AND t.tsrq >= ?"
     counted, counted_since = f"({complaints}) AS tssl", [since]
     if ads_since is not None:
         ads = "SELECT COUNT(*) FROM ggwf g WHERE g.tyshxydm = q.tyshxydm AND g.larq >= ?"
         counted, counted_since = f"{counted}, ({ads}) AS ggsl", [since, ads_since]
+    if "cursor" in filters:
+        if "page" in filters:
+            raise InputError("4003", "give page or cursor, not both")
+        after = filters["cursor"]
+        if not isinstance(after, str):
+            raise InputError("4003", 'cursor must be the cursor a page answered, or ""')
+        if after:
+            where.append("q.tyshxydm > ?")
+            parameters.append(after)
+        condition = f"WHERE {' AND '.join(where)}" if where else ""
+        rows = await reader.fetch(
+            f"SELECT {_COLUMNS}, {counted} FROM qydj q {condition} ORDER BY q.tyshxydm LIMIT ?",
+            [*counted_since, *parameters, size],
+        )
+        records = [dict(r) for r in rows]
+        following = records[-1]["tyshxydm"] if len(records) == size else None
+        return {"size": size, "records": records, "cursor": following}
+    page = whole_number(filters.get("page", 1), "page", "4003", low=1, high=10**7)
+    condition = f"WHERE {' AND '.join(where)}" if where else ""
+    total = (await reader.fetch(f"SELECT COUNT(*) FROM qydj q {condition}", parameters))[0][0]
+    # Pick the page's rows by key first, then count complaints for those rows only.
     rows = await reader.fetch(
         f"WITH page AS (SELECT q.qyid FROM qydj q {condition}"
         "               ORDER BY q.tyshxydm LIMIT ? OFFSET ?)"

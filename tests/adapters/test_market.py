@@ -121,6 +121,18 @@ async def test_training_registrations_are_every_one_whose_scope_covers_training(
     )
 
 
+async def test_a_census_read_in_many_pages_is_the_census(
+    market: HttpMarketAdapter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The registry's scan follows its cursor to the last page: small pages, same census."""
+    since, ads_since = date(2026, 8, 1), date(2026, 1, 1)
+    whole = await market.census("4102", since, (), ads_since=ads_since)
+    monkeypatch.setattr("xietong.adapters.market.SCAN_PAGE", 7)
+    paged = await market.census("4102", since, (), ads_since=ads_since)
+    assert paged == whole
+    assert len(whole.registrations) > 7 * 3
+
+
 @pytest.mark.parametrize("ads", [False, True], ids=["complaints", "and advertising"])
 async def test_registrations_by_code_are_counted_at_the_registry_as_in_the_records(
     market: HttpMarketAdapter,

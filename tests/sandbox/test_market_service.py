@@ -82,6 +82,27 @@ def test_scan_pages_through_everything_once(market: httpx.Client) -> None:
     )
 
 
+def test_scan_by_cursor_lists_what_numbered_pages_list(market: httpx.Client) -> None:
+    body = {"xzqh": "4102", "tsqsrq": "20260803", "ggqsrq": "20260101", "size": 70}
+    numbered: list[dict[str, object]] = []
+    page = 1
+    while True:
+        data = market.post("/api/v1/qyxx/query", json={**body, "page": page}).json()["data"]
+        numbered += data["records"]
+        if page * 70 >= data["total"]:
+            break
+        page += 1
+    by_cursor: list[dict[str, object]] = []
+    cursor: str | None = ""
+    while cursor is not None:
+        data = market.post("/api/v1/qyxx/query", json={**body, "cursor": cursor}).json()["data"]
+        assert "total" not in data, "nothing counted"
+        by_cursor += data["records"]
+        cursor = data["cursor"]
+    assert len(numbered) > 70
+    assert by_cursor == numbered
+
+
 def test_training_scope_list_includes_the_unlicensed_operators(
     market: httpx.Client, native: sqlite3.Connection
 ) -> None:
@@ -107,6 +128,8 @@ def test_training_scope_list_includes_the_unlicensed_operators(
         ("/api/v1/qyxx/query", b'{"djzt": ["9"]}', "4003"),
         ("/api/v1/qyxx/query", b'{"tyshxydm": ["91310110666007217X"]}', "4002"),
         ("/api/v1/qyxx/query", b'{"tyshxydm": []}', "4002"),
+        ("/api/v1/qyxx/query", b'{"cursor": 5}', "4003"),
+        ("/api/v1/qyxx/query", b'{"cursor": "", "page": 2}', "4003"),
     ],
 )
 def test_bad_input_is_a_native_400(
