@@ -2,7 +2,7 @@
 
 The region's institutions are listed by one statement (by the ``xzqh`` index); each
 section then reads one native table for a range of their codes (``BETWEEN``, by the
-``tyshxydm`` indexes: a range costs SQLite a fifth of what an ``IN`` list of the same
+``tyshxydm`` indexes: a range costs SQLite about half what an ``IN`` list of the same
 codes does), the rows of codes outside the region that sort among them dropped here.
 The rules they stand for are those of ``domain.risk``, in the platform's own columns
 (glossary in ``adapters.education.sections``):
