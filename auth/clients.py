@@ -32,6 +32,7 @@ from xietong.auth.identity_errors import (
 )
 from xietong.auth.roles import KNOWN_ROLES, unknown_roles
 from xietong.domain.departments import Department
+from xietong.kernel.db import lookup
 from xietong.kernel.identifiers import region_code_error
 from xietong.kernel.store import Client
 
@@ -269,8 +270,12 @@ the same read costs about twice the CPU, and nothing here changes the row."""
 
 
 def _read_client(engine: Engine, client_id: str) -> ClientRecord | None:
-    with engine.connect() as connection:
-        row = connection.execute(_CLIENT_BY_ID, {"client_id": client_id}).one_or_none()
+    row = lookup(
+        engine,
+        lambda connection: connection.execute(
+            _CLIENT_BY_ID, {"client_id": client_id}
+        ).one_or_none(),
+    )
     return _record(row) if row is not None else None
 
 

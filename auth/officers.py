@@ -18,7 +18,7 @@ from typing import Any
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
@@ -31,6 +31,7 @@ from xietong.auth.identity_errors import (
 )
 from xietong.auth.roles import KNOWN_ROLES
 from xietong.domain.departments import Department
+from xietong.kernel.db import lookup
 from xietong.kernel.identifiers import region_code_error
 from xietong.kernel.store import Officer
 
@@ -254,9 +255,12 @@ def _exists(username: str) -> OfficerRegistrationError:
 
 
 def _read_officer(engine: Engine, username: str) -> OfficerRecord | None:
-    with Session(engine) as session:
-        row = session.get(Officer, username)
-        return _record(row) if row is not None else None
+    def read(connection: Connection) -> OfficerRecord | None:
+        with Session(connection) as session:
+            row = session.get(Officer, username)
+            return _record(row) if row is not None else None
+
+    return lookup(engine, read)
 
 
 def _record(row: Officer) -> OfficerRecord:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from graphql import GraphQLSyntaxError, parse
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from xietong.auth.clock import Clock, as_utc, utc_now
 from xietong.auth.identity_errors import UnknownClientError
 from xietong.kernel.canonical import sha256_hex
+from xietong.kernel.db import lookup
 from xietong.kernel.store import Client, TrustedDocument
 
 DOCUMENT_ID_PREFIX = "sha256:"
@@ -173,9 +174,12 @@ def _checked_name(name: str | None) -> str | None:
 
 
 def _find(engine: Engine, client_id: str, document_id: str) -> str | None:
-    with Session(engine) as session:
-        row = session.get(TrustedDocument, (client_id, document_id))
-        return row.document if row is not None else None
+    def read(connection: Connection) -> str | None:
+        with Session(connection) as session:
+            row = session.get(TrustedDocument, (client_id, document_id))
+            return row.document if row is not None else None
+
+    return lookup(engine, read)
 
 
 def _record(row: TrustedDocument) -> TrustedDocumentRecord:

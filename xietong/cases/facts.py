@@ -16,6 +16,7 @@ from xietong.cases.notices import as_inspection, as_notice
 from xietong.cases.records import CaseKind, CaseRecord
 from xietong.domain.records import Inspection
 from xietong.domain.risk import HubFacts
+from xietong.kernel.db import lookup
 
 
 async def hub_facts(lookups: Engine, credit_codes: Sequence[str]) -> dict[str, HubFacts]:
@@ -25,9 +26,13 @@ async def hub_facts(lookups: Engine, credit_codes: Sequence[str]) -> dict[str, H
 
 
 def _hub_facts(lookups: Engine, credit_codes: Sequence[str]) -> dict[str, HubFacts]:
-    with lookups.connect() as connection:
-        notices = store.notices_of_institutions(connection, credit_codes)
-        alerts = store.tip_off_alerts_of(connection, credit_codes)
+    notices, alerts = lookup(
+        lookups,
+        lambda connection: (
+            store.notices_of_institutions(connection, credit_codes),
+            store.tip_off_alerts_of(connection, credit_codes),
+        ),
+    )
     return {
         code: HubFacts(
             notices=tuple(as_notice(case) for case in notices.get(code, [])),
@@ -45,8 +50,12 @@ async def hub_inspections(
 
 
 def _hub_inspections(lookups: Engine, credit_codes: Sequence[str]) -> dict[str, list[Inspection]]:
-    with lookups.connect() as connection:
-        found = store.notices_of_institutions(connection, credit_codes, CaseKind.INSPECTION)
+    found = lookup(
+        lookups,
+        lambda connection: store.notices_of_institutions(
+            connection, credit_codes, CaseKind.INSPECTION
+        ),
+    )
     return {code: [as_inspection(case) for case in cases] for code, cases in found.items()}
 
 

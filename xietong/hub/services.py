@@ -17,7 +17,12 @@ from xietong.audit.log import AuditLog
 from xietong.audit.pseudonyms import Pseudonyms
 from xietong.auth.token_service import TokenService
 from xietong.hub.rate_limits import RateLimiter
-from xietong.kernel.db import check_reachable, create_hub_engine, create_sync_engine
+from xietong.kernel.db import (
+    check_reachable,
+    create_hub_engine,
+    create_lookup_engine,
+    create_sync_engine,
+)
 from xietong.kernel.errors import ConfigError
 from xietong.kernel.live_bus import LiveBus
 from xietong.kernel.settings import Settings
@@ -75,7 +80,7 @@ class Hub:
         _check_required(settings, configs)
         engine = create_hub_engine(settings.database_url)
         sync_engine = create_sync_engine(settings.database_url)
-        lookup_engine = create_sync_engine(settings.database_url, autocommit=True)
+        lookup_engine = create_lookup_engine(settings.database_url)
         sources = SourceRegistry.open(configs)
         return cls(
             settings=settings,

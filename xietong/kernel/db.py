@@ -8,15 +8,19 @@ columns are then already the text it was hashed over (``auth.audit.screen``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from xietong.kernel.canonical import canonical
 from xietong.kernel.errors import ConfigError
+
+T = TypeVar("T")
 
 _SYNC_DRIVERS = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg"}
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+psycopg"}
@@ -83,24 +87,45 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
-def create_sync_engine(raw: str, *, autocommit: bool = False) -> Engine:
+def create_sync_engine(raw: str) -> Engine:
     """A synchronous engine; its pooled connections may be used from worker threads
-    in turn (never two threads at once), as the access log does.
+    in turn (never two threads at once), as the access log does."""
+    return _sync_engine(raw, lookups=False)
 
-    ``autocommit``: for reads of one statement (a client's registration, a joint
-    record's hub inspections), which need no transaction: no BEGIN before, and no
-    ROLLBACK when the connection goes back to the pool (a round trip each on
-    PostgreSQL). Never for writes, which need their transaction.
-    """
+
+def create_lookup_engine(raw: str) -> Engine:
+    """An engine for reads of one statement (a client's registration, a joint record's
+    hub inspections), made through ``lookup``: no transaction (no BEGIN before, no
+    ROLLBACK as the connection goes back to the pool) and no ping before each use, a
+    round trip each on PostgreSQL. Never for writes, which need their transaction."""
+    return _sync_engine(raw, lookups=True)
+
+
+def lookup(engine: Engine, read: Callable[[Connection], T]) -> T:
+    """``read`` (reads only) on a connection of a lookup engine; once more, on a new
+    connection, when the first was one the server had dropped (a restarted
+    PostgreSQL): what a ping before each use would have found, without its round
+    trip every time. Any other failure is raised as it is."""
+    try:
+        with engine.connect() as connection:
+            return read(connection)
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+    with engine.connect() as connection:
+        return read(connection)
+
+
+def _sync_engine(raw: str, *, lookups: bool) -> Engine:
     url = sync_url(raw)
     _prepare_sqlite_file(url)
     sqlite = url.get_backend_name() == "sqlite"
     engine = create_engine(
         url,
-        pool_pre_ping=True,
+        pool_pre_ping=not lookups,
         json_serializer=canonical,
         connect_args={"check_same_thread": False} if sqlite else {},
-        **({"isolation_level": "AUTOCOMMIT"} if autocommit else {}),
+        **({"isolation_level": "AUTOCOMMIT"} if lookups else {}),
     )
     if sqlite:
         event.listen(engine, "connect", _sqlite_pragmas)
