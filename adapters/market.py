@@ -228,7 +228,7 @@ class HttpMarketAdapter:
         page costs the registry the same, where numbered pages cost more the further
         they were and counted the whole scan again each time)."""
         records: list[dict[str, Any]] = []
-        cursor: Any = ""
+        cursor: str | None = ""
         while cursor is not None:
             data = await self._data(
                 "POST", "/api/v1/qyxx/query", json={**filters, "cursor": cursor, "size": SCAN_PAGE}
@@ -238,9 +238,10 @@ class HttpMarketAdapter:
                     json_object(entry, "data.records[]")
                     for entry in json_list(data["records"], "data.records")
                 ]
-                cursor = data["cursor"]
-                if cursor is not None and not isinstance(cursor, str):
+                following = data["cursor"]
+                if following is not None and not isinstance(following, str):
                     raise NativeShapeError("data.cursor is neither a cursor nor null")
+                cursor = following
         return records
 
     async def health(self) -> list[ProbeResult]:
