@@ -210,7 +210,8 @@ async def _scan(reader: SqliteReader, filters: dict[str, Any]) -> dict[str, Any]
     if ads_since is not None:
         ads = "SELECT COUNT(*) FROM ggwf g WHERE g.tyshxydm = q.tyshxydm AND g.larq >= ?"
         counted, counted_since = f"{counted}, ({ads}) AS ggsl", [since, ads_since]
-    if "cursor" in filters:
+    by_cursor = "cursor" in filters
+    if by_cursor:
         if "page" in filters:
             raise InputError("4003", "give page or cursor, not both")
         after = filters["cursor"]
@@ -219,7 +220,8 @@ async def _scan(reader: SqliteReader, filters: dict[str, Any]) -> dict[str, Any]
         if after:
             where.append("q.tyshxydm > ?")
             parameters.append(after)
-        condition = f"WHERE {' AND '.join(where)}" if where else ""
+    condition = f"WHERE {' AND '.join(where)}" if where else ""
+    if by_cursor:
         rows = await reader.fetch(
             f"SELECT {_COLUMNS}, {counted} FROM qydj q {condition} ORDER BY q.tyshxydm LIMIT ?",
             [*counted_since, *parameters, size],
@@ -228,7 +230,6 @@ async def _scan(reader: SqliteReader, filters: dict[str, Any]) -> dict[str, Any]
         following = records[-1]["tyshxydm"] if len(records) == size else None
         return {"size": size, "records": records, "cursor": following}
     page = whole_number(filters.get("page", 1), "page", "4003", low=1, high=10**7)
-    condition = f"WHERE {' AND '.join(where)}" if where else ""
     total = (await reader.fetch(f"SELECT COUNT(*) FROM qydj q {condition}", parameters))[0][0]
     # Pick the page's rows by key first, then count complaints for those rows only.
     rows = await reader.fetch(

@@ -151,6 +151,9 @@ async def _ask(
     async def registrations() -> Mapping[str, Registered]:
         return (await scanned()).registrations
 
+    # With risk, NO_CUSTODY_ACCOUNT names every institution selling on prepaid terms at
+    # no bank: the custody rate is read from it, not asked of the banks again.
+    custody_from_risk = Measure.CUSTODY in wanted and bool(wanted & RISK)
     market, risk, supervised = await asyncio.gather(
         asked(census is not None, scanned),
         asked(
@@ -165,14 +168,12 @@ async def _ask(
                 census=education,
             ),
         ),
-        # With risk, NO_CUSTODY_ACCOUNT names every institution selling on prepaid terms
-        # at no bank: the custody rate is read from it, not asked of the banks again.
         asked(
-            Measure.CUSTODY in wanted and not wanted & RISK,
+            Measure.CUSTODY in wanted and not custody_from_risk,
             lambda: supervised_among(adapters, education.prepaid),
         ),
     )
-    if Measure.CUSTODY in wanted and wanted & RISK:
+    if custody_from_risk:
         supervised = (
             _supervised(education, risk)
             if isinstance(risk, dict)
