@@ -36,6 +36,7 @@ from xietong.domain.records import (
 )
 from xietong.domain.risk import (
     ALL_DETAIL_FIELDS,
+    HubFacts,
     JointRecord,
     RiskLevel,
     RiskSignal,
@@ -45,6 +46,7 @@ from xietong.domain.risk import (
 from xietong.planner import FilterCriteria, plan
 from xietong.planner.cache import PlanKey
 from xietong.resolvers.context import HubContext
+from xietong.resolvers.loaders import NO_FACTS
 from xietong.resolvers.returned import note_returned, page_of
 from xietong.resolvers.settled import Answer, retrieve, settled
 from xietong.reviews.checklist import Observation, take_snapshot
@@ -114,19 +116,42 @@ def _prefetch_sections(
     return pending
 
 
-async def _read_hub_inspections(
+_HUB_FACTS_FIELDS = frozenset({"Institution.risk", "Institution.rectificationNotices"})
+"""The fields that read the hub's facts (``cases.facts``)."""
+
+
+async def _read_hub_cases(
     context: HubContext, credit_codes: Sequence[str], selected: Set[str]
 ) -> None:
-    """The hub inspections of a page or of one institution in one read beside the
-    departments', if selected, for ``inspections`` to take; if the hub store fails,
-    each field asks it again and reports its own error."""
-    if "Institution.inspections" not in selected:
+    """The hub's inspections and facts of a page or of one institution, those selected,
+    in one read beside the departments', for ``inspections``, ``risk`` and
+    ``rectificationNotices`` to take; if the hub store fails, each field asks it again
+    and reports its own error."""
+    inspections = "Institution.inspections" in selected
+    facts_read = not _HUB_FACTS_FIELDS.isdisjoint(selected)
+    if not (inspections or facts_read):
         return
     try:
-        found = await facts.hub_inspections(context.hub.lookup_engine, credit_codes)
+        found = await facts.hub_cases(
+            context.hub.lookup_engine, credit_codes, facts=facts_read, inspections=inspections
+        )
     except Exception:
         return
-    context.loaders.inspections_read.update({code: found.get(code, []) for code in credit_codes})
+    loaders = context.loaders
+    if found.inspections is not None:
+        loaders.inspections_read.update(
+            {code: found.inspections.get(code, []) for code in credit_codes}
+        )
+    if found.facts is not None:
+        loaders.facts_read.update({code: found.facts.get(code, NO_FACTS) for code in credit_codes})
+
+
+async def _hub_facts(context: HubContext, credit_code: str) -> HubFacts:
+    """The institution's hub facts: as read with its page or lookup, else read now."""
+    read = context.loaders.facts_read.get(credit_code)
+    if read is not None:
+        return read
+    return await context.loaders.hub_facts.load(credit_code)
 
 
 async def _sections_loaded(pending: Sequence[asyncio.Future[object]]) -> None:
@@ -145,7 +170,7 @@ async def institution(context: HubContext, credit_code: str) -> Institution | No
         # in a thread, which must not outlive the request (and its hub) unseen.
         found, _ = await asyncio.gather(
             context.loaders.institutions.load(credit_code),
-            _read_hub_inspections(context, [credit_code], selected),
+            _read_hub_cases(context, [credit_code], selected),
             return_exceptions=True,
         )
         if isinstance(found, BaseException):
@@ -196,7 +221,7 @@ async def institutions_page(
     codes = [record.credit_code for record in page_of(page, first)]
     await asyncio.gather(
         _sections_loaded(_prefetch_sections(context, codes, selected)),
-        _read_hub_inspections(context, codes, selected),
+        _read_hub_cases(context, codes, selected),
     )
     note_returned(context, codes)
     return page, total
@@ -288,7 +313,7 @@ async def rectification_notices(
     """Every rectification notice served on the institution: the education bureau's
     own, from its inspections, then those issued in the hub, each saying its origin."""
     own = [notice for inspection in record.inspections for notice in inspection.notices]
-    return [*own, *(await context.loaders.hub_facts.load(record.credit_code)).notices]
+    return [*own, *(await _hub_facts(context, record.credit_code)).notices]
 
 
 async def background_check(context: HubContext, id_number: str) -> BackgroundCheck | None:
@@ -331,7 +356,7 @@ async def _joint(context: HubContext, record: Institution) -> tuple[JointRecord,
         or_unavailable(loaders.fire_safety.load(code)),
         or_unavailable(loaders.funds.load(code)),
         or_unavailable(loaders.background_checks.load_many([m.id_number for m in record.staff])),
-        loaders.hub_facts.load(code),
+        _hub_facts(context, code),
     )
     answers = (registration_, fire_, funds_, checks)
     unavailable = [a.department for a in answers if isinstance(a, SourceUnavailableError)]

@@ -164,6 +164,10 @@ class Loaders:
         """Hub inspections read with a page or a lookup of institutions (query fields,
         never part of a mutation), each taken by the first field to ask
         (``joint_record.inspections``); a second ask reads the store again."""
+        self.facts_read: dict[str, HubFacts] = {}
+        """Hub facts read with a page or a lookup of institutions (query fields, never
+        part of a mutation), in the same read as their inspections: every field of the
+        request that reads them (``risk``, ``rectificationNotices``) takes the same."""
 
     async def visible_institutions(self, credit_codes: Sequence[str]) -> list[Institution | None]:
         """The institutions of ``credit_codes`` that the request's scope holds; None for

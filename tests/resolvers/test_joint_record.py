@@ -18,6 +18,7 @@ from xietong.adapters.sources.registry import SourceRegistry
 from xietong.cases import facts
 from xietong.domain.departments import Department
 from xietong.domain.scope import Scope
+from xietong.kernel.db import lookup
 from xietong.resolvers.loaders import Loaders
 from xietong.sandbox.layout import sandbox_files
 
@@ -37,6 +38,37 @@ query Page($first: Int!, $after: String) {
   }
 }
 """
+
+
+async def test_a_page_reads_the_hubs_own_cases_once(
+    harness: HubHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Inspections, notices and risk of a page (or of one institution) all take what the
+    hub's store holds from one read beside the departments', not one read each."""
+    reads = 0
+
+    def counting(*arguments: Any) -> Any:
+        nonlocal reads
+        reads += 1
+        return lookup(*arguments)
+
+    monkeypatch.setattr(facts, "lookup", counting)
+    selection = "creditCode inspections { result } rectificationNotices { status } risk { level }"
+    page = await harness.graphql(
+        "demo-education", f"{{ institutions(first: 20) {{ edges {{ node {{ {selection} }} }} }} }}"
+    )
+    assert "errors" not in page.json()
+    assert reads == 1
+    code = page.json()["data"]["institutions"]["edges"][0]["node"]["creditCode"]
+    one = await harness.graphql(
+        "demo-education",
+        f"query ($c: CreditCode!) {{ institution(creditCode: $c) {{ {selection} }} }}",
+        {"c": code},
+    )
+    assert (
+        one.json()["data"]["institution"] == page.json()["data"]["institutions"]["edges"][0]["node"]
+    )
+    assert reads == 2
 
 
 def native_regions(world: SandboxWorld) -> dict[str, str]:
@@ -288,6 +320,7 @@ async def test_a_field_that_fails_beside_a_shared_answer_costs_only_its_own_path
     async def store_down(*_: Any) -> Any:
         raise RuntimeError("the hub store is down")
 
+    monkeypatch.setattr(facts, "hub_cases", store_down)
     monkeypatch.setattr(facts, "hub_inspections", store_down)
     response = await sqlite_harness.graphql(
         "demo-education", SAME_INSTITUTION_TWICE, {"code": code}

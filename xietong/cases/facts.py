@@ -1,14 +1,16 @@
 """What the hub's cases add to institutions' joint records, read together for many
-institutions: hub rectification notices and open alarming tip-offs. The request's
-loaders and the planner's ``riskAtLeast`` both read it, so a risk judged in a
-filter is the one ``Institution.risk`` shows."""
+institutions: hub rectification notices and open alarming tip-offs (the facts), and the
+inspections recorded in the hub. The request's loaders and the planner's
+``riskAtLeast`` both read the facts, so a risk judged in a filter is the one
+``Institution.risk`` shows."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from xietong.cases import store
@@ -19,20 +21,68 @@ from xietong.domain.risk import HubFacts
 from xietong.kernel.db import lookup
 
 
+@dataclass(frozen=True, slots=True)
+class HubCases:
+    """What ``hub_cases`` read: each institution's facts and inspections, None for the
+    part not asked for; an institution without any is left out of each."""
+
+    facts: dict[str, HubFacts] | None = None
+    inspections: dict[str, list[Inspection]] | None = None
+
+
+async def hub_cases(
+    lookups: Engine, credit_codes: Sequence[str], *, facts: bool, inspections: bool
+) -> HubCases:
+    """The institutions' ``facts`` and ``inspections`` (whichever are asked for) in one
+    read: one worker thread and one connection for a joint record's hub cases, where a
+    read of each cost both twice (``lookups``: the hub store's engine for reads in a
+    worker thread, ``Hub.lookup_engine``)."""
+    return await asyncio.to_thread(_hub_cases, lookups, credit_codes, facts, inspections)
+
+
 async def hub_facts(lookups: Engine, credit_codes: Sequence[str]) -> dict[str, HubFacts]:
-    """Each institution's facts; one without any is left out. ``lookups``: the hub
-    store's engine for reads in a worker thread (``Hub.lookup_engine``)."""
-    return await asyncio.to_thread(_hub_facts, lookups, credit_codes)
+    """Each institution's facts; one without any is left out."""
+    found = await hub_cases(lookups, credit_codes, facts=True, inspections=False)
+    assert found.facts is not None, "asked for"
+    return found.facts
 
 
-def _hub_facts(lookups: Engine, credit_codes: Sequence[str]) -> dict[str, HubFacts]:
-    notices, alerts = lookup(
-        lookups,
-        lambda connection: (
-            store.notices_of_institutions(connection, credit_codes),
-            store.tip_off_alerts_of(connection, credit_codes),
-        ),
-    )
+async def hub_inspections(
+    lookups: Engine, credit_codes: Sequence[str]
+) -> dict[str, list[Inspection]]:
+    """Each institution's inspections recorded in the hub; one without any is left out."""
+    found = await hub_cases(lookups, credit_codes, facts=False, inspections=True)
+    assert found.inspections is not None, "asked for"
+    return found.inspections
+
+
+def _hub_cases(
+    lookups: Engine, credit_codes: Sequence[str], facts: bool, inspections: bool
+) -> HubCases:
+    kinds = [
+        *([CaseKind.RECTIFICATION] if facts else []),
+        *([CaseKind.INSPECTION] if inspections else []),
+    ]
+
+    def read(connection: Connection) -> HubCases:
+        cases = store.cases_of_institutions(connection, credit_codes, kinds)
+        alerts = store.tip_off_alerts_of(connection, credit_codes) if facts else {}
+        return HubCases(
+            facts=_facts(cases[CaseKind.RECTIFICATION], alerts) if facts else None,
+            inspections=(
+                {
+                    code: [as_inspection(case) for case in found]
+                    for code, found in cases[CaseKind.INSPECTION].items()
+                }
+                if inspections
+                else None
+            ),
+        )
+
+    return lookup(lookups, read)
+
+
+def _facts(notices: dict[str, list[CaseRecord]], alerts: dict[str, int]) -> dict[str, HubFacts]:
     return {
         code: HubFacts(
             notices=tuple(as_notice(case) for case in notices.get(code, [])),
@@ -40,23 +90,6 @@ def _hub_facts(lookups: Engine, credit_codes: Sequence[str]) -> dict[str, HubFac
         )
         for code in {*notices, *alerts}
     }
-
-
-async def hub_inspections(
-    lookups: Engine, credit_codes: Sequence[str]
-) -> dict[str, list[Inspection]]:
-    """Each institution's inspections recorded in the hub; one without any is left out."""
-    return await asyncio.to_thread(_hub_inspections, lookups, credit_codes)
-
-
-def _hub_inspections(lookups: Engine, credit_codes: Sequence[str]) -> dict[str, list[Inspection]]:
-    found = lookup(
-        lookups,
-        lambda connection: store.notices_of_institutions(
-            connection, credit_codes, CaseKind.INSPECTION
-        ),
-    )
-    return {code: [as_inspection(case) for case in cases] for code, cases in found.items()}
 
 
 async def tip_off_leads(

@@ -174,39 +174,42 @@ async def cases_page(
 
 _CASES_OF_INSTITUTIONS = (
     select(*Case.__table__.columns)
-    .where(Case.kind == bindparam("kind"), Case.credit_code.in_(bindparam("codes", expanding=True)))
+    .where(
+        Case.kind.in_(bindparam("kinds", expanding=True)),
+        Case.credit_code.in_(bindparam("codes", expanding=True)),
+    )
     .order_by(Case.opened_at, Case.id)
 )
-"""Built once: every joint record asks it (its hub inspections), and building the
-statement afresh, then keying it for SQLAlchemy's cache, cost a fifth of the CPU of
-reading it. Columns, not ORM instances: nothing here changes a case."""
-_CASES_OF_KIND = (
+"""Built once: every joint record asks it (its hub inspections and notices), and
+building the statement afresh, then keying it for SQLAlchemy's cache, cost a fifth of
+the CPU of reading it. Columns, not ORM instances: nothing here changes a case."""
+_CASES_OF_KINDS = (
     select(*Case.__table__.columns)
-    .where(Case.kind == bindparam("kind"), Case.credit_code.is_not(None))
+    .where(Case.kind.in_(bindparam("kinds", expanding=True)), Case.credit_code.is_not(None))
     .order_by(Case.opened_at, Case.id)
 )
 """For more institutions than ``CODES_LISTED_UP_TO``: the caller keeps those it asked about."""
 
 
-def notices_of_institutions(
-    connection: Connection,
-    credit_codes: Collection[str],
-    kind: CaseKind = CaseKind.RECTIFICATION,
-) -> dict[str, list[CaseRecord]]:
-    """Each institution's cases of ``kind`` (rectification notices unless told),
-    oldest first, read together; an institution without any is left out. Blocking:
-    on a lookup connection, in a worker thread (``cases.facts``)."""
+def cases_of_institutions(
+    connection: Connection, credit_codes: Collection[str], kinds: Collection[CaseKind]
+) -> dict[CaseKind, dict[str, list[CaseRecord]]]:
+    """Each institution's cases of each of ``kinds`` (rectification notices,
+    inspections), oldest first, read together in one statement; an institution without
+    any is left out. Blocking: on a lookup connection, in a worker thread
+    (``cases.facts``)."""
     wanted = set(credit_codes)
+    asked: dict[str, object] = {"kinds": sorted(kind.value for kind in kinds)}
     if len(wanted) <= CODES_LISTED_UP_TO:
-        asked = {"kind": kind.value, "codes": sorted(wanted)}
-        rows = connection.execute(_CASES_OF_INSTITUTIONS, asked)
+        rows = connection.execute(_CASES_OF_INSTITUTIONS, {**asked, "codes": sorted(wanted)})
     else:
-        rows = connection.execute(_CASES_OF_KIND, {"kind": kind.value})
-    found: dict[str, list[CaseRecord]] = {}
+        rows = connection.execute(_CASES_OF_KINDS, asked)
+    found: dict[CaseKind, dict[str, list[CaseRecord]]] = {kind: {} for kind in kinds}
     for row in rows:
         assert row.credit_code is not None, "notices and inspections are of an institution"
         if row.credit_code in wanted:
-            found.setdefault(row.credit_code, []).append(_record(row, timeline=False))
+            of_kind = found[CaseKind(row.kind)]
+            of_kind.setdefault(row.credit_code, []).append(_record(row, timeline=False))
     return found
 
 
@@ -214,13 +217,10 @@ def tip_off_alerts_of(connection: Connection, credit_codes: Collection[str]) -> 
     """How many open tip-offs about each institution raise a concern (absconding,
     refused refunds); an institution without any is left out. Blocking, as above."""
     wanted = set(credit_codes)
-    rows = connection.execute(
-        select(Case.credit_code, Case.details).where(
-            Case.kind == CaseKind.TIP_OFF.value,
-            Case.status != CaseStatus.CLOSED.value,
-            *_of_institutions(wanted),
-        )
-    )
+    if len(wanted) <= CODES_LISTED_UP_TO:
+        rows = connection.execute(_OPEN_TIP_OFFS_OF_INSTITUTIONS, {"codes": sorted(wanted)})
+    else:
+        rows = connection.execute(_OPEN_TIP_OFFS)
     found: dict[str, int] = {}
     for credit_code, details in rows:
         if credit_code in wanted and details.get("concerns"):
@@ -228,18 +228,21 @@ def tip_off_alerts_of(connection: Connection, credit_codes: Collection[str]) -> 
     return found
 
 
+_OPEN_TIP_OFFS = select(Case.credit_code, Case.details).where(
+    Case.kind == CaseKind.TIP_OFF.value,
+    Case.status != CaseStatus.CLOSED.value,
+    Case.credit_code.is_not(None),
+)
+_OPEN_TIP_OFFS_OF_INSTITUTIONS = _OPEN_TIP_OFFS.where(
+    Case.credit_code.in_(bindparam("codes", expanding=True))
+)
+"""Built once, as ``_CASES_OF_INSTITUTIONS``: every joint record's risk asks it."""
+
+
 CODES_LISTED_UP_TO = 500
 """Institutions asked about in an ``IN`` list; for more (a district's risk), the cases
 of the kind are read and kept here: the hub holds far fewer cases than a city has
 institutions, and an ``IN`` list of thousands costs more to build than to answer."""
-
-
-def _of_institutions(wanted: set[str]) -> list[ColumnElement[bool]]:
-    """The condition on ``Case.credit_code`` for ``wanted`` (none when they are many:
-    the caller keeps the rows of ``wanted`` itself)."""
-    if len(wanted) > CODES_LISTED_UP_TO:
-        return [Case.credit_code.is_not(None)]
-    return [Case.credit_code.in_(sorted(wanted))]
 
 
 def _filtered(where: CaseFilter, today: date) -> list[ColumnElement[bool]]:
