@@ -127,13 +127,16 @@ async def _read_hub_cases(
     in one read beside the departments', for ``inspections``, ``risk`` and
     ``rectificationNotices`` to take; if the hub store fails, each field asks it again
     and reports its own error."""
-    inspections = "Institution.inspections" in selected
-    facts_read = not _HUB_FACTS_FIELDS.isdisjoint(selected)
-    if not (inspections or facts_read):
+    wants_inspections = "Institution.inspections" in selected
+    wants_facts = not _HUB_FACTS_FIELDS.isdisjoint(selected)
+    if not (wants_inspections or wants_facts):
         return
     try:
         found = await facts.hub_cases(
-            context.hub.lookup_engine, credit_codes, facts=facts_read, inspections=inspections
+            context.hub.lookup_engine,
+            credit_codes,
+            facts=wants_facts,
+            inspections=wants_inspections,
         )
     except Exception:
         return
