@@ -7,8 +7,6 @@ access log which fields were read, masked and refused.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from graphql import (
     DocumentNode,
     FieldNode,
@@ -38,7 +36,6 @@ class _FieldCollector(Visitor):
             self.coordinates.add(f"{parent.name}.{node.name.value}")
 
 
-@lru_cache(maxsize=512)
 def selected_coordinates(
     schema: GraphQLSchema, document: DocumentNode, operation_name: str | None
 ) -> frozenset[str]:

@@ -9,7 +9,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError, GraphQLResolveInfo
-from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
+from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
@@ -19,6 +19,7 @@ from xietong.auth.decisions import decide, selected_coordinates
 from xietong.auth.policy import Policy, policy_of_text, read_policy
 from xietong.auth.schema_policy import Decisions, bind_policy, install_guards
 from xietong.kernel.errors import CodedError
+from xietong.kernel.last_used import LastUsed
 from xietong.schema.audit import AuditQuery
 from xietong.schema.cases import CaseMutation, CaseQuery
 from xietong.schema.compat import graphql_schema_of
@@ -44,6 +45,7 @@ from xietong.schema.reviews import ReviewMutation, ReviewQuery
 from xietong.schema.scalars import SCALAR_MAP, InvalidScalarError
 from xietong.schema.statistics import StatisticsQuery
 from xietong.schema.tracing import OperationSpan
+from xietong.schema.validation import Validated, ValidationByText
 
 DOCUMENT_CACHE_SIZE = 512
 """Distinct documents whose parse and validation are kept (clients reuse a few)."""
@@ -75,8 +77,16 @@ class Subscription(LiveSubscription):
     pass
 
 
+Coordinates = LastUsed[tuple[str, str | None], frozenset[str]]
+
+
 class PolicyExtension(SchemaExtension):
-    """Decides the policy once per operation, from the document, before execution."""
+    """Decides the policy once per operation, from the document, before execution;
+    the fields a document selects are worked out once per text and operation
+    (``known``, one per schema)."""
+
+    def __init__(self, known: Coordinates) -> None:
+        self.known = known
 
     def on_execute(self) -> Iterator[None]:
         execution = self.execution_context
@@ -85,8 +95,14 @@ class PolicyExtension(SchemaExtension):
         document = execution.graphql_document
         # An operation refused before execution (too complex, ambiguous) reads nothing.
         if principal is not None and document is not None and execution.result is None:
-            coordinates = selected_coordinates(
-                graphql_schema_of(execution.schema), document, execution.operation_name
+            schema, name = graphql_schema_of(execution.schema), execution.operation_name
+            coordinates = (
+                selected_coordinates(schema, document, name)
+                if execution.query is None
+                else self.known.get(
+                    (execution.query, name),
+                    lambda: selected_coordinates(schema, document, name),
+                )
             )
             context.decisions = decide(
                 context.policy, coordinates, principal.roles, purpose=context.purpose is not None
@@ -152,6 +168,8 @@ def build_schema(
     """The schema as clients see it (``xietong schema`` prints it), refusing
     documents over ``limits`` (the defaults when not given) before execution;
     with ``federation_name``, also an Apollo Federation 2 subgraph (schema.federation)."""
+    validated: Validated = LastUsed(DOCUMENT_CACHE_SIZE)
+    coordinates: Coordinates = LastUsed(DOCUMENT_CACHE_SIZE)
     schema = HubSchema(
         query=federated_query(Query, federation_name) if federation_name else Query,
         mutation=Mutation,
@@ -167,8 +185,8 @@ def build_schema(
             *limit_extensions(limits or QueryLimits()),
             # One parse and one validation per distinct document, not per request.
             lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
-            lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
-            PolicyExtension,
+            lambda: ValidationByText(validated),
+            lambda: PolicyExtension(coordinates),
         ],
     )
     # Lean resolvers skip strawberry's exception handlers: the hub's schema has none.

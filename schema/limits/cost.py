@@ -10,7 +10,6 @@ hand, so a refused operation asks no department anything.
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
 from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +39,7 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
+from xietong.kernel.last_used import LastUsed
 from xietong.schema.compat import graphql_schema_of
 from xietong.schema.limits.errors import too_complex
 from xietong.schema.pagination import MAX_PAGE
@@ -57,8 +57,7 @@ class CostEstimates:
     """
 
     def __init__(self, maxsize: int = 512) -> None:
-        self.maxsize = maxsize
-        self._known: OrderedDict[Hashable, int] = OrderedDict()
+        self._known: LastUsed[Hashable, int] = LastUsed(maxsize)
 
     def cost(
         self,
@@ -73,13 +72,7 @@ class CostEstimates:
         integers = sorted((name, v) for name, v in variables.items() if isinstance(v, int))
         digest = hashlib.blake2b(query.encode(), digest_size=16).digest()  # not the text
         key = (digest, operation.name.value if operation.name else None, tuple(integers))
-        if key in self._known:
-            self._known.move_to_end(key)
-            return self._known[key]
-        cost = self._known[key] = operation_cost(schema, document, operation, variables)
-        if len(self._known) > self.maxsize:
-            self._known.popitem(last=False)
-        return cost
+        return self._known.get(key, lambda: operation_cost(schema, document, operation, variables))
 
 
 class CostLimiter(SchemaExtension):

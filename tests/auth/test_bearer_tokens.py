@@ -173,3 +173,29 @@ def _segment(segment: str) -> dict[str, str]:
         base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
     )
     return decoded
+
+
+async def test_a_tokens_signature_is_checked_once_and_a_changed_copy_is_refused(
+    token_hub: TokenHub, issued: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The verified token is kept: its signature is not checked again, everything else
+    (expiry, the client) still is; a copy with another signature is a new token."""
+    decoded: list[str] = []
+    decode = jwt.decode
+
+    def counted(token: str, *args: Any, **kwargs: Any) -> Any:
+        decoded.append(token)
+        return decode(token, *args, **kwargs)
+
+    monkeypatch.setattr("xietong.auth.verifier.jwt.decode", counted)
+    for _ in range(3):
+        assert (await token_hub.echo(issued)).status_code == 200
+    assert decoded == [issued]
+
+    head, payload, signature = issued.split(".")
+    flipped = ("A" if signature[0] != "A" else "B") + signature[1:]
+    assert_unauthenticated(await token_hub.echo(f"{head}.{payload}.{flipped}"))
+    other_claims = b64url(json.dumps({**_segment(payload), "roles": ["auditor"]}).encode())
+    assert_unauthenticated(await token_hub.echo(f"{head}.{other_claims}.{signature}"))
+    assert (await token_hub.echo(issued)).status_code == 200
+    assert len(decoded) == 3

@@ -14,8 +14,9 @@ from xietong.auth.principal import Principal
 from xietong.auth.schema_policy import Decisions, guarded_coordinates
 from xietong.domain.departments import Department
 from xietong.kernel.errors import ConfigError
+from xietong.kernel.last_used import LastUsed
 from xietong.schema.compat import graphql_schema_of
-from xietong.schema.root import PolicyExtension, apply_policy
+from xietong.schema.root import Coordinates, PolicyExtension, apply_policy
 
 RAW = {"name": "欧阳娜娜", "idNumber": "11010519491231002X", "post": "teacher", "note": "n"}
 
@@ -75,7 +76,8 @@ class Context:
 
 
 def make_schema(document: dict[str, Any] = POLICY) -> tuple[strawberry.Schema, Policy]:
-    schema = strawberry.Schema(query=SampleQuery, extensions=[PolicyExtension])
+    known: Coordinates = LastUsed(8)
+    schema = strawberry.Schema(query=SampleQuery, extensions=[lambda: PolicyExtension(known)])
     return schema, apply_policy(schema, parse_policy(document, source="test"))
 
 
@@ -210,3 +212,19 @@ def test_a_purpose_already_required_on_the_way_is_not_asked_again() -> None:
     assert policy.grant(["auditor"], "Worker.post").purpose_required
     assert effective["Worker.post"]["auditor"] == Grant(Effect.ALLOW)
     assert effective["SampleQuery.workers"]["auditor"].purpose_required
+
+
+async def test_each_operation_of_one_document_is_decided_for_what_it_selects() -> None:
+    """The fields an operation selects are kept per text and operation name: the same
+    text's other operation is still decided for its own fields."""
+    schema, policy = make_schema()
+    document = "query Greet { hello } query Note { workers { note } }"
+    context = Context(policy, principal("officer"))
+    greeted = await schema.execute(document, context_value=context, operation_name="Greet")
+    assert greeted.data == {"hello": "hi"}
+    assert not greeted.errors
+    for _ in range(2):  # asked again: the kept decision, the same refusal
+        context = Context(policy, principal("officer"))
+        noted = await schema.execute(document, context_value=context, operation_name="Note")
+        assert noted.data == {"workers": [{"note": None}]}
+        assert codes_by_path(noted) == {("workers", 0, "note"): "FORBIDDEN"}

@@ -3,9 +3,11 @@ in memory per process by default, shared through Redis across workers."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import shutil
+import threading
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
@@ -13,9 +15,10 @@ from pathlib import Path
 
 import pytest
 import redis
+from limits import parse_many
 
 from tests.support.harness import HubHarness, SandboxWorld, hub_harness
-from xietong.hub.rate_limits import RateLimiter
+from xietong.hub.rate_limits import Budget, RateLimiter
 from xietong.kernel.errors import ConfigError
 from xietong.kernel.settings import Settings
 
@@ -187,3 +190,30 @@ async def test_token_requests_from_one_address_have_a_budget_of_their_own(
 def test_a_bad_token_rate_stops_start_up_naming_it(rate: str) -> None:
     with pytest.raises(ConfigError, match="XIETONG_TOKEN_RATE_LIMIT"):
         Settings.from_env({"XIETONG_TOKEN_RATE_LIMIT": rate})
+
+
+async def test_in_memory_counting_starts_no_thread_and_drops_what_expired(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The library's memory storage started a timer thread after each quiet 10 ms: a
+    thread a request at a hundred requests a second. Its entries are now dropped by
+    the requests themselves, and the budget holds as before."""
+    limiter = RateLimiter({Budget.REQUESTS: parse_many("3/second")})
+    started: list[float] = []
+
+    def no_thread(interval: float, *_: object, **__: object) -> None:
+        started.append(interval)
+        raise AssertionError("a rate limit started a thread")
+
+    monkeypatch.setattr(threading, "Timer", no_thread)
+    admitted = []
+    for _ in range(4):
+        admitted.append(await limiter.admit("demo-education"))
+        await asyncio.sleep(0.015)  # the library's timer has ended by each next request
+    assert admitted[:3] == [None, None, None]
+    assert admitted[3] is not None
+    assert admitted[3] >= 1
+    assert started == []
+    await asyncio.sleep(1.05)  # the window has passed, and the time to drop what expired
+    assert await limiter.admit("demo-education") is None
+    assert started == []

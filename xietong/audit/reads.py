@@ -11,7 +11,6 @@ codes and full ID numbers the answer holds.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -42,6 +41,7 @@ from graphql import (
 )
 
 from xietong.kernel.documents import fragments_of
+from xietong.kernel.last_used import LastUsed
 
 T = TypeVar("T")
 
@@ -262,25 +262,18 @@ def _applying(selection: _Selection, value: dict[str, Any]) -> tuple[_Field, ...
     return ()
 
 
-_PLANS: OrderedDict[tuple[str, int, str | None], Any] = OrderedDict()
-_PLANS_KEPT = 512
+_PLANS: LastUsed[tuple[str, int, str], Any] = LastUsed(512)
+"""Plans and slots depend on the schema and the document alone; documents are few
+(partners ask the same questions), so the last 512 are kept."""
 
 
 def _cached(key: tuple[str, int, str | None], make: Callable[[], T]) -> T:
-    """Plans and slots depend on the schema and the document alone; documents are
-    few (partners ask the same questions), so the last 512 are kept."""
-    if key[2] is None:
+    """``make()``'s value, kept for the document ``key`` names (None: not kept)."""
+    kind, schema, text = key
+    if text is None:
         return make()
-    found = _PLANS.get(key)
-    if found is None:
-        found = make()
-        _PLANS[key] = found
-        if len(_PLANS) > _PLANS_KEPT:
-            _PLANS.popitem(last=False)
-    else:
-        _PLANS.move_to_end(key)
-    result: T = found
-    return result
+    found: T = _PLANS.get((kind, schema, text), make)
+    return found
 
 
 def _fields(

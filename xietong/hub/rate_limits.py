@@ -5,10 +5,13 @@ In this process's memory by default (each worker then has its own budget), or in
 Redis when ``XIETONG_REDIS_URL`` is set, so that every worker shares one. A moving
 window: exact, and no burst at a window's edge.
 
-In memory, the library's synchronous storage (``_InMemory``): its expired entries
-are dropped on a timer thread while requests come, where its asynchronous storage
-handed a worker thread a pass per key after every hit (about 0.4 ms of CPU a request
-with the default two rates, on two cores).
+In memory, the library's synchronous storage (``_InMemory``), whose expired entries
+are dropped at most once a second by the request that finds them due
+(``_QuietMemoryStorage``). The library drops them on a timer thread it starts again
+whenever the last one has ended, 10 ms after it started: at fewer than a hundred
+requests a second, a thread a request (0.6 ms of CPU each here, against 12 µs for the
+hit itself). Its asynchronous storage handed a worker thread a pass per key after
+every hit (about 0.4 ms of CPU a request with the default two rates, on two cores).
 
 A shared store that cannot be reached (at start-up or later) does not stop the
 hub: each worker then counts in its own memory until the store answers again, and
@@ -55,12 +58,37 @@ class _Strategy(Protocol):
     async def get_window_stats(self, item: RateLimitItem, *identifiers: str) -> WindowStats: ...
 
 
+EXPIRY_SECONDS = 1.0
+"""How often expired entries are dropped (they are skipped when counting anyway)."""
+
+
+class _QuietMemoryStorage(sync_storage.MemoryStorage):
+    """The library's memory storage, its expired entries dropped in the calling thread
+    at most every ``EXPIRY_SECONDS``, not by a thread started after each quiet 10 ms.
+
+    The library calls its private ``__schedule_expiry`` before every change; this is
+    that method (by its mangled name) doing the expiry itself.
+    ``tests/hub/test_rate_limits.py`` fails if an upgrade starts a thread again.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._expire_at = 0.0
+
+    def _MemoryStorage__schedule_expiry(self) -> None:
+        now = time.monotonic()
+        if now >= self._expire_at:
+            self._expire_at = now + EXPIRY_SECONDS
+            self._MemoryStorage__expire_events()  # type: ignore[attr-defined]
+
+
 class _InMemory:
     """The moving window in this process's memory: the library's synchronous strategy
     and storage behind the asynchronous strategy's calls (nothing in them waits)."""
 
     def __init__(self) -> None:
-        self._strategy = sync_strategies.MovingWindowRateLimiter(sync_storage.MemoryStorage())
+        self.storage = _QuietMemoryStorage()
+        self._strategy = sync_strategies.MovingWindowRateLimiter(self.storage)
 
     async def hit(self, item: RateLimitItem, *identifiers: str, cost: int = 1) -> bool:
         return self._strategy.hit(item, *identifiers, cost=cost)
