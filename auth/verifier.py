@@ -17,7 +17,6 @@ from types import MappingProxyType
 from typing import Any, Protocol
 
 from joserfc import jws, jwt
-from joserfc.jwk import Key
 from joserfc.errors import (
     BadSignatureError,
     ClaimError,
@@ -25,6 +24,7 @@ from joserfc.errors import (
     JoseError,
     MissingClaimError,
 )
+from joserfc.jwk import Key
 
 from xietong.auth.access_tokens import ACCESS_TOKEN_TYPE
 from xietong.auth.clients import ClientRegistry

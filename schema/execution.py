@@ -30,7 +30,6 @@ import functools
 import operator
 from collections.abc import Callable
 from typing import Any, TypeVar
-from weakref import WeakKeyDictionary
 
 from graphql import (
     GraphQLEnumType,
@@ -188,14 +187,14 @@ def _object_list_field(field: GraphQLField) -> _ObjectListField | None:
 
 
 P = TypeVar("P")
-_PLANS: WeakKeyDictionary[GraphQLObjectType, dict[str, _PlainField]] = WeakKeyDictionary()
-_LISTS: WeakKeyDictionary[GraphQLObjectType, dict[str, _ObjectListField]] = WeakKeyDictionary()
+_PLAIN = "xietong.plain_fields"
+_LISTS = "xietong.object_list_fields"
 
 
 def plain_fields(type_: GraphQLObjectType) -> dict[str, _PlainField]:
     """The type's plain fields by name, worked out on first use (after the policy's
     guards are installed, which is before the first operation)."""
-    return _planned(_PLANS, type_, _plain_field)
+    return _planned(_PLAIN, type_, _plain_field)
 
 
 def object_list_fields(type_: GraphQLObjectType) -> dict[str, _ObjectListField]:
@@ -204,13 +203,15 @@ def object_list_fields(type_: GraphQLObjectType) -> dict[str, _ObjectListField]:
 
 
 def _planned(
-    plans: WeakKeyDictionary[GraphQLObjectType, dict[str, P]],
-    type_: GraphQLObjectType,
-    plan_of: Callable[[GraphQLField], P | None],
+    key: str, type_: GraphQLObjectType, plan_of: Callable[[GraphQLField], P | None]
 ) -> dict[str, P]:
-    found = plans.get(type_)
+    """The plans of the type's fields, kept in its ``extensions`` (graphql-core's
+    place for what others attach to a type, where strawberry keeps its definition):
+    asked for every object of an answer, a weak dictionary's lookup was a twentieth
+    of a page's CPU."""
+    found: dict[str, P] | None = type_.extensions.get(key)
     if found is None:
-        found = plans[type_] = {
+        found = type_.extensions[key] = {
             name: plan
             for name, field in type_.fields.items()
             if (plan := plan_of(field)) is not None
