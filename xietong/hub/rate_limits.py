@@ -68,7 +68,7 @@ class _QuietMemoryStorage(sync_storage.MemoryStorage):
 
     The library calls its private ``__schedule_expiry`` before every change; this is
     that method (by its mangled name) doing the expiry itself.
-    ``tests/hub/test_rate_limits.py`` fails if an upgrade starts a thread again.
+    ``tests/web/test_rate_limit.py`` fails if an upgrade starts a thread again.
     """
 
     def __init__(self) -> None:
