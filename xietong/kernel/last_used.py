@@ -15,7 +15,8 @@ V = TypeVar("V")
 
 
 class LastUsed(Generic[K, V]):
-    """The values of the last ``maxsize`` keys asked for.
+    """The values of the last ``maxsize`` keys asked for (never None: ``find`` answers
+    None for a key not kept).
 
     >>> known: LastUsed[str, int] = LastUsed(2)
     >>> known.get("abc", lambda: 3)
