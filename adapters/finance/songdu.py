@@ -66,10 +66,11 @@ REQUESTS_AT_ONCE = 4
 SCAN_LIMIT = 1000
 """Accounts per page of a scan, the API's cap."""
 SCAN_FROM = 50_000
-"""Codes from which the largest orders are read by a scan of the bank's accounts. The
-scan's pages follow one another (a cursor), so it costs the bank's size whatever is
-asked: at 100,000 institutions (39,000 accounts here) it took 0.8 s for any number of
-codes, lookups by code 0.1 s for 5,000 and 0.3 s for 20,000; they met near 60,000."""
+"""Codes from which the largest orders (and who holds an account) are read by a scan of
+the bank's accounts. The scan's pages follow one another (a cursor), so it costs the
+bank's size whatever is asked: at 100,000 institutions (39,000 accounts here) it took
+0.8 s for any number of codes, lookups by code 0.1 s for 5,000 and 0.3 s for 20,000;
+they met near 60,000."""
 _OK = "000000"
 STATUSES = {"A": CustodyStatus.NORMAL, "F": CustodyStatus.FROZEN, "C": CustodyStatus.CLOSED}
 ORDER_STATUSES = {"O": OrderStatus.RUNNING, "D": OrderStatus.COMPLETED, "R": OrderStatus.REFUNDED}
@@ -118,8 +119,12 @@ class SongduBank:
         return found
 
     async def holding(self, codes: list[str]) -> set[str]:
-        """No listing in this API: the accounts looked up, without their orders, a few
-        requests at a time (a city's worth at once would queue past the timeout)."""
+        """The accounts looked up, without their orders, a few requests at a time (a
+        city's worth at once would queue past the timeout); for more than ``SCAN_FROM``
+        codes, the scan of every account's code (at 100,000 institutions, 57,000 codes:
+        0.39 s against 0.6 s, and a third less of the bank's CPU)."""
+        if len(codes) > SCAN_FROM:
+            return set(codes) & await self.accounts_in(frozenset(CustodyStatus), None)
         held: set[str] = set()
         for wave in chunked(codes, BATCH_LIMIT * REQUESTS_AT_ONCE):
             answers = await self._query_accounts(wave, with_orders=False)

@@ -226,3 +226,26 @@ async def test_order_peaks_of_some_institutions_are_the_same_scanned_or_asked_by
     peaks = await banks.finance.order_peaks(among=some)
     assert at_songdu & set(peaks)
     assert peaks == {code: most for code, most in everyone.items() if code in set(some)}
+
+
+@pytest.mark.parametrize("scan_from", [0, 1_000_000], ids=["scanned", "by code"])
+async def test_who_holds_an_account_is_the_same_scanned_or_asked_by_code(
+    banks: Banks, native: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch, scan_from: int
+) -> None:
+    """Who holds a custody account at either bank, whichever way the HTTP bank is asked:
+    exactly the institutions asked about that the banks' own tables hold (closed and
+    frozen accounts included)."""
+    monkeypatch.setattr("xietong.adapters.finance.songdu.SCAN_FROM", scan_from)
+    some = institutions(native)[::2]
+    held = {
+        code
+        for (code,) in native.execute(
+            "SELECT tyshxydm FROM jm.jgzh UNION SELECT ORG_USCC FROM sd.CUST_ACCT"
+        )
+    } & set(some)
+    closed = {
+        c for (c,) in native.execute("SELECT ORG_USCC FROM sd.CUST_ACCT WHERE ACCT_STAT <> 'A'")
+    }
+    assert held
+    assert closed & held
+    assert await banks.finance.with_account([*some, UNKNOWN_CREDIT_CODE]) == held

@@ -430,10 +430,11 @@ def prepaid_cap(course_limits: Iterable[int | None]) -> int:
     return min([PREPAID_LESSONS_CAP, *(limit for limit in course_limits if limit)])
 
 
-def peaks_over_cap(peaks: Mapping[str, int], limits: Mapping[str, int]) -> bool:
-    """Whether any course's largest order (``peaks``: course → lessons) is over its cap
-    (``limits``: course → its prepaid terms in lessons): the banks' aggregate judged."""
-    return any(most > prepaid_cap([limits.get(course)]) for course, most in peaks.items())
+def peaks_over_cap(peaks: Mapping[str, int]) -> bool:
+    """Whether any course's largest order (``peaks``: course → lessons, the banks'
+    aggregate) is over the cap whatever the course's terms say: more lessons than
+    ``PREPAID_LESSONS_CAP``."""
+    return max(peaks.values(), default=0) > PREPAID_LESSONS_CAP
 
 
 def over_cap_orders(funds: FundSupervision, courses: Sequence[Course]) -> list[PrepaidOrder]:

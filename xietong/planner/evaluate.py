@@ -178,15 +178,15 @@ async def over_prepaid_cap(adapters: AdapterCatalog, among: Sequence[str] | None
     them with the courses' terms."""
     # Each bank paces its own calls (a few lists a call, a wave of its threads; the
     # HTTP bank pages through its accounts when asked about a city).
-    peaks = dict(await adapters.finance.order_peaks(among=among))
+    peaks = await adapters.finance.order_peaks(among=among)
     # An order over 60 lessons is over whatever its course says; the others need the terms.
-    over = {code for code, courses in peaks.items() if peaks_over_cap(courses, {})}
-    orders = [
-        (code, course, most)
-        for code, courses in sorted(peaks.items())
-        if code not in over
-        for course, most in courses.items()
-    ]
+    over: set[str] = set()
+    orders: list[tuple[str, str, int]] = []
+    for code, courses in peaks.items():
+        if peaks_over_cap(courses):
+            over.add(code)
+        else:
+            orders += [(code, course, most) for course, most in courses.items()]
     # The others are over when a course of that name has terms of fewer lessons (the
     # strictest namesake's, as ``prepaid_cap`` reads them): compared at the platform.
     return over | (await adapters.education.over_prepaid_terms(orders) if orders else set())

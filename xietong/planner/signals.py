@@ -5,7 +5,8 @@ The signals are asked in rounds (``ROUNDS``):
 
 1. the departments' selective queries, side by side: education's tables (licence,
    subject teachers, overdue notices, blacklist and barred staff, prepaid courses), the
-   registry's filtered scans (not active, a complaint surge, an advertising violation),
+   registry's filtered scans (not active, a complaint surge, an advertising violation;
+   read from the census when statistics hold one),
    fire's campuses (neither passed nor filed, lapsed, open hazards, sealed), the banks'
    shortfall and frozen accounts, the hub's own cases (``xietong.cases.facts``)
    and, beside them, custody: which institutions selling on prepaid terms hold no
@@ -72,7 +73,8 @@ class _Asking:
     region_prefix: str
     hub_facts: HubFactsOf | None
     registrations: Callable[[], Awaitable[Mapping[str, Registered]]] | None = None
-    """The region's registrations as a census scanned them, when the caller has one."""
+    """The region's registrations as a census scanned them, when the caller has one,
+    their complaints and advertising violations counted (``raised``)."""
     population: int = 0
     """How many institutions the question began with."""
     census: EducationCensus | None = None
@@ -120,6 +122,8 @@ async def _selective(
         return frozenset()
 
     async def market() -> MarketSignals:
+        if asking.registrations is not None:  # the census holds the counts
+            return _market_signals(await asking.registrations())
         if http is None:
             return await adapters.market.signals(since, COMPLAINT_SURGE_COUNT, ads_since)
         return _market_signals(await adapters.market.registered(http, since, ads_since))
@@ -346,8 +350,9 @@ async def raised(
 ) -> Found:
     """For each of ``signals``, those of ``candidates`` (institutions the education
     bureau lists within ``region_prefix``) raising it today (statistics; its census of
-    the registry as ``registrations``, so that the registry is scanned once, and the
-    education bureau's as ``census``, whose facts are not asked again).
+    the registry as ``registrations``, complaints and advertising violations counted as
+    the rules count them, so that the registry is scanned once, and the education
+    bureau's as ``census``, whose facts are not asked again).
 
     Raises SourceUnavailableError when a department it needs does not answer: a
     signal judged without it could not be called exact.

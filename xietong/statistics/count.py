@@ -26,6 +26,7 @@ from xietong.domain.census import EducationCensus, Listed, MarketCensus, Registe
 from xietong.domain.matching import InstitutionCriteria
 from xietong.domain.records import InstitutionCategory, RectificationStatus, TrainingDomain
 from xietong.domain.risk import (
+    AD_VIOLATION_WINDOW,
     COMPLAINT_SURGE_WINDOW,
     HubFacts,
     HubFactsOf,
@@ -112,10 +113,13 @@ async def _ask(
     other department that a wanted measure needs: their scans side by side, then the
     lookups by key."""
     since = today - COMPLAINT_SURGE_WINDOW
+    # With risk, the registry's census counts advertising violations too: the market's
+    # signals are read from it (``planner.signals``), not from three scans more.
+    ads_since = today - AD_VIOLATION_WINDOW if wanted & RISK else None
     # The registry's scan of the region needs nothing of the education bureau's: it
     # starts beside it, and only the codes it did not list are looked up afterwards.
     scan = (
-        asyncio.ensure_future(adapters.market.census(region_prefix, since, ()))
+        asyncio.ensure_future(adapters.market.census(region_prefix, since, (), ads_since=ads_since))
         if wanted & NEEDS_MARKET
         else None
     )
@@ -140,7 +144,8 @@ async def _ask(
         missing = [code for code in codes if code not in found]
         if not missing:
             return MarketCensus(found)
-        return MarketCensus({**found, **await adapters.market.registered(missing, since, None)})
+        looked_up = await adapters.market.registered(missing, since, ads_since)
+        return MarketCensus({**found, **looked_up})
 
     census = None if scan is None else asyncio.ensure_future(with_the_rest(scan))
 
