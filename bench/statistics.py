@@ -31,7 +31,7 @@ from xietong.adapters.sources.errors import SourceUnavailableError
 from xietong.domain.risk import COMPLAINT_SURGE_WINDOW, JointRecord, assess
 from xietong.kernel.migrate import upgrade
 from xietong.planner.evaluate import joint_records
-from xietong.statistics.count import assessed
+from xietong.planner.signals import assessed
 from xietong.statistics.custody import supervised_among
 
 WITHOUT_RISK = STATISTICS.replace(

@@ -8,6 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from xietong.domain import risk
 from xietong.domain.departments import Department
@@ -464,3 +466,26 @@ def test_no_custody_account_needs_prepaid_courses_and_banks_that_answered() -> N
         record, courses=(Course("初中数学", True, 40, Decimal("3200.00"), None, TEACHER),)
     )
     assert codes(no_prepaid) == set()
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(RiskCode),
+        st.frozensets(st.sampled_from(["A", "B", "C", "D", "E"])),
+    )
+)
+def test_levels_of_a_city_at_once_are_each_institutions_level(
+    raising: dict[RiskCode, frozenset[str]],
+) -> None:
+    """Statistics count levels from who raises each signal, by sets: the same levels as
+    judging each institution by its own signals."""
+    signals_of: dict[str, set[RiskCode]] = {}
+    for signal, codes in raising.items():
+        for code in codes:
+            signals_of.setdefault(code, set()).add(signal)
+    levels = risk.levels_of(raising)
+    assert not levels[RiskLevel.HIGH] & levels[RiskLevel.MEDIUM]
+    for code in ["A", "B", "C", "D", "E"]:
+        expected = risk.level_of(signals_of.get(code, set()))
+        found = next((level for level, codes in levels.items() if code in codes), RiskLevel.LOW)
+        assert found is expected, (code, signals_of.get(code))

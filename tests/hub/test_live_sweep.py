@@ -29,7 +29,7 @@ from xietong.domain.departments import Department
 from xietong.domain.risk import RiskLevel
 from xietong.hub.live_sweep import LiveSweeper, reassess, sweep
 from xietong.kernel.live_bus import LiveEvent, Subscription
-from xietong.statistics.count import assessed
+from xietong.planner.signals import assessed
 
 EDUCATION = Actor(Department.EDUCATION, "410200", "officer-education", "demo-education")
 

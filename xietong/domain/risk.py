@@ -13,10 +13,13 @@ and otherwise says which department holds the facts (``withheld_detail``).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import IntEnum, StrEnum
+from itertools import chain
 
 from xietong.domain.departments import Department
 from xietong.domain.records import (
@@ -642,9 +645,25 @@ def assess(record: JointRecord) -> tuple[RiskLevel, list[RiskSignal]]:
     return level_of([signal.code for signal in signals]), signals
 
 
+MANY_SIGNALS = 3
+"""Signals that make an institution HIGH whatever they are."""
+
+
 def level_of(codes: Collection[RiskCode]) -> RiskLevel:
     """The level of an institution raising the signals ``codes`` (``assess``'s rule;
     statistics count levels from the signals alone)."""
-    if any(code in SEVERE for code in codes) or len(codes) >= 3:
+    if any(code in SEVERE for code in codes) or len(codes) >= MANY_SIGNALS:
         return RiskLevel.HIGH
     return RiskLevel.MEDIUM if codes else RiskLevel.LOW
+
+
+def levels_of(raising: Mapping[RiskCode, AbstractSet[str]]) -> dict[RiskLevel, frozenset[str]]:
+    """The institutions at HIGH and at MEDIUM, from those raising each signal
+    (``raising``): ``level_of``'s rule over sets, for a city at once; the others are
+    LOW."""
+    times = Counter(chain.from_iterable(raising.values()))
+    high = frozenset().union(
+        *(codes for code, codes in raising.items() if code in SEVERE),
+        (code for code, count in times.items() if count >= MANY_SIGNALS),
+    )
+    return {RiskLevel.HIGH: high, RiskLevel.MEDIUM: frozenset(times.keys() - high)}

@@ -24,7 +24,7 @@ from xietong.cases.facts import hub_facts
 from xietong.cases.live import AssignmentReason, RiskRaise, assignment
 from xietong.domain.risk import RiskLevel
 from xietong.hub.services import Hub
-from xietong.statistics.count import assessed
+from xietong.planner.signals import assessed
 
 log = logging.getLogger("xietong.live")
 SWEEP = "live"

@@ -387,6 +387,23 @@ async def raised(
     return {signal: found[signal] & everyone for signal in sorted(wanted)}
 
 
+async def assessed(
+    adapters: AdapterCatalog,
+    codes: Sequence[str],
+    today: date,
+    region_prefix: str,
+    hub_facts: HubFactsOf | None = None,
+) -> dict[str, tuple[RiskLevel, list[RiskCode]]]:
+    """Each of ``codes``' risk level and signals (those raising none left out: LOW), as
+    ``raised`` finds them (the live sweep's re-assessment)."""
+    found = await raised(adapters, codes, today, region_prefix=region_prefix, hub_facts=hub_facts)
+    signals_of: dict[str, list[RiskCode]] = {}
+    for signal, raising in found.items():
+        for code in raising:
+            signals_of.setdefault(code, []).append(signal)
+    return {code: (level_of(signals), signals) for code, signals in signals_of.items()}
+
+
 async def _settle(started: Iterable[Awaitable[object]]) -> None:
     """Wait for (or cancel) questions started for several rounds, so none is left
     running unobserved when a round failed."""

@@ -15,7 +15,9 @@ count.
 from __future__ import annotations
 
 import asyncio
+from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TypeVar
@@ -32,9 +34,9 @@ from xietong.domain.risk import (
     HubFactsOf,
     RiskCode,
     RiskLevel,
-    level_of,
+    levels_of,
 )
-from xietong.planner.signals import raised
+from xietong.planner.signals import Found, raised
 from xietong.statistics.custody import supervised_among
 from xietong.statistics.records import Counts, Measure, RegionStatistics, StatisticsGroupBy
 
@@ -48,8 +50,8 @@ NEEDS_MARKET = RISK | {Measure.UNLICENSED_LEADS, Measure.COMPLAINTS}
 class _Answers:
     education: EducationCensus
     market: MarketCensus | SourceUnavailableError | None
-    risk: dict[str, tuple[RiskLevel, list[RiskCode]]] | SourceUnavailableError | None
-    """Each institution's risk level and signals, when risk is counted."""
+    risk: Found | SourceUnavailableError | None
+    """Those raising each signal, when risk is counted."""
     supervised: frozenset[str] | SourceUnavailableError | None
     hub_open_notices: Mapping[str, int] = field(default_factory=dict)
     """Open notices issued in the hub (by education, market supervision or fire),
@@ -163,12 +165,12 @@ async def _ask(
         asked(census is not None, scanned),
         asked(
             bool(wanted & RISK),
-            lambda: assessed(
+            lambda: raised(
                 adapters,
                 codes,
                 today,
-                region_prefix,
-                hub_facts,
+                region_prefix=region_prefix,
+                hub_facts=hub_facts,
                 registrations=registrations,
                 census=education,
             ),
@@ -179,8 +181,9 @@ async def _ask(
         ),
     )
     if custody_from_risk:
+        # The prepaid institutions holding a custody account: all but those at no bank.
         supervised = (
-            _supervised(education, risk)
+            education.prepaid - risk[RiskCode.NO_CUSTODY_ACCOUNT]
             if isinstance(risk, dict)
             else await or_unavailable(supervised_among(adapters, education.prepaid))
         )
@@ -190,54 +193,12 @@ async def _ask(
     return _Answers(education, market, risk, supervised, hub_open)
 
 
-def _supervised(
-    education: EducationCensus, risk: Mapping[str, tuple[RiskLevel, list[RiskCode]]]
-) -> frozenset[str]:
-    """The prepaid institutions holding a custody account: all but those raising
-    NO_CUSTODY_ACCOUNT."""
-    return frozenset(
-        code
-        for code in education.prepaid
-        if RiskCode.NO_CUSTODY_ACCOUNT not in risk.get(code, (RiskLevel.LOW, []))[1]
-    )
-
-
 def _open_hub_notices(facts: Mapping[str, HubFacts]) -> dict[str, int]:
     return {
         code: open_count
         for code, found in facts.items()
         if (open_count := sum(n.status is RectificationStatus.OPEN for n in found.notices))
     }
-
-
-async def assessed(
-    adapters: AdapterCatalog,
-    codes: list[str],
-    today: date,
-    region_prefix: str,
-    hub_facts: HubFactsOf | None = None,
-    *,
-    registrations: Callable[[], Awaitable[Mapping[str, Registered]]] | None = None,
-    census: EducationCensus | None = None,
-) -> dict[str, tuple[RiskLevel, list[RiskCode]]]:
-    """Each institution's risk level and signals (those raising none left out), from
-    the departments' facts (``planner.signals``), the hub's included when
-    ``hub_facts`` reads them (``registrations`` and ``census``: the region's censuses of
-    the registry and of the education bureau, when read already)."""
-    found = await raised(
-        adapters,
-        codes,
-        today,
-        region_prefix=region_prefix,
-        hub_facts=hub_facts,
-        registrations=registrations,
-        census=census,
-    )
-    signals_of: dict[str, list[RiskCode]] = {}
-    for signal, raising in found.items():
-        for code in raising:
-            signals_of.setdefault(code, []).append(signal)
-    return {code: (level_of(signals), signals) for code, signals in signals_of.items()}
 
 
 async def _nothing() -> None:
@@ -259,33 +220,42 @@ async def _leads(
     return {code: r for code, r in candidates.items() if code not in listed}
 
 
-def _count_institutions(
-    tally: _Tally,
-    answers: _Answers,
-    market: MarketCensus,
-) -> None:
+def _count_institutions(tally: _Tally, answers: _Answers, market: MarketCensus) -> None:
+    """Each group's counts by set operations over its institutions (for a city, a call
+    per institution cost more than the rest of the counting)."""
     education = answers.education
-    supervised = answers.supervised if isinstance(answers.supervised, frozenset) else frozenset()
-    registrations = market.registrations
-    measures = tally.measures
-    for code, listed in education.institutions.items():
-        level, raised = (
-            answers.risk.get(code, (RiskLevel.LOW, []))
-            if isinstance(answers.risk, dict)
-            else (None, [])
-        )
-        registration = registrations.get(code)
-        tally.add(
-            listed,
-            licensed=code in education.licensed,
-            raised=raised,
-            level=level if Measure.RISK_LEVELS in measures else None,
-            prepaid=code in education.prepaid,
-            supervised=code in supervised,
-            open_notices=education.open_notices.get(code, 0)
-            + answers.hub_open_notices.get(code, 0),
-            complaints=registration.recent_complaints if registration else 0,
-        )
+    risk = answers.risk if isinstance(answers.risk, dict) else None
+    notices = Counter(education.open_notices)
+    notices.update(answers.hub_open_notices)
+    facts = _Facts(
+        licensed=education.licensed,
+        prepaid=education.prepaid,
+        supervised=answers.supervised if isinstance(answers.supervised, frozenset) else frozenset(),
+        signals=risk or {},
+        levels=levels_of(risk) if risk is not None else {},
+        open_notices=notices,
+        complaints={
+            code: registration.recent_complaints
+            for code, registration in market.registrations.items()
+            if registration.recent_complaints
+        },
+    )
+    tally.add(education.institutions, facts)
+
+
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    """What the counts are made of, for the whole region."""
+
+    licensed: frozenset[str]
+    prepaid: frozenset[str]
+    supervised: frozenset[str]
+    signals: Found
+    levels: Mapping[RiskLevel, frozenset[str]]
+    """Those at HIGH and at MEDIUM (the others are LOW)."""
+    open_notices: Mapping[str, int]
+    complaints: Mapping[str, int]
+    """Complaints in the window, of the institutions having any."""
 
 
 class _Tally:
@@ -308,34 +278,19 @@ class _Tally:
             return [self._groups[key] for key in sorted(self._groups)]
         return list(self._groups.values())
 
-    def add(
-        self,
-        listed: Listed,
-        *,
-        licensed: bool,
-        raised: list[RiskCode],
-        level: RiskLevel | None,
-        prepaid: bool,
-        supervised: bool,
-        open_notices: int,
-        complaints: int,
-    ) -> None:
-        for counts in (self.total, *(self._group(key) for key in self._keys(listed))):
-            counts.institutions += 1
-            if counts.licensed is not None:
-                counts.licensed += licensed
-            if counts.signals is not None:
-                for signal in raised:
-                    counts.signals[signal] += 1
-            if counts.risk_levels is not None and level is not None:
-                counts.risk_levels[level] += 1
-            if counts.prepaid_institutions is not None and counts.custody_supervised is not None:
-                counts.prepaid_institutions += prepaid
-                counts.custody_supervised += prepaid and supervised
-            if counts.open_rectifications is not None:
-                counts.open_rectifications += open_notices
-            if counts.complaints_last_90_days is not None:
-                counts.complaints_last_90_days += complaints
+    def add(self, institutions: Mapping[str, Listed], facts: _Facts) -> None:
+        """Count ``institutions`` into the region's counts and their groups'."""
+        members: defaultdict[str, set[str]] = defaultdict(set)
+        if self.group_by is StatisticsGroupBy.DISTRICT:
+            for code, listed in institutions.items():
+                members[listed.region].add(code)
+        else:
+            for code, listed in institutions.items():
+                for key in self._keys(listed):
+                    members[key].add(code)
+        _add(self.total, institutions.keys(), facts)
+        for key, codes in members.items():
+            _add(self._group(key), codes, facts)
 
     def add_lead(self, region: str) -> None:
         """An unlicensed operator: in the region's count, and its district's."""
@@ -347,8 +302,6 @@ class _Tally:
                 counts.unlicensed_leads += 1
 
     def _keys(self, listed: Listed) -> list[str]:
-        if self.group_by is StatisticsGroupBy.DISTRICT:
-            return [listed.region]
         if self.group_by is StatisticsGroupBy.DOMAIN:
             return [domain.value for domain in dict.fromkeys(listed.domains)]
         return [listed.category.value]
@@ -379,3 +332,33 @@ class _Tally:
         if Measure.COMPLAINTS in wanted:
             counts.complaints_last_90_days = 0
         return counts
+
+
+def _add(counts: Counts, codes: AbstractSet[str], facts: _Facts) -> None:
+    """Add the institutions ``codes`` to ``counts``, for the measures it holds."""
+    counts.institutions += len(codes)
+    if counts.licensed is not None:
+        counts.licensed += len(codes & facts.licensed)
+    if counts.signals is not None:
+        for signal, raising in facts.signals.items():
+            counts.signals[signal] += len(codes & raising)
+    if counts.risk_levels is not None:
+        raised = 0
+        for level, at_level in facts.levels.items():
+            counted = len(codes & at_level)
+            counts.risk_levels[level] += counted
+            raised += counted
+        counts.risk_levels[RiskLevel.LOW] += len(codes) - raised
+    if counts.prepaid_institutions is not None and counts.custody_supervised is not None:
+        prepaid = codes & facts.prepaid
+        counts.prepaid_institutions += len(prepaid)
+        counts.custody_supervised += len(prepaid & facts.supervised)
+    if counts.open_rectifications is not None:
+        counts.open_rectifications += _total(codes, facts.open_notices)
+    if counts.complaints_last_90_days is not None:
+        counts.complaints_last_90_days += _total(codes, facts.complaints)
+
+
+def _total(codes: AbstractSet[str], each: Mapping[str, int]) -> int:
+    """The sum of ``each``'s numbers of ``codes`` (``each`` holds a few of them)."""
+    return sum(each[code] for code in codes & each.keys())
