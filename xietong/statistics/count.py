@@ -288,7 +288,7 @@ class _Tally:
             for code, listed in institutions.items():
                 for key in self._keys(listed):
                     members[key].add(code)
-        _add(self.total, institutions.keys(), facts)
+        _add(self.total, set(institutions), facts)
         for key, codes in members.items():
             _add(self._group(key), codes, facts)
 
@@ -360,5 +360,7 @@ def _add(counts: Counts, codes: AbstractSet[str], facts: _Facts) -> None:
 
 
 def _total(codes: AbstractSet[str], each: Mapping[str, int]) -> int:
-    """The sum of ``each``'s numbers of ``codes`` (``each`` holds a few of them)."""
-    return sum(each[code] for code in codes & each.keys())
+    """The sum of ``each``'s numbers of ``codes``, going through the fewer."""
+    if len(each) < len(codes):
+        return sum(number for code, number in each.items() if code in codes)
+    return sum(each.get(code, 0) for code in codes)
