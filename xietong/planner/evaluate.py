@@ -2,10 +2,10 @@
 
 ``hasUncheckedOrFlaggedStaff`` starts from the education bureau's rosters and asks
 public security about those people only, by ID number in batches (a few at once,
-each made of the people still worth asking when it is sent): the check service is
-never scanned (it cannot be, and must not be); it takes its candidates in chunks
-(the next chunk's rosters read while this one's people are asked about), so memory
-stays bounded however many there are. ``joint_records`` loads
+each made of the rosters still worth asking about when it is sent): the check
+service is never scanned (it cannot be, and must not be); it takes its candidates in
+chunks (the next chunk's rosters read while this one's people are asked about), so
+memory stays bounded however many there are. ``joint_records`` loads
 candidates' whole joint records (what the benchmarks measure risk against; risk
 itself is ``planner.signals``, from each department's facts). The custody
 ledger's two (``custody`` with NONE, ``prepaidCapExceeded``) join a bank's answer with
@@ -18,7 +18,6 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from datetime import date
-from itertools import islice
 from typing import TypeVar
 
 from xietong.adapters.catalog import AdapterCatalog
@@ -73,7 +72,7 @@ async def with_unchecked_or_flagged_staff(
             rosters_read = await reading
             if index + 1 < len(chunks):
                 reading = rosters(chunks[index + 1])
-            await _checked(adapters, _Workplaces(rosters_read), flagged, settled)
+            await _checked(adapters, rosters_read, flagged, settled)
     finally:
         if not reading.done():
             reading.cancel()
@@ -81,50 +80,37 @@ async def with_unchecked_or_flagged_staff(
     return flagged if wanted else set(codes) - flagged
 
 
-class _Workplaces:
-    """Where each person on the rosters works: the first institution in a dict of
-    strings, the rare others apart (a list per person made a city's rosters hundreds of
-    thousands of objects for the garbage collector to walk, again and again)."""
-
-    def __init__(self, rosters: Mapping[str, list[str]]) -> None:
-        self.first: dict[str, str] = {}
-        self.others: dict[str, list[str]] = {}
-        for code, staff in rosters.items():
-            for person in staff:
-                if self.first.setdefault(person, code) != code:
-                    self.others.setdefault(person, []).append(code)
-
-    def of(self, person: str) -> list[str]:
-        return [self.first[person], *self.others.get(person, ())]
-
-
 async def _checked(
     adapters: AdapterCatalog,
-    workplaces: _Workplaces,
+    rosters: Mapping[str, list[str]],
     flagged: set[str],
     settled: AbstractSet[str],
 ) -> None:
-    """Ask public security about the people of ``workplaces``, a batch of its limit at
-    a time, ``REQUESTS_AT_ONCE`` at once; add to ``flagged`` the institutions of anyone
-    not clear. Each batch is made when it is sent, of people still worth asking."""
+    """Ask public security about the people of ``rosters``, whole rosters of about its
+    batch limit at a time, ``REQUESTS_AT_ONCE`` at once; add to ``flagged`` each
+    institution with someone not clear. Each batch is made when it is sent, of the
+    institutions still worth asking about (neither flagged nor ``settled`` by then).
+    Someone on two rosters is asked about with each: a record of which institutions
+    each person works at, for a city's hundreds of thousands, cost the hub more than
+    the few asked about twice."""
     police = adapters.public_security
-    first, others = workplaces.first, workplaces.others
-    people = iter(first)
+    pending = iter(rosters.items())
 
-    def worth_asking(person: str) -> bool:
-        code = first[person]
-        if code not in flagged and code not in settled:
-            return True
-        return person in others and not all(
-            code in flagged or code in settled for code in others[person]
-        )
+    def next_batch() -> list[tuple[str, list[str]]]:
+        batch, people = [], 0
+        for code, staff in pending:
+            if code in flagged or code in settled:
+                continue
+            batch.append((code, staff))
+            people += len(staff)
+            if people >= PEOPLE_BATCH:
+                break
+        return batch
 
     async def ask_in_turn() -> None:
-        while batch := list(islice(filter(worth_asking, people), PEOPLE_BATCH)):
-            clear = await police.cleared(batch)
-            for person in batch:
-                if person not in clear:
-                    flagged.update(workplaces.of(person))
+        while batch := next_batch():
+            clear = await police.cleared([person for _, staff in batch for person in staff])
+            flagged.update(code for code, staff in batch if not clear.issuperset(staff))
 
     await gather_batches([ask_in_turn() for _ in range(REQUESTS_AT_ONCE)])
 
