@@ -44,7 +44,12 @@ from xietong.adapters.config import SourceKind
 from xietong.adapters.native import gather_batches
 from xietong.domain.census import EducationCensus, EducationSignals, MarketSignals, Registered
 from xietong.domain.matching import CoverageCriteria
-from xietong.domain.records import CustodyStatus, RectificationStatus, RegistrationStatus
+from xietong.domain.records import (
+    CustodyStatus,
+    RectificationStatus,
+    RegistrationStatus,
+    TrainingDomain,
+)
 from xietong.domain.risk import (
     AD_VIOLATION_WINDOW,
     COMPLAINT_SURGE_COUNT,
@@ -260,15 +265,22 @@ def _scope_mismatch(
     school: EducationSignals, registered: Mapping[str, Registered]
 ) -> frozenset[str]:
     found = set(school.outside_domains)
+    # A scope is worded from a short list of standard items (经营范围规范表述): each
+    # wording judged once against each set of course domains, not once per institution.
+    falls_short: dict[tuple[str, frozenset[TrainingDomain]], bool] = {}
+    none: frozenset[TrainingDomain] = frozenset()
     for code, registration in registered.items():
+        if code in school.subject and not registration.non_profit:
+            found.add(code)
+            continue
         scope = registration.business_scope
-        if not any(term in scope for term in TRAINING_SCOPE_TERMS):
-            found.add(code)
-        elif code in school.subject and not registration.non_profit:
-            found.add(code)
-        elif any(
-            not scope_covers_domain(scope, domain) for domain in school.course_domains.get(code, ())
-        ):
+        domains = school.course_domains.get(code, none)
+        short = falls_short.get((scope, domains))
+        if short is None:
+            short = falls_short[(scope, domains)] = not any(
+                term in scope for term in TRAINING_SCOPE_TERMS
+            ) or not all(scope_covers_domain(scope, domain) for domain in domains)
+        if short:
             found.add(code)
     return frozenset(found)
 
