@@ -1,5 +1,5 @@
-"""Counting a region: each department's census asked at once, then one pass over
-the region's institutions.
+"""Counting a region: each department's census asked at once, then each group's
+institutions counted by set operations (one pass to sort them into groups).
 
 The risk counts are the planner's signals (``planner.signals``): each rule asked of
 the department holding its facts, the hub's own cases included, as ``riskAtLeast``
