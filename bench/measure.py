@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
 import psycopg
 
 from xietong.cli.runtime import tune_garbage_collector
@@ -28,21 +29,56 @@ class Timing:
     p50_ms: float
     p99_ms: float
     runs: int
+    hub_cpu_s: float = 0.0
+    """CPU of this process (the hub, in-process) a run, the median."""
+    services_cpu_s: float = 0.0
+    """CPU of the process serving the HTTP departments a run, the median (0 when
+    ``timed`` was not given it)."""
 
 
-async def timed(work: Callable[[], Awaitable[object]], *, runs: int, warmup: int = 3) -> Timing:
+async def timed(
+    work: Callable[[], Awaitable[object]],
+    *,
+    runs: int,
+    warmup: int = 3,
+    services_pid: int | None = None,
+) -> Timing:
+    """``work`` timed ``runs`` times after ``warmup``; with ``services_pid``, the CPU
+    that process spent too (where the time went, on a machine of few cores)."""
     for _ in range(warmup):
         await work()
-    samples = []
+    services = psutil.Process(services_pid) if services_pid is not None else None
+    samples, hub_cpu, services_cpu = [], [], []
     for _ in range(runs):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
+        theirs = _cpu_seconds(services)
         await work()
         samples.append((time.perf_counter() - started) * 1000)
+        hub_cpu.append(time.process_time() - cpu)
+        services_cpu.append(_cpu_seconds(services) - theirs)
     samples.sort()
     return Timing(
         p50_ms=statistics.median(samples),
         p99_ms=samples[min(len(samples) - 1, int(len(samples) * 0.99))],
         runs=runs,
+        hub_cpu_s=statistics.median(hub_cpu),
+        services_cpu_s=statistics.median(services_cpu),
+    )
+
+
+def _cpu_seconds(process: psutil.Process | None) -> float:
+    if process is None:
+        return 0.0
+    times = process.cpu_times()
+    return float(times.user + times.system)
+
+
+def cpu_line(timing: Timing) -> str:
+    """Where a run's time went: the hub's CPU and the departments' (their HTTP
+    services' process), on this machine's cores."""
+    return (
+        f"  CPU a run: hub {timing.hub_cpu_s:.2f} s, HTTP departments "
+        f"{timing.services_cpu_s:.2f} s, on {os.cpu_count()} cores"
     )
 
 

@@ -23,7 +23,7 @@ from typing import Any
 if __name__ == "__main__":  # run alone: the repository, not bench/, on the path
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-from bench.measure import run_alone, timed
+from bench.measure import cpu_line, run_alone, timed
 from tests.support.harness import HubHarness, hub_harness, sandbox_world
 from xietong.adapters.sources.errors import SourceUnavailableError
 from xietong.domain.matching import InstitutionCriteria
@@ -65,7 +65,7 @@ async def _measure(
                 raise RuntimeError(body["errors"])
             total = body["data"]["institutions"]["totalCount"]
 
-        timing = await timed(ask, runs=runs, warmup=1)
+        timing = await timed(ask, runs=runs, warmup=1, services_pid=world.services_pid)
         parts = await _parts(harness)
         naive_s, naive_high, judged, failed = await _naive(harness, sample)
     scaled = naive_s * institutions / judged if judged else float("nan")
@@ -78,6 +78,7 @@ async def _measure(
         f"institutions, {total:,} HIGH; target {target})",
         f"  p99 {timing.p99_ms / 1000:.2f}s over {timing.runs} runs, plans not kept, caches off;"
         f" baseline pages a department failed (left out): {failed}",
+        cpu_line(timing),
         *(f"  {name}: {part:.2f}s alone" for name, part in parts),
     ]
     if judged >= institutions and naive_high != total:

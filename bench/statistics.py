@@ -23,7 +23,7 @@ from typing import Any
 if __name__ == "__main__":  # run alone: the repository, not bench/, on the path
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-from bench.measure import run_alone, timed
+from bench.measure import cpu_line, run_alone, timed
 from tests.statistics.support import STATISTICS
 from tests.support.harness import HubHarness, hub_harness, sandbox_world
 from xietong.adapters.catalog import AdapterCatalog
@@ -71,7 +71,7 @@ async def _measure(
                 unavailable.add(f"{extensions['department']} ({error['message'][-30:]})")
             counted = body["data"]["statistics"]["total"]["institutions"]
 
-        timing = await timed(ask, runs=runs, warmup=1)
+        timing = await timed(ask, runs=runs, warmup=1, services_pid=world.services_pid)
 
         async def ask_counts() -> None:
             await harness.graphql(CLIENT, WITHOUT_RISK, {"groupBy": "DISTRICT"})
@@ -87,6 +87,7 @@ async def _measure(
         f"{seconds / scaled:.3f}; {institutions:,} institutions; target < 2 s at 100,000)",
         f"  p99 {timing.p99_ms / 1000:.2f}s over {timing.runs} runs, caches off; "
         f"unavailable in some run: {', '.join(sorted(unavailable)) or 'none'}",
+        cpu_line(timing),
         f"statistics_without_risk_seconds: {counts.p50_ms / 1000:.2f}s  (the same without "
         f"riskLevels and signals, which ask every department for its signals; baseline "
         f"{seconds:.2f}s, every count)",
