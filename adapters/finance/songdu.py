@@ -121,8 +121,9 @@ class SongduBank:
     async def holding(self, codes: list[str]) -> set[str]:
         """The accounts looked up, without their orders, a few requests at a time (a
         city's worth at once would queue past the timeout); for more than ``SCAN_FROM``
-        codes, the scan of every account's code (at 100,000 institutions, 57,000 codes:
-        0.39 s against 0.6 s, and a third less of the bank's CPU)."""
+        codes, the scan of every account's code (at 100,000 institutions, 0.39 s and
+        0.31 s of the bank's CPU; lookups of the city's 95,000 codes took 0.71 s and
+        0.68 s)."""
         if len(codes) > SCAN_FROM:
             return set(codes) & await self.accounts_in(frozenset(CustodyStatus), None)
         held: set[str] = set()
