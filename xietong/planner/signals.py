@@ -442,7 +442,7 @@ async def matching(
     not hold with the signals found so far, but would with some still to be asked
     (the answer only grows with more signals, so this is exact).
     """
-    undecided = sorted(set(candidates))
+    undecided = sorted(dict.fromkeys(candidates))  # sorted already, as a plan gives them
     asking = _Asking(adapters, today, region_prefix, hub_facts, population=len(undecided))
     wanted = frozenset(RiskCode) if level is not None else any_of
 
@@ -458,9 +458,8 @@ async def matching(
     try:
         for index, (answers, ask) in enumerate(to_ask):
             later = frozenset().union(*(signals for signals, _ in to_ask[index:]))
-            before = undecided
-            undecided = _still_open(undecided, raising, holds, later, matched)
-            asking.settled.update(set(before).difference(undecided))
+            undecided = _still_open(undecided, raising, holds, later, matched, asking.settled)
+            asking.settled.update(matched)
             if not undecided:
                 break
             following = to_ask[index + 1][1] if index + 1 < len(to_ask) else None
@@ -474,7 +473,7 @@ async def matching(
             _add(raising, answer)
     finally:
         await _settle(ahead.values())
-    _still_open(undecided, raising, holds, frozenset(), matched)
+    _still_open(undecided, raising, holds, frozenset(), matched, set())
     return matched
 
 
@@ -499,15 +498,18 @@ def _still_open(
     holds: Callable[[frozenset[RiskCode]], bool],
     later: frozenset[RiskCode],
     matched: set[str],
+    dropped: set[str],
 ) -> list[str]:
     """Those of ``codes`` the signals still to ask (``later``) may decide; the ones that
-    hold already go to ``matched``, the ones that cannot hold are dropped."""
+    hold already go to ``matched``, the ones that cannot hold to ``dropped``."""
     # A city's institutions raise a few dozen sets of signals between them: each set
     # judged once (judged per institution, twice over, it held up the next round).
     verdicts: dict[frozenset[RiskCode], tuple[bool, bool]] = {}
     left = []
+    none: frozenset[RiskCode] = frozenset()
+    signals_of = raising.get
     for code in codes:
-        signals = raising.get(code, frozenset())
+        signals = signals_of(code, none)
         verdict = verdicts.get(signals)
         if verdict is None:
             verdict = verdicts[signals] = (holds(signals), holds(signals | later))
@@ -516,4 +518,6 @@ def _still_open(
             matched.add(code)
         elif could:
             left.append(code)
+        else:
+            dropped.add(code)
     return left
