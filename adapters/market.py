@@ -71,6 +71,10 @@ SCAN_PAGE = 1000
 """Rows per page of a scan, the registry's cap."""
 PAGES_AT_ONCE = 4
 """Batches of one lookup asked for side by side."""
+SCANNED = ["xzqh", "djzt", "jyfw", "yllx", "pxbz"]
+"""The columns a census reads (``_registered``): not the names, addresses and legal
+representatives' ID numbers of a whole city, which it has no use for (and which were
+half the registry's work: at 100,000, 50 MB of answers against 20 MB)."""
 
 STATUSES = {
     "1": RegistrationStatus.ACTIVE,
@@ -163,7 +167,7 @@ class HttpMarketAdapter:
         registration with its complaints since ``since`` counted; with ``ggqsrq``, its
         advertising violations since ``ads_since`` too); the codes ``among`` it did not
         list (registered elsewhere) looked up and counted here."""
-        filters: dict[str, Any] = {"tsqsrq": since.strftime("%Y%m%d")}
+        filters: dict[str, Any] = {"tsqsrq": since.strftime("%Y%m%d"), "fields": SCANNED}
         if ads_since is not None:
             filters["ggqsrq"] = ads_since.strftime("%Y%m%d")
         if region_prefix:
@@ -182,7 +186,11 @@ class HttpMarketAdapter:
         """The registrations of ``among`` the registry holds, by its scan narrowed to
         their codes (``/qyxx/query`` with ``tyshxydm``, a page of them a request): the
         complaints (and advertising violations) counted there, not sent one by one."""
-        filters: dict[str, Any] = {"tsqsrq": since.strftime("%Y%m%d"), "size": SCAN_PAGE}
+        filters: dict[str, Any] = {
+            "tsqsrq": since.strftime("%Y%m%d"),
+            "size": SCAN_PAGE,
+            "fields": SCANNED,
+        }
         if ads_since is not None:
             filters["ggqsrq"] = ads_since.strftime("%Y%m%d")
         limit = asyncio.Semaphore(PAGES_AT_ONCE)

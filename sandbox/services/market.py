@@ -22,7 +22,8 @@ the store's native names. Every answer is an envelope
     ``pxbz`` ``"1"``/``"0"``, ``zxtssl`` minimum number of refund
     complaints, ``tsqsrq`` count complaints from this ``YYYYMMDD`` on (default:
     all), ``ggqsrq`` count advertising violations filed (``larq``) from this
-    ``YYYYMMDD`` on, ``page`` (from 1) and ``size`` (at most 1000).
+    ``YYYYMMDD`` on, ``page`` (from 1) and ``size`` (at most 1000), ``fields`` the
+    ``qydj`` columns wanted (default: all of them; ``tyshxydm`` always).
     ``data``: ``{"total", "page", "size", "records"}``; a record is the ``qydj``
     columns plus ``tssl`` (complaints counted) and, with ``ggqsrq``, ``ggsl``
     (advertising violations counted), ordered by ``tyshxydm``.
@@ -60,9 +61,11 @@ from xietong.sandbox.services.common import (
 
 MAX_BATCH = 500
 MAX_PAGE_SIZE = 1000
-_COLUMNS = (
-    "tyshxydm, qymc, qylx, yllx, djzt, jyfw, pxbz, fddbr, fddbrzjhm, clrq, dxrq, djjg, zs, xzqh"
+_COLUMN_NAMES = (
+    *("tyshxydm", "qymc", "qylx", "yllx", "djzt", "jyfw", "pxbz", "fddbr", "fddbrzjhm"),
+    *("clrq", "dxrq", "djjg", "zs", "xzqh"),
 )
+_COLUMNS = ", ".join(_COLUMN_NAMES)
 _REGION_PREFIX = re.compile(r"\d{2,6}")
 _DATE = re.compile(r"\d{8}")
 _STATUS_CODES = {"1", "2", "3"}
@@ -111,7 +114,7 @@ def market_app(db_path: Path, *, delay_ms: float | None = None) -> Starlette:
         allowed = {
             *("xzqh", "djzt", "jyfw", "fddbr", "pxbz", "zxtssl", "tsqsrq", "ggqsrq", "zxggsl"),
             "tyshxydm",
-            *("page", "size", "cursor"),
+            *("page", "size", "cursor", "fields"),
         }
         body = await json_object(request, allowed, "4001")
         return _ok(await _scan(reader, body))
@@ -205,6 +208,13 @@ async def _scan(reader: SqliteReader, filters: dict[str, Any]) -> dict[str, Any]
             )
             parameters += [ads_since or "00000000", least_ads]
     size = whole_number(filters.get("size", 100), "size", "4003", low=1, high=MAX_PAGE_SIZE)
+    columns = _COLUMNS
+    if "fields" in filters:
+        wanted = string_list(
+            filters["fields"], "fields", "4003", limit=len(_COLUMN_NAMES),
+            check=lambda name: None if name in _COLUMN_NAMES else "not a qydj column",
+        )  # fmt: skip
+        columns = ", ".join(dict.fromkeys(["tyshxydm", *wanted]))
     complaints = "SELECT COUNT(*) FROM tfts t WHERE t.tyshxydm = q.tyshxydm AND t.tsrq >= ?"
     counted, counted_since = f"({complaints}) AS tssl", [since]
     if ads_since is not None:
@@ -223,7 +233,7 @@ async def _scan(reader: SqliteReader, filters: dict[str, Any]) -> dict[str, Any]
     condition = f"WHERE {' AND '.join(where)}" if where else ""
     if by_cursor:
         rows = await reader.fetch(
-            f"SELECT {_COLUMNS}, {counted} FROM qydj q {condition} ORDER BY q.tyshxydm LIMIT ?",
+            f"SELECT {columns}, {counted} FROM qydj q {condition} ORDER BY q.tyshxydm LIMIT ?",
             [*counted_since, *parameters, size],
         )
         records = [dict(r) for r in rows]
@@ -235,7 +245,7 @@ async def _scan(reader: SqliteReader, filters: dict[str, Any]) -> dict[str, Any]
     rows = await reader.fetch(
         f"WITH page AS (SELECT q.qyid FROM qydj q {condition}"
         "               ORDER BY q.tyshxydm LIMIT ? OFFSET ?)"
-        f" SELECT {_COLUMNS}, {counted} FROM page JOIN qydj q USING (qyid)"
+        f" SELECT {columns}, {counted} FROM page JOIN qydj q USING (qyid)"
         " ORDER BY q.tyshxydm",
         [*parameters, size, (page - 1) * size, *counted_since],
     )

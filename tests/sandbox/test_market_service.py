@@ -113,6 +113,23 @@ def test_training_scope_list_includes_the_unlicensed_operators(
     assert all(record["pxbz"] == "1" for record in response.json()["data"]["records"])
 
 
+def test_a_scan_answers_only_the_columns_asked_for(
+    market: httpx.Client, native: sqlite3.Connection
+) -> None:
+    """``fields``: the credit code, the columns asked for and the counts, nothing else
+    (no legal representative's ID number for a census that has no use for it)."""
+    body = {"xzqh": "4102", "tsqsrq": "20260803", "size": 1000, "cursor": ""}
+    full = market.post("/api/v1/qyxx/query", json=body).json()["data"]["records"]
+    asked = {**body, "fields": ["djzt", "jyfw"]}
+    few = market.post("/api/v1/qyxx/query", json=asked).json()["data"]["records"]
+
+    assert "fddbrzjhm" in full[0]
+    assert [set(record) for record in few] == [{"tyshxydm", "djzt", "jyfw", "tssl"}] * len(full)
+    keep = ("tyshxydm", "djzt", "jyfw", "tssl")
+    assert few == [{key: record[key] for key in keep} for record in full]
+    assert len(full) == len(codes(native, "SELECT tyshxydm FROM mkt.qydj WHERE xzqh LIKE '4102%'"))
+
+
 @pytest.mark.parametrize(
     ("path", "content", "code"),
     [
@@ -130,6 +147,8 @@ def test_training_scope_list_includes_the_unlicensed_operators(
         ("/api/v1/qyxx/query", b'{"tyshxydm": []}', "4002"),
         ("/api/v1/qyxx/query", b'{"cursor": 5}', "4003"),
         ("/api/v1/qyxx/query", b'{"cursor": "", "page": 2}', "4003"),
+        ("/api/v1/qyxx/query", b'{"fields": ["jyfw", "password"]}', "4003"),
+        ("/api/v1/qyxx/query", b'{"fields": []}', "4003"),
     ],
 )
 def test_bad_input_is_a_native_400(
