@@ -152,14 +152,20 @@ class SongduBank:
         if among is not None:
             found = await self.accounts(list(among))
             return {code for code, account in found.items() if account.status in statuses}
-        # Only the codes: a scan of every account in a state is most of the bank.
+        # Only the codes (and states): a scan of every account in a state is most of
+        # the bank, whose balances and totals this has no use for.
         found_codes: set[str] = set()
         cursor: str | None = ""
         while cursor is not None:
             answer = await self.source.request_json(
                 "POST",
                 "/openapi/v2/custody/accounts/scan",
-                json={"acctStatus": wanted, "cursor": cursor, "limit": SCAN_LIMIT},
+                json={
+                    "acctStatus": wanted,
+                    "fields": ["acctStatus"],
+                    "cursor": cursor,
+                    "limit": SCAN_LIMIT,
+                },
                 idempotent=True,
             )
             with native_shape(self.source.config.department, self.source.config.name):

@@ -31,7 +31,8 @@ parameter, ``404``/``405`` unknown path or method).
     by ``orgCode``, without orders. ``body``: ``{"accounts", "nextCursor"}``;
     pass ``nextCursor`` back as ``cursor`` until it is null. ``limit`` ≤ 1000.
     With ``acctStatus`` (a list of ``A``/``F``/``C``) instead of, or besides,
-    ``coverageBelow``: the accounts in those states.
+    ``coverageBelow``: the accounts in those states. ``fields``: the account's
+    fields wanted (default: all; ``orgCode`` always).
 ``POST /openapi/v2/custody/orders/peaks`` — ``{"orgCodes": [...]}`` (optional,
     at most 200; without it, every account, paged by ``cursor``/``limit`` as a
     scan): per account and course, the most lessons one order bought, refunded
@@ -58,6 +59,7 @@ parameter, ``404``/``405`` unknown path or method).
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -140,8 +142,15 @@ def bank_app(db_path: Path, *, delay_ms: float | None = None) -> Starlette:
 
     async def scan(request: Request) -> JSONResponse:
         body = await json_object(
-            request, {"coverageBelow", "acctStatus", "cursor", "limit"}, "400001"
+            request, {"coverageBelow", "acctStatus", "cursor", "limit", "fields"}, "400001"
         )
+        fields = ACCOUNT_FIELDS
+        if "fields" in body:
+            wanted = string_list(
+                body["fields"], "fields", "400003", limit=len(ACCOUNT_FIELDS),
+                check=lambda name: None if name in ACCOUNT_FIELDS else "not an account field",
+            )  # fmt: skip
+            fields = tuple(dict.fromkeys(["orgCode", *wanted]))
         conditions: list[str] = []
         parameters: list[object] = []
         if "coverageBelow" in body or "acctStatus" not in body:
@@ -160,7 +169,7 @@ def bank_app(db_path: Path, *, delay_ms: float | None = None) -> Starlette:
             f"{' AND '.join(conditions)} ORDER BY ORG_USCC LIMIT ?",
             [cursor, *parameters, limit + 1],
         )
-        page = [_account(row) for row in rows[:limit]]
+        page = [_account(row, fields) for row in rows[:limit]]
         next_cursor = page[-1]["orgCode"] if len(rows) > limit else None
         return _ok({"accounts": page, "nextCursor": next_cursor})
 
@@ -392,21 +401,25 @@ def _ratio_basis_points(value: object) -> int:
     return int(ratio * 10_000)
 
 
-def _account(row: sqlite3.Row) -> dict[str, Any]:
-    return {
-        "acctNo": row["ACCT_NO"],
-        "acctName": row["ACCT_NM"],
-        "orgCode": row["ORG_USCC"],
-        "openDate": row["OPEN_DT"],
-        "acctStatus": row["ACCT_STAT"],
-        "statusDate": row["STAT_DT"],
-        "balance": yuan(row["AVAIL_BAL"]),
-        "riskDeposit": yuan(row["RISK_DEP_BAL"]),
-        "collected": yuan(row["TOT_COLL_AMT"]),
-        "released": yuan(row["TOT_RLS_AMT"]),
-        "refunded": yuan(row["TOT_RFD_AMT"]),
-        "outstandingPrepay": yuan(row["UNRLS_AMT"]),
-    }
+_ACCOUNT: dict[str, Callable[[sqlite3.Row], Any]] = {
+    "acctNo": lambda row: row["ACCT_NO"],
+    "acctName": lambda row: row["ACCT_NM"],
+    "orgCode": lambda row: row["ORG_USCC"],
+    "openDate": lambda row: row["OPEN_DT"],
+    "acctStatus": lambda row: row["ACCT_STAT"],
+    "statusDate": lambda row: row["STAT_DT"],
+    "balance": lambda row: yuan(row["AVAIL_BAL"]),
+    "riskDeposit": lambda row: yuan(row["RISK_DEP_BAL"]),
+    "collected": lambda row: yuan(row["TOT_COLL_AMT"]),
+    "released": lambda row: yuan(row["TOT_RLS_AMT"]),
+    "refunded": lambda row: yuan(row["TOT_RFD_AMT"]),
+    "outstandingPrepay": lambda row: yuan(row["UNRLS_AMT"]),
+}
+ACCOUNT_FIELDS = tuple(_ACCOUNT)
+
+
+def _account(row: sqlite3.Row, fields: tuple[str, ...] = ACCOUNT_FIELDS) -> dict[str, Any]:
+    return {name: _ACCOUNT[name](row) for name in fields}
 
 
 def _order(row: sqlite3.Row) -> dict[str, Any]:

@@ -87,6 +87,19 @@ def test_scan_finds_the_shortfalls_page_by_page(
     assert found == sorted(expected)
 
 
+def test_a_scan_answers_only_the_fields_asked_for(
+    bank: httpx.Client, native: sqlite3.Connection
+) -> None:
+    """``fields``: the code and the fields asked for, for every account in the states
+    asked (who holds an account, without the balances)."""
+    held = dict(native.execute("SELECT ORG_USCC, ACCT_STAT FROM sd.CUST_ACCT"))
+    body = {"acctStatus": ["A", "F", "C"], "fields": ["acctStatus"], "limit": 1000}
+    accounts = bank.post("/openapi/v2/custody/accounts/scan", json=body).json()["body"]["accounts"]
+    assert {account["orgCode"]: account["acctStatus"] for account in accounts} == held
+    assert all(set(account) == {"orgCode", "acctStatus"} for account in accounts)
+    assert len(set(held.values())) > 1
+
+
 @pytest.mark.parametrize(
     ("path", "body", "code"),
     [
@@ -104,6 +117,7 @@ def test_scan_finds_the_shortfalls_page_by_page(
         ("/openapi/v2/custody/accounts/scan", {"coverageBelow": "NaN"}, "400003"),
         ("/openapi/v2/custody/accounts/scan", {"coverageBelow": 1, "limit": 0}, "400003"),
         ("/openapi/v2/custody/accounts/scan", {"coverageBelow": 1, "cursor": 5}, "400003"),
+        ("/openapi/v2/custody/accounts/scan", {"coverageBelow": 1, "fields": ["pin"]}, "400003"),
     ],
 )
 def test_bad_input_is_a_native_400(
