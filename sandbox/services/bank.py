@@ -75,6 +75,7 @@ from xietong.kernel.identifiers import credit_code_error
 from xietong.sandbox.services.common import (
     InputError,
     SqliteReader,
+    chosen_fields,
     json_object,
     native_app,
     string_list,
@@ -146,11 +147,8 @@ def bank_app(db_path: Path, *, delay_ms: float | None = None) -> Starlette:
         )
         fields = ACCOUNT_FIELDS
         if "fields" in body:
-            wanted = string_list(
-                body["fields"], "fields", "400003", limit=len(ACCOUNT_FIELDS),
-                check=lambda name: None if name in ACCOUNT_FIELDS else "not an account field",
-            )  # fmt: skip
-            fields = tuple(dict.fromkeys(["orgCode", *wanted]))
+            chosen = chosen_fields(body["fields"], "400003", known=ACCOUNT_FIELDS, key="orgCode")
+            fields = tuple(chosen)
         conditions: list[str] = []
         parameters: list[object] = []
         if "coverageBelow" in body or "acctStatus" not in body:

@@ -191,6 +191,16 @@ def string_list(
     return list(dict.fromkeys(value))
 
 
+def chosen_fields(value: object, code: str, *, known: Sequence[str], key: str) -> list[str]:
+    """A ``fields`` list (what a scan's records hold): ``key``, always answered, then
+    those of ``known`` asked for, each once; another name is refused as ``code``."""
+    wanted = string_list(
+        value, "fields", code, limit=len(known),
+        check=lambda name: None if name in known else "not a field of these records",
+    )  # fmt: skip
+    return list(dict.fromkeys([key, *wanted]))
+
+
 def whole_number(value: object, field: str, code: str, *, low: int, high: int) -> int:
     """An integer in ``low..high``; digit strings are accepted (query parameters)."""
     if isinstance(value, str) and value.isdigit():

@@ -53,6 +53,7 @@ from xietong.kernel.identifiers import credit_code_error
 from xietong.sandbox.services.common import (
     InputError,
     SqliteReader,
+    chosen_fields,
     json_object,
     native_app,
     string_list,
@@ -210,11 +211,8 @@ async def _scan(reader: SqliteReader, filters: dict[str, Any]) -> dict[str, Any]
     size = whole_number(filters.get("size", 100), "size", "4003", low=1, high=MAX_PAGE_SIZE)
     columns = _COLUMNS
     if "fields" in filters:
-        wanted = string_list(
-            filters["fields"], "fields", "4003", limit=len(_COLUMN_NAMES),
-            check=lambda name: None if name in _COLUMN_NAMES else "not a qydj column",
-        )  # fmt: skip
-        columns = ", ".join(dict.fromkeys(["tyshxydm", *wanted]))
+        chosen = chosen_fields(filters["fields"], "4003", known=_COLUMN_NAMES, key="tyshxydm")
+        columns = ", ".join(chosen)
     complaints = "SELECT COUNT(*) FROM tfts t WHERE t.tyshxydm = q.tyshxydm AND t.tsrq >= ?"
     counted, counted_since = f"({complaints}) AS tssl", [since]
     if ads_since is not None:
