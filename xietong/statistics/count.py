@@ -281,13 +281,9 @@ class _Tally:
     def add(self, institutions: Mapping[str, Listed], facts: _Facts) -> None:
         """Count ``institutions`` into the region's counts and their groups'."""
         members: defaultdict[str, set[str]] = defaultdict(set)
-        if self.group_by is StatisticsGroupBy.DISTRICT:
-            for code, listed in institutions.items():
-                members[listed.region].add(code)
-        else:
-            for code, listed in institutions.items():
-                for key in self._keys(listed):
-                    members[key].add(code)
+        for code, listed in institutions.items():
+            for key in self._keys(listed):
+                members[key].add(code)
         _add(self.total, set(institutions), facts)
         for key, codes in members.items():
             _add(self._group(key), codes, facts)
@@ -302,6 +298,8 @@ class _Tally:
                 counts.unlicensed_leads += 1
 
     def _keys(self, listed: Listed) -> list[str]:
+        if self.group_by is StatisticsGroupBy.DISTRICT:
+            return [listed.region]
         if self.group_by is StatisticsGroupBy.DOMAIN:
             return [domain.value for domain in dict.fromkeys(listed.domains)]
         return [listed.category.value]
