@@ -18,6 +18,7 @@ from xietong.adapters.education import census as census_sql
 from xietong.adapters.education import ledger
 from xietong.adapters.education import signals as signals_sql
 from xietong.adapters.education.sections import (
+    APART,
     CATEGORIES,
     DOMAINS,
     LICENSE_STATUSES,
@@ -46,9 +47,6 @@ from xietong.kernel.identifiers import credit_code_error, id_number_error
 SQL_BATCH = 500
 """Keys per ``IN`` list: far below SQLite's bound-variable limit (32766; 999 on
 builds before 3.32), and large enough that a page (at most 500) is one list."""
-_APART = "\x1f"
-"""Between the ID numbers of a roster joined in one value (the unit separator, which no
-ID number holds)."""
 ROSTER_SCAN_FROM = 5000
 """Institutions from which their rosters are read by a scan of ``jzg`` (0.34 s against
 1.0 s in ``IN`` lists for 7,000 of 10,000 institutions)."""
@@ -235,7 +233,7 @@ class SqlEducationAdapter:
         # five of the answer, each made into a tuple under the interpreter lock.
         lists = [
             query(
-                f"SELECT tyshxydm, string_agg(sfzh, '{_APART}') FROM jzg"
+                f"SELECT tyshxydm, string_agg(sfzh, '{APART}') FROM jzg"
                 " WHERE tyshxydm IN :codes GROUP BY tyshxydm",
                 codes=batch,
             )
@@ -246,7 +244,7 @@ class SqlEducationAdapter:
             for start in range(0, len(lists), LISTS_PER_CALL)
         ]
         return {
-            code: people.split(_APART)
+            code: people.split(APART)
             for answer in await gather_batches(calls)
             for rows in answer
             for code, people in rows

@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from xietong.adapters.education.sections import CATEGORIES, DOMAINS
+from xietong.adapters.education.sections import APART, CATEGORIES, DOMAINS
 from xietong.adapters.native import decode
 from xietong.adapters.sources.sql import Query, query
 from xietong.domain.census import EducationCensus, Listed
@@ -45,9 +45,11 @@ def section_queries(low: str, high: str) -> list[Query]:
     its order."""
     within = {"low": low, "high": high}
     return [
+        # A row per institution, its domains joined: a row per domain was three rows
+        # an institution, each made into a tuple under the interpreter lock.
         query(
-            "SELECT tyshxydm, pxly FROM jg_pxly WHERE tyshxydm BETWEEN :low AND :high"
-            " ORDER BY tyshxydm, pxly",
+            f"SELECT tyshxydm, string_agg(pxly, '{APART}') FROM jg_pxly"
+            " WHERE tyshxydm BETWEEN :low AND :high GROUP BY tyshxydm",
             **within,
         ),
         query(
@@ -96,21 +98,23 @@ def read_census(
         for part in range(SECTIONS)
     )
     day = today.strftime("%Y%m%d")
-    domains_of: dict[str, list[str]] = {}
-    for code, domain in domains:
-        domains_of.setdefault(code, []).append(domain)
+    domains_of: dict[str, str] = dict(domains)
     # A city's institutions share a few hundred listings (district, category, domains):
     # each made and decoded once, not once an institution.
-    shared: dict[tuple[str, str, tuple[str, ...]], Listed] = {}
+    shared: dict[tuple[str, str, str | None], Listed] = {}
     institutions: dict[str, Listed] = {}
     for code, region, category in basics:
-        key = (region, category, tuple(domains_of.get(code, ())))
+        key = (region, category, domains_of.get(code))
         found = shared.get(key)
         if found is None:
+            joined = key[2]
             found = shared[key] = Listed(
                 region=region,
                 category=decode(CATEGORIES, category, "jg_jbxx.jglb"),
-                domains=tuple(decode(DOMAINS, domain, "jg_pxly.pxly") for domain in key[2]),
+                domains=tuple(
+                    decode(DOMAINS, domain, "jg_pxly.pxly")
+                    for domain in (sorted(joined.split(APART)) if joined is not None else ())
+                ),
             )
         institutions[code] = found
     return EducationCensus(

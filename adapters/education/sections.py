@@ -56,6 +56,9 @@ from xietong.domain.records import (
     TrainingDomain,
 )
 
+APART = "\x1f"
+"""Between the values of a column joined in one (``string_agg``: a roster's ID numbers, an
+institution's domains): the unit separator, which no code nor ID number holds."""
 CATEGORIES = {"1": InstitutionCategory.SUBJECT, "2": InstitutionCategory.NON_SUBJECT}
 DOMAINS = {
     "01": TrainingDomain.ACADEMIC,
