@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -172,10 +172,8 @@ class HttpMarketAdapter:
             filters["ggqsrq"] = ads_since.strftime("%Y%m%d")
         if region_prefix:
             filters["xzqh"] = region_prefix
-        found: dict[str, Registered] = {}
         with native_shape(self.department, self.source.config.name):
-            for record in await self._scan(filters):
-                found[record["tyshxydm"]] = _registered(record, ads=ads_since is not None)
+            found = _registrations(await self._scan(filters), ads=ads_since is not None)
         missing = [code for code in among if code not in found]
         found.update(await self.registered(missing, since, ads_since))
         return MarketCensus(found)
@@ -202,17 +200,15 @@ class HttpMarketAdapter:
 
         codes = valid_keys(among, credit_code_error)
         pages = await gather_batches([page_of(batch) for batch in chunked(codes, SCAN_PAGE)])
-        found: dict[str, Registered] = {}
         with native_shape(self.department, self.source.config.name):
-            for data in pages:
-                for entry in json_list(data["records"], "data.records"):
-                    record = json_object(entry, "data.records[]")
-                    # Only the region's own registrations can be leads on unlicensed
-                    # operators: these are institutions the education bureau lists.
-                    found[record["tyshxydm"]] = _registered(
-                        record, ads=ads_since is not None, leads=False
-                    )
-        return found
+            records = [
+                json_object(entry, "data.records[]")
+                for data in pages
+                for entry in json_list(data["records"], "data.records")
+            ]
+            # Only the region's own registrations can be leads on unlicensed operators:
+            # these are institutions the education bureau lists.
+            return _registrations(records, ads=ads_since is not None, leads=False)
 
     async def signals(self, since: date, least_complaints: int, ads_since: date) -> MarketSignals:
         """Three filtered scans of the whole registry, one after the other (each reads
@@ -310,6 +306,31 @@ def _registration(row: dict[str, Any]) -> BusinessRegistration:
         ),
         address=row["zs"],
     )
+
+
+def _registrations(
+    records: Iterable[dict[str, Any]], *, ads: bool, leads: bool = True
+) -> dict[str, Registered]:
+    """Each scanned record's registration by its credit code. A city's registrations are
+    a few thousand distinct ones (a district, a status, a scope worded from a short
+    list): each made once and shared, not once a record."""
+    made: dict[tuple[Any, ...], Registered] = {}
+    found: dict[str, Registered] = {}
+    for record in records:
+        key = (
+            record["xzqh"],
+            record["djzt"],
+            record["jyfw"],
+            record["yllx"],
+            record["tssl"],
+            record["pxbz"] if leads else None,
+            record["ggsl"] if ads else None,
+        )
+        registration = made.get(key)
+        if registration is None:
+            registration = made[key] = _registered(record, ads=ads, leads=leads)
+        found[record["tyshxydm"]] = registration
+    return found
 
 
 def _registered(record: dict[str, Any], *, ads: bool, leads: bool = True) -> Registered:
