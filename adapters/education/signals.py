@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from xietong.adapters.education.sections import DOMAINS
+from xietong.adapters.education.sections import APART, DOMAINS
 from xietong.adapters.native import decode
 from xietong.adapters.sources.sql import Query, Table, query
 from xietong.domain.census import EducationCensus, EducationSignals
@@ -54,8 +54,12 @@ _TEMPLATES = (
     "SELECT o.code FROM :asked AS o WHERE NOT EXISTS (SELECT 1 FROM kc"
     " WHERE kc.tyshxydm = o.code AND (kc.yszdys > 0 OR kc.yszdks > 0))",
     "SELECT tyshxydm FROM jg_jbxx WHERE jglb = '1'{within}",
-    "SELECT DISTINCT k.tyshxydm, k.pxly, EXISTS (SELECT 1 FROM jg_pxly p"
-    " WHERE p.tyshxydm = k.tyshxydm AND p.pxly = k.pxly) FROM kc k WHERE 1 = 1{within_k}",
+    # A row per institution: its course domains joined, and whether its licence
+    # approves every one (a row per domain was one more tuple for most institutions).
+    f"SELECT d.tyshxydm, string_agg(d.pxly, '{APART}'), MIN(d.approved) FROM"
+    " (SELECT DISTINCT k.tyshxydm, k.pxly, CASE WHEN EXISTS (SELECT 1 FROM jg_pxly p"
+    " WHERE p.tyshxydm = k.tyshxydm AND p.pxly = k.pxly) THEN 1 ELSE 0 END AS approved"
+    " FROM kc k WHERE 1 = 1{within_k}) AS d GROUP BY d.tyshxydm",
 )
 _COURSES = 4
 """The statement of ``_TEMPLATES`` a census does not answer (``census_queries``)."""
@@ -160,21 +164,19 @@ def _course_domains(
     rows: Sequence[tuple[Any, ...]],
 ) -> tuple[dict[str, frozenset[TrainingDomain]], frozenset[str]]:
     """Each institution's course domains, and those with one its licence does not approve."""
-    native: dict[str, set[str]] = {}
+    # Each distinct set of native codes decoded once (a city's are a few dozen).
+    decoded: dict[str, frozenset[TrainingDomain]] = {}
+    domains: dict[str, frozenset[TrainingDomain]] = {}
     outside: set[str] = set()
-    for code, domain, approved in rows:
-        native.setdefault(code, set()).add(domain)
+    for code, joined, approved in rows:
+        found = decoded.get(joined)
+        if found is None:
+            found = decoded[joined] = frozenset(
+                decode(DOMAINS, domain, "kc.pxly") for domain in joined.split(APART)
+            )
+        domains[code] = found
         if not approved:
             outside.add(code)
-    # Each distinct set of native codes decoded once (a city's are a few dozen).
-    decoded: dict[frozenset[str], frozenset[TrainingDomain]] = {}
-    domains: dict[str, frozenset[TrainingDomain]] = {}
-    for code, codes in native.items():
-        key = frozenset(codes)
-        found = decoded.get(key)
-        if found is None:
-            found = decoded[key] = frozenset(decode(DOMAINS, d, "kc.pxly") for d in key)
-        domains[code] = found
     return domains, frozenset(outside)
 
 
