@@ -46,9 +46,10 @@ def section_queries(low: str, high: str) -> list[Query]:
     within = {"low": low, "high": high}
     return [
         # A row per institution, its domains joined: a row per domain was three rows
-        # an institution, each made into a tuple under the interpreter lock.
+        # an institution, each made into a tuple under the interpreter lock. A missing
+        # domain joins as an empty one, which ``decode`` refuses as it refused the row.
         query(
-            f"SELECT tyshxydm, string_agg(pxly, '{APART}') FROM jg_pxly"
+            f"SELECT tyshxydm, string_agg(COALESCE(pxly, ''), '{APART}') FROM jg_pxly"
             " WHERE tyshxydm BETWEEN :low AND :high GROUP BY tyshxydm",
             **within,
         ),

@@ -56,7 +56,7 @@ _TEMPLATES = (
     "SELECT tyshxydm FROM jg_jbxx WHERE jglb = '1'{within}",
     # A row per institution: its course domains joined, and whether its licence
     # approves every one (a row per domain was one more tuple for most institutions).
-    f"SELECT d.tyshxydm, string_agg(d.pxly, '{APART}'), MIN(d.approved) FROM"
+    f"SELECT d.tyshxydm, string_agg(COALESCE(d.pxly, ''), '{APART}'), MIN(d.approved) FROM"
     " (SELECT DISTINCT k.tyshxydm, k.pxly, CASE WHEN EXISTS (SELECT 1 FROM jg_pxly p"
     " WHERE p.tyshxydm = k.tyshxydm AND p.pxly = k.pxly) THEN 1 ELSE 0 END AS approved"
     " FROM kc k WHERE 1 = 1{within_k}) AS d GROUP BY d.tyshxydm",

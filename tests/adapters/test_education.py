@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from collections import Counter
 from collections.abc import AsyncIterator
+from contextlib import closing
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
+from sqlalchemy import make_url
 
 from tests.adapters.support import UNKNOWN_CREDIT_CODE, day, opened_sql, yuan
 from tests.support.harness import SandboxWorld
 from xietong.adapters.config import SourceConfig
 from xietong.adapters.education.adapter import SqlEducationAdapter
 from xietong.adapters.education.sections import DOMAINS
+from xietong.adapters.sources.errors import SourceUnavailableError
 from xietong.adapters.sources.sql import SqlSource
 from xietong.domain.departments import Department
 from xietong.domain.records import (
@@ -367,3 +372,25 @@ async def test_licences_and_prepaid_terms_are_asked_as_their_exceptions(
     assert found.valid_licence == in_force
     assert found.prepaid == prepaid
     assert set(asked) - in_force - {UNKNOWN_CREDIT_CODE}, "the seed has unlicensed ones"
+
+
+async def test_a_domain_outside_the_glossary_makes_the_census_and_the_signals_unavailable(
+    sandbox_sources: dict[str, SourceConfig], tmp_path: Path
+) -> None:
+    """Domains come joined in one value an institution: one code outside the glossary
+    among them still refuses the answer, as a row of its own did."""
+    config = replace(sandbox_sources["education"], cache_ttl=0)
+    copy = tmp_path / "education.db"
+    shutil.copyfile(make_url(config.url).database or "", copy)
+    with closing(sqlite3.connect(copy)) as native, native:
+        (code,) = native.execute(
+            "SELECT tyshxydm FROM jg_jbxx WHERE xzqh LIKE '4102%' ORDER BY 1 LIMIT 1"
+        ).fetchone()
+        native.execute("INSERT INTO jg_pxly VALUES (?, '99')", (code,))
+        native.execute("UPDATE kc SET pxly = '98' WHERE tyshxydm = ?", (code,))
+    async with opened_sql(replace(config, url=f"sqlite:///{copy}")) as source:
+        education = SqlEducationAdapter(source)
+        with pytest.raises(SourceUnavailableError, match=r"jg_pxly\.pxly has no code '99'"):
+            await education.census("4102", REFERENCE_DATE)
+        with pytest.raises(SourceUnavailableError, match=r"kc\.pxly has no code '98'"):
+            await education.signals(REFERENCE_DATE, among=[code], courses=True)
