@@ -105,10 +105,10 @@ def read_census(
     shared: dict[tuple[str, str, str | None], Listed] = {}
     institutions: dict[str, Listed] = {}
     for code, region, category in basics:
-        key = (region, category, domains_of.get(code))
+        joined = domains_of.get(code)
+        key = (region, category, joined)
         found = shared.get(key)
         if found is None:
-            joined = key[2]
             found = shared[key] = Listed(
                 region=region,
                 category=decode(CATEGORIES, category, "jg_jbxx.jglb"),
