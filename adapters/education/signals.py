@@ -61,8 +61,6 @@ _TEMPLATES = (
     " WHERE p.tyshxydm = k.tyshxydm AND p.pxly = k.pxly) THEN 1 ELSE 0 END AS approved"
     " FROM kc k WHERE 1 = 1{within_k}) AS d GROUP BY d.tyshxydm",
 )
-_COURSES = 4
-"""The statement of ``_TEMPLATES`` a census does not answer (``census_queries``)."""
 
 _BLACKLISTED = (
     "SELECT tyshxydm FROM hmd WHERE ycrq = '' OR ycrq > :today"
@@ -118,7 +116,15 @@ _ASKED = (("code", "text"),)
 """The columns of the codes sent as a table (``FROM :asked``)."""
 
 
-_COURSES_BETWEEN = _TEMPLATES[_COURSES].format(within_k=" AND k.tyshxydm BETWEEN :low AND :high")
+# The course domains alone: whether the licence approves them is judged against the
+# census's licence domains (``read_with_census``), where the statement above looks each
+# institution's every domain up in ``jg_pxly`` (at 100,000, 0.76 s of SQLite against
+# 0.26 s, read from ``ix_kc_pxly`` alone).
+_COURSES_BETWEEN = (
+    f"SELECT d.tyshxydm, string_agg(COALESCE(d.pxly, ''), '{APART}') FROM"
+    " (SELECT DISTINCT k.tyshxydm, k.pxly FROM kc k"
+    " WHERE k.tyshxydm BETWEEN :low AND :high) AS d GROUP BY d.tyshxydm"
+)
 
 
 def census_queries(low: str, high: str) -> list[Query]:
@@ -136,13 +142,24 @@ def read_with_census(
     *,
     courses: bool = True,
 ) -> EducationSignals:
-    """The facts of ``among`` from the answers to ``census_queries``, list after list,
-    to ``across_queries`` (with ``census``), and from ``census`` (the same rules over
-    the same tables, read for statistics)."""
+    """The facts of ``among`` (institutions the census lists) from the answers to
+    ``census_queries``, list after list, to ``across_queries`` (with ``census``), and
+    from ``census`` (the same rules over the same tables, read for statistics)."""
     asked = frozenset(among)
-    course_rows = [row for rows in answers for row in rows if row[0] in asked] if courses else []
+    listed_as = census.institutions
+    course_rows = (
+        [(code, joined) for rows in answers for code, joined in rows if code in asked]
+        if courses
+        else []
+    )
     (listed,) = across
-    domains, outside = _course_domains(course_rows)
+    domains = _decoded(course_rows)
+    # Outside the licence: a course domain its ``jg_pxly`` rows (the census's) lack.
+    outside = frozenset(
+        code
+        for code, found in domains.items()
+        if code not in listed_as or not found.issubset(listed_as[code].domains)
+    )
     return EducationSignals(
         valid_licence=census.valid_licence & asked,
         licensed=census.licensed & asked,
@@ -160,24 +177,19 @@ def read_with_census(
     )
 
 
-def _course_domains(
-    rows: Sequence[tuple[Any, ...]],
-) -> tuple[dict[str, frozenset[TrainingDomain]], frozenset[str]]:
-    """Each institution's course domains, and those with one its licence does not approve."""
+def _decoded(rows: Sequence[tuple[Any, ...]]) -> dict[str, frozenset[TrainingDomain]]:
+    """Each institution's course domains, from its row (code, native codes joined)."""
     # Each distinct set of native codes decoded once (a city's are a few dozen).
     decoded: dict[str, frozenset[TrainingDomain]] = {}
     domains: dict[str, frozenset[TrainingDomain]] = {}
-    outside: set[str] = set()
-    for code, joined, approved in rows:
+    for code, joined in rows:
         found = decoded.get(joined)
         if found is None:
             found = decoded[joined] = frozenset(
                 decode(DOMAINS, domain, "kc.pxly") for domain in joined.split(APART)
             )
         domains[code] = found
-        if not approved:
-            outside.add(code)
-    return domains, frozenset(outside)
+    return domains
 
 
 def read_signals(
@@ -199,7 +211,8 @@ def read_signals(
     subject, course_rows = (parts[3], parts[4]) if courses else ([], [])
     listed, overdue = across
     everyone = frozenset(asked)
-    domains, outside = _course_domains(course_rows)
+    domains = _decoded([(code, joined) for code, joined, _ in course_rows])
+    outside = frozenset(code for code, _, approved in course_rows if not approved)
     return EducationSignals(
         valid_licence=everyone - {code for code, in_force in unlicensed if not in_force},
         licensed=everyone - {code for code, _ in unlicensed},

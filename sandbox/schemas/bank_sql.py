@@ -106,7 +106,9 @@ TRIGGERS = (
 INDEXES = (
     "CREATE UNIQUE INDEX ux_jgzh_tyshxydm ON jgzh (tyshxydm)",
     "CREATE UNIQUE INDEX ux_jgzh_zh ON jgzh (zh)",
-    "CREATE INDEX ix_yfdd_zh ON yfdd (zh)",
+    # With the columns of the hub's largest-order question (each course's most lessons
+    # bought, refunded orders aside): answered from the index, without a row read each.
+    "CREATE INDEX ix_yfdd_zh ON yfdd (zh, kcmc, ddzt, gmks)",
     "CREATE INDEX ix_tkjl_zh ON tkjl (zh)",
     "CREATE UNIQUE INDEX ux_yfdd_ddh ON yfdd (ddh)",
     "CREATE UNIQUE INDEX ux_hbzl_zlbh ON hbzl (zlbh)",
