@@ -313,6 +313,7 @@ async def test_signals_read_with_the_census_are_the_signals_read_alone(
     # SCOPE_MISMATCH's facts only with the courses.
     assert bool(whole.course_domains) is courses
     assert bool(whole.subject) is courses
+    assert bool(whole.outside_domains) is courses, "the seed teaches outside some licences"
 
 
 async def test_orders_over_prepaid_terms_are_compared_at_the_platform(
