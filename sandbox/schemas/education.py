@@ -150,8 +150,8 @@ TABLES = (
 
 # Some indexes carry the columns the hub's city-wide questions read (a roster's ID
 # numbers, a subject course's teacher, whether that teacher holds a certificate, a
-# course's domain): SQLite answers those from the index alone, without a read of the
-# row for each.
+# course's domain, a course's prepaid terms by its name): SQLite answers those from the
+# index alone, without a read of the row for each.
 INDEXES = (
     "CREATE UNIQUE INDEX ux_jg_jbxx_tyshxydm ON jg_jbxx (tyshxydm)",
     "CREATE INDEX ix_jg_jbxx_xzqh ON jg_jbxx (xzqh, jglb)",
@@ -166,6 +166,7 @@ INDEXES = (
     "CREATE INDEX ix_kc_jssfzh ON kc (jssfzh)",
     "CREATE INDEX ix_kc_prepaid ON kc (tyshxydm, yszdys, yszdks)",
     "CREATE INDEX ix_kc_pxly ON kc (tyshxydm, pxly)",
+    "CREATE INDEX ix_kc_terms ON kc (tyshxydm, kcmc, yszdks)",
     "CREATE INDEX ix_jg_jbxx_xzqh_code ON jg_jbxx (xzqh, tyshxydm)",
     "CREATE INDEX ix_jzg_tyshxydm ON jzg (tyshxydm, sfzh)",
     "CREATE INDEX ix_jzg_sfzh ON jzg (sfzh, tyshxydm, jszgzh)",
