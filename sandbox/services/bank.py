@@ -68,12 +68,12 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from xietong.kernel.identifiers import credit_code_error
 from xietong.sandbox.services.common import (
     InputError,
+    JSONAnswer,
     SqliteReader,
     chosen_fields,
     json_object,
@@ -96,11 +96,11 @@ def bank_app(db_path: Path, *, delay_ms: float | None = None) -> Starlette:
     """The custody API over ``db_path`` (``bank_songdu.db``)."""
     reader = SqliteReader(db_path)
 
-    async def health(request: Request) -> JSONResponse:
+    async def health(request: Request) -> JSONAnswer:
         await reader.fetch("SELECT 1")
         return _ok({"status": "UP"})
 
-    async def query(request: Request) -> JSONResponse:
+    async def query(request: Request) -> JSONAnswer:
         body = await json_object(request, {"orgCodes", "withOrders"}, "400001")
         codes = string_list(
             body.get("orgCodes"), "orgCodes", "400002", limit=MAX_BATCH, check=credit_code_error
@@ -141,7 +141,7 @@ def bank_app(db_path: Path, *, delay_ms: float | None = None) -> Starlette:
             }
         )
 
-    async def scan(request: Request) -> JSONResponse:
+    async def scan(request: Request) -> JSONAnswer:
         body = await json_object(
             request, {"coverageBelow", "acctStatus", "cursor", "limit", "fields"}, "400001"
         )
@@ -171,7 +171,7 @@ def bank_app(db_path: Path, *, delay_ms: float | None = None) -> Starlette:
         next_cursor = page[-1]["orgCode"] if len(rows) > limit else None
         return _ok({"accounts": page, "nextCursor": next_cursor})
 
-    async def peaks(request: Request) -> JSONResponse:
+    async def peaks(request: Request) -> JSONAnswer:
         body = await json_object(request, {"orgCodes", "cursor", "limit"}, "400001")
         peaks_of = (
             "SELECT a.ORG_USCC, o.CRS_NM, MAX(o.LSN_CNT) AS MOST FROM PREPAY_ORD o"
@@ -205,7 +205,7 @@ def bank_app(db_path: Path, *, delay_ms: float | None = None) -> Starlette:
 
     writer = ReleaseWriter(db_path)
 
-    async def summary(request: Request) -> JSONResponse:
+    async def summary(request: Request) -> JSONAnswer:
         body = await json_object(request, {"regionPrefix"}, "400001")
         prefix = body.get("regionPrefix", "")
         if not isinstance(prefix, str) or not (prefix.isdigit() or prefix == ""):
@@ -234,7 +234,7 @@ def bank_app(db_path: Path, *, delay_ms: float | None = None) -> Starlette:
         ]
         return _ok({"districts": districts})
 
-    async def release(request: Request) -> JSONResponse:
+    async def release(request: Request) -> JSONAnswer:
         body = await json_object(
             request,
             {"instructionId", "orderNo", "lessons", "amount", "approvedBy", "approvedAt"},
@@ -249,7 +249,7 @@ def bank_app(db_path: Path, *, delay_ms: float | None = None) -> Starlette:
         code, message, answer = await run_in_threadpool(
             writer.apply, instruction, order, lessons, cents, approver, at
         )
-        return JSONResponse({"retCode": code, "retMsg": message, "body": answer})
+        return JSONAnswer({"retCode": code, "retMsg": message, "body": answer})
 
     routes = [
         Route("/openapi/health", health, methods=["GET"]),
@@ -439,8 +439,8 @@ def _iso_time(local: str) -> str:
     return f"{local.replace(' ', 'T')}+08:00"
 
 
-def _ok(body: object) -> JSONResponse:
-    return JSONResponse({"retCode": "000000", "retMsg": "SUCCESS", "body": body})
+def _ok(body: object) -> JSONAnswer:
+    return JSONAnswer({"retCode": "000000", "retMsg": "SUCCESS", "body": body})
 
 
 def _error(code: str, message: str) -> dict[str, Any]:

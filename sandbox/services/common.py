@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -30,6 +31,15 @@ DELAY_ENV = "XIETONG_SANDBOX_DELAY_MS"
 
 ErrorBody = Callable[[str, str], dict[str, Any]]
 """``(native error code, message)`` → the service's error JSON."""
+
+
+class JSONAnswer(JSONResponse):
+    """A service's JSON answer, encoded by orjson: compact UTF-8 as starlette's own, at a
+    fraction of its CPU (a city's registry scan is 20 MB of answers, a sixth of the
+    services' CPU when ``json`` encoded it)."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
 
 
 class InputError(Exception):
@@ -126,18 +136,18 @@ def native_app(
 
     async def input_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, InputError)
-        return JSONResponse(error_body(error.code, error.message), status_code=error.status)
+        return JSONAnswer(error_body(error.code, error.message), status_code=error.status)
 
     async def http_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, HTTPException)
-        return JSONResponse(
+        return JSONAnswer(
             error_body(str(error.status_code), error.detail),
             status_code=error.status_code,
             headers=error.headers,
         )
 
     async def server_error(request: Request, error: Exception) -> Response:
-        return JSONResponse(error_body("500", "internal error"), status_code=500)
+        return JSONAnswer(error_body("500", "internal error"), status_code=500)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -46,12 +46,12 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from xietong.kernel.identifiers import credit_code_error
 from xietong.sandbox.services.common import (
     InputError,
+    JSONAnswer,
     SqliteReader,
     chosen_fields,
     json_object,
@@ -76,11 +76,11 @@ def market_app(db_path: Path, *, delay_ms: float | None = None) -> Starlette:
     """The registry API over ``db_path`` (``market.db``)."""
     reader = SqliteReader(db_path)
 
-    async def health(request: Request) -> JSONResponse:
+    async def health(request: Request) -> JSONAnswer:
         await reader.fetch("SELECT 1")
         return _ok({"status": "UP"})
 
-    async def batch(request: Request) -> JSONResponse:
+    async def batch(request: Request) -> JSONAnswer:
         body = await json_object(request, {"tyshxydm"}, "4001")
         codes = string_list(
             body.get("tyshxydm"), "tyshxydm", "4002", limit=MAX_BATCH, check=credit_code_error
@@ -111,7 +111,7 @@ def market_app(db_path: Path, *, delay_ms: float | None = None) -> Starlette:
             }
         )
 
-    async def query(request: Request) -> JSONResponse:
+    async def query(request: Request) -> JSONAnswer:
         allowed = {
             *("xzqh", "djzt", "jyfw", "fddbr", "pxbz", "zxtssl", "tsqsrq", "ggqsrq", "zxggsl"),
             "tyshxydm",
@@ -120,7 +120,7 @@ def market_app(db_path: Path, *, delay_ms: float | None = None) -> Starlette:
         body = await json_object(request, allowed, "4001")
         return _ok(await _scan(reader, body))
 
-    async def training(request: Request) -> JSONResponse:
+    async def training(request: Request) -> JSONAnswer:
         params = request.query_params
         unknown = sorted(set(params) - {"xzqh", "djzt", "page", "size"})
         if unknown:
@@ -250,8 +250,8 @@ async def _scan(reader: SqliteReader, filters: dict[str, Any]) -> dict[str, Any]
     return {"total": total, "page": page, "size": size, "records": [dict(r) for r in rows]}
 
 
-def _ok(data: object) -> JSONResponse:
-    return JSONResponse({"code": "0", "msg": "success", "data": data})
+def _ok(data: object) -> JSONAnswer:
+    return JSONAnswer({"code": "0", "msg": "success", "data": data})
 
 
 def _error(code: str, message: str) -> dict[str, Any]:

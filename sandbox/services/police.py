@@ -37,12 +37,12 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from xietong.kernel.identifiers import id_number_error
 from xietong.sandbox.services.common import (
     InputError,
+    JSONAnswer,
     SqliteReader,
     json_object,
     native_app,
@@ -63,9 +63,9 @@ def police_app(
     """The check API over ``db_path`` (``police.db``)."""
     reader = SqliteReader(db_path)
 
-    async def health(request: Request) -> JSONResponse:
+    async def health(request: Request) -> JSONAnswer:
         await reader.fetch("SELECT 1")
-        return JSONResponse({"resultCode": "0", "resultMsg": "UP"})
+        return JSONAnswer({"resultCode": "0", "resultMsg": "UP"})
 
     async def asked(
         request: Request, limit: int, check: Callable[[str], str | None] = id_number_error
@@ -110,15 +110,15 @@ def police_app(
             )
         return found
 
-    async def check_batch(request: Request) -> JSONResponse:
+    async def check_batch(request: Request) -> JSONAnswer:
         found = await results(await asked(request, max_batch))
-        return JSONResponse({"resultCode": "0", "resultMsg": "成功", "results": found})
+        return JSONAnswer({"resultCode": "0", "resultMsg": "成功", "results": found})
 
-    async def check_exceptions(request: Request) -> JSONResponse:
+    async def check_exceptions(request: Request) -> JSONAnswer:
         found = await results(
             await asked(request, max_exceptions_batch, check=_any), exceptions=True
         )
-        return JSONResponse({"resultCode": "0", "resultMsg": "成功", "results": found})
+        return JSONAnswer({"resultCode": "0", "resultMsg": "成功", "results": found})
 
     routes = [
         Route("/health", health, methods=["GET"]),
