@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from playwright.sync_api import ConsoleMessage, Route, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.support.harness import SandboxWorld
 from tests.web.serving import ServedHub, served_hub
@@ -128,12 +129,23 @@ def test_graphiql_runs_the_readme_query_with_the_network_cut_off(
                 README_QUERY,
             )
             # GraphiQL runs the query its state holds, which follows the editor a moment
-            # later (and is then stored): clicked sooner, it ran the one before.
-            page.wait_for_function(
-                "() => Object.values(window.localStorage)"
-                ".some((value) => value.includes('institutions(first: 5)'))",
-                timeout=10_000,
-            )
+            # later (and is then stored): clicked sooner, it ran the one before. Asked
+            # every 100 ms for as long as the other steps may take: a CI run under load
+            # once took more than 10 s.
+            try:
+                page.wait_for_function(
+                    "() => Object.values(window.localStorage)"
+                    ".some((value) => value.includes('institutions(first: 5)'))",
+                    polling=100,
+                    timeout=30_000,
+                )
+            except PlaywrightTimeoutError:
+                editor = page.evaluate(
+                    "() => document.querySelector('.graphiql-query-editor .CodeMirror')"
+                    ".CodeMirror.getValue()"
+                )
+                kept = page.evaluate("() => JSON.stringify(window.localStorage)")
+                raise AssertionError(f"GraphiQL kept {kept[:500]!r}; editor: {editor!r}") from None
             with page.expect_response(
                 lambda response: (
                     response.request.method == "POST"
