@@ -292,10 +292,16 @@ async def test_rosters_are_the_native_roster_lines_of_each_institution(
 
 @pytest.mark.parametrize("courses", [True, False])
 async def test_signals_read_with_the_census_are_the_signals_read_alone(
-    education: SqlEducationAdapter, courses: bool
+    either_database: SourceConfig, courses: bool
 ) -> None:
     """Statistics hand the region's census to the signals, which then ask only for what
-    it lacks: the answer is the same, for the region and for a part of it."""
+    it lacks: the answer is the same, for the region and for a part of it, on either
+    database."""
+    async with opened_sql(either_database) as source:
+        await _census_and_signals_agree(SqlEducationAdapter(source), courses=courses)
+
+
+async def _census_and_signals_agree(education: SqlEducationAdapter, *, courses: bool) -> None:
     census = await education.census("4102", REFERENCE_DATE)
     region = sorted(census.institutions)
     assert len(region) > 100
