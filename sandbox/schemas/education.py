@@ -150,8 +150,8 @@ TABLES = (
 
 # Some indexes carry the columns the hub's city-wide questions read (a roster's ID
 # numbers, a subject course's teacher, whether that teacher holds a certificate, a
-# course's domain, a course's prepaid terms by its name): SQLite answers those from the
-# index alone, without a read of the row for each.
+# course's domain, a course's prepaid terms by its name, a licence in force's validity):
+# SQLite answers those from the index alone, without a read of the row for each.
 INDEXES = (
     "CREATE UNIQUE INDEX ux_jg_jbxx_tyshxydm ON jg_jbxx (tyshxydm)",
     "CREATE INDEX ix_jg_jbxx_xzqh ON jg_jbxx (xzqh, jglb)",
@@ -161,7 +161,7 @@ INDEXES = (
     "CREATE UNIQUE INDEX ux_jg_zgbm ON jg_zgbm (tyshxydm, zgbm)",
     "CREATE INDEX ix_jg_zgbm_zgbm ON jg_zgbm (zgbm, tyshxydm)",
     "CREATE UNIQUE INDEX ux_bxxkz_tyshxydm ON bxxkz (tyshxydm)",
-    "CREATE INDEX ix_bxxkz_xkzzt ON bxxkz (xkzzt, tyshxydm)",
+    "CREATE INDEX ix_bxxkz_xkzzt ON bxxkz (xkzzt, tyshxydm, yxqz)",
     "CREATE INDEX ix_kc_tyshxydm ON kc (tyshxydm, sfxk, jssfzh)",
     "CREATE INDEX ix_kc_jssfzh ON kc (jssfzh)",
     "CREATE INDEX ix_kc_prepaid ON kc (tyshxydm, yszdys, yszdks)",
