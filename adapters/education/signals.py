@@ -117,9 +117,9 @@ _ASKED = (("code", "text"),)
 
 
 # The course domains alone: whether the licence approves them is judged against the
-# census's licence domains (``read_with_census``), where the statement above looks each
-# institution's every domain up in ``jg_pxly`` (at 100,000, 0.76 s of SQLite against
-# 0.26 s, read from ``ix_kc_pxly`` alone).
+# census's licence domains (``read_with_census``), where the last of ``_TEMPLATES`` (no
+# census) looks each institution's every domain up in ``jg_pxly`` (at 100,000, 0.76 s
+# of SQLite against 0.26 s, read from ``ix_kc_pxly`` alone).
 _COURSES_BETWEEN = (
     f"SELECT d.tyshxydm, string_agg(COALESCE(d.pxly, ''), '{APART}') FROM"
     " (SELECT DISTINCT k.tyshxydm, k.pxly FROM kc k"
