@@ -147,11 +147,7 @@ def read_with_census(
     from ``census`` (the same rules over the same tables, read for statistics)."""
     asked = frozenset(among)
     listed_as = census.institutions
-    course_rows = (
-        [(code, joined) for rows in answers for code, joined in rows if code in asked]
-        if courses
-        else []
-    )
+    course_rows = [row for rows in answers for row in rows if row[0] in asked] if courses else []
     (listed,) = across
     domains = _decoded(course_rows)
     # Outside the licence: a course domain its ``jg_pxly`` rows (the census's) lack.
@@ -178,11 +174,12 @@ def read_with_census(
 
 
 def _decoded(rows: Sequence[tuple[Any, ...]]) -> dict[str, frozenset[TrainingDomain]]:
-    """Each institution's course domains, from its row (code, native codes joined)."""
+    """Each institution's course domains, from its row (code, native codes joined, and
+    any columns after them)."""
     # Each distinct set of native codes decoded once (a city's are a few dozen).
     decoded: dict[str, frozenset[TrainingDomain]] = {}
     domains: dict[str, frozenset[TrainingDomain]] = {}
-    for code, joined in rows:
+    for code, joined, *_ in rows:
         found = decoded.get(joined)
         if found is None:
             found = decoded[joined] = frozenset(
@@ -211,7 +208,7 @@ def read_signals(
     subject, course_rows = (parts[3], parts[4]) if courses else ([], [])
     listed, overdue = across
     everyone = frozenset(asked)
-    domains = _decoded([(code, joined) for code, joined, _ in course_rows])
+    domains = _decoded(course_rows)
     outside = frozenset(code for code, _, approved in course_rows if not approved)
     return EducationSignals(
         valid_licence=everyone - {code for code, in_force in unlicensed if not in_force},
