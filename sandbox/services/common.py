@@ -42,6 +42,12 @@ class JSONAnswer(JSONResponse):
         return orjson.dumps(content)
 
 
+def json_list_text(values: list[str]) -> str:
+    """``values`` as the JSON text a ``json_each(?)`` parameter reads, by orjson (a tenth
+    of ``json``'s time for a batch of thousands of keys)."""
+    return orjson.dumps(values).decode()
+
+
 class InputError(Exception):
     """The request is malformed; answered with ``status`` and a native error body."""
 

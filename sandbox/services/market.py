@@ -39,7 +39,6 @@ the store's native names. Every answer is an envelope
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -54,6 +53,7 @@ from xietong.sandbox.services.common import (
     JSONAnswer,
     SqliteReader,
     chosen_fields,
+    json_list_text,
     json_object,
     native_app,
     string_list,
@@ -177,7 +177,7 @@ async def _scan(reader: SqliteReader, filters: dict[str, Any]) -> dict[str, Any]
             filters["tyshxydm"], "tyshxydm", "4002", limit=MAX_PAGE_SIZE, check=credit_code_error
         )
         where.append("q.tyshxydm IN (SELECT value FROM json_each(?))")
-        parameters.append(json.dumps(listed))
+        parameters.append(json_list_text(listed))
     flag = filters.get("pxbz")
     if flag is not None:
         if flag not in ("0", "1"):

@@ -30,7 +30,6 @@ Errors: ``{"resultCode": "<code>", "resultMsg": "<why>"}`` with a 4xx status —
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -44,6 +43,7 @@ from xietong.sandbox.services.common import (
     InputError,
     JSONAnswer,
     SqliteReader,
+    json_list_text,
     json_object,
     native_app,
     string_list,
@@ -83,7 +83,7 @@ def police_app(
     async def results(ids: list[str], *, exceptions: bool = False) -> list[dict[str, Any]]:
         """One result per person of ``ids``, in order (``exceptions``: only of those not
         checked and clear, found by the statement itself)."""
-        people = json.dumps(ids)
+        people = json_list_text(ids)
         checks = {
             row["sfzh"]: row
             for row in await reader.fetch(_EXCEPTIONS if exceptions else _CHECKS, (people,))
@@ -94,7 +94,7 @@ def police_app(
         records: dict[str, list[str]] = {}
         for row in await reader.fetch(
             f"SELECT DISTINCT sfzh, ajlb FROM wfjl WHERE sfzh IN {_PEOPLE} ORDER BY sfzh, ajlb",
-            (json.dumps(asked) if exceptions else people,),
+            (json_list_text(asked) if exceptions else people,),
         ):
             records.setdefault(row["sfzh"], []).append(row["ajlb"])
         found: list[dict[str, Any]] = []
