@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from playwright.sync_api import ConsoleMessage, Page, Route, sync_playwright
+from playwright.sync_api import ConsoleMessage, Page, Response, Route, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.support.harness import SandboxWorld
@@ -97,14 +97,7 @@ def test_graphiql_runs_the_readme_query_with_the_network_cut_off(
             page.get_by_role("button", name="Headers").click()
             headers = page.locator(".graphiql-editor-tool .CodeMirror").last
             headers.click()
-            with page.expect_response(
-                lambda response: (
-                    response.request.method == "POST"
-                    and "IntrospectionQuery" in (response.request.post_data or "")
-                    and response.status == 200
-                ),
-                timeout=30_000,
-            ):
+            with page.expect_response(_schema_loaded, timeout=30_000):
                 page.keyboard.insert_text(
                     json.dumps({"Authorization": f"Bearer {token}", "X-Purpose": "browser test"})
                 )
@@ -161,6 +154,15 @@ def test_graphiql_runs_the_readme_query_with_the_network_cut_off(
     assert all(url.startswith(origin) or url.startswith("data:") for url in requested)
     assert not [p for p in problems if "Content Security Policy" in p], problems
     assert token not in storage, "the bearer token was kept in localStorage"
+
+
+def _schema_loaded(response: Response) -> bool:
+    """GraphiQL's introspection answered: the schema loads with the token pasted."""
+    return (
+        response.request.method == "POST"
+        and "IntrospectionQuery" in (response.request.post_data or "")
+        and response.status == 200
+    )
 
 
 def _wait_stored(page: Page, text: str) -> None:
@@ -245,14 +247,7 @@ def test_the_readme_tours_subscription_runs_in_graphiql(hub: ServedHub) -> None:
             page.wait_for_selector(".graphiql-query-editor .CodeMirror", timeout=30_000)
             page.get_by_role("button", name="Headers").click()
             page.locator(".graphiql-editor-tool .CodeMirror").last.click()
-            with page.expect_response(  # the schema loads with the token
-                lambda response: (
-                    response.request.method == "POST"
-                    and "IntrospectionQuery" in (response.request.post_data or "")
-                    and response.status == 200
-                ),
-                timeout=30_000,
-            ):
+            with page.expect_response(_schema_loaded, timeout=30_000):
                 page.keyboard.insert_text(
                     json.dumps({"Authorization": f"Bearer {hub.tokens['demo-market']}"})
                 )
